@@ -1,0 +1,39 @@
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Module } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { CacheModule } from './cache/cache.module';
+import { redisOptionsFromUrl } from './cache/redis.options';
+import { RedisModule } from './cache/redis.module';
+import { AuthModule } from './common/auth/auth.module';
+import { GatewayConfigModule } from './config/config.module';
+import type { GatewayConfig } from './config/gateway-config';
+import { HealthModule } from './health/health.module';
+import { ProvidersModule } from './providers/registry/providers.module';
+import { ApiModule } from './resources/api.module';
+import { BULL_PREFIX } from './tasks/queue.constants';
+import { TasksModule } from './tasks/tasks.module';
+
+/** One image, three roles (DESIGN §2): the API, the workers, or both. */
+@Module({})
+export class AppModule {
+  static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
+    const api = config.env.role === 'api' || config.env.role === 'all';
+    return {
+      module: AppModule,
+      imports: [
+        GatewayConfigModule.forRoot(config, logger),
+        RedisModule,
+        CacheModule,
+        BullModule.forRoot({
+          connection: config.env.redisUrl ? redisOptionsFromUrl(config.env.redisUrl) : {},
+          prefix: BULL_PREFIX,
+        }),
+        AuthModule,
+        ProvidersModule,
+        TasksModule.forRole(config.env.role),
+        HealthModule,
+        ...(api ? [ApiModule] : []),
+      ],
+    };
+  }
+}

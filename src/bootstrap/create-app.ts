@@ -1,0 +1,95 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SwaggerModule } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import sjson from 'secure-json-parse';
+import { monotonicFactory } from 'ulid';
+import { AppModule } from '../app.module';
+import { ProblemFilter } from '../common/errors/problem.filter';
+import { createValidationPipe } from '../common/http/validation';
+import { PinoNestLogger } from '../common/logging/logger';
+import { MetricsService } from '../common/metrics/metrics.service';
+import type { GatewayConfig } from '../config/gateway-config';
+import { buildOpenApiDocument } from './openapi';
+
+const ulid = monotonicFactory();
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Headers a browser frontend may read and send (DESIGN: browser frontends are first-class callers). */
+export const EXPOSED_HEADERS = ['Location', 'X-Request-Id', 'Preference-Applied', 'Retry-After', 'Cache-Status', 'Age'];
+export const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'Prefer', 'Last-Event-ID', 'X-Request-Id'];
+
+export interface CreateAppOptions {
+  /** Skip Swagger UI and the OpenAPI route (the OpenAPI script builds its own document). */
+  docs?: boolean;
+  /** Nest preview mode: providers are not instantiated (no Redis needed). */
+  preview?: boolean;
+}
+
+/** The gateway as a Nest Fastify application, configured the same way for production, tests and the sandbox. */
+export async function createApp(config: GatewayConfig, logger: Logger, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.server.bodyLimitBytes,
+    trustProxy: config.server.trustProxy,
+    disableRequestLogging: true,
+    requestIdHeader: false,
+    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : ulid();
+    },
+    routerOptions: { maxParamLength: 512, ignoreTrailingSlash: true },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
+    logger: new PinoNestLogger(logger.child({ component: 'nest' })),
+    preview: options.preview,
+    abortOnError: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+
+  // Strict JSON: prototype poisoning rejected; an empty body with a JSON content type is simply no body.
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request: FastifyRequest, body: string | Buffer, done) => {
+    const text = body.toString();
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+    } catch {
+      done(Object.assign(new Error('The request body is not valid JSON.'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
+    }
+  });
+
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('X-Request-Id', request.id);
+    done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions?.url ?? 'unmatched';
+    metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    if (reply.statusCode >= 500) logger.warn({ requestId: request.id, method: request.method, url: request.url, status: reply.statusCode }, 'request failed');
+    else logger.debug({ requestId: request.id, method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+    done();
+  });
+
+  const origins = config.server.cors.allowedOrigins;
+  if (origins.length) {
+    app.enableCors({
+      origin: origins.includes('*') ? true : origins,
+      methods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+      allowedHeaders: ALLOWED_HEADERS,
+      exposedHeaders: EXPOSED_HEADERS,
+      maxAge: config.server.cors.maxAgeSeconds,
+    });
+  }
+
+  app.useGlobalFilters(new ProblemFilter(logger));
+  app.useGlobalPipes(createValidationPipe());
+
+  if (options.docs !== false && !options.preview) {
+    const document = await buildOpenApiDocument(app);
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml', raw: ['json', 'yaml'] });
+  }
+  await app.init();
+  return app;
+}

@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+
+/** Every Redis key the gateway uses is built here, so the key space can be read in one place. */
+const P = 'gw';
+
+const digest = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 32);
+
+export const keys = {
+  /** Hash: `public` (the Task JSON clients see) and `internal` (input, step state). */
+  task: (taskId: string) => `${P}:task:${taskId}`,
+  /** Sorted set of task ids per connection, scored by creation time. */
+  tasksByProvider: (connection: string) => `${P}:tasks:p:${connection}`,
+  /** Sorted set of task ids per resource id. */
+  tasksByResource: (resourceId: string) => `${P}:tasks:r:${resourceId}`,
+  /** The id of the task holding a resource (one running mutation per resource). */
+  resourceLock: (resourceId: string) => `${P}:lock:${resourceId}`,
+  /** Idempotency record, scoped to the API key; the client's key is hashed to bound its length. */
+  idempotency: (apiKeyName: string, key: string) => `${P}:idem:${apiKeyName}:${digest(key)}`,
+  /** Stream of task events, read by SSE clients of every API process. */
+  events: () => `${P}:events`,
+  /** Short-lived read-only token for browser EventSource clients, stored by its hash. */
+  eventToken: (token: string) => `${P}:evtok:${digest(token)}`,
+  /** List snapshot of one resource type of one connection. */
+  snapshot: (connection: string, type: string) => `${P}:snap:${connection}:${type}`,
+  /** Generation counter of that snapshot; bumped when a task writes a fresher resource. */
+  snapshotGeneration: (connection: string, type: string) => `${P}:snapgen:${connection}:${type}`,
+  /** One cached resource. */
+  item: (connection: string, type: string, nativeId: string) => `${P}:item:${connection}:${type}:${nativeId}`,
+  /** Cached catalog (images, plans, locations) of one connection. */
+  catalog: (connection: string, what: string) => `${P}:cat:${connection}:${what}`,
+  /** Last known reachability of a connection. */
+  providerHealth: (connection: string) => `${P}:health:${connection}`,
+};

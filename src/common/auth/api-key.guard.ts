@@ -1,0 +1,46 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ForbiddenError, UnauthenticatedError } from '../errors/gateway-error';
+import { ApiKeysService } from './api-keys.service';
+import { ACCEPTS_EVENT_TOKEN, AuthenticatedRequest, PUBLIC_ROUTE, REQUIRED_SCOPE } from './auth.decorators';
+import type { Scope } from './caller';
+import { EventTokens } from './event-tokens.service';
+
+const BEARER = /^Bearer\s+([\x21-\x7E]{1,512})$/i;
+
+/** `Authorization: Bearer <key>` on every route but the public ones; scopes from the method or metadata. */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ApiKeysService,
+    private readonly eventTokens: EventTokens,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = request.headers.authorization;
+    if (header) {
+      const match = BEARER.exec(header);
+      const caller = match ? this.keys.resolve(match[1]) : null;
+      if (!caller) throw new UnauthenticatedError('The API key is not valid.');
+      request.caller = caller;
+    } else if (this.reflector.getAllAndOverride<boolean>(ACCEPTS_EVENT_TOKEN, targets)) {
+      const token = (request.query as Record<string, unknown> | undefined)?.access_token;
+      if (typeof token !== 'string') throw new UnauthenticatedError();
+      const caller = await this.eventTokens.resolve(token);
+      if (!caller) throw new UnauthenticatedError('The event token is not valid or has expired.');
+      request.caller = caller;
+    } else {
+      throw new UnauthenticatedError();
+    }
+    const required: Scope =
+      this.reflector.getAllAndOverride<Scope>(REQUIRED_SCOPE, targets) ?? (['GET', 'HEAD'].includes(request.method) ? 'read' : 'write');
+    if (!request.caller.scopes.has(required)) {
+      throw new ForbiddenError(`The API key '${request.caller.keyName}' lacks the '${required}' scope.`);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,27 @@
+export type Scope = 'read' | 'write';
+
+/** Who is calling: the API key's name, scopes and the connections it may see. */
+export class Caller {
+  constructor(
+    readonly keyName: string,
+    readonly scopes: ReadonlySet<Scope>,
+    /** null: every connection. */
+    private readonly connections: ReadonlySet<string> | null,
+    /** True for the short-lived read-only tokens issued for EventSource clients. */
+    readonly eventTokenOnly = false,
+  ) {}
+
+  canSee(connection: string): boolean {
+    return this.connections === null || this.connections.has(connection);
+  }
+
+  /** The connections, out of `all`, this caller may see. */
+  visible(all: readonly string[]): string[] {
+    return all.filter((name) => this.canSee(name));
+  }
+
+  /** Serializable form, for the event tokens. */
+  toJSON(): { keyName: string; scopes: Scope[]; connections: string[] | null } {
+    return { keyName: this.keyName, scopes: [...this.scopes], connections: this.connections ? [...this.connections] : null };
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Stable problem codes (DESIGN §3.6), with the HTTP status each one answers with. Three codes are additions
+ * to the DESIGN list, see docs/adr/0002-error-codes.md: `provider_auth_failed` (the gateway's own credentials
+ * for a backend were refused), `timeout` (a task passed its deadline) and `needs_attention` (a task could not
+ * decide what the backend did and a person must look).
+ */
+export const ERROR_STATUS = {
+  validation_failed: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  idempotency_mismatch: 422,
+  rate_limited: 429,
+  internal: 500,
+  unsupported_operation: 501,
+  provider_error: 502,
+  provider_auth_failed: 502,
+  provider_unavailable: 503,
+  provider_timeout: 504,
+  timeout: 504,
+  needs_attention: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export const ERROR_TITLES: Record<ErrorCode, string> = {
+  validation_failed: 'The request is not valid',
+  unauthenticated: 'Authentication is required',
+  forbidden: 'The API key may not do this',
+  not_found: 'No such resource',
+  method_not_allowed: 'Method not allowed on this path',
+  conflict: 'The resource is busy or in the wrong state',
+  payload_too_large: 'The request body is too large',
+  unsupported_media_type: 'Unsupported content type',
+  idempotency_mismatch: 'The Idempotency-Key was used with a different request',
+  rate_limited: 'Too many requests',
+  internal: 'Internal error',
+  unsupported_operation: 'The provider does not support this operation',
+  provider_error: 'The provider failed',
+  provider_auth_failed: 'The provider refused the gateway credentials',
+  provider_unavailable: 'The provider is unavailable',
+  provider_timeout: 'The provider did not answer in time',
+  timeout: 'The operation did not finish before its deadline',
+  needs_attention: 'The outcome is uncertain and needs a person',
+};
+
+/** Base of the `type` URIs; each code has its own page in docs/errors.md. */
+export const PROBLEM_TYPE_BASE = 'https://cloudmux.dev/problems/';

@@ -1,0 +1,43 @@
+export class ProblemFieldError {
+  /** Dotted path of the offending field. */
+  field: string;
+  message: string;
+}
+
+export class ProblemUpstream {
+  /** HTTP status the backend answered with, when there was an answer. */
+  status: number | null;
+  /** The backend's own error code, when it gave one. */
+  code: string | null;
+  /** The backend's message as its adapter parsed it (never a raw body). */
+  message: string | null;
+}
+
+/** An RFC 9457 problem document; every 4xx and 5xx answer has this shape. */
+export class Problem {
+  /** URI naming the problem type; each `code` has one. */
+  type: string;
+  /** Short summary, fixed per `code`. */
+  title: string;
+  /** HTTP status of this answer. */
+  status: number;
+  /** What went wrong this time, for people; do not parse it. */
+  detail: string;
+  /** Path of the request that failed. */
+  instance: string;
+  /** Stable snake_case error code for programs. */
+  code: string;
+  /** Whether sending the same request again may succeed. */
+  retryable: boolean;
+  /** Id of the request, also sent as `X-Request-Id`. */
+  requestId: string;
+  /** Field-level errors of a `validation_failed` problem. */
+  errors?: ProblemFieldError[];
+  /** Provider connection involved, for `provider_*` problems and provider-side errors. */
+  provider?: string;
+  upstream?: ProblemUpstream;
+  /** For `conflict` on a busy resource: the id of the task running on it. */
+  activeTaskId?: string;
+  /** Seconds to wait before retrying, also sent as `Retry-After`. */
+  retryAfter?: number;
+}

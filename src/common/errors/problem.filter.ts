@@ -1,0 +1,25 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Inject } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { LOGGER } from '../logging/logger';
+import { isGatewayError } from './gateway-error';
+import { toProblem } from './problem.mapper';
+
+/** Every error answer is RFC 9457 problem+json; 5xx are logged with the request id, never returned raw. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const problem = toProblem(exception, { requestId: String(request.id), instance: request.url.split('?')[0] });
+    if (problem.status >= 500 && !(isGatewayError(exception) && problem.code.startsWith('provider_'))) {
+      this.logger.error({ err: exception, requestId: request.id, url: request.url }, 'request failed');
+    }
+    if (reply.sent || reply.raw.headersSent) return;
+    if (problem.retryAfter !== undefined) void reply.header('Retry-After', String(problem.retryAfter));
+    void reply.status(problem.status).header('Content-Type', 'application/problem+json; charset=utf-8').send(problem);
+  }
+}

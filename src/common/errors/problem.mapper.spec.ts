@@ -1,0 +1,84 @@
+import { BadRequestException, NotFoundException } from '@nestjs/common';
+import {
+  ConflictError,
+  ProviderAuthError,
+  ProviderUnavailableError,
+  UnsupportedOperationError,
+  ValidationError,
+} from './gateway-error';
+import { toProblem } from './problem.mapper';
+
+const ctx = { requestId: 'req-1', instance: '/v1/servers' };
+
+describe('toProblem', () => {
+  it('should keep code, status, field errors and the request id when given a validation error', () => {
+    const problem = toProblem(new ValidationError('bad', [{ field: 'name', message: 'must be a string' }]), ctx);
+    expect(problem).toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+      retryable: false,
+      requestId: 'req-1',
+      instance: '/v1/servers',
+      errors: [{ field: 'name', message: 'must be a string' }],
+    });
+    expect(problem.type).toMatch(/validation-failed$/);
+  });
+
+  it('should carry provider, upstream and retryAfter when given a provider error', () => {
+    const problem = toProblem(
+      new ProviderUnavailableError('down', {
+        provider: 'cm',
+        upstream: { status: 503, code: null, message: 'busy' },
+        retryAfter: 7,
+      }),
+      ctx,
+    );
+    expect(problem).toMatchObject({
+      status: 503,
+      code: 'provider_unavailable',
+      retryable: true,
+      provider: 'cm',
+      upstream: { status: 503, code: null, message: 'busy' },
+      retryAfter: 7,
+    });
+  });
+
+  it('should answer 502 provider_auth_failed, not retryable, when the backend refuses our credentials', () => {
+    expect(toProblem(new ProviderAuthError('no'), ctx)).toMatchObject({
+      status: 502,
+      code: 'provider_auth_failed',
+      retryable: false,
+    });
+  });
+
+  it('should add extension members such as activeTaskId to a conflict', () => {
+    expect(toProblem(new ConflictError('busy', { extensions: { activeTaskId: 't1' } }), ctx)).toMatchObject({
+      status: 409,
+      code: 'conflict',
+      activeTaskId: 't1',
+    });
+  });
+
+  it('should answer 501 unsupported_operation naming provider and operation', () => {
+    const problem = toProblem(new UnsupportedOperationError('dc1', 'volume.create'), ctx);
+    expect(problem).toMatchObject({ status: 501, code: 'unsupported_operation', provider: 'dc1' });
+    expect(problem.detail).toContain('volume.create');
+  });
+
+  it('should map Fastify body errors to 400, 413 and 415', () => {
+    expect(toProblem(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), ctx).status).toBe(400);
+    expect(toProblem(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE' }), ctx).status).toBe(413);
+    expect(toProblem(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }), ctx).status).toBe(415);
+  });
+
+  it('should map Nest HTTP exceptions by status', () => {
+    expect(toProblem(new NotFoundException('Cannot GET /nope'), ctx)).toMatchObject({ status: 404, code: 'not_found' });
+    expect(toProblem(new BadRequestException('bad'), ctx)).toMatchObject({ status: 400, code: 'validation_failed' });
+  });
+
+  it('should hide internals when given an unknown error', () => {
+    const problem = toProblem(new TypeError('secret stack detail at /srv/app.js:10'), ctx);
+    expect(problem).toMatchObject({ status: 500, code: 'internal', retryable: false });
+    expect(JSON.stringify(problem)).not.toContain('secret');
+  });
+});

@@ -1,0 +1,55 @@
+import { LoggerService } from '@nestjs/common';
+import pino, { Logger } from 'pino';
+
+/** Paths pino blanks in every log line, wherever a secret could appear. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["mc-api-key"]',
+  'headers["x-xsrf-token"]',
+  '*.password',
+  '*.apiKey',
+  '*.token',
+  '*.key',
+  '*.secret',
+  'password',
+  'apiKey',
+  'token',
+];
+
+export function createLogger(level: string, production: boolean): Logger {
+  return pino({
+    level,
+    base: { service: 'cloudmux-gateway' },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    ...(production || !process.stdout.isTTY
+      ? {}
+      : { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } } }),
+  });
+}
+
+/** Routes Nest's own logging (module init, exceptions) through pino. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, context?: string): void {
+    this.logger.info({ context }, String(message));
+  }
+  error(message: unknown, trace?: string, context?: string): void {
+    this.logger.error({ context, trace }, String(message));
+  }
+  warn(message: unknown, context?: string): void {
+    this.logger.warn({ context }, String(message));
+  }
+  debug(message: unknown, context?: string): void {
+    this.logger.debug({ context }, String(message));
+  }
+  verbose(message: unknown, context?: string): void {
+    this.logger.trace({ context }, String(message));
+  }
+}
+
+export const LOGGER = Symbol('LOGGER');

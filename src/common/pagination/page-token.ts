@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+import { ValidationError } from '../errors/gateway-error';
+
+interface PageToken {
+  /** Sort key of the last item served. */
+  after: string;
+  /** Digest of the query the token belongs to: a token is only valid for the same filters. */
+  q: string;
+}
+
+export function queryDigest(query: Record<string, unknown>): string {
+  const canonical = JSON.stringify(Object.keys(query).sort().map((k) => [k, query[k] ?? null]));
+  return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
+}
+
+/** Opaque cursor (AIP-158): base64url JSON; clients must not build or parse it. */
+export function encodePageToken(after: string, query: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify({ after, q: queryDigest(query) } satisfies PageToken)).toString('base64url');
+}
+
+export function decodePageToken(token: string | undefined, query: Record<string, unknown>): string | null {
+  if (!token) return null;
+  let parsed: Partial<PageToken>;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<PageToken>;
+  } catch {
+    throw new ValidationError('pageToken is not valid.', [{ field: 'pageToken', message: 'is not a token this API issued' }]);
+  }
+  if (typeof parsed?.after !== 'string' || parsed.q !== queryDigest(query)) {
+    throw new ValidationError('pageToken is not valid for this query.', [
+      { field: 'pageToken', message: 'belongs to another query or is damaged; start again without it' },
+    ]);
+  }
+  return parsed.after;
+}

@@ -1,0 +1,130 @@
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import { TObject, TSchema } from '@sinclair/typebox';
+import { ApiKeySchema, connectionSchema, ConnectionHeadSchema, GatewayFileSchema } from './config.schema';
+import { ConfigError } from './config.error';
+import { formatPath, resolveFileReferences, substituteVariables } from './config.loader';
+import type { GatewayEnv } from './env';
+import type { ConnectionConfig, GatewayConfig } from './gateway-config';
+
+/** What a provider kind contributes to config validation. */
+export interface ConnectionKindSchema {
+  kind: string;
+  /** The kind's own fields (endpoint, credentials...). */
+  fields: TObject;
+}
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+
+function pointerToPath(pointer: string): Array<string | number> {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}
+
+/** Turns ajv errors into one readable line per bad field. */
+export function describeSchemaErrors(errors: ErrorObject[] | null | undefined, prefix: Array<string | number>, label = (p: Array<string | number>) => formatPath(p)): string[] {
+  const lines: string[] = [];
+  const allowedByPath = new Map<string, unknown[]>();
+  for (const error of errors ?? []) {
+    const path = [...prefix, ...pointerToPath(error.instancePath)];
+    if (error.keyword === 'const') {
+      const key = label(path);
+      allowedByPath.set(key, [...(allowedByPath.get(key) ?? []), (error.params as { allowedValue: unknown }).allowedValue]);
+      continue;
+    }
+    if (error.keyword === 'anyOf') continue;
+    if (error.keyword === 'required') {
+      lines.push(`${label([...path, (error.params as { missingProperty: string }).missingProperty])}: is required`);
+    } else if (error.keyword === 'additionalProperties') {
+      lines.push(`${label(path) || '(root)'}: unknown field '${(error.params as { additionalProperty: string }).additionalProperty}'`);
+    } else {
+      lines.push(`${label(path) || '(root)'}: ${error.message ?? 'is not valid'}`);
+    }
+  }
+  for (const [key, allowed] of allowedByPath) lines.push(`${key || '(root)'}: must be one of ${allowed.join(', ')}`);
+  return [...new Set(lines)];
+}
+
+/**
+ * Validates a parsed config document (DESIGN §4) and returns the typed config with defaults applied.
+ * Throws ConfigError listing every problem found, so an operator fixes the file in one pass.
+ */
+export function validateConfig(
+  document: unknown,
+  options: { env: GatewayEnv; kinds: ConnectionKindSchema[]; baseDir: string; variables: Readonly<Record<string, string | undefined>> },
+): GatewayConfig {
+  const problems: string[] = [];
+  const kinds = new Map(options.kinds.map((k) => [k.kind, k]));
+  const kindSchemas = new Map<string, { schema: TObject; validate: ValidateFunction }>();
+  for (const k of options.kinds) {
+    const schema = connectionSchema(k.fields);
+    kindSchemas.set(k.kind, { schema, validate: ajv.compile(schema) });
+  }
+
+  const substituted = substituteVariables(document ?? {}, options.variables, problems);
+  const schemaAt = (path: ReadonlyArray<string | number>, value: unknown): TSchema | undefined => {
+    if (path.length === 0) return GatewayFileSchema;
+    if (path[0] === 'apiKeys' && path.length === 2) return ApiKeySchema;
+    if (path[0] === 'providers' && path.length === 2) {
+      return kindSchemas.get(String((value as { kind?: unknown }).kind))?.schema;
+    }
+    return undefined;
+  };
+  const resolved = resolveFileReferences(substituted, schemaAt, options.baseDir, problems) as Record<string, unknown>;
+
+  const validateTop = ajv.compile(GatewayFileSchema);
+  if (!validateTop(resolved)) problems.push(...describeSchemaErrors(validateTop.errors, []));
+
+  const rawProviders = Array.isArray(resolved.providers) ? (resolved.providers as Array<Record<string, unknown>>) : [];
+  const validateHead = ajv.compile(ConnectionHeadSchema);
+  const names = new Set<string>();
+  rawProviders.forEach((connection, index) => {
+    const label = (p: Array<string | number>) => {
+      const name = typeof connection?.name === 'string' ? ` (${connection.name})` : '';
+      const [, i, ...rest] = p;
+      return `providers[${String(i)}]${name}${rest.length ? `.${formatPath(rest)}` : ''}`;
+    };
+    if (!validateHead(connection)) {
+      problems.push(...describeSchemaErrors(validateHead.errors, ['providers', index], label));
+      return;
+    }
+    const kind = kinds.get(String(connection.kind));
+    if (!kind) {
+      problems.push(`${label(['providers', index, 'kind'])}: must be one of ${[...kinds.keys()].join(', ')}`);
+      return;
+    }
+    const { validate } = kindSchemas.get(kind.kind)!;
+    if (!validate(connection)) problems.push(...describeSchemaErrors(validate.errors, ['providers', index], label));
+    if (names.has(String(connection.name))) problems.push(`${label(['providers', index, 'name'])}: duplicate connection name`);
+    names.add(String(connection.name));
+  });
+
+  const apiKeys = Array.isArray(resolved.apiKeys) ? (resolved.apiKeys as Array<Record<string, unknown>>) : [];
+  const keyNames = new Set<string>();
+  apiKeys.forEach((apiKey, index) => {
+    const at = `apiKeys[${index}]`;
+    if (!apiKey || typeof apiKey !== 'object') return;
+    if ((apiKey.key === undefined) === (apiKey.keySha256 === undefined)) problems.push(`${at}: give exactly one of key, keyFile or keySha256`);
+    if (keyNames.has(String(apiKey.name))) problems.push(`${at}.name: duplicate API key name`);
+    keyNames.add(String(apiKey.name));
+    for (const provider of Array.isArray(apiKey.providers) ? apiKey.providers : []) {
+      if (provider !== '*' && typeof provider === 'string' && !names.has(provider)) {
+        problems.push(`${at}.providers: unknown provider connection '${provider}'`);
+      }
+    }
+  });
+
+  if (problems.length) throw new ConfigError([...new Set(problems)]);
+  return {
+    env: options.env,
+    apiKeys: resolved.apiKeys as GatewayConfig['apiKeys'],
+    providers: rawProviders as ConnectionConfig[],
+    server: resolved.server as GatewayConfig['server'],
+    tasks: resolved.tasks as GatewayConfig['tasks'],
+    cache: resolved.cache as GatewayConfig['cache'],
+    events: resolved.events as GatewayConfig['events'],
+    sandbox: false,
+  };
+}

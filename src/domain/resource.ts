@@ -1,0 +1,14 @@
+import { IpAddress } from './ip-address.dto';
+import { Network } from './network.dto';
+import { Server } from './server.dto';
+import { ResourceType } from './states';
+import { Volume } from './volume.dto';
+
+export interface ResourceByType {
+  [ResourceType.Server]: Server;
+  [ResourceType.Volume]: Volume;
+  [ResourceType.Network]: Network;
+  [ResourceType.Ip]: IpAddress;
+}
+
+export type AnyResource = Server | Volume | Network | IpAddress;

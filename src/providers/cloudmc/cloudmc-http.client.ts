@@ -1,0 +1,115 @@
+import { NotFoundError, ProviderError } from '../../common/errors/gateway-error';
+import type { HttpMethod, UpstreamClient, UpstreamResponse } from '../http/upstream-client';
+import { CmFailedTaskError } from './cloudmc-error.parser';
+import type { CmAck, CmTaskView } from './cloudmc.types';
+
+export interface CloudmcScope {
+  serviceCode: string;
+  environment: string;
+  orgId?: string;
+}
+
+function decode(response: UpstreamResponse): Record<string, unknown> {
+  if (response.status === 204 || response.body.trim() === '') return {};
+  try {
+    const parsed = JSON.parse(response.body) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new ProviderError('CloudMC answered with a body that is not the JSON envelope.', { upstream: { status: response.status, code: null, message: null } });
+}
+
+function failureOf(value: unknown): string | null {
+  if (typeof value === 'string') return value.slice(0, 500);
+  if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    if (typeof record.message === 'string') return record.message.slice(0, 500);
+    if (Array.isArray(record.errors) && record.errors[0] && typeof (record.errors[0] as { message?: unknown }).message === 'string') {
+      return ((record.errors[0] as { message: string }).message).slice(0, 500);
+    }
+  }
+  return null;
+}
+
+/**
+ * CloudMC v2 over HTTP: the `/services/:code/:env/:entity` path shape, the `MC-Api-Key` header (set by the
+ * upstream client), the `{data}` / `{taskId}` envelopes, and both documented task shapes.
+ */
+export class CloudmcClient {
+  constructor(
+    private readonly http: UpstreamClient,
+    private readonly scope: CloudmcScope,
+  ) {}
+
+  private path(entity: string, id?: string): string {
+    const base = `/services/${encodeURIComponent(this.scope.serviceCode)}/${encodeURIComponent(this.scope.environment)}/${entity}`;
+    return id ? `${base}/${encodeURIComponent(id)}` : base;
+  }
+
+  private query(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+    return { ...extra, ...(this.scope.orgId ? { org_id: this.scope.orgId } : {}) };
+  }
+
+  /** A whole list: CloudMC does not page services lists (reference §1). */
+  async list<T>(entity: string, filters: Record<string, string | undefined> = {}): Promise<T[]> {
+    const response = await this.http.request({ method: 'GET', path: this.path(entity), query: this.query(filters), operation: `${entity}.list` });
+    const data = decode(response).data;
+    if (!Array.isArray(data)) throw new ProviderError(`CloudMC listed ${entity} without a data array.`);
+    return data as T[];
+  }
+
+  /** One entity, or null when CloudMC answers 404. */
+  async get<T>(entity: string, id: string): Promise<T | null> {
+    try {
+      const response = await this.http.request({ method: 'GET', path: this.path(entity, id), query: this.query(), operation: `${entity}.get` });
+      const data = decode(response).data;
+      if (!data || typeof data !== 'object') throw new ProviderError(`CloudMC returned ${entity} ${id} without data.`);
+      return data as T;
+    } catch (error) {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    }
+  }
+
+  /** POST/PUT/DELETE; never retried blindly (the upstream client retries only what was not processed). */
+  async mutate(method: HttpMethod, entity: string, options: { id?: string; operation?: string; body?: unknown } = {}): Promise<CmAck> {
+    const response = await this.http.request({
+      method,
+      path: this.path(entity, options.id),
+      query: this.query(options.operation ? { operation: options.operation } : {}),
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      idempotent: false,
+      operation: `${entity}.${options.operation ?? method.toLowerCase()}`,
+    });
+    const body = decode(response);
+    const taskId = typeof body.taskId === 'string' ? body.taskId : null;
+    const taskStatus = typeof body.taskStatus === 'string' ? body.taskStatus : typeof body.status === 'string' ? body.status : null;
+    if (taskStatus?.toUpperCase() === 'FAILED') {
+      throw new ProviderError(`CloudMC failed the operation at once${failureOf(body.data) ? `: ${failureOf(body.data)}` : '.'}`, { retryable: false });
+    }
+    return { taskId, taskStatus, data: body.data ?? null };
+  }
+
+  /**
+   * A task, from the `{data: {id, status, result}}` shape the clients read or the flat `{taskId, taskStatus,
+   * result}` shape of the getting-started page; null when CloudMC has forgotten it (404, ~30 min).
+   */
+  async task(taskId: string): Promise<CmTaskView | null> {
+    let response: UpstreamResponse;
+    try {
+      response = await this.http.request({ method: 'GET', path: `/tasks/${encodeURIComponent(taskId)}`, query: this.query(), operation: 'tasks.get' });
+    } catch (error) {
+      if (error instanceof NotFoundError) return null;
+      if (error instanceof CmFailedTaskError) return { status: 'FAILED', result: null, failure: error.failure };
+      throw error;
+    }
+    const body = decode(response);
+    const nested = body.data && typeof body.data === 'object' ? (body.data as Record<string, unknown>) : null;
+    const status = typeof nested?.status === 'string' ? nested.status : typeof body.taskStatus === 'string' ? body.taskStatus : null;
+    if (!status) throw new ProviderError('CloudMC returned a task without a status.');
+    const result = nested && 'status' in nested ? nested.result : body.result;
+    const failure = status.toUpperCase() === 'FAILED' ? (failureOf(result) ?? failureOf(body)) : null;
+    return { status: status.toUpperCase(), result: result ?? null, failure };
+  }
+}

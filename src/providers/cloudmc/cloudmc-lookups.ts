@@ -1,0 +1,54 @@
+import { NeedsAttentionError, NotFoundError } from '../../common/errors/gateway-error';
+import type { StepContext } from '../ports/operation-plan';
+import type { CloudmcContext } from './cloudmc.context';
+import type { CmInstance } from './cloudmc.types';
+
+/** Reads an instance that the operation needs to exist. */
+export async function requireInstance(context: CloudmcContext, id: string): Promise<CmInstance> {
+  const instance = await context.client.get<CmInstance>('instances', id);
+  if (!instance) throw new NotFoundError(`CloudMC has no instance '${id}'.`, { retryable: false });
+  return instance;
+}
+
+export function stateIs(instance: { state?: string } | null, ...states: string[]): boolean {
+  const state = instance?.state?.toLowerCase();
+  return !!state && states.some((s) => s.toLowerCase() === state);
+}
+
+/** Ids of entities with this name now, so that a create can later tell its own from older namesakes. */
+export async function namesakes(context: CloudmcContext, entity: string, name: string, filters: Record<string, string | undefined> = {}): Promise<string[]> {
+  const items = await context.client.list<{ id: string; name?: string; ipAddress?: string }>(entity, filters);
+  return items.filter((item) => (item.name ?? item.ipAddress) === name).map((item) => item.id);
+}
+
+/**
+ * After a crash or a forgotten task: the entity this create made, if exactly one new entity has the name.
+ * Several new namesakes cannot be told apart: the caller reports that instead of guessing.
+ */
+export async function findCreated(
+  context: CloudmcContext,
+  entity: string,
+  match: (item: { id: string; name?: string }) => boolean,
+  before: string[],
+  filters: Record<string, string | undefined> = {},
+): Promise<string | null | 'ambiguous'> {
+  const items = await context.client.list<{ id: string; name?: string }>(entity, filters);
+  const fresh = items.filter((item) => match(item) && !before.includes(item.id));
+  if (fresh.length > 1) return 'ambiguous';
+  return fresh[0]?.id ?? null;
+}
+
+/** `findCreated` for a step: the namesakes seen before the create are in the step state under `before`. */
+export async function adoptCreated(
+  context: CloudmcContext,
+  entity: string,
+  ctx: StepContext,
+  match: (item: { id: string; name?: string }) => boolean,
+  filters: Record<string, string | undefined> = {},
+): Promise<string | null> {
+  const found = await findCreated(context, entity, match, (ctx.state.before as string[] | undefined) ?? [], filters);
+  if (found === 'ambiguous') {
+    throw new NeedsAttentionError(`Several new CloudMC ${entity} match this create; the gateway cannot tell which one this task made.`);
+  }
+  return found;
+}

@@ -1,0 +1,126 @@
+import { ValidationError } from '../../common/errors/gateway-error';
+import type { Network } from '../../domain/network.dto';
+import { ResourceType } from '../../domain/states';
+import type { OperationPlan, OperationStep } from '../ports/operation-plan';
+import type { OperationRequest } from '../ports/operations';
+import type { NetworkPort } from '../ports/ports';
+import { waitFor } from '../ports/polling';
+import { ipv4GatewayAndNetmask } from './cidr';
+import type { CloudmcContext } from './cloudmc.context';
+import { adoptCreated, namesakes, stateIs } from './cloudmc-lookups';
+import { callStep, waitTaskStep } from './cloudmc-task.steps';
+import { toNetwork } from './cloudmc.mapper';
+import type { NetworkCreateOptions } from './cloudmc.options';
+import type { CmNetwork, CmNetworkAcl, CmNetworkOffering } from './cloudmc.types';
+
+const ENTITY = 'networks';
+const DEADLINE_S = 600;
+
+/** Networks = CloudMC networks: an isolated network, or a VPC tier when `providerOptions.vpcId` is given. */
+export class CloudmcNetworks implements NetworkPort {
+  constructor(private readonly context: CloudmcContext) {}
+
+  private get client() {
+    return this.context.client;
+  }
+
+  async list(): Promise<Network[]> {
+    return (await this.client.list<CmNetwork>(ENTITY)).map((n) => toNetwork(this.context.map, n));
+  }
+
+  async get(nativeId: string): Promise<Network | null> {
+    const network = await this.client.get<CmNetwork>(ENTITY, nativeId);
+    return network ? toNetwork(this.context.map, network) : null;
+  }
+
+  create(request: OperationRequest<'network.create'>): OperationPlan {
+    const { name, cidr } = request.input;
+    const options = request.input.providerOptions as NetworkCreateOptions;
+    const range = cidr ? ipv4GatewayAndNetmask(cidr) : null; // validated now: a bad range is a 400, not a failed task
+    const isMine = (item: { name?: string }) => item.name === name;
+    const prepare: OperationStep = {
+      name: 'prepare',
+      run: async (ctx) => {
+        const body: Record<string, unknown> = { name, description: options.description ?? name };
+        body.networkOfferingId = options.networkOfferingId ?? (await this.offering(!!options.vpcId));
+        if (options.vpcId) {
+          body.vpcId = options.vpcId;
+          body.networkAclId = options.networkAclId ?? (await this.firstAcl(options.vpcId));
+        }
+        if (range) Object.assign(body, range);
+        ctx.state.body = body;
+        ctx.state.before = await namesakes(this.context, ENTITY, name);
+        return { status: 'done' };
+      },
+    };
+    return {
+      resourceType: ResourceType.Network,
+      steps: [
+        prepare,
+        callStep(
+          'create-network',
+          async (ctx) => {
+            const adopted = ctx.resumed ? await adoptCreated(this.context, ENTITY, ctx, isMine) : null;
+            return adopted ? { taskId: null, taskStatus: null, data: { id: adopted } } : this.client.mutate('POST', ENTITY, { body: ctx.state.body });
+          },
+          { idempotent: false },
+        ),
+        waitTaskStep('wait-create-task', this.context, { resultId: true, whenForgotten: async (ctx) => (await adoptCreated(this.context, ENTITY, ctx, isMine)) ?? false }),
+        waitFor<CmNetwork>({
+          name: 'wait-available',
+          read: (ctx) => this.client.get<CmNetwork>(ENTITY, ctx.nativeId!),
+          done: (network) => stateIs(network, 'Allocated', 'Implemented', 'Setup'),
+          failed: (network) => (stateIs(network, 'Shutdown', 'Destroy') ? `The network went to ${network.state}.` : null),
+          whenMissing: 'wait',
+          backoff: this.context.backoff,
+          describe: (network) => ({ providerStatus: network.state }),
+        }),
+      ],
+      deadlineSeconds: DEADLINE_S,
+      reconcile: async (ctx) => {
+        const id = ctx.nativeId ?? (await adoptCreated(this.context, ENTITY, ctx, isMine));
+        return !!id && !!(await this.client.get<CmNetwork>(ENTITY, id));
+      },
+    };
+  }
+
+  delete(_request: OperationRequest<'network.delete'>): OperationPlan {
+    return {
+      resourceType: ResourceType.Network,
+      steps: [
+        callStep('delete', async (ctx) => ((await this.client.get<CmNetwork>(ENTITY, ctx.nativeId!)) ? this.client.mutate('DELETE', ENTITY, { id: ctx.nativeId! }) : null)),
+        waitTaskStep('wait-delete-task', this.context, { whenForgotten: async () => true }),
+        waitFor<CmNetwork>({
+          name: 'wait-deleted',
+          read: (ctx) => this.client.get<CmNetwork>(ENTITY, ctx.nativeId!),
+          done: () => false,
+          whenMissing: 'done',
+          backoff: this.context.backoff,
+          describe: (network) => ({ providerStatus: network.state }),
+        }),
+      ],
+      deadlineSeconds: DEADLINE_S,
+      reconcile: async (ctx) => !(await this.client.get<CmNetwork>(ENTITY, ctx.nativeId!)),
+    };
+  }
+
+  /** The enabled offering for an isolated network or a VPC tier (reference §10.9: pick it by `vpcOnly`). */
+  private async offering(tier: boolean): Promise<string> {
+    const offerings = await this.client.list<CmNetworkOffering>('networkofferings');
+    const usable = offerings.filter((o) => !!o.vpcOnly === tier && (o.state ?? 'ENABLED').toUpperCase() === 'ENABLED');
+    if (!usable.length) {
+      throw new ValidationError(`This CloudMC environment offers no ${tier ? 'VPC tier' : 'isolated network'} offering.`, [
+        { field: 'providerOptions.networkOfferingId', message: 'no automatic choice exists; give one' },
+      ]);
+    }
+    return usable[0].id;
+  }
+
+  private async firstAcl(vpcId: string): Promise<string> {
+    const acls = await this.client.list<CmNetworkAcl>('networkacls', { vpc_id: vpcId });
+    if (!acls.length) {
+      throw new ValidationError('The VPC has no network ACL to put the tier behind.', [{ field: 'providerOptions.networkAclId', message: 'is required for this VPC' }]);
+    }
+    return acls[0].id;
+  }
+}

@@ -1,0 +1,72 @@
+import { IpState, NetworkState, ServerState, VolumeState } from '../../domain/states';
+import { stateTable } from '../ports/state-table';
+
+/**
+ * CloudStack VM states as CloudMC passes them through (reference §4 and §10.6). `Destroyed` without purge
+ * is recoverable but gone from the user's point of view: deleted.
+ */
+export const instanceState = stateTable<ServerState>(
+  {
+    Starting: ServerState.Starting,
+    Running: ServerState.Running,
+    Stopping: ServerState.Stopping,
+    Stopped: ServerState.Stopped,
+    Shutdowned: ServerState.Stopped,
+    Rebooting: ServerState.Rebooting,
+    Migrating: ServerState.Running,
+    Destroyed: ServerState.Deleted,
+    Expunging: ServerState.Deleting,
+    Error: ServerState.Error,
+  },
+  ServerState.Unknown,
+);
+
+/** Volume states (only `Ready` is documented; the rest are CloudStack's). Attachment decides in-use. */
+const volumeBase = stateTable<VolumeState>(
+  {
+    Allocated: VolumeState.Available,
+    Ready: VolumeState.Available,
+    Creating: VolumeState.Creating,
+    Attaching: VolumeState.Attaching,
+    Detaching: VolumeState.Detaching,
+    Destroy: VolumeState.Deleting,
+    Expunging: VolumeState.Deleting,
+    Expunged: VolumeState.Deleted,
+    Error: VolumeState.Error,
+    UploadError: VolumeState.Error,
+  },
+  VolumeState.Unknown,
+);
+
+export function volumeState(raw: string | undefined, attached: boolean, onUnknown?: (raw: string) => void): VolumeState {
+  const state = volumeBase(raw, onUnknown);
+  return state === VolumeState.Available && attached ? VolumeState.InUse : state;
+}
+
+export const networkState = stateTable<NetworkState>(
+  {
+    Allocated: NetworkState.Available,
+    Implemented: NetworkState.Available,
+    Setup: NetworkState.Available,
+    Implementing: NetworkState.Creating,
+    Shutdown: NetworkState.Deleting,
+    Destroy: NetworkState.Deleting,
+  },
+  NetworkState.Unknown,
+);
+
+const ipBase = stateTable<IpState>(
+  {
+    Allocating: IpState.Allocating,
+    Allocated: IpState.Available,
+    Releasing: IpState.Releasing,
+    Free: IpState.Releasing,
+  },
+  IpState.Unknown,
+);
+
+/** A public IP with static NAT to a VM is attached; otherwise the raw state decides. */
+export function ipState(raw: string | undefined, staticNat: boolean, onUnknown?: (raw: string) => void): IpState {
+  const state = ipBase(raw, onUnknown);
+  return state === IpState.Available && staticNat ? IpState.Attached : state;
+}

@@ -1,0 +1,175 @@
+import { ConflictError, NotFoundError, ValidationError } from '../../common/errors/gateway-error';
+import { ResourceType } from '../../domain/states';
+import type { Volume } from '../../domain/volume.dto';
+import type { OperationPlan, OperationStep, StepContext } from '../ports/operation-plan';
+import type { OperationRequest } from '../ports/operations';
+import type { VolumePort } from '../ports/ports';
+import { waitFor } from '../ports/polling';
+import type { CloudmcContext } from './cloudmc.context';
+import { adoptCreated, namesakes, stateIs } from './cloudmc-lookups';
+import { callStep, waitTaskStep } from './cloudmc-task.steps';
+import { toVolume } from './cloudmc.mapper';
+import type { VolumeCreateOptions } from './cloudmc.options';
+import type { CmDiskOffering, CmVolume } from './cloudmc.types';
+
+const ENTITY = 'volumes';
+const DEADLINE_S = 900;
+
+/** Volumes = CloudMC volumes; root (`os`) volumes are listed as bootable and come and go with their instance. */
+export class CloudmcVolumes implements VolumePort {
+  constructor(private readonly context: CloudmcContext) {}
+
+  private get client() {
+    return this.context.client;
+  }
+
+  async list(): Promise<Volume[]> {
+    return (await this.client.list<CmVolume>('volumes')).map((v) => toVolume(this.context.map, v));
+  }
+
+  async get(nativeId: string): Promise<Volume | null> {
+    const volume = await this.client.get<CmVolume>('volumes', nativeId);
+    return volume ? toVolume(this.context.map, volume) : null;
+  }
+
+  create(request: OperationRequest<'volume.create'>): OperationPlan {
+    const { name, sizeGb, serverId } = request.input;
+    const options = request.input.providerOptions as VolumeCreateOptions;
+    if (!serverId) {
+      // The v2 docs (and Terraform) require instanceId on create: CloudMC data volumes are born attached.
+      throw new ValidationError('CloudMC creates data volumes attached to an instance: give serverId.', [
+        { field: 'serverId', message: 'is required on CloudMC' },
+      ]);
+    }
+    if (!Number.isInteger(sizeGb) && !options.diskOfferingId) {
+      throw new ValidationError('CloudMC volume sizes are whole GiB.', [{ field: 'sizeGb', message: 'must be a whole number on CloudMC' }]);
+    }
+    const isMine = (item: { name?: string }) => item.name === name;
+    const prepare: OperationStep = {
+      name: 'prepare',
+      run: async (ctx) => {
+        const offering = options.diskOfferingId ? { id: options.diskOfferingId, customSize: true } : await this.offering(sizeGb);
+        ctx.state.body = { name, diskOfferingId: offering.id, instanceId: serverId, ...(offering.customSize ? { sizeInGb: sizeGb } : {}) };
+        ctx.state.before = await namesakes(this.context, 'volumes', name);
+        return { status: 'done' };
+      },
+    };
+    return {
+      resourceType: ResourceType.Volume,
+      steps: [
+        prepare,
+        callStep(
+          'create-volume',
+          async (ctx) => {
+            const adopted = ctx.resumed ? await adoptCreated(this.context, ENTITY, ctx, isMine) : null;
+            return adopted ? { taskId: null, taskStatus: null, data: { id: adopted } } : this.client.mutate('POST', 'volumes', { body: ctx.state.body });
+          },
+          { idempotent: false },
+        ),
+        waitTaskStep('wait-create-task', this.context, { resultId: true, whenForgotten: async (ctx) => (await adoptCreated(this.context, ENTITY, ctx, isMine)) ?? false }),
+        this.waitVolume('wait-ready', (v) => stateIs(v, 'Ready') && v.instanceId === serverId),
+      ],
+      deadlineSeconds: DEADLINE_S,
+      reconcile: async (ctx) => {
+        const id = ctx.nativeId ?? (await adoptCreated(this.context, ENTITY, ctx, isMine));
+        return stateIs(id ? await this.client.get<CmVolume>('volumes', id) : null, 'Ready');
+      },
+    };
+  }
+
+  delete(_request: OperationRequest<'volume.delete'>): OperationPlan {
+    return this.plan(
+      callStep('delete', async (ctx) => {
+        const volume = await this.client.get<CmVolume>('volumes', ctx.nativeId!);
+        if (!volume) return null;
+        if (volume.type?.toLowerCase() === 'os') throw new ConflictError('A root volume is deleted with its server, not on its own.');
+        if (volume.instanceId) {
+          throw new ConflictError('The volume is attached; detach it first.', { extensions: { currentState: 'in-use', expectedStates: ['available'] } });
+        }
+        return this.client.mutate('DELETE', 'volumes', { id: ctx.nativeId! });
+      }),
+      'wait-delete-task',
+      waitFor<CmVolume>({
+        name: 'wait-deleted',
+        read: (ctx) => this.client.get<CmVolume>('volumes', ctx.nativeId!),
+        done: (volume) => stateIs(volume, 'Expunged'),
+        whenMissing: 'done',
+        backoff: this.context.backoff,
+        describe: (volume) => ({ providerStatus: volume.state }),
+      }),
+      async (ctx) => !(await this.client.get<CmVolume>('volumes', ctx.nativeId!)),
+    );
+  }
+
+  attach(request: OperationRequest<'volume.attach'>): OperationPlan {
+    const serverId = request.input.serverId;
+    return this.plan(
+      callStep('attach', async (ctx) => {
+        const volume = await this.requireVolume(ctx.nativeId!);
+        if (volume.instanceId === serverId) return null;
+        if (volume.instanceId) throw new ConflictError('The volume is attached to another server; detach it first.');
+        return this.client.mutate('POST', 'volumes', { id: ctx.nativeId!, operation: 'attachToInstance', body: { instanceId: serverId } });
+      }),
+      'wait-attach-task',
+      this.waitVolume('wait-attached', (v) => v.instanceId === serverId && stateIs(v, 'Ready')),
+      async (ctx) => (await this.client.get<CmVolume>('volumes', ctx.nativeId!))?.instanceId === serverId,
+    );
+  }
+
+  detach(_request: OperationRequest<'volume.detach'>): OperationPlan {
+    return this.plan(
+      callStep('detach', async (ctx) => {
+        const volume = await this.requireVolume(ctx.nativeId!);
+        if (!volume.instanceId) return null;
+        if (volume.type?.toLowerCase() === 'os') throw new ConflictError('A root volume cannot be detached from its server.');
+        return this.client.mutate('POST', 'volumes', { id: ctx.nativeId!, operation: 'detachFromInstance' });
+      }),
+      'wait-detach-task',
+      this.waitVolume('wait-detached', (v) => !v.instanceId && stateIs(v, 'Ready', 'Allocated')),
+      async (ctx) => !(await this.client.get<CmVolume>('volumes', ctx.nativeId!))?.instanceId,
+    );
+  }
+
+  private plan(call: OperationStep, waitName: string, confirm: OperationStep, reconcile: (ctx: StepContext) => Promise<boolean>): OperationPlan {
+    return {
+      resourceType: ResourceType.Volume,
+      steps: [call, waitTaskStep(waitName, this.context, { whenForgotten: async () => true }), confirm],
+      deadlineSeconds: DEADLINE_S,
+      reconcile,
+    };
+  }
+
+  private waitVolume(name: string, done: (volume: CmVolume) => boolean): OperationStep {
+    return waitFor<CmVolume>({
+      name,
+      read: (ctx) => this.client.get<CmVolume>('volumes', ctx.nativeId!),
+      done,
+      failed: (volume) => (stateIs(volume, 'Error', 'UploadError', 'Destroy', 'Expunging') ? `The volume went to ${volume.state}.` : null),
+      whenMissing: 'wait',
+      backoff: this.context.backoff,
+      describe: (volume) => ({ providerStatus: volume.state }),
+    });
+  }
+
+  private async requireVolume(id: string): Promise<CmVolume> {
+    const volume = await this.client.get<CmVolume>('volumes', id);
+    if (!volume) throw new NotFoundError(`CloudMC has no volume '${id}'.`);
+    return volume;
+  }
+
+  /** The disk offering of exactly this size, else a custom-size one. */
+  private async offering(sizeGb: number): Promise<{ id: string; customSize: boolean }> {
+    const offerings = await this.client.list<CmDiskOffering>('diskofferings');
+    const exact = offerings.find((o) => !o.customSize && o.gbSize === sizeGb);
+    const custom = offerings.find((o) => o.customSize);
+    const chosen = exact ?? custom;
+    if (!chosen) {
+      const sizes = offerings.map((o) => o.gbSize).filter((s) => s !== undefined);
+      throw new ValidationError(`No CloudMC disk offering of ${sizeGb} GiB; sizes offered: ${sizes.join(', ') || 'none'}.`, [
+        { field: 'sizeGb', message: `must be one of ${sizes.join(', ') || 'the offered sizes'} on this connection` },
+      ]);
+    }
+    return { id: chosen.id, customSize: chosen === custom && !exact };
+  }
+
+}

@@ -1,0 +1,236 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import axios, { AxiosInstance } from 'axios';
+import {
+  BrokenCircuitError,
+  BulkheadPolicy,
+  BulkheadRejectedError,
+  CircuitBreakerPolicy,
+  ConsecutiveBreaker,
+  bulkhead,
+  circuitBreaker,
+  handleWhen,
+} from 'cockatiel';
+import type { ConnectionTuning } from '../../config/config.schema';
+import { GatewayError, ProviderUnavailableError } from '../../common/errors/gateway-error';
+import { classifyTransportError, isTransient } from './transport-errors';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+
+export interface UpstreamRequest {
+  method: HttpMethod;
+  /** Path relative to the connection's base URL. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** Already encoded by the adapter (JSON text, key-value text...). */
+  body?: string;
+  headers?: Record<string, string>;
+  /** Safe to send twice. Defaults to true for GET only; only safe calls are retried after a failure. */
+  idempotent?: boolean;
+  /** Metrics and log label, e.g. `instances.list`. */
+  operation: string;
+  timeoutMs?: number;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface UpstreamCallRecord {
+  connection: string;
+  kind: string;
+  operation: string;
+  method: HttpMethod;
+  /** `ok`, the GatewayError code, or `circuit_open`. */
+  outcome: string;
+  status: number | null;
+  durationMs: number;
+}
+
+export interface UpstreamObserver {
+  onCall(record: UpstreamCallRecord): void;
+}
+
+export interface UpstreamClientOptions {
+  connection: string;
+  kind: string;
+  baseUrl: string;
+  tuning: Pick<ConnectionTuning, 'timeoutMs' | 'concurrency' | 'retries' | 'breakerFailures' | 'breakerHalfOpenMs'>;
+  /** The adapter's error parser: the only reader of that backend's error bodies. */
+  parseError(response: UpstreamResponse): GatewayError;
+  defaultHeaders?: Record<string, string>;
+  /** Adds per-request auth headers (session tokens); called before every attempt. */
+  authorize?(headers: Record<string, string>): Promise<void> | void;
+  /** TLS settings for mutual TLS or a private CA; a getter so that reloaded certificates take effect. */
+  httpsAgent?: () => HttpsAgent;
+  /** Longest Retry-After the client waits for itself; longer ones surface as errors with retryAfter. */
+  maxRetryAfterMs?: number;
+}
+
+export type UpstreamClientFactory = (options: UpstreamClientOptions) => UpstreamClient;
+
+const RETRY_BASE_MS = 200;
+
+function parseRetryAfter(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/**
+ * HTTP to one backend connection with timeouts, a concurrency limit, a circuit breaker and retries of safe
+ * calls (or of answers that say the call was not processed: 429/503 with Retry-After). Never retries an
+ * unsafe call whose fate is unknown.
+ */
+export class UpstreamClient {
+  private readonly http: AxiosInstance;
+  private readonly bulkhead: BulkheadPolicy;
+  private readonly breaker: CircuitBreakerPolicy;
+
+  constructor(
+    private readonly options: UpstreamClientOptions,
+    private readonly observer?: UpstreamObserver,
+  ) {
+    this.http = axios.create({
+      baseURL: options.baseUrl.replace(/\/+$/, ''),
+      timeout: options.tuning.timeoutMs,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      validateStatus: () => true,
+      maxRedirects: 0,
+      maxContentLength: 64 * 1024 * 1024,
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: options.tuning.concurrency }),
+      httpsAgent: options.httpsAgent ? undefined : new HttpsAgent({ keepAlive: true, maxSockets: options.tuning.concurrency }),
+      proxy: false,
+    });
+    this.bulkhead = bulkhead(options.tuning.concurrency, 10_000);
+    this.breaker = circuitBreaker(handleWhen(isTransient), {
+      halfOpenAfter: options.tuning.breakerHalfOpenMs,
+      breaker: new ConsecutiveBreaker(options.tuning.breakerFailures),
+    });
+  }
+
+  get connection(): string {
+    return this.options.connection;
+  }
+
+  /** `closed`, `open` or `half-open`: shown in the provider status. */
+  get circuitState(): string {
+    return ['closed', 'open', 'half-open', 'isolated'][this.breaker.state] ?? 'unknown';
+  }
+
+  async request(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const idempotent = request.idempotent ?? request.method === 'GET';
+    const retries = this.options.tuning.retries;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.attempt(request);
+      } catch (error) {
+        const failure = error as GatewayError & { notSent?: boolean };
+        const retryAfterMs = failure.retryAfter !== undefined ? failure.retryAfter * 1000 : undefined;
+        const answeredNotProcessed = retryAfterMs !== undefined && (failure.upstream?.status === 429 || failure.upstream?.status === 503);
+        const safe = idempotent || failure.notSent === true || answeredNotProcessed;
+        const retryable = failure instanceof GatewayError && failure.retryable && !(error instanceof CircuitOpen);
+        if (attempt >= retries || !safe || !retryable) throw stripMarker(failure);
+        if (retryAfterMs !== undefined && retryAfterMs > (this.options.maxRetryAfterMs ?? 5_000)) throw stripMarker(failure);
+        const backoff = RETRY_BASE_MS * 2 ** attempt * (0.5 + Math.random());
+        await sleep(retryAfterMs ?? backoff);
+      }
+    }
+  }
+
+  private async attempt(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const started = performance.now();
+    let status: number | null = null;
+    try {
+      const response = await this.bulkhead.execute(() => this.breaker.execute(() => this.send(request)));
+      status = response.status;
+      this.record(request, 'ok', status, started);
+      return response;
+    } catch (error) {
+      const mapped = this.mapError(error);
+      status = mapped.upstream?.status ?? null;
+      this.record(request, error instanceof BrokenCircuitError ? 'circuit_open' : mapped.code, status, started);
+      throw mapped;
+    }
+  }
+
+  private async send(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const headers: Record<string, string> = { ...this.options.defaultHeaders, ...request.headers };
+    await this.options.authorize?.(headers);
+    let response;
+    try {
+      response = await this.http.request<string>({
+        method: request.method,
+        url: request.path,
+        params: request.query,
+        data: request.body,
+        headers,
+        timeout: request.timeoutMs ?? this.options.tuning.timeoutMs,
+        httpsAgent: this.options.httpsAgent?.(),
+      });
+    } catch (error) {
+      const failure = classifyTransportError(error, this.options.connection, request.timeoutMs ?? this.options.tuning.timeoutMs);
+      throw Object.assign(failure.error, { notSent: failure.notSent });
+    }
+    const normalizedHeaders: Record<string, string> = {};
+    for (const [key, value] of Object.entries(response.headers ?? {})) {
+      if (typeof value === 'string') normalizedHeaders[key.toLowerCase()] = value;
+      else if (Array.isArray(value)) normalizedHeaders[key.toLowerCase()] = value.join(', ');
+      else if (value !== undefined && value !== null) normalizedHeaders[key.toLowerCase()] = String(value);
+    }
+    const result: UpstreamResponse = {
+      status: response.status,
+      headers: normalizedHeaders,
+      body: typeof response.data === 'string' ? response.data : '',
+    };
+    if (result.status >= 200 && result.status < 300) return result;
+    const parsed = this.options.parseError(result).withProvider(this.options.connection);
+    const retryAfter = parseRetryAfter(result.headers['retry-after']);
+    if (retryAfter !== undefined && parsed.retryAfter === undefined) (parsed as { retryAfter?: number }).retryAfter = retryAfter;
+    throw parsed;
+  }
+
+  private mapError(error: unknown): GatewayError {
+    if (error instanceof GatewayError) return error;
+    if (error instanceof BrokenCircuitError) {
+      return new CircuitOpen(
+        `Calls to this provider are paused after repeated failures; retrying in about ${Math.ceil(this.options.tuning.breakerHalfOpenMs / 1000)} s.`,
+        { provider: this.options.connection, retryAfter: Math.ceil(this.options.tuning.breakerHalfOpenMs / 1000) },
+      );
+    }
+    if (error instanceof BulkheadRejectedError) {
+      return new ProviderUnavailableError('Too many calls to this provider are waiting already.', {
+        provider: this.options.connection,
+        retryAfter: 1,
+      });
+    }
+    return classifyTransportError(error, this.options.connection, this.options.tuning.timeoutMs).error;
+  }
+
+  private record(request: UpstreamRequest, outcome: string, status: number | null, started: number): void {
+    this.observer?.onCall({
+      connection: this.options.connection,
+      kind: this.options.kind,
+      operation: request.operation,
+      method: request.method,
+      outcome,
+      status,
+      durationMs: performance.now() - started,
+    });
+  }
+}
+
+/** The breaker is open: nothing was sent. */
+class CircuitOpen extends ProviderUnavailableError {}
+
+function stripMarker(error: GatewayError & { notSent?: boolean }): GatewayError {
+  delete error.notSent;
+  return error;
+}

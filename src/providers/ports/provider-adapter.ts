@@ -1,0 +1,52 @@
+import type { TObject } from '@sinclair/typebox';
+import type { ConnectionConfig } from '../../config/gateway-config';
+import type { ProviderKind } from '../../domain/states';
+import type { UpstreamClientFactory } from '../http/upstream-client';
+import type { OperationName } from './operations';
+import type { CatalogPort, IpPort, NetworkPort, ServerPort, VolumePort } from './ports';
+
+/**
+ * One configured backend connection. The only seam between the gateway core and a provider: everything
+ * that knows the provider's wire format sits behind it, in `src/providers/<kind>/`.
+ */
+export interface ProviderAdapter {
+  readonly name: string;
+  readonly kind: ProviderKind;
+  readonly servers?: ServerPort;
+  readonly volumes?: VolumePort;
+  readonly networks?: NetworkPort;
+  readonly ips?: IpPort;
+  readonly catalog?: CatalogPort;
+  /**
+   * JSON Schema of the `providerOptions` each operation accepts (published in the capability document).
+   * Operations without an entry accept no options.
+   */
+  readonly optionSchemas?: Partial<Record<OperationName, TObject>>;
+  /** Why an operation is missing, for the capability document (e.g. "bare metal has no block volumes"). */
+  readonly unsupportedReasons?: Partial<Record<OperationName, string>>;
+  /** Cheap check of reachability and credentials. Throws a GatewayError when the backend is not usable. */
+  probe(): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export interface AdapterLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** What the registry gives an adapter when it builds one. */
+export interface AdapterDeps {
+  http: UpstreamClientFactory;
+  logger: AdapterLogger;
+  /** Called when a raw state has no mapping (it is shown as `unknown`); counted in metrics. */
+  onUnknownState(resource: string, rawState: string): void;
+}
+
+/** A provider kind: its connection config schema and the factory of its adapters. */
+export interface ProviderKindDefinition {
+  kind: ProviderKind;
+  /** The kind's own connection fields; common tuning fields are added by the config validator. */
+  configFields: TObject;
+  create(config: ConnectionConfig, deps: AdapterDeps): ProviderAdapter;
+}

@@ -1,0 +1,46 @@
+import { Global, Module } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { LOGGER } from '../../common/logging/logger';
+import { MetricsService } from '../../common/metrics/metrics.service';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
+import { UpstreamClient } from '../http/upstream-client';
+import type { AdapterDeps, ProviderAdapter } from '../ports/provider-adapter';
+import { PROVIDER_KINDS } from './provider-kinds';
+import { ProviderRegistry } from './provider-registry.service';
+import { PROVIDER_ADAPTERS } from './provider.tokens';
+
+function buildAdapters(config: GatewayConfig, metrics: MetricsService, logger: Logger): ProviderAdapter[] {
+  const kinds = new Map(PROVIDER_KINDS.map((definition) => [definition.kind as string, definition]));
+  return config.providers.map((connection) => {
+    const definition = kinds.get(connection.kind);
+    if (!definition) throw new Error(`Unknown provider kind '${connection.kind}' for connection '${connection.name}'`);
+    const log = logger.child({ provider: connection.name, kind: connection.kind });
+    const deps: AdapterDeps = {
+      http: (options) => new UpstreamClient(options, metrics),
+      logger: {
+        debug: (message, fields) => log.debug(fields ?? {}, message),
+        info: (message, fields) => log.info(fields ?? {}, message),
+        warn: (message, fields) => log.warn(fields ?? {}, message),
+      },
+      onUnknownState: (resource, state) => {
+        metrics.unknownStates.inc({ provider: connection.name, resource, state: state.slice(0, 64) });
+        log.warn({ resource, state }, 'unmapped provider state shown as unknown');
+      },
+    };
+    return definition.create(connection, deps);
+  });
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: PROVIDER_ADAPTERS,
+      inject: [GATEWAY_CONFIG, MetricsService, LOGGER],
+      useFactory: buildAdapters,
+    },
+    ProviderRegistry,
+  ],
+  exports: [ProviderRegistry],
+})
+export class ProvidersModule {}

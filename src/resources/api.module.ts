@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { EventsController } from './events/events.controller';
+import { IpsController } from './ips/ips.controller';
+import { NetworksController } from './networks/networks.controller';
+import { ProvidersController } from './providers/providers.controller';
+import { ServersController } from './servers/servers.controller';
+import { ServersService } from './servers/servers.service';
+import { TasksController } from './tasks/tasks.controller';
+import { VolumesController } from './volumes/volumes.controller';
+import { VolumesService } from './volumes/volumes.service';
+import { MutationService } from './common/mutation.service';
+import { ProviderOptionsValidator } from './common/provider-options.validator';
+import { ResourceAccess } from './common/resource-access.service';
+import { ResourceReaderService } from './common/resource-reader.service';
+import { TaskResponder } from './common/task-responder';
+
+/** The public /v1 API (role api or all). */
+@Module({
+  controllers: [ServersController, VolumesController, NetworksController, IpsController, TasksController, ProvidersController, EventsController],
+  providers: [ServersService, VolumesService, MutationService, ProviderOptionsValidator, ResourceAccess, ResourceReaderService, TaskResponder],
+})
+export class ApiModule {}

@@ -1,0 +1,54 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Problem } from '../../common/errors/problem.dto';
+import { CONNECTION_NAME_PATTERN } from '../../common/ids/resource-id';
+
+export enum ProviderListState {
+  Ok = 'ok',
+  Error = 'error',
+  Stale = 'stale',
+}
+
+/** How one provider connection contributed to a list. */
+export class ProviderListStatus {
+  provider: string;
+  /** `ok`: fresh data; `stale`: the backend failed and cached data is shown; `error`: nothing from it. */
+  status: ProviderListState;
+  /** Why the backend could not be read, for `error` and `stale`. */
+  error?: Problem;
+  /** When the shown data was read from the backend. */
+  observedAt: string | null;
+}
+
+/** Query of every resource list (DESIGN §3.4). */
+export class ListQuery {
+  /** Only this provider connection. */
+  @IsOptional()
+  @Matches(CONNECTION_NAME_PATTERN)
+  provider?: string;
+
+  /** Only resources whose name contains this text (case-insensitive). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  name?: string;
+
+  /** Items per page. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  pageSize?: number = 100;
+
+  /** `nextPageToken` of the previous page. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  pageToken?: string;
+
+  /** `true` reads through the cache: one call per backend now, at the price of latency. */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  fresh?: string;
+}

@@ -1,0 +1,102 @@
+import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { AcceptsEventToken, RequireScope } from '../../common/auth/auth.decorators';
+import { EventTokens } from '../../common/auth/event-tokens.service';
+import { NotFoundError, ValidationError } from '../../common/errors/gateway-error';
+import { Call, type HttpCall } from '../../common/http/call.decorator';
+import { ApiProblems } from '../../common/swagger/api-problems.decorator';
+import { STREAM_ID_PATTERN, TaskEvent, TaskEvents } from '../../tasks/task-events.service';
+import { EventsQuery, EventToken } from './events.dto';
+
+const HEARTBEAT_MS = 15_000;
+/** A client that reads slower than this much backlog is dropped; it resumes with Last-Event-ID. */
+const MAX_BACKLOG_BYTES = 1_048_576;
+
+function after(a: string, b: string): boolean {
+  const [am, as] = a.split('-').map(BigInt);
+  const [bm, bs] = b.split('-').map(BigInt);
+  return am > bm || (am === bm && as > bs);
+}
+
+@ApiTags('events')
+@ApiBearerAuth()
+@Controller('v1/events')
+export class EventsController {
+  constructor(
+    private readonly events: TaskEvents,
+    private readonly tokens: EventTokens,
+  ) {}
+
+  /**
+   * Server-Sent Events of task changes (`task.created`, `task.updated`, `task.succeeded`, `task.failed`); the
+   * data is the task. Resumable: send `Last-Event-ID` (EventSource does on reconnect) to replay what was missed.
+   * Browsers authenticate with `?access_token=` from `POST /v1/events/tokens`.
+   */
+  @Get()
+  @AcceptsEventToken()
+  @ApiOperation({ operationId: 'streamEvents', summary: 'Stream task events (SSE)' })
+  @ApiProduces('text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id' })
+  @ApiOkResponse({ description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } })
+  @ApiProblems(400, 404)
+  async stream(@Call() { caller, request, reply }: HttpCall, @Query() query: EventsQuery): Promise<void> {
+    if (query.provider && !caller.canSee(query.provider)) throw new NotFoundError(`No provider connection '${query.provider}'.`);
+    const header = request.headers['last-event-id'];
+    const resumeFrom = (Array.isArray(header) ? header[0] : header) ?? query.lastEventId;
+    if (resumeFrom !== undefined && !STREAM_ID_PATTERN.test(resumeFrom)) {
+      throw new ValidationError('Last-Event-ID is not an event id of this stream.', [{ field: 'Last-Event-ID', message: 'must look like 1700000000000-0' }]);
+    }
+    const matches = (event: TaskEvent) =>
+      caller.canSee(event.provider) && (!query.provider || event.provider === query.provider) && (!query.taskId || event.taskId === query.taskId);
+
+    const raw = reply.raw;
+    let lastSent = resumeFrom ?? null;
+    let live = false;
+    const pending: TaskEvent[] = [];
+    const send = (event: TaskEvent) => {
+      if (!matches(event) || (lastSent && !after(event.id, lastSent))) return;
+      raw.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.task)}\n\n`);
+      lastSent = event.id;
+      if (raw.writableLength > MAX_BACKLOG_BYTES) raw.destroy();
+    };
+    const unsubscribe = await this.events.subscribe((event) => (live ? send(event) : pending.push(event)));
+
+    reply.hijack();
+    raw.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      'x-request-id': String(request.id),
+    });
+    raw.write('retry: 3000\n\n');
+    const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    raw.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+
+    if (resumeFrom) {
+      for (let cursor = resumeFrom; !raw.destroyed; ) {
+        const batch = await this.events.range(cursor, 500);
+        batch.forEach(send);
+        if (batch.length < 500) break;
+        cursor = batch[batch.length - 1].id;
+      }
+    }
+    live = true;
+    pending.forEach(send);
+    pending.length = 0;
+  }
+
+  /** A short-lived read-only token for `GET /v1/events?access_token=` (EventSource cannot send headers). */
+  @Post('tokens')
+  @HttpCode(201)
+  @RequireScope('read')
+  @ApiOperation({ operationId: 'createEventToken', summary: 'Issue an event-stream token' })
+  @ApiProblems()
+  createToken(@Call() { caller }: HttpCall): Promise<EventToken> {
+    return this.tokens.issue(caller);
+  }
+}

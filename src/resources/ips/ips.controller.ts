@@ -1,0 +1,80 @@
+import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Call, type HttpCall } from '../../common/http/call.decorator';
+import { ReadEndpoint, TaskEndpoint } from '../../common/swagger/endpoints.decorator';
+import { IpAddress } from '../../domain/ip-address.dto';
+import { ResourceType } from '../../domain/states';
+import { Task } from '../../tasks/task.dto';
+import { ResourceIdPipe } from '../common/id-param.pipe';
+import { MutationService } from '../common/mutation.service';
+import { readHeaders } from '../common/read-headers';
+import { ResourceReaderService } from '../common/resource-reader.service';
+import { TaskResponder } from '../common/task-responder';
+import { AttachRequest } from '../volumes/volumes.dto';
+import { AllocateIpRequest, IpList, IpListQuery } from './ips.dto';
+
+@ApiTags('ips')
+@ApiBearerAuth()
+@Controller('v1/ips')
+export class IpsController {
+  constructor(
+    private readonly mutations: MutationService,
+    private readonly reader: ResourceReaderService,
+    private readonly responder: TaskResponder,
+  ) {}
+
+  /** Lists IP addresses across every provider connection the API key may see. */
+  @Get()
+  @ReadEndpoint('listIps', 'List IP addresses')
+  list(@Call() call: HttpCall, @Query() query: IpListQuery): Promise<IpList> {
+    return this.reader.list(ResourceType.Ip, call.caller, query, String(call.request.id));
+  }
+
+  /** Allocates an address, attached to `serverId` when given. */
+  @Post()
+  @TaskEndpoint('allocateIp', 'Allocate an IP address')
+  async allocate(@Call() call: HttpCall, @Body() body: AllocateIpRequest): Promise<Task> {
+    const submitted = await this.mutations.submit({
+      call,
+      operation: 'ip.allocate',
+      connection: body.provider,
+      providerOptions: body.providerOptions,
+      input: async (adapter, providerOptions) => ({
+        serverId: body.serverId === undefined ? undefined : await this.mutations.reference(adapter, ResourceType.Server, body.serverId, 'serverId'),
+        providerOptions,
+      }),
+    });
+    return this.responder.respond(call, submitted);
+  }
+
+  @Get(':id')
+  @ReadEndpoint('getIp', 'Get an IP address', 501, 502, 503, 504)
+  async get(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<IpAddress> {
+    return readHeaders(call.reply, await this.reader.get(ResourceType.Ip, call.caller, id));
+  }
+
+  /** Releases the address back to the provider. */
+  @Delete(':id')
+  @TaskEndpoint('releaseIp', 'Release an IP address')
+  async release(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Task> {
+    return this.responder.respond(call, await this.mutations.submitOn(call, 'ip.release', id, {}));
+  }
+
+  @Post(':id/attach')
+  @TaskEndpoint('attachIp', 'Attach an IP address to a server')
+  async attach(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string, @Body() body: AttachRequest): Promise<Task> {
+    const submitted = await this.mutations.submit({
+      call,
+      operation: 'ip.attach',
+      resourceId: id,
+      input: async (adapter) => ({ serverId: await this.mutations.reference(adapter, ResourceType.Server, body.serverId, 'serverId') }),
+    });
+    return this.responder.respond(call, submitted);
+  }
+
+  @Post(':id/detach')
+  @TaskEndpoint('detachIp', 'Detach an IP address from its server')
+  async detach(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Task> {
+    return this.responder.respond(call, await this.mutations.submitOn(call, 'ip.detach', id, {}));
+  }
+}

@@ -1,0 +1,37 @@
+import { IsEnum, IsObject, IsOptional, Matches } from 'class-validator';
+import { CONNECTION_NAME_PATTERN } from '../../common/ids/resource-id';
+import { IpAddress } from '../../domain/ip-address.dto';
+import { IpState } from '../../domain/states';
+import { ListQuery, ProviderListStatus } from '../common/list.dto';
+import { IsResourceRef } from '../common/validators';
+
+export class AllocateIpRequest {
+  /** Provider connection to allocate the address on. */
+  @Matches(CONNECTION_NAME_PATTERN)
+  provider: string;
+
+  /** Attach the new address to this server. */
+  @IsOptional()
+  @IsResourceRef()
+  serverId?: string;
+
+  /** Provider-specific options, checked against the schema in `GET /v1/providers/{name}`. */
+  @IsOptional()
+  @IsObject()
+  providerOptions?: Record<string, unknown>;
+}
+
+export class IpListQuery extends ListQuery {
+  /** Only addresses in this state. */
+  @IsOptional()
+  @IsEnum(IpState)
+  state?: IpState;
+}
+
+export class IpList {
+  items: IpAddress[];
+  /** Pass as `pageToken` for the next page; null on the last page. */
+  nextPageToken: string | null;
+  /** How each provider connection contributed to this list. */
+  providers: ProviderListStatus[];
+}

@@ -1,0 +1,56 @@
+import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Call, type HttpCall } from '../../common/http/call.decorator';
+import { ReadEndpoint, TaskEndpoint } from '../../common/swagger/endpoints.decorator';
+import { Network } from '../../domain/network.dto';
+import { ResourceType } from '../../domain/states';
+import { Task } from '../../tasks/task.dto';
+import { ResourceIdPipe } from '../common/id-param.pipe';
+import { MutationService } from '../common/mutation.service';
+import { readHeaders } from '../common/read-headers';
+import { ResourceReaderService } from '../common/resource-reader.service';
+import { TaskResponder } from '../common/task-responder';
+import { CreateNetworkRequest, NetworkList, NetworkListQuery } from './networks.dto';
+
+@ApiTags('networks')
+@ApiBearerAuth()
+@Controller('v1/networks')
+export class NetworksController {
+  constructor(
+    private readonly mutations: MutationService,
+    private readonly reader: ResourceReaderService,
+    private readonly responder: TaskResponder,
+  ) {}
+
+  /** Lists networks across every provider connection the API key may see. */
+  @Get()
+  @ReadEndpoint('listNetworks', 'List networks')
+  list(@Call() call: HttpCall, @Query() query: NetworkListQuery): Promise<NetworkList> {
+    return this.reader.list(ResourceType.Network, call.caller, query, String(call.request.id));
+  }
+
+  @Post()
+  @TaskEndpoint('createNetwork', 'Create a network')
+  async create(@Call() call: HttpCall, @Body() body: CreateNetworkRequest): Promise<Task> {
+    const submitted = await this.mutations.submit({
+      call,
+      operation: 'network.create',
+      connection: body.provider,
+      providerOptions: body.providerOptions,
+      input: (_adapter, providerOptions) => ({ name: body.name, cidr: body.cidr, providerOptions }),
+    });
+    return this.responder.respond(call, submitted);
+  }
+
+  @Get(':id')
+  @ReadEndpoint('getNetwork', 'Get a network', 501, 502, 503, 504)
+  async get(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Network> {
+    return readHeaders(call.reply, await this.reader.get(ResourceType.Network, call.caller, id));
+  }
+
+  @Delete(':id')
+  @TaskEndpoint('deleteNetwork', 'Delete a network')
+  async delete(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Task> {
+    return this.responder.respond(call, await this.mutations.submitOn(call, 'network.delete', id, {}));
+  }
+}

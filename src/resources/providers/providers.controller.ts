@@ -1,0 +1,93 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { SnapshotCache } from '../../cache/snapshot-cache.service';
+import { UnsupportedOperationError } from '../../common/errors/gateway-error';
+import { Call, type HttpCall } from '../../common/http/call.decorator';
+import { ReadEndpoint } from '../../common/swagger/endpoints.decorator';
+import { capabilitiesOf, plannerOf } from '../../providers/ports/capabilities';
+import { OPERATION_NAMES } from '../../providers/ports/operations';
+import type { ProviderAdapter } from '../../providers/ports/provider-adapter';
+import type { CatalogPort } from '../../providers/ports/ports';
+import { ProviderRegistry } from '../../providers/registry/provider-registry.service';
+import { NO_OPTIONS } from '../common/provider-options.validator';
+import { ResourceAccess } from '../common/resource-access.service';
+import { ProviderHealth, ProviderHealthRecord } from './provider-health.service';
+import { ImageList, LocationList, PlanList, Provider, ProviderDetail, ProviderList } from './providers.dto';
+
+@ApiTags('providers')
+@ApiBearerAuth()
+@Controller('v1/providers')
+export class ProvidersController {
+  constructor(
+    private readonly registry: ProviderRegistry,
+    private readonly access: ResourceAccess,
+    private readonly health: ProviderHealth,
+    private readonly cache: SnapshotCache,
+  ) {}
+
+  /** Provider connections the API key may see, with reachability and capabilities. */
+  @Get()
+  @ReadEndpoint('listProviders', 'List provider connections')
+  async list(@Call() { caller }: HttpCall): Promise<ProviderList> {
+    const adapters = caller.visible(this.registry.names()).map((name) => this.registry.require(name));
+    const health = await this.health.read(adapters.map((a) => a.name));
+    return { items: adapters.map((adapter, i) => this.describe(adapter, health[i])) };
+  }
+
+  /** One connection, with every operation, whether it is supported, and the JSON Schema of its `providerOptions`. */
+  @Get(':name')
+  @ReadEndpoint('getProvider', 'Get a provider connection')
+  async get(@Call() { caller }: HttpCall, @Param('name') name: string): Promise<ProviderDetail> {
+    const adapter = this.access.connection(caller, name);
+    const [health] = await this.health.read([adapter.name]);
+    return {
+      ...this.describe(adapter, health),
+      operations: OPERATION_NAMES.map((operation) =>
+        plannerOf(adapter, operation)
+          ? { operation, supported: true, providerOptionsSchema: { ...(adapter.optionSchemas?.[operation] ?? NO_OPTIONS), additionalProperties: false } }
+          : { operation, supported: false, reason: adapter.unsupportedReasons?.[operation] ?? 'not supported by this provider' },
+      ),
+    };
+  }
+
+  /** Images (templates, OS) servers of this connection can be built from. */
+  @Get(':name/images')
+  @ReadEndpoint('listProviderImages', 'List images of a provider connection', 501, 502, 503, 504)
+  async images(@Call() { caller }: HttpCall, @Param('name') name: string): Promise<ImageList> {
+    return { items: await this.catalog(this.access.connection(caller, name), 'images') };
+  }
+
+  /** Server sizes (offerings, plans, hardware configurations with stock). */
+  @Get(':name/plans')
+  @ReadEndpoint('listProviderPlans', 'List plans of a provider connection', 501, 502, 503, 504)
+  async plans(@Call() { caller }: HttpCall, @Param('name') name: string): Promise<PlanList> {
+    return { items: await this.catalog(this.access.connection(caller, name), 'plans') };
+  }
+
+  /** Zones, regions or data centres of this connection. */
+  @Get(':name/locations')
+  @ReadEndpoint('listProviderLocations', 'List locations of a provider connection', 501, 502, 503, 504)
+  async locations(@Call() { caller }: HttpCall, @Param('name') name: string): Promise<LocationList> {
+    return { items: await this.catalog(this.access.connection(caller, name), 'locations') };
+  }
+
+  private async catalog<K extends keyof CatalogPort>(
+    adapter: ProviderAdapter,
+    what: K,
+  ): Promise<Awaited<ReturnType<NonNullable<CatalogPort[K]>>>> {
+    const load = adapter.catalog?.[what];
+    if (!load) throw new UnsupportedOperationError(adapter.name, `catalog.${what}`);
+    return this.cache.catalog(adapter.name, what, () => load.call(adapter.catalog) as Promise<Awaited<ReturnType<NonNullable<CatalogPort[K]>>>>);
+  }
+
+  private describe(adapter: ProviderAdapter, health: ProviderHealthRecord): Provider {
+    return {
+      name: adapter.name,
+      kind: adapter.kind,
+      status: health.status,
+      lastCheckedAt: health.lastCheckedAt,
+      ...(health.statusDetail ? { statusDetail: health.statusDetail } : {}),
+      capabilities: capabilitiesOf(adapter),
+    };
+  }
+}

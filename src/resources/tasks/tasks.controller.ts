@@ -1,0 +1,56 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { NotFoundError, ValidationError } from '../../common/errors/gateway-error';
+import { Call, type HttpCall } from '../../common/http/call.decorator';
+import { parseResourceId } from '../../common/ids/resource-id';
+import { decodePageToken, encodePageToken } from '../../common/pagination/page-token';
+import { ReadEndpoint } from '../../common/swagger/endpoints.decorator';
+import { ProviderRegistry } from '../../providers/registry/provider-registry.service';
+import { TaskStore } from '../../tasks/task-store.service';
+import { TaskWaiter } from '../../tasks/task-waiter.service';
+import { Task } from '../../tasks/task.dto';
+import { TaskList, TaskListQuery, TaskWaitQuery } from './tasks.dto';
+
+const TASK_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+@ApiTags('tasks')
+@ApiBearerAuth()
+@Controller('v1/tasks')
+export class TasksController {
+  constructor(
+    private readonly store: TaskStore,
+    private readonly waiter: TaskWaiter,
+    private readonly registry: ProviderRegistry,
+  ) {}
+
+  /** Tasks of the connections the API key may see, newest first. */
+  @Get()
+  @ReadEndpoint('listTasks', 'List tasks')
+  async list(@Call() { caller }: HttpCall, @Query() query: TaskListQuery): Promise<TaskList> {
+    const visible = caller.visible(this.registry.names());
+    if (query.provider && !visible.includes(query.provider)) throw new NotFoundError(`No provider connection '${query.provider}'.`);
+    if (query.resourceId) {
+      const parsed = parseResourceId(query.resourceId);
+      if (!parsed || !visible.includes(parsed.connection)) return { items: [], nextPageToken: null };
+    }
+    const filter = { provider: query.provider, status: query.status, resourceId: query.resourceId, operation: query.operation };
+    const after = decodePageToken(query.pageToken, filter);
+    const page = await this.store.list(
+      { ...filter, providers: query.provider ? [query.provider] : visible },
+      query.pageSize ?? 100,
+      after,
+    );
+    return { items: page.items, nextPageToken: page.next ? encodePageToken(page.next, filter) : null };
+  }
+
+  /** A task; with `waitSeconds` the answer is held until it ends or the time passes. */
+  @Get(':id')
+  @ReadEndpoint('getTask', 'Get a task')
+  async get(@Call() { caller }: HttpCall, @Param('id') id: string, @Query() query: TaskWaitQuery): Promise<Task> {
+    if (!TASK_ID.test(id)) throw new ValidationError(`'${id.slice(0, 64)}' is not a task id.`, [{ field: 'id', message: 'must be a task id (26-character ULID)' }]);
+    const first = await this.store.get(id);
+    if (!first || !caller.canSee(first.provider)) throw new NotFoundError(`No task '${id}'.`);
+    const task = query.waitSeconds ? await this.waiter.waitForEnd(id, query.waitSeconds) : first;
+    return task ?? first;
+  }
+}

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import type { HttpCall } from '../../common/http/call.decorator';
+import { ResourceType } from '../../domain/states';
+import type { Submitted } from '../../tasks/task-intake.service';
+import { MutationService } from '../common/mutation.service';
+import { CreateVolumeRequest } from './volumes.dto';
+
+@Injectable()
+export class VolumesService {
+  constructor(private readonly mutations: MutationService) {}
+
+  create(call: HttpCall, body: CreateVolumeRequest): Promise<Submitted> {
+    return this.mutations.submit({
+      call,
+      operation: 'volume.create',
+      connection: body.provider,
+      providerOptions: body.providerOptions,
+      input: async (adapter, providerOptions) => ({
+        name: body.name,
+        sizeGb: body.sizeGb,
+        serverId: body.serverId === undefined ? undefined : await this.mutations.reference(adapter, ResourceType.Server, body.serverId, 'serverId'),
+        providerOptions,
+      }),
+    });
+  }
+
+  attach(call: HttpCall, id: string, serverId: string): Promise<Submitted> {
+    return this.mutations.submit({
+      call,
+      operation: 'volume.attach',
+      resourceId: id,
+      input: async (adapter) => ({ serverId: await this.mutations.reference(adapter, ResourceType.Server, serverId, 'serverId') }),
+    });
+  }
+
+  submit(call: HttpCall, operation: 'volume.delete' | 'volume.detach', id: string): Promise<Submitted> {
+    return this.mutations.submitOn(call, operation, id, {});
+  }
+}

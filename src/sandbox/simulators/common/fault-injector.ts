@@ -1,0 +1,115 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * What a simulator can be told to do wrong, through `/__sim/faults` (the real APIs have no such thing):
+ * - `delay`: answer normally after `delayMs` (latency);
+ * - `error`: answer `status` with the provider's own error body (5xx, 401, 503 wake-up...);
+ * - `rate-limit`: 429 with `Retry-After: retryAfter`;
+ * - `reset`: destroy the connection without an answer;
+ * - `timeout`: never answer (the client must time out);
+ * - `malformed`: 200 with a body the client cannot parse.
+ */
+export type FaultAction = 'delay' | 'error' | 'rate-limit' | 'reset' | 'timeout' | 'malformed';
+
+export interface FaultRule {
+  id: string;
+  action: FaultAction;
+  /** Only requests with this method (any when absent). */
+  method?: string;
+  /** Only requests whose path (without query) matches this regular expression (any when absent). */
+  path?: string;
+  status?: number;
+  message?: string;
+  delayMs?: number;
+  retryAfter?: number;
+  /** How many matching requests the rule affects before it retires (unlimited when absent). */
+  count?: number;
+  /** Chance in [0, 1] that a matching request is affected (1 when absent). */
+  probability?: number;
+  /** How many requests it has affected. */
+  hits: number;
+}
+
+export type ErrorBody = (status: number, message: string) => { contentType: string; body: string };
+
+const ACTIONS: readonly FaultAction[] = ['delay', 'error', 'rate-limit', 'reset', 'timeout', 'malformed'];
+
+export class FaultInjector {
+  private rules: FaultRule[] = [];
+  private sequence = 0;
+  private readonly held = new Set<FastifyRequest>();
+
+  constructor(private readonly errorBody: ErrorBody) {}
+
+  list(): FaultRule[] {
+    return this.rules;
+  }
+
+  /** Validates and adds a rule; throws a message for a bad one. */
+  add(input: Partial<FaultRule>): FaultRule {
+    if (!input.action || !ACTIONS.includes(input.action)) throw new Error(`action must be one of ${ACTIONS.join(', ')}`);
+    if (input.path !== undefined) new RegExp(input.path);
+    if (input.action === 'error' && !(input.status && input.status >= 400 && input.status <= 599)) throw new Error('error needs status 400-599');
+    const rule: FaultRule = { ...input, action: input.action, id: `f${++this.sequence}`, hits: 0 };
+    this.rules.push(rule);
+    return rule;
+  }
+
+  remove(id: string): boolean {
+    const before = this.rules.length;
+    this.rules = this.rules.filter((r) => r.id !== id);
+    return this.rules.length < before;
+  }
+
+  clear(): void {
+    this.rules = [];
+    for (const request of this.held) request.raw.socket?.destroy();
+    this.held.clear();
+  }
+
+  /**
+   * Applies the first matching rule. Returns true when the request was answered (or dropped) here; a `delay`
+   * rule waits and lets the request go on.
+   */
+  async apply(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    const path = request.url.split('?')[0];
+    if (path.startsWith('/__sim')) return false;
+    const rule = this.rules.find(
+      (r) =>
+        (!r.method || r.method.toUpperCase() === request.method) &&
+        (!r.path || new RegExp(r.path).test(path)) &&
+        (r.count === undefined || r.hits < r.count) &&
+        (r.probability === undefined || Math.random() < r.probability),
+    );
+    if (!rule) return false;
+    rule.hits++;
+    switch (rule.action) {
+      case 'delay':
+        await new Promise((resolve) => setTimeout(resolve, rule.delayMs ?? 1000));
+        return false;
+      case 'error': {
+        const { contentType, body } = this.errorBody(rule.status!, rule.message ?? 'Injected failure');
+        if (rule.retryAfter !== undefined) void reply.header('Retry-After', String(rule.retryAfter));
+        await reply.status(rule.status!).header('Content-Type', contentType).send(body);
+        return true;
+      }
+      case 'rate-limit': {
+        const { contentType, body } = this.errorBody(429, rule.message ?? 'Too many requests');
+        await reply.status(429).header('Retry-After', String(rule.retryAfter ?? 1)).header('Content-Type', contentType).send(body);
+        return true;
+      }
+      case 'reset':
+        request.raw.socket?.destroy();
+        reply.hijack();
+        return true;
+      case 'timeout':
+        this.held.add(request);
+        reply.hijack();
+        request.raw.on('close', () => this.held.delete(request));
+        return true;
+      case 'malformed':
+        await reply.status(200).header('Content-Type', 'application/json').send('{"data": [ {"id": "trunc');
+        return true;
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import type { ProviderKind } from '../../../domain/states';
+
+export interface SimulatorOptions {
+  host?: string;
+  /** 0 or absent: a free port. */
+  port?: number;
+  /** Divides every simulated duration (1: seconds, as a person watching expects). */
+  speed: number;
+  /** Where the simulator may write files (certificates, for IMCO). */
+  dataDir: string;
+}
+
+/** A running simulator. */
+export interface SimulatorHandle {
+  kind: ProviderKind;
+  /** Base URL of the provider API it serves (what a connection's `endpoint` is set to). */
+  url: string;
+  /** The provider connection block for a gateway config, without `name` (printed as `SIMULATOR READY <json>`). */
+  connection: Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+export interface SimulatorDefinition {
+  kind: ProviderKind;
+  start(options: SimulatorOptions): Promise<SimulatorHandle>;
+}

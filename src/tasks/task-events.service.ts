@@ -1,0 +1,129 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { keys } from '../cache/keys';
+import { REDIS, REDIS_BLOCKING } from '../cache/redis.tokens';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import type { Task } from './task.dto';
+
+export type TaskEventType = 'task.created' | 'task.updated' | 'task.succeeded' | 'task.failed' | 'task.canceled';
+
+export interface TaskEvent {
+  /** Stream entry id; SSE sends it as `id:` and takes it back as `Last-Event-ID`. */
+  id: string;
+  type: TaskEventType;
+  provider: string;
+  taskId: string;
+  task: Task;
+}
+
+type Listener = (event: TaskEvent) => void;
+
+export const STREAM_ID_PATTERN = /^\d{1,20}-\d{1,20}$/;
+
+function decode(id: string, fields: string[]): TaskEvent | null {
+  const map: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i]] = fields[i + 1];
+  if (!map.task) return null;
+  return { id, type: map.type as TaskEventType, provider: map.provider, taskId: map.taskId, task: JSON.parse(map.task) as Task };
+}
+
+/**
+ * Task events on a Redis stream (DESIGN §2: SSE ◀── Redis stream ◀── TaskService), so any API process can
+ * serve and resume any client. One blocking reader per process fans events out to its local listeners.
+ */
+@Injectable()
+export class TaskEvents implements OnApplicationShutdown {
+  private readonly logger = new Logger(TaskEvents.name);
+  private readonly listeners = new Set<Listener>();
+  private lastId: string | null = null;
+  private reading: Promise<void> | null = null;
+  private starting: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS_BLOCKING) private readonly blocking: Redis,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  async publish(type: TaskEventType, task: Task): Promise<string> {
+    const id = await this.redis.xadd(
+      keys.events(),
+      'MAXLEN',
+      '~',
+      this.config.events.retainEvents,
+      '*',
+      'type',
+      type,
+      'provider',
+      task.provider,
+      'taskId',
+      task.id,
+      'task',
+      JSON.stringify(task),
+    );
+    return id ?? '';
+  }
+
+  /** Events strictly after `afterId`, oldest first. */
+  async range(afterId: string, count: number): Promise<TaskEvent[]> {
+    const entries = (await this.redis.xrange(keys.events(), `(${afterId}`, '+', 'COUNT', count)) as Array<[string, string[]]>;
+    return entries.map(([id, fields]) => decode(id, fields)).filter((e): e is TaskEvent => e !== null);
+  }
+
+  /**
+   * Registers a listener for events published from now on. Resolves once the reader's position is fixed,
+   * so a caller that checks state after subscribing cannot miss an event in between.
+   */
+  async subscribe(listener: Listener): Promise<() => void> {
+    await this.ensureReader();
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+  }
+
+  private ensureReader(): Promise<void> {
+    if (this.reading) return Promise.resolve();
+    this.starting ??= (async () => {
+      const last = (await this.redis.xrevrange(keys.events(), '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
+      this.lastId = last[0]?.[0] ?? '0-0';
+      this.reading = this.readLoop();
+    })();
+    return this.starting;
+  }
+
+  private async readLoop(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const result = (await this.blocking.xread('COUNT', 500, 'BLOCK', 5000, 'STREAMS', keys.events(), this.lastId!)) as Array<
+          [string, Array<[string, string[]]>]
+        > | null;
+        for (const [, entries] of result ?? []) {
+          for (const [id, fields] of entries) {
+            this.lastId = id;
+            const event = decode(id, fields);
+            if (!event) continue;
+            for (const listener of this.listeners) {
+              try {
+                listener(event);
+              } catch (error) {
+                this.logger.warn(`event listener failed: ${String(error)}`);
+              }
+            }
+          }
+        }
+      } catch (error) {
+        if (this.stopped) return;
+        this.logger.warn(`event stream read failed, retrying: ${String(error)}`);
+        await new Promise((resolve) => setTimeout(resolve, 1000).unref());
+      }
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { monotonicFactory } from 'ulid';
+import { keys } from '../cache/keys';
+import { REDIS } from '../cache/redis.tokens';
+import { ConflictError, IdempotencyMismatchError, UnsupportedOperationError } from '../common/errors/gateway-error';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import { plannerOf } from '../providers/ports/capabilities';
+import { OPERATION_RESOURCE, OperationInputs, OperationName, OperationRequest } from '../providers/ports/operations';
+import type { ProviderAdapter } from '../providers/ports/provider-adapter';
+import { TaskEvents } from './task-events.service';
+import { TaskQueue } from './task-queue.service';
+import { TaskStore } from './task-store.service';
+import { StepStatus, Task, TaskStatus } from './task.dto';
+import type { TaskInternal } from './task-record';
+
+const ulid = monotonicFactory();
+
+export interface IdempotencyContext {
+  apiKeyName: string;
+  key: string;
+  /** Digest of method, path and body. */
+  fingerprint: string;
+}
+
+export interface SubmitParams<O extends OperationName> {
+  adapter: ProviderAdapter;
+  operation: O;
+  /** Native id of the resource acted on; null for creates. */
+  target: string | null;
+  /** Gateway id of that resource; locked for the task's lifetime. */
+  resourceId: string | null;
+  input: OperationInputs[O];
+  idempotency: IdempotencyContext | null;
+  requestId: string;
+}
+
+export interface Submitted {
+  task: Task;
+  /** True when an Idempotency-Key replay returned an earlier task. */
+  replayed: boolean;
+}
+
+/** Turns an accepted mutation into a durable task and its job. */
+@Injectable()
+export class TaskIntake {
+  private readonly logger = new Logger(TaskIntake.name);
+
+  constructor(
+    private readonly store: TaskStore,
+    private readonly queue: TaskQueue,
+    private readonly events: TaskEvents,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  /** The earlier task of an Idempotency-Key, checked before anything else so a replay answers as the first call did. */
+  async replay(idempotency: IdempotencyContext): Promise<Task | null> {
+    const record = await this.redis.get(keys.idempotency(idempotency.apiKeyName, idempotency.key));
+    if (!record) return null;
+    const separator = record.lastIndexOf('|');
+    return this.resolveReplay(record.slice(separator + 1), record.slice(0, separator) === idempotency.fingerprint);
+  }
+
+  async submit<O extends OperationName>(params: SubmitParams<O>): Promise<Submitted> {
+    const planner = plannerOf(params.adapter, params.operation);
+    if (!planner) throw new UnsupportedOperationError(params.adapter.name, params.operation, params.adapter.unsupportedReasons?.[params.operation]);
+    const taskId = ulid();
+    const request: OperationRequest = { operation: params.operation, target: params.target, input: params.input, taskId };
+    const plan = planner(request); // validates the request against what the backend can do, before anything is stored
+
+    const now = Date.now();
+    const connection = this.config.providers.find((p) => p.name === params.adapter.name);
+    const deadlineSeconds = connection?.deadlines?.[params.operation] ?? plan.deadlineSeconds ?? this.config.tasks.defaultDeadlineSeconds;
+    const deadlineAtMs = now + deadlineSeconds * 1000;
+    const createdAt = new Date(now).toISOString();
+    const task: Task = {
+      id: taskId,
+      provider: params.adapter.name,
+      providerKind: params.adapter.kind,
+      operation: params.operation,
+      status: TaskStatus.Queued,
+      resource: { type: OPERATION_RESOURCE[params.operation], id: params.resourceId },
+      progress: 0,
+      steps: plan.steps.map((step) => ({ name: step.name, status: StepStatus.Pending, startedAt: null, completedAt: null })),
+      providerRef: null,
+      providerStatus: null,
+      error: null,
+      result: null,
+      createdAt,
+      updatedAt: createdAt,
+      completedAt: null,
+      deadlineAt: new Date(deadlineAtMs).toISOString(),
+    };
+    const internal: TaskInternal = {
+      request,
+      stepIndex: 0,
+      stepState: {},
+      polls: 0,
+      stepStartedAt: null,
+      stepInFlight: false,
+      failures: 0,
+      deadlineAtMs,
+      nativeId: params.target,
+      lockedResourceId: params.resourceId,
+      requestId: params.requestId,
+    };
+    const accepted = await this.store.accept({ task, internal, lockResourceId: params.resourceId, idempotency: params.idempotency });
+    if (accepted.kind === 'replay') return { task: await this.resolveReplay(accepted.taskId, accepted.sameRequest), replayed: true };
+    if (accepted.kind === 'locked') {
+      throw new ConflictError(`The resource is busy with task ${accepted.taskId}; retry when it has ended.`, {
+        extensions: { activeTaskId: accepted.taskId },
+      });
+    }
+    try {
+      await this.queue.enqueue(task.id);
+    } catch (error) {
+      // The task is stored and open: the sweeper enqueues it once the queue is reachable again.
+      this.logger.warn(`task ${task.id} stored but not enqueued: ${String(error)}`);
+    }
+    await this.events.publish('task.created', task).catch(() => undefined);
+    return { task, replayed: false };
+  }
+
+  private async resolveReplay(taskId: string, sameRequest: boolean): Promise<Task> {
+    if (!sameRequest) {
+      throw new IdempotencyMismatchError('This Idempotency-Key was used with a different request; use a new key for a new request.');
+    }
+    const task = await this.store.get(taskId);
+    if (!task) throw new ConflictError(`The task ${taskId} of this Idempotency-Key is no longer kept; use a new key.`);
+    return task;
+  }
+}

@@ -1,0 +1,27 @@
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Module } from '@nestjs/common';
+import type { GatewayRole } from '../config/env';
+import { OperationRunner } from './operation-runner.service';
+import { OperationProcessor } from './operation.processor';
+import { OPERATIONS_QUEUE } from './queue.constants';
+import { TaskEvents } from './task-events.service';
+import { TaskIntake } from './task-intake.service';
+import { TaskQueue } from './task-queue.service';
+import { TaskStore } from './task-store.service';
+import { TaskSweeper } from './task-sweeper.service';
+import { TaskWaiter } from './task-waiter.service';
+
+/** Task storage and events everywhere; the processor and the sweeper only where workers run. */
+@Module({})
+export class TasksModule {
+  static forRole(role: GatewayRole): DynamicModule {
+    const worker = role === 'worker' || role === 'all' ? [OperationRunner, OperationProcessor, TaskSweeper] : [];
+    return {
+      module: TasksModule,
+      global: true,
+      imports: [BullModule.registerQueue({ name: OPERATIONS_QUEUE })],
+      providers: [TaskStore, TaskEvents, TaskWaiter, TaskQueue, TaskIntake, ...worker],
+      exports: [TaskStore, TaskEvents, TaskWaiter, TaskQueue, TaskIntake],
+    };
+  }
+}
