@@ -18,7 +18,10 @@ export function parseConfigText(text: string, source: string): unknown {
 }
 
 export function formatPath(path: ReadonlyArray<string | number>): string {
-  return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
+  return path.reduce<string>(
+    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${part}` : part),
+    '',
+  );
 }
 
 /**
@@ -40,7 +43,8 @@ export function substituteVariables(
       return '';
     });
   }
-  if (Array.isArray(value)) return value.map((item, i) => substituteVariables(item, env, problems, [...path, i]));
+  if (Array.isArray(value))
+    return value.map((item, i) => substituteVariables(item, env, problems, [...path, i]));
   if (value && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value).map(([k, v]) => [k, substituteVariables(v, env, problems, [...path, k])]),
@@ -51,7 +55,8 @@ export function substituteVariables(
 
 function objectProperties(schema: TSchema | undefined): Record<string, TSchema> | undefined {
   if (!schema) return undefined;
-  if (schema[Kind] === 'Object') return (schema as unknown as { properties: Record<string, TSchema> }).properties;
+  if (schema[Kind] === 'Object')
+    return (schema as unknown as { properties: Record<string, TSchema> }).properties;
   return undefined;
 }
 
@@ -79,7 +84,9 @@ export function resolveFileReferences(
       try {
         out[target] = readFileSync(resolve(baseDir, raw), 'utf8').replace(/\r?\n$/, '');
       } catch (error) {
-        problems.push(`${formatPath([...path, key])}: cannot read '${raw}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+        problems.push(
+          `${formatPath([...path, key])}: cannot read '${raw}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        );
       }
       continue;
     }
@@ -102,7 +109,9 @@ export function readConfigFile(path: string): LoadedDocument {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError([`GATEWAY_CONFIG: cannot read '${path}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`]);
+    throw new ConfigError([
+      `GATEWAY_CONFIG: cannot read '${path}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    ]);
   }
   return { document: parseConfigText(text, path), baseDir: dirname(resolve(path)) };
 }

@@ -14,7 +14,11 @@ export class GatewayConfigModule {
       module: GatewayConfigModule,
       imports: [ConfigModule.forRoot({ ignoreEnvFile: true, load: [registerAs('gateway', () => config)] })],
       providers: [
-        { provide: GATEWAY_CONFIG, inject: [ConfigService], useFactory: (service: ConfigService) => service.getOrThrow<GatewayConfig>('gateway') },
+        {
+          provide: GATEWAY_CONFIG,
+          inject: [ConfigService],
+          useFactory: (service: ConfigService) => service.getOrThrow<GatewayConfig>('gateway'),
+        },
         { provide: LOGGER, useValue: logger },
         MetricsService,
       ],

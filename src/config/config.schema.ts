@@ -10,9 +10,15 @@ export const ApiKeySchema = Type.Object(
     key: Type.Optional(Type.String({ minLength: 16 })),
     /** Hex SHA-256 of the key, so that the key itself never sits in the file. */
     keySha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$' })),
-    scopes: Type.Array(Type.Union([Type.Literal('read'), Type.Literal('write')]), { minItems: 1, uniqueItems: true }),
+    scopes: Type.Array(Type.Union([Type.Literal('read'), Type.Literal('write')]), {
+      minItems: 1,
+      uniqueItems: true,
+    }),
     /** Connections this key may see; `*` for all. */
-    providers: Type.Array(Type.Union([Type.Literal('*'), connectionName]), { minItems: 1, uniqueItems: true }),
+    providers: Type.Array(Type.Union([Type.Literal('*'), connectionName]), {
+      minItems: 1,
+      uniqueItems: true,
+    }),
   },
   { additionalProperties: false },
 );
@@ -37,9 +43,13 @@ export const ConnectionTuningSchema = Type.Object({
   listDeadlineMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 120_000, default: 5_000 })),
   /** Per-operation deadline overrides in seconds, e.g. `{ "server.create": 3600 }`. */
   deadlines: Type.Optional(
-    Type.Record(Type.String({ pattern: '^[a-z]+\\.[a-z]+$' }), Type.Integer({ minimum: 1, maximum: 86_400 }), {
-      default: {},
-    }),
+    Type.Record(
+      Type.String({ pattern: '^[a-z]+\\.[a-z]+$' }),
+      Type.Integer({ minimum: 1, maximum: 86_400 }),
+      {
+        default: {},
+      },
+    ),
   ),
 });
 
@@ -76,8 +86,10 @@ export const TaskSettingsSchema = Type.Object(
     workerConcurrency: Type.Integer({ minimum: 1, maximum: 1000, default: 64 }),
     /** Default deadline of an operation, when neither the adapter nor the connection sets one. */
     defaultDeadlineSeconds: Type.Integer({ minimum: 10, maximum: 86_400, default: 1_800 }),
-    /** BullMQ stalled-job check interval: a killed worker's job is taken over after at most this. */
+    /** BullMQ stalled-job check interval: a killed worker's job is taken over after at most this plus the lock. */
     stalledIntervalMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 30_000 }),
+    /** How long a worker holds a job it runs; longer than any single step (one upstream call with retries). */
+    lockDurationMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 60_000 }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -24,26 +24,38 @@ function pointerToPath(pointer: string): Array<string | number> {
 }
 
 /** Turns ajv errors into one readable line per bad field. */
-export function describeSchemaErrors(errors: ErrorObject[] | null | undefined, prefix: Array<string | number>, label = (p: Array<string | number>) => formatPath(p)): string[] {
+export function describeSchemaErrors(
+  errors: ErrorObject[] | null | undefined,
+  prefix: Array<string | number>,
+  label = (p: Array<string | number>) => formatPath(p),
+): string[] {
   const lines: string[] = [];
   const allowedByPath = new Map<string, unknown[]>();
   for (const error of errors ?? []) {
     const path = [...prefix, ...pointerToPath(error.instancePath)];
     if (error.keyword === 'const') {
       const key = label(path);
-      allowedByPath.set(key, [...(allowedByPath.get(key) ?? []), (error.params as { allowedValue: unknown }).allowedValue]);
+      allowedByPath.set(key, [
+        ...(allowedByPath.get(key) ?? []),
+        (error.params as { allowedValue: unknown }).allowedValue,
+      ]);
       continue;
     }
     if (error.keyword === 'anyOf') continue;
     if (error.keyword === 'required') {
-      lines.push(`${label([...path, (error.params as { missingProperty: string }).missingProperty])}: is required`);
+      lines.push(
+        `${label([...path, (error.params as { missingProperty: string }).missingProperty])}: is required`,
+      );
     } else if (error.keyword === 'additionalProperties') {
-      lines.push(`${label(path) || '(root)'}: unknown field '${(error.params as { additionalProperty: string }).additionalProperty}'`);
+      lines.push(
+        `${label(path) || '(root)'}: unknown field '${(error.params as { additionalProperty: string }).additionalProperty}'`,
+      );
     } else {
       lines.push(`${label(path) || '(root)'}: ${error.message ?? 'is not valid'}`);
     }
   }
-  for (const [key, allowed] of allowedByPath) lines.push(`${key || '(root)'}: must be one of ${allowed.join(', ')}`);
+  for (const [key, allowed] of allowedByPath)
+    lines.push(`${key || '(root)'}: must be one of ${allowed.join(', ')}`);
   return [...new Set(lines)];
 }
 
@@ -53,7 +65,12 @@ export function describeSchemaErrors(errors: ErrorObject[] | null | undefined, p
  */
 export function validateConfig(
   document: unknown,
-  options: { env: GatewayEnv; kinds: ConnectionKindSchema[]; baseDir: string; variables: Readonly<Record<string, string | undefined>> },
+  options: {
+    env: GatewayEnv;
+    kinds: ConnectionKindSchema[];
+    baseDir: string;
+    variables: Readonly<Record<string, string | undefined>>;
+  },
 ): GatewayConfig {
   const problems: string[] = [];
   const kinds = new Map(options.kinds.map((k) => [k.kind, k]));
@@ -72,12 +89,17 @@ export function validateConfig(
     }
     return undefined;
   };
-  const resolved = resolveFileReferences(substituted, schemaAt, options.baseDir, problems) as Record<string, unknown>;
+  const resolved = resolveFileReferences(substituted, schemaAt, options.baseDir, problems) as Record<
+    string,
+    unknown
+  >;
 
   const validateTop = ajv.compile(GatewayFileSchema);
   if (!validateTop(resolved)) problems.push(...describeSchemaErrors(validateTop.errors, []));
 
-  const rawProviders = Array.isArray(resolved.providers) ? (resolved.providers as Array<Record<string, unknown>>) : [];
+  const rawProviders = Array.isArray(resolved.providers)
+    ? (resolved.providers as Array<Record<string, unknown>>)
+    : [];
   const validateHead = ajv.compile(ConnectionHeadSchema);
   const names = new Set<string>();
   rawProviders.forEach((connection, index) => {
@@ -96,8 +118,10 @@ export function validateConfig(
       return;
     }
     const { validate } = kindSchemas.get(kind.kind)!;
-    if (!validate(connection)) problems.push(...describeSchemaErrors(validate.errors, ['providers', index], label));
-    if (names.has(String(connection.name))) problems.push(`${label(['providers', index, 'name'])}: duplicate connection name`);
+    if (!validate(connection))
+      problems.push(...describeSchemaErrors(validate.errors, ['providers', index], label));
+    if (names.has(String(connection.name)))
+      problems.push(`${label(['providers', index, 'name'])}: duplicate connection name`);
     names.add(String(connection.name));
   });
 
@@ -106,7 +130,8 @@ export function validateConfig(
   apiKeys.forEach((apiKey, index) => {
     const at = `apiKeys[${index}]`;
     if (!apiKey || typeof apiKey !== 'object') return;
-    if ((apiKey.key === undefined) === (apiKey.keySha256 === undefined)) problems.push(`${at}: give exactly one of key, keyFile or keySha256`);
+    if ((apiKey.key === undefined) === (apiKey.keySha256 === undefined))
+      problems.push(`${at}: give exactly one of key, keyFile or keySha256`);
     if (keyNames.has(String(apiKey.name))) problems.push(`${at}.name: duplicate API key name`);
     keyNames.add(String(apiKey.name));
     for (const provider of Array.isArray(apiKey.providers) ? apiKey.providers : []) {

@@ -15,6 +15,8 @@ export interface GatewayEnv {
   sandboxKey: string | undefined;
   sandboxDir: string;
   production: boolean;
+  /** Where the sandbox looks for redis-server. */
+  searchPath: string;
 }
 
 const ROLES: readonly GatewayRole[] = ['api', 'worker', 'all'];
@@ -24,11 +26,14 @@ export class EnvError extends Error {}
 export function readEnv(env: NodeJS.ProcessEnv = process.env): GatewayEnv {
   const problems: string[] = [];
   const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT: must be a port number, got '${env.PORT}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    problems.push(`PORT: must be a port number, got '${env.PORT}'`);
   const role = (env.GATEWAY_ROLE ?? 'all') as GatewayRole;
-  if (!ROLES.includes(role)) problems.push(`GATEWAY_ROLE: must be one of api, worker, all; got '${env.GATEWAY_ROLE}'`);
+  if (!ROLES.includes(role))
+    problems.push(`GATEWAY_ROLE: must be one of api, worker, all; got '${env.GATEWAY_ROLE}'`);
   const sandboxSpeed = Number(env.SANDBOX_SPEED ?? 1);
-  if (!(sandboxSpeed > 0) || sandboxSpeed > 1000) problems.push(`SANDBOX_SPEED: must be a number in (0, 1000], got '${env.SANDBOX_SPEED}'`);
+  if (!(sandboxSpeed > 0) || sandboxSpeed > 1000)
+    problems.push(`SANDBOX_SPEED: must be a number in (0, 1000], got '${env.SANDBOX_SPEED}'`);
   if (problems.length) throw new EnvError(`Invalid environment:\n  - ${problems.join('\n  - ')}`);
   return {
     port,
@@ -41,10 +46,13 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): GatewayEnv {
     sandboxKey: env.GATEWAY_SANDBOX_KEY || undefined,
     sandboxDir: env.SANDBOX_DIR ?? '.sandbox',
     production: env.NODE_ENV === 'production',
+    searchPath: env.PATH ?? '',
   };
 }
 
 /** The variables `${VAR}` substitution in the config file may read. */
-export function substitutionEnv(env: NodeJS.ProcessEnv = process.env): Readonly<Record<string, string | undefined>> {
+export function substitutionEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<Record<string, string | undefined>> {
   return env;
 }

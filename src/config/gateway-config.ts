@@ -1,4 +1,11 @@
-import type { ApiKeyConfig, CacheSettings, ConnectionTuning, EventSettings, ServerSettings, TaskSettings } from './config.schema';
+import type {
+  ApiKeyConfig,
+  CacheSettings,
+  ConnectionTuning,
+  EventSettings,
+  ServerSettings,
+  TaskSettings,
+} from './config.schema';
 import type { GatewayEnv } from './env';
 
 /** One validated provider connection: common head and tuning plus the kind's own fields. */

@@ -9,6 +9,9 @@ export function loadGatewayConfig(env: GatewayEnv, kinds: ConnectionKindSchema[]
   if (!env.configPath) throw new ConfigError(['GATEWAY_CONFIG: is not set']);
   const { document, baseDir } = readConfigFile(env.configPath);
   const config = validateConfig(document, { env, kinds, baseDir, variables: substitutionEnv() });
-  if (!env.redisUrl) throw new ConfigError(['REDIS_URL: is required when GATEWAY_CONFIG is set (only the sandbox starts its own Redis)']);
+  if (!env.redisUrl)
+    throw new ConfigError([
+      'REDIS_URL: is required when GATEWAY_CONFIG is set (only the sandbox starts its own Redis)',
+    ]);
   return config;
 }

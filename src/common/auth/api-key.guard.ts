@@ -37,7 +37,8 @@ export class ApiKeyGuard implements CanActivate {
       throw new UnauthenticatedError();
     }
     const required: Scope =
-      this.reflector.getAllAndOverride<Scope>(REQUIRED_SCOPE, targets) ?? (['GET', 'HEAD'].includes(request.method) ? 'read' : 'write');
+      this.reflector.getAllAndOverride<Scope>(REQUIRED_SCOPE, targets) ??
+      (['GET', 'HEAD'].includes(request.method) ? 'read' : 'write');
     if (!request.caller.scopes.has(required)) {
       throw new ForbiddenError(`The API key '${request.caller.keyName}' lacks the '${required}' scope.`);
     }

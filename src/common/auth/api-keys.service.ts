@@ -18,7 +18,11 @@ export class ApiKeysService {
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
     this.entries = config.apiKeys.map((key) => ({
       digest: key.keySha256 ? Buffer.from(key.keySha256, 'hex') : sha256(key.key!),
-      caller: new Caller(key.name, new Set<Scope>(key.scopes), key.providers.includes('*') ? null : new Set(key.providers)),
+      caller: new Caller(
+        key.name,
+        new Set<Scope>(key.scopes),
+        key.providers.includes('*') ? null : new Set(key.providers),
+      ),
     }));
   }
 

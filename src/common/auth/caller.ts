@@ -22,6 +22,10 @@ export class Caller {
 
   /** Serializable form, for the event tokens. */
   toJSON(): { keyName: string; scopes: Scope[]; connections: string[] | null } {
-    return { keyName: this.keyName, scopes: [...this.scopes], connections: this.connections ? [...this.connections] : null };
+    return {
+      keyName: this.keyName,
+      scopes: [...this.scopes],
+      connections: this.connections ? [...this.connections] : null,
+    };
   }
 }

@@ -14,12 +14,18 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const problem = toProblem(exception, { requestId: String(request.id), instance: request.url.split('?')[0] });
+    const problem = toProblem(exception, {
+      requestId: String(request.id),
+      instance: request.url.split('?')[0],
+    });
     if (problem.status >= 500 && !(isGatewayError(exception) && problem.code.startsWith('provider_'))) {
       this.logger.error({ err: exception, requestId: request.id, url: request.url }, 'request failed');
     }
     if (reply.sent || reply.raw.headersSent) return;
     if (problem.retryAfter !== undefined) void reply.header('Retry-After', String(problem.retryAfter));
-    void reply.status(problem.status).header('Content-Type', 'application/problem+json; charset=utf-8').send(problem);
+    void reply
+      .status(problem.status)
+      .header('Content-Type', 'application/problem+json; charset=utf-8')
+      .send(problem);
   }
 }

@@ -12,7 +12,10 @@ const ctx = { requestId: 'req-1', instance: '/v1/servers' };
 
 describe('toProblem', () => {
   it('should keep code, status, field errors and the request id when given a validation error', () => {
-    const problem = toProblem(new ValidationError('bad', [{ field: 'name', message: 'must be a string' }]), ctx);
+    const problem = toProblem(
+      new ValidationError('bad', [{ field: 'name', message: 'must be a string' }]),
+      ctx,
+    );
     expect(problem).toMatchObject({
       status: 400,
       code: 'validation_failed',
@@ -66,14 +69,26 @@ describe('toProblem', () => {
   });
 
   it('should map Fastify body errors to 400, 413 and 415', () => {
-    expect(toProblem(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), ctx).status).toBe(400);
-    expect(toProblem(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE' }), ctx).status).toBe(413);
-    expect(toProblem(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }), ctx).status).toBe(415);
+    expect(
+      toProblem(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), ctx).status,
+    ).toBe(400);
+    expect(toProblem(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE' }), ctx).status).toBe(
+      413,
+    );
+    expect(
+      toProblem(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }), ctx).status,
+    ).toBe(415);
   });
 
   it('should map Nest HTTP exceptions by status', () => {
-    expect(toProblem(new NotFoundException('Cannot GET /nope'), ctx)).toMatchObject({ status: 404, code: 'not_found' });
-    expect(toProblem(new BadRequestException('bad'), ctx)).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(toProblem(new NotFoundException('Cannot GET /nope'), ctx)).toMatchObject({
+      status: 404,
+      code: 'not_found',
+    });
+    expect(toProblem(new BadRequestException('bad'), ctx)).toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+    });
   });
 
   it('should hide internals when given an unknown error', () => {

@@ -33,7 +33,12 @@ const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   501: 'unsupported_operation',
 };
 
-function base(code: ErrorCode, detail: string, ctx: ProblemContext, status: number = ERROR_STATUS[code]): Problem {
+function base(
+  code: ErrorCode,
+  detail: string,
+  ctx: ProblemContext,
+  status: number = ERROR_STATUS[code],
+): Problem {
   return {
     type: `${PROBLEM_TYPE_BASE}${code.replace(/_/g, '-')}`,
     title: ERROR_TITLES[code],
@@ -64,7 +69,8 @@ export function toProblem(error: unknown, ctx: ProblemContext): Problem {
   const fastifyCode = (error as { code?: unknown })?.code;
   if (typeof fastifyCode === 'string' && fastifyCode in FASTIFY_CODES) {
     const code = FASTIFY_CODES[fastifyCode];
-    const message = code === 'validation_failed' ? 'The request body is not valid JSON.' : String((error as Error).message);
+    const message =
+      code === 'validation_failed' ? 'The request body is not valid JSON.' : String((error as Error).message);
     return base(code, message, ctx);
   }
   if (error instanceof SyntaxError && (error as { statusCode?: number }).statusCode === 400) {
@@ -84,5 +90,9 @@ export function toProblem(error: unknown, ctx: ProblemContext): Problem {
     return base(code, String((error as Error).message ?? 'Bad request'), ctx, statusCode);
   }
 
-  return base('internal', 'The gateway failed to handle the request. Quote the requestId when reporting it.', ctx);
+  return base(
+    'internal',
+    'The gateway failed to handle the request. Quote the requestId when reporting it.',
+    ctx,
+  );
 }

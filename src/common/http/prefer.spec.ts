@@ -12,7 +12,10 @@ describe('parsePreferWait', () => {
     expect(parsePreferWait(header)).toBe(expected);
   });
 
-  it.each([undefined, '', 'respond-async', 'wait=abc', 'wait=-1', 'wait=1e3', 'handling=strict'])('should ignore %p', (header) => {
-    expect(parsePreferWait(header)).toBeNull();
-  });
+  it.each([undefined, '', 'respond-async', 'wait=abc', 'wait=-1', 'wait=1e3', 'handling=strict'])(
+    'should ignore %p',
+    (header) => {
+      expect(parsePreferWait(header)).toBeNull();
+    },
+  );
 });

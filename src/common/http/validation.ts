@@ -6,7 +6,8 @@ function flatten(errors: ClassValidationError[], parent = ''): FieldError[] {
     const field = parent ? `${parent}.${error.property}` : error.property;
     const own = Object.values(error.constraints ?? {}).map((message) => ({
       field,
-      message: error.constraints?.whitelistValidation === message ? `unknown field '${error.property}'` : message,
+      message:
+        error.constraints?.whitelistValidation === message ? `unknown field '${error.property}'` : message,
     }));
     return [...own, ...flatten(error.children ?? [], field)];
   });
@@ -15,7 +16,10 @@ function flatten(errors: ClassValidationError[], parent = ''): FieldError[] {
 /** Field errors of class-validator, as one `validation_failed` problem. */
 export function validationFailure(errors: ClassValidationError[]): ValidationError {
   const fields = flatten(errors);
-  const detail = fields.length === 1 ? `${fields[0].field}: ${fields[0].message}` : `${fields.length} fields are not valid.`;
+  const detail =
+    fields.length === 1
+      ? `${fields[0].field}: ${fields[0].message}`
+      : `${fields.length} fields are not valid.`;
   return new ValidationError(detail, fields);
 }
 

@@ -7,7 +7,10 @@ describe('resource ids', () => {
       nativeId: '23a89931-424b-4d20-bcc0-0f7815809ec7',
     });
     expect(parseResourceId('dc1:42')).toEqual({ connection: 'dc1', nativeId: '42' });
-    expect(parseResourceId('cs-zrh:91.203.56.71')).toEqual({ connection: 'cs-zrh', nativeId: '91.203.56.71' });
+    expect(parseResourceId('cs-zrh:91.203.56.71')).toEqual({
+      connection: 'cs-zrh',
+      nativeId: '91.203.56.71',
+    });
   });
 
   it.each([

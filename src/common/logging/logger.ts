@@ -27,7 +27,12 @@ export function createLogger(level: string, production: boolean): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     ...(production || !process.stdout.isTTY
       ? {}
-      : { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } } }),
+      : {
+          transport: {
+            target: 'pino-pretty',
+            options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' },
+          },
+        }),
   });
 }
 

@@ -72,7 +72,12 @@ export class MetricsService implements UpstreamObserver {
 
   onCall(record: UpstreamCallRecord): void {
     this.upstreamDuration.observe(
-      { provider: record.connection, kind: record.kind, operation: record.operation, outcome: record.outcome },
+      {
+        provider: record.connection,
+        kind: record.kind,
+        operation: record.operation,
+        outcome: record.outcome,
+      },
       record.durationMs / 1000,
     );
   }

@@ -9,13 +9,19 @@ interface PageToken {
 }
 
 export function queryDigest(query: Record<string, unknown>): string {
-  const canonical = JSON.stringify(Object.keys(query).sort().map((k) => [k, query[k] ?? null]));
+  const canonical = JSON.stringify(
+    Object.keys(query)
+      .sort()
+      .map((k) => [k, query[k] ?? null]),
+  );
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
 }
 
 /** Opaque cursor (AIP-158): base64url JSON; clients must not build or parse it. */
 export function encodePageToken(after: string, query: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify({ after, q: queryDigest(query) } satisfies PageToken)).toString('base64url');
+  return Buffer.from(JSON.stringify({ after, q: queryDigest(query) } satisfies PageToken)).toString(
+    'base64url',
+  );
 }
 
 export function decodePageToken(token: string | undefined, query: Record<string, unknown>): string | null {
@@ -24,7 +30,9 @@ export function decodePageToken(token: string | undefined, query: Record<string,
   try {
     parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<PageToken>;
   } catch {
-    throw new ValidationError('pageToken is not valid.', [{ field: 'pageToken', message: 'is not a token this API issued' }]);
+    throw new ValidationError('pageToken is not valid.', [
+      { field: 'pageToken', message: 'is not a token this API issued' },
+    ]);
   }
   if (typeof parsed?.after !== 'string' || parsed.q !== queryDigest(query)) {
     throw new ValidationError('pageToken is not valid for this query.', [

@@ -1,15 +1,41 @@
-import { applyDecorators, HttpCode } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { applyDecorators, HttpCode, type Type } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiHeader, ApiOkResponse } from '@nestjs/swagger';
 import { Task } from '../../tasks/task.dto';
 import { ApiProblems } from './api-problems.decorator';
 
+/**
+ * Operation ids by `Controller.method`. Summaries and descriptions come from each route's TSDoc through the
+ * Swagger plugin (main line → summary, `@remarks` → description), which applies them only to routes without an
+ * explicit `@ApiOperation`; so the id is recorded here and handed to `operationIdFactory` instead.
+ */
+const OPERATION_IDS = new Map<string, string>();
+
+export function OperationId(id: string): MethodDecorator {
+  return (target, key) => {
+    OPERATION_IDS.set(`${(target as { constructor: { name: string } }).constructor.name}.${String(key)}`, id);
+  };
+}
+
+export function operationIdOf(controllerKey: string, methodKey: string): string {
+  return OPERATION_IDS.get(`${controllerKey}.${methodKey}`) ?? methodKey;
+}
+
 /** A mutation: 202 with the task (or 200 once it ended within `Prefer: wait`), and its problem answers. */
-export function TaskEndpoint(operationId: string, summary: string, ...problems: number[]): MethodDecorator {
+export function TaskEndpoint(operationId: string, ...problems: number[]): MethodDecorator {
   return applyDecorators(
     HttpCode(202),
-    ApiOperation({ operationId, summary }),
-    ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Replays the first answer for the same key and body for 24 h (1-255 visible ASCII characters).' }),
-    ApiHeader({ name: 'Prefer', required: false, description: '`wait=N` (N ≤ 60): hold the answer until the task ends or N seconds pass.' }),
+    OperationId(operationId),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description:
+        'Replays the first answer for the same key and body for 24 h (1-255 visible ASCII characters).',
+    }),
+    ApiHeader({
+      name: 'Prefer',
+      required: false,
+      description: '`wait=N` (N ≤ 60): hold the answer until the task ends or N seconds pass.',
+    }),
     ApiAcceptedResponse({
       type: Task,
       description: 'The task was accepted; poll `Location`',
@@ -20,7 +46,18 @@ export function TaskEndpoint(operationId: string, summary: string, ...problems: 
   );
 }
 
-/** A read of one resource or list. */
-export function ReadEndpoint(operationId: string, summary: string, ...problems: number[]): MethodDecorator {
-  return applyDecorators(ApiOperation({ operationId, summary }), ApiProblems(400, 404, ...problems));
+/**
+ * A read. The success type is named here because the plugin's metadata mode adds an inferred response only to
+ * routes that declare none, and the problem responses are declared first.
+ */
+export function ReadEndpoint(
+  operationId: string,
+  type: Type<unknown>,
+  ...problems: number[]
+): MethodDecorator {
+  return applyDecorators(
+    OperationId(operationId),
+    ApiOkResponse({ type, description: 'OK' }),
+    ApiProblems(400, 404, ...problems),
+  );
 }
