@@ -32,7 +32,11 @@ export interface TransportFailure {
 }
 
 /** Classifies a failure below HTTP (no response at all). */
-export function classifyTransportError(error: unknown, provider: string, timeoutMs: number): TransportFailure {
+export function classifyTransportError(
+  error: unknown,
+  provider: string,
+  timeoutMs: number,
+): TransportFailure {
   const code = (error as { code?: string })?.code;
   const message = (error as Error)?.message ?? String(error);
   if (code && TIMEOUT_CODES.has(code)) {
@@ -49,16 +53,25 @@ export function classifyTransportError(error: unknown, provider: string, timeout
   }
   if (isTlsFailure(code, message)) {
     return {
-      error: new ProviderAuthError(`TLS handshake with the provider failed (${code ?? 'handshake'}): check the certificates configured for this connection.`, {
-        provider,
-      }),
+      error: new ProviderAuthError(
+        `TLS handshake with the provider failed (${code ?? 'handshake'}): check the certificates configured for this connection.`,
+        {
+          provider,
+        },
+      ),
       notSent: true,
     };
   }
   if (code && RESET_CODES.has(code)) {
-    return { error: new ProviderUnavailableError(`The provider closed the connection (${code}).`, { provider }), notSent: false };
+    return {
+      error: new ProviderUnavailableError(`The provider closed the connection (${code}).`, { provider }),
+      notSent: false,
+    };
   }
-  return { error: new ProviderError(`The provider call failed (${code ?? 'transport error'}).`, { provider }), notSent: false };
+  return {
+    error: new ProviderError(`The provider call failed (${code ?? 'transport error'}).`, { provider }),
+    notSent: false,
+  };
 }
 
 /** Failures that say something about the backend's health (they count against its circuit breaker). */

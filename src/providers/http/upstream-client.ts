@@ -57,7 +57,10 @@ export interface UpstreamClientOptions {
   connection: string;
   kind: string;
   baseUrl: string;
-  tuning: Pick<ConnectionTuning, 'timeoutMs' | 'concurrency' | 'retries' | 'breakerFailures' | 'breakerHalfOpenMs'>;
+  tuning: Pick<
+    ConnectionTuning,
+    'timeoutMs' | 'concurrency' | 'retries' | 'breakerFailures' | 'breakerHalfOpenMs'
+  >;
   /** The adapter's error parser: the only reader of that backend's error bodies. */
   parseError(response: UpstreamResponse): GatewayError;
   defaultHeaders?: Record<string, string>;
@@ -106,7 +109,9 @@ export class UpstreamClient {
       maxRedirects: 0,
       maxContentLength: 64 * 1024 * 1024,
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets: options.tuning.concurrency }),
-      httpsAgent: options.httpsAgent ? undefined : new HttpsAgent({ keepAlive: true, maxSockets: options.tuning.concurrency }),
+      httpsAgent: options.httpsAgent
+        ? undefined
+        : new HttpsAgent({ keepAlive: true, maxSockets: options.tuning.concurrency }),
       proxy: false,
     });
     this.bulkhead = bulkhead(options.tuning.concurrency, 10_000);
@@ -134,11 +139,15 @@ export class UpstreamClient {
       } catch (error) {
         const failure = error as GatewayError & { notSent?: boolean };
         const retryAfterMs = failure.retryAfter !== undefined ? failure.retryAfter * 1000 : undefined;
-        const answeredNotProcessed = retryAfterMs !== undefined && (failure.upstream?.status === 429 || failure.upstream?.status === 503);
+        const answeredNotProcessed =
+          retryAfterMs !== undefined &&
+          (failure.upstream?.status === 429 || failure.upstream?.status === 503);
         const safe = idempotent || failure.notSent === true || answeredNotProcessed;
-        const retryable = failure instanceof GatewayError && failure.retryable && !(error instanceof CircuitOpen);
+        const retryable =
+          failure instanceof GatewayError && failure.retryable && !(error instanceof CircuitOpen);
         if (attempt >= retries || !safe || !retryable) throw stripMarker(failure);
-        if (retryAfterMs !== undefined && retryAfterMs > (this.options.maxRetryAfterMs ?? 5_000)) throw stripMarker(failure);
+        if (retryAfterMs !== undefined && retryAfterMs > (this.options.maxRetryAfterMs ?? 5_000))
+          throw stripMarker(failure);
         const backoff = RETRY_BASE_MS * 2 ** attempt * (0.5 + Math.random());
         await sleep(retryAfterMs ?? backoff);
       }
@@ -147,16 +156,18 @@ export class UpstreamClient {
 
   private async attempt(request: UpstreamRequest): Promise<UpstreamResponse> {
     const started = performance.now();
-    let status: number | null = null;
     try {
       const response = await this.bulkhead.execute(() => this.breaker.execute(() => this.send(request)));
-      status = response.status;
-      this.record(request, 'ok', status, started);
+      this.record(request, 'ok', response.status, started);
       return response;
     } catch (error) {
       const mapped = this.mapError(error);
-      status = mapped.upstream?.status ?? null;
-      this.record(request, error instanceof BrokenCircuitError ? 'circuit_open' : mapped.code, status, started);
+      this.record(
+        request,
+        error instanceof BrokenCircuitError ? 'circuit_open' : mapped.code,
+        mapped.upstream?.status ?? null,
+        started,
+      );
       throw mapped;
     }
   }
@@ -176,7 +187,11 @@ export class UpstreamClient {
         httpsAgent: this.options.httpsAgent?.(),
       });
     } catch (error) {
-      const failure = classifyTransportError(error, this.options.connection, request.timeoutMs ?? this.options.tuning.timeoutMs);
+      const failure = classifyTransportError(
+        error,
+        this.options.connection,
+        request.timeoutMs ?? this.options.tuning.timeoutMs,
+      );
       throw Object.assign(failure.error, { notSent: failure.notSent });
     }
     const normalizedHeaders: Record<string, string> = {};
@@ -193,7 +208,8 @@ export class UpstreamClient {
     if (result.status >= 200 && result.status < 300) return result;
     const parsed = this.options.parseError(result).withProvider(this.options.connection);
     const retryAfter = parseRetryAfter(result.headers['retry-after']);
-    if (retryAfter !== undefined && parsed.retryAfter === undefined) (parsed as { retryAfter?: number }).retryAfter = retryAfter;
+    if (retryAfter !== undefined && parsed.retryAfter === undefined)
+      (parsed as { retryAfter?: number }).retryAfter = retryAfter;
     throw parsed;
   }
 
@@ -202,7 +218,10 @@ export class UpstreamClient {
     if (error instanceof BrokenCircuitError) {
       return new CircuitOpen(
         `Calls to this provider are paused after repeated failures; retrying in about ${Math.ceil(this.options.tuning.breakerHalfOpenMs / 1000)} s.`,
-        { provider: this.options.connection, retryAfter: Math.ceil(this.options.tuning.breakerHalfOpenMs / 1000) },
+        {
+          provider: this.options.connection,
+          retryAfter: Math.ceil(this.options.tuning.breakerHalfOpenMs / 1000),
+        },
       );
     }
     if (error instanceof BulkheadRejectedError) {

@@ -3,7 +3,8 @@ import type { OperationPlan } from './operation-plan';
 import { OPERATION_NAMES, OperationName, OperationRequest } from './operations';
 import type { ProviderAdapter } from './provider-adapter';
 
-export type ReadCapability = `${ResourceType}.read` | 'catalog.images' | 'catalog.plans' | 'catalog.locations';
+export type ReadCapability =
+  `${ResourceType}.read` | 'catalog.images' | 'catalog.plans' | 'catalog.locations';
 export type Capability = OperationName | ReadCapability;
 
 type PortKey = 'servers' | 'volumes' | 'networks' | 'ips';

@@ -24,9 +24,19 @@ export type OperationName = keyof typeof OPERATION_RESOURCE;
 export const OPERATION_NAMES = Object.keys(OPERATION_RESOURCE) as OperationName[];
 
 /** Operations that bring a resource into existence (no target id when accepted). */
-export const CREATE_OPERATIONS: ReadonlySet<OperationName> = new Set(['server.create', 'volume.create', 'network.create', 'ip.allocate']);
+export const CREATE_OPERATIONS: ReadonlySet<OperationName> = new Set([
+  'server.create',
+  'volume.create',
+  'network.create',
+  'ip.allocate',
+]);
 /** Operations after which the resource is gone. */
-export const DELETE_OPERATIONS: ReadonlySet<OperationName> = new Set(['server.delete', 'volume.delete', 'network.delete', 'ip.release']);
+export const DELETE_OPERATIONS: ReadonlySet<OperationName> = new Set([
+  'server.delete',
+  'volume.delete',
+  'network.delete',
+  'ip.release',
+]);
 
 export type ProviderOptions = Record<string, unknown>;
 

@@ -2,7 +2,14 @@ import { ProviderError } from '../../common/errors/gateway-error';
 import type { StepContext } from './operation-plan';
 import { pollDelay, waitFor } from './polling';
 
-const ctx = (polls = 0): StepContext => ({ taskId: 't', nativeId: 'n', state: {}, polls, stepStartedAt: 0, resumed: false });
+const ctx = (polls = 0): StepContext => ({
+  taskId: 't',
+  nativeId: 'n',
+  state: {},
+  polls,
+  stepStartedAt: 0,
+  resumed: false,
+});
 
 describe('pollDelay', () => {
   it('should grow from the initial delay to the cap when polls accumulate', () => {
@@ -32,7 +39,10 @@ describe('waitFor', () => {
     });
 
   it('should answer done with the observed status when the target is reached', async () => {
-    await expect(step({ state: 'Running' }).run(ctx())).resolves.toMatchObject({ status: 'done', providerStatus: 'Running' });
+    await expect(step({ state: 'Running' }).run(ctx())).resolves.toMatchObject({
+      status: 'done',
+      providerStatus: 'Running',
+    });
   });
 
   it('should answer wait with a delay when the resource is still transitioning', async () => {

@@ -54,13 +54,20 @@ export function waitFor<T>(options: WaitForOptions<T>): OperationStep {
       if (value === null) {
         if (options.whenMissing === 'done') return { status: 'done' };
         if (options.whenMissing === 'wait') return { status: 'wait', delayMs, providerStatus: 'not-found' };
-        throw new ProviderError(`The resource disappeared while waiting (${options.name}).`, { retryable: false });
+        throw new ProviderError(`The resource disappeared while waiting (${options.name}).`, {
+          retryable: false,
+        });
       }
       const observed = options.describe?.(value) ?? {};
       const failure = options.failed?.(value);
       if (failure) throw new ProviderError(failure, { retryable: false });
       if (options.done(value)) {
-        return { status: 'done', ...observed, resource: options.resource?.(value), nativeId: options.nativeId?.(value) };
+        return {
+          status: 'done',
+          ...observed,
+          resource: options.resource?.(value),
+          nativeId: options.nativeId?.(value),
+        };
       }
       return { status: 'wait', delayMs, ...observed };
     },

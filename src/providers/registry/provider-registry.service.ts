@@ -35,6 +35,6 @@ export class ProviderRegistry implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled(this.all().map((adapter) => adapter.close?.()));
+    await Promise.allSettled(this.all().map(async (adapter) => adapter.close?.()));
   }
 }

@@ -13,7 +13,8 @@ function buildAdapters(config: GatewayConfig, metrics: MetricsService, logger: L
   const kinds = new Map(PROVIDER_KINDS.map((definition) => [definition.kind as string, definition]));
   return config.providers.map((connection) => {
     const definition = kinds.get(connection.kind);
-    if (!definition) throw new Error(`Unknown provider kind '${connection.kind}' for connection '${connection.name}'`);
+    if (!definition)
+      throw new Error(`Unknown provider kind '${connection.kind}' for connection '${connection.name}'`);
     const log = logger.child({ provider: connection.name, kind: connection.kind });
     const deps: AdapterDeps = {
       http: (options) => new UpstreamClient(options, metrics),
