@@ -6,13 +6,21 @@ import { REDIS, REDIS_BLOCKING } from './redis.tokens';
 
 function createClient(config: GatewayConfig, name: string): Redis {
   if (!config.env.redisUrl) throw new Error('REDIS_URL is not set');
-  return new Redis({ ...redisOptionsFromUrl(config.env.redisUrl), connectionName: name, enableAutoPipelining: true });
+  return new Redis({
+    ...redisOptionsFromUrl(config.env.redisUrl),
+    connectionName: name,
+    enableAutoPipelining: true,
+  });
 }
 
 @Global()
 @Module({
   providers: [
-    { provide: REDIS, inject: [GATEWAY_CONFIG], useFactory: (config: GatewayConfig) => createClient(config, 'gateway') },
+    {
+      provide: REDIS,
+      inject: [GATEWAY_CONFIG],
+      useFactory: (config: GatewayConfig) => createClient(config, 'gateway'),
+    },
     {
       provide: REDIS_BLOCKING,
       inject: [GATEWAY_CONFIG],

@@ -41,7 +41,10 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
 function asGatewayError(error: unknown, provider: string, deadlineMs: number): GatewayError {
   if (error instanceof GatewayError) return error.withProvider(provider);
   if (error instanceof DeadlinePassed) {
-    return new ProviderTimeoutError(`The provider did not answer within the ${deadlineMs} ms list deadline.`, { provider });
+    return new ProviderTimeoutError(
+      `The provider did not answer within the ${deadlineMs} ms list deadline.`,
+      { provider },
+    );
   }
   throw error;
 }
@@ -70,15 +73,26 @@ export class SnapshotCache {
   ): Promise<SnapshotRead<T[]>> {
     const key = keys.snapshot(connection, type);
     const cached = await this.read<T[]>(key);
-    if (cached && !fresh && this.isFresh(cached)) return { value: cached.value, observedAt: cached.observedAt, status: 'ok' };
+    if (cached && !fresh && this.isFresh(cached))
+      return { value: cached.value, observedAt: cached.observedAt, status: 'ok' };
 
     const loading = this.flights.run(key, async () => {
       const generation = (await this.redis.get(keys.snapshotGeneration(connection, type))) ?? '0';
       const observedAt = new Date().toISOString();
       const value = await load();
-      const sorted = [...value].sort((a, b) => (a.nativeId < b.nativeId ? -1 : a.nativeId > b.nativeId ? 1 : 0));
+      const sorted = [...value].sort((a, b) =>
+        a.nativeId < b.nativeId ? -1 : a.nativeId > b.nativeId ? 1 : 0,
+      );
       const stored: Stored<T[]> = { observedAt, value: sorted };
-      await this.redis.eval(SET_IF_GENERATION, 2, key, keys.snapshotGeneration(connection, type), generation, JSON.stringify(stored), this.config.cache.staleMs || 1);
+      await this.redis.eval(
+        SET_IF_GENERATION,
+        2,
+        key,
+        keys.snapshotGeneration(connection, type),
+        generation,
+        JSON.stringify(stored),
+        this.config.cache.staleMs || 1,
+      );
       return stored;
     });
     try {
@@ -87,7 +101,8 @@ export class SnapshotCache {
     } catch (error) {
       loading.catch(() => undefined); // a late failure of a load we stopped waiting for is not unhandled
       const problem = asGatewayError(error, connection, deadlineMs);
-      if (cached) return { value: cached.value, observedAt: cached.observedAt, status: 'stale', error: problem };
+      if (cached)
+        return { value: cached.value, observedAt: cached.observedAt, status: 'stale', error: problem };
       throw problem;
     }
   }
@@ -103,8 +118,12 @@ export class SnapshotCache {
     load: () => Promise<T | null>,
   ): Promise<SnapshotRead<T | null>> {
     const key = keys.item(connection, type, nativeId);
-    const [cached, snapshot] = await Promise.all([this.read<T>(key), this.read<T[]>(keys.snapshot(connection, type))]);
-    if (cached && this.isFresh(cached)) return { value: cached.value, observedAt: cached.observedAt, status: 'ok' };
+    const [cached, snapshot] = await Promise.all([
+      this.read<T>(key),
+      this.read<T[]>(keys.snapshot(connection, type)),
+    ]);
+    if (cached && this.isFresh(cached))
+      return { value: cached.value, observedAt: cached.observedAt, status: 'ok' };
     if (snapshot && this.isFresh(snapshot) && (!cached || snapshot.observedAt > cached.observedAt)) {
       const found = snapshot.value.find((item) => item.nativeId === nativeId);
       if (found) return { value: found, observedAt: snapshot.observedAt, status: 'ok' };
@@ -119,7 +138,13 @@ export class SnapshotCache {
       return { ...stored, status: 'ok' };
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
-      if (cached) return { value: cached.value, observedAt: cached.observedAt, status: 'stale', error: error.withProvider(connection) };
+      if (cached)
+        return {
+          value: cached.value,
+          observedAt: cached.observedAt,
+          status: 'stale',
+          error: error.withProvider(connection),
+        };
       throw error.withProvider(connection);
     }
   }
@@ -130,20 +155,25 @@ export class SnapshotCache {
     await this.write(keys.item(connection, type, resource.nativeId), { observedAt, value: resource });
     await this.patchSnapshot<T>(connection, type, (items) => {
       const rest = items.filter((item) => item.nativeId !== resource.nativeId);
-      return [...rest, resource].sort((a, b) => (a.nativeId < b.nativeId ? -1 : a.nativeId > b.nativeId ? 1 : 0));
+      return [...rest, resource].sort((a, b) =>
+        a.nativeId < b.nativeId ? -1 : a.nativeId > b.nativeId ? 1 : 0,
+      );
     });
   }
 
   async remove(connection: string, type: string, nativeId: string): Promise<void> {
     await this.redis.del(keys.item(connection, type, nativeId));
-    await this.patchSnapshot<{ nativeId: string }>(connection, type, (items) => items.filter((item) => item.nativeId !== nativeId));
+    await this.patchSnapshot<{ nativeId: string }>(connection, type, (items) =>
+      items.filter((item) => item.nativeId !== nativeId),
+    );
   }
 
   /** Catalog entries change rarely: cached for the stale window, refreshed in the background of misses. */
   async catalog<T>(connection: string, what: string, load: () => Promise<T>): Promise<T> {
     const key = keys.catalog(connection, what);
     const cached = await this.read<T>(key);
-    if (cached && Date.now() - Date.parse(cached.observedAt) < Math.max(this.config.cache.freshMs, 60_000)) return cached.value;
+    if (cached && Date.now() - Date.parse(cached.observedAt) < Math.max(this.config.cache.freshMs, 60_000))
+      return cached.value;
     try {
       return await this.flights.run(key, async () => {
         const value = await load();
@@ -156,7 +186,11 @@ export class SnapshotCache {
     }
   }
 
-  private async patchSnapshot<T>(connection: string, type: string, patch: (items: T[]) => T[]): Promise<void> {
+  private async patchSnapshot<T>(
+    connection: string,
+    type: string,
+    patch: (items: T[]) => T[],
+  ): Promise<void> {
     const key = keys.snapshot(connection, type);
     await this.redis.incr(keys.snapshotGeneration(connection, type));
     const snapshot = await this.read<T[]>(key);

@@ -27,7 +27,10 @@ class UnexpectedStepError extends GatewayError {
 
 class DeadlineError extends GatewayError {
   constructor(seconds: number) {
-    super('timeout', `The operation did not finish within its ${seconds} s deadline; the backend state could not confirm it.`);
+    super(
+      'timeout',
+      `The operation did not finish within its ${seconds} s deadline; the backend state could not confirm it.`,
+    );
   }
 }
 
@@ -62,7 +65,12 @@ export class OperationRunner {
     const seen = this.visible(task);
     const adapter = this.registry.get(task.provider);
     if (!adapter) {
-      await this.fail(task, internal, null, new NotFoundError(`Provider connection '${task.provider}' is no longer configured.`));
+      await this.fail(
+        task,
+        internal,
+        null,
+        new NotFoundError(`Provider connection '${task.provider}' is no longer configured.`),
+      );
       return null;
     }
     let plan: OperationPlan;
@@ -105,7 +113,11 @@ export class OperationRunner {
         this.metrics.stepRuns.inc({ provider: task.provider, operation: task.operation, outcome: 'error' });
         return this.onStepError(adapter, plan, task, internal, error, seen);
       }
-      this.metrics.stepRuns.inc({ provider: task.provider, operation: task.operation, outcome: outcome.status });
+      this.metrics.stepRuns.inc({
+        provider: task.provider,
+        operation: task.operation,
+        outcome: outcome.status,
+      });
       internal.stepInFlight = false;
       internal.failures = 0;
       this.observe(task, internal, outcome, plan.steps.length);
@@ -169,9 +181,16 @@ export class OperationRunner {
       return null;
     }
     internal.failures++;
-    const backoff = Math.min(MAX_FAILURE_BACKOFF_MS, 1000 * 2 ** Math.min(internal.failures, 10)) * (0.8 + 0.4 * Math.random());
-    const delayMs = Math.max(problem.retryAfter !== undefined ? problem.retryAfter * 1000 : 0, Math.round(backoff));
-    this.logger.warn(`task ${task.id} step '${task.steps[internal.stepIndex]?.name}' failed (${problem.code}), retrying in ${delayMs} ms: ${problem.message}`);
+    const backoff =
+      Math.min(MAX_FAILURE_BACKOFF_MS, 1000 * 2 ** Math.min(internal.failures, 10)) *
+      (0.8 + 0.4 * Math.random());
+    const delayMs = Math.max(
+      problem.retryAfter !== undefined ? problem.retryAfter * 1000 : 0,
+      Math.round(backoff),
+    );
+    this.logger.warn(
+      `task ${task.id} step '${task.steps[internal.stepIndex]?.name}' failed (${problem.code}), retrying in ${delayMs} ms: ${problem.message}`,
+    );
     if (Date.now() + delayMs > internal.deadlineAtMs) {
       await this.onDeadline(adapter, plan, task, internal, problem);
       return null;
@@ -180,7 +199,13 @@ export class OperationRunner {
     return { delayMs };
   }
 
-  private async onDeadline(adapter: ProviderAdapter, plan: OperationPlan, task: Task, internal: TaskInternal, last?: GatewayError): Promise<void> {
+  private async onDeadline(
+    adapter: ProviderAdapter,
+    plan: OperationPlan,
+    task: Task,
+    internal: TaskInternal,
+    last?: GatewayError,
+  ): Promise<void> {
     if (plan.reconcile) {
       try {
         if (await plan.reconcile(this.context(task, internal, true))) {
@@ -197,7 +222,12 @@ export class OperationRunner {
     await this.fail(task, internal, plan, timeout);
   }
 
-  private async succeed(adapter: ProviderAdapter, task: Task, internal: TaskInternal, fresh: AnyResource | undefined): Promise<void> {
+  private async succeed(
+    adapter: ProviderAdapter,
+    task: Task,
+    internal: TaskInternal,
+    fresh: AnyResource | undefined,
+  ): Promise<void> {
     const operation = internal.request.operation;
     const type = OPERATION_RESOURCE[operation];
     let result: AnyResource | null = null;
@@ -220,7 +250,11 @@ export class OperationRunner {
     await this.finish(task, internal, 'task.succeeded');
   }
 
-  private async readFinal(adapter: ProviderAdapter, task: Task, nativeId: string): Promise<AnyResource | null> {
+  private async readFinal(
+    adapter: ProviderAdapter,
+    task: Task,
+    nativeId: string,
+  ): Promise<AnyResource | null> {
     const port = adapter[PORT_OF_TYPE[OPERATION_RESOURCE[task.operation as keyof typeof OPERATION_RESOURCE]]];
     try {
       return (await port?.get(nativeId)) ?? null;
@@ -230,7 +264,12 @@ export class OperationRunner {
     }
   }
 
-  private async fail(task: Task, internal: TaskInternal, plan: OperationPlan | null, error: GatewayError): Promise<void> {
+  private async fail(
+    task: Task,
+    internal: TaskInternal,
+    plan: OperationPlan | null,
+    error: GatewayError,
+  ): Promise<void> {
     const now = new Date().toISOString();
     const current = task.steps[internal.stepIndex];
     if (current && current.status !== StepStatus.Succeeded) {
@@ -239,25 +278,41 @@ export class OperationRunner {
       current.completedAt = now;
     }
     task.status = TaskStatus.Failed;
-    task.error = problemFromGatewayError(error.withProvider(task.provider), { requestId: internal.requestId, instance: `/v1/tasks/${task.id}` });
+    task.error = problemFromGatewayError(error.withProvider(task.provider), {
+      requestId: internal.requestId,
+      instance: `/v1/tasks/${task.id}`,
+    });
     task.completedAt = now;
     this.logger.warn(`task ${task.id} (${task.operation}) failed: ${error.code}: ${error.message}`);
     if (plan?.onFailure) {
-      await plan.onFailure(this.context(task, internal, true)).catch((cleanup: unknown) =>
-        this.logger.warn(`task ${task.id} cleanup after failure failed: ${String(cleanup)}`),
-      );
+      await plan
+        .onFailure(this.context(task, internal, true))
+        .catch((cleanup: unknown) =>
+          this.logger.warn(`task ${task.id} cleanup after failure failed: ${String(cleanup)}`),
+        );
     }
     if (internal.nativeId) {
-      await this.cache.remove(task.provider, OPERATION_RESOURCE[internal.request.operation], internal.nativeId).catch(() => undefined);
+      await this.cache
+        .remove(task.provider, OPERATION_RESOURCE[internal.request.operation], internal.nativeId)
+        .catch(() => undefined);
     }
     await this.finish(task, internal, 'task.failed');
   }
 
-  private async finish(task: Task, internal: TaskInternal, type: 'task.succeeded' | 'task.failed'): Promise<void> {
+  private async finish(
+    task: Task,
+    internal: TaskInternal,
+    type: 'task.succeeded' | 'task.failed',
+  ): Promise<void> {
     this.touch(task);
     await this.store.finish(task, internal);
     await this.events.publish(type, task);
-    this.metrics.tasksFinished.inc({ provider: task.provider, operation: task.operation, status: task.status, code: task.error?.code ?? '' });
+    this.metrics.tasksFinished.inc({
+      provider: task.provider,
+      operation: task.operation,
+      status: task.status,
+      code: task.error?.code ?? '',
+    });
     this.metrics.taskDuration.observe(
       { provider: task.provider, operation: task.operation, status: task.status },
       (Date.parse(task.completedAt!) - Date.parse(task.createdAt)) / 1000,
@@ -282,7 +337,10 @@ export class OperationRunner {
 
   private asGatewayError(error: unknown, task: Task): GatewayError {
     if (error instanceof GatewayError) return error;
-    this.logger.error(`task ${task.id} step threw an unexpected error`, (error as Error)?.stack ?? String(error));
+    this.logger.error(
+      `task ${task.id} step threw an unexpected error`,
+      (error as Error)?.stack ?? String(error),
+    );
     return new UnexpectedStepError();
   }
 }

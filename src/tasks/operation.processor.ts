@@ -9,7 +9,7 @@ import { JOB_ATTEMPTS, OPERATIONS_QUEUE, OperationJobData } from './queue.consta
  * Runs operation steps. A step that must wait is not awaited here: the job moves itself to the delayed set
  * and the worker takes the next job (BullMQ "process step jobs" pattern).
  */
-@Processor(OPERATIONS_QUEUE, { autorun: false, lockDuration: 60_000, maxStalledCount: 1_000 })
+@Processor(OPERATIONS_QUEUE, { autorun: false, maxStalledCount: 1_000 })
 export class OperationProcessor extends WorkerHost implements OnApplicationBootstrap {
   constructor(
     private readonly runner: OperationRunner,
@@ -28,12 +28,16 @@ export class OperationProcessor extends WorkerHost implements OnApplicationBoots
   onApplicationBootstrap(): void {
     // Worker options come from config, which the static @Processor decorator cannot read: set them before run().
     this.worker.concurrency = this.config.tasks.workerConcurrency;
-    Object.assign(this.worker.opts, { stalledInterval: this.config.tasks.stalledIntervalMs });
+    Object.assign(this.worker.opts, {
+      stalledInterval: this.config.tasks.stalledIntervalMs,
+      lockDuration: this.config.tasks.lockDurationMs,
+    });
     void this.worker.run();
   }
 
   @OnWorkerEvent('failed')
   async onFailed(job: Job<OperationJobData> | undefined, error: Error): Promise<void> {
-    if (job && job.attemptsMade >= (job.opts.attempts ?? JOB_ATTEMPTS)) await this.runner.abandon(job.data.taskId, error.message);
+    if (job && job.attemptsMade >= (job.opts.attempts ?? JOB_ATTEMPTS))
+      await this.runner.abandon(job.data.taskId, error.message);
   }
 }

@@ -5,7 +5,8 @@ import { REDIS, REDIS_BLOCKING } from '../cache/redis.tokens';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import type { Task } from './task.dto';
 
-export type TaskEventType = 'task.created' | 'task.updated' | 'task.succeeded' | 'task.failed' | 'task.canceled';
+export type TaskEventType =
+  'task.created' | 'task.updated' | 'task.succeeded' | 'task.failed' | 'task.canceled';
 
 export interface TaskEvent {
   /** Stream entry id; SSE sends it as `id:` and takes it back as `Last-Event-ID`. */
@@ -24,7 +25,13 @@ function decode(id: string, fields: string[]): TaskEvent | null {
   const map: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i]] = fields[i + 1];
   if (!map.task) return null;
-  return { id, type: map.type as TaskEventType, provider: map.provider, taskId: map.taskId, task: JSON.parse(map.task) as Task };
+  return {
+    id,
+    type: map.type as TaskEventType,
+    provider: map.provider,
+    taskId: map.taskId,
+    task: JSON.parse(map.task) as Task,
+  };
 }
 
 /**
@@ -67,7 +74,9 @@ export class TaskEvents implements OnApplicationShutdown {
 
   /** Events strictly after `afterId`, oldest first. */
   async range(afterId: string, count: number): Promise<TaskEvent[]> {
-    const entries = (await this.redis.xrange(keys.events(), `(${afterId}`, '+', 'COUNT', count)) as Array<[string, string[]]>;
+    const entries = (await this.redis.xrange(keys.events(), `(${afterId}`, '+', 'COUNT', count)) as Array<
+      [string, string[]]
+    >;
     return entries.map(([id, fields]) => decode(id, fields)).filter((e): e is TaskEvent => e !== null);
   }
 
@@ -92,7 +101,9 @@ export class TaskEvents implements OnApplicationShutdown {
   private ensureReader(): Promise<void> {
     if (this.reading) return Promise.resolve();
     this.starting ??= (async () => {
-      const last = (await this.redis.xrevrange(keys.events(), '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
+      const last = (await this.redis.xrevrange(keys.events(), '+', '-', 'COUNT', 1)) as Array<
+        [string, string[]]
+      >;
       this.lastId = last[0]?.[0] ?? '0-0';
       this.reading = this.readLoop();
     })();
@@ -102,9 +113,15 @@ export class TaskEvents implements OnApplicationShutdown {
   private async readLoop(): Promise<void> {
     while (!this.stopped) {
       try {
-        const result = (await this.blocking.xread('COUNT', 500, 'BLOCK', 5000, 'STREAMS', keys.events(), this.lastId!)) as Array<
-          [string, Array<[string, string[]]>]
-        > | null;
+        const result = await this.blocking.xread(
+          'COUNT',
+          500,
+          'BLOCK',
+          5000,
+          'STREAMS',
+          keys.events(),
+          this.lastId!,
+        );
         for (const [, entries] of result ?? []) {
           for (const [id, fields] of entries) {
             this.lastId = id;

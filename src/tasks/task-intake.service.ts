@@ -3,10 +3,19 @@ import type { Redis } from 'ioredis';
 import { monotonicFactory } from 'ulid';
 import { keys } from '../cache/keys';
 import { REDIS } from '../cache/redis.tokens';
-import { ConflictError, IdempotencyMismatchError, UnsupportedOperationError } from '../common/errors/gateway-error';
+import {
+  ConflictError,
+  IdempotencyMismatchError,
+  UnsupportedOperationError,
+} from '../common/errors/gateway-error';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { plannerOf } from '../providers/ports/capabilities';
-import { OPERATION_RESOURCE, OperationInputs, OperationName, OperationRequest } from '../providers/ports/operations';
+import {
+  OPERATION_RESOURCE,
+  OperationInputs,
+  OperationName,
+  OperationRequest,
+} from '../providers/ports/operations';
 import type { ProviderAdapter } from '../providers/ports/provider-adapter';
 import { TaskEvents } from './task-events.service';
 import { TaskQueue } from './task-queue.service';
@@ -59,19 +68,35 @@ export class TaskIntake {
     const record = await this.redis.get(keys.idempotency(idempotency.apiKeyName, idempotency.key));
     if (!record) return null;
     const separator = record.lastIndexOf('|');
-    return this.resolveReplay(record.slice(separator + 1), record.slice(0, separator) === idempotency.fingerprint);
+    return this.resolveReplay(
+      record.slice(separator + 1),
+      record.slice(0, separator) === idempotency.fingerprint,
+    );
   }
 
   async submit<O extends OperationName>(params: SubmitParams<O>): Promise<Submitted> {
     const planner = plannerOf(params.adapter, params.operation);
-    if (!planner) throw new UnsupportedOperationError(params.adapter.name, params.operation, params.adapter.unsupportedReasons?.[params.operation]);
+    if (!planner)
+      throw new UnsupportedOperationError(
+        params.adapter.name,
+        params.operation,
+        params.adapter.unsupportedReasons?.[params.operation],
+      );
     const taskId = ulid();
-    const request: OperationRequest = { operation: params.operation, target: params.target, input: params.input, taskId };
+    const request: OperationRequest = {
+      operation: params.operation,
+      target: params.target,
+      input: params.input,
+      taskId,
+    };
     const plan = planner(request); // validates the request against what the backend can do, before anything is stored
 
     const now = Date.now();
     const connection = this.config.providers.find((p) => p.name === params.adapter.name);
-    const deadlineSeconds = connection?.deadlines?.[params.operation] ?? plan.deadlineSeconds ?? this.config.tasks.defaultDeadlineSeconds;
+    const deadlineSeconds =
+      connection?.deadlines?.[params.operation] ??
+      plan.deadlineSeconds ??
+      this.config.tasks.defaultDeadlineSeconds;
     const deadlineAtMs = now + deadlineSeconds * 1000;
     const createdAt = new Date(now).toISOString();
     const task: Task = {
@@ -82,7 +107,12 @@ export class TaskIntake {
       status: TaskStatus.Queued,
       resource: { type: OPERATION_RESOURCE[params.operation], id: params.resourceId },
       progress: 0,
-      steps: plan.steps.map((step) => ({ name: step.name, status: StepStatus.Pending, startedAt: null, completedAt: null })),
+      steps: plan.steps.map((step) => ({
+        name: step.name,
+        status: StepStatus.Pending,
+        startedAt: null,
+        completedAt: null,
+      })),
       providerRef: null,
       providerStatus: null,
       error: null,
@@ -105,8 +135,14 @@ export class TaskIntake {
       lockedResourceId: params.resourceId,
       requestId: params.requestId,
     };
-    const accepted = await this.store.accept({ task, internal, lockResourceId: params.resourceId, idempotency: params.idempotency });
-    if (accepted.kind === 'replay') return { task: await this.resolveReplay(accepted.taskId, accepted.sameRequest), replayed: true };
+    const accepted = await this.store.accept({
+      task,
+      internal,
+      lockResourceId: params.resourceId,
+      idempotency: params.idempotency,
+    });
+    if (accepted.kind === 'replay')
+      return { task: await this.resolveReplay(accepted.taskId, accepted.sameRequest), replayed: true };
     if (accepted.kind === 'locked') {
       throw new ConflictError(`The resource is busy with task ${accepted.taskId}; retry when it has ended.`, {
         extensions: { activeTaskId: accepted.taskId },
@@ -124,10 +160,13 @@ export class TaskIntake {
 
   private async resolveReplay(taskId: string, sameRequest: boolean): Promise<Task> {
     if (!sameRequest) {
-      throw new IdempotencyMismatchError('This Idempotency-Key was used with a different request; use a new key for a new request.');
+      throw new IdempotencyMismatchError(
+        'This Idempotency-Key was used with a different request; use a new key for a new request.',
+      );
     }
     const task = await this.store.get(taskId);
-    if (!task) throw new ConflictError(`The task ${taskId} of this Idempotency-Key is no longer kept; use a new key.`);
+    if (!task)
+      throw new ConflictError(`The task ${taskId} of this Idempotency-Key is no longer kept; use a new key.`);
     return task;
   }
 }

@@ -9,13 +9,17 @@ export class TaskQueue {
   constructor(@InjectQueue(OPERATIONS_QUEUE) private readonly queue: Queue<OperationJobData>) {}
 
   async enqueue(taskId: string): Promise<void> {
-    await this.queue.add('run', { taskId }, {
-      jobId: taskId,
-      attempts: JOB_ATTEMPTS,
-      backoff: { type: 'exponential', delay: 1_000 },
-      removeOnComplete: true,
-      removeOnFail: { age: 7 * 86_400 },
-    });
+    await this.queue.add(
+      'run',
+      { taskId },
+      {
+        jobId: taskId,
+        attempts: JOB_ATTEMPTS,
+        backoff: { type: 'exponential', delay: 1_000 },
+        removeOnComplete: true,
+        removeOnFail: { age: 7 * 86_400 },
+      },
+    );
   }
 
   async counts(): Promise<Record<string, number>> {

@@ -117,9 +117,12 @@ export class TaskStore {
   }
 
   async save(task: Task, internal: TaskInternal): Promise<void> {
-    const pipeline = this.redis.multi().hset(keys.task(task.id), 'public', JSON.stringify(task), 'internal', JSON.stringify(internal));
+    const pipeline = this.redis
+      .multi()
+      .hset(keys.task(task.id), 'public', JSON.stringify(task), 'internal', JSON.stringify(internal));
     // A create learns its resource id late: index it from then on.
-    if (task.resource.id) pipeline.zadd(keys.tasksByResource(task.resource.id), 'NX', decodeTime(task.id), task.id);
+    if (task.resource.id)
+      pipeline.zadd(keys.tasksByResource(task.resource.id), 'NX', decodeTime(task.id), task.id);
     await pipeline.exec();
   }
 
@@ -139,7 +142,8 @@ export class TaskStore {
         .expire(keys.tasksByResource(task.resource.id), this.retentionSeconds + 86_400);
     }
     await pipeline.exec();
-    if (internal.lockedResourceId) await this.redis.eval(RELEASE_LOCK, 1, keys.resourceLock(internal.lockedResourceId), task.id);
+    if (internal.lockedResourceId)
+      await this.redis.eval(RELEASE_LOCK, 1, keys.resourceLock(internal.lockedResourceId), task.id);
   }
 
   /** Moves the lock of a create to the resource it created, so no second mutation starts mid-task. */
@@ -166,8 +170,15 @@ export class TaskStore {
    * Newest first, across the permitted connections. Filters apply after reading, so a page may hold fewer
    * items than asked while `next` says more may follow; at most `scanLimit` candidates are read per call.
    */
-  async list(filter: TaskFilter, pageSize: number, after: string | null, scanLimit = 5_000): Promise<TaskPage> {
-    const sources = filter.resourceId ? [keys.tasksByResource(filter.resourceId)] : filter.providers.map((p) => keys.tasksByProvider(p));
+  async list(
+    filter: TaskFilter,
+    pageSize: number,
+    after: string | null,
+    scanLimit = 5_000,
+  ): Promise<TaskPage> {
+    const sources = filter.resourceId
+      ? [keys.tasksByResource(filter.resourceId)]
+      : filter.providers.map((p) => keys.tasksByProvider(p));
     const maxScore = after ? String(decodeTime(after)) : '+inf';
     const chunk = Math.min(500, Math.max(pageSize * 2, 50));
     const buffers = sources.map(() => [] as string[]);
@@ -189,7 +200,8 @@ export class TaskStore {
       // Merge the sources one id at a time so that the page is ordered across connections.
       const batch: string[] = [];
       while (batch.length < pageSize - items.length) {
-        for (let i = 0; i < sources.length; i++) if (buffers[i].length === 0 && !exhausted[i]) await refill(i);
+        for (let i = 0; i < sources.length; i++)
+          if (buffers[i].length === 0 && !exhausted[i]) await refill(i);
         let pick = -1;
         for (let i = 0; i < sources.length; i++) {
           if (buffers[i].length && (pick < 0 || buffers[i][0] > buffers[pick][0])) pick = i;

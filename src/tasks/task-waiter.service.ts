@@ -22,7 +22,10 @@ export class TaskWaiter {
       const current = await this.store.get(taskId);
       if (!current || TERMINAL_STATUSES.has(current.status)) return current;
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, seconds * 1000)))]);
+      await Promise.race([
+        ended,
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, seconds * 1000))),
+      ]);
       clearTimeout(timer);
       return this.store.get(taskId);
     } finally {

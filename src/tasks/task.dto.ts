@@ -9,7 +9,11 @@ export enum TaskStatus {
   Canceled = 'canceled',
 }
 
-export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set([TaskStatus.Succeeded, TaskStatus.Failed, TaskStatus.Canceled]);
+export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set([
+  TaskStatus.Succeeded,
+  TaskStatus.Failed,
+  TaskStatus.Canceled,
+]);
 
 export enum StepStatus {
   Pending = 'pending',

@@ -15,7 +15,8 @@ import { TaskWaiter } from './task-waiter.service';
 @Module({})
 export class TasksModule {
   static forRole(role: GatewayRole): DynamicModule {
-    const worker = role === 'worker' || role === 'all' ? [OperationRunner, OperationProcessor, TaskSweeper] : [];
+    const worker =
+      role === 'worker' || role === 'all' ? [OperationRunner, OperationProcessor, TaskSweeper] : [];
     return {
       module: TasksModule,
       global: true,
