@@ -17,8 +17,22 @@ const ulid = monotonicFactory();
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Headers a browser frontend may read and send (DESIGN: browser frontends are first-class callers). */
-export const EXPOSED_HEADERS = ['Location', 'X-Request-Id', 'Preference-Applied', 'Retry-After', 'Cache-Status', 'Age'];
-export const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'Prefer', 'Last-Event-ID', 'X-Request-Id'];
+export const EXPOSED_HEADERS = [
+  'Location',
+  'X-Request-Id',
+  'Preference-Applied',
+  'Retry-After',
+  'Cache-Status',
+  'Age',
+];
+export const ALLOWED_HEADERS = [
+  'Authorization',
+  'Content-Type',
+  'Idempotency-Key',
+  'Prefer',
+  'Last-Event-ID',
+  'X-Request-Id',
+];
 
 export interface CreateAppOptions {
   /** Skip Swagger UI and the OpenAPI route (the OpenAPI script builds its own document). */
@@ -28,7 +42,11 @@ export interface CreateAppOptions {
 }
 
 /** The gateway as a Nest Fastify application, configured the same way for production, tests and the sandbox. */
-export async function createApp(config: GatewayConfig, logger: Logger, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+export async function createApp(
+  config: GatewayConfig,
+  logger: Logger,
+  options: CreateAppOptions = {},
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.server.bodyLimitBytes,
     trustProxy: config.server.trustProxy,
@@ -49,15 +67,25 @@ export async function createApp(config: GatewayConfig, logger: Logger, options: 
 
   // Strict JSON: prototype poisoning rejected; an empty body with a JSON content type is simply no body.
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request: FastifyRequest, body: string | Buffer, done) => {
-    const text = body.toString();
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
-    } catch {
-      done(Object.assign(new Error('The request body is not valid JSON.'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
-    }
-  });
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    (_request: FastifyRequest, body: string | Buffer, done) => {
+      const text = body.toString();
+      if (text.trim() === '') return done(null, undefined);
+      try {
+        done(null, sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+      } catch {
+        done(
+          Object.assign(new Error('The request body is not valid JSON.'), {
+            statusCode: 400,
+            code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+          }),
+          undefined,
+        );
+      }
+    },
+  );
 
   const metrics = app.get(MetricsService);
   fastify.addHook('onRequest', (request, reply, done) => {
@@ -66,9 +94,26 @@ export async function createApp(config: GatewayConfig, logger: Logger, options: 
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions?.url ?? 'unmatched';
-    metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
-    if (reply.statusCode >= 500) logger.warn({ requestId: request.id, method: request.method, url: request.url, status: reply.statusCode }, 'request failed');
-    else logger.debug({ requestId: request.id, method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+    metrics.httpDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    if (reply.statusCode >= 500)
+      logger.warn(
+        { requestId: request.id, method: request.method, url: request.url, status: reply.statusCode },
+        'request failed',
+      );
+    else
+      logger.debug(
+        {
+          requestId: request.id,
+          method: request.method,
+          url: request.url,
+          status: reply.statusCode,
+          ms: reply.elapsedTime,
+        },
+        'request',
+      );
     done();
   });
 
@@ -88,7 +133,11 @@ export async function createApp(config: GatewayConfig, logger: Logger, options: 
 
   if (options.docs !== false && !options.preview) {
     const document = await buildOpenApiDocument(app);
-    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml', raw: ['json', 'yaml'] });
+    SwaggerModule.setup('docs', app, document, {
+      jsonDocumentUrl: 'openapi.json',
+      yamlDocumentUrl: 'openapi.yaml',
+      raw: ['json', 'yaml'],
+    });
   }
   await app.init();
   return app;

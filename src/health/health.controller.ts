@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { OperationId } from '../common/swagger/endpoints.decorator';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
 import { REDIS } from '../cache/redis.tokens';
@@ -8,26 +9,7 @@ import { Call, type HttpCall } from '../common/http/call.decorator';
 import { ProviderRegistry } from '../providers/registry/provider-registry.service';
 import { ProviderHealth } from '../resources/providers/provider-health.service';
 import { TaskQueue } from '../tasks/task-queue.service';
-
-export class LiveStatus {
-  status: string;
-}
-
-export class ProviderReachability {
-  name: string;
-  /** `reachable`, `unreachable` or `unknown`; never makes the gateway unready. */
-  status: string;
-  lastCheckedAt: string | null;
-}
-
-export class ReadyStatus {
-  /** `ok` or `error`. */
-  status: string;
-  info?: Record<string, unknown>;
-  error?: Record<string, unknown>;
-  details: Record<string, unknown>;
-  providers: ProviderReachability[];
-}
+import { LiveStatus, ReadyStatus } from './health.dto';
 
 @ApiTags('health')
 @Public()
@@ -42,23 +24,33 @@ export class HealthController {
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
-  /** The process is up. */
+  /**
+   * Liveness
+   * @remarks The process is up.
+   */
   @Get('live')
-  @ApiOperation({ operationId: 'healthLive', summary: 'Liveness' })
+  @OperationId('healthLive')
   live(): LiveStatus {
     return { status: 'ok' };
   }
 
-  /** 200 once Redis and the queue work; backend reachability is reported but never makes the gateway unready. */
+  /**
+   * Readiness
+   * @remarks 200 once Redis and the queue work. Backend reachability is reported in the body but never makes the gateway unready.
+   */
   @Get('ready')
-  @ApiOperation({ operationId: 'healthReady', summary: 'Readiness' })
+  @OperationId('healthReady')
+  @ApiOkResponse({ type: ReadyStatus, description: 'Ready' })
+  @ApiServiceUnavailableResponse({ type: ReadyStatus, description: 'Redis or the queue does not work' })
   async ready(@Call() { reply }: HttpCall): Promise<ReadyStatus> {
     const names = this.registry.names();
-    const providers = (await this.providerHealth.read(names).catch(() => names.map(() => null))).map((record, i) => ({
-      name: names[i],
-      status: record?.status ?? 'unknown',
-      lastCheckedAt: record?.lastCheckedAt ?? null,
-    }));
+    const providers = (await this.providerHealth.read(names).catch(() => names.map(() => null))).map(
+      (record, i) => ({
+        name: names[i],
+        status: record?.status ?? 'unknown',
+        lastCheckedAt: record?.lastCheckedAt ?? null,
+      }),
+    );
     try {
       const result = await this.checks.check([
         async () => {
@@ -70,7 +62,7 @@ export class HealthController {
           return queue.up(await this.queue.counts());
         },
       ]);
-      return { ...result, providers } as ReadyStatus;
+      return { ...result, providers };
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       void reply.status(503);

@@ -17,7 +17,7 @@ export class MetricsController {
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async scrape(): Promise<string> {
-    const counts = await this.queue.counts().catch(() => ({}) as Record<string, number>);
+    const counts = await this.queue.counts().catch(() => ({}));
     for (const [state, count] of Object.entries(counts)) this.metrics.queueJobs.set({ state }, count);
     return this.metrics.registry.metrics();
   }

@@ -16,7 +16,23 @@ import { TaskResponder } from './common/task-responder';
 
 /** The public /v1 API (role api or all). */
 @Module({
-  controllers: [ServersController, VolumesController, NetworksController, IpsController, TasksController, ProvidersController, EventsController],
-  providers: [ServersService, VolumesService, MutationService, ProviderOptionsValidator, ResourceAccess, ResourceReaderService, TaskResponder],
+  controllers: [
+    ServersController,
+    VolumesController,
+    NetworksController,
+    IpsController,
+    TasksController,
+    ProvidersController,
+    EventsController,
+  ],
+  providers: [
+    ServersService,
+    VolumesService,
+    MutationService,
+    ProviderOptionsValidator,
+    ResourceAccess,
+    ResourceReaderService,
+    TaskResponder,
+  ],
 })
 export class ApiModule {}

@@ -5,7 +5,12 @@ import { readIdempotencyKey, requestFingerprint } from '../../common/http/finger
 import { SnapshotCache } from '../../cache/snapshot-cache.service';
 import { ResourceType } from '../../domain/states';
 import { PORT_OF_TYPE, plannerOf } from '../../providers/ports/capabilities';
-import { CREATE_OPERATIONS, OPERATION_RESOURCE, OperationInputs, OperationName } from '../../providers/ports/operations';
+import {
+  CREATE_OPERATIONS,
+  OPERATION_RESOURCE,
+  OperationInputs,
+  OperationName,
+} from '../../providers/ports/operations';
 import type { ProviderAdapter } from '../../providers/ports/provider-adapter';
 import type { ResourceReader as ReaderPort } from '../../providers/ports/ports';
 import { IdempotencyContext, Submitted, TaskIntake } from '../../tasks/task-intake.service';
@@ -22,7 +27,10 @@ export interface MutationParams<O extends OperationName> {
   /** `providerOptions` of the body, validated against the adapter's schema before `input` sees them. */
   providerOptions?: Record<string, unknown>;
   /** Builds the operation input once the adapter is known (to resolve references to native ids). */
-  input(adapter: ProviderAdapter, providerOptions: Record<string, unknown>): OperationInputs[O] | Promise<OperationInputs[O]>;
+  input(
+    adapter: ProviderAdapter,
+    providerOptions: Record<string, unknown>,
+  ): OperationInputs[O] | Promise<OperationInputs[O]>;
 }
 
 /**
@@ -46,7 +54,11 @@ export class MutationService {
 
     const key = readIdempotencyKey(request.headers['idempotency-key']);
     const idempotency: IdempotencyContext | null = key
-      ? { apiKeyName: caller.keyName, key, fingerprint: requestFingerprint(request.method, request.url.split('?')[0], request.body) }
+      ? {
+          apiKeyName: caller.keyName,
+          key,
+          fingerprint: requestFingerprint(request.method, request.url.split('?')[0], request.body),
+        }
       : null;
     if (idempotency) {
       const earlier = await this.intake.replay(idempotency);
@@ -56,8 +68,12 @@ export class MutationService {
     if (!plannerOf(adapter, operation)) {
       throw new UnsupportedOperationError(adapter.name, operation, adapter.unsupportedReasons?.[operation]);
     }
-    const input = await params.input(adapter, this.options.validate(adapter, operation, params.providerOptions));
-    if (target && !CREATE_OPERATIONS.has(operation)) await this.requireExisting(adapter, OPERATION_RESOURCE[operation], target.nativeId, target.id);
+    const input = await params.input(
+      adapter,
+      this.options.validate(adapter, operation, params.providerOptions),
+    );
+    if (target && !CREATE_OPERATIONS.has(operation))
+      await this.requireExisting(adapter, OPERATION_RESOURCE[operation], target.nativeId, target.id);
 
     return this.intake.submit({
       adapter,
@@ -71,7 +87,12 @@ export class MutationService {
   }
 
   /** An operation on an existing resource whose input needs no adapter-specific resolution. */
-  submitOn<O extends OperationName>(call: HttpCall, operation: O, resourceId: string, input: OperationInputs[O]): Promise<Submitted> {
+  submitOn<O extends OperationName>(
+    call: HttpCall,
+    operation: O,
+    resourceId: string,
+    input: OperationInputs[O],
+  ): Promise<Submitted> {
     return this.submit({ call, operation, resourceId, input: () => input });
   }
 
@@ -86,7 +107,12 @@ export class MutationService {
   }
 
   /** 404 now rather than a failed task later; reads through the cache, so it costs little. */
-  async requireExisting(adapter: ProviderAdapter, type: ResourceType, nativeId: string, id: string): Promise<void> {
+  async requireExisting(
+    adapter: ProviderAdapter,
+    type: ResourceType,
+    nativeId: string,
+    id: string,
+  ): Promise<void> {
     const port = adapter[PORT_OF_TYPE[type]] as ReaderPort<{ nativeId: string }> | undefined;
     if (!port) return;
     const read = await this.cache.item(adapter.name, type, nativeId, () => port.get(nativeId));

@@ -17,11 +17,18 @@ export class ProviderOptionsValidator {
   private readonly compiled = new Map<string, ValidateFunction>();
 
   /** Validates (and fills defaults into) the options; unknown keys → 400. */
-  validate(adapter: ProviderAdapter, operation: OperationName, options: Record<string, unknown> | undefined): Record<string, unknown> {
+  validate(
+    adapter: ProviderAdapter,
+    operation: OperationName,
+    options: Record<string, unknown> | undefined,
+  ): Record<string, unknown> {
     const key = `${adapter.name}\u0000${operation}`;
     let validate = this.compiled.get(key);
     if (!validate) {
-      validate = this.ajv.compile({ ...(adapter.optionSchemas?.[operation] ?? NO_OPTIONS), additionalProperties: false });
+      validate = this.ajv.compile({
+        ...(adapter.optionSchemas?.[operation] ?? NO_OPTIONS),
+        additionalProperties: false,
+      });
       this.compiled.set(key, validate);
     }
     const value = structuredClone(options ?? {});
@@ -30,7 +37,10 @@ export class ProviderOptionsValidator {
         const separator = line.indexOf(': ');
         return { field: line.slice(0, separator), message: line.slice(separator + 2) };
       });
-      throw new ValidationError(`providerOptions are not valid for ${operation} on '${adapter.name}'.`, errors);
+      throw new ValidationError(
+        `providerOptions are not valid for ${operation} on '${adapter.name}'.`,
+        errors,
+      );
     }
     return value;
   }

@@ -8,7 +8,10 @@ import type { GetResult } from './resource-reader.service';
 export function readHeaders<R>(reply: FastifyReply, result: GetResult<R>): R {
   if (result.stale) {
     void reply.header('Cache-Status', 'cloudmux; hit; detail=stale-provider-unavailable');
-    void reply.header('Age', String(Math.max(0, Math.round((Date.now() - Date.parse(result.observedAt)) / 1000))));
+    void reply.header(
+      'Age',
+      String(Math.max(0, Math.round((Date.now() - Date.parse(result.observedAt)) / 1000))),
+    );
   }
   return result.resource;
 }

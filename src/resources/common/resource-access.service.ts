@@ -49,7 +49,12 @@ export class ResourceAccess {
 
   port(adapter: ProviderAdapter, type: ResourceType): ReaderPort<unknown> {
     const port = adapter[PORT_OF_TYPE[type]];
-    if (!port) throw new UnsupportedOperationError(adapter.name, `${type}.read`, adapter.unsupportedReasons?.[`${type}.create` as never]);
-    return port as ReaderPort<unknown>;
+    if (!port)
+      throw new UnsupportedOperationError(
+        adapter.name,
+        `${type}.read`,
+        adapter.unsupportedReasons?.[`${type}.create` as never],
+      );
+    return port;
   }
 }

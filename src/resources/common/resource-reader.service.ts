@@ -40,7 +40,15 @@ export interface GetResult<R> {
 }
 
 const compare = (a: { provider: string; nativeId: string }, b: { provider: string; nativeId: string }) =>
-  a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : a.nativeId < b.nativeId ? -1 : a.nativeId > b.nativeId ? 1 : 0;
+  a.provider < b.provider
+    ? -1
+    : a.provider > b.provider
+      ? 1
+      : a.nativeId < b.nativeId
+        ? -1
+        : a.nativeId > b.nativeId
+          ? 1
+          : 0;
 
 /**
  * Reads of every resource type: fan-out lists over the caller's connections with a per-provider deadline and
@@ -57,7 +65,12 @@ export class ResourceReaderService {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  async list<T extends ResourceType>(type: T, caller: Caller, params: ListParams, requestId: string): Promise<ListResult<ResourceByType[T]>> {
+  async list<T extends ResourceType>(
+    type: T,
+    caller: Caller,
+    params: ListParams,
+    requestId: string,
+  ): Promise<ListResult<ResourceByType[T]>> {
     const pageSize = params.pageSize ?? 100;
     const query = { provider: params.provider, state: params.state, name: params.name?.toLowerCase() };
     const after = decodePageToken(params.pageToken, query);
@@ -72,7 +85,13 @@ export class ResourceReaderService {
         const port = adapter[PORT_OF_TYPE[type]] as ReaderPort<ResourceByType[T]>;
         const deadline = this.config.providers.find((p) => p.name === adapter.name)?.listDeadlineMs ?? 5_000;
         try {
-          const read = await this.cache.list(adapter.name, type, () => port.list(), deadline, params.fresh === 'true');
+          const read = await this.cache.list(
+            adapter.name,
+            type,
+            () => port.list(),
+            deadline,
+            params.fresh === 'true',
+          );
           this.metrics.cacheReads.inc({ type, result: read.status });
           return { adapter, read };
         } catch (error) {
@@ -84,8 +103,15 @@ export class ResourceReaderService {
     );
 
     const providers: ProviderListStatus[] = reads.map((r) => {
-      const problemOf = (e: GatewayError) => problemFromGatewayError(e, { requestId, instance: `/v1/${type}s` });
-      if ('error' in r && r.error) return { provider: r.adapter.name, status: ProviderListState.Error, error: problemOf(r.error), observedAt: null };
+      const problemOf = (e: GatewayError) =>
+        problemFromGatewayError(e, { requestId, instance: `/v1/${type}s` });
+      if ('error' in r && r.error)
+        return {
+          provider: r.adapter.name,
+          status: ProviderListState.Error,
+          error: problemOf(r.error),
+          observedAt: null,
+        };
       const read = (r as { read: SnapshotRead<ResourceByType[T][]> }).read;
       return {
         provider: r.adapter.name,
@@ -98,10 +124,14 @@ export class ResourceReaderService {
     const needle = query.name;
     const all = reads
       .flatMap((r) => ('read' in r && r.read ? r.read.value : []))
-      .filter((item) => !params.state || item.state === params.state)
+      .filter((item) => !params.state || (item.state as string) === params.state)
       .filter((item) => !needle || item.name.toLowerCase().includes(needle))
       .sort(compare);
-    const start = afterRef ? all.findIndex((item) => compare(item, { provider: afterRef.connection, nativeId: afterRef.nativeId }) > 0) : 0;
+    const start = afterRef
+      ? all.findIndex(
+          (item) => compare(item, { provider: afterRef.connection, nativeId: afterRef.nativeId }) > 0,
+        )
+      : 0;
     const page = start < 0 ? [] : all.slice(start, start + pageSize);
     const more = start >= 0 && start + pageSize < all.length;
     return {
@@ -111,10 +141,16 @@ export class ResourceReaderService {
     };
   }
 
-  async get<T extends ResourceType>(type: T, caller: Caller, id: string): Promise<GetResult<ResourceByType[T]>> {
+  async get<T extends ResourceType>(
+    type: T,
+    caller: Caller,
+    id: string,
+  ): Promise<GetResult<ResourceByType[T]>> {
     const resolved = this.access.resolve(caller, id);
     const port = this.access.port(resolved.adapter, type) as ReaderPort<ResourceByType[T]>;
-    const read = await this.cache.item(resolved.connection, type, resolved.nativeId, () => port.get(resolved.nativeId));
+    const read = await this.cache.item(resolved.connection, type, resolved.nativeId, () =>
+      port.get(resolved.nativeId),
+    );
     this.metrics.cacheReads.inc({ type, result: read.status });
     if (!read.value) throw new NotFoundError(`No ${type} '${id}'.`);
     const [withTask] = await this.withActiveTasks([read.value]);

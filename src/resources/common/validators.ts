@@ -8,7 +8,10 @@ export function IsResourceRef(options: ValidationOptions = {}): PropertyDecorato
   return applyDecorators(
     IsString(options),
     Length(1, 241, options),
-    Matches(RESOURCE_REF, { ...options, message: `${options.each ? 'each value in ' : ''}$property must be a resource id such as dc1:42` }),
+    Matches(RESOURCE_REF, {
+      ...options,
+      message: `${options.each ? 'each value in ' : ''}$property must be a resource id such as dc1:42`,
+    }),
   );
 }
 

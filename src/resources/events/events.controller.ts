@@ -1,10 +1,18 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AcceptsEventToken, RequireScope } from '../../common/auth/auth.decorators';
 import { EventTokens } from '../../common/auth/event-tokens.service';
 import { NotFoundError, ValidationError } from '../../common/errors/gateway-error';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
 import { ApiProblems } from '../../common/swagger/api-problems.decorator';
+import { OperationId } from '../../common/swagger/endpoints.decorator';
 import { STREAM_ID_PATTERN, TaskEvent, TaskEvents } from '../../tasks/task-events.service';
 import { EventsQuery, EventToken } from './events.dto';
 
@@ -28,26 +36,33 @@ export class EventsController {
   ) {}
 
   /**
-   * Server-Sent Events of task changes (`task.created`, `task.updated`, `task.succeeded`, `task.failed`); the
-   * data is the task. Resumable: send `Last-Event-ID` (EventSource does on reconnect) to replay what was missed.
-   * Browsers authenticate with `?access_token=` from `POST /v1/events/tokens`.
+   * Stream task events (SSE)
+   * @remarks Server-Sent Events of task changes: `task.created`, `task.updated`, `task.succeeded`, `task.failed`; the data is the task. Resumable: send `Last-Event-ID` (EventSource does on reconnect) to replay what was missed. Browsers authenticate with `?access_token=` from `POST /v1/events/tokens`, since EventSource cannot send headers.
    */
   @Get()
   @AcceptsEventToken()
-  @ApiOperation({ operationId: 'streamEvents', summary: 'Stream task events (SSE)' })
+  @OperationId('streamEvents')
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id' })
-  @ApiOkResponse({ description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } })
+  @ApiOkResponse({
+    description: 'An event stream',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
   @ApiProblems(400, 404)
   async stream(@Call() { caller, request, reply }: HttpCall, @Query() query: EventsQuery): Promise<void> {
-    if (query.provider && !caller.canSee(query.provider)) throw new NotFoundError(`No provider connection '${query.provider}'.`);
+    if (query.provider && !caller.canSee(query.provider))
+      throw new NotFoundError(`No provider connection '${query.provider}'.`);
     const header = request.headers['last-event-id'];
     const resumeFrom = (Array.isArray(header) ? header[0] : header) ?? query.lastEventId;
     if (resumeFrom !== undefined && !STREAM_ID_PATTERN.test(resumeFrom)) {
-      throw new ValidationError('Last-Event-ID is not an event id of this stream.', [{ field: 'Last-Event-ID', message: 'must look like 1700000000000-0' }]);
+      throw new ValidationError('Last-Event-ID is not an event id of this stream.', [
+        { field: 'Last-Event-ID', message: 'must look like 1700000000000-0' },
+      ]);
     }
     const matches = (event: TaskEvent) =>
-      caller.canSee(event.provider) && (!query.provider || event.provider === query.provider) && (!query.taskId || event.taskId === query.taskId);
+      caller.canSee(event.provider) &&
+      (!query.provider || event.provider === query.provider) &&
+      (!query.taskId || event.taskId === query.taskId);
 
     const raw = reply.raw;
     let lastSent = resumeFrom ?? null;
@@ -78,7 +93,7 @@ export class EventsController {
     });
 
     if (resumeFrom) {
-      for (let cursor = resumeFrom; !raw.destroyed; ) {
+      for (let cursor = resumeFrom; !raw.destroyed;) {
         const batch = await this.events.range(cursor, 500);
         batch.forEach(send);
         if (batch.length < 500) break;
@@ -90,11 +105,15 @@ export class EventsController {
     pending.length = 0;
   }
 
-  /** A short-lived read-only token for `GET /v1/events?access_token=` (EventSource cannot send headers). */
+  /**
+   * Issue an event-stream token
+   * @remarks A short-lived, read-only token for `GET /v1/events?access_token=`; it works on no other route.
+   */
   @Post('tokens')
   @HttpCode(201)
   @RequireScope('read')
-  @ApiOperation({ operationId: 'createEventToken', summary: 'Issue an event-stream token' })
+  @OperationId('createEventToken')
+  @ApiCreatedResponse({ type: EventToken, description: 'A token, valid until `expiresAt`' })
   @ApiProblems()
   createToken(@Call() { caller }: HttpCall): Promise<EventToken> {
     return this.tokens.issue(caller);

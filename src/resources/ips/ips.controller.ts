@@ -23,16 +23,22 @@ export class IpsController {
     private readonly responder: TaskResponder,
   ) {}
 
-  /** Lists IP addresses across every provider connection the API key may see. */
+  /**
+   * List IP addresses
+   * @remarks Addresses across every provider connection the API key may see.
+   */
   @Get()
-  @ReadEndpoint('listIps', 'List IP addresses')
+  @ReadEndpoint('listIps', IpList)
   list(@Call() call: HttpCall, @Query() query: IpListQuery): Promise<IpList> {
     return this.reader.list(ResourceType.Ip, call.caller, query, String(call.request.id));
   }
 
-  /** Allocates an address, attached to `serverId` when given. */
+  /**
+   * Allocate an IP address
+   * @remarks Attached to `serverId` when given.
+   */
   @Post()
-  @TaskEndpoint('allocateIp', 'Allocate an IP address')
+  @TaskEndpoint('allocateIp')
   async allocate(@Call() call: HttpCall, @Body() body: AllocateIpRequest): Promise<Task> {
     const submitted = await this.mutations.submit({
       call,
@@ -40,40 +46,64 @@ export class IpsController {
       connection: body.provider,
       providerOptions: body.providerOptions,
       input: async (adapter, providerOptions) => ({
-        serverId: body.serverId === undefined ? undefined : await this.mutations.reference(adapter, ResourceType.Server, body.serverId, 'serverId'),
+        serverId:
+          body.serverId === undefined
+            ? undefined
+            : await this.mutations.reference(adapter, ResourceType.Server, body.serverId, 'serverId'),
         providerOptions,
       }),
     });
     return this.responder.respond(call, submitted);
   }
 
+  /**
+   * Get an IP address
+   * @remarks Read through a short cache. When the backend fails, the last copy is served with `Cache-Status` and `Age`.
+   */
   @Get(':id')
-  @ReadEndpoint('getIp', 'Get an IP address', 501, 502, 503, 504)
+  @ReadEndpoint('getIp', IpAddress, 501, 502, 503, 504)
   async get(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<IpAddress> {
     return readHeaders(call.reply, await this.reader.get(ResourceType.Ip, call.caller, id));
   }
 
-  /** Releases the address back to the provider. */
+  /**
+   * Release an IP address
+   * @remarks Gives the address back to the provider; it may not come back.
+   */
   @Delete(':id')
-  @TaskEndpoint('releaseIp', 'Release an IP address')
+  @TaskEndpoint('releaseIp')
   async release(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Task> {
     return this.responder.respond(call, await this.mutations.submitOn(call, 'ip.release', id, {}));
   }
 
+  /**
+   * Attach an IP address to a server
+   * @remarks Static NAT, floating IP or NIC address, as the backend does it; the server must belong to the same connection.
+   */
   @Post(':id/attach')
-  @TaskEndpoint('attachIp', 'Attach an IP address to a server')
-  async attach(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string, @Body() body: AttachRequest): Promise<Task> {
+  @TaskEndpoint('attachIp')
+  async attach(
+    @Call() call: HttpCall,
+    @Param('id', ResourceIdPipe) id: string,
+    @Body() body: AttachRequest,
+  ): Promise<Task> {
     const submitted = await this.mutations.submit({
       call,
       operation: 'ip.attach',
       resourceId: id,
-      input: async (adapter) => ({ serverId: await this.mutations.reference(adapter, ResourceType.Server, body.serverId, 'serverId') }),
+      input: async (adapter) => ({
+        serverId: await this.mutations.reference(adapter, ResourceType.Server, body.serverId, 'serverId'),
+      }),
     });
     return this.responder.respond(call, submitted);
   }
 
+  /**
+   * Detach an IP address from its server
+   * @remarks The address stays allocated.
+   */
   @Post(':id/detach')
-  @TaskEndpoint('detachIp', 'Detach an IP address from its server')
+  @TaskEndpoint('detachIp')
   async detach(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Task> {
     return this.responder.respond(call, await this.mutations.submitOn(call, 'ip.detach', id, {}));
   }

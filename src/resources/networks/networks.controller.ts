@@ -22,15 +22,22 @@ export class NetworksController {
     private readonly responder: TaskResponder,
   ) {}
 
-  /** Lists networks across every provider connection the API key may see. */
+  /**
+   * List networks
+   * @remarks Networks across every provider connection the API key may see.
+   */
   @Get()
-  @ReadEndpoint('listNetworks', 'List networks')
+  @ReadEndpoint('listNetworks', NetworkList)
   list(@Call() call: HttpCall, @Query() query: NetworkListQuery): Promise<NetworkList> {
     return this.reader.list(ResourceType.Network, call.caller, query, String(call.request.id));
   }
 
+  /**
+   * Create a network
+   * @remarks `cidr` where the backend takes one; backend specifics (VPC, offering) in `providerOptions`.
+   */
   @Post()
-  @TaskEndpoint('createNetwork', 'Create a network')
+  @TaskEndpoint('createNetwork')
   async create(@Call() call: HttpCall, @Body() body: CreateNetworkRequest): Promise<Task> {
     const submitted = await this.mutations.submit({
       call,
@@ -42,14 +49,22 @@ export class NetworksController {
     return this.responder.respond(call, submitted);
   }
 
+  /**
+   * Get a network
+   * @remarks Read through a short cache. When the backend fails, the last copy is served with `Cache-Status` and `Age`.
+   */
   @Get(':id')
-  @ReadEndpoint('getNetwork', 'Get a network', 501, 502, 503, 504)
+  @ReadEndpoint('getNetwork', Network, 501, 502, 503, 504)
   async get(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Network> {
     return readHeaders(call.reply, await this.reader.get(ResourceType.Network, call.caller, id));
   }
 
+  /**
+   * Delete a network
+   * @remarks Backends refuse while servers use it: the task then fails with `conflict`.
+   */
   @Delete(':id')
-  @TaskEndpoint('deleteNetwork', 'Delete a network')
+  @TaskEndpoint('deleteNetwork')
   async delete(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Task> {
     return this.responder.respond(call, await this.mutations.submitOn(call, 'network.delete', id, {}));
   }

@@ -52,21 +52,33 @@ export class ProviderHealth implements OnApplicationBootstrap, OnApplicationShut
       await adapter.probe();
       record = { status: Reachability.Reachable, lastCheckedAt };
     } catch (error) {
-      const problem = error instanceof GatewayError ? error.withProvider(name) : new GatewayError('provider_error', 'The provider check failed.', { provider: name });
+      const problem =
+        error instanceof GatewayError
+          ? error.withProvider(name)
+          : new GatewayError('provider_error', 'The provider check failed.', { provider: name });
       record = {
         status: Reachability.Unreachable,
         lastCheckedAt,
-        statusDetail: problemFromGatewayError(problem, { requestId: 'probe', instance: `/v1/providers/${name}` }),
+        statusDetail: problemFromGatewayError(problem, {
+          requestId: 'probe',
+          instance: `/v1/providers/${name}`,
+        }),
       };
       this.logger.warn(`provider ${name} unreachable: ${problem.code}: ${problem.message}`);
     }
-    await this.redis.set(keys.providerHealth(name), JSON.stringify(record), 'PX', PROBE_INTERVAL_MS * 4).catch(() => undefined);
+    await this.redis
+      .set(keys.providerHealth(name), JSON.stringify(record), 'PX', PROBE_INTERVAL_MS * 4)
+      .catch(() => undefined);
     return record;
   }
 
   async read(names: string[]): Promise<ProviderHealthRecord[]> {
     if (names.length === 0) return [];
     const raw = await this.redis.mget(names.map((name) => keys.providerHealth(name)));
-    return raw.map((value) => (value ? (JSON.parse(value) as ProviderHealthRecord) : { status: Reachability.Unknown, lastCheckedAt: null }));
+    return raw.map((value) =>
+      value
+        ? (JSON.parse(value) as ProviderHealthRecord)
+        : { status: Reachability.Unknown, lastCheckedAt: null },
+    );
   }
 }

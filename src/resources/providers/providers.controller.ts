@@ -25,18 +25,24 @@ export class ProvidersController {
     private readonly cache: SnapshotCache,
   ) {}
 
-  /** Provider connections the API key may see, with reachability and capabilities. */
+  /**
+   * List provider connections
+   * @remarks The connections the API key may see, with reachability (checked in the background) and capabilities.
+   */
   @Get()
-  @ReadEndpoint('listProviders', 'List provider connections')
+  @ReadEndpoint('listProviders', ProviderList)
   async list(@Call() { caller }: HttpCall): Promise<ProviderList> {
     const adapters = caller.visible(this.registry.names()).map((name) => this.registry.require(name));
     const health = await this.health.read(adapters.map((a) => a.name));
     return { items: adapters.map((adapter, i) => this.describe(adapter, health[i])) };
   }
 
-  /** One connection, with every operation, whether it is supported, and the JSON Schema of its `providerOptions`. */
+  /**
+   * Get a provider connection
+   * @remarks Every operation of the API, whether this connection supports it (and why not), and the JSON Schema of the `providerOptions` it accepts.
+   */
   @Get(':name')
-  @ReadEndpoint('getProvider', 'Get a provider connection')
+  @ReadEndpoint('getProvider', ProviderDetail)
   async get(@Call() { caller }: HttpCall, @Param('name') name: string): Promise<ProviderDetail> {
     const adapter = this.access.connection(caller, name);
     const [health] = await this.health.read([adapter.name]);
@@ -44,29 +50,49 @@ export class ProvidersController {
       ...this.describe(adapter, health),
       operations: OPERATION_NAMES.map((operation) =>
         plannerOf(adapter, operation)
-          ? { operation, supported: true, providerOptionsSchema: { ...(adapter.optionSchemas?.[operation] ?? NO_OPTIONS), additionalProperties: false } }
-          : { operation, supported: false, reason: adapter.unsupportedReasons?.[operation] ?? 'not supported by this provider' },
+          ? {
+              operation,
+              supported: true,
+              providerOptionsSchema: {
+                ...(adapter.optionSchemas?.[operation] ?? NO_OPTIONS),
+                additionalProperties: false,
+              },
+            }
+          : {
+              operation,
+              supported: false,
+              reason: adapter.unsupportedReasons?.[operation] ?? 'not supported by this provider',
+            },
       ),
     };
   }
 
-  /** Images (templates, OS) servers of this connection can be built from. */
+  /**
+   * List images of a provider connection
+   * @remarks Images, templates or OS installs that servers of this connection can be built from.
+   */
   @Get(':name/images')
-  @ReadEndpoint('listProviderImages', 'List images of a provider connection', 501, 502, 503, 504)
+  @ReadEndpoint('listProviderImages', ImageList, 501, 502, 503, 504)
   async images(@Call() { caller }: HttpCall, @Param('name') name: string): Promise<ImageList> {
     return { items: await this.catalog(this.access.connection(caller, name), 'images') };
   }
 
-  /** Server sizes (offerings, plans, hardware configurations with stock). */
+  /**
+   * List plans of a provider connection
+   * @remarks Server sizes: offerings, plans, or bare-metal configurations with the stock left.
+   */
   @Get(':name/plans')
-  @ReadEndpoint('listProviderPlans', 'List plans of a provider connection', 501, 502, 503, 504)
+  @ReadEndpoint('listProviderPlans', PlanList, 501, 502, 503, 504)
   async plans(@Call() { caller }: HttpCall, @Param('name') name: string): Promise<PlanList> {
     return { items: await this.catalog(this.access.connection(caller, name), 'plans') };
   }
 
-  /** Zones, regions or data centres of this connection. */
+  /**
+   * List locations of a provider connection
+   * @remarks Zones, regions or data centres.
+   */
   @Get(':name/locations')
-  @ReadEndpoint('listProviderLocations', 'List locations of a provider connection', 501, 502, 503, 504)
+  @ReadEndpoint('listProviderLocations', LocationList, 501, 502, 503, 504)
   async locations(@Call() { caller }: HttpCall, @Param('name') name: string): Promise<LocationList> {
     return { items: await this.catalog(this.access.connection(caller, name), 'locations') };
   }
@@ -77,7 +103,11 @@ export class ProvidersController {
   ): Promise<Awaited<ReturnType<NonNullable<CatalogPort[K]>>>> {
     const load = adapter.catalog?.[what];
     if (!load) throw new UnsupportedOperationError(adapter.name, `catalog.${what}`);
-    return this.cache.catalog(adapter.name, what, () => load.call(adapter.catalog) as Promise<Awaited<ReturnType<NonNullable<CatalogPort[K]>>>>);
+    return this.cache.catalog(
+      adapter.name,
+      what,
+      () => load.call(adapter.catalog) as Promise<Awaited<ReturnType<NonNullable<CatalogPort[K]>>>>,
+    );
   }
 
   private describe(adapter: ProviderAdapter, health: ProviderHealthRecord): Provider {

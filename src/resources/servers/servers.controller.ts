@@ -9,7 +9,13 @@ import { ResourceIdPipe } from '../common/id-param.pipe';
 import { readHeaders } from '../common/read-headers';
 import { ResourceReaderService } from '../common/resource-reader.service';
 import { TaskResponder } from '../common/task-responder';
-import { CreateServerRequest, RenameServerRequest, ServerList, ServerListQuery, StopServerRequest } from './servers.dto';
+import {
+  CreateServerRequest,
+  RenameServerRequest,
+  ServerList,
+  ServerListQuery,
+  StopServerRequest,
+} from './servers.dto';
 import { ServersService } from './servers.service';
 
 @ApiTags('servers')
@@ -22,55 +28,96 @@ export class ServersController {
     private readonly responder: TaskResponder,
   ) {}
 
-  /** Lists servers across every provider connection the API key may see; `providers` says how each contributed. */
+  /**
+   * List servers
+   * @remarks Servers across every provider connection the API key may see, sorted by connection then native id. `providers` says how each connection contributed: `ok`, `stale` (its backend failed; cached data shown) or `error`.
+   */
   @Get()
-  @ReadEndpoint('listServers', 'List servers')
+  @ReadEndpoint('listServers', ServerList)
   list(@Call() call: HttpCall, @Query() query: ServerListQuery): Promise<ServerList> {
     return this.reader.list(ResourceType.Server, call.caller, query, String(call.request.id));
   }
 
-  /** Creates a server; the task ends when it exists and, unless `powerOn` is false, runs. */
+  /**
+   * Create a server
+   * @remarks Accepted as a task that ends when the server exists and, unless `powerOn` is false, runs. The task runs whatever steps the backend needs (e.g. clone a drive and wait for imaging; take a bare-metal server from stock and install it).
+   */
   @Post()
-  @TaskEndpoint('createServer', 'Create a server')
+  @TaskEndpoint('createServer')
   async create(@Call() call: HttpCall, @Body() body: CreateServerRequest): Promise<Task> {
     return this.responder.respond(call, await this.servers.create(call, body));
   }
 
-  /** One server, read through a short cache; served from cache with `Cache-Status` when its backend fails. */
+  /**
+   * Get a server
+   * @remarks Read through a short cache. When the backend fails, the last copy is served with `Cache-Status` and `Age`.
+   */
   @Get(':id')
-  @ReadEndpoint('getServer', 'Get a server', 501, 502, 503, 504)
+  @ReadEndpoint('getServer', Server, 501, 502, 503, 504)
   async get(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Server> {
     return readHeaders(call.reply, await this.reader.get(ResourceType.Server, call.caller, id));
   }
 
+  /**
+   * Rename a server
+   * @remarks The backend keeps the server's id.
+   */
   @Patch(':id')
-  @TaskEndpoint('renameServer', 'Rename a server')
-  async rename(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string, @Body() body: RenameServerRequest): Promise<Task> {
-    return this.responder.respond(call, await this.servers.submit(call, 'server.rename', id, { name: body.name }));
+  @TaskEndpoint('renameServer')
+  async rename(
+    @Call() call: HttpCall,
+    @Param('id', ResourceIdPipe) id: string,
+    @Body() body: RenameServerRequest,
+  ): Promise<Task> {
+    return this.responder.respond(
+      call,
+      await this.servers.submit(call, 'server.rename', id, { name: body.name }),
+    );
   }
 
-  /** Deletes a server with whatever steps its backend needs (e.g. stop first). */
+  /**
+   * Delete a server
+   * @remarks Runs whatever steps the backend needs (e.g. stop first, decommission, wait until it is gone).
+   */
   @Delete(':id')
-  @TaskEndpoint('deleteServer', 'Delete a server')
+  @TaskEndpoint('deleteServer')
   async delete(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Task> {
     return this.responder.respond(call, await this.servers.submit(call, 'server.delete', id, {}));
   }
 
+  /**
+   * Start a server
+   * @remarks The task ends when the server runs; starting a running server succeeds at once.
+   */
   @Post(':id/start')
-  @TaskEndpoint('startServer', 'Start a server')
+  @TaskEndpoint('startServer')
   async start(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Task> {
     return this.responder.respond(call, await this.servers.submit(call, 'server.start', id, {}));
   }
 
-  /** Stops a server: an orderly shutdown, or a hard power-off with `force: true`. */
+  /**
+   * Stop a server
+   * @remarks An orderly shutdown, or a hard power-off with `force: true`. Backends without an orderly shutdown say so with 501.
+   */
   @Post(':id/stop')
-  @TaskEndpoint('stopServer', 'Stop a server')
-  async stop(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string, @Body() body?: StopServerRequest): Promise<Task> {
-    return this.responder.respond(call, await this.servers.submit(call, 'server.stop', id, { force: body?.force ?? false }));
+  @TaskEndpoint('stopServer')
+  async stop(
+    @Call() call: HttpCall,
+    @Param('id', ResourceIdPipe) id: string,
+    @Body() body?: StopServerRequest,
+  ): Promise<Task> {
+    return this.responder.respond(
+      call,
+      await this.servers.submit(call, 'server.stop', id, { force: body?.force ?? false }),
+    );
   }
 
+  /**
+   * Reboot a server
+   * @remarks The task ends when the server runs again.
+   */
   @Post(':id/reboot')
-  @TaskEndpoint('rebootServer', 'Reboot a server')
+  @TaskEndpoint('rebootServer')
   async reboot(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Task> {
     return this.responder.respond(call, await this.servers.submit(call, 'server.reboot', id, {}));
   }

@@ -1,4 +1,16 @@
-import { ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsInt, IsObject, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsEnum,
+  IsInt,
+  IsObject,
+  IsOptional,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { CONNECTION_NAME_PATTERN } from '../../common/ids/resource-id';
 import { Server } from '../../domain/server.dto';
 import { ServerState } from '../../domain/states';
@@ -54,7 +66,10 @@ export class CreateServerRequest {
   @IsArray()
   @ArrayMaxSize(16)
   @MaxLength(16_384, { each: true })
-  @Matches(SSH_PUBLIC_KEY, { each: true, message: 'each value in sshPublicKeys must be an OpenSSH public key' })
+  @Matches(SSH_PUBLIC_KEY, {
+    each: true,
+    message: 'each value in sshPublicKeys must be an OpenSSH public key',
+  })
   sshPublicKeys?: string[];
 
   /** Start the server once created (default true); the task ends when it runs. */

@@ -25,7 +25,10 @@ export class ServersService {
     }
     if (sized && (body.cpuCores === undefined || body.memoryMb === undefined)) {
       throw new ValidationError('cpuCores and memoryMb go together.', [
-        { field: body.cpuCores === undefined ? 'cpuCores' : 'memoryMb', message: 'is required with the other' },
+        {
+          field: body.cpuCores === undefined ? 'cpuCores' : 'memoryMb',
+          message: 'is required with the other',
+        },
       ]);
     }
     return this.mutations.submit({
@@ -39,7 +42,10 @@ export class ServersService {
         planId: body.planId === undefined ? undefined : this.access.nativeRef(adapter, body.planId, 'planId'),
         cpuCores: body.cpuCores,
         memoryMb: body.memoryMb,
-        locationId: body.locationId === undefined ? undefined : this.access.nativeRef(adapter, body.locationId, 'locationId'),
+        locationId:
+          body.locationId === undefined
+            ? undefined
+            : this.access.nativeRef(adapter, body.locationId, 'locationId'),
         networkIds: body.networkIds?.map((ref, i) => this.access.nativeRef(adapter, ref, `networkIds[${i}]`)),
         sshPublicKeys: body.sshPublicKeys,
         powerOn: body.powerOn ?? true,
@@ -48,7 +54,12 @@ export class ServersService {
     });
   }
 
-  submit<O extends ServerOperation>(call: HttpCall, operation: O, id: string, input: OperationInputs[O]): Promise<Submitted> {
+  submit<O extends ServerOperation>(
+    call: HttpCall,
+    operation: O,
+    id: string,
+    input: OperationInputs[O],
+  ): Promise<Submitted> {
     return this.mutations.submitOn(call, operation, id, input);
   }
 }

@@ -23,17 +23,26 @@ export class TasksController {
     private readonly registry: ProviderRegistry,
   ) {}
 
-  /** Tasks of the connections the API key may see, newest first. */
+  /**
+   * List tasks
+   * @remarks Tasks of the connections the API key may see, newest first. Filters apply after reading, so a page may be shorter than asked while `nextPageToken` says more follow.
+   */
   @Get()
-  @ReadEndpoint('listTasks', 'List tasks')
+  @ReadEndpoint('listTasks', TaskList)
   async list(@Call() { caller }: HttpCall, @Query() query: TaskListQuery): Promise<TaskList> {
     const visible = caller.visible(this.registry.names());
-    if (query.provider && !visible.includes(query.provider)) throw new NotFoundError(`No provider connection '${query.provider}'.`);
+    if (query.provider && !visible.includes(query.provider))
+      throw new NotFoundError(`No provider connection '${query.provider}'.`);
     if (query.resourceId) {
       const parsed = parseResourceId(query.resourceId);
       if (!parsed || !visible.includes(parsed.connection)) return { items: [], nextPageToken: null };
     }
-    const filter = { provider: query.provider, status: query.status, resourceId: query.resourceId, operation: query.operation };
+    const filter = {
+      provider: query.provider,
+      status: query.status,
+      resourceId: query.resourceId,
+      operation: query.operation,
+    };
     const after = decodePageToken(query.pageToken, filter);
     const page = await this.store.list(
       { ...filter, providers: query.provider ? [query.provider] : visible },
@@ -43,11 +52,21 @@ export class TasksController {
     return { items: page.items, nextPageToken: page.next ? encodePageToken(page.next, filter) : null };
   }
 
-  /** A task; with `waitSeconds` the answer is held until it ends or the time passes. */
+  /**
+   * Get a task
+   * @remarks With `waitSeconds` the answer is held until the task ends or the time passes.
+   */
   @Get(':id')
-  @ReadEndpoint('getTask', 'Get a task')
-  async get(@Call() { caller }: HttpCall, @Param('id') id: string, @Query() query: TaskWaitQuery): Promise<Task> {
-    if (!TASK_ID.test(id)) throw new ValidationError(`'${id.slice(0, 64)}' is not a task id.`, [{ field: 'id', message: 'must be a task id (26-character ULID)' }]);
+  @ReadEndpoint('getTask', Task)
+  async get(
+    @Call() { caller }: HttpCall,
+    @Param('id') id: string,
+    @Query() query: TaskWaitQuery,
+  ): Promise<Task> {
+    if (!TASK_ID.test(id))
+      throw new ValidationError(`'${id.slice(0, 64)}' is not a task id.`, [
+        { field: 'id', message: 'must be a task id (26-character ULID)' },
+      ]);
     const first = await this.store.get(id);
     if (!first || !caller.canSee(first.provider)) throw new NotFoundError(`No task '${id}'.`);
     const task = query.waitSeconds ? await this.waiter.waitForEnd(id, query.waitSeconds) : first;

@@ -22,41 +22,66 @@ export class VolumesController {
     private readonly responder: TaskResponder,
   ) {}
 
-  /** Lists volumes across every provider connection the API key may see. */
+  /**
+   * List volumes
+   * @remarks Volumes across every provider connection the API key may see; boot disks are listed with `bootable: true`.
+   */
   @Get()
-  @ReadEndpoint('listVolumes', 'List volumes')
+  @ReadEndpoint('listVolumes', VolumeList)
   list(@Call() call: HttpCall, @Query() query: VolumeListQuery): Promise<VolumeList> {
     return this.reader.list(ResourceType.Volume, call.caller, query, String(call.request.id));
   }
 
-  /** Creates a volume, attached to `serverId` when given. */
+  /**
+   * Create a volume
+   * @remarks Attached to `serverId` when given (some backends require it; their capability document says so).
+   */
   @Post()
-  @TaskEndpoint('createVolume', 'Create a volume')
+  @TaskEndpoint('createVolume')
   async create(@Call() call: HttpCall, @Body() body: CreateVolumeRequest): Promise<Task> {
     return this.responder.respond(call, await this.volumes.create(call, body));
   }
 
+  /**
+   * Get a volume
+   * @remarks Read through a short cache. When the backend fails, the last copy is served with `Cache-Status` and `Age`.
+   */
   @Get(':id')
-  @ReadEndpoint('getVolume', 'Get a volume', 501, 502, 503, 504)
+  @ReadEndpoint('getVolume', Volume, 501, 502, 503, 504)
   async get(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Volume> {
     return readHeaders(call.reply, await this.reader.get(ResourceType.Volume, call.caller, id));
   }
 
-  /** Deletes a volume; refused with 409 (in the task) while it is attached, where the backend requires. */
+  /**
+   * Delete a volume
+   * @remarks Backends refuse to delete an attached volume: the task then fails with `conflict`.
+   */
   @Delete(':id')
-  @TaskEndpoint('deleteVolume', 'Delete a volume')
+  @TaskEndpoint('deleteVolume')
   async delete(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Task> {
     return this.responder.respond(call, await this.volumes.submit(call, 'volume.delete', id));
   }
 
+  /**
+   * Attach a volume to a server
+   * @remarks The server must belong to the same connection. Backends that attach only to stopped servers stop and restart it, and say so in the task steps.
+   */
   @Post(':id/attach')
-  @TaskEndpoint('attachVolume', 'Attach a volume to a server')
-  async attach(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string, @Body() body: AttachRequest): Promise<Task> {
+  @TaskEndpoint('attachVolume')
+  async attach(
+    @Call() call: HttpCall,
+    @Param('id', ResourceIdPipe) id: string,
+    @Body() body: AttachRequest,
+  ): Promise<Task> {
     return this.responder.respond(call, await this.volumes.attach(call, id, body.serverId));
   }
 
+  /**
+   * Detach a volume from its server
+   * @remarks The volume stays, available.
+   */
   @Post(':id/detach')
-  @TaskEndpoint('detachVolume', 'Detach a volume from its server')
+  @TaskEndpoint('detachVolume')
   async detach(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Task> {
     return this.responder.respond(call, await this.volumes.submit(call, 'volume.detach', id));
   }

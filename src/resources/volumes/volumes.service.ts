@@ -18,7 +18,10 @@ export class VolumesService {
       input: async (adapter, providerOptions) => ({
         name: body.name,
         sizeGb: body.sizeGb,
-        serverId: body.serverId === undefined ? undefined : await this.mutations.reference(adapter, ResourceType.Server, body.serverId, 'serverId'),
+        serverId:
+          body.serverId === undefined
+            ? undefined
+            : await this.mutations.reference(adapter, ResourceType.Server, body.serverId, 'serverId'),
         providerOptions,
       }),
     });
@@ -29,7 +32,9 @@ export class VolumesService {
       call,
       operation: 'volume.attach',
       resourceId: id,
-      input: async (adapter) => ({ serverId: await this.mutations.reference(adapter, ResourceType.Server, serverId, 'serverId') }),
+      input: async (adapter) => ({
+        serverId: await this.mutations.reference(adapter, ResourceType.Server, serverId, 'serverId'),
+      }),
     });
   }
 
