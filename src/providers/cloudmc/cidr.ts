@@ -6,7 +6,9 @@ export function ipv4GatewayAndNetmask(cidr: string): { gateway: string; netmask:
   const octets = match?.slice(1, 5).map(Number);
   const prefix = Number(match?.[5]);
   if (!match || octets!.some((o) => o > 255) || prefix > 30) {
-    throw new ValidationError('CloudMC networks take an IPv4 range of at most /30.', [{ field: 'cidr', message: 'must be an IPv4 range from /0 to /30 on CloudMC' }]);
+    throw new ValidationError('CloudMC networks take an IPv4 range of at most /30.', [
+      { field: 'cidr', message: 'must be an IPv4 range from /0 to /30 on CloudMC' },
+    ]);
   }
   const address = octets!.reduce((acc, o) => acc * 256 + o, 0);
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;

@@ -14,7 +14,9 @@ export class CloudmcCatalog implements CatalogPort {
   }
 
   async plans(): Promise<Plan[]> {
-    return (await this.context.client.list<CmComputeOffering>('computeofferings')).map((o) => toPlan(this.context.map, o));
+    return (await this.context.client.list<CmComputeOffering>('computeofferings')).map((o) =>
+      toPlan(this.context.map, o),
+    );
   }
 
   async locations(): Promise<Location[]> {

@@ -13,11 +13,14 @@ function decode(response: UpstreamResponse): Record<string, unknown> {
   if (response.status === 204 || response.body.trim() === '') return {};
   try {
     const parsed = JSON.parse(response.body) as unknown;
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
   } catch {
     // fall through
   }
-  throw new ProviderError('CloudMC answered with a body that is not the JSON envelope.', { upstream: { status: response.status, code: null, message: null } });
+  throw new ProviderError('CloudMC answered with a body that is not the JSON envelope.', {
+    upstream: { status: response.status, code: null, message: null },
+  });
 }
 
 function failureOf(value: unknown): string | null {
@@ -25,8 +28,12 @@ function failureOf(value: unknown): string | null {
   if (value && typeof value === 'object') {
     const record = value as Record<string, unknown>;
     if (typeof record.message === 'string') return record.message.slice(0, 500);
-    if (Array.isArray(record.errors) && record.errors[0] && typeof (record.errors[0] as { message?: unknown }).message === 'string') {
-      return ((record.errors[0] as { message: string }).message).slice(0, 500);
+    if (
+      Array.isArray(record.errors) &&
+      record.errors[0] &&
+      typeof (record.errors[0] as { message?: unknown }).message === 'string'
+    ) {
+      return (record.errors[0] as { message: string }).message.slice(0, 500);
     }
   }
   return null;
@@ -53,7 +60,12 @@ export class CloudmcClient {
 
   /** A whole list: CloudMC does not page services lists (reference §1). */
   async list<T>(entity: string, filters: Record<string, string | undefined> = {}): Promise<T[]> {
-    const response = await this.http.request({ method: 'GET', path: this.path(entity), query: this.query(filters), operation: `${entity}.list` });
+    const response = await this.http.request({
+      method: 'GET',
+      path: this.path(entity),
+      query: this.query(filters),
+      operation: `${entity}.list`,
+    });
     const data = decode(response).data;
     if (!Array.isArray(data)) throw new ProviderError(`CloudMC listed ${entity} without a data array.`);
     return data as T[];
@@ -62,9 +74,15 @@ export class CloudmcClient {
   /** One entity, or null when CloudMC answers 404. */
   async get<T>(entity: string, id: string): Promise<T | null> {
     try {
-      const response = await this.http.request({ method: 'GET', path: this.path(entity, id), query: this.query(), operation: `${entity}.get` });
+      const response = await this.http.request({
+        method: 'GET',
+        path: this.path(entity, id),
+        query: this.query(),
+        operation: `${entity}.get`,
+      });
       const data = decode(response).data;
-      if (!data || typeof data !== 'object') throw new ProviderError(`CloudMC returned ${entity} ${id} without data.`);
+      if (!data || typeof data !== 'object')
+        throw new ProviderError(`CloudMC returned ${entity} ${id} without data.`);
       return data as T;
     } catch (error) {
       if (error instanceof NotFoundError) return null;
@@ -73,7 +91,11 @@ export class CloudmcClient {
   }
 
   /** POST/PUT/DELETE; never retried blindly (the upstream client retries only what was not processed). */
-  async mutate(method: HttpMethod, entity: string, options: { id?: string; operation?: string; body?: unknown } = {}): Promise<CmAck> {
+  async mutate(
+    method: HttpMethod,
+    entity: string,
+    options: { id?: string; operation?: string; body?: unknown } = {},
+  ): Promise<CmAck> {
     const response = await this.http.request({
       method,
       path: this.path(entity, options.id),
@@ -84,9 +106,17 @@ export class CloudmcClient {
     });
     const body = decode(response);
     const taskId = typeof body.taskId === 'string' ? body.taskId : null;
-    const taskStatus = typeof body.taskStatus === 'string' ? body.taskStatus : typeof body.status === 'string' ? body.status : null;
+    const taskStatus =
+      typeof body.taskStatus === 'string'
+        ? body.taskStatus
+        : typeof body.status === 'string'
+          ? body.status
+          : null;
     if (taskStatus?.toUpperCase() === 'FAILED') {
-      throw new ProviderError(`CloudMC failed the operation at once${failureOf(body.data) ? `: ${failureOf(body.data)}` : '.'}`, { retryable: false });
+      throw new ProviderError(
+        `CloudMC failed the operation at once${failureOf(body.data) ? `: ${failureOf(body.data)}` : '.'}`,
+        { retryable: false },
+      );
     }
     return { taskId, taskStatus, data: body.data ?? null };
   }
@@ -98,15 +128,26 @@ export class CloudmcClient {
   async task(taskId: string): Promise<CmTaskView | null> {
     let response: UpstreamResponse;
     try {
-      response = await this.http.request({ method: 'GET', path: `/tasks/${encodeURIComponent(taskId)}`, query: this.query(), operation: 'tasks.get' });
+      response = await this.http.request({
+        method: 'GET',
+        path: `/tasks/${encodeURIComponent(taskId)}`,
+        query: this.query(),
+        operation: 'tasks.get',
+      });
     } catch (error) {
       if (error instanceof NotFoundError) return null;
-      if (error instanceof CmFailedTaskError) return { status: 'FAILED', result: null, failure: error.failure };
+      if (error instanceof CmFailedTaskError)
+        return { status: 'FAILED', result: null, failure: error.failure };
       throw error;
     }
     const body = decode(response);
     const nested = body.data && typeof body.data === 'object' ? (body.data as Record<string, unknown>) : null;
-    const status = typeof nested?.status === 'string' ? nested.status : typeof body.taskStatus === 'string' ? body.taskStatus : null;
+    const status =
+      typeof nested?.status === 'string'
+        ? nested.status
+        : typeof body.taskStatus === 'string'
+          ? body.taskStatus
+          : null;
     if (!status) throw new ProviderError('CloudMC returned a task without a status.');
     const result = nested && 'status' in nested ? nested.result : body.result;
     const failure = status.toUpperCase() === 'FAILED' ? (failureOf(result) ?? failureOf(body)) : null;

@@ -15,7 +15,8 @@ import type { CmPublicIp, CmVpc } from './cloudmc.types';
 const ENTITY = 'publicipaddresses';
 const DEADLINE_S = 600;
 
-const natTo = (ip: CmPublicIp | null) => (ip?.purposes?.includes('STATIC_NAT') ? (ip.instances?.[0]?.id ?? null) : null);
+const natTo = (ip: CmPublicIp | null) =>
+  ip?.purposes?.includes('STATIC_NAT') ? (ip.instances?.[0]?.id ?? null) : null;
 
 /**
  * IP addresses = CloudMC public IPs. They belong to a VPC; "attach to a server" is static NAT to the
@@ -43,25 +44,34 @@ export class CloudmcIps implements IpPort {
     const prepare: OperationStep = {
       name: 'prepare',
       run: async (ctx) => {
-        const vpcId = options.vpcId ?? (serverId ? (await requireInstance(this.context, serverId)).vpcId : undefined) ?? (await this.firstVpc());
+        const vpcId =
+          options.vpcId ??
+          (serverId ? (await requireInstance(this.context, serverId)).vpcId : undefined) ??
+          (await this.firstVpc());
         ctx.state.vpcId = vpcId;
         ctx.state.before = (await this.client.list<CmPublicIp>(ENTITY, { vpc_id: vpcId })).map((ip) => ip.id);
         return { status: 'done' };
       },
     };
     // Any address of the VPC that was not there before the call is the one this task acquired.
-    const adopt = (ctx: StepContext) => adoptCreated(this.context, ENTITY, ctx, () => true, { vpc_id: ctx.state.vpcId as string });
+    const adopt = (ctx: StepContext) =>
+      adoptCreated(this.context, ENTITY, ctx, () => true, { vpc_id: ctx.state.vpcId as string });
     const steps: OperationStep[] = [
       prepare,
       callStep(
         'acquire',
         async (ctx) => {
           const adopted = ctx.resumed ? await adopt(ctx) : null;
-          return adopted ? { taskId: null, taskStatus: null, data: { id: adopted } } : this.client.mutate('POST', ENTITY, { body: { vpcId: ctx.state.vpcId } });
+          return adopted
+            ? { taskId: null, taskStatus: null, data: { id: adopted } }
+            : this.client.mutate('POST', ENTITY, { body: { vpcId: ctx.state.vpcId } });
         },
         { idempotent: false },
       ),
-      waitTaskStep('wait-acquire-task', this.context, { resultId: true, whenForgotten: async (ctx) => (await adopt(ctx)) ?? false }),
+      waitTaskStep('wait-acquire-task', this.context, {
+        resultId: true,
+        whenForgotten: async (ctx) => (await adopt(ctx)) ?? false,
+      }),
     ];
     if (serverId) steps.push(...this.natSteps(serverId));
     else steps.push(this.waitIp('wait-allocated', (ip) => ip.state?.toLowerCase() === 'allocated'));
@@ -83,7 +93,8 @@ export class CloudmcIps implements IpPort {
         callStep('release', async (ctx) => {
           const ip = await this.client.get<CmPublicIp>(ENTITY, ctx.nativeId!);
           if (!ip) return null;
-          if (ip.purposes?.includes('SOURCE_NAT')) throw new ConflictError("This is the VPC's source-NAT address; it goes with the VPC.");
+          if (ip.purposes?.includes('SOURCE_NAT'))
+            throw new ConflictError("This is the VPC's source-NAT address; it goes with the VPC.");
           return this.client.mutate('DELETE', ENTITY, { id: ctx.nativeId! });
         }),
         waitTaskStep('wait-release-task', this.context, { whenForgotten: async () => true }),
@@ -99,7 +110,8 @@ export class CloudmcIps implements IpPort {
       resourceType: ResourceType.Ip,
       steps: this.natSteps(request.input.serverId),
       deadlineSeconds: DEADLINE_S,
-      reconcile: async (ctx) => natTo(await this.client.get<CmPublicIp>(ENTITY, ctx.nativeId!)) === request.input.serverId,
+      reconcile: async (ctx) =>
+        natTo(await this.client.get<CmPublicIp>(ENTITY, ctx.nativeId!)) === request.input.serverId,
     };
   }
 
@@ -109,7 +121,9 @@ export class CloudmcIps implements IpPort {
       steps: [
         callStep('disable-static-nat', async (ctx) => {
           const ip = await this.requireIp(ctx.nativeId!);
-          return natTo(ip) ? this.client.mutate('POST', ENTITY, { id: ctx.nativeId!, operation: 'disableStaticNat' }) : null;
+          return natTo(ip)
+            ? this.client.mutate('POST', ENTITY, { id: ctx.nativeId!, operation: 'disableStaticNat' })
+            : null;
         }),
         waitTaskStep('wait-nat-task', this.context, { whenForgotten: async () => true }),
         this.waitIp('wait-detached', (ip) => !natTo(ip)),
@@ -125,18 +139,30 @@ export class CloudmcIps implements IpPort {
         const ip = await this.requireIp(ctx.nativeId!);
         if (natTo(ip) === serverId) return null;
         if (natTo(ip)) throw new ConflictError('The address is attached to another server; detach it first.');
-        if (ip.purposes?.includes('SOURCE_NAT')) throw new ConflictError("The VPC's source-NAT address cannot be attached to a server.");
+        if (ip.purposes?.includes('SOURCE_NAT'))
+          throw new ConflictError("The VPC's source-NAT address cannot be attached to a server.");
         const instance = await requireInstance(this.context, serverId);
         const privateIpId = instance.ipAddressId;
-        if (!privateIpId) throw new ValidationError('CloudMC did not report the private IP id of this server; static NAT needs it.');
-        return this.client.mutate('POST', ENTITY, { id: ctx.nativeId!, operation: 'enableStaticNat', body: { privateIpId } });
+        if (!privateIpId)
+          throw new ValidationError(
+            'CloudMC did not report the private IP id of this server; static NAT needs it.',
+          );
+        return this.client.mutate('POST', ENTITY, {
+          id: ctx.nativeId!,
+          operation: 'enableStaticNat',
+          body: { privateIpId },
+        });
       }),
       waitTaskStep('wait-nat-task', this.context, { whenForgotten: async () => true }),
       this.waitIp('wait-attached', (ip) => natTo(ip) === serverId),
     ];
   }
 
-  private waitIp(name: string, done: (ip: CmPublicIp) => boolean, whenMissing: 'done' | 'wait' = 'wait'): OperationStep {
+  private waitIp(
+    name: string,
+    done: (ip: CmPublicIp) => boolean,
+    whenMissing: 'done' | 'wait' = 'wait',
+  ): OperationStep {
     return waitFor<CmPublicIp>({
       name,
       read: (ctx) => this.client.get<CmPublicIp>(ENTITY, ctx.nativeId!),
@@ -156,7 +182,9 @@ export class CloudmcIps implements IpPort {
   private async firstVpc(): Promise<string> {
     const vpcs = await this.client.list<CmVpc>('vpcs');
     if (!vpcs.length) {
-      throw new ValidationError('CloudMC public IPs belong to a VPC and this environment has none.', [{ field: 'providerOptions.vpcId', message: 'no VPC exists' }]);
+      throw new ValidationError('CloudMC public IPs belong to a VPC and this environment has none.', [
+        { field: 'providerOptions.vpcId', message: 'no VPC exists' },
+      ]);
     }
     return vpcs[0].id;
   }

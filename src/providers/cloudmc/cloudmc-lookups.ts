@@ -16,29 +16,21 @@ export function stateIs(instance: { state?: string } | null, ...states: string[]
 }
 
 /** Ids of entities with this name now, so that a create can later tell its own from older namesakes. */
-export async function namesakes(context: CloudmcContext, entity: string, name: string, filters: Record<string, string | undefined> = {}): Promise<string[]> {
+export async function namesakes(
+  context: CloudmcContext,
+  entity: string,
+  name: string,
+  filters: Record<string, string | undefined> = {},
+): Promise<string[]> {
   const items = await context.client.list<{ id: string; name?: string; ipAddress?: string }>(entity, filters);
   return items.filter((item) => (item.name ?? item.ipAddress) === name).map((item) => item.id);
 }
 
 /**
- * After a crash or a forgotten task: the entity this create made, if exactly one new entity has the name.
- * Several new namesakes cannot be told apart: the caller reports that instead of guessing.
+ * After a crash or a forgotten task: the entity this create made, i.e. the one new entity that matches, given
+ * the ids seen before the create (step state `before`). Several new matches cannot be told apart: the task
+ * then needs a person rather than a guess.
  */
-export async function findCreated(
-  context: CloudmcContext,
-  entity: string,
-  match: (item: { id: string; name?: string }) => boolean,
-  before: string[],
-  filters: Record<string, string | undefined> = {},
-): Promise<string | null | 'ambiguous'> {
-  const items = await context.client.list<{ id: string; name?: string }>(entity, filters);
-  const fresh = items.filter((item) => match(item) && !before.includes(item.id));
-  if (fresh.length > 1) return 'ambiguous';
-  return fresh[0]?.id ?? null;
-}
-
-/** `findCreated` for a step: the namesakes seen before the create are in the step state under `before`. */
 export async function adoptCreated(
   context: CloudmcContext,
   entity: string,
@@ -46,9 +38,13 @@ export async function adoptCreated(
   match: (item: { id: string; name?: string }) => boolean,
   filters: Record<string, string | undefined> = {},
 ): Promise<string | null> {
-  const found = await findCreated(context, entity, match, (ctx.state.before as string[] | undefined) ?? [], filters);
-  if (found === 'ambiguous') {
-    throw new NeedsAttentionError(`Several new CloudMC ${entity} match this create; the gateway cannot tell which one this task made.`);
+  const before = (ctx.state.before as string[] | undefined) ?? [];
+  const items = await context.client.list<{ id: string; name?: string }>(entity, filters);
+  const fresh = items.filter((item) => match(item) && !before.includes(item.id));
+  if (fresh.length > 1) {
+    throw new NeedsAttentionError(
+      `Several new CloudMC ${entity} match this create; the gateway cannot tell which one this task made.`,
+    );
   }
-  return found;
+  return fresh[0]?.id ?? null;
 }

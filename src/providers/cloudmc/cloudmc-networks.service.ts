@@ -61,16 +61,22 @@ export class CloudmcNetworks implements NetworkPort {
           'create-network',
           async (ctx) => {
             const adopted = ctx.resumed ? await adoptCreated(this.context, ENTITY, ctx, isMine) : null;
-            return adopted ? { taskId: null, taskStatus: null, data: { id: adopted } } : this.client.mutate('POST', ENTITY, { body: ctx.state.body });
+            return adopted
+              ? { taskId: null, taskStatus: null, data: { id: adopted } }
+              : this.client.mutate('POST', ENTITY, { body: ctx.state.body });
           },
           { idempotent: false },
         ),
-        waitTaskStep('wait-create-task', this.context, { resultId: true, whenForgotten: async (ctx) => (await adoptCreated(this.context, ENTITY, ctx, isMine)) ?? false }),
+        waitTaskStep('wait-create-task', this.context, {
+          resultId: true,
+          whenForgotten: async (ctx) => (await adoptCreated(this.context, ENTITY, ctx, isMine)) ?? false,
+        }),
         waitFor<CmNetwork>({
           name: 'wait-available',
           read: (ctx) => this.client.get<CmNetwork>(ENTITY, ctx.nativeId!),
           done: (network) => stateIs(network, 'Allocated', 'Implemented', 'Setup'),
-          failed: (network) => (stateIs(network, 'Shutdown', 'Destroy') ? `The network went to ${network.state}.` : null),
+          failed: (network) =>
+            stateIs(network, 'Shutdown', 'Destroy') ? `The network went to ${network.state}.` : null,
           whenMissing: 'wait',
           backoff: this.context.backoff,
           describe: (network) => ({ providerStatus: network.state }),
@@ -88,7 +94,11 @@ export class CloudmcNetworks implements NetworkPort {
     return {
       resourceType: ResourceType.Network,
       steps: [
-        callStep('delete', async (ctx) => ((await this.client.get<CmNetwork>(ENTITY, ctx.nativeId!)) ? this.client.mutate('DELETE', ENTITY, { id: ctx.nativeId! }) : null)),
+        callStep('delete', async (ctx) =>
+          (await this.client.get<CmNetwork>(ENTITY, ctx.nativeId!))
+            ? this.client.mutate('DELETE', ENTITY, { id: ctx.nativeId! })
+            : null,
+        ),
         waitTaskStep('wait-delete-task', this.context, { whenForgotten: async () => true }),
         waitFor<CmNetwork>({
           name: 'wait-deleted',
@@ -107,11 +117,14 @@ export class CloudmcNetworks implements NetworkPort {
   /** The enabled offering for an isolated network or a VPC tier (reference §10.9: pick it by `vpcOnly`). */
   private async offering(tier: boolean): Promise<string> {
     const offerings = await this.client.list<CmNetworkOffering>('networkofferings');
-    const usable = offerings.filter((o) => !!o.vpcOnly === tier && (o.state ?? 'ENABLED').toUpperCase() === 'ENABLED');
+    const usable = offerings.filter(
+      (o) => !!o.vpcOnly === tier && (o.state ?? 'ENABLED').toUpperCase() === 'ENABLED',
+    );
     if (!usable.length) {
-      throw new ValidationError(`This CloudMC environment offers no ${tier ? 'VPC tier' : 'isolated network'} offering.`, [
-        { field: 'providerOptions.networkOfferingId', message: 'no automatic choice exists; give one' },
-      ]);
+      throw new ValidationError(
+        `This CloudMC environment offers no ${tier ? 'VPC tier' : 'isolated network'} offering.`,
+        [{ field: 'providerOptions.networkOfferingId', message: 'no automatic choice exists; give one' }],
+      );
     }
     return usable[0].id;
   }
@@ -119,7 +132,9 @@ export class CloudmcNetworks implements NetworkPort {
   private async firstAcl(vpcId: string): Promise<string> {
     const acls = await this.client.list<CmNetworkAcl>('networkacls', { vpc_id: vpcId });
     if (!acls.length) {
-      throw new ValidationError('The VPC has no network ACL to put the tier behind.', [{ field: 'providerOptions.networkAclId', message: 'is required for this VPC' }]);
+      throw new ValidationError('The VPC has no network ACL to put the tier behind.', [
+        { field: 'providerOptions.networkAclId', message: 'is required for this VPC' },
+      ]);
     }
     return acls[0].id;
   }

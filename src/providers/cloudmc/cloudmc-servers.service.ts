@@ -31,7 +31,12 @@ export class CloudmcServers implements ServerPort {
       this.client.list<CmPublicIp>('publicipaddresses'),
     ]);
     return instances.map((instance) =>
-      toServer(this.context.map, instance, volumes, ips.filter((ip) => ip.instances?.some((i) => i.id === instance.id))),
+      toServer(
+        this.context.map,
+        instance,
+        volumes,
+        ips.filter((ip) => ip.instances?.some((i) => i.id === instance.id)),
+      ),
     );
   }
 
@@ -45,15 +50,20 @@ export class CloudmcServers implements ServerPort {
   create(request: OperationRequest<'server.create'>): OperationPlan {
     const input = request.input;
     if (!input.planId && (input.cpuCores === undefined || input.memoryMb === undefined)) {
-      throw new ValidationError('CloudMC needs a compute offering: give planId, or cpuCores and memoryMb for a custom offering.', [
-        { field: 'planId', message: 'is required on CloudMC unless cpuCores and memoryMb are given' },
-      ]);
+      throw new ValidationError(
+        'CloudMC needs a compute offering: give planId, or cpuCores and memoryMb for a custom offering.',
+        [{ field: 'planId', message: 'is required on CloudMC unless cpuCores and memoryMb are given' }],
+      );
     }
     if ((input.sshPublicKeys?.length ?? 0) > 1) {
-      throw new ValidationError('CloudMC installs one SSH key at creation.', [{ field: 'sshPublicKeys', message: 'at most one key on CloudMC' }]);
+      throw new ValidationError('CloudMC installs one SSH key at creation.', [
+        { field: 'sshPublicKeys', message: 'at most one key on CloudMC' },
+      ]);
     }
     if ((input.networkIds?.length ?? 0) > 1) {
-      throw new ValidationError('CloudMC creates an instance in one network.', [{ field: 'networkIds', message: 'at most one network on CloudMC' }]);
+      throw new ValidationError('CloudMC creates an instance in one network.', [
+        { field: 'networkIds', message: 'at most one network on CloudMC' },
+      ]);
     }
     const options = input.providerOptions as ServerCreateOptions;
     const isMine = (item: { name?: string }) => item.name === input.name;
@@ -62,7 +72,8 @@ export class CloudmcServers implements ServerPort {
       name: 'prepare',
       run: async (ctx) => {
         const body: Record<string, unknown> = { name: input.name, templateId: input.imageId, ...options };
-        body.computeOfferingId = input.planId ?? (await this.customOffering(input.cpuCores!, input.memoryMb!)).id;
+        body.computeOfferingId =
+          input.planId ?? (await this.customOffering(input.cpuCores!, input.memoryMb!)).id;
         if (!input.planId) Object.assign(body, { cpuCount: input.cpuCores, memoryInMB: input.memoryMb });
         body.networkId = input.networkIds?.[0] ?? (await this.defaultNetwork(input.locationId));
         if (input.sshPublicKeys?.[0]) body.publicKey = input.sshPublicKeys[0];
@@ -82,9 +93,21 @@ export class CloudmcServers implements ServerPort {
       },
       { idempotent: false },
     );
-    const waitCreate = waitTaskStep('wait-create-task', this.context, { resultId: true, whenForgotten: async (ctx) => (await adoptCreated(this.context, ENTITY, ctx, isMine)) ?? false });
-    const steps = [prepare, create, waitCreate, this.waitState('wait-running', ['Running'], ['Error', 'Destroyed', 'Expunging'])];
-    if (!input.powerOn) steps.push(...this.stopSteps(false), this.waitState('wait-stopped', ['Stopped', 'Shutdowned'], ['Error', 'Destroyed']));
+    const waitCreate = waitTaskStep('wait-create-task', this.context, {
+      resultId: true,
+      whenForgotten: async (ctx) => (await adoptCreated(this.context, ENTITY, ctx, isMine)) ?? false,
+    });
+    const steps = [
+      prepare,
+      create,
+      waitCreate,
+      this.waitState('wait-running', ['Running'], ['Error', 'Destroyed', 'Expunging']),
+    ];
+    if (!input.powerOn)
+      steps.push(
+        ...this.stopSteps(false),
+        this.waitState('wait-stopped', ['Stopped', 'Shutdowned'], ['Error', 'Destroyed']),
+      );
     return {
       resourceType: ResourceType.Server,
       steps,
@@ -102,8 +125,10 @@ export class CloudmcServers implements ServerPort {
       callStep('start', async (ctx) => {
         const instance = await requireInstance(this.context, ctx.nativeId!);
         if (stateIs(instance, 'Running', 'Starting')) return null;
-        if (stateIs(instance, 'Stopping')) return { wait: pollDelay(ctx.polls, this.context.backoff), providerStatus: instance.state };
-        if (!stateIs(instance, 'Stopped', 'Shutdowned')) throw this.wrongState(instance, 'start', ['Stopped']);
+        if (stateIs(instance, 'Stopping'))
+          return { wait: pollDelay(ctx.polls, this.context.backoff), providerStatus: instance.state };
+        if (!stateIs(instance, 'Stopped', 'Shutdowned'))
+          throw this.wrongState(instance, 'start', ['Stopped']);
         return this.client.mutate('POST', 'instances', { id: ctx.nativeId!, operation: 'start' });
       }),
       'wait-start-task',
@@ -116,9 +141,14 @@ export class CloudmcServers implements ServerPort {
     const [stop, wait] = this.stopSteps(request.input.force);
     return {
       resourceType: ResourceType.Server,
-      steps: [stop, wait, this.waitState('wait-stopped', ['Stopped', 'Shutdowned'], ['Error', 'Destroyed', 'Expunging'])],
+      steps: [
+        stop,
+        wait,
+        this.waitState('wait-stopped', ['Stopped', 'Shutdowned'], ['Error', 'Destroyed', 'Expunging']),
+      ],
       deadlineSeconds: ACTION_DEADLINE_S,
-      reconcile: async (ctx) => stateIs(await this.client.get<CmInstance>('instances', ctx.nativeId!), 'Stopped', 'Shutdowned'),
+      reconcile: async (ctx) =>
+        stateIs(await this.client.get<CmInstance>('instances', ctx.nativeId!), 'Stopped', 'Shutdowned'),
     };
   }
 
@@ -126,8 +156,10 @@ export class CloudmcServers implements ServerPort {
     return this.action(
       callStep('reboot', async (ctx) => {
         const instance = await requireInstance(this.context, ctx.nativeId!);
-        if (stateIs(instance, 'Starting', 'Stopping', 'Rebooting')) return { wait: pollDelay(ctx.polls, this.context.backoff), providerStatus: instance.state };
-        if (!stateIs(instance, 'Running', 'Stopped', 'Shutdowned')) throw this.wrongState(instance, 'reboot', ['Running', 'Stopped']);
+        if (stateIs(instance, 'Starting', 'Stopping', 'Rebooting'))
+          return { wait: pollDelay(ctx.polls, this.context.backoff), providerStatus: instance.state };
+        if (!stateIs(instance, 'Running', 'Stopped', 'Shutdowned'))
+          throw this.wrongState(instance, 'reboot', ['Running', 'Stopped']);
         return this.client.mutate('POST', 'instances', { id: ctx.nativeId!, operation: 'reboot' });
       }),
       'wait-reboot-task',
@@ -140,17 +172,21 @@ export class CloudmcServers implements ServerPort {
     return {
       resourceType: ResourceType.Server,
       steps: [
-        callStep('rename', (ctx) => this.client.mutate('PUT', 'instances', { id: ctx.nativeId!, body: { name: request.input.name } })),
+        callStep('rename', (ctx) =>
+          this.client.mutate('PUT', 'instances', { id: ctx.nativeId!, body: { name: request.input.name } }),
+        ),
         waitTaskStep('wait-rename-task', this.context, { whenForgotten: async () => true }),
       ],
       deadlineSeconds: ACTION_DEADLINE_S,
-      reconcile: async (ctx) => (await this.client.get<CmInstance>('instances', ctx.nativeId!))?.name === request.input.name,
+      reconcile: async (ctx) =>
+        (await this.client.get<CmInstance>('instances', ctx.nativeId!))?.name === request.input.name,
     };
   }
 
   delete(_request: OperationRequest<'server.delete'>): OperationPlan {
     const purge = this.context.purgeOnDelete;
-    const gone = (instance: CmInstance | null) => !instance || (!purge && stateIs(instance, 'Destroyed')) || stateIs(instance, 'Expunged');
+    const gone = (instance: CmInstance | null) =>
+      !instance || (!purge && stateIs(instance, 'Destroyed')) || stateIs(instance, 'Expunged');
     return {
       resourceType: ResourceType.Server,
       steps: [
@@ -158,21 +194,29 @@ export class CloudmcServers implements ServerPort {
           const instance = await this.client.get<CmInstance>('instances', ctx.nativeId!);
           if (gone(instance)) return null;
           if (stateIs(instance, 'Expunging')) return null;
-          if (stateIs(instance, 'Destroyed')) return this.client.mutate('POST', 'instances', { id: ctx.nativeId!, operation: 'purge' });
+          if (stateIs(instance, 'Destroyed'))
+            return this.client.mutate('POST', 'instances', { id: ctx.nativeId!, operation: 'purge' });
           if (stateIs(instance, 'Starting', 'Stopping', 'Rebooting', 'Migrating')) {
             return { wait: pollDelay(ctx.polls, this.context.backoff), providerStatus: instance!.state };
           }
-          return this.client.mutate('DELETE', 'instances', { id: ctx.nativeId!, body: { purgeImmediately: purge } });
+          return this.client.mutate('DELETE', 'instances', {
+            id: ctx.nativeId!,
+            body: { purgeImmediately: purge },
+          });
         }),
         waitTaskStep('wait-delete-task', this.context, { whenForgotten: async () => true }),
         waitFor<CmInstance | { state: 'gone' }>({
           name: 'wait-deleted',
-          read: async (ctx) => (await this.client.get<CmInstance>('instances', ctx.nativeId!)) ?? { state: 'gone' },
+          read: async (ctx) =>
+            (await this.client.get<CmInstance>('instances', ctx.nativeId!)) ?? { state: 'gone' },
           done: (instance) => instance.state === 'gone' || gone(instance as CmInstance),
-          failed: (instance) => (stateIs(instance, 'Error') ? 'The instance went to Error while being deleted.' : null),
+          failed: (instance) =>
+            stateIs(instance, 'Error') ? 'The instance went to Error while being deleted.' : null,
           whenMissing: 'done',
           backoff: this.context.backoff,
-          describe: (instance) => ({ providerStatus: instance.state === 'gone' ? 'deleted' : instance.state }),
+          describe: (instance) => ({
+            providerStatus: instance.state === 'gone' ? 'deleted' : instance.state,
+          }),
         }),
       ],
       deadlineSeconds: ACTION_DEADLINE_S,
@@ -193,9 +237,10 @@ export class CloudmcServers implements ServerPort {
         (!o.maxMemoryInMBToCpuRatio || memoryMb / cpuCores <= o.maxMemoryInMBToCpuRatio),
     );
     if (!custom) {
-      throw new ValidationError(`No CloudMC compute offering takes ${cpuCores} cores and ${memoryMb} MiB; see GET /v1/providers/{name}/plans.`, [
-        { field: 'cpuCores', message: 'no offering of this size' },
-      ]);
+      throw new ValidationError(
+        `No CloudMC compute offering takes ${cpuCores} cores and ${memoryMb} MiB; see GET /v1/providers/{name}/plans.`,
+        [{ field: 'cpuCores', message: 'no offering of this size' }],
+      );
     }
     return custom;
   }
@@ -205,34 +250,45 @@ export class CloudmcServers implements ServerPort {
     const networks = await this.client.list<CmNetwork>('networks', locationId ? { zone_id: locationId } : {});
     const usable = networks.find((n) => (n.state ?? '').toLowerCase() !== 'destroy');
     if (!usable) {
-      throw new ValidationError('CloudMC instances need a network and this environment has none there; create one first.', [
-        { field: 'networkIds', message: 'is required: no network exists in this location' },
-      ]);
+      throw new ValidationError(
+        'CloudMC instances need a network and this environment has none there; create one first.',
+        [{ field: 'networkIds', message: 'is required: no network exists in this location' }],
+      );
     }
     return usable.id;
   }
-
 
   private stopSteps(force: boolean): OperationStep[] {
     return [
       callStep('stop', async (ctx) => {
         const instance = await requireInstance(this.context, ctx.nativeId!);
         if (stateIs(instance, 'Stopped', 'Shutdowned')) return null;
-        if (stateIs(instance, 'Starting', 'Rebooting')) return { wait: pollDelay(ctx.polls, this.context.backoff), providerStatus: instance.state };
+        if (stateIs(instance, 'Starting', 'Rebooting'))
+          return { wait: pollDelay(ctx.polls, this.context.backoff), providerStatus: instance.state };
         if (stateIs(instance, 'Stopping') && !force) return null;
         if (!stateIs(instance, 'Running', 'Stopping')) throw this.wrongState(instance, 'stop', ['Running']);
-        return this.client.mutate('POST', 'instances', { id: ctx.nativeId!, operation: 'stop', body: force ? { forceStop: true } : {} });
+        return this.client.mutate('POST', 'instances', {
+          id: ctx.nativeId!,
+          operation: 'stop',
+          body: force ? { forceStop: true } : {},
+        });
       }),
       waitTaskStep('wait-stop-task', this.context, { whenForgotten: async () => true }),
     ];
   }
 
-  private action(call: OperationStep, waitName: string, confirm: OperationStep, target: string[]): OperationPlan {
+  private action(
+    call: OperationStep,
+    waitName: string,
+    confirm: OperationStep,
+    target: string[],
+  ): OperationPlan {
     return {
       resourceType: ResourceType.Server,
       steps: [call, waitTaskStep(waitName, this.context, { whenForgotten: async () => true }), confirm],
       deadlineSeconds: ACTION_DEADLINE_S,
-      reconcile: async (ctx) => stateIs(await this.client.get<CmInstance>('instances', ctx.nativeId!), ...target),
+      reconcile: async (ctx) =>
+        stateIs(await this.client.get<CmInstance>('instances', ctx.nativeId!), ...target),
     };
   }
 
@@ -241,7 +297,10 @@ export class CloudmcServers implements ServerPort {
       name,
       read: (ctx) => this.client.get<CmInstance>('instances', ctx.nativeId!),
       done: (instance) => stateIs(instance, ...target),
-      failed: (instance) => (stateIs(instance, ...failure) ? `The instance went to ${instance.state} instead of ${target.join(' or ')}.` : null),
+      failed: (instance) =>
+        stateIs(instance, ...failure)
+          ? `The instance went to ${instance.state} instead of ${target.join(' or ')}.`
+          : null,
       whenMissing: 'wait',
       backoff: this.context.backoff,
       describe: (instance) => ({ providerStatus: instance.state }),
@@ -249,9 +308,11 @@ export class CloudmcServers implements ServerPort {
   }
 
   private wrongState(instance: CmInstance, operation: string, expected: string[]): ConflictError {
-    return new ConflictError(`Cannot ${operation} an instance that is ${instance.state}; expected ${expected.join(' or ')}.`, {
-      extensions: { currentState: instance.state ?? null, expectedStates: expected },
-    });
+    return new ConflictError(
+      `Cannot ${operation} an instance that is ${instance.state}; expected ${expected.join(' or ')}.`,
+      {
+        extensions: { currentState: instance.state ?? null, expectedStates: expected },
+      },
+    );
   }
 }
-

@@ -38,7 +38,11 @@ const volumeBase = stateTable<VolumeState>(
   VolumeState.Unknown,
 );
 
-export function volumeState(raw: string | undefined, attached: boolean, onUnknown?: (raw: string) => void): VolumeState {
+export function volumeState(
+  raw: string | undefined,
+  attached: boolean,
+  onUnknown?: (raw: string) => void,
+): VolumeState {
   const state = volumeBase(raw, onUnknown);
   return state === VolumeState.Available && attached ? VolumeState.InUse : state;
 }
@@ -66,7 +70,11 @@ const ipBase = stateTable<IpState>(
 );
 
 /** A public IP with static NAT to a VM is attached; otherwise the raw state decides. */
-export function ipState(raw: string | undefined, staticNat: boolean, onUnknown?: (raw: string) => void): IpState {
+export function ipState(
+  raw: string | undefined,
+  staticNat: boolean,
+  onUnknown?: (raw: string) => void,
+): IpState {
   const state = ipBase(raw, onUnknown);
   return state === IpState.Available && staticNat ? IpState.Attached : state;
 }

@@ -31,11 +31,16 @@ export function callStep(
     idempotent: options.idempotent,
     async run(ctx): Promise<StepOutcome> {
       const ack = await begin(ctx);
-      if (ack && 'wait' in ack) return { status: 'wait', delayMs: ack.wait, providerStatus: ack.providerStatus };
+      if (ack && 'wait' in ack)
+        return { status: 'wait', delayMs: ack.wait, providerStatus: ack.providerStatus };
       ctx.state[TASK_KEY] = ack?.taskId ?? null;
       ctx.state[DATA_KEY] = ack && !ack.taskId ? (ack.data ?? null) : null;
       if (!ack?.taskId) return { status: 'done', nativeId: idOf(ack?.data) };
-      return { status: 'done', providerRef: taskRef(ack.taskId), providerStatus: ack.taskStatus ?? 'PENDING' };
+      return {
+        status: 'done',
+        providerRef: taskRef(ack.taskId),
+        providerStatus: ack.taskStatus ?? 'PENDING',
+      };
     },
   };
 }
@@ -56,26 +61,48 @@ export function waitTaskStep(name: string, context: CloudmcContext, options: Wai
     name,
     async run(ctx): Promise<StepOutcome> {
       const taskId = ctx.state[TASK_KEY] as string | null | undefined;
-      if (!taskId) return { status: 'done', nativeId: options.resultId ? idOf(ctx.state[DATA_KEY]) : undefined };
+      if (!taskId)
+        return { status: 'done', nativeId: options.resultId ? idOf(ctx.state[DATA_KEY]) : undefined };
       const task = await context.client.task(taskId);
       if (!task) {
         const found = await options.whenForgotten(ctx);
         if (found === false) {
-          throw new ProviderError('CloudMC forgot the task and the resource shows no trace of the operation.', { retryable: false });
+          throw new ProviderError(
+            'CloudMC forgot the task and the resource shows no trace of the operation.',
+            { retryable: false },
+          );
         }
-        return { status: 'done', providerStatus: 'EXPIRED', nativeId: typeof found === 'string' ? found : undefined };
+        return {
+          status: 'done',
+          providerStatus: 'EXPIRED',
+          nativeId: typeof found === 'string' ? found : undefined,
+        };
       }
       if (task.status === 'PENDING') {
-        return { status: 'wait', delayMs: pollDelay(ctx.polls, context.backoff), providerStatus: 'PENDING', providerRef: taskRef(taskId) };
+        return {
+          status: 'wait',
+          delayMs: pollDelay(ctx.polls, context.backoff),
+          providerStatus: 'PENDING',
+          providerRef: taskRef(taskId),
+        };
       }
       if (task.status === 'SUCCESS') {
-        return { status: 'done', providerStatus: 'SUCCESS', providerRef: taskRef(taskId), nativeId: options.resultId ? idOf(task.result) : undefined };
+        return {
+          status: 'done',
+          providerStatus: 'SUCCESS',
+          providerRef: taskRef(taskId),
+          nativeId: options.resultId ? idOf(task.result) : undefined,
+        };
       }
       if (task.status === 'FAILED') {
-        throw new ProviderError(`The CloudMC task failed${task.failure ? `: ${task.failure}` : '.'}`, { retryable: false });
+        throw new ProviderError(`The CloudMC task failed${task.failure ? `: ${task.failure}` : '.'}`, {
+          retryable: false,
+        });
       }
       // go-cloudca treats any status but PENDING as finished, and only SUCCESS as success.
-      throw new ProviderError(`The CloudMC task ended with an unknown status '${task.status}'.`, { retryable: false });
+      throw new ProviderError(`The CloudMC task ended with an unknown status '${task.status}'.`, {
+        retryable: false,
+      });
     },
   };
 }

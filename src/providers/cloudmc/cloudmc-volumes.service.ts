@@ -42,14 +42,23 @@ export class CloudmcVolumes implements VolumePort {
       ]);
     }
     if (!Number.isInteger(sizeGb) && !options.diskOfferingId) {
-      throw new ValidationError('CloudMC volume sizes are whole GiB.', [{ field: 'sizeGb', message: 'must be a whole number on CloudMC' }]);
+      throw new ValidationError('CloudMC volume sizes are whole GiB.', [
+        { field: 'sizeGb', message: 'must be a whole number on CloudMC' },
+      ]);
     }
     const isMine = (item: { name?: string }) => item.name === name;
     const prepare: OperationStep = {
       name: 'prepare',
       run: async (ctx) => {
-        const offering = options.diskOfferingId ? { id: options.diskOfferingId, customSize: true } : await this.offering(sizeGb);
-        ctx.state.body = { name, diskOfferingId: offering.id, instanceId: serverId, ...(offering.customSize ? { sizeInGb: sizeGb } : {}) };
+        const offering = options.diskOfferingId
+          ? { id: options.diskOfferingId, customSize: true }
+          : await this.offering(sizeGb);
+        ctx.state.body = {
+          name,
+          diskOfferingId: offering.id,
+          instanceId: serverId,
+          ...(offering.customSize ? { sizeInGb: sizeGb } : {}),
+        };
         ctx.state.before = await namesakes(this.context, 'volumes', name);
         return { status: 'done' };
       },
@@ -62,11 +71,16 @@ export class CloudmcVolumes implements VolumePort {
           'create-volume',
           async (ctx) => {
             const adopted = ctx.resumed ? await adoptCreated(this.context, ENTITY, ctx, isMine) : null;
-            return adopted ? { taskId: null, taskStatus: null, data: { id: adopted } } : this.client.mutate('POST', 'volumes', { body: ctx.state.body });
+            return adopted
+              ? { taskId: null, taskStatus: null, data: { id: adopted } }
+              : this.client.mutate('POST', 'volumes', { body: ctx.state.body });
           },
           { idempotent: false },
         ),
-        waitTaskStep('wait-create-task', this.context, { resultId: true, whenForgotten: async (ctx) => (await adoptCreated(this.context, ENTITY, ctx, isMine)) ?? false }),
+        waitTaskStep('wait-create-task', this.context, {
+          resultId: true,
+          whenForgotten: async (ctx) => (await adoptCreated(this.context, ENTITY, ctx, isMine)) ?? false,
+        }),
         this.waitVolume('wait-ready', (v) => stateIs(v, 'Ready') && v.instanceId === serverId),
       ],
       deadlineSeconds: DEADLINE_S,
@@ -82,9 +96,12 @@ export class CloudmcVolumes implements VolumePort {
       callStep('delete', async (ctx) => {
         const volume = await this.client.get<CmVolume>('volumes', ctx.nativeId!);
         if (!volume) return null;
-        if (volume.type?.toLowerCase() === 'os') throw new ConflictError('A root volume is deleted with its server, not on its own.');
+        if (volume.type?.toLowerCase() === 'os')
+          throw new ConflictError('A root volume is deleted with its server, not on its own.');
         if (volume.instanceId) {
-          throw new ConflictError('The volume is attached; detach it first.', { extensions: { currentState: 'in-use', expectedStates: ['available'] } });
+          throw new ConflictError('The volume is attached; detach it first.', {
+            extensions: { currentState: 'in-use', expectedStates: ['available'] },
+          });
         }
         return this.client.mutate('DELETE', 'volumes', { id: ctx.nativeId! });
       }),
@@ -107,8 +124,13 @@ export class CloudmcVolumes implements VolumePort {
       callStep('attach', async (ctx) => {
         const volume = await this.requireVolume(ctx.nativeId!);
         if (volume.instanceId === serverId) return null;
-        if (volume.instanceId) throw new ConflictError('The volume is attached to another server; detach it first.');
-        return this.client.mutate('POST', 'volumes', { id: ctx.nativeId!, operation: 'attachToInstance', body: { instanceId: serverId } });
+        if (volume.instanceId)
+          throw new ConflictError('The volume is attached to another server; detach it first.');
+        return this.client.mutate('POST', 'volumes', {
+          id: ctx.nativeId!,
+          operation: 'attachToInstance',
+          body: { instanceId: serverId },
+        });
       }),
       'wait-attach-task',
       this.waitVolume('wait-attached', (v) => v.instanceId === serverId && stateIs(v, 'Ready')),
@@ -121,7 +143,8 @@ export class CloudmcVolumes implements VolumePort {
       callStep('detach', async (ctx) => {
         const volume = await this.requireVolume(ctx.nativeId!);
         if (!volume.instanceId) return null;
-        if (volume.type?.toLowerCase() === 'os') throw new ConflictError('A root volume cannot be detached from its server.');
+        if (volume.type?.toLowerCase() === 'os')
+          throw new ConflictError('A root volume cannot be detached from its server.');
         return this.client.mutate('POST', 'volumes', { id: ctx.nativeId!, operation: 'detachFromInstance' });
       }),
       'wait-detach-task',
@@ -130,7 +153,12 @@ export class CloudmcVolumes implements VolumePort {
     );
   }
 
-  private plan(call: OperationStep, waitName: string, confirm: OperationStep, reconcile: (ctx: StepContext) => Promise<boolean>): OperationPlan {
+  private plan(
+    call: OperationStep,
+    waitName: string,
+    confirm: OperationStep,
+    reconcile: (ctx: StepContext) => Promise<boolean>,
+  ): OperationPlan {
     return {
       resourceType: ResourceType.Volume,
       steps: [call, waitTaskStep(waitName, this.context, { whenForgotten: async () => true }), confirm],
@@ -144,7 +172,10 @@ export class CloudmcVolumes implements VolumePort {
       name,
       read: (ctx) => this.client.get<CmVolume>('volumes', ctx.nativeId!),
       done,
-      failed: (volume) => (stateIs(volume, 'Error', 'UploadError', 'Destroy', 'Expunging') ? `The volume went to ${volume.state}.` : null),
+      failed: (volume) =>
+        stateIs(volume, 'Error', 'UploadError', 'Destroy', 'Expunging')
+          ? `The volume went to ${volume.state}.`
+          : null,
       whenMissing: 'wait',
       backoff: this.context.backoff,
       describe: (volume) => ({ providerStatus: volume.state }),
@@ -165,11 +196,16 @@ export class CloudmcVolumes implements VolumePort {
     const chosen = exact ?? custom;
     if (!chosen) {
       const sizes = offerings.map((o) => o.gbSize).filter((s) => s !== undefined);
-      throw new ValidationError(`No CloudMC disk offering of ${sizeGb} GiB; sizes offered: ${sizes.join(', ') || 'none'}.`, [
-        { field: 'sizeGb', message: `must be one of ${sizes.join(', ') || 'the offered sizes'} on this connection` },
-      ]);
+      throw new ValidationError(
+        `No CloudMC disk offering of ${sizeGb} GiB; sizes offered: ${sizes.join(', ') || 'none'}.`,
+        [
+          {
+            field: 'sizeGb',
+            message: `must be one of ${sizes.join(', ') || 'the offered sizes'} on this connection`,
+          },
+        ],
+      );
     }
     return { id: chosen.id, customSize: chosen === custom && !exact };
   }
-
 }

@@ -9,7 +9,12 @@ import { CloudmcNetworks } from './cloudmc-networks.service';
 import { CloudmcServers } from './cloudmc-servers.service';
 import { CloudmcVolumes } from './cloudmc-volumes.service';
 import type { CloudmcContext } from './cloudmc.context';
-import { IpAllocateOptions, NetworkCreateOptions, ServerCreateOptions, VolumeCreateOptions } from './cloudmc.options';
+import {
+  IpAllocateOptions,
+  NetworkCreateOptions,
+  ServerCreateOptions,
+  VolumeCreateOptions,
+} from './cloudmc.options';
 
 export interface CloudmcConnection extends ConnectionConfig {
   endpoint: string;
@@ -46,12 +51,20 @@ export class CloudmcAdapter implements ProviderAdapter {
       tuning: config,
       parseError: parseCloudmcError,
       // GO and JS send the JSON content type on every call, GETs included (reference §1).
-      defaultHeaders: { 'MC-Api-Key': config.apiKey, 'Content-Type': 'application/json', Accept: 'application/json' },
+      defaultHeaders: {
+        'MC-Api-Key': config.apiKey,
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+      },
     });
-    this.client = new CloudmcClient(http, { serviceCode: config.serviceCode, environment: config.environment, orgId: config.orgId });
+    this.client = new CloudmcClient(http, {
+      serviceCode: config.serviceCode,
+      environment: config.environment,
+      orgId: config.orgId,
+    });
     const context: CloudmcContext = {
       client: this.client,
-      map: { connection: config.name, onUnknownState: deps.onUnknownState },
+      map: { connection: config.name, onUnknownState: (resource, raw) => deps.onUnknownState(resource, raw) },
       backoff: { initialMs: config.pollIntervalMs, maxMs: config.maxPollIntervalMs },
       purgeOnDelete: config.purgeOnDelete,
     };

@@ -6,7 +6,15 @@ import { ProviderKind } from '../../domain/states';
 import type { Volume } from '../../domain/volume.dto';
 import { formatResourceId } from '../../common/ids/resource-id';
 import { instanceState, ipState, networkState, volumeState } from './cloudmc-states';
-import type { CmComputeOffering, CmInstance, CmNetwork, CmPublicIp, CmTemplate, CmVolume, CmZone } from './cloudmc.types';
+import type {
+  CmComputeOffering,
+  CmInstance,
+  CmNetwork,
+  CmPublicIp,
+  CmTemplate,
+  CmVolume,
+  CmZone,
+} from './cloudmc.types';
 
 export interface MapContext {
   connection: string;
@@ -21,7 +29,9 @@ function ref(ctx: MapContext, nativeId: string | null | undefined): string | nul
 
 /** Drops undefined and null members so `extra` only carries what the backend said. */
 function compact(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined && v !== null && v !== ''));
+  return Object.fromEntries(
+    Object.entries(record).filter(([, v]) => v !== undefined && v !== null && v !== ''),
+  );
 }
 
 function base(ctx: MapContext, nativeId: string, name: string, rawState: string | undefined) {
@@ -38,9 +48,15 @@ function base(ctx: MapContext, nativeId: string, name: string, rawState: string 
 
 const version = (address: string) => (address.includes(':') ? 6 : 4);
 
-export function toServer(ctx: MapContext, raw: CmInstance, volumes: CmVolume[], publicIps: CmPublicIp[]): Server {
+export function toServer(
+  ctx: MapContext,
+  raw: CmInstance,
+  volumes: CmVolume[],
+  publicIps: CmPublicIp[],
+): Server {
   const addresses: IpAddressRef[] = [];
-  if (raw.ipAddress) addresses.push({ address: raw.ipAddress, version: version(raw.ipAddress), public: false });
+  if (raw.ipAddress)
+    addresses.push({ address: raw.ipAddress, version: version(raw.ipAddress), public: false });
   const seen = new Set<string>();
   for (const ip of [...(raw.publicIps ?? raw.publicIPs ?? []), ...publicIps]) {
     if (seen.has(ip.ipAddress)) continue;
@@ -58,8 +74,12 @@ export function toServer(ctx: MapContext, raw: CmInstance, volumes: CmVolume[], 
     planId: ref(ctx, raw.computeOfferingId),
     locationId: ref(ctx, raw.zoneId),
     ipAddresses: addresses,
-    volumeIds: volumes.filter((v) => v.instanceId === raw.id).map((v) => formatResourceId(ctx.connection, v.id)),
-    networkIds: [...new Set(networks.filter((id): id is string => !!id))].map((id) => formatResourceId(ctx.connection, id)),
+    volumeIds: volumes
+      .filter((v) => v.instanceId === raw.id)
+      .map((v) => formatResourceId(ctx.connection, v.id)),
+    networkIds: [...new Set(networks.filter((id): id is string => !!id))].map((id) =>
+      formatResourceId(ctx.connection, id),
+    ),
     extra: compact({
       hostname: raw.hostname,
       imageName: raw.imageName ?? raw.templateName,
@@ -76,7 +96,8 @@ export function toServer(ctx: MapContext, raw: CmInstance, volumes: CmVolume[], 
 
 function sizeGb(raw: CmVolume): number {
   if (raw.sizeInGb !== undefined && raw.sizeInGb !== null && raw.sizeInGb !== '') return Number(raw.sizeInGb);
-  if (raw.size !== undefined && raw.size !== null && raw.size !== '') return Math.round((Number(raw.size) / GIB) * 1000) / 1000;
+  if (raw.size !== undefined && raw.size !== null && raw.size !== '')
+    return Math.round((Number(raw.size) / GIB) * 1000) / 1000;
   return 0;
 }
 
@@ -149,7 +170,13 @@ export function toImage(ctx: MapContext, raw: CmTemplate): Image {
     nativeId: raw.id,
     name: raw.name,
     os: raw.osTypeName ?? null,
-    extra: compact({ description: raw.description, sizeBytes: raw.size, zoneId: raw.zoneId, availableInZones: raw.availableInZones, defaultUsername: raw.defaultUsername }),
+    extra: compact({
+      description: raw.description,
+      sizeBytes: raw.size,
+      zoneId: raw.zoneId,
+      availableInZones: raw.availableInZones,
+      defaultUsername: raw.defaultUsername,
+    }),
   };
 }
 
