@@ -47,9 +47,11 @@ export class FaultInjector {
 
   /** Validates and adds a rule; throws a message for a bad one. */
   add(input: Partial<FaultRule>): FaultRule {
-    if (!input.action || !ACTIONS.includes(input.action)) throw new Error(`action must be one of ${ACTIONS.join(', ')}`);
+    if (!input.action || !ACTIONS.includes(input.action))
+      throw new Error(`action must be one of ${ACTIONS.join(', ')}`);
     if (input.path !== undefined) new RegExp(input.path);
-    if (input.action === 'error' && !(input.status && input.status >= 400 && input.status <= 599)) throw new Error('error needs status 400-599');
+    if (input.action === 'error' && !(input.status && input.status >= 400 && input.status <= 599))
+      throw new Error('error needs status 400-599');
     const rule: FaultRule = { ...input, action: input.action, id: `f${++this.sequence}`, hits: 0 };
     this.rules.push(rule);
     return rule;
@@ -95,7 +97,11 @@ export class FaultInjector {
       }
       case 'rate-limit': {
         const { contentType, body } = this.errorBody(429, rule.message ?? 'Too many requests');
-        await reply.status(429).header('Retry-After', String(rule.retryAfter ?? 1)).header('Content-Type', contentType).send(body);
+        await reply
+          .status(429)
+          .header('Retry-After', String(rule.retryAfter ?? 1))
+          .header('Content-Type', contentType)
+          .send(body);
         return true;
       }
       case 'reset':

@@ -1,6 +1,6 @@
 import Fastify, { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { ErrorBody, FaultInjector, FaultRule } from './fault-injector';
+import { ErrorBody, FaultInjector } from './fault-injector';
 
 export interface SimServerOptions {
   host?: string;
@@ -49,19 +49,24 @@ export interface SimServer {
  * `/__sim/` control API for faults, stats, config and reset that the real backends do not have.
  */
 export function createSimServer(options: SimServerOptions): SimServer {
-  const app = Fastify({ logger: false, https: options.https ?? null, bodyLimit: 4 * 1024 * 1024 } as never) as unknown as FastifyInstance;
+  const app = Fastify({
+    logger: false,
+    https: options.https ?? null,
+    bodyLimit: 4 * 1024 * 1024,
+  } as never) as unknown as FastifyInstance;
   const faults = new FaultInjector(options.errorBody);
   const stats = new RequestStats();
 
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/__sim')) stats.record(request.method, request.routeOptions?.url ?? request.url.split('?')[0]);
+    if (!request.url.startsWith('/__sim'))
+      stats.record(request.method, request.routeOptions?.url ?? request.url.split('?')[0]);
     if (await faults.apply(request, reply)) return reply;
   });
 
   app.get('/__sim/faults', async () => ({ faults: faults.list() }));
   app.post('/__sim/faults', async (request, reply) => {
     try {
-      return await reply.status(201).send(faults.add((request.body ?? {}) as Partial<FaultRule>));
+      return await reply.status(201).send(faults.add(request.body ?? {}));
     } catch (error) {
       return reply.status(400).send({ error: (error as Error).message });
     }
@@ -71,7 +76,9 @@ export function createSimServer(options: SimServerOptions): SimServer {
     return { cleared: true };
   });
   app.delete<{ Params: { id: string } }>('/__sim/faults/:id', async (request, reply) =>
-    faults.remove(request.params.id) ? { removed: request.params.id } : reply.status(404).send({ error: 'no such fault' }),
+    faults.remove(request.params.id)
+      ? { removed: request.params.id }
+      : reply.status(404).send({ error: 'no such fault' }),
   );
   app.get('/__sim/stats', async () => ({ requests: stats.snapshot() }));
   app.delete('/__sim/stats', async () => {

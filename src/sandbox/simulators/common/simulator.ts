@@ -13,7 +13,7 @@ export interface SimulatorOptions {
 /** A running simulator. */
 export interface SimulatorHandle {
   kind: ProviderKind;
-  /** Base URL of the provider API it serves (what a connection's `endpoint` is set to). */
+  /** Root URL of the server (`scheme://host:port`), where `/__sim/` lives; the API base is in `connection.endpoint`. */
   url: string;
   /** The provider connection block for a gateway config, without `name` (printed as `SIMULATOR READY <json>`). */
   connection: Record<string, unknown>;
