@@ -1,0 +1,75 @@
+import 'reflect-metadata';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { createApp } from './bootstrap/create-app';
+import { createLogger } from './common/logging/logger';
+import { ConfigError } from './config/config.error';
+import { EnvError, readEnv } from './config/env';
+import { loadGatewayConfig } from './config/load-config';
+import { connectionKindSchemas } from './providers/registry/provider-kinds';
+import { sandboxBanner } from './sandbox/banner';
+import { RedisMissingError } from './sandbox/embedded-redis';
+import { SandboxRuntime, startSandbox } from './sandbox/sandbox-runtime';
+
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+function installShutdown(app: NestFastifyApplication, sandbox: SandboxRuntime | null, logger: Logger): void {
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      logger.warn(`${signal} again: exiting now`);
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info(`${signal}: shutting down`);
+    const timer = setTimeout(() => {
+      logger.error('shutdown took too long: exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    // The app first (workers finish their current step and release their jobs), Redis last.
+    await app.close().catch((error: unknown) => logger.error({ err: error }, 'closing the app failed'));
+    await sandbox?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+async function main(): Promise<void> {
+  let env;
+  try {
+    env = readEnv();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(2);
+  }
+  const logger = createLogger(env.logLevel, env.production);
+  let sandbox: SandboxRuntime | null = null;
+  try {
+    const kinds = connectionKindSchemas();
+    const config = env.configPath
+      ? loadGatewayConfig(env, kinds)
+      : (sandbox = await startSandbox(env, logger, kinds)).config;
+    const app = await createApp(config, logger);
+    await app.listen({ port: env.port, host: env.host });
+    installShutdown(app, sandbox, logger);
+    logger.info(
+      { role: env.role, port: env.port, sandbox: !!sandbox, providers: config.providers.map((p) => p.name) },
+      'gateway ready',
+    );
+    if (sandbox)
+      process.stdout.write(sandboxBanner(sandbox, env.port, join(env.sandboxDir, 'api-key')) + '\n');
+  } catch (error) {
+    await sandbox?.stop();
+    if (error instanceof ConfigError || error instanceof EnvError || error instanceof RedisMissingError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    logger.fatal({ err: error }, 'the gateway failed to start');
+    process.exit(1);
+  }
+}
+
+void main();

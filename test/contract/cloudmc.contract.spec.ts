@@ -1,0 +1,448 @@
+import {
+  ConflictError,
+  GatewayError,
+  ProviderAuthError,
+  ProviderError,
+  ProviderTimeoutError,
+  ProviderUnavailableError,
+} from '../../src/common/errors/gateway-error';
+import { ServerState } from '../../src/domain/states';
+import { parseCloudmcError } from '../../src/providers/cloudmc/cloudmc-error.parser';
+import { CloudmcClient } from '../../src/providers/cloudmc/cloudmc-http.client';
+import { cloudmcKind } from '../../src/providers/cloudmc/cloudmc.kind';
+import { UpstreamClient } from '../../src/providers/http/upstream-client';
+import { plannerOf } from '../../src/providers/ports/capabilities';
+import type { ProviderAdapter } from '../../src/providers/ports/provider-adapter';
+import { cloudmcSimulator } from '../../src/sandbox/simulators/cloudmc/cloudmc.simulator';
+import type { SimulatorHandle } from '../../src/sandbox/simulators/common/simulator';
+import { sim } from '../support/gateway';
+import { runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
+
+describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', () => {
+  let simulator: SimulatorHandle;
+  let adapter: ProviderAdapter;
+  let unknownStates: string[];
+  let imageId: string;
+  let planId: string;
+
+  const adapterWith = (overrides: Record<string, unknown> = {}) =>
+    cloudmcKind.create(
+      {
+        name: 'cm',
+        kind: 'cloudmc',
+        ...simulator.connection,
+        ...TEST_TUNING,
+        purgeOnDelete: true,
+        ...overrides,
+      },
+      testDeps(unknownStates),
+    );
+
+  const createServer = async (name: string, powerOn = true) => {
+    const run = await runPlan(adapter, 'server.create', null, {
+      name,
+      imageId,
+      planId,
+      powerOn,
+      providerOptions: {},
+    });
+    return run.nativeId!;
+  };
+
+  beforeAll(async () => {
+    simulator = await cloudmcSimulator.start({ speed: 100, dataDir: '/tmp/cloudmux-contract-cm' });
+  });
+
+  beforeEach(async () => {
+    await sim(simulator, 'POST', '/reset');
+    unknownStates = [];
+    adapter = adapterWith();
+    imageId = (await adapter.catalog!.images!())[0].nativeId;
+    planId = (await adapter.catalog!.plans!()).find((p) => !p.custom)!.nativeId;
+  });
+
+  afterAll(() => simulator.stop());
+
+  describe('reads', () => {
+    it('should list seeded servers, volumes, networks and IPs with normalized fields and raw states', async () => {
+      const [servers, volumes, networks, ips] = await Promise.all([
+        adapter.servers!.list(),
+        adapter.volumes!.list(),
+        adapter.networks!.list(),
+        adapter.ips!.list(),
+      ]);
+      expect(servers.length).toBeGreaterThan(0);
+      expect(servers[0]).toMatchObject({
+        provider: 'cm',
+        providerKind: 'cloudmc',
+        id: `cm:${servers[0].nativeId}`,
+        providerState: expect.any(String),
+      });
+      expect(Object.values(ServerState)).toContain(servers[0].state);
+      expect(volumes.some((v) => v.bootable && v.serverId === servers[0].id)).toBe(true);
+      expect(servers[0].volumeIds.length).toBeGreaterThan(0);
+      expect(networks.length).toBeGreaterThan(0);
+      expect(ips.some((ip) => ip.extra.sourceNat === true)).toBe(true);
+      expect(unknownStates).toEqual([]);
+    });
+
+    it('should answer null for an unknown id, and read the catalog', async () => {
+      expect(await adapter.servers!.get('00000000-0000-0000-0000-000000000000')).toBeNull();
+      const [images, plans, locations] = await Promise.all([
+        adapter.catalog!.images!(),
+        adapter.catalog!.plans!(),
+        adapter.catalog!.locations!(),
+      ]);
+      expect(images.length).toBeGreaterThan(0);
+      expect(plans.some((p) => p.custom)).toBe(true);
+      expect(locations.length).toBeGreaterThan(0);
+    });
+
+    it('should refuse wrong credentials as a provider auth problem', async () => {
+      const bad = adapterWith({ apiKey: 'wrong-key-000000' });
+      await expect(bad.probe()).rejects.toBeInstanceOf(ProviderAuthError);
+      await expect(bad.servers!.list()).rejects.toMatchObject({
+        code: 'provider_auth_failed',
+        retryable: false,
+        upstream: { status: 401 },
+      });
+    });
+  });
+
+  describe('server lifecycle', () => {
+    it('should create, stop, start, reboot, rename and delete an instance', async () => {
+      const create = await runPlan(adapter, 'server.create', null, {
+        name: 'contract-1',
+        imageId,
+        planId,
+        powerOn: true,
+        providerOptions: {},
+      });
+      expect(create.steps).toEqual(['prepare', 'create-instance', 'wait-create-task', 'wait-running']);
+      expect(create.providerStatuses).toContain('SUCCESS');
+      const id = create.nativeId!;
+      expect(await adapter.servers!.get(id)).toMatchObject({
+        name: 'contract-1',
+        state: 'running',
+        imageId: `cm:${imageId}`,
+        planId: `cm:${planId}`,
+      });
+
+      await runPlan(adapter, 'server.stop', id, { force: false });
+      expect((await adapter.servers!.get(id))!.state).toBe('stopped');
+      await runPlan(adapter, 'server.start', id, {});
+      expect((await adapter.servers!.get(id))!.state).toBe('running');
+      await runPlan(adapter, 'server.reboot', id, {});
+      expect((await adapter.servers!.get(id))!.state).toBe('running');
+      await runPlan(adapter, 'server.rename', id, { name: 'contract-renamed' });
+      expect((await adapter.servers!.get(id))!.name).toBe('contract-renamed');
+      await runPlan(adapter, 'server.delete', id, {});
+      expect(await adapter.servers!.get(id)).toBeNull();
+    });
+
+    it('should create a server with cpuCores and memoryMb on the custom offering', async () => {
+      const custom = (await adapter.catalog!.plans!()).find((p) => p.custom)!;
+      const cpu = (custom.extra.availableCpuCountValues as number[])[1];
+      const memory = (custom.extra.availableMemoryInMBValues as number[])[1];
+      const run = await runPlan(adapter, 'server.create', null, {
+        name: 'sized',
+        imageId,
+        cpuCores: cpu,
+        memoryMb: memory,
+        powerOn: true,
+        providerOptions: {},
+      });
+      expect(await adapter.servers!.get(run.nativeId!)).toMatchObject({ cpuCores: cpu, memoryMb: memory });
+    });
+
+    it('should treat start on a running instance as done without calling CloudMC', async () => {
+      const id = await createServer('already-running');
+      await sim(simulator, 'DELETE', '/stats');
+      const run = await runPlan(adapter, 'server.start', id, {});
+      expect(run.providerStatuses).not.toContain('PENDING');
+      const stats = (await sim(simulator, 'GET', '/stats')) as { requests: Record<string, number> };
+      expect(Object.keys(stats.requests).some((k) => k.startsWith('POST'))).toBe(false);
+    });
+
+    it('should stop a server created with powerOn false', async () => {
+      const id = await createServer('cold', false);
+      expect((await adapter.servers!.get(id))!.state).toBe('stopped');
+    });
+  });
+
+  describe('CloudMC tasks', () => {
+    it('should reconcile a start from the instance when CloudMC has forgotten the task (404)', async () => {
+      const id = await createServer('forgetful');
+      await runPlan(adapter, 'server.stop', id, { force: true });
+      await sim(simulator, 'POST', '/config', { taskTtlMs: 1 });
+      const run = await runPlan(adapter, 'server.start', id, {});
+      expect(run.providerStatuses).toContain('EXPIRED');
+      expect((await adapter.servers!.get(id))!.state).toBe('running');
+    });
+
+    it('should adopt the created instance when the create task has expired', async () => {
+      await sim(simulator, 'POST', '/config', { taskTtlMs: 1 });
+      const run = await runPlan(adapter, 'server.create', null, {
+        name: 'adopted',
+        imageId,
+        planId,
+        powerOn: true,
+        providerOptions: {},
+      });
+      expect(run.providerStatuses).toContain('EXPIRED');
+      expect(await adapter.servers!.get(run.nativeId!)).toMatchObject({ name: 'adopted', state: 'running' });
+    });
+
+    it('should adopt its own instance, not create a second, when the create step is resumed after a crash', async () => {
+      const older = await createServer('resumed'); // a namesake from before: never to be taken for this create
+      const plan = plannerOf(adapter, 'server.create')!({
+        operation: 'server.create',
+        target: null,
+        taskId: 'T1',
+        input: { name: 'resumed', imageId, planId, powerOn: true, providerOptions: {} },
+      });
+      const state: Record<string, unknown> = {};
+      const ctx = (resumed: boolean) => ({
+        taskId: 'T1',
+        nativeId: null,
+        state,
+        polls: 0,
+        stepStartedAt: Date.now(),
+        resumed,
+      });
+      await plan.steps[0].run(ctx(false)); // prepare
+      await sim(simulator, 'DELETE', '/stats');
+      await plan.steps[1].run(ctx(false)); // POST /instances went out...
+      delete state.cmTask; // ...and the worker died before the task id was saved
+      const resumed = await plan.steps[1].run(ctx(true));
+      const adopted = resumed.status === 'done' ? resumed.nativeId : undefined;
+      expect(adopted).toEqual(expect.any(String));
+      expect(adopted).not.toBe(older);
+      const stats = (await sim(simulator, 'GET', '/stats')) as { requests: Record<string, number> };
+      expect(
+        Object.entries(stats.requests)
+          .filter(([k]) => k.startsWith('POST'))
+          .reduce((sum, [, n]) => sum + n, 0),
+      ).toBe(1);
+      expect((await adapter.servers!.list()).filter((s) => s.name === 'resumed')).toHaveLength(2);
+    });
+
+    it('should fail with the task message when CloudMC reports FAILED', async () => {
+      const id = await createServer('doomed');
+      await runPlan(adapter, 'server.stop', id, { force: true });
+      await sim(simulator, 'POST', '/config', { failOperations: { 'instances.start': 1 } });
+      const failure = runPlan(adapter, 'server.start', id, {});
+      await expect(failure).rejects.toBeInstanceOf(ProviderError);
+      await expect(failure).rejects.toMatchObject({
+        retryable: false,
+        message: expect.stringContaining('task failed'),
+      });
+    });
+
+    it.each(['A', 'B'])('should read task shape %s', async (shape) => {
+      await sim(simulator, 'POST', '/config', { taskShape: shape });
+      const id = await createServer(`shape-${shape}`);
+      expect((await adapter.servers!.get(id))!.state).toBe('running');
+    });
+  });
+
+  describe('errors', () => {
+    const rawClient = () =>
+      new CloudmcClient(
+        new UpstreamClient({
+          connection: 'cm',
+          kind: 'cloudmc',
+          baseUrl: String(simulator.connection.endpoint),
+          tuning: TEST_TUNING,
+          parseError: parseCloudmcError,
+          defaultHeaders: {
+            'MC-Api-Key': String(simulator.connection.apiKey),
+            'Content-Type': 'application/json',
+          },
+        }),
+        {
+          serviceCode: String(simulator.connection.serviceCode),
+          environment: String(simulator.connection.environment),
+        },
+      );
+
+    it('should map a wrong-state 400 to a conflict with the current and expected states', async () => {
+      const id = await createServer('wrong-state');
+      await runPlan(adapter, 'server.stop', id, { force: true });
+      const error = await rawClient()
+        .mutate('POST', 'instances', { id, operation: 'stop' })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConflictError);
+      expect(error).toMatchObject({
+        upstream: { status: 400, code: '2012' },
+        extensions: { currentState: 'Stopped', expectedStates: expect.arrayContaining(['Running']) },
+      });
+    });
+
+    it('should read the errorCode form as well as the numeric code', async () => {
+      await sim(simulator, 'POST', '/config', { errorKey: 'errorCode' });
+      const id = await createServer('error-code');
+      await runPlan(adapter, 'server.stop', id, { force: true });
+      const error = (await rawClient()
+        .mutate('POST', 'instances', { id, operation: 'stop' })
+        .catch((e: unknown) => e)) as GatewayError;
+      expect(error.upstream?.code).toEqual(expect.any(String));
+      expect(error.upstream?.message).toEqual(expect.any(String));
+    });
+
+    it('should retry a read once after a 500 and succeed', async () => {
+      await sim(simulator, 'POST', '/faults', {
+        action: 'error',
+        status: 500,
+        method: 'GET',
+        path: '/instances$',
+        count: 1,
+      });
+      await expect(adapter.servers!.list()).resolves.toEqual(expect.any(Array));
+    });
+
+    it('should report persistent 5xx as a retryable provider error, then open the circuit', async () => {
+      await sim(simulator, 'POST', '/faults', {
+        action: 'error',
+        status: 500,
+        method: 'GET',
+        path: '/zones$',
+      });
+      await expect(adapter.probe()).rejects.toMatchObject({
+        code: 'provider_error',
+        retryable: true,
+        upstream: { status: 500 },
+      });
+      for (let i = 0; i < 3; i++) await adapter.probe().catch(() => undefined);
+      const open = await adapter.probe().catch((e: unknown) => e);
+      expect(open).toBeInstanceOf(ProviderUnavailableError);
+      expect((open as GatewayError).message).toMatch(/paused after repeated failures/);
+    });
+
+    it('should not repeat a create that failed with 500 (its fate is unknown)', async () => {
+      await sim(simulator, 'POST', '/faults', {
+        action: 'error',
+        status: 500,
+        method: 'POST',
+        path: '/instances$',
+        count: 1,
+      });
+      await expect(
+        runPlan(adapter, 'server.create', null, {
+          name: 'once',
+          imageId,
+          planId,
+          powerOn: true,
+          providerOptions: {},
+        }),
+      ).rejects.toMatchObject({ code: 'provider_error' });
+      const stats = (await sim(simulator, 'GET', '/stats')) as { requests: Record<string, number> };
+      const posts = Object.entries(stats.requests).filter(([k]) => k.startsWith('POST'));
+      expect(posts.reduce((sum, [, n]) => sum + n, 0)).toBe(1);
+    });
+
+    it('should retry a mutation answered 503 with Retry-After (not processed)', async () => {
+      const id = await createServer('busy-backend');
+      await sim(simulator, 'POST', '/faults', {
+        action: 'error',
+        status: 503,
+        retryAfter: 0,
+        method: 'POST',
+        path: '/instances/[^/]+$',
+        count: 1,
+      });
+      await runPlan(adapter, 'server.stop', id, { force: true });
+      expect((await adapter.servers!.get(id))!.state).toBe('stopped');
+    });
+
+    it('should time out a call the backend never answers', async () => {
+      const slow = adapterWith({ timeoutMs: 300, retries: 0 });
+      await sim(simulator, 'POST', '/faults', {
+        action: 'timeout',
+        method: 'GET',
+        path: '/zones$',
+        count: 1,
+      });
+      await expect(slow.probe()).rejects.toBeInstanceOf(ProviderTimeoutError);
+    });
+
+    it('should report a malformed body as a provider error', async () => {
+      const fragile = adapterWith({ retries: 0 });
+      await sim(simulator, 'POST', '/faults', {
+        action: 'malformed',
+        method: 'GET',
+        path: '/zones$',
+        count: 1,
+      });
+      await expect(fragile.probe()).rejects.toMatchObject({ code: 'provider_error' });
+    });
+
+    it('should report a reset connection as provider unavailable', async () => {
+      const fragile = adapterWith({ retries: 0 });
+      await sim(simulator, 'POST', '/faults', { action: 'reset', method: 'GET', path: '/zones$', count: 1 });
+      await expect(fragile.probe()).rejects.toMatchObject({ code: 'provider_unavailable' });
+    });
+  });
+
+  describe('volumes, networks and public IPs', () => {
+    it('should create an attached volume, detach, re-attach and delete it; deleting attached is a conflict', async () => {
+      const server = await createServer('with-disk');
+      const created = await runPlan(adapter, 'volume.create', null, {
+        name: 'data-1',
+        sizeGb: 20,
+        serverId: server,
+        providerOptions: {},
+      });
+      const id = created.nativeId!;
+      expect(await adapter.volumes!.get(id)).toMatchObject({
+        state: 'in-use',
+        serverId: `cm:${server}`,
+        sizeGb: 20,
+        bootable: false,
+      });
+      await expect(runPlan(adapter, 'volume.delete', id, {})).rejects.toBeInstanceOf(ConflictError);
+      await runPlan(adapter, 'volume.detach', id, {});
+      expect(await adapter.volumes!.get(id)).toMatchObject({ state: 'available', serverId: null });
+      await runPlan(adapter, 'volume.attach', id, { serverId: server });
+      expect((await adapter.volumes!.get(id))!.serverId).toBe(`cm:${server}`);
+      await runPlan(adapter, 'volume.detach', id, {});
+      await runPlan(adapter, 'volume.delete', id, {});
+      expect(await adapter.volumes!.get(id)).toBeNull();
+    });
+
+    it('should create an isolated network from a CIDR and delete it', async () => {
+      const run = await runPlan(adapter, 'network.create', null, {
+        name: 'net-1',
+        cidr: '10.9.8.0/24',
+        providerOptions: {},
+      });
+      expect(await adapter.networks!.get(run.nativeId!)).toMatchObject({
+        name: 'net-1',
+        state: 'available',
+        gateway: '10.9.8.1',
+      });
+      await runPlan(adapter, 'network.delete', run.nativeId, {});
+      expect(await adapter.networks!.get(run.nativeId!)).toBeNull();
+    });
+
+    it('should acquire a public IP, static-NAT it to a server, detach and release it', async () => {
+      const server = await createServer('nat-target');
+      const run = await runPlan(adapter, 'ip.allocate', null, { serverId: server, providerOptions: {} });
+      const id = run.nativeId!;
+      expect(await adapter.ips!.get(id)).toMatchObject({ state: 'attached', serverId: `cm:${server}` });
+      await runPlan(adapter, 'ip.detach', id, {});
+      expect(await adapter.ips!.get(id)).toMatchObject({ state: 'available', serverId: null });
+      await runPlan(adapter, 'ip.attach', id, { serverId: server });
+      expect((await adapter.ips!.get(id))!.serverId).toBe(`cm:${server}`);
+      await runPlan(adapter, 'ip.release', id, {});
+      expect(await adapter.ips!.get(id)).toBeNull();
+    });
+
+    it("should refuse to release the VPC's source-NAT address", async () => {
+      const sourceNat = (await adapter.ips!.list()).find((ip) => ip.extra.sourceNat)!;
+      await expect(runPlan(adapter, 'ip.release', sourceNat.nativeId, {})).rejects.toBeInstanceOf(
+        ConflictError,
+      );
+    });
+  });
+});

@@ -1,0 +1,38 @@
+import { createClient } from '../generated/client/client';
+import type { Client } from '../generated/client/client';
+import * as api from '../generated/client';
+import type { Task } from '../generated/client';
+
+export { api };
+export type { Client };
+
+/** A typed client generated from openapi/openapi.json, authenticated with one API key (or none). */
+export function clientFor(baseUrl: string, key?: string, headers: Record<string, string> = {}): Client {
+  return createClient({
+    baseUrl,
+    headers: { ...(key ? { Authorization: `Bearer ${key}` } : {}), ...headers },
+  });
+}
+
+const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
+
+/** Long-polls a task until it ends (GET /v1/tasks/{id}?waitSeconds=), within `maxSeconds`. */
+export async function waitForTask(client: Client, id: string, maxSeconds = 60): Promise<Task> {
+  const deadline = Date.now() + maxSeconds * 1000;
+  for (;;) {
+    const { data, error } = await api.getTask({ client, path: { id }, query: { waitSeconds: 10 } });
+    if (error || !data) throw new Error(`GET /v1/tasks/${id} failed: ${JSON.stringify(error)}`);
+    if (TERMINAL.has(data.status)) return data;
+    if (Date.now() > deadline)
+      throw new Error(`task ${id} still ${data.status} after ${maxSeconds} s: ${JSON.stringify(data)}`);
+  }
+}
+
+/** Waits for a task and insists it succeeded, showing its problem when it did not. */
+export async function succeeded(client: Client, task: Task | undefined): Promise<Task> {
+  if (!task) throw new Error('no task returned');
+  const done = await waitForTask(client, task.id);
+  if (done.status !== 'succeeded')
+    throw new Error(`task ${task.operation} ${done.status}: ${JSON.stringify(done.error)}`);
+  return done;
+}

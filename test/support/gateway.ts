@@ -1,0 +1,140 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Redis } from 'ioredis';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { createApp } from '../../src/bootstrap/create-app';
+import { validateConfig } from '../../src/config/config.validator';
+import { readEnv, type GatewayRole } from '../../src/config/env';
+import type { GatewayConfig } from '../../src/config/gateway-config';
+import { connectionKindSchemas } from '../../src/providers/registry/provider-kinds';
+import type { SimulatorDefinition, SimulatorHandle } from '../../src/sandbox/simulators/common/simulator';
+import { SIMULATORS } from '../../src/sandbox/simulators/simulator-kinds';
+
+/** API keys every test gateway has: all rights, read-only, and one per connection (tenancy). */
+export const KEYS = {
+  admin: 'test-admin-key-0000000000000000',
+  reader: 'test-reader-key-000000000000000',
+  tenantA: 'test-tenant-a-key-0000000000000',
+  tenantB: 'test-tenant-b-key-0000000000000',
+} as const;
+
+export interface TestConnection {
+  name: string;
+  kind: string;
+}
+
+export interface TestGateway {
+  baseUrl: string;
+  redisUrl: string;
+  config: GatewayConfig;
+  simulators: Map<string, SimulatorHandle>;
+  /** The YAML-ready config document (for child gateway processes). */
+  document: Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+export interface TestGatewayOptions {
+  /** Connections to simulate, e.g. [{ name: 'cm-a', kind: 'cloudmc' }]. Key tenantA sees the first, tenantB the second. */
+  connections: TestConnection[];
+  speed?: number;
+  role?: GatewayRole;
+  /** Reuse running simulators instead of starting new ones (a second gateway process on the same backends). */
+  reuse?: TestGateway;
+  tasks?: Record<string, unknown>;
+  cache?: Record<string, unknown>;
+}
+
+/** Redis database of this jest worker, so that test files running in parallel do not share keys. */
+export function workerRedisUrl(): string {
+  const base = process.env.TEST_REDIS_URL;
+  if (!base) throw new Error('TEST_REDIS_URL is not set: e2e tests run through jest globalSetup');
+  return `${base}/${Number(process.env.JEST_WORKER_ID ?? '1') % 16}`;
+}
+
+function simulatorOf(kind: string): SimulatorDefinition {
+  const definition = SIMULATORS.find((s) => (s.kind as string) === kind);
+  if (!definition) throw new Error(`no simulator for ${kind}`);
+  return definition;
+}
+
+/** A gateway served on loopback with simulated providers and a real Redis. */
+export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
+  const speed = options.speed ?? 50;
+  const redisUrl = workerRedisUrl();
+  const simulators = options.reuse?.simulators ?? new Map<string, SimulatorHandle>();
+  if (!options.reuse) {
+    const redis = new Redis(redisUrl);
+    await redis.flushdb();
+    redis.disconnect();
+    for (const connection of options.connections) {
+      simulators.set(
+        connection.name,
+        await simulatorOf(connection.kind).start({
+          speed,
+          dataDir: `/tmp/cloudmux-test-sim/${connection.name}`,
+        }),
+      );
+    }
+  }
+  const [first, second] = options.connections.map((c) => c.name);
+  const document = {
+    apiKeys: [
+      { name: 'admin', key: KEYS.admin, scopes: ['read', 'write'], providers: ['*'] },
+      { name: 'reader', key: KEYS.reader, scopes: ['read'], providers: ['*'] },
+      { name: 'tenant-a', key: KEYS.tenantA, scopes: ['read', 'write'], providers: [first] },
+      { name: 'tenant-b', key: KEYS.tenantB, scopes: ['read', 'write'], providers: [second ?? first] },
+    ],
+    providers: options.connections.map((c) => ({
+      name: c.name,
+      ...simulators.get(c.name)!.connection,
+      pollIntervalMs: Math.max(10, Math.round(1000 / speed)),
+      maxPollIntervalMs: Math.max(20, Math.round(5000 / speed)),
+      timeoutMs: 5_000,
+      retries: 1,
+    })),
+    server: { cors: { allowedOrigins: ['https://app.example.com'] }, bodyLimitBytes: 65_536 },
+    tasks: { stalledIntervalMs: 2_000, lockDurationMs: 5_000, ...options.tasks },
+    cache: { freshMs: 1_000, staleMs: 60_000, ...options.cache },
+  };
+  const env = { ...readEnv({}), redisUrl, role: options.role ?? 'all' };
+  const config = validateConfig(document, {
+    env,
+    kinds: connectionKindSchemas(),
+    baseDir: process.cwd(),
+    variables: {},
+  });
+  const app: NestFastifyApplication = await createApp(
+    config,
+    pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  );
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    redisUrl,
+    config,
+    simulators,
+    document,
+    async close() {
+      await app.close();
+      if (!options.reuse) for (const handle of simulators.values()) await handle.stop();
+    },
+  };
+}
+
+/** Calls a simulator's control API (`/__sim/...`). */
+export async function sim(
+  handle: SimulatorHandle,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
+  const response = await fetch(`${handle.url}/__sim${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok)
+    throw new Error(`simulator ${method} ${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
