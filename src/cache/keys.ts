@@ -22,8 +22,12 @@ export const keys = {
   eventToken: (token: string) => `${P}:evtok:${digest(token)}`,
   /** List snapshot of one resource type of one connection. */
   snapshot: (connection: string, type: string) => `${P}:snap:${connection}:${type}`,
-  /** Generation counter of that snapshot; bumped when a task writes a fresher resource. */
-  snapshotGeneration: (connection: string, type: string) => `${P}:snapgen:${connection}:${type}`,
+  /**
+   * Generation of a connection's cached reads, bumped by every task that ends on it: a mutation changes more
+   * than its own resource (attaching a volume changes the server), so every entry read at an older
+   * generation stops counting as fresh.
+   */
+  generation: (connection: string) => `${P}:gen:${connection}`,
   /** One cached resource. */
   item: (connection: string, type: string, nativeId: string) => `${P}:item:${connection}:${type}:${nativeId}`,
   /** Cached catalog (images, plans, locations) of one connection. */

@@ -8,6 +8,8 @@ import { SingleFlight } from './single-flight';
 
 interface Stored<T> {
   observedAt: string;
+  /** Generation of the connection when the read started. */
+  gen: number;
   value: T;
 }
 
@@ -19,10 +21,9 @@ export interface SnapshotRead<T> {
   error?: GatewayError;
 }
 
-/** Writes the snapshot only if no task bumped its generation while the load was running. */
+/** Stores an entry only if no task ended on the connection while it was being read (KEYS: entry, generation). */
 const SET_IF_GENERATION = `
-local current = redis.call('GET', KEYS[2])
-if (current or '0') == ARGV[1] then
+if tonumber(redis.call('GET', KEYS[2]) or '0') == tonumber(ARGV[1]) then
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
   return 1
 end
@@ -38,21 +39,14 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
-function asGatewayError(error: unknown, provider: string, deadlineMs: number): GatewayError {
-  if (error instanceof GatewayError) return error.withProvider(provider);
-  if (error instanceof DeadlinePassed) {
-    return new ProviderTimeoutError(
-      `The provider did not answer within the ${deadlineMs} ms list deadline.`,
-      { provider },
-    );
-  }
-  throw error;
-}
+const byNativeId = (a: { nativeId: string }, b: { nativeId: string }) =>
+  a.nativeId < b.nativeId ? -1 : a.nativeId > b.nativeId ? 1 : 0;
 
 /**
- * Per-connection snapshots of backend reads in Redis (DESIGN §2 "reads go to the provider, through a short
- * Redis cache"): fresh for `cache.freshMs`, kept for `cache.staleMs` to be served, marked stale, when the
- * backend fails. Concurrent readers in one process share one upstream call.
+ * Per-connection snapshots of backend reads in Redis (DESIGN §2: reads go to the provider through a short
+ * cache). An entry is fresh for `cache.freshMs` while no task has ended on its connection since it was read;
+ * it is kept for `cache.staleMs` to be served, marked stale, when the backend fails. Concurrent readers in
+ * one process share one upstream call.
  */
 @Injectable()
 export class SnapshotCache {
@@ -63,7 +57,7 @@ export class SnapshotCache {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  /** A list snapshot, loaded through `load` when missing or older than the fresh window. */
+  /** A list snapshot, loaded through `load` when missing, old, or from an older generation. */
   async list<T extends { nativeId: string }>(
     connection: string,
     type: string,
@@ -72,35 +66,19 @@ export class SnapshotCache {
     fresh = false,
   ): Promise<SnapshotRead<T[]>> {
     const key = keys.snapshot(connection, type);
-    const cached = await this.read<T[]>(key);
-    if (cached && !fresh && this.isFresh(cached))
+    const [cached, gen] = await this.read<T[]>(key, connection);
+    if (cached && !fresh && this.isFresh(cached, gen)) {
       return { value: cached.value, observedAt: cached.observedAt, status: 'ok' };
-
-    const loading = this.flights.run(key, async () => {
-      const generation = (await this.redis.get(keys.snapshotGeneration(connection, type))) ?? '0';
-      const observedAt = new Date().toISOString();
-      const value = await load();
-      const sorted = [...value].sort((a, b) =>
-        a.nativeId < b.nativeId ? -1 : a.nativeId > b.nativeId ? 1 : 0,
-      );
-      const stored: Stored<T[]> = { observedAt, value: sorted };
-      await this.redis.eval(
-        SET_IF_GENERATION,
-        2,
-        key,
-        keys.snapshotGeneration(connection, type),
-        generation,
-        JSON.stringify(stored),
-        this.config.cache.staleMs || 1,
-      );
-      return stored;
-    });
+    }
+    const loading = this.flights.run(`${key}:${gen}`, () =>
+      this.load(key, connection, gen, async () => [...(await load())].sort(byNativeId)),
+    );
     try {
       const stored = await withDeadline(loading, deadlineMs);
       return { value: stored.value, observedAt: stored.observedAt, status: 'ok' };
     } catch (error) {
       loading.catch(() => undefined); // a late failure of a load we stopped waiting for is not unhandled
-      const problem = asGatewayError(error, connection, deadlineMs);
+      const problem = this.asGatewayError(error, connection, deadlineMs);
       if (cached)
         return { value: cached.value, observedAt: cached.observedAt, status: 'stale', error: problem };
       throw problem;
@@ -118,24 +96,21 @@ export class SnapshotCache {
     load: () => Promise<T | null>,
   ): Promise<SnapshotRead<T | null>> {
     const key = keys.item(connection, type, nativeId);
-    const [cached, snapshot] = await Promise.all([
-      this.read<T>(key),
-      this.read<T[]>(keys.snapshot(connection, type)),
+    const [[cached, gen], [snapshot]] = await Promise.all([
+      this.read<T>(key, connection),
+      this.read<T[]>(keys.snapshot(connection, type), connection),
     ]);
-    if (cached && this.isFresh(cached))
+    if (cached && this.isFresh(cached, gen))
       return { value: cached.value, observedAt: cached.observedAt, status: 'ok' };
-    if (snapshot && this.isFresh(snapshot) && (!cached || snapshot.observedAt > cached.observedAt)) {
+    if (snapshot && this.isFresh(snapshot, gen)) {
       const found = snapshot.value.find((item) => item.nativeId === nativeId);
       if (found) return { value: found, observedAt: snapshot.observedAt, status: 'ok' };
     }
     try {
-      const stored = await this.flights.run(key, async () => {
-        const observedAt = new Date().toISOString();
-        const value = await load();
-        if (value) await this.write(key, { observedAt, value });
-        return { observedAt, value };
-      });
-      return { ...stored, status: 'ok' };
+      const stored = await this.flights.run(`${key}:${gen}`, () =>
+        this.load(key, connection, gen, load, (value) => value !== null),
+      );
+      return { value: stored.value, observedAt: stored.observedAt, status: 'ok' };
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       if (cached)
@@ -149,35 +124,48 @@ export class SnapshotCache {
     }
   }
 
-  /** A completed task writes the fresh resource, so a client that saw the task succeed sees the new state. */
-  async put<T extends { nativeId: string }>(connection: string, type: string, resource: T): Promise<void> {
-    const observedAt = new Date().toISOString();
-    await this.write(keys.item(connection, type, resource.nativeId), { observedAt, value: resource });
-    await this.patchSnapshot<T>(connection, type, (items) => {
-      const rest = items.filter((item) => item.nativeId !== resource.nativeId);
-      return [...rest, resource].sort((a, b) =>
-        a.nativeId < b.nativeId ? -1 : a.nativeId > b.nativeId ? 1 : 0,
-      );
-    });
-  }
-
-  async remove(connection: string, type: string, nativeId: string): Promise<void> {
-    await this.redis.del(keys.item(connection, type, nativeId));
-    await this.patchSnapshot<{ nativeId: string }>(connection, type, (items) =>
-      items.filter((item) => item.nativeId !== nativeId),
+  /**
+   * A task ended on the connection: every cached read of it becomes old, and the task's own fresh resource
+   * (null for a delete or a failure) is written at the new generation, so a client that saw the task end
+   * sees its effect at once.
+   */
+  async taskEnded<T extends { nativeId: string }>(
+    connection: string,
+    type: string,
+    nativeId: string,
+    resource: T | null,
+  ): Promise<void> {
+    const gen = await this.redis.incr(keys.generation(connection));
+    const itemKey = keys.item(connection, type, nativeId);
+    if (resource) await this.write(itemKey, { observedAt: new Date().toISOString(), gen, value: resource });
+    else await this.redis.del(itemKey);
+    // The snapshot of the same type stays usable when it was current just before: patch and re-stamp it.
+    const [snapshot] = await this.read<T[]>(keys.snapshot(connection, type), connection);
+    if (!snapshot) return;
+    if (snapshot.gen !== gen - 1) {
+      await this.redis.del(keys.snapshot(connection, type));
+      return;
+    }
+    const rest = snapshot.value.filter((item) => item.nativeId !== nativeId);
+    const value = resource ? [...rest, resource].sort(byNativeId) : rest;
+    await this.redis.set(
+      keys.snapshot(connection, type),
+      JSON.stringify({ ...snapshot, gen, value }),
+      'KEEPTTL',
     );
   }
 
-  /** Catalog entries change rarely: cached for the stale window, refreshed in the background of misses. */
+  /** Catalog entries change rarely: cached for a minute at least, served from cache when the backend fails. */
   async catalog<T>(connection: string, what: string, load: () => Promise<T>): Promise<T> {
     const key = keys.catalog(connection, what);
-    const cached = await this.read<T>(key);
+    const raw = await this.redis.get(key);
+    const cached = raw ? (JSON.parse(raw) as Stored<T>) : null;
     if (cached && Date.now() - Date.parse(cached.observedAt) < Math.max(this.config.cache.freshMs, 60_000))
       return cached.value;
     try {
       return await this.flights.run(key, async () => {
         const value = await load();
-        await this.write(key, { observedAt: new Date().toISOString(), value });
+        await this.write(key, { observedAt: new Date().toISOString(), gen: 0, value });
         return value;
       });
     } catch (error) {
@@ -186,28 +174,50 @@ export class SnapshotCache {
     }
   }
 
-  private async patchSnapshot<T>(
+  private async load<T>(
+    key: string,
     connection: string,
-    type: string,
-    patch: (items: T[]) => T[],
-  ): Promise<void> {
-    const key = keys.snapshot(connection, type);
-    await this.redis.incr(keys.snapshotGeneration(connection, type));
-    const snapshot = await this.read<T[]>(key);
-    if (!snapshot) return;
-    await this.redis.set(key, JSON.stringify({ ...snapshot, value: patch(snapshot.value) }), 'KEEPTTL');
+    gen: number,
+    load: () => Promise<T>,
+    keep: (value: T) => boolean = () => true,
+  ): Promise<Stored<T>> {
+    const stored: Stored<T> = { observedAt: new Date().toISOString(), gen, value: await load() };
+    if (keep(stored.value)) {
+      await this.redis.eval(
+        SET_IF_GENERATION,
+        2,
+        key,
+        keys.generation(connection),
+        gen,
+        JSON.stringify(stored),
+        Math.max(1, this.config.cache.staleMs),
+      );
+    }
+    return stored;
   }
 
-  private isFresh(stored: Stored<unknown>): boolean {
-    return Date.now() - Date.parse(stored.observedAt) < this.config.cache.freshMs;
+  private isFresh(stored: Stored<unknown>, gen: number): boolean {
+    return stored.gen === gen && Date.now() - Date.parse(stored.observedAt) < this.config.cache.freshMs;
   }
 
-  private async read<T>(key: string): Promise<Stored<T> | null> {
-    const raw = await this.redis.get(key);
-    return raw ? (JSON.parse(raw) as Stored<T>) : null;
+  /** An entry and the connection's current generation, in one round trip. */
+  private async read<T>(key: string, connection: string): Promise<[Stored<T> | null, number]> {
+    const [raw, gen] = await this.redis.mget(key, keys.generation(connection));
+    return [raw ? (JSON.parse(raw) as Stored<T>) : null, Number(gen ?? 0)];
   }
 
   private async write<T>(key: string, stored: Stored<T>): Promise<void> {
     await this.redis.set(key, JSON.stringify(stored), 'PX', Math.max(1, this.config.cache.staleMs));
+  }
+
+  private asGatewayError(error: unknown, provider: string, deadlineMs: number): GatewayError {
+    if (error instanceof GatewayError) return error.withProvider(provider);
+    if (error instanceof DeadlinePassed) {
+      return new ProviderTimeoutError(
+        `The provider did not answer within the ${deadlineMs} ms list deadline.`,
+        { provider },
+      );
+    }
+    throw error;
   }
 }

@@ -231,12 +231,9 @@ export class OperationRunner {
     const operation = internal.request.operation;
     const type = OPERATION_RESOURCE[operation];
     let result: AnyResource | null = null;
-    if (internal.nativeId && DELETE_OPERATIONS.has(operation)) {
-      await this.cache.remove(task.provider, type, internal.nativeId);
-    } else if (internal.nativeId) {
+    if (internal.nativeId && !DELETE_OPERATIONS.has(operation))
       result = fresh ?? (await this.readFinal(adapter, task, internal.nativeId));
-      if (result) await this.cache.put(task.provider, type, result);
-    }
+    if (internal.nativeId) await this.cache.taskEnded(task.provider, type, internal.nativeId, result);
     const now = new Date().toISOString();
     for (const step of task.steps) {
       step.status = StepStatus.Succeeded;
@@ -291,9 +288,10 @@ export class OperationRunner {
           this.logger.warn(`task ${task.id} cleanup after failure failed: ${String(cleanup)}`),
         );
     }
+    // The backend may have changed part way: nothing cached about this connection counts as fresh any more.
     if (internal.nativeId) {
       await this.cache
-        .remove(task.provider, OPERATION_RESOURCE[internal.request.operation], internal.nativeId)
+        .taskEnded(task.provider, OPERATION_RESOURCE[internal.request.operation], internal.nativeId, null)
         .catch(() => undefined);
     }
     await this.finish(task, internal, 'task.failed');
