@@ -50,7 +50,6 @@ export async function createApp(
   const adapter = new FastifyAdapter({
     bodyLimit: config.server.bodyLimitBytes,
     trustProxy: config.server.trustProxy,
-    disableRequestLogging: true,
     requestIdHeader: false,
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const given = request.headers['x-request-id'];
@@ -62,11 +61,13 @@ export async function createApp(
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),
     preview: options.preview,
     abortOnError: false,
+    // Our own JSON parser below replaces Nest's, so that bad bodies get our problem answers.
+    bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
 
   // Strict JSON: prototype poisoning rejected; an empty body with a JSON content type is simply no body.
-  fastify.removeContentTypeParser('application/json');
+  fastify.removeAllContentTypeParsers(); // Fastify also parses text/plain by default: bodies here are JSON only (415)
   fastify.addContentTypeParser(
     'application/json',
     { parseAs: 'string' },
