@@ -1,4 +1,4 @@
-import { api, clientFor, succeeded, waitForTask, type Client } from '../support/api';
+import { api, catalogPicks, clientFor, succeeded, waitForTask, type Client } from '../support/api';
 import { KEYS, startTestGateway, type TestGateway } from '../support/gateway';
 
 describe('volumes, IP addresses and networks over CloudMC (e2e)', () => {
@@ -9,16 +9,9 @@ describe('volumes, IP addresses and networks over CloudMC (e2e)', () => {
   beforeAll(async () => {
     gateway = await startTestGateway({ connections: [{ name: 'cm-a', kind: 'cloudmc' }] });
     client = clientFor(gateway.baseUrl, KEYS.admin);
-    const images = await api.listProviderImages({ client, path: { name: 'cm-a' } });
-    const plans = await api.listProviderPlans({ client, path: { name: 'cm-a' } });
     const created = await api.createServer({
       client,
-      body: {
-        provider: 'cm-a',
-        name: 'e2e-host',
-        imageId: images.data!.items[0].id,
-        planId: plans.data!.items.find((p) => !p.custom)!.id,
-      },
+      body: { provider: 'cm-a', name: 'e2e-host', ...(await catalogPicks(client, 'cm-a')) },
     });
     serverId = (await succeeded(client, created.data)).resource.id!;
   });

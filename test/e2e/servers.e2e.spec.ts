@@ -1,4 +1,4 @@
-import { api, clientFor, succeeded, waitForTask, type Client } from '../support/api';
+import { api, catalogPicks, clientFor, succeeded, waitForTask, type Client } from '../support/api';
 import { KEYS, sim, startTestGateway, type TestGateway } from '../support/gateway';
 
 describe('servers over CloudMC (e2e, generated client, real Redis)', () => {
@@ -10,10 +10,7 @@ describe('servers over CloudMC (e2e, generated client, real Redis)', () => {
   beforeAll(async () => {
     gateway = await startTestGateway({ connections: [{ name: 'cm-a', kind: 'cloudmc' }] });
     client = clientFor(gateway.baseUrl, KEYS.admin);
-    const images = await api.listProviderImages({ client, path: { name: 'cm-a' } });
-    const plans = await api.listProviderPlans({ client, path: { name: 'cm-a' } });
-    imageId = images.data!.items[0].id;
-    planId = plans.data!.items.find((p) => !p.custom)!.id;
+    ({ imageId, planId } = await catalogPicks(client, 'cm-a'));
   });
 
   afterAll(() => gateway.close());

@@ -1,4 +1,4 @@
-import { api, clientFor, succeeded, waitForTask, type Client } from '../support/api';
+import { api, catalogPicks, clientFor, succeeded, waitForTask, type Client } from '../support/api';
 import { KEYS, startTestGateway, type TestGateway } from '../support/gateway';
 import { openEvents } from '../support/sse';
 
@@ -10,14 +10,7 @@ describe('tasks: idempotency, long polls, lists and events (e2e)', () => {
   beforeAll(async () => {
     gateway = await startTestGateway({ connections: [{ name: 'cm-a', kind: 'cloudmc' }] });
     client = clientFor(gateway.baseUrl, KEYS.admin);
-    const images = await api.listProviderImages({ client, path: { name: 'cm-a' } });
-    const plans = await api.listProviderPlans({ client, path: { name: 'cm-a' } });
-    body = {
-      provider: 'cm-a',
-      name: 'idem',
-      imageId: images.data!.items[0].id,
-      planId: plans.data!.items.find((p) => !p.custom)!.id,
-    };
+    body = { provider: 'cm-a', name: 'idem', ...(await catalogPicks(client, 'cm-a')) };
   });
 
   afterAll(() => gateway.close());

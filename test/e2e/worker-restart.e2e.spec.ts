@@ -1,4 +1,4 @@
-import { api, clientFor, waitForTask, type Client } from '../support/api';
+import { api, catalogPicks, clientFor, waitForTask, type Client } from '../support/api';
 import { startChildGateway, writeConfig, type ChildGateway } from '../support/child-gateway';
 import { KEYS, startTestGateway, type TestGateway } from '../support/gateway';
 
@@ -31,16 +31,9 @@ describe('a worker killed mid-task (e2e, separate processes)', () => {
     });
     workers.push(await startChildGateway({ configPath, redisUrl: gateway.redisUrl, role: 'worker' }));
 
-    const images = await api.listProviderImages({ client, path: { name: 'cm-a' } });
-    const plans = await api.listProviderPlans({ client, path: { name: 'cm-a' } });
     const accepted = await api.createServer({
       client,
-      body: {
-        provider: 'cm-a',
-        name: 'survivor',
-        imageId: images.data!.items[0].id,
-        planId: plans.data!.items.find((p) => !p.custom)!.id,
-      },
+      body: { provider: 'cm-a', name: 'survivor', ...(await catalogPicks(client, 'cm-a')) },
     });
     const taskId = accepted.data!.id;
 

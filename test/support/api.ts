@@ -36,3 +36,13 @@ export async function succeeded(client: Client, task: Task | undefined): Promise
     throw new Error(`task ${task.operation} ${done.status}: ${JSON.stringify(done.error)}`);
   return done;
 }
+
+/** An image and a fixed-size plan of a connection, as a client picks them from the catalog. */
+export async function catalogPicks(
+  client: Client,
+  connection: string,
+): Promise<{ imageId: string; planId: string }> {
+  const images = await api.listProviderImages({ client, path: { name: connection } });
+  const plans = await api.listProviderPlans({ client, path: { name: connection } });
+  return { imageId: images.data!.items[0].id, planId: plans.data!.items.find((p) => !p.custom)!.id };
+}

@@ -20,19 +20,8 @@ export class ProviderListStatus {
   observedAt: string | null;
 }
 
-/** Query of every resource list (DESIGN §3.4). */
-export class ListQuery {
-  /** Only this provider connection. */
-  @IsOptional()
-  @Matches(CONNECTION_NAME_PATTERN)
-  provider?: string;
-
-  /** Only resources whose name contains this text (case-insensitive). */
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  name?: string;
-
+/** Cursor paging (AIP-158), shared by every list. */
+export class PageQuery {
   /** Items per page. */
   @IsOptional()
   @Type(() => Number)
@@ -46,6 +35,20 @@ export class ListQuery {
   @IsString()
   @MaxLength(2048)
   pageToken?: string;
+}
+
+/** Query of every resource list (DESIGN §3.4). */
+export class ListQuery extends PageQuery {
+  /** Only this provider connection. */
+  @IsOptional()
+  @Matches(CONNECTION_NAME_PATTERN)
+  provider?: string;
+
+  /** Only resources whose name contains this text (case-insensitive). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  name?: string;
 
   /** `true` reads through the cache: one call per backend now, at the price of latency. */
   @IsOptional()

@@ -1,12 +1,13 @@
 import { Type } from 'class-transformer';
-import { IsEnum, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsEnum, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { CONNECTION_NAME_PATTERN } from '../../common/ids/resource-id';
 import { MAX_WAIT_SECONDS } from '../../common/http/prefer';
 import { OPERATION_NAMES } from '../../providers/ports/operations';
 import { Task, TaskStatus } from '../../tasks/task.dto';
+import { PageQuery } from '../common/list.dto';
 import { RESOURCE_REF } from '../common/validators';
 
-export class TaskListQuery {
+export class TaskListQuery extends PageQuery {
   /** Only tasks of this provider connection. */
   @IsOptional()
   @Matches(CONNECTION_NAME_PATTERN)
@@ -25,20 +26,6 @@ export class TaskListQuery {
   @IsOptional()
   @IsIn(OPERATION_NAMES)
   operation?: string;
-
-  /** Items per page. */
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  pageSize?: number = 100;
-
-  /** `nextPageToken` of the previous page. */
-  @IsOptional()
-  @IsString()
-  @MaxLength(2048)
-  pageToken?: string;
 }
 
 export class TaskWaitQuery {

@@ -1,67 +1,16 @@
 import { SEED_IDS } from './cloudmc-sim.seed';
+import { SimTestClient, item, rows, svc } from './cloudmc-sim.test-client';
 import { type CloudmcSimulatorHandle, startCloudmcSimulator } from './cloudmc.simulator';
 
 // Volumes, networks, public IPs and the read-only catalogs, over real HTTP.
 
-type Fields = Record<string, unknown>;
-
-interface ApiError {
-  code?: number;
-  errorCode?: string;
-  message: string;
-  context: Fields;
-}
-
-interface TaskData {
-  id: string;
-  status: string;
-  created: string;
-  result: Fields;
-}
-
-/** The bodies the tests read: reads, task accepts, errors and `/__sim` answers. */
-interface Answer {
-  data: unknown;
-  metadata?: { recordCount: number };
-  errors: ApiError[];
-  taskId: string;
-  taskStatus: string;
-  counts: Record<string, number>;
-  tasks: { live: number; pending: number };
-}
-
-const rows = (answer: Answer) => answer.data as Fields[];
-const item = (answer: Answer) => answer.data as Fields;
-
 let sim: CloudmcSimulatorHandle;
 
-async function call(method: string, path: string, body?: unknown) {
-  const url = path.startsWith('/__sim')
-    ? `${sim.url}${path}`
-    : `${sim.apiUrl}/services/compute-sim/sandbox/${path}`;
-  const response = await fetch(url, {
-    method,
-    headers: { 'MC-Api-Key': sim.apiKey, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Answer };
-}
-
-/** Starts a mutation and polls its task (bounded) until it leaves PENDING; returns the task's `data`. */
-async function mutate(method: string, path: string, body?: unknown): Promise<TaskData> {
-  const started = await call(method, path, body);
-  expect(started.status).toBe(200);
-  for (let attempt = 0; attempt < 500; attempt++) {
-    const response = await fetch(`${sim.apiUrl}/tasks/${started.body.taskId}`, {
-      headers: { 'MC-Api-Key': sim.apiKey },
-    });
-    const task = ((await response.json()) as Answer).data as TaskData;
-    if (task.status !== 'PENDING') return task;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`task for ${method} ${path} stayed PENDING`);
-}
+const client = new SimTestClient(() => sim);
+// Paths here are relative to the environment's services path.
+const call = (method: string, path: string, body?: unknown) =>
+  client.call(method, path.startsWith('/__sim') ? path : svc(path), body);
+const mutate = (method: string, path: string, body?: unknown) => client.mutate(method, svc(path), body);
 
 const firstError = async (method: string, path: string, body?: unknown) => {
   const { status, body: answer } = await call(method, path, body);

@@ -1,73 +1,16 @@
 import { SEED_IDS } from './cloudmc-sim.seed';
+import { type Answer, SimTestClient, item, rows, svc } from './cloudmc-sim.test-client';
 import { type CloudmcSimulatorHandle, cloudmcSimulator, startCloudmcSimulator } from './cloudmc.simulator';
 
 // Exercises the simulator over real HTTP, as a CloudMC client would (GO/JS send the JSON content type always).
 
-type Fields = Record<string, unknown>;
-
-interface ApiError {
-  code?: number;
-  errorCode?: string;
-  message: string;
-  context: Fields;
-}
-
-interface TaskData {
-  id: string;
-  status: string;
-  created: string;
-  result: Fields;
-}
-
-/** The bodies the tests read: reads, task accepts, errors and `/__sim` answers. */
-interface Answer {
-  data: unknown;
-  metadata?: { recordCount: number };
-  errors: ApiError[];
-  taskId: string;
-  taskStatus: string;
-  counts: Record<string, number>;
-  tasks: { live: number; pending: number };
-}
-
-const rows = (answer: Answer) => answer.data as Fields[];
-const item = (answer: Answer) => answer.data as Fields;
-
 let sim: CloudmcSimulatorHandle;
 
-async function call(method: string, path: string, body?: unknown, key: string | null = sim.apiKey) {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-  if (key !== null) headers['MC-Api-Key'] = key;
-  const url = path.startsWith('/__sim') ? `${sim.url}${path}` : `${sim.apiUrl}${path}`;
-  const response = await fetch(url, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Answer };
-}
-
-const svc = (path: string) => `/services/compute-sim/sandbox/${path}`;
-
-/** Polls a task until it leaves PENDING (bounded), returning its shape-B `data`. */
-async function finish(taskId: string): Promise<TaskData> {
-  for (let attempt = 0; attempt < 500; attempt++) {
-    const { status, body } = await call('GET', `/tasks/${taskId}`);
-    expect(status).toBe(200);
-    const task = body.data as TaskData;
-    if (task.status !== 'PENDING') return task;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`task ${taskId} stayed PENDING`);
-}
-
-async function mutate(method: string, path: string, body?: unknown): Promise<TaskData> {
-  const response = await call(method, path, body);
-  expect(response.status).toBe(200);
-  expect(response.body).toEqual({ taskId: expect.any(String), taskStatus: 'PENDING' });
-  return finish(response.body.taskId);
-}
+const client = new SimTestClient(() => sim);
+const call = (method: string, path: string, body?: unknown, key?: string | null) =>
+  client.call(method, path, body, key);
+const finish = (taskId: string) => client.finish(taskId);
+const mutate = (method: string, path: string, body?: unknown) => client.mutate(method, path, body);
 
 const newInstance = {
   name: 'app-1',
