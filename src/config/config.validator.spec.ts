@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectionKindSchemas } from '../providers/registry/provider-kinds';
 import { ConfigError } from './config.error';
-import { parseConfigText } from './config.loader';
+import { parseConfigText, readConfigFile } from './config.loader';
 import { validateConfig } from './config.validator';
 import { readEnv } from './env';
 
@@ -140,6 +140,12 @@ providers:
       FRONTEND_API_KEY: 'k'.repeat(32),
     });
     expect(found).toContain("providers[0].apiKeyFile: cannot read './missing.key': ENOENT");
+  });
+
+  it.each(['gateway.example.yaml', 'gateway.sandbox.yaml'])('should accept the shipped config/%s', (file) => {
+    const { document, baseDir } = readConfigFile(join(__dirname, '..', '..', 'config', file));
+    const variables = { FRONTEND_API_KEY: 'f'.repeat(32), CLOUDMC_API_KEY: 'c'.repeat(32) };
+    expect(() => validateConfig(document, { env, kinds, baseDir, variables })).not.toThrow();
   });
 
   it('should report YAML syntax errors with the file name', () => {

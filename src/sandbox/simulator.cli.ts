@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { SIMULATORS } from './simulators/simulator-kinds';
 
 /**
- * `npm run simulator -- <kind> [--port N] [--speed S] [--host H] [--data-dir D]`: one simulator on its own,
+ * `npm run simulator -- <kind> [--port N] [--speed S] [--host H] [--data-dir D] [--secret S]`: one simulator alone,
  * so a gateway (or a benchmark) can be pointed at it with an ordinary config file. When it is ready it prints
  * one line, `SIMULATOR READY <json>`, with the connection block to paste under `providers:`.
  */
@@ -14,6 +14,7 @@ async function main(): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       speed: { type: 'string', default: '1' },
       'data-dir': { type: 'string', default: '.sandbox/simulators' },
+      secret: { type: 'string' },
     },
   });
   const kind = positionals[0];
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     host: values.host,
     speed: Number(values.speed),
     dataDir: `${values['data-dir']}/${kind}`,
+    secret: values.secret,
   });
   process.stdout.write(`SIMULATOR READY ${JSON.stringify(handle.connection)}\n`);
   const stop = () => void handle.stop().then(() => process.exit(0));

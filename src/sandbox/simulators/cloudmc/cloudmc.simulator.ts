@@ -116,5 +116,5 @@ export async function startCloudmcSimulator(
 
 export const cloudmcSimulator: SimulatorDefinition = {
   kind: ProviderKind.Cloudmc,
-  start: ({ host, port, speed }) => startCloudmcSimulator({ host, port, speed }),
+  start: ({ host, port, speed, secret }) => startCloudmcSimulator({ host, port, speed, apiKey: secret }),
 };

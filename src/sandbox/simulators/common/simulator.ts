@@ -8,6 +8,8 @@ export interface SimulatorOptions {
   speed: number;
   /** Where the simulator may write files (certificates, for IMCO). */
   dataDir: string;
+  /** A fixed credential (API key, password) instead of a random one, for configs written in advance. */
+  secret?: string;
 }
 
 /** A running simulator. */
