@@ -1,0 +1,272 @@
+import { Redis } from 'ioredis';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SnapshotCache } from '../cache/snapshot-cache.service';
+import { ProviderError, ProviderUnavailableError } from '../common/errors/gateway-error';
+import { MetricsService } from '../common/metrics/metrics.service';
+import { readEnv } from '../config/env';
+import type { GatewayConfig } from '../config/gateway-config';
+import { ProviderKind, ResourceType } from '../domain/states';
+import type { OperationPlan, OperationStep, StepContext } from '../providers/ports/operation-plan';
+import type { ProviderAdapter } from '../providers/ports/provider-adapter';
+import { ProviderRegistry } from '../providers/registry/provider-registry.service';
+import { findRedisBinary, startEmbeddedRedis, type EmbeddedRedis } from '../sandbox/embedded-redis';
+import { OperationRunner, type RunResult } from './operation-runner.service';
+import { TaskEvents } from './task-events.service';
+import { TaskIntake } from './task-intake.service';
+import type { TaskQueue } from './task-queue.service';
+import { TaskStore } from './task-store.service';
+
+/** The runner against a real Redis, with a fake adapter whose plans the tests script. */
+describe('OperationRunner', () => {
+  let redisServer: EmbeddedRedis;
+  let redis: Redis;
+  let blocking: Redis;
+  let runner: OperationRunner;
+  let intake: TaskIntake;
+  let store: TaskStore;
+  let plan: () => OperationPlan;
+  const server = { nativeId: 'n1', id: 'fake:n1', name: 'srv', state: 'running' };
+
+  const adapter: ProviderAdapter = {
+    name: 'fake',
+    kind: ProviderKind.Cloudmc,
+    servers: {
+      list: async () => [],
+      get: async () => server as never,
+      start: () => plan(),
+      create: () => plan(),
+    },
+    probe: async () => undefined,
+  };
+
+  const step = (
+    name: string,
+    run: (ctx: StepContext) => Promise<unknown>,
+    idempotent?: boolean,
+  ): OperationStep => ({
+    name,
+    idempotent,
+    run: run as OperationStep['run'],
+  });
+
+  beforeAll(async () => {
+    const binary = findRedisBinary({
+      install: false,
+      searchPath: process.env.PATH ?? '',
+      log: () => undefined,
+    });
+    redisServer = await startEmbeddedRedis({ dir: mkdtempSync(join(tmpdir(), 'runner-redis-')), binary });
+    redis = new Redis(redisServer.url);
+    blocking = new Redis(redisServer.url);
+    const config = {
+      env: readEnv({}),
+      tasks: { retentionHours: 24, defaultDeadlineSeconds: 60 },
+      cache: { freshMs: 1000, staleMs: 60_000 },
+      events: { retainEvents: 1000 },
+      providers: [],
+    } as unknown as GatewayConfig;
+    store = new TaskStore(redis, config);
+    const events = new TaskEvents(redis, blocking, config);
+    const registry = new ProviderRegistry([adapter]);
+    runner = new OperationRunner(
+      store,
+      registry,
+      events,
+      new SnapshotCache(redis, config),
+      new MetricsService(),
+    );
+    intake = new TaskIntake(
+      store,
+      { enqueue: async () => undefined } as unknown as TaskQueue,
+      events,
+      redis,
+      config,
+    );
+  });
+
+  afterAll(async () => {
+    redis.disconnect();
+    blocking.disconnect();
+    await redisServer.stop();
+  });
+
+  /** Runs the task as the processor would, each delay skipped, until it ends. */
+  async function drive(taskId: string, limit = 50): Promise<RunResult[]> {
+    const results: RunResult[] = [];
+    for (let i = 0; i < limit; i++) {
+      const result = await runner.run(taskId);
+      results.push(result);
+      if (!result) return results;
+    }
+    throw new Error('task did not end');
+  }
+
+  const start = async () =>
+    (
+      await intake.submit({
+        adapter,
+        operation: 'server.start',
+        target: 'n1',
+        resourceId: 'fake:n1',
+        input: {},
+        idempotency: null,
+        requestId: 'r',
+      })
+    ).task;
+
+  it('should run steps in order, persist their state, and succeed with the fresh resource', async () => {
+    let polls = 0;
+    plan = () => ({
+      resourceType: ResourceType.Server,
+      steps: [
+        step('call', async (ctx) => {
+          ctx.state.token = 'abc';
+          return { status: 'done', providerRef: { kind: 'fake-task', id: 't-1' } };
+        }),
+        step('wait', async (ctx) =>
+          ctx.state.token === 'abc' && ++polls >= 3
+            ? { status: 'done' }
+            : { status: 'wait', delayMs: 5, providerStatus: 'PENDING', progress: 40 },
+        ),
+      ],
+    });
+    const task = await start();
+    const results = await drive(task.id);
+    expect(results.filter((r) => r?.delayMs === 5)).toHaveLength(2);
+    const done = (await store.get(task.id))!;
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      progress: 100,
+      providerRef: { kind: 'fake-task', id: 't-1' },
+      result: { nativeId: 'n1' },
+    });
+    expect(done.steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
+    expect(await store.activeTaskIds(['fake:n1'])).toEqual([null]);
+  });
+
+  it('should back off and retry a retryable failure of an idempotent step', async () => {
+    let calls = 0;
+    plan = () => ({
+      resourceType: ResourceType.Server,
+      steps: [
+        step('flaky', async () =>
+          ++calls < 3
+            ? Promise.reject(new ProviderUnavailableError('busy', { retryAfter: 2 }))
+            : { status: 'done' },
+        ),
+      ],
+    });
+    const task = await start();
+    const results = await drive(task.id);
+    expect(results[0]!.delayMs).toBeGreaterThanOrEqual(2000);
+    expect((await store.get(task.id))!.status).toBe('succeeded');
+  });
+
+  it('should resume a non-idempotent step with resumed: true after an ambiguous failure', async () => {
+    const seen: boolean[] = [];
+    plan = () => ({
+      resourceType: ResourceType.Server,
+      steps: [
+        step(
+          'create',
+          async (ctx) => {
+            seen.push(ctx.resumed);
+            if (seen.length === 1)
+              throw new ProviderError('the connection dropped after the request went out');
+            return { status: 'done' };
+          },
+          false,
+        ),
+      ],
+    });
+    const task = await start();
+    await drive(task.id);
+    expect(seen).toEqual([false, true]);
+    expect((await store.get(task.id))!.status).toBe('succeeded');
+  });
+
+  it('should fail with the problem, clean up, and free the resource when a step fails for good', async () => {
+    const cleaned: string[] = [];
+    plan = () => ({
+      resourceType: ResourceType.Server,
+      steps: [step('doomed', () => Promise.reject(new ProviderError('no capacity', { retryable: false })))],
+      onFailure: async (ctx) => {
+        cleaned.push(ctx.taskId);
+      },
+    });
+    const task = await start();
+    await drive(task.id);
+    const failed = (await store.get(task.id))!;
+    expect(failed).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'provider_error',
+        provider: 'fake',
+        detail: 'no capacity',
+        instance: `/v1/tasks/${task.id}`,
+      },
+    });
+    expect(failed.steps[0].status).toBe('failed');
+    expect(cleaned).toEqual([task.id]);
+    expect(await store.activeTaskIds(['fake:n1'])).toEqual([null]);
+  });
+
+  it('should let reconciliation decide at the deadline: success when the backend shows the effect', async () => {
+    plan = () => ({
+      resourceType: ResourceType.Server,
+      deadlineSeconds: 0,
+      steps: [step('never', async () => ({ status: 'wait', delayMs: 5 }))],
+      reconcile: async () => true,
+    });
+    const task = await start();
+    await drive(task.id);
+    expect((await store.get(task.id))!.status).toBe('succeeded');
+  });
+
+  it('should fail with timeout at the deadline when reconciliation cannot confirm', async () => {
+    plan = () => ({
+      resourceType: ResourceType.Server,
+      deadlineSeconds: 0,
+      steps: [step('never', async () => ({ status: 'wait', delayMs: 5 }))],
+      reconcile: async () => false,
+    });
+    const task = await start();
+    await drive(task.id);
+    expect((await store.get(task.id))!).toMatchObject({
+      status: 'failed',
+      error: { code: 'timeout', status: 504 },
+    });
+  });
+
+  it('should fail with internal, hiding the details, when a step throws something unexpected', async () => {
+    plan = () => ({
+      resourceType: ResourceType.Server,
+      steps: [
+        step('buggy', () =>
+          Promise.reject(new TypeError('cannot read properties of undefined (secret path)')),
+        ),
+      ],
+    });
+    const task = await start();
+    await drive(task.id);
+    const failed = (await store.get(task.id))!;
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'internal' } });
+    expect(JSON.stringify(failed)).not.toContain('secret path');
+  });
+
+  it('should refuse a second task on a busy resource, naming the first', async () => {
+    plan = () => ({
+      resourceType: ResourceType.Server,
+      steps: [step('slow', async () => ({ status: 'wait', delayMs: 5 }))],
+    });
+    const first = await start();
+    await expect(start()).rejects.toMatchObject({ code: 'conflict', extensions: { activeTaskId: first.id } });
+    plan = () => ({
+      resourceType: ResourceType.Server,
+      steps: [step('quick', async () => ({ status: 'done' }))],
+    });
+    await drive(first.id);
+  });
+});
