@@ -113,10 +113,15 @@ export class SnapshotCache {
       return { value: stored.value, observedAt: stored.observedAt, status: 'ok' };
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
-      if (cached)
+      // The backend failed: the newest copy we hold, from the item entry or the list snapshot, marked stale.
+      const fromSnapshot = snapshot?.value.find((item) => item.nativeId === nativeId);
+      const older =
+        cached ??
+        (fromSnapshot && snapshot ? { value: fromSnapshot, observedAt: snapshot.observedAt } : null);
+      if (older)
         return {
-          value: cached.value,
-          observedAt: cached.observedAt,
+          value: older.value,
+          observedAt: older.observedAt,
           status: 'stale',
           error: error.withProvider(connection),
         };

@@ -12,12 +12,12 @@ const CANDIDATES = [
 
 export class RedisMissingError extends Error {}
 
-function onPath(searchPath: string): string | null {
+function onPath(searchPath: string, candidates: readonly string[]): string | null {
   for (const dir of searchPath.split(':')) {
     const candidate = join(dir, 'redis-server');
     if (dir && existsSync(candidate)) return candidate;
   }
-  return CANDIDATES.find((path) => existsSync(path)) ?? null;
+  return candidates.find((path) => existsSync(path)) ?? null;
 }
 
 /** Finds `redis-server`; on Debian as root it may install it with apt, saying so first. */
@@ -25,8 +25,11 @@ export function findRedisBinary(options: {
   install: boolean;
   searchPath: string;
   log: (line: string) => void;
+  /** Where to look besides PATH. */
+  candidates?: readonly string[];
 }): string {
-  const found = onPath(options.searchPath);
+  const candidates = options.candidates ?? CANDIDATES;
+  const found = onPath(options.searchPath, candidates);
   if (found) return found;
   const debianRoot =
     process.getuid?.() === 0 && existsSync('/etc/debian_version') && existsSync('/usr/bin/apt-get');
@@ -38,7 +41,7 @@ export function findRedisBinary(options: {
       ['DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-qq', 'redis-server'],
       { stdio: 'inherit' },
     );
-    const installed = onPath(options.searchPath);
+    const installed = onPath(options.searchPath, candidates);
     if (installed) return installed;
   }
   throw new RedisMissingError(

@@ -42,6 +42,8 @@ export interface TestGatewayOptions {
   reuse?: TestGateway;
   tasks?: Record<string, unknown>;
   cache?: Record<string, unknown>;
+  /** Connection tuning fields applied to every connection (e.g. `breakerFailures`). */
+  tuning?: Record<string, unknown>;
 }
 
 /** Redis database of this jest worker, so that test files running in parallel do not share keys. */
@@ -91,6 +93,8 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
       maxPollIntervalMs: Math.max(20, Math.round(5000 / speed)),
       timeoutMs: 5_000,
       retries: 1,
+      listDeadlineMs: 2_000,
+      ...options.tuning,
     })),
     server: { cors: { allowedOrigins: ['https://app.example.com'] }, bodyLimitBytes: 65_536 },
     tasks: { stalledIntervalMs: 2_000, lockDurationMs: 5_000, ...options.tasks },
