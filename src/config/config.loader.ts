@@ -53,30 +53,45 @@ export function substituteVariables(
   return value;
 }
 
-function objectProperties(schema: TSchema | undefined): Record<string, TSchema> | undefined {
-  if (!schema) return undefined;
-  if (schema[Kind] === 'Object')
+function propertiesOf(schema: TSchema | undefined): Record<string, TSchema> {
+  if (schema?.[Kind] === 'Object')
     return (schema as unknown as { properties: Record<string, TSchema> }).properties;
-  return undefined;
+  return {};
+}
+
+/** The schema of a value inside `schema`: a property of an object, or the items of an array. */
+function childSchema(schema: TSchema | undefined, key: string | number): TSchema | undefined {
+  if (!schema) return undefined;
+  if (schema[Kind] === 'Array') return (schema as unknown as { items: TSchema }).items;
+  if (schema[Kind] === 'Record') {
+    const patterns = (schema as unknown as { patternProperties: Record<string, TSchema> }).patternProperties;
+    return Object.values(patterns)[0];
+  }
+  return propertiesOf(schema)[String(key)];
 }
 
 /**
  * Resolves `<field>File: path` into `<field>: <file contents>` wherever the schema declares `<field>` and not
- * `<field>File`. Where the schema declares `<field>File` itself (PEM paths an adapter watches), the path
- * stays, resolved against the config file's folder.
+ * `<field>File`, at any depth. Where the schema declares `<field>File` itself (PEM paths an adapter watches and
+ * reloads), the path stays, resolved against the config file's folder. `pick` chooses a schema where the
+ * parent's cannot tell (a provider connection's depends on its `kind`).
  */
 export function resolveFileReferences(
   value: unknown,
-  schemaAt: (path: ReadonlyArray<string | number>, value: unknown) => TSchema | undefined,
+  schema: TSchema | undefined,
+  pick: (path: ReadonlyArray<string | number>, value: unknown) => TSchema | undefined,
   baseDir: string,
   problems: string[],
   path: Array<string | number> = [],
 ): unknown {
+  const own = pick(path, value) ?? schema;
   if (Array.isArray(value)) {
-    return value.map((item, i) => resolveFileReferences(item, schemaAt, baseDir, problems, [...path, i]));
+    return value.map((item, i) =>
+      resolveFileReferences(item, childSchema(own, i), pick, baseDir, problems, [...path, i]),
+    );
   }
   if (!value || typeof value !== 'object') return value;
-  const properties = objectProperties(schemaAt(path, value)) ?? {};
+  const properties = propertiesOf(own);
   const out: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
     const target = key.endsWith('File') ? key.slice(0, -'File'.length) : null;
@@ -94,7 +109,7 @@ export function resolveFileReferences(
       out[key] = resolve(baseDir, raw);
       continue;
     }
-    out[key] = resolveFileReferences(raw, schemaAt, baseDir, problems, [...path, key]);
+    out[key] = resolveFileReferences(raw, childSchema(own, key), pick, baseDir, problems, [...path, key]);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Type } from '@sinclair/typebox';
 import { connectionKindSchemas } from '../providers/registry/provider-kinds';
 import { ConfigError } from './config.error';
 import { parseConfigText, readConfigFile } from './config.loader';
@@ -146,6 +147,32 @@ providers:
     const { document, baseDir } = readConfigFile(join(__dirname, '..', '..', 'config', file));
     const variables = { FRONTEND_API_KEY: 'f'.repeat(32), CLOUDMC_API_KEY: 'c'.repeat(32) };
     expect(() => validateConfig(document, { env, kinds, baseDir, variables })).not.toThrow();
+  });
+
+  it('should resolve file references inside nested objects: paths kept (absolute), secrets read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-nested-'));
+    writeFileSync(join(dir, 'pass.txt'), 'pem-passphrase\n');
+    const fake = {
+      kind: 'fake',
+      fields: Type.Object({
+        tls: Type.Object({ certFile: Type.String(), passphrase: Type.Optional(Type.String()) }),
+      }),
+    };
+    const config = validateConfig(
+      parseConfigText(
+        [
+          'apiKeys: [{ name: a, key: aaaaaaaaaaaaaaaa, scopes: [read], providers: ["*"] }]',
+          'providers:',
+          '  - { name: f, kind: fake, tls: { certFile: ./certs/client.pem, passphraseFile: pass.txt } }',
+        ].join('\n'),
+        'nested.yaml',
+      ),
+      { env, kinds: [fake], baseDir: dir, variables: {} },
+    );
+    expect(config.providers[0].tls).toEqual({
+      certFile: join(dir, 'certs', 'client.pem'),
+      passphrase: 'pem-passphrase',
+    });
   });
 
   it('should report YAML syntax errors with the file name', () => {

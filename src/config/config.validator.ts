@@ -1,6 +1,6 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { TObject, TSchema } from '@sinclair/typebox';
-import { ApiKeySchema, connectionSchema, ConnectionHeadSchema, GatewayFileSchema } from './config.schema';
+import { connectionSchema, ConnectionHeadSchema, GatewayFileSchema } from './config.schema';
 import { ConfigError } from './config.error';
 import { formatPath, resolveFileReferences, substituteVariables } from './config.loader';
 import type { GatewayEnv } from './env';
@@ -81,18 +81,18 @@ export function validateConfig(
   }
 
   const substituted = substituteVariables(document ?? {}, options.variables, problems);
-  const schemaAt = (path: ReadonlyArray<string | number>, value: unknown): TSchema | undefined => {
-    if (path.length === 0) return GatewayFileSchema;
-    if (path[0] === 'apiKeys' && path.length === 2) return ApiKeySchema;
-    if (path[0] === 'providers' && path.length === 2) {
-      return kindSchemas.get(String((value as { kind?: unknown }).kind))?.schema;
-    }
-    return undefined;
-  };
-  const resolved = resolveFileReferences(substituted, schemaAt, options.baseDir, problems) as Record<
-    string,
-    unknown
-  >;
+  // A provider connection's schema depends on its kind; everything else follows from the file schema.
+  const pickKind = (path: ReadonlyArray<string | number>, value: unknown): TSchema | undefined =>
+    path.length === 2 && path[0] === 'providers'
+      ? kindSchemas.get(String((value as { kind?: unknown })?.kind))?.schema
+      : undefined;
+  const resolved = resolveFileReferences(
+    substituted,
+    GatewayFileSchema,
+    pickKind,
+    options.baseDir,
+    problems,
+  ) as Record<string, unknown>;
 
   const validateTop = ajv.compile(GatewayFileSchema);
   if (!validateTop(resolved)) problems.push(...describeSchemaErrors(validateTop.errors, []));
