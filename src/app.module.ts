@@ -5,6 +5,7 @@ import { CacheModule } from './cache/cache.module';
 import { redisOptionsFromUrl } from './cache/redis.options';
 import { RedisModule } from './cache/redis.module';
 import { AuthModule } from './common/auth/auth.module';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { GatewayConfigModule } from './config/config.module';
 import type { GatewayConfig } from './config/gateway-config';
 import { HealthModule } from './health/health.module';
@@ -29,6 +30,7 @@ export class AppModule {
           prefix: BULL_PREFIX,
         }),
         AuthModule,
+        RateLimitModule,
         ProvidersModule,
         TasksModule.forRole(config.env.role),
         HealthModule,

@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
+import helmet from '@fastify/helmet';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import sjson from 'secure-json-parse';
@@ -24,6 +25,9 @@ export const EXPOSED_HEADERS = [
   'Retry-After',
   'Cache-Status',
   'Age',
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
 ];
 export const ALLOWED_HEADERS = [
   'Authorization',
@@ -116,6 +120,21 @@ export async function createApp(
         'request',
       );
     done();
+  });
+
+  // Security headers. The API answers JSON; the CSP also fits Swagger UI (its scripts are files, its styles inline).
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    crossOriginResourcePolicy: { policy: 'same-site' },
   });
 
   const origins = config.server.cors.allowedOrigins;

@@ -32,6 +32,9 @@ export const keys = {
   item: (connection: string, type: string, nativeId: string) => `${P}:item:${connection}:${type}:${nativeId}`,
   /** Cached catalog (images, plans, locations) of one connection. */
   catalog: (connection: string, what: string) => `${P}:cat:${connection}:${what}`,
+  /** Request counter of one caller in the current rate-limit window, and its block marker. */
+  rateLimit: (name: string, tracker: string) => `${P}:rl:${name}:${tracker}`,
+  rateLimitBlock: (name: string, tracker: string) => `${P}:rlb:${name}:${tracker}`,
   /** Last known reachability of a connection. */
   providerHealth: (connection: string) => `${P}:health:${connection}`,
 };

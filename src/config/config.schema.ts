@@ -74,6 +74,8 @@ export const ServerSettingsSchema = Type.Object(
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 10_485_760, default: 65_536 }),
     /** Trust X-Forwarded-* from a proxy in front of the gateway. */
     trustProxy: Type.Boolean({ default: false }),
+    /** Requests per minute one API key may make (429 beyond, with Retry-After); 0 turns the limit off. */
+    rateLimitPerMinute: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 3_000 }),
   },
   { additionalProperties: false, default: {} },
 );

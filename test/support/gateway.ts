@@ -44,6 +44,7 @@ export interface TestGatewayOptions {
   cache?: Record<string, unknown>;
   /** Connection tuning fields applied to every connection (e.g. `breakerFailures`). */
   tuning?: Record<string, unknown>;
+  server?: Record<string, unknown>;
 }
 
 /** Redis database of this jest worker, so that test files running in parallel do not share keys. */
@@ -96,7 +97,11 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
       listDeadlineMs: 2_000,
       ...options.tuning,
     })),
-    server: { cors: { allowedOrigins: ['https://app.example.com'] }, bodyLimitBytes: 65_536 },
+    server: {
+      cors: { allowedOrigins: ['https://app.example.com'] },
+      bodyLimitBytes: 65_536,
+      ...options.server,
+    },
     tasks: { stalledIntervalMs: 2_000, lockDurationMs: 5_000, ...options.tasks },
     cache: { freshMs: 1_000, staleMs: 60_000, ...options.cache },
   };

@@ -22,6 +22,10 @@ export class ProblemFilter implements ExceptionFilter {
       this.logger.error({ err: exception, requestId: request.id, url: request.url }, 'request failed');
     }
     if (reply.sent || reply.raw.headersSent) return;
+    // The rate limiter sets Retry-After on the reply itself: carry it into the body too.
+    const retryAfterHeader = Number(reply.getHeader('retry-after'));
+    if (problem.retryAfter === undefined && problem.status === 429 && Number.isFinite(retryAfterHeader))
+      problem.retryAfter = retryAfterHeader;
     if (problem.retryAfter !== undefined) void reply.header('Retry-After', String(problem.retryAfter));
     void reply
       .status(problem.status)

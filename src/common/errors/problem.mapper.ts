@@ -80,6 +80,12 @@ export function toProblem(error: unknown, ctx: ProblemContext): Problem {
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const code = HTTP_STATUS_CODES[status] ?? (status >= 500 ? 'internal' : 'validation_failed');
+    if (code === 'rate_limited') {
+      return {
+        ...base(code, 'This API key sent too many requests; wait for Retry-After seconds.', ctx, 429),
+        retryable: true,
+      };
+    }
     const detail = status >= 500 ? 'The gateway failed to handle the request.' : error.message;
     return base(code, detail, ctx, status >= 500 ? 500 : status);
   }
