@@ -198,12 +198,12 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
       const plan = plannerOf(adapter, 'server.create')!({
         operation: 'server.create',
         target: null,
-        taskId: 'T1',
+        taskId: '01JRESUMEDCREATETASK000001',
         input: { name: 'resumed', imageId, planId, powerOn: true, providerOptions: {} },
       });
       const state: Record<string, unknown> = {};
       const ctx = (resumed: boolean) => ({
-        taskId: 'T1',
+        taskId: '01JRESUMEDCREATETASK000001',
         nativeId: null,
         state,
         polls: 0,
@@ -225,6 +225,19 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
           .reduce((sum, [, n]) => sum + n, 0),
       ).toBe(1);
       expect((await adapter.servers!.list()).filter((s) => s.name === 'resumed')).toHaveLength(2);
+    });
+
+    it('should tell two same-named creates apart by their markers when both tasks are forgotten', async () => {
+      await sim(simulator, 'POST', '/config', { taskTtlMs: 1 });
+      const input = { name: 'twin', imageId, planId, powerOn: true, providerOptions: {} };
+      const [a, b] = await Promise.all([
+        runPlan(adapter, 'server.create', null, input),
+        runPlan(adapter, 'server.create', null, input),
+      ]);
+      expect(a.providerStatuses).toContain('EXPIRED');
+      expect(a.nativeId).not.toBe(b.nativeId);
+      const twins = (await adapter.servers!.list()).filter((s) => s.name === 'twin');
+      expect(twins.map((s) => s.nativeId).sort()).toEqual([a.nativeId, b.nativeId].sort());
     });
 
     it('should fail with the task message when CloudMC reports FAILED', async () => {

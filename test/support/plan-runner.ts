@@ -37,7 +37,9 @@ export async function runPlan<O extends OperationName>(
 ): Promise<PlanRun> {
   const planner = plannerOf(adapter, operation);
   if (!planner) throw new Error(`${adapter.name} cannot ${operation}`);
-  const plan = planner({ operation, target, input, taskId: `T${Date.now()}` });
+  // A task id shaped like the engine's (ULID length), unique per run: adapters derive markers from it.
+  const taskId = `01J${Date.now().toString(36).toUpperCase().padStart(13, '0')}${Math.random().toString(36).slice(2, 12).toUpperCase().padEnd(10, '0')}`;
+  const plan = planner({ operation, target, input, taskId });
   const state: Record<string, unknown> = {};
   const run: PlanRun = { nativeId: target, steps: [], providerStatuses: [] };
   const deadline = Date.now() + (options.maxMs ?? 30_000);
@@ -48,7 +50,7 @@ export async function runPlan<O extends OperationName>(
     for (;;) {
       if (Date.now() > deadline) throw new Error(`step ${step.name} did not finish in time`);
       const ctx: StepContext = {
-        taskId: 'T',
+        taskId,
         nativeId: run.nativeId,
         state,
         polls,

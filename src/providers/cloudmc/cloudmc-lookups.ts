@@ -15,21 +15,10 @@ export function stateIs(instance: { state?: string } | null, ...states: string[]
   return !!state && states.some((s) => s.toLowerCase() === state);
 }
 
-/** Ids of entities with this name now, so that a create can later tell its own from older namesakes. */
-export async function namesakes(
-  context: CloudmcContext,
-  entity: string,
-  name: string,
-  filters: Record<string, string | undefined> = {},
-): Promise<string[]> {
-  const items = await context.client.list<{ id: string; name?: string; ipAddress?: string }>(entity, filters);
-  return items.filter((item) => (item.name ?? item.ipAddress) === name).map((item) => item.id);
-}
-
 /**
- * After a crash or a forgotten task: the entity this create made, i.e. the one new entity that matches, given
- * the ids seen before the create (step state `before`). Several new matches cannot be told apart: the task
- * then needs a person rather than a guess.
+ * After a crash or a forgotten task: the entity this create made, i.e. the one that matches (by its gateway
+ * marker; for public IPs, which have no name, by not being among the ids seen before, in step state `before`).
+ * Several matches cannot be told apart: the task then needs a person rather than a guess.
  */
 export async function adoptCreated(
   context: CloudmcContext,

@@ -7,7 +7,8 @@ import type { NetworkPort } from '../ports/ports';
 import { waitFor } from '../ports/polling';
 import { ipv4GatewayAndNetmask } from './cidr';
 import type { CloudmcContext } from './cloudmc.context';
-import { adoptCreated, namesakes, stateIs } from './cloudmc-lookups';
+import { hasMarker, markedName } from '../ports/markers';
+import { adoptCreated, stateIs } from './cloudmc-lookups';
 import { callStep, waitTaskStep } from './cloudmc-task.steps';
 import { toNetwork } from './cloudmc.mapper';
 import type { NetworkCreateOptions } from './cloudmc.options';
@@ -37,11 +38,14 @@ export class CloudmcNetworks implements NetworkPort {
     const { name, cidr } = request.input;
     const options = request.input.providerOptions as NetworkCreateOptions;
     const range = cidr ? ipv4GatewayAndNetmask(cidr) : null; // validated now: a bad range is a 400, not a failed task
-    const isMine = (item: { name?: string }) => item.name === name;
+    const isMine = (item: { name?: string }) => hasMarker(item.name, request.taskId);
     const prepare: OperationStep = {
       name: 'prepare',
       run: async (ctx) => {
-        const body: Record<string, unknown> = { name, description: options.description ?? name };
+        const body: Record<string, unknown> = {
+          name: markedName(name, request.taskId),
+          description: options.description ?? name,
+        };
         body.networkOfferingId = options.networkOfferingId ?? (await this.offering(!!options.vpcId));
         if (options.vpcId) {
           body.vpcId = options.vpcId;
@@ -49,7 +53,6 @@ export class CloudmcNetworks implements NetworkPort {
         }
         if (range) Object.assign(body, range);
         ctx.state.body = body;
-        ctx.state.before = await namesakes(this.context, ENTITY, name);
         return { status: 'done' };
       },
     };

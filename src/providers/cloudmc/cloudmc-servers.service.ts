@@ -6,7 +6,8 @@ import type { OperationRequest } from '../ports/operations';
 import type { ServerPort } from '../ports/ports';
 import { pollDelay, waitFor } from '../ports/polling';
 import type { CloudmcContext } from './cloudmc.context';
-import { adoptCreated, namesakes, requireInstance, stateIs } from './cloudmc-lookups';
+import { hasMarker, markedName } from '../ports/markers';
+import { adoptCreated, requireInstance, stateIs } from './cloudmc-lookups';
 import { callStep, waitTaskStep } from './cloudmc-task.steps';
 import { toServer } from './cloudmc.mapper';
 import type { ServerCreateOptions } from './cloudmc.options';
@@ -66,19 +67,23 @@ export class CloudmcServers implements ServerPort {
       ]);
     }
     const options = input.providerOptions as ServerCreateOptions;
-    const isMine = (item: { name?: string }) => item.name === input.name;
+    // The marker in the name lets a resumed or forgotten create find its own instance (markers.ts).
+    const isMine = (item: { name?: string }) => hasMarker(item.name, request.taskId);
 
     const prepare: OperationStep = {
       name: 'prepare',
       run: async (ctx) => {
-        const body: Record<string, unknown> = { name: input.name, templateId: input.imageId, ...options };
+        const body: Record<string, unknown> = {
+          name: markedName(input.name, request.taskId),
+          templateId: input.imageId,
+          ...options,
+        };
         body.computeOfferingId =
           input.planId ?? (await this.customOffering(input.cpuCores!, input.memoryMb!)).id;
         if (!input.planId) Object.assign(body, { cpuCount: input.cpuCores, memoryInMB: input.memoryMb });
         body.networkId = input.networkIds?.[0] ?? (await this.defaultNetwork(input.locationId));
         if (input.sshPublicKeys?.[0]) body.publicKey = input.sshPublicKeys[0];
         ctx.state.body = body;
-        ctx.state.before = await namesakes(this.context, 'instances', input.name);
         return { status: 'done' };
       },
     };

@@ -6,7 +6,8 @@ import type { OperationRequest } from '../ports/operations';
 import type { VolumePort } from '../ports/ports';
 import { waitFor } from '../ports/polling';
 import type { CloudmcContext } from './cloudmc.context';
-import { adoptCreated, namesakes, stateIs } from './cloudmc-lookups';
+import { hasMarker, markedName } from '../ports/markers';
+import { adoptCreated, stateIs } from './cloudmc-lookups';
 import { callStep, waitTaskStep } from './cloudmc-task.steps';
 import { toVolume } from './cloudmc.mapper';
 import type { VolumeCreateOptions } from './cloudmc.options';
@@ -46,7 +47,7 @@ export class CloudmcVolumes implements VolumePort {
         { field: 'sizeGb', message: 'must be a whole number on CloudMC' },
       ]);
     }
-    const isMine = (item: { name?: string }) => item.name === name;
+    const isMine = (item: { name?: string }) => hasMarker(item.name, request.taskId);
     const prepare: OperationStep = {
       name: 'prepare',
       run: async (ctx) => {
@@ -54,12 +55,11 @@ export class CloudmcVolumes implements VolumePort {
           ? { id: options.diskOfferingId, customSize: true }
           : await this.offering(sizeGb);
         ctx.state.body = {
-          name,
+          name: markedName(name, request.taskId),
           diskOfferingId: offering.id,
           instanceId: serverId,
           ...(offering.customSize ? { sizeInGb: sizeGb } : {}),
         };
-        ctx.state.before = await namesakes(this.context, 'volumes', name);
         return { status: 'done' };
       },
     };

@@ -5,6 +5,7 @@ import type { IpAddressRef, Server } from '../../domain/server.dto';
 import { ProviderKind } from '../../domain/states';
 import type { Volume } from '../../domain/volume.dto';
 import { formatResourceId } from '../../common/ids/resource-id';
+import { unmarkedName } from '../ports/markers';
 import { instanceState, ipState, networkState, volumeState } from './cloudmc-states';
 import type {
   CmComputeOffering,
@@ -40,7 +41,7 @@ function base(ctx: MapContext, nativeId: string, name: string, rawState: string 
     provider: ctx.connection,
     providerKind: ProviderKind.Cloudmc,
     nativeId,
-    name,
+    name: unmarkedName(name),
     providerState: rawState ?? null,
     stateObservedAt: new Date().toISOString(),
   };
