@@ -94,15 +94,16 @@ export class SnapshotCache {
     type: string,
     nativeId: string,
     load: () => Promise<T | null>,
+    fresh = false,
   ): Promise<SnapshotRead<T | null>> {
     const key = keys.item(connection, type, nativeId);
     const [[cached, gen], [snapshot]] = await Promise.all([
       this.read<T>(key, connection),
       this.read<T[]>(keys.snapshot(connection, type), connection),
     ]);
-    if (cached && this.isFresh(cached, gen))
+    if (!fresh && cached && this.isFresh(cached, gen))
       return { value: cached.value, observedAt: cached.observedAt, status: 'ok' };
-    if (snapshot && this.isFresh(snapshot, gen)) {
+    if (!fresh && snapshot && this.isFresh(snapshot, gen)) {
       const found = snapshot.value.find((item) => item.nativeId === nativeId);
       if (found) return { value: found, observedAt: snapshot.observedAt, status: 'ok' };
     }

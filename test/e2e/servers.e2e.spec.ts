@@ -90,6 +90,24 @@ describe('servers over CloudMC (e2e, generated client, real Redis)', () => {
     expect(running.data!.items.every((s) => s.state === 'running')).toBe(true);
   });
 
+  it('should read past the cache with ?fresh=true or Cache-Control: no-cache, and from it otherwise', async () => {
+    const id = (await api.listServers({ client, query: { provider: 'cm-a' } })).data!.items[0].id;
+    const simulator = gateway.simulators.get('cm-a')!;
+    const instanceGets = async () => {
+      const stats = (await sim(simulator, 'GET', '/stats')) as { requests: Record<string, number> };
+      return Object.entries(stats.requests)
+        .filter(([route]) => route.startsWith('GET') && route.includes(':id'))
+        .reduce((sum, [, n]) => sum + n, 0);
+    };
+    await api.getServer({ client, path: { id } });
+    const before = await instanceGets();
+    await api.getServer({ client, path: { id } });
+    expect(await instanceGets()).toBe(before);
+    await api.getServer({ client, path: { id }, query: { fresh: 'true' } });
+    await api.getServer({ client, path: { id }, headers: { 'Cache-Control': 'no-cache' } });
+    expect(await instanceGets()).toBe(before + 2);
+  });
+
   it('should answer 200 with the finished task when Prefer: wait covers it', async () => {
     const response = await api.createServer({
       client,

@@ -42,10 +42,12 @@ export class CloudmcServers implements ServerPort {
   }
 
   async get(nativeId: string): Promise<Server | null> {
-    const instance = await this.client.get<CmInstance>('instances', nativeId);
-    if (!instance) return null;
-    const volumes = await this.client.list<CmVolume>('volumes', { instance_id: nativeId });
-    return toServer(this.context.map, instance, volumes, []);
+    // Both at once: a read costs one round trip to CloudMC, not two.
+    const [instance, volumes] = await Promise.all([
+      this.client.get<CmInstance>('instances', nativeId),
+      this.client.list<CmVolume>('volumes', { instance_id: nativeId }),
+    ]);
+    return instance ? toServer(this.context.map, instance, volumes, []) : null;
   }
 
   create(request: OperationRequest<'server.create'>): OperationPlan {

@@ -50,7 +50,15 @@ export class ListQuery extends PageQuery {
   @MaxLength(200)
   name?: string;
 
-  /** `true` reads through the cache: one call per backend now, at the price of latency. */
+  /** `true` reads past the cache: one call per backend now, at the price of latency (also `Cache-Control: no-cache`). */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  fresh?: string;
+}
+
+/** Query of a single read. */
+export class ReadQuery {
+  /** `true` reads past the cache: the backend's answer now (also `Cache-Control: no-cache`). */
   @IsOptional()
   @IsIn(['true', 'false'])
   fresh?: string;

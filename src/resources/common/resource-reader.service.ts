@@ -23,7 +23,6 @@ export interface ListParams {
   name?: string;
   pageSize?: number;
   pageToken?: string;
-  fresh?: string;
 }
 
 export interface ListResult<R> {
@@ -70,6 +69,7 @@ export class ResourceReaderService {
     caller: Caller,
     params: ListParams,
     requestId: string,
+    fresh = false,
   ): Promise<ListResult<ResourceByType[T]>> {
     const pageSize = params.pageSize ?? 100;
     const query = { provider: params.provider, state: params.state, name: params.name?.toLowerCase() };
@@ -85,13 +85,7 @@ export class ResourceReaderService {
         const port = adapter[PORT_OF_TYPE[type]] as ReaderPort<ResourceByType[T]>;
         const deadline = this.config.providers.find((p) => p.name === adapter.name)?.listDeadlineMs ?? 5_000;
         try {
-          const read = await this.cache.list(
-            adapter.name,
-            type,
-            () => port.list(),
-            deadline,
-            params.fresh === 'true',
-          );
+          const read = await this.cache.list(adapter.name, type, () => port.list(), deadline, fresh);
           this.metrics.cacheReads.inc({ type, result: read.status });
           return { adapter, read };
         } catch (error) {
@@ -145,11 +139,16 @@ export class ResourceReaderService {
     type: T,
     caller: Caller,
     id: string,
+    fresh = false,
   ): Promise<GetResult<ResourceByType[T]>> {
     const resolved = this.access.resolve(caller, id);
     const port = this.access.port(resolved.adapter, type) as ReaderPort<ResourceByType[T]>;
-    const read = await this.cache.item(resolved.connection, type, resolved.nativeId, () =>
-      port.get(resolved.nativeId),
+    const read = await this.cache.item(
+      resolved.connection,
+      type,
+      resolved.nativeId,
+      () => port.get(resolved.nativeId),
+      fresh,
     );
     this.metrics.cacheReads.inc({ type, result: read.status });
     if (!read.value) throw new NotFoundError(`No ${type} '${id}'.`);

@@ -5,7 +5,9 @@ import { ReadEndpoint, TaskEndpoint } from '../../common/swagger/endpoints.decor
 import { IpAddress } from '../../domain/ip-address.dto';
 import { ResourceType } from '../../domain/states';
 import { Task } from '../../tasks/task.dto';
+import { wantsFresh } from '../../common/http/fresh';
 import { ResourceIdPipe } from '../common/id-param.pipe';
+import { ReadQuery } from '../common/list.dto';
 import { MutationService } from '../common/mutation.service';
 import { readHeaders } from '../common/read-headers';
 import { ResourceReaderService } from '../common/resource-reader.service';
@@ -30,7 +32,13 @@ export class IpsController {
   @Get()
   @ReadEndpoint('listIps', IpList)
   list(@Call() call: HttpCall, @Query() query: IpListQuery): Promise<IpList> {
-    return this.reader.list(ResourceType.Ip, call.caller, query, String(call.request.id));
+    return this.reader.list(
+      ResourceType.Ip,
+      call.caller,
+      query,
+      String(call.request.id),
+      wantsFresh(call.request, query.fresh),
+    );
   }
 
   /**
@@ -62,8 +70,15 @@ export class IpsController {
    */
   @Get(':id')
   @ReadEndpoint('getIp', IpAddress, 501, 502, 503, 504)
-  async get(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<IpAddress> {
-    return readHeaders(call.reply, await this.reader.get(ResourceType.Ip, call.caller, id));
+  async get(
+    @Call() call: HttpCall,
+    @Param('id', ResourceIdPipe) id: string,
+    @Query() query: ReadQuery,
+  ): Promise<IpAddress> {
+    return readHeaders(
+      call.reply,
+      await this.reader.get(ResourceType.Ip, call.caller, id, wantsFresh(call.request, query.fresh)),
+    );
   }
 
   /**

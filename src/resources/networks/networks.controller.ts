@@ -5,7 +5,9 @@ import { ReadEndpoint, TaskEndpoint } from '../../common/swagger/endpoints.decor
 import { Network } from '../../domain/network.dto';
 import { ResourceType } from '../../domain/states';
 import { Task } from '../../tasks/task.dto';
+import { wantsFresh } from '../../common/http/fresh';
 import { ResourceIdPipe } from '../common/id-param.pipe';
+import { ReadQuery } from '../common/list.dto';
 import { MutationService } from '../common/mutation.service';
 import { readHeaders } from '../common/read-headers';
 import { ResourceReaderService } from '../common/resource-reader.service';
@@ -29,7 +31,13 @@ export class NetworksController {
   @Get()
   @ReadEndpoint('listNetworks', NetworkList)
   list(@Call() call: HttpCall, @Query() query: NetworkListQuery): Promise<NetworkList> {
-    return this.reader.list(ResourceType.Network, call.caller, query, String(call.request.id));
+    return this.reader.list(
+      ResourceType.Network,
+      call.caller,
+      query,
+      String(call.request.id),
+      wantsFresh(call.request, query.fresh),
+    );
   }
 
   /**
@@ -55,8 +63,15 @@ export class NetworksController {
    */
   @Get(':id')
   @ReadEndpoint('getNetwork', Network, 501, 502, 503, 504)
-  async get(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Network> {
-    return readHeaders(call.reply, await this.reader.get(ResourceType.Network, call.caller, id));
+  async get(
+    @Call() call: HttpCall,
+    @Param('id', ResourceIdPipe) id: string,
+    @Query() query: ReadQuery,
+  ): Promise<Network> {
+    return readHeaders(
+      call.reply,
+      await this.reader.get(ResourceType.Network, call.caller, id, wantsFresh(call.request, query.fresh)),
+    );
   }
 
   /**

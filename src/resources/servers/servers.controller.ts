@@ -5,7 +5,9 @@ import { ReadEndpoint, TaskEndpoint } from '../../common/swagger/endpoints.decor
 import { Server } from '../../domain/server.dto';
 import { ResourceType } from '../../domain/states';
 import { Task } from '../../tasks/task.dto';
+import { wantsFresh } from '../../common/http/fresh';
 import { ResourceIdPipe } from '../common/id-param.pipe';
+import { ReadQuery } from '../common/list.dto';
 import { readHeaders } from '../common/read-headers';
 import { ResourceReaderService } from '../common/resource-reader.service';
 import { TaskResponder } from '../common/task-responder';
@@ -35,7 +37,13 @@ export class ServersController {
   @Get()
   @ReadEndpoint('listServers', ServerList)
   list(@Call() call: HttpCall, @Query() query: ServerListQuery): Promise<ServerList> {
-    return this.reader.list(ResourceType.Server, call.caller, query, String(call.request.id));
+    return this.reader.list(
+      ResourceType.Server,
+      call.caller,
+      query,
+      String(call.request.id),
+      wantsFresh(call.request, query.fresh),
+    );
   }
 
   /**
@@ -54,8 +62,15 @@ export class ServersController {
    */
   @Get(':id')
   @ReadEndpoint('getServer', Server, 501, 502, 503, 504)
-  async get(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Server> {
-    return readHeaders(call.reply, await this.reader.get(ResourceType.Server, call.caller, id));
+  async get(
+    @Call() call: HttpCall,
+    @Param('id', ResourceIdPipe) id: string,
+    @Query() query: ReadQuery,
+  ): Promise<Server> {
+    return readHeaders(
+      call.reply,
+      await this.reader.get(ResourceType.Server, call.caller, id, wantsFresh(call.request, query.fresh)),
+    );
   }
 
   /**

@@ -5,7 +5,9 @@ import { ReadEndpoint, TaskEndpoint } from '../../common/swagger/endpoints.decor
 import { ResourceType } from '../../domain/states';
 import { Volume } from '../../domain/volume.dto';
 import { Task } from '../../tasks/task.dto';
+import { wantsFresh } from '../../common/http/fresh';
 import { ResourceIdPipe } from '../common/id-param.pipe';
+import { ReadQuery } from '../common/list.dto';
 import { readHeaders } from '../common/read-headers';
 import { ResourceReaderService } from '../common/resource-reader.service';
 import { TaskResponder } from '../common/task-responder';
@@ -29,7 +31,13 @@ export class VolumesController {
   @Get()
   @ReadEndpoint('listVolumes', VolumeList)
   list(@Call() call: HttpCall, @Query() query: VolumeListQuery): Promise<VolumeList> {
-    return this.reader.list(ResourceType.Volume, call.caller, query, String(call.request.id));
+    return this.reader.list(
+      ResourceType.Volume,
+      call.caller,
+      query,
+      String(call.request.id),
+      wantsFresh(call.request, query.fresh),
+    );
   }
 
   /**
@@ -48,8 +56,15 @@ export class VolumesController {
    */
   @Get(':id')
   @ReadEndpoint('getVolume', Volume, 501, 502, 503, 504)
-  async get(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Volume> {
-    return readHeaders(call.reply, await this.reader.get(ResourceType.Volume, call.caller, id));
+  async get(
+    @Call() call: HttpCall,
+    @Param('id', ResourceIdPipe) id: string,
+    @Query() query: ReadQuery,
+  ): Promise<Volume> {
+    return readHeaders(
+      call.reply,
+      await this.reader.get(ResourceType.Volume, call.caller, id, wantsFresh(call.request, query.fresh)),
+    );
   }
 
   /**
