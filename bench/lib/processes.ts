@@ -1,0 +1,143 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..', '..');
+export const DIST_MAIN = join(ROOT, 'dist', 'src', 'main.js');
+export const DIST_SIMULATOR = join(ROOT, 'dist', 'src', 'sandbox', 'simulator.cli.js');
+
+export interface Child {
+  process: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a node process and waits for a line matching `ready` on its stdout. */
+export function startNode(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<Child & { match: RegExpMatchArray }> {
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${script} did not start:\n${output.slice(-2000)}`)),
+      60_000,
+    );
+    const check = () => {
+      const match = output.match(ready);
+      if (!match) return;
+      clearTimeout(timer);
+      child.stdout.off('data', check);
+      resolve({ process: child, output: () => output, stop, match });
+    };
+    child.stdout.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with ${code}:\n${output.slice(-2000)}`));
+    });
+  });
+}
+
+/** A simulator in its own process, as `npm run simulator` runs it. */
+export async function startSimulator(
+  kind: string,
+  speed: number,
+): Promise<Child & { connection: Record<string, unknown>; url: string }> {
+  const child = await startNode(
+    DIST_SIMULATOR,
+    [kind, '--speed', String(speed), '--data-dir', join(ROOT, '.sandbox', 'bench')],
+    {},
+    /SIMULATOR READY (.+)\n/,
+  );
+  const connection = JSON.parse(child.match[1]) as Record<string, unknown>;
+  const url = new URL(String(connection.endpoint)).origin;
+  return { ...child, connection, url };
+}
+
+/** A gateway process from the build, in production mode; ready once `/health/ready` answers 200. */
+export async function startGateway(options: {
+  configPath: string;
+  redisUrl: string;
+  role: 'api' | 'worker' | 'all';
+  port: number;
+}): Promise<Child> {
+  const env = {
+    GATEWAY_CONFIG: options.configPath,
+    REDIS_URL: options.redisUrl,
+    GATEWAY_ROLE: options.role,
+    PORT: String(options.port),
+    HOST: '127.0.0.1',
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+  };
+  const child = spawn(process.execPath, [DIST_MAIN], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`gateway exited with ${child.exitCode}:\n${output.slice(-2000)}`);
+    const ok = await fetch(`http://127.0.0.1:${options.port}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`gateway did not become ready:\n${output.slice(-2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    process: child,
+    output: () => output,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Resident set size of a process in MiB, from /proc (Linux). */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round((kb / 1024) * 10) / 10;
+}

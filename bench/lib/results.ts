@@ -1,0 +1,50 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+export interface Row {
+  scenario: string;
+  figure: string;
+  value: string;
+  ratio: string;
+  target: string;
+  met: boolean | null;
+}
+
+export function machine(): Record<string, unknown> {
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGb: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+/** Writes bench/results/latest.json and latest.md (a table: scenario, figure, ratio, target). */
+export function writeResults(
+  dir: string,
+  summary: Record<string, unknown>,
+  rows: Row[],
+): { json: string; markdown: string } {
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, 'latest.json');
+  const markdown = join(dir, 'latest.md');
+  writeFileSync(json, `${JSON.stringify(summary, null, 2)}\n`);
+  const m = summary.machine as Record<string, unknown>;
+  const lines = [
+    `# Benchmark results (${String(summary.mode)})`,
+    '',
+    `${String(summary.finishedAt)} on ${String(m.cpu)}, ${String(m.cores)} cores, ${String(m.memoryGb)} GiB, Node ${String(m.node)}. Gateway in production mode, load from autocannon over loopback, in this one run.`,
+    '',
+    '| scenario | figure | value | ratio | target | met |',
+    '|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.scenario} | ${r.figure} | ${r.value} | ${r.ratio} | ${r.target} | ${r.met === null ? '–' : r.met ? 'yes' : 'no'} |`,
+    ),
+    '',
+  ];
+  writeFileSync(markdown, lines.join('\n'));
+  return { json, markdown };
+}

@@ -1,0 +1,252 @@
+import { Redis } from 'ioredis';
+import type { ConnectionConfig } from '../../src/config/gateway-config';
+import { UpstreamClient } from '../../src/providers/http/upstream-client';
+import type { ProviderAdapter } from '../../src/providers/ports/provider-adapter';
+import { PROVIDER_KINDS } from '../../src/providers/registry/provider-kinds';
+import { type BenchContext, type BenchSimulator, gatewayCall, simControl } from '../lib/context';
+import { rssMb } from '../lib/processes';
+
+export interface TasksSummary {
+  count: number;
+  completed: number;
+  failed: number;
+  lost: number;
+  duplicated: number;
+  p99DetectLagMs: number | null;
+  p50DetectLagMs: number | null;
+  pollIntervalMs: number;
+  upstreamPollsPerTaskPerMinute: number | null;
+  redisBytesPerTask: number | null;
+  workerRssMb: number;
+}
+
+export interface TasksResult {
+  summary: TasksSummary;
+  perBackend: Record<
+    string,
+    { tasks: number; completed: number; upstreamCalls: number; listCallsPerSecond: number }
+  >;
+  durationSeconds: number;
+  failures: Record<string, number>;
+}
+
+interface Submitted {
+  name: string;
+  provider: string;
+  taskId: string | null;
+}
+
+/** The poll interval the bench gateway is configured with (maxPollIntervalMs in bench/run.ts). */
+const MAX_POLL_INTERVAL_MS = 1_000;
+const OBSERVE_EVERY_MS = 250;
+const SUBMIT_CONCURRENCY = 100;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function percentile(values: number[], p: number): number | null {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** Upstream calls (and list calls) the bench's own observers made, to subtract from what the simulators counted. */
+const observerCalls = new Map<string, number>();
+const observerLists = new Map<string, number>();
+
+/** An adapter of the bench's own, to watch the backend directly (when a server really runs). */
+function observerOf(simulator: BenchSimulator): ProviderAdapter {
+  const definition = PROVIDER_KINDS.find((k) => (k.kind as string) === simulator.kind)!;
+  const config = {
+    name: simulator.name,
+    ...simulator.connection,
+    timeoutMs: 30_000,
+    pollIntervalMs: 100,
+    maxPollIntervalMs: 100,
+    concurrency: 8,
+    retries: 2,
+    breakerFailures: 1000,
+    breakerHalfOpenMs: 1000,
+    listDeadlineMs: 30_000,
+    deadlines: {},
+  } as unknown as ConnectionConfig;
+  return definition.create(config, {
+    http: (options) =>
+      new UpstreamClient(options, {
+        onCall: (record) => {
+          observerCalls.set(record.connection, (observerCalls.get(record.connection) ?? 0) + 1);
+          if (record.method === 'GET' && /list/i.test(record.operation))
+            observerLists.set(record.connection, (observerLists.get(record.connection) ?? 0) + 1);
+        },
+      }),
+    logger: { debug: () => undefined, info: () => undefined, warn: () => undefined },
+    onUnknownState: () => undefined,
+  });
+}
+
+/** How many creates a backend can take: bare-metal stock is finite (plans say how many are `available`). */
+async function capacity(
+  context: BenchContext,
+  name: string,
+): Promise<{ imageId: string; planId: string; max: number }> {
+  const images = await gatewayCall<{ items: Array<{ id: string }> }>(
+    context,
+    'GET',
+    `/v1/providers/${name}/images`,
+  );
+  const plans = await gatewayCall<{
+    items: Array<{ id: string; custom: boolean; available: number | null }>;
+  }>(context, 'GET', `/v1/providers/${name}/plans`);
+  const fixed = plans.body.items.filter((p) => !p.custom && p.available !== 0);
+  const plan = fixed.sort((a, b) => (b.available ?? Infinity) - (a.available ?? Infinity))[0];
+  return { imageId: images.body.items[0].id, planId: plan.id, max: plan.available ?? Infinity };
+}
+
+/**
+ * N server creates in flight at once across every backend. Counts completions, lost tasks (never ended) and
+ * duplicated servers (two backend servers for one request), the detection lag (task completed − backend
+ * running, watched straight on the backends), upstream calls per task per minute, Redis bytes per task and
+ * the worker's RSS.
+ */
+export async function tasks(context: BenchContext): Promise<TasksResult> {
+  const redis = new Redis(context.redisUrl);
+  const plans = await Promise.all(context.simulators.map((s) => capacity(context, s.name)));
+  const share: number[] = context.simulators.map(() => 0);
+  for (let i = 0, placed = 0; placed < context.taskCount && i < context.taskCount * 4; i++) {
+    const at = i % context.simulators.length;
+    if (share[at] < plans[at].max) {
+      share[at]++;
+      placed++;
+    }
+  }
+  await Promise.all(context.simulators.map((s) => simControl(s, 'DELETE', '/stats')));
+  const memoryBefore = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
+  const started = Date.now();
+
+  const work: Array<{ simulator: BenchSimulator; index: number; name: string }> = [];
+  context.simulators.forEach((simulator, at) => {
+    for (let i = 0; i < share[at]; i++) work.push({ simulator, index: at, name: `bench-${at}-${i}` });
+  });
+  const submitted: Submitted[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: SUBMIT_CONCURRENCY }, async () => {
+      while (next < work.length) {
+        const item = work[next++];
+        const body = {
+          provider: item.simulator.name,
+          name: item.name,
+          imageId: plans[item.index].imageId,
+          planId: plans[item.index].planId,
+        };
+        const answer = await gatewayCall<{ id?: string }>(context, 'POST', '/v1/servers', body).catch(() => ({
+          status: 0,
+          body: {} as { id?: string },
+        }));
+        submitted.push({
+          name: item.name,
+          provider: item.simulator.name,
+          taskId: answer.status === 202 ? (answer.body.id ?? null) : null,
+        });
+      }
+    }),
+  );
+
+  // Watch the backends (one list per backend per tick) and the worker, until every task has ended.
+  const observers = new Map(context.simulators.map((s) => [s.name, observerOf(s)]));
+  const runningAt = new Map<string, number>();
+  let workerRss = 0;
+  const deadline = Date.now() + 15 * 60_000;
+  const ended = new Map<string, { status: string; completedAt: string }>();
+  while (ended.size < submitted.filter((s) => s.taskId).length && Date.now() < deadline) {
+    const tick = Date.now();
+    workerRss = Math.max(workerRss, rssMb(context.worker.process.pid!));
+    await Promise.all(
+      [...observers.entries()].map(async ([name, adapter]) => {
+        const servers = await adapter.servers!.list().catch(() => []);
+        for (const server of servers) {
+          if ((server.state as string) === 'running' && !runningAt.has(`${name}/${server.name}`))
+            runningAt.set(`${name}/${server.name}`, tick);
+        }
+      }),
+    );
+    const open = submitted.filter((s) => s.taskId && !ended.has(s.taskId));
+    for (let i = 0; i < open.length; i += 200) {
+      const batch = open.slice(i, i + 200);
+      const results = await Promise.all(
+        batch.map((s) =>
+          gatewayCall<{ status: string; completedAt: string }>(context, 'GET', `/v1/tasks/${s.taskId}`),
+        ),
+      );
+      results.forEach((r, j) => {
+        if (['succeeded', 'failed', 'canceled'].includes(r.body.status)) ended.set(batch[j].taskId!, r.body);
+      });
+    }
+    await sleep(Math.max(0, OBSERVE_EVERY_MS - (Date.now() - tick)));
+  }
+  const durationSeconds = (Date.now() - started) / 1000;
+  const memoryAfter = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
+
+  const lags: number[] = [];
+  const failures: Record<string, number> = {};
+  for (const s of submitted) {
+    const end = s.taskId ? ended.get(s.taskId) : undefined;
+    if (end?.status === 'succeeded') {
+      const backend = runningAt.get(`${s.provider}/${s.name}`);
+      if (backend !== undefined) lags.push(Math.max(0, Date.parse(end.completedAt) - backend));
+    } else {
+      const reason = !s.taskId ? 'not accepted' : end ? end.status : 'never ended';
+      failures[reason] = (failures[reason] ?? 0) + 1;
+    }
+  }
+
+  const perBackend: TasksResult['perBackend'] = {};
+  let upstreamCalls = 0;
+  let duplicated = 0;
+  for (const simulator of context.simulators) {
+    const stats = (await simControl(simulator, 'GET', '/stats')) as { requests: Record<string, number> };
+    const calls =
+      Object.values(stats.requests).reduce((a, b) => a + b, 0) - (observerCalls.get(simulator.name) ?? 0);
+    const lists =
+      Object.entries(stats.requests)
+        .filter(([route]) => route.startsWith('GET') && !/[:{]id|\/:[a-z]*[iI]d\b/.test(route))
+        .reduce((a, [, n]) => a + n, 0) - (observerLists.get(simulator.name) ?? 0);
+    upstreamCalls += calls;
+    const mine = submitted.filter((s) => s.provider === simulator.name);
+    const names = (
+      await observers
+        .get(simulator.name)!
+        .servers!.list()
+        .catch(() => [])
+    ).map((server) => server.name);
+    duplicated += mine.filter((s) => names.filter((n) => n === s.name).length > 1).length;
+    perBackend[simulator.name] = {
+      tasks: mine.length,
+      completed: mine.filter((s) => s.taskId && ended.get(s.taskId)?.status === 'succeeded').length,
+      upstreamCalls: calls,
+      listCallsPerSecond: Math.round((lists / durationSeconds) * 10) / 10,
+    };
+  }
+  redis.disconnect();
+  const count = submitted.length;
+  const completed = Object.values(perBackend).reduce((a, b) => a + b.completed, 0);
+  return {
+    summary: {
+      count,
+      completed,
+      failed: [...ended.values()].filter((e) => e.status !== 'succeeded').length,
+      lost: submitted.filter((s) => !s.taskId || !ended.has(s.taskId)).length,
+      duplicated,
+      p99DetectLagMs: percentile(lags, 99),
+      p50DetectLagMs: percentile(lags, 50),
+      pollIntervalMs: MAX_POLL_INTERVAL_MS,
+      upstreamPollsPerTaskPerMinute: count
+        ? Math.round((upstreamCalls / count / (durationSeconds / 60)) * 100) / 100
+        : null,
+      redisBytesPerTask: count ? Math.round((memoryAfter - memoryBefore) / count) : null,
+      workerRssMb: workerRss,
+    },
+    perBackend,
+    durationSeconds: Math.round(durationSeconds * 10) / 10,
+    failures,
+  };
+}
