@@ -140,7 +140,7 @@ export async function tasks(context: BenchContext): Promise<TasksResult> {
         };
         const answer = await gatewayCall<{ id?: string }>(context, 'POST', '/v1/servers', body).catch(() => ({
           status: 0,
-          body: {} as { id?: string },
+          body: {},
         }));
         submitted.push({
           name: item.name,
