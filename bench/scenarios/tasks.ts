@@ -138,10 +138,12 @@ export async function tasks(context: BenchContext): Promise<TasksResult> {
           imageId: plans[item.index].imageId,
           planId: plans[item.index].planId,
         };
-        const answer = await gatewayCall<{ id?: string }>(context, 'POST', '/v1/servers', body).catch(() => ({
-          status: 0,
-          body: {},
-        }));
+        let answer: { status: number; body: { id?: string } } = { status: 0, body: {} };
+        try {
+          answer = await gatewayCall<{ id?: string }>(context, 'POST', '/v1/servers', body);
+        } catch {
+          // counted as not accepted
+        }
         submitted.push({
           name: item.name,
           provider: item.simulator.name,
