@@ -1,20 +1,22 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
-import helmet from '@fastify/helmet';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import sjson from 'secure-json-parse';
 import { monotonicFactory } from 'ulid';
 import { AppModule } from '../app.module';
 import { ProblemFilter } from '../common/errors/problem.filter';
+import { securityHeaders } from '../common/http/security-headers';
 import { createValidationPipe } from '../common/http/validation';
 import { PinoNestLogger } from '../common/logging/logger';
 import { MetricsService } from '../common/metrics/metrics.service';
 import type { GatewayConfig } from '../config/gateway-config';
 import { buildOpenApiDocument } from './openapi';
 
-const ulid = monotonicFactory();
+// Request ids need to be unique and sortable, not unguessable: a fast PRNG (crypto randomness cost ~6 % of a
+// cached read). Task ids keep the crypto source (task-intake.service.ts).
+const ulid = monotonicFactory(() => Math.random());
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Headers a browser frontend may read and send (DESIGN: browser frontends are first-class callers). */
@@ -93,10 +95,6 @@ export async function createApp(
   );
 
   const metrics = app.get(MetricsService);
-  fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('X-Request-Id', request.id);
-    done();
-  });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions?.url ?? 'unmatched';
     metrics.httpDuration.observe(
@@ -122,19 +120,10 @@ export async function createApp(
     done();
   });
 
-  // Security headers. The API answers JSON; the CSP also fits Swagger UI (its scripts are files, its styles inline).
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-    crossOriginResourcePolicy: { policy: 'same-site' },
+  const headers = securityHeaders();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.headers(headers).header('X-Request-Id', request.id);
+    done();
   });
 
   const origins = config.server.cors.allowedOrigins;
