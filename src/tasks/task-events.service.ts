@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { keys } from '../cache/keys';
 import { REDIS, REDIS_BLOCKING } from '../cache/redis.tokens';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
-import type { Task } from './task.dto';
+import { summarize, type Task, type TaskSummary } from './task.dto';
 
 export type TaskEventType =
   'task.created' | 'task.updated' | 'task.succeeded' | 'task.failed' | 'task.canceled';
@@ -14,7 +14,8 @@ export interface TaskEvent {
   type: TaskEventType;
   provider: string;
   taskId: string;
-  task: Task;
+  /** A summary, not the whole task: events are kept by the hundred thousand (Redis bytes per task). */
+  task: TaskSummary;
 }
 
 type Listener = (event: TaskEvent) => void;
@@ -30,7 +31,7 @@ function decode(id: string, fields: string[]): TaskEvent | null {
     type: map.type as TaskEventType,
     provider: map.provider,
     taskId: map.taskId,
-    task: JSON.parse(map.task) as Task,
+    task: JSON.parse(map.task) as TaskSummary,
   };
 }
 
@@ -67,7 +68,7 @@ export class TaskEvents implements OnApplicationShutdown {
       'taskId',
       task.id,
       'task',
-      JSON.stringify(task),
+      JSON.stringify(summarize(task)),
     );
     return id ?? '';
   }

@@ -73,3 +73,37 @@ export class Task {
   /** When the task fails with `timeout` if it has not ended. */
   deadlineAt: string;
 }
+
+/** What an event says about a task: enough to show progress; `GET /v1/tasks/{id}` has the rest (steps, result). */
+export class TaskSummary {
+  id: string;
+  provider: string;
+  operation: string;
+  status: TaskStatus;
+  /** 0 to 100 when known. */
+  progress: number | null;
+  /** The step running now (or the last one), e.g. `wait-imaging`. */
+  step: string | null;
+  /** The backend's last reported status, raw. */
+  providerStatus: string | null;
+  resource: TaskResourceRef;
+  /** The problem code of a failed task, e.g. `provider_error`. */
+  errorCode: string | null;
+  updatedAt: string;
+}
+
+export function summarize(task: Task): TaskSummary {
+  const current = [...task.steps].reverse().find((step) => step.status !== StepStatus.Pending) ?? null;
+  return {
+    id: task.id,
+    provider: task.provider,
+    operation: task.operation,
+    status: task.status,
+    progress: task.progress,
+    step: current?.name ?? null,
+    providerStatus: task.providerStatus,
+    resource: task.resource,
+    errorCode: task.error?.code ?? null,
+    updatedAt: task.updatedAt,
+  };
+}

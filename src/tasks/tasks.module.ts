@@ -20,7 +20,8 @@ export class TasksModule {
     return {
       module: TasksModule,
       global: true,
-      imports: [BullModule.registerQueue({ name: OPERATIONS_QUEUE })],
+      // BullMQ's own event stream is read by nobody here: keep it short (it held ~370 bytes per task).
+      imports: [BullModule.registerQueue({ name: OPERATIONS_QUEUE, streams: { events: { maxLen: 1_000 } } })],
       providers: [TaskStore, TaskEvents, TaskWaiter, TaskQueue, TaskIntake, ...worker],
       exports: [TaskStore, TaskEvents, TaskWaiter, TaskQueue, TaskIntake],
     };

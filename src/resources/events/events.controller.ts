@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
+  ApiExtraModels,
   ApiHeader,
   ApiOkResponse,
   ApiProduces,
@@ -14,6 +15,7 @@ import { Call, type HttpCall } from '../../common/http/call.decorator';
 import { ApiProblems } from '../../common/swagger/api-problems.decorator';
 import { OperationId } from '../../common/swagger/endpoints.decorator';
 import { STREAM_ID_PATTERN, TaskEvent, TaskEvents } from '../../tasks/task-events.service';
+import { TaskSummary } from '../../tasks/task.dto';
 import { EventsQuery, EventToken } from './events.dto';
 
 const HEARTBEAT_MS = 15_000;
@@ -27,6 +29,7 @@ function after(a: string, b: string): boolean {
 }
 
 @ApiTags('events')
+@ApiExtraModels(TaskSummary)
 @ApiBearerAuth()
 @Controller('v1/events')
 export class EventsController {
@@ -37,7 +40,7 @@ export class EventsController {
 
   /**
    * Stream task events (SSE)
-   * @remarks Server-Sent Events of task changes: `task.created`, `task.updated`, `task.succeeded`, `task.failed`; the data is the task. Resumable: send `Last-Event-ID` (EventSource does on reconnect) to replay what was missed. Browsers authenticate with `?access_token=` from `POST /v1/events/tokens`, since EventSource cannot send headers.
+   * @remarks Server-Sent Events of task changes: `task.created`, `task.updated`, `task.succeeded`, `task.failed`; the data is a `TaskSummary` (status, progress, current step, resource, error code), and `GET /v1/tasks/{id}` has the whole task. Resumable: send `Last-Event-ID` (EventSource does on reconnect) to replay what was missed. Browsers authenticate with `?access_token=` from `POST /v1/events/tokens`, since EventSource cannot send headers.
    */
   @Get()
   @AcceptsEventToken()
