@@ -1,0 +1,183 @@
+import { NotFoundError, ProviderError, ValidationError } from '../../common/errors/gateway-error';
+import { ResourceType } from '../../domain/states';
+import { markedName, taskMarker } from '../ports/markers';
+import type { OperationPlan, OperationStep, StepContext } from '../ports/operation-plan';
+import type { OperationRequest } from '../ports/operations';
+import { waitFor } from '../ports/polling';
+import type { KvObject } from './cloudsigma.codec';
+import {
+  type CloudsigmaContext,
+  drivePath,
+  findMarked,
+  listDrives,
+  listServers,
+  readServer,
+  statusOf,
+} from './cloudsigma.context';
+import { IMAGE_KEY, MARKER_KEY } from './cloudsigma.mapper';
+import type { ServerCreateOptions } from './cloudsigma.options';
+import { startStep, stopStep, waitServer } from './cloudsigma-power.steps';
+import { gibToBytes, sizingOf } from './cloudsigma-sizing';
+import { imagingProgress, isImaging } from './cloudsigma-states';
+
+const CREATE_DEADLINE_S = 3_600; // clients cap imaging at 20 minutes; a large image may need more
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Checks a create before any backend call; answers the sizes to send. */
+function validate(context: CloudsigmaContext, request: OperationRequest<'server.create'>) {
+  const { input } = request;
+  const sizing = sizingOf(input);
+  const errors = [];
+  if (!UUID.test(input.imageId))
+    errors.push({ field: 'imageId', message: 'must be a library drive (a UUID)' });
+  if (input.sshPublicKeys?.length)
+    errors.push({ field: 'sshPublicKeys', message: 'CloudSigma 1.0 cannot install SSH keys; use the image' });
+  if ((input.networkIds?.length ?? 0) > 1)
+    errors.push({ field: 'networkIds', message: 'at most one VLAN (nic:1) on CloudSigma 1.0' });
+  if (input.locationId && input.locationId !== context.map.location.id)
+    errors.push({
+      field: 'locationId',
+      message: `this connection has one location, '${context.map.location.id}'`,
+    });
+  if (errors.length) throw new ValidationError('CloudSigma cannot create this server.', errors);
+  return sizing;
+}
+
+/**
+ * The create recipe every 1.0 client follows (reference §8.7): clone the library drive, wait until imaging
+ * ends, create the server with that drive, a NIC and VNC, then start it unless it runs already (auto-start is
+ * [U]) — or stop it for `powerOn: false`. The clone and the server both carry `user:gwtask <marker>`, so a
+ * resumed step finds what it made; a create that fails leaves no orphan clone behind.
+ */
+export function serverCreatePlan(
+  context: CloudsigmaContext,
+  request: OperationRequest<'server.create'>,
+): OperationPlan {
+  const { input } = request;
+  const sizing = validate(context, request);
+  const options = input.providerOptions as ServerCreateOptions;
+  const marker = taskMarker(request.taskId);
+  const { client } = context;
+  const findDrive = async () => findMarked(await listDrives(context), marker, 'drive', 'drives');
+  const findServer = async () => findMarked(await listServers(context), marker, 'server', 'servers');
+
+  const clone: OperationStep = {
+    name: 'clone-drive',
+    idempotent: false,
+    async run(ctx) {
+      const adopted = ctx.resumed ? await findDrive() : null;
+      if (adopted) {
+        ctx.state.driveId = adopted;
+        return { status: 'done', providerStatus: 'clone found' };
+      }
+      let answer: KvObject[];
+      try {
+        answer = await client.post(
+          drivePath(input.imageId, 'clone'),
+          {
+            // The marker also ends the name, in case a backend drops `user:` keys on clone [U].
+            name: markedName(`${input.name}-boot`, request.taskId),
+            size: options.bootDriveSizeGb ? gibToBytes(options.bootDriveSizeGb) : undefined,
+            tags: options.ssd ? 'affinity:ssd' : undefined,
+            [MARKER_KEY]: marker,
+          },
+          'drives.clone',
+        );
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+        throw new ValidationError(`CloudSigma has no library drive '${input.imageId}'.`, [
+          { field: 'imageId', message: 'no such image' },
+        ]);
+      }
+      const drive = answer.find((o) => o.drive);
+      if (!drive)
+        throw new ProviderError('CloudSigma answered the clone without the new drive.', { retryable: false });
+      ctx.state.driveId = drive.drive;
+      return { status: 'done', providerStatus: drive.imaging ? `imaging ${drive.imaging}` : 'cloned' };
+    },
+  };
+
+  const waitImaging = waitFor<KvObject>({
+    name: 'wait-imaging',
+    read: (ctx) => context.drives.get(ctx.state.driveId as string),
+    done: (drive) => !isImaging(drive),
+    failed: (drive) => (drive.status === 'inactive' ? 'The cloned drive went inactive while imaging.' : null),
+    whenMissing: 'fail',
+    backoff: context.backoff,
+    describe: (drive) => ({
+      providerStatus: drive.imaging !== undefined ? `imaging ${drive.imaging}` : (drive.status ?? undefined),
+      progress: imagingProgress(drive),
+    }),
+  });
+
+  const create: OperationStep = {
+    name: 'create-server',
+    idempotent: false,
+    async run(ctx) {
+      const adopted = ctx.resumed ? await findServer() : null;
+      if (adopted) return { status: 'done', nativeId: adopted, providerStatus: 'server found' };
+      const vlan = input.networkIds?.[0];
+      const nic = options.nicModel ?? 'e1000';
+      const answer = await client.post(
+        '/servers/create',
+        {
+          name: input.name,
+          cpu: sizing.cpu,
+          smp: sizing.smp,
+          mem: sizing.mem,
+          persistent: true, // else a stop would destroy it (reference §6)
+          'ide:0:0': ctx.state.driveId as string,
+          'ide:0:0:media': 'disk',
+          boot: 'ide:0:0',
+          'nic:0:model': nic,
+          'nic:0:dhcp': 'auto',
+          'nic:1:model': vlan ? nic : undefined,
+          'nic:1:vlan': vlan,
+          'vnc:ip': 'auto',
+          'vnc:password': options.vncPassword,
+          'vnc:tls': options.vncTls ? 'on' : undefined,
+          [MARKER_KEY]: marker,
+          [IMAGE_KEY]: input.imageId,
+        },
+        'servers.create',
+      );
+      const server = answer.find((o) => o.server);
+      // libcloud: with insufficient funds the answer has no `server` key.
+      if (!server)
+        throw new ProviderError(
+          'CloudSigma created no server (its answer names none; check the account balance).',
+          {
+            retryable: false,
+          },
+        );
+      return { status: 'done', nativeId: server.server!, providerStatus: server.status ?? undefined };
+    },
+  };
+
+  const idOf = (ctx: StepContext) => ctx.nativeId!;
+  const power = input.powerOn
+    ? [
+        startStep(context, 'start', idOf),
+        waitServer(context, 'wait-running', 'active', idOf, { whenMissing: 'fail' }),
+      ]
+    : [
+        stopStep(context, 'stop', true, idOf),
+        waitServer(context, 'wait-stopped', 'stopped', idOf, { whenMissing: 'fail' }),
+      ];
+  return {
+    resourceType: ResourceType.Server,
+    steps: [clone, waitImaging, create, ...power],
+    deadlineSeconds: CREATE_DEADLINE_S,
+    reconcile: async (ctx) => {
+      const id = ctx.nativeId ?? (await findServer());
+      const server = id ? await readServer(context, id) : null;
+      return statusOf(server) === (input.powerOn ? 'active' : 'stopped');
+    },
+    // No server holds the clone: destroy it rather than leave an orphan (libcloud does the same).
+    onFailure: async (ctx) => {
+      if (ctx.nativeId || (await findServer())) return;
+      const driveId = (ctx.state.driveId as string | undefined) ?? (await findDrive());
+      if (driveId) await client.action(drivePath(driveId, 'destroy'), 'drives.destroy');
+    },
+  };
+}

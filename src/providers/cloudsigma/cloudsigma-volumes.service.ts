@@ -1,0 +1,199 @@
+import {
+  ConflictError,
+  NotFoundError,
+  ProviderError,
+  ValidationError,
+} from '../../common/errors/gateway-error';
+import { ResourceType } from '../../domain/states';
+import type { Volume } from '../../domain/volume.dto';
+import { taskMarker } from '../ports/markers';
+import type { OperationPlan, OperationStep } from '../ports/operation-plan';
+import type { OperationRequest } from '../ports/operations';
+import type { VolumePort } from '../ports/ports';
+import { pollDelay } from '../ports/polling';
+import {
+  type CloudsigmaContext,
+  drivePath,
+  findMarked,
+  listDrives,
+  listServers,
+  readDrive,
+} from './cloudsigma.context';
+import { attachmentFrom, devicesOf, freeBlockSlot } from './cloudsigma-devices';
+import { LIBRARY_USER, MARKER_KEY, toVolume } from './cloudsigma.mapper';
+import type { VolumeCreateOptions } from './cloudsigma.options';
+import { reconfigureSteps } from './cloudsigma-reconfigure.steps';
+import { gibToBytes } from './cloudsigma-sizing';
+import { isImaging } from './cloudsigma-states';
+
+const DEADLINE_S = 900;
+const MAX_GB = 1024;
+
+/**
+ * Volumes = the account's drives (library drives are images, not volumes). Attach and detach are `set` on a
+ * stopped server (`block:N`), so those tasks stop the server and start it again when it ran.
+ */
+export class CloudsigmaVolumes implements VolumePort {
+  constructor(private readonly context: CloudsigmaContext) {}
+
+  async list(): Promise<Volume[]> {
+    const [drives, servers] = await Promise.all([listDrives(this.context), listServers(this.context)]);
+    return drives.map((d) => toVolume(this.context.map, d, attachmentFrom(d, servers)));
+  }
+
+  async get(nativeId: string): Promise<Volume | null> {
+    const drive = await readDrive(this.context, nativeId);
+    if (!drive || drive.user === LIBRARY_USER) return null;
+    const servers = await listServers(this.context);
+    return toVolume(this.context.map, drive, attachmentFrom(drive, servers));
+  }
+
+  create(request: OperationRequest<'volume.create'>): OperationPlan {
+    const { name, sizeGb, serverId } = request.input;
+    const options = request.input.providerOptions as VolumeCreateOptions;
+    if (!(sizeGb >= 0.001 && sizeGb <= MAX_GB))
+      throw new ValidationError('CloudSigma drives are from 1 MiB to 1 TiB.', [
+        { field: 'sizeGb', message: `must be from 0.001 to ${MAX_GB} on CloudSigma` },
+      ]);
+    const marker = taskMarker(request.taskId);
+    const create: OperationStep = {
+      name: 'create-drive',
+      idempotent: false,
+      run: async (ctx) => {
+        const adopted = ctx.resumed
+          ? findMarked(await listDrives(this.context), marker, 'drive', 'drives')
+          : null;
+        if (adopted) return { status: 'done', nativeId: adopted, providerStatus: 'drive found' };
+        const answer = await this.context.client.post(
+          '/drives/create',
+          {
+            name,
+            size: gibToBytes(sizeGb),
+            'claim:type': options.shared ? 'shared' : undefined,
+            tags: options.ssd ? 'affinity:ssd' : undefined,
+            [MARKER_KEY]: marker,
+          },
+          'drives.create',
+        );
+        const drive = answer.find((o) => o.drive);
+        if (!drive)
+          throw new ProviderError('CloudSigma answered the drive create without the drive.', {
+            retryable: false,
+          });
+        return { status: 'done', nativeId: drive.drive!, providerStatus: drive.status ?? undefined };
+      },
+    };
+    const plan = this.plan([create, ...(serverId ? this.attachSteps(serverId) : [])], async (ctx) => {
+      const id = ctx.nativeId ?? findMarked(await listDrives(this.context), marker, 'drive', 'drives');
+      return !!id && !!(await readDrive(this.context, id));
+    });
+    // A drive made for a server it never reached is not what was asked for: remove it rather than leak it.
+    plan.onFailure = async (ctx) => {
+      const id = ctx.nativeId ?? findMarked(await listDrives(this.context), marker, 'drive', 'drives');
+      const drive = serverId && id ? await readDrive(this.context, id) : null;
+      if (drive && !attachmentFrom(drive, await listServers(this.context)))
+        await this.context.client.action(drivePath(id!, 'destroy'), 'drives.destroy');
+    };
+    return plan;
+  }
+
+  /** Refused with 409 while attached; 1.0 refuses too ("currently in use"). */
+  delete(_request: OperationRequest<'volume.delete'>): OperationPlan {
+    const destroy: OperationStep = {
+      name: 'destroy-drive',
+      run: async (ctx) => {
+        const drive = await readDrive(this.context, ctx.nativeId!);
+        if (!drive) return { status: 'done', providerStatus: 'deleted' };
+        const attached = attachmentFrom(drive, await listServers(this.context));
+        if (attached) {
+          throw new ConflictError(`The drive is attached to server ${attached.serverId}; detach it first.`, {
+            extensions: { currentState: 'in-use', expectedStates: ['available'] },
+          });
+        }
+        await this.context.client.action(drivePath(ctx.nativeId!, 'destroy'), 'drives.destroy');
+        return { status: 'done', providerStatus: 'destroy sent' };
+      },
+    };
+    const gone: OperationStep = {
+      name: 'wait-deleted',
+      run: async (ctx) => {
+        const drive = await this.context.drives.get(ctx.nativeId!);
+        if (!drive) return { status: 'done', providerStatus: 'deleted' };
+        return {
+          status: 'wait',
+          delayMs: pollDelay(ctx.polls, this.context.backoff),
+          providerStatus: drive.status ?? '',
+        };
+      },
+    };
+    return this.plan([destroy, gone], async (ctx) => !(await readDrive(this.context, ctx.nativeId!)));
+  }
+
+  attach(request: OperationRequest<'volume.attach'>): OperationPlan {
+    const { serverId } = request.input;
+    return this.plan(this.attachSteps(serverId), async (ctx) => {
+      const servers = await listServers(this.context);
+      const server = servers.find((s) => s.server === serverId);
+      return !!server && devicesOf(server).some((d) => d.driveId === ctx.nativeId);
+    });
+  }
+
+  detach(_request: OperationRequest<'volume.detach'>): OperationPlan {
+    const steps = reconfigureSteps(this.context, {
+      prepareName: 'prepare-detach',
+      changeName: 'detach-drive',
+      prepare: async (ctx) => {
+        const drive = await readDrive(this.context, ctx.nativeId!);
+        if (!drive) throw new NotFoundError(`CloudSigma has no drive '${ctx.nativeId}'.`);
+        const attached = attachmentFrom(drive, await listServers(this.context));
+        if (attached?.boot)
+          throw new ConflictError('This is the boot drive of its server; it cannot be detached.', {
+            extensions: { currentState: 'in-use' },
+          });
+        return { serverId: attached?.serverId ?? null };
+      },
+      applied: (server, ctx) => !devicesOf(server).some((d) => d.driveId === ctx.nativeId),
+      change: (server, ctx) => {
+        const body: Record<string, null> = {};
+        for (const device of devicesOf(server).filter((d) => d.driveId === ctx.nativeId)) {
+          body[device.key] = null; // an empty value clears the setting (reference §7)
+          body[`${device.key}:media`] = null;
+        }
+        return body;
+      },
+    });
+    return this.plan(steps, async (ctx) => {
+      const drive = await readDrive(this.context, ctx.nativeId!);
+      return !!drive && !attachmentFrom(drive, await listServers(this.context));
+    });
+  }
+
+  private attachSteps(serverId: string): OperationStep[] {
+    return reconfigureSteps(this.context, {
+      prepareName: 'prepare-attach',
+      changeName: 'attach-drive',
+      prepare: async (ctx) => {
+        const drive = await readDrive(this.context, ctx.nativeId!);
+        if (!drive || drive.user === LIBRARY_USER)
+          throw new NotFoundError(`CloudSigma has no drive '${ctx.nativeId}' in this account.`);
+        if (isImaging(drive)) return { wait: true, providerStatus: `imaging ${drive.imaging ?? ''}`.trim() };
+        const attached = attachmentFrom(drive, await listServers(this.context));
+        if (attached && attached.serverId !== serverId && drive['claim:type'] !== 'shared')
+          throw new ConflictError(`The drive is attached to server ${attached.serverId}; detach it first.`, {
+            extensions: { currentState: 'in-use', expectedStates: ['available'] },
+          });
+        return { serverId };
+      },
+      applied: (server, ctx) => devicesOf(server).some((d) => d.driveId === ctx.nativeId),
+      change: (server, ctx) => {
+        const slot = freeBlockSlot(server);
+        if (!slot) throw new ConflictError('The server has no free block device slot (block:0 to block:7).');
+        return { [slot]: ctx.nativeId!, [`${slot}:media`]: 'disk' };
+      },
+    });
+  }
+
+  private plan(steps: OperationStep[], reconcile: OperationPlan['reconcile']): OperationPlan {
+    return { resourceType: ResourceType.Volume, steps, deadlineSeconds: DEADLINE_S, reconcile };
+  }
+}

@@ -1,0 +1,610 @@
+import {
+  ConflictError,
+  NotFoundError,
+  ProviderAuthError,
+  ProviderTimeoutError,
+  ValidationError,
+} from '../../src/common/errors/gateway-error';
+import { ServerState } from '../../src/domain/states';
+import { cloudsigmaKind } from '../../src/providers/cloudsigma/cloudsigma.kind';
+import { parseCloudsigmaError } from '../../src/providers/cloudsigma/cloudsigma-error.parser';
+import { CloudsigmaClient } from '../../src/providers/cloudsigma/cloudsigma-http.client';
+import { UpstreamClient } from '../../src/providers/http/upstream-client';
+import type { ProviderAdapter } from '../../src/providers/ports/provider-adapter';
+import { SIM_IDS } from '../../src/sandbox/simulators/cloudsigma/cloudsigma-sim.seed';
+import {
+  type CloudsigmaSimulatorHandle,
+  startCloudsigmaSimulator,
+} from '../../src/sandbox/simulators/cloudsigma/cloudsigma.simulator';
+import { manualPlan, requestCounts } from '../support/cloudsigma-contract';
+import { sim } from '../support/gateway';
+import { runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
+
+describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, real HTTP)', () => {
+  let simulator: CloudsigmaSimulatorHandle;
+  let adapter: ProviderAdapter;
+  let unknownStates: string[];
+
+  const adapterWith = (overrides: Record<string, unknown> = {}) =>
+    cloudsigmaKind.create(
+      {
+        name: 'cs',
+        kind: 'cloudsigma',
+        ...simulator.connection,
+        ...TEST_TUNING,
+        shutdownTimeoutSeconds: 120,
+        deleteDrives: false,
+        ...overrides,
+      },
+      testDeps(unknownStates),
+    );
+
+  const serverInput = (name: string, extra: Record<string, unknown> = {}) => ({
+    name,
+    imageId: SIM_IDS.imageDebian,
+    planId: 'small',
+    powerOn: true,
+    providerOptions: {},
+    ...extra,
+  });
+  const createServer = async (name: string, extra: Record<string, unknown> = {}) =>
+    (await runPlan(adapter, 'server.create', null, serverInput(name, extra))).nativeId!;
+  const config = (settings: Record<string, unknown>) => sim(simulator, 'POST', '/config', settings);
+
+  beforeAll(async () => {
+    simulator = await startCloudsigmaSimulator({ host: '127.0.0.1', port: 0, speed: 100 });
+  });
+
+  beforeEach(async () => {
+    await sim(simulator, 'POST', '/reset');
+    unknownStates = [];
+    adapter = adapterWith();
+  });
+
+  afterAll(() => simulator.stop());
+
+  describe('reads', () => {
+    it('should list the seeded servers, drives, VLANs and static IPs, normalized with raw states kept', async () => {
+      const [servers, volumes, networks, ips] = await Promise.all([
+        adapter.servers!.list(),
+        adapter.volumes!.list(),
+        adapter.networks!.list(),
+        adapter.ips!.list(),
+      ]);
+      expect(servers.map((s) => [s.name, s.state, s.providerState])).toEqual([
+        ['web', ServerState.Running, 'active'],
+        ['db', ServerState.Stopped, 'stopped'],
+      ]);
+      expect(servers[0]).toMatchObject({
+        id: `cs:${SIM_IDS.serverWeb}`,
+        cpuMhz: 2000,
+        cpuCores: 1,
+        memoryMb: 2048,
+        locationId: 'cs:sim',
+        ipAddresses: [{ address: SIM_IDS.ipWeb, public: true }],
+        networkIds: [`cs:${SIM_IDS.vlan}`],
+      });
+      expect(servers[1].volumeIds).toEqual([`cs:${SIM_IDS.driveDbRoot}`, `cs:${SIM_IDS.driveDbData}`]);
+      expect(volumes.find((v) => v.nativeId === SIM_IDS.driveDbData)).toMatchObject({
+        state: 'in-use',
+        serverId: `cs:${SIM_IDS.serverDb}`,
+        sizeGb: 100,
+        bootable: false,
+      });
+      expect(volumes.find((v) => v.nativeId === SIM_IDS.driveScratch)).toMatchObject({
+        state: 'available',
+        serverId: null,
+        extra: { metadata: { owner: 'team-a' } },
+      });
+      expect(networks).toEqual([expect.objectContaining({ name: 'backend', state: 'available' })]);
+      expect(ips.map((ip) => [ip.id, ip.state, ip.serverId])).toEqual([
+        [`cs:${SIM_IDS.ipWeb}`, 'attached', `cs:${SIM_IDS.serverWeb}`],
+        [`cs:${SIM_IDS.ipFree}`, 'available', null],
+      ]);
+      expect(unknownStates).toEqual([]);
+    });
+
+    it('should find attachments from the server configuration when stopped servers claim nothing [U]', async () => {
+      await config({ claimWhenStopped: false });
+      expect(await adapter.volumes!.get(SIM_IDS.driveDbData)).toMatchObject({
+        state: 'in-use',
+        serverId: `cs:${SIM_IDS.serverDb}`,
+      });
+    });
+
+    it('should answer null for unknown ids whether "not found" comes as 400 or 404', async () => {
+      const missing = '00000000-1111-4222-8333-444444444444';
+      expect(await adapter.servers!.get(missing)).toBeNull();
+      expect(await adapter.volumes!.get(missing)).toBeNull();
+      expect(await adapter.ips!.get('192.0.2.250')).toBeNull();
+      await config({ notFoundStatus: 404 });
+      expect(await adapter.servers!.get(missing)).toBeNull();
+      expect(await adapter.networks!.get(missing)).toBeNull();
+      // A library drive is an image, not one of the account's volumes.
+      expect(await adapter.volumes!.get(SIM_IDS.imageDebian)).toBeNull();
+    });
+
+    it('should read the catalog: library disks as images, presets and custom plan, the endpoint location', async () => {
+      const [images, plans, locations] = await Promise.all([
+        adapter.catalog!.images!(),
+        adapter.catalog!.plans!(),
+        adapter.catalog!.locations!(),
+      ]);
+      expect(images.map((i) => i.nativeId).sort()).toEqual(
+        [SIM_IDS.imageUbuntu, SIM_IDS.imageDebian, SIM_IDS.imageRocky, SIM_IDS.imageWindows].sort(),
+      );
+      expect(images.find((i) => i.nativeId === SIM_IDS.imageUbuntu)).toMatchObject({
+        os: 'linux',
+        extra: { sizeGb: 10 },
+      });
+      expect(plans.map((p) => p.nativeId)).toEqual(['small', 'medium', 'large', 'xlarge', 'custom']);
+      expect(locations).toEqual([{ id: 'cs:sim', nativeId: 'sim', name: 'Simulator', extra: {} }]);
+    });
+
+    it('should refuse wrong credentials as a provider auth problem', async () => {
+      const bad = adapterWith({ password: 'not-the-password' });
+      await expect(bad.probe()).rejects.toBeInstanceOf(ProviderAuthError);
+      await expect(bad.servers!.list()).rejects.toMatchObject({
+        code: 'provider_auth_failed',
+        retryable: false,
+        upstream: { status: 401, code: 'system' },
+      });
+      await expect(adapter.probe()).resolves.toBeUndefined();
+    });
+
+    it('should map dumped to error and an unknown status to unknown, keeping the raw value', async () => {
+      await config({ serverStatus: { [SIM_IDS.serverWeb]: 'dumped', [SIM_IDS.serverDb]: 'hibernating' } });
+      expect(await adapter.servers!.get(SIM_IDS.serverWeb)).toMatchObject({
+        state: 'error',
+        providerState: 'dumped',
+      });
+      expect(await adapter.servers!.get(SIM_IDS.serverDb)).toMatchObject({
+        state: 'unknown',
+        providerState: 'hibernating',
+      });
+      expect(unknownStates).toEqual(['server:hibernating']);
+    });
+  });
+
+  describe('server lifecycle', () => {
+    it('should create (clone, wait for imaging, create, start), stop, start, shut down, reboot, rename and delete', async () => {
+      await sim(simulator, 'DELETE', '/stats');
+      const create = await runPlan(adapter, 'server.create', null, serverInput('contract-1'));
+      expect(create.steps).toEqual(['clone-drive', 'wait-imaging', 'create-server', 'start', 'wait-running']);
+      expect(create.providerStatuses.some((s) => /^imaging (queued|\d+%)$/.test(s))).toBe(true);
+      const id = create.nativeId!;
+      const server = await adapter.servers!.get(id);
+      expect(server).toMatchObject({
+        name: 'contract-1',
+        state: 'running',
+        cpuMhz: 2000,
+        cpuCores: 1,
+        memoryMb: 1024,
+        planId: 'cs:small',
+        imageId: `cs:${SIM_IDS.imageDebian}`,
+        ipAddresses: [{ address: expect.stringMatching(/^198\.51\.100\./), public: true }],
+      });
+      const bootDrive = server!.volumeIds[0].slice('cs:'.length);
+      expect(await adapter.volumes!.get(bootDrive)).toMatchObject({
+        name: 'contract-1-boot',
+        bootable: true,
+        state: 'in-use',
+      });
+      // The simulator started the server on create, so the start step had nothing to send.
+      expect(await requestCounts(simulator, /^POST \/servers\/:id\/start$/)).toBe(0);
+
+      await runPlan(adapter, 'server.stop', id, { force: true });
+      expect((await adapter.servers!.get(id))!).toMatchObject({ state: 'stopped', ipAddresses: [] });
+      await runPlan(adapter, 'server.start', id, {});
+      expect((await adapter.servers!.get(id))!.state).toBe('running');
+      const shutdown = await runPlan(adapter, 'server.stop', id, { force: false });
+      expect(shutdown.steps).toEqual(['shutdown', 'wait-stopped']);
+      expect(shutdown.providerStatuses).toContain('active'); // the guest took a while to power off
+      expect((await adapter.servers!.get(id))!.state).toBe('stopped');
+      await runPlan(adapter, 'server.reboot', id, {});
+      expect((await adapter.servers!.get(id))!.state).toBe('running');
+      // A stopped server was started; a running one is reset (hard reboot).
+      expect(await requestCounts(simulator, /^POST \/servers\/:id\/reset$/)).toBe(0);
+      await runPlan(adapter, 'server.reboot', id, {});
+      expect(await requestCounts(simulator, /^POST \/servers\/:id\/reset$/)).toBe(1);
+      expect((await adapter.servers!.get(id))!.state).toBe('running');
+      await runPlan(adapter, 'server.rename', id, { name: 'contract-renamed' });
+      expect((await adapter.servers!.get(id))!.name).toBe('contract-renamed');
+
+      const deleted = await runPlan(adapter, 'server.delete', id, {});
+      expect(deleted.steps).toEqual(['stop', 'wait-stopped', 'destroy', 'wait-deleted']);
+      expect(await adapter.servers!.get(id)).toBeNull();
+      expect(await adapter.volumes!.get(bootDrive)).toMatchObject({ state: 'available', serverId: null });
+    });
+
+    it('should start a server the backend created stopped, and leave one stopped for powerOn false', async () => {
+      // Also: a copying drive shows `status imaging` here, another of the signals clients read [U].
+      await config({ createStarts: false, startStatus: 204, imagingStatus: true });
+      const started = await createServer('cold-start');
+      expect((await adapter.servers!.get(started))!.state).toBe('running');
+      expect(await requestCounts(simulator, /^POST \/servers\/:id\/start$/)).toBe(1);
+      await config({ createStarts: true });
+      const cold = await runPlan(adapter, 'server.create', null, serverInput('cold', { powerOn: false }));
+      expect(cold.steps.slice(-2)).toEqual(['stop', 'wait-stopped']);
+      expect((await adapter.servers!.get(cold.nativeId!))!.state).toBe('stopped');
+    });
+
+    it('should size a server from cpuCores and memoryMb, with a VLAN NIC and VNC settings', async () => {
+      const id = await createServer('sized', {
+        planId: undefined,
+        cpuCores: 3,
+        memoryMb: 3072,
+        networkIds: [SIM_IDS.vlan],
+        providerOptions: { vncPassword: 'pw123456', nicModel: 'virtio', bootDriveSizeGb: 8 },
+      });
+      const server = await adapter.servers!.get(id);
+      expect(server).toMatchObject({ cpuCores: 3, cpuMhz: 6000, memoryMb: 3072, planId: null });
+      expect(server!.networkIds).toEqual([`cs:${SIM_IDS.vlan}`]);
+      expect(await adapter.volumes!.get(server!.volumeIds[0].slice(3))).toMatchObject({ sizeGb: 8 });
+    });
+
+    it('should refuse bad creates before any backend call', async () => {
+      const plan = (extra: Record<string, unknown>) =>
+        runPlan(adapter, 'server.create', null, serverInput('bad', extra));
+      await expect(plan({ planId: 'gigantic' })).rejects.toBeInstanceOf(ValidationError);
+      await expect(plan({ sshPublicKeys: ['ssh-ed25519 AAAA'] })).rejects.toMatchObject({
+        errors: [{ field: 'sshPublicKeys' }],
+      });
+      await expect(plan({ locationId: 'lvs' })).rejects.toMatchObject({ errors: [{ field: 'locationId' }] });
+      await expect(plan({ imageId: '00000000-1111-4222-8333-444444444444' })).rejects.toMatchObject({
+        code: 'validation_failed',
+        errors: [{ field: 'imageId' }],
+      });
+    });
+
+    it('should reboot by stop and start when the backend has no /reset', async () => {
+      await sim(simulator, 'POST', '/faults', { action: 'error', status: 405, path: '/reset$' });
+      const run = await runPlan(adapter, 'server.reboot', SIM_IDS.serverWeb, {});
+      expect(run.providerStatuses).toEqual(expect.arrayContaining(['stop sent', 'started again']));
+      expect((await adapter.servers!.get(SIM_IDS.serverWeb))!.state).toBe('running');
+    });
+
+    it('should keep waiting while a guest ignores the ACPI shutdown (the deadline decides)', async () => {
+      await config({ ignoreAcpi: true });
+      await expect(
+        runPlan(adapter, 'server.stop', SIM_IDS.serverWeb, { force: false }, { maxMs: 400 }),
+      ).rejects.toThrow(/did not finish in time/);
+      const plan = adapter.servers!.stop!({
+        operation: 'server.stop',
+        target: SIM_IDS.serverWeb,
+        input: { force: false },
+        taskId: 'T1',
+      });
+      expect(
+        await plan.reconcile!({
+          taskId: 'T1',
+          nativeId: SIM_IDS.serverWeb,
+          state: {},
+          polls: 0,
+          stepStartedAt: 0,
+          resumed: true,
+        }),
+      ).toBe(false);
+    });
+
+    it('should delete a server with its drives when the connection asks for it', async () => {
+      const id = await createServer('with-drives');
+      const drive = (await adapter.servers!.get(id))!.volumeIds[0].slice(3);
+      const run = await runPlan(adapterWith({ deleteDrives: true }), 'server.delete', id, {});
+      expect(run.steps).toContain('destroy-drives');
+      expect(await adapter.volumes!.get(drive)).toBeNull();
+    });
+  });
+
+  describe('crash-safe creates', () => {
+    it('should adopt its own clone and its own server when each step is resumed, creating nothing twice', async () => {
+      const task = manualPlan(
+        adapter,
+        'server.create',
+        null,
+        serverInput('resumed'),
+        '01JCSRESUMEDTASK0000000001',
+      );
+      await task.run('clone-drive');
+      const first = task.state.driveId;
+      delete task.state.driveId; // the worker died before the step state was saved
+      await task.run('clone-drive', true);
+      expect(task.state.driveId).toBe(first);
+      await task.run('wait-imaging');
+      await task.run('create-server');
+      const server = task.nativeId;
+      const again = await task.run('create-server', true);
+      expect(again).toMatchObject({ nativeId: server, providerStatus: 'server found' });
+      expect(await requestCounts(simulator, /^POST \/drives\/:id\/clone$/)).toBe(1);
+      expect(await requestCounts(simulator, /^POST \/servers\/create$/)).toBe(1);
+    });
+
+    it('should destroy the clone when the create fails, and keep it once a server holds it', async () => {
+      const before = (await adapter.volumes!.list()).length;
+      await sim(simulator, 'POST', '/faults', {
+        action: 'error',
+        status: 402,
+        path: '/servers/create$',
+        count: 1,
+      });
+      const task = manualPlan(
+        adapter,
+        'server.create',
+        null,
+        serverInput('broke'),
+        '01JCSFAILEDTASK00000000001',
+      );
+      await task.run('clone-drive');
+      await task.run('wait-imaging');
+      await expect(task.run('create-server')).rejects.toMatchObject({
+        code: 'provider_error',
+        upstream: { status: 402 },
+      });
+      expect((await adapter.volumes!.list()).length).toBe(before + 1);
+      await task.plan.onFailure!(task.ctx(true));
+      expect((await adapter.volumes!.list()).length).toBe(before);
+    });
+
+    it('should adopt a created drive and a created IP when their create steps are resumed', async () => {
+      const volume = manualPlan(
+        adapter,
+        'volume.create',
+        null,
+        { name: 'v', sizeGb: 1, providerOptions: {} },
+        '01JCSVOLUMETASK00000000001',
+      );
+      const made = await volume.run('create-drive');
+      expect((await volume.run('create-drive', true)).nativeId).toBe(made.nativeId);
+      const ip = manualPlan(
+        adapter,
+        'ip.allocate',
+        null,
+        { providerOptions: {} },
+        '01JCSIPTASK000000000000001',
+      );
+      await ip.run('prepare');
+      const allocated = await ip.run('create-ip');
+      expect((await ip.run('create-ip', true)).nativeId).toBe(allocated.nativeId);
+      expect(await requestCounts(simulator, /^POST \/(drives|resources\/ip)\/create$/)).toBe(2);
+    });
+  });
+
+  describe('drives as volumes', () => {
+    it('should create a drive, attach it to a running server (stop, set, start), refuse to delete it, detach and delete', async () => {
+      const created = await runPlan(adapter, 'volume.create', null, {
+        name: 'data-1',
+        sizeGb: 0.5,
+        providerOptions: { ssd: true },
+      });
+      const id = created.nativeId!;
+      expect(await adapter.volumes!.get(id)).toMatchObject({
+        name: 'data-1',
+        sizeGb: 0.5,
+        state: 'available',
+        extra: { ssd: true },
+      });
+
+      const attach = await runPlan(adapter, 'volume.attach', id, { serverId: SIM_IDS.serverWeb });
+      expect(attach.steps).toEqual([
+        'prepare-attach',
+        'stop-server',
+        'wait-stopped',
+        'attach-drive',
+        'start-server',
+        'wait-running',
+      ]);
+      expect(attach.providerStatuses).toEqual(
+        expect.arrayContaining(['server must stop', 'shutdown sent', 'set', 'start sent']),
+      );
+      expect(await adapter.volumes!.get(id)).toMatchObject({
+        state: 'in-use',
+        serverId: `cs:${SIM_IDS.serverWeb}`,
+      });
+      expect((await adapter.servers!.get(SIM_IDS.serverWeb))!.state).toBe('running');
+
+      await expect(runPlan(adapter, 'volume.delete', id, {})).rejects.toBeInstanceOf(ConflictError);
+      const client = new CloudsigmaClient(
+        new UpstreamClient({
+          connection: 'cs',
+          kind: 'cloudsigma',
+          baseUrl: simulator.url,
+          tuning: TEST_TUNING,
+          parseError: parseCloudsigmaError,
+          defaultHeaders: {
+            Authorization: `Basic ${Buffer.from(`${simulator.email}:${simulator.password}`).toString('base64')}`,
+          },
+        }),
+      );
+      // The backend's own refusal (400 "currently in use") is a conflict too.
+      await expect(client.action(`/drives/${id}/destroy`, 'test')).rejects.toMatchObject({
+        code: 'conflict',
+        upstream: { status: 400 },
+      });
+
+      await runPlan(adapter, 'volume.detach', id, {});
+      expect(await adapter.volumes!.get(id)).toMatchObject({ state: 'available', serverId: null });
+      expect((await adapter.servers!.get(SIM_IDS.serverWeb))!.state).toBe('running');
+      await runPlan(adapter, 'volume.delete', id, {});
+      expect(await adapter.volumes!.get(id)).toBeNull();
+    });
+
+    it('should attach to a stopped server without starting it, and refuse to detach a boot drive', async () => {
+      const run = await runPlan(adapter, 'volume.attach', SIM_IDS.driveScratch, {
+        serverId: SIM_IDS.serverDb,
+      });
+      expect(run.providerStatuses.filter((s) => s === 'not needed')).toHaveLength(4);
+      expect((await adapter.servers!.get(SIM_IDS.serverDb))!).toMatchObject({ state: 'stopped' });
+      expect((await adapter.volumes!.get(SIM_IDS.driveScratch))!.serverId).toBe(`cs:${SIM_IDS.serverDb}`);
+      await expect(runPlan(adapter, 'volume.detach', SIM_IDS.driveDbRoot, {})).rejects.toBeInstanceOf(
+        ConflictError,
+      );
+      await expect(
+        runPlan(adapter, 'volume.attach', SIM_IDS.driveDbData, { serverId: SIM_IDS.serverWeb }),
+      ).rejects.toMatchObject({
+        code: 'conflict',
+      });
+    });
+
+    it('should create a drive straight onto a server, and hard-stop a guest that ignores the shutdown', async () => {
+      await config({ ignoreAcpi: true });
+      const quick = adapterWith({ shutdownTimeoutSeconds: 0 });
+      const run = await runPlan(quick, 'volume.create', null, {
+        name: 'data-2',
+        sizeGb: 2,
+        serverId: SIM_IDS.serverWeb,
+        providerOptions: {},
+      });
+      expect(run.steps[0]).toBe('create-drive');
+      expect(run.providerStatuses).toContain('guest ignored shutdown; stop sent');
+      expect(await adapter.volumes!.get(run.nativeId!)).toMatchObject({
+        state: 'in-use',
+        serverId: `cs:${SIM_IDS.serverWeb}`,
+      });
+      expect((await adapter.servers!.get(SIM_IDS.serverWeb))!.state).toBe('running');
+    });
+
+    it('should remove a drive created for a server it could not reach', async () => {
+      const missing = '00000000-1111-4222-8333-444444444444';
+      const task = manualPlan(
+        adapter,
+        'volume.create',
+        null,
+        { name: 'orphan', sizeGb: 1, serverId: missing, providerOptions: {} },
+        '01JCSORPHANTASK00000000001',
+      );
+      await task.run('create-drive');
+      await expect(task.run('prepare-attach')).rejects.toBeInstanceOf(NotFoundError);
+      expect(await adapter.volumes!.get(task.nativeId!)).not.toBeNull();
+      await task.plan.onFailure!(task.ctx(true));
+      expect(await adapter.volumes!.get(task.nativeId!)).toBeNull();
+    });
+
+    it('should wait for a drive still imaging before attaching it', async () => {
+      await config({ imagingQueueMs: 5_000, imagingMs: 20_000 });
+      const task = manualPlan(
+        adapter,
+        'server.create',
+        null,
+        serverInput('img'),
+        '01JCSIMAGINGTASK0000000001',
+      );
+      await task.run('clone-drive');
+      const drive = task.state.driveId as string;
+      expect(await adapter.volumes!.get(drive)).toMatchObject({ state: 'creating' });
+      const attach = await runPlan(adapter, 'volume.attach', drive, { serverId: SIM_IDS.serverDb });
+      expect(attach.providerStatuses.some((s) => s.startsWith('imaging'))).toBe(true);
+      expect((await adapter.volumes!.get(drive))!.state).toBe('in-use');
+    });
+  });
+
+  describe('static IPs and VLANs', () => {
+    it('should allocate an IP, attach it to a running server, refuse to release it, detach and release it', async () => {
+      const allocated = await runPlan(adapter, 'ip.allocate', null, { providerOptions: {} });
+      const address = allocated.nativeId!;
+      expect(address).toMatch(/^192\.0\.2\.\d+$/);
+      const id = await createServer('ip-host');
+      const attach = await runPlan(adapter, 'ip.attach', address, { serverId: id });
+      expect(attach.steps).toEqual([
+        'prepare-attach',
+        'stop-server',
+        'wait-stopped',
+        'assign-to-server',
+        'start-server',
+        'wait-running',
+      ]);
+      expect(await adapter.ips!.get(address)).toMatchObject({ state: 'attached', serverId: `cs:${id}` });
+      expect((await adapter.servers!.get(id))!).toMatchObject({
+        state: 'running',
+        ipAddresses: [{ address }],
+      });
+
+      await expect(runPlan(adapter, 'ip.release', address, {})).rejects.toBeInstanceOf(ConflictError);
+      await runPlan(adapter, 'ip.detach', address, {});
+      expect(await adapter.ips!.get(address)).toMatchObject({ state: 'available', serverId: null });
+      const server = (await adapter.servers!.get(id))!;
+      expect(server.ipAddresses[0].address).toMatch(/^198\.51\.100\./); // back on a temporary address
+      await runPlan(adapter, 'ip.release', address, {});
+      expect(await adapter.ips!.get(address)).toBeNull();
+    });
+
+    it('should allocate an IP straight onto a stopped server, and pick the new one from an answer listing all', async () => {
+      await config({ ipCreateReturnsAll: true });
+      const run = await runPlan(adapter, 'ip.allocate', null, {
+        serverId: SIM_IDS.serverDb,
+        providerOptions: {},
+      });
+      expect(run.nativeId).toBe('192.0.2.22');
+      expect(await adapter.ips!.get(run.nativeId!)).toMatchObject({
+        state: 'attached',
+        serverId: `cs:${SIM_IDS.serverDb}`,
+      });
+      expect((await adapter.servers!.get(SIM_IDS.serverDb))!.state).toBe('stopped');
+    });
+
+    it('should create and delete a VLAN; one with a NIC on it is a conflict; a CIDR is refused', async () => {
+      const run = await runPlan(adapter, 'network.create', null, { name: 'lab', providerOptions: {} });
+      expect(await adapter.networks!.get(run.nativeId!)).toMatchObject({
+        name: 'lab',
+        state: 'available',
+        vlan: run.nativeId,
+      });
+      await runPlan(adapter, 'network.delete', run.nativeId, {});
+      expect(await adapter.networks!.get(run.nativeId!)).toBeNull();
+      await expect(runPlan(adapter, 'network.delete', SIM_IDS.vlan, {})).rejects.toMatchObject({
+        code: 'conflict',
+        upstream: { status: 400 },
+      });
+      await expect(
+        runPlan(adapter, 'network.create', null, { name: 'x', cidr: '10.0.0.0/24', providerOptions: {} }),
+      ).rejects.toMatchObject({ errors: [{ field: 'cidr' }] });
+    });
+  });
+
+  describe('transport and errors', () => {
+    it('should retry a read after a 500, and report a malformed body as a provider error', async () => {
+      await sim(simulator, 'POST', '/faults', {
+        action: 'error',
+        status: 500,
+        method: 'GET',
+        path: '/servers/info$',
+        count: 1,
+      });
+      await expect(adapter.servers!.list()).resolves.toHaveLength(2);
+      const fragile = adapterWith({ retries: 0 });
+      await sim(simulator, 'POST', '/faults', {
+        action: 'malformed',
+        method: 'GET',
+        path: '/servers/info$',
+        count: 1,
+      });
+      await expect(fragile.servers!.list()).rejects.toMatchObject({ code: 'provider_error' });
+    });
+
+    it('should time out a call never answered, and report a reset connection as unavailable', async () => {
+      const slow = adapterWith({ timeoutMs: 300, retries: 0 });
+      await sim(simulator, 'POST', '/faults', { action: 'timeout', path: '/profile/info$', count: 1 });
+      await expect(slow.probe()).rejects.toBeInstanceOf(ProviderTimeoutError);
+      await sim(simulator, 'POST', '/faults', { action: 'reset', path: '/profile/info$', count: 1 });
+      await expect(slow.probe()).rejects.toMatchObject({ code: 'provider_unavailable' });
+    });
+
+    it('should send a destroy again as GET when a bodiless POST is refused', async () => {
+      await sim(simulator, 'POST', '/faults', {
+        action: 'error',
+        status: 411,
+        method: 'POST',
+        path: '/destroy$',
+        count: 1,
+      });
+      await runPlan(adapter, 'volume.delete', SIM_IDS.driveScratch, {});
+      expect(await adapter.volumes!.get(SIM_IDS.driveScratch)).toBeNull();
+      expect(await requestCounts(simulator, /^GET \/drives\/:id\/destroy$/)).toBe(1);
+    });
+
+    it('should surface a start on a missing server as not found', async () => {
+      await expect(
+        runPlan(adapter, 'server.start', '00000000-1111-4222-8333-444444444444', {}),
+      ).rejects.toBeInstanceOf(NotFoundError);
+    });
+  });
+});

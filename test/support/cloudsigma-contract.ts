@@ -1,0 +1,56 @@
+import type { ProviderAdapter } from '../../src/providers/ports/provider-adapter';
+import { plannerOf } from '../../src/providers/ports/capabilities';
+import type { OperationPlan, StepContext, StepOutcome } from '../../src/providers/ports/operation-plan';
+import type { OperationInputs, OperationName } from '../../src/providers/ports/operations';
+import type { SimulatorHandle } from '../../src/sandbox/simulators/common/simulator';
+import { sim } from './gateway';
+
+// Contract-test helpers for the CloudSigma adapter: steps driven by hand (crashes, failures) and sim stats.
+
+/** A plan with a shared step state, whose steps the test runs one by one as a worker would. */
+export function manualPlan<O extends OperationName>(
+  adapter: ProviderAdapter,
+  operation: O,
+  target: string | null,
+  input: OperationInputs[O],
+  taskId: string,
+) {
+  const plan: OperationPlan = plannerOf(adapter, operation)!({ operation, target, input, taskId });
+  const state: Record<string, unknown> = {};
+  let nativeId = target;
+  const ctx = (resumed: boolean, polls = 0): StepContext => ({
+    taskId,
+    nativeId,
+    state,
+    polls,
+    stepStartedAt: Date.now(),
+    resumed,
+  });
+  return {
+    plan,
+    state,
+    get nativeId() {
+      return nativeId;
+    },
+    ctx,
+    /** Runs the named step until it answers done (bounded), as a worker would, optionally resumed at first. */
+    async run(name: string, resumed = false): Promise<StepOutcome> {
+      const step = plan.steps.find((s) => s.name === name)!;
+      for (let polls = 0; polls < 500; polls++) {
+        const outcome = await step.run(ctx(resumed && polls === 0, polls));
+        if (outcome.nativeId) nativeId = outcome.nativeId;
+        if (outcome.status === 'done') return outcome;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(outcome.delayMs, 20)));
+      }
+      throw new Error(`step ${name} never finished`);
+    },
+  };
+}
+
+/** How many requests the simulator saw, per `METHOD /route`, optionally only those matching. */
+export async function requestCounts(handle: SimulatorHandle, match?: RegExp): Promise<number> {
+  const stats = (await sim(handle, 'GET', '/stats')) as { requests: Record<string, number> };
+  return Object.entries(stats.requests)
+    .filter(([key]) => !match || match.test(key))
+    .reduce((sum, [, n]) => sum + n, 0);
+}
