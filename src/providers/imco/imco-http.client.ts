@@ -1,0 +1,80 @@
+import { type GatewayError, NotFoundError, ProviderError } from '../../common/errors/gateway-error';
+import type { HttpMethod, UpstreamClient, UpstreamRequest, UpstreamResponse } from '../http/upstream-client';
+import { mayHideRefusedCertificate } from './imco-tls.probe';
+
+/** Path segment for an id (IMCO ids are 24-hex, but nothing a caller sends reaches a URL unescaped). */
+export const seg = (id: string) => encodeURIComponent(id);
+
+function parse(response: UpstreamResponse): unknown {
+  if (response.status === 204 || response.body.trim() === '') return undefined;
+  try {
+    return JSON.parse(response.body) as unknown;
+  } catch {
+    throw new ProviderError('IMCO answered with a body that is not JSON.', {
+      upstream: { status: response.status, code: null, message: null },
+    });
+  }
+}
+
+/**
+ * IMCO over mutual TLS (the upstream client carries the certificate agent): flat JSON bodies, bare-array lists,
+ * 404 for unknown ids. Resets that may hide a refused client certificate are diagnosed before they surface.
+ */
+export class ImcoClient {
+  constructor(
+    private readonly http: UpstreamClient,
+    private readonly diagnose: () => Promise<GatewayError | null>,
+  ) {}
+
+  /** A whole list: IMCO never pages (reference §4). */
+  async list<T>(path: string, operation: string, query?: Record<string, string | undefined>): Promise<T[]> {
+    const body = parse(await this.call({ method: 'GET', path, query, operation }));
+    if (!Array.isArray(body)) throw new ProviderError(`IMCO answered ${operation} without a JSON array.`);
+    return body as T[];
+  }
+
+  /** One resource, or null when IMCO answers 404. */
+  async get<T>(path: string, operation: string): Promise<T | null> {
+    try {
+      const body = parse(await this.call({ method: 'GET', path, operation }));
+      if (!body || typeof body !== 'object' || Array.isArray(body))
+        throw new ProviderError(`IMCO answered ${operation} without a JSON object.`);
+      return body as T;
+    } catch (error) {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * POST, PUT or DELETE; never repeated blindly. Answers the resource IMCO sent back, or null (204, or a body
+   * that is not an object: some calls answer nothing useful and the caller reads the state anyway).
+   */
+  async send<T>(method: HttpMethod, path: string, operation: string, body?: unknown): Promise<T | null> {
+    const response = await this.call({
+      method,
+      path,
+      operation,
+      // CIO sends an object with every action (cio 0.15: `{"id"}`, later `{}`); the server ignores it.
+      body: JSON.stringify(body ?? {}),
+      headers: { 'Content-Type': 'application/json' },
+      idempotent: false,
+    });
+    let parsed: unknown;
+    try {
+      parsed = parse(response);
+    } catch {
+      return null;
+    }
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as T) : null;
+  }
+
+  private async call(request: UpstreamRequest): Promise<UpstreamResponse> {
+    try {
+      return await this.http.request(request);
+    } catch (error) {
+      if (mayHideRefusedCertificate(error)) throw (await this.diagnose()) ?? error;
+      throw error;
+    }
+  }
+}

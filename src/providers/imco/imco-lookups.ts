@@ -1,0 +1,147 @@
+import { NotFoundError, ValidationError } from '../../common/errors/gateway-error';
+import { seg } from './imco-http.client';
+import { PATHS } from './imco-readers';
+import type { ImcoContext } from './imco.context';
+import type {
+  ImCloudAccount,
+  ImGenericImage,
+  ImRealm,
+  ImServer,
+  ImServerPlan,
+  ImTemplate,
+} from './imco.types';
+
+// Discovery of what a create needs when the caller names none (reference §6.2): accounts, realms, plans, images.
+
+export async function cloudAccounts(ctx: ImcoContext): Promise<ImCloudAccount[]> {
+  return ctx.client.list<ImCloudAccount>('/settings/cloud_accounts', 'cloud_accounts.list');
+}
+
+/** The cloud providers this user has accounts with (their realms and plans are the usable ones). */
+export async function providerIds(ctx: ImcoContext): Promise<string[]> {
+  const ids = (await cloudAccounts(ctx)).map((account) => account.cloud_provider_id);
+  return [...new Set(ids.filter((id): id is string => !!id))];
+}
+
+export async function realmsOf(ctx: ImcoContext, providerId: string): Promise<ImRealm[]> {
+  const realms = await ctx.client.list<ImRealm>(
+    `/cloud/cloud_providers/${seg(providerId)}/realms`,
+    'realms.list',
+  );
+  return realms.map((realm) => ({ ...realm, cloud_provider_id: realm.cloud_provider_id ?? providerId }));
+}
+
+export async function allRealms(ctx: ImcoContext): Promise<ImRealm[]> {
+  const lists = await Promise.all((await providerIds(ctx)).map((id) => realmsOf(ctx, id)));
+  return lists.flat();
+}
+
+/** v3 lists plans per realm only (`realm_id` is required there). */
+export async function plansOf(ctx: ImcoContext, realm: ImRealm): Promise<ImServerPlan[]> {
+  const plans = await ctx.client.list<ImServerPlan>(
+    `/cloud/cloud_providers/${seg(realm.cloud_provider_id ?? '')}/server_plans`,
+    'server_plans.list',
+    { realm_id: realm.id },
+  );
+  return plans.map((plan) => ({
+    ...plan,
+    realm_id: plan.realm_id ?? realm.id,
+    cloud_provider_id: plan.cloud_provider_id ?? realm.cloud_provider_id,
+  }));
+}
+
+/** An account by id, or the first usable one of a provider (idle, or no state reported: v2). */
+export async function chooseAccount(
+  ctx: ImcoContext,
+  options: { explicit?: string; providerId?: string | null; field: string },
+): Promise<ImCloudAccount> {
+  const accounts = await cloudAccounts(ctx);
+  if (options.explicit) {
+    const found = accounts.find((account) => account.id === options.explicit);
+    if (!found)
+      throw new ValidationError(`IMCO has no cloud account '${options.explicit}'.`, [
+        { field: options.field, message: 'no such cloud account' },
+      ]);
+    if (options.providerId && found.cloud_provider_id && found.cloud_provider_id !== options.providerId)
+      throw new ValidationError("The cloud account belongs to another cloud provider than the plan's.", [
+        { field: options.field, message: "does not match the plan's cloud provider" },
+      ]);
+    return found;
+  }
+  const candidates = accounts.filter(
+    (account) =>
+      !options.providerId || !account.cloud_provider_id || account.cloud_provider_id === options.providerId,
+  );
+  const usable = candidates.find((account) => !account.state || account.state === 'idle') ?? candidates[0];
+  if (!usable)
+    throw new ValidationError('No IMCO cloud account can hold this resource.', [
+      { field: options.field, message: 'no cloud account of the matching cloud provider' },
+    ]);
+  return usable;
+}
+
+export async function requirePlan(ctx: ImcoContext, planId: string): Promise<ImServerPlan> {
+  const plan = await ctx.client.get<ImServerPlan>(`/cloud/server_plans/${seg(planId)}`, 'server_plans.get');
+  if (!plan)
+    throw new ValidationError(`IMCO has no server plan '${planId}'.`, [
+      { field: 'planId', message: 'no such plan' },
+    ]);
+  ctx.plans.remember(plan);
+  return plan;
+}
+
+/** The plan of exactly this size, in `realmId` when given (IMCO plans are fixed sizes). */
+export async function planOfSize(
+  ctx: ImcoContext,
+  cpuCores: number,
+  memoryMb: number,
+  realmId: string | undefined,
+): Promise<ImServerPlan> {
+  const realms = (await allRealms(ctx)).filter(
+    (realm) => !realm.deprecated && (!realmId || realm.id === realmId),
+  );
+  for (const realm of realms) {
+    const plan = (await plansOf(ctx, realm)).find((p) => p.cpus === cpuCores && p.memory === memoryMb);
+    if (plan) return plan;
+  }
+  throw new ValidationError(
+    `No IMCO server plan has ${cpuCores} cores and ${memoryMb} MiB${realmId ? ' in that location' : ''}; see GET /v1/providers/{name}/plans.`,
+    [{ field: 'cpuCores', message: 'no plan of this size' }],
+  );
+}
+
+export async function requireServer(ctx: ImcoContext, id: string): Promise<ImServer> {
+  const server = await ctx.client.get<ImServer>(`${PATHS.servers}/${seg(id)}`, 'servers.get');
+  if (!server) throw new NotFoundError(`IMCO has no server '${id}'.`);
+  return server;
+}
+
+/** Where a server is: the realm of its plan. */
+export async function realmOfServer(ctx: ImcoContext, server: ImServer): Promise<string | null> {
+  const plans = await ctx.plans.many([server.server_plan_id]);
+  return plans.get(server.server_plan_id ?? '')?.realm_id ?? null;
+}
+
+export type ImageChoice = { template: ImTemplate } | { genericImage: ImGenericImage };
+
+/** An image id names a template, or a generic image that a template still has to be found or made for. */
+export async function resolveImage(ctx: ImcoContext, imageId: string): Promise<ImageChoice> {
+  const template = await ctx.client.get<ImTemplate>(`/blueprint/templates/${seg(imageId)}`, 'templates.get');
+  if (template) return { template };
+  const images = await ctx.client.list<ImGenericImage>('/cloud/generic_images', 'generic_images.list');
+  const genericImage = images.find((image) => image.id === imageId);
+  if (genericImage) return { genericImage };
+  throw new ValidationError(`IMCO has no template or generic image '${imageId}'.`, [
+    { field: 'imageId', message: 'no such template or generic image' },
+  ]);
+}
+
+/** The first realm of a provider that is not deprecated. */
+export async function firstRealm(ctx: ImcoContext, providerId: string, field: string): Promise<ImRealm> {
+  const realm = (await realmsOf(ctx, providerId)).find((r) => !r.deprecated);
+  if (!realm)
+    throw new ValidationError('The cloud provider of this account offers no realm.', [
+      { field, message: 'no realm available' },
+    ]);
+  return realm;
+}

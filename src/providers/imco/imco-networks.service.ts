@@ -1,0 +1,228 @@
+import {
+  ConflictError,
+  NotFoundError,
+  ProviderError,
+  ValidationError,
+} from '../../common/errors/gateway-error';
+import type { Network } from '../../domain/network.dto';
+import { ResourceType } from '../../domain/states';
+import type { OperationPlan, OperationStep } from '../ports/operation-plan';
+import type { OperationRequest } from '../ports/operations';
+import type { NetworkPort } from '../ports/ports';
+import { failedCreate, missingId } from './imco-attachment.steps';
+import { seg } from './imco-http.client';
+import { chooseAccount, firstRealm } from './imco-lookups';
+import { adoptCreated, markStep, withMarker } from './imco-markers';
+import { PATHS } from './imco-readers';
+import { stateIs } from './imco-states';
+import { later, waitGone, waitState } from './imco-wait.steps';
+import type { ImcoContext } from './imco.context';
+import { toNetwork } from './imco.mapper';
+import type { NetworkCreateOptions } from './imco.options';
+import type { ImRealm, ImServer, ImSubnet, ImVpc } from './imco.types';
+
+const DEADLINE_S = 1_800;
+const DEFAULT_CIDR = '10.0.0.0/16';
+
+/** Checks an IPv4 CIDR and gives the subnet a new VPC gets by default: its first /24, or all of it. */
+export function vpcRanges(cidr: string): { cidr: string; firstSubnet: string } {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr.trim());
+  const octets = match?.slice(1, 5).map(Number) ?? [];
+  const prefix = Number(match?.[5]);
+  if (!match || octets.some((o) => o > 255) || prefix < 8 || prefix > 28)
+    throw new ValidationError('IMCO VPCs take an IPv4 CIDR between /8 and /28.', [
+      { field: 'cidr', message: 'must be an IPv4 CIDR such as 10.0.0.0/16' },
+    ]);
+  const value = octets.reduce((sum, octet) => sum * 256 + octet, 0);
+  const size = 2 ** (32 - prefix);
+  const base = value - (value % size);
+  const text = (v: number) => [24, 16, 8, 0].map((shift) => Math.floor(v / 2 ** shift) % 256).join('.');
+  return { cidr: `${text(base)}/${prefix}`, firstSubnet: `${text(base)}/${Math.max(prefix, 24)}` };
+}
+
+/** Networks are VPCs; each new one gets a subnet (servers are placed in subnets) unless told otherwise. */
+export class ImcoNetworks implements NetworkPort {
+  constructor(private readonly context: ImcoContext) {}
+
+  private get client() {
+    return this.context.client;
+  }
+
+  async list(): Promise<Network[]> {
+    const vpcs = await this.client.list<ImVpc>(PATHS.vpcs, 'vpcs.list');
+    return Promise.all(vpcs.map(async (vpc) => toNetwork(this.context.map, vpc, await this.subnets(vpc.id))));
+  }
+
+  async get(nativeId: string): Promise<Network | null> {
+    const vpc = await this.read(nativeId);
+    return vpc ? toNetwork(this.context.map, vpc, await this.subnets(vpc.id)) : null;
+  }
+
+  create(request: OperationRequest<'network.create'>): OperationPlan {
+    const { name } = request.input;
+    const options = request.input.providerOptions as NetworkCreateOptions;
+    const ranges = vpcRanges(request.input.cidr ?? DEFAULT_CIDR);
+    const listVpcs = () => this.client.list<ImVpc>(PATHS.vpcs, 'vpcs.list');
+    const prepare: OperationStep = {
+      name: 'prepare',
+      run: async (step) => {
+        const account = await chooseAccount(this.context, {
+          explicit: options.cloudAccountId,
+          field: 'providerOptions.cloudAccountId',
+        });
+        const region =
+          options.realmProviderName ??
+          (await this.regionOf(options.realmId, account.cloud_provider_id ?? ''));
+        step.state.body = {
+          name,
+          cidr: ranges.cidr,
+          cloud_account_id: account.id,
+          realm_provider_name: region,
+        };
+        return { status: 'done' };
+      },
+    };
+    const create: OperationStep = {
+      name: 'create-vpc',
+      idempotent: false,
+      run: async (step) => {
+        if (step.resumed) {
+          const adopted = await adoptCreated(step, 'VPCs', listVpcs, name);
+          if (adopted) return { status: 'done', nativeId: adopted, providerStatus: 'adopted' };
+        }
+        const body = { ...(step.state.body as object), label_ids: withMarker(step, options.labelIds) };
+        const created = await this.client.send<ImVpc>('POST', PATHS.vpcs, 'vpcs.create', body);
+        const id = created?.id ?? (await adoptCreated(step, 'VPCs', listVpcs, name));
+        if (!id) throw missingId('VPC');
+        return { status: 'done', nativeId: id, providerStatus: created?.state ?? 'commissioning' };
+      },
+    };
+    const steps: OperationStep[] = [
+      prepare,
+      markStep(this.context, request.taskId, listVpcs, () => name),
+      create,
+      waitState<ImVpc>(this.context, {
+        name: 'wait-active',
+        reader: this.context.readers.vpcs,
+        done: (vpc) => !stateIs(vpc, 'commissioning', 'creating'),
+        failed: failedCreate('VPC'),
+        whenMissing: 'wait',
+      }),
+    ];
+    if (!options.withoutSubnet) {
+      const subnet = {
+        name: options.subnet?.name ?? `${name}-subnet`,
+        cidr: options.subnet?.cidr ?? ranges.firstSubnet,
+        type: options.subnet?.type ?? 'public_and_private',
+      };
+      steps.push(this.subnetStep(subnet), this.waitSubnet(subnet.name));
+    }
+    return {
+      resourceType: ResourceType.Network,
+      steps,
+      deadlineSeconds: DEADLINE_S,
+      reconcile: async (step) => {
+        const id = step.nativeId ?? (await adoptCreated(step, 'VPCs', listVpcs, name));
+        return stateIs(id ? await this.read(id) : null, 'active', 'available');
+      },
+    };
+  }
+
+  delete(_request: OperationRequest<'network.delete'>): OperationPlan {
+    const discard = this.context.discardOnDelete;
+    return {
+      resourceType: ResourceType.Network,
+      steps: [
+        {
+          name: discard ? 'discard' : 'delete',
+          run: async (step) => {
+            const vpc = await this.read(step.nativeId!);
+            if (!vpc || stateIs(vpc, 'decommissioning'))
+              return { status: 'done', providerStatus: vpc?.state ?? 'deleted' };
+            const servers = await this.client.list<ImServer>(PATHS.servers, 'servers.list');
+            if (servers.some((server) => server.vpc_id === vpc.id))
+              throw new ConflictError('The network (VPC) still has servers; delete or move them first.');
+            if (stateIs(vpc, 'commissioning')) return later(this.context, step, vpc.state);
+            try {
+              await this.client.send(
+                'DELETE',
+                `${PATHS.vpcs}/${seg(vpc.id)}${discard ? '/discard' : ''}`,
+                `vpcs.${discard ? 'discard' : 'delete'}`,
+              );
+            } catch (error) {
+              if (!(error instanceof NotFoundError)) throw error;
+            }
+            return { status: 'done', providerStatus: discard ? 'discarded' : 'decommissioning' };
+          },
+        },
+        waitGone<ImVpc>(this.context, 'wait-deleted', this.context.readers.vpcs, PATHS.vpcs),
+      ],
+      deadlineSeconds: DEADLINE_S,
+      reconcile: async (step) => !(await this.read(step.nativeId!)),
+    };
+  }
+
+  private read(id: string): Promise<ImVpc | null> {
+    return this.client.get<ImVpc>(`${PATHS.vpcs}/${seg(id)}`, 'vpcs.get');
+  }
+
+  /** A VPC's subnets; none when the VPC went away meanwhile. */
+  private async subnets(vpcId: string): Promise<ImSubnet[]> {
+    try {
+      return await this.client.list<ImSubnet>(`${PATHS.vpcs}/${seg(vpcId)}/subnets`, 'subnets.list');
+    } catch (error) {
+      if (error instanceof NotFoundError) return [];
+      throw error;
+    }
+  }
+
+  /** The provider's region name a VPC is made in (IMCO wants the name, not a realm id). */
+  private async regionOf(realmId: string | undefined, providerId: string): Promise<string> {
+    if (realmId) {
+      const realm = await this.client.get<ImRealm>(`/cloud/realms/${seg(realmId)}`, 'realms.get');
+      if (!realm?.provider_name)
+        throw new ValidationError(`IMCO has no realm '${realmId}'.`, [
+          { field: 'providerOptions.realmId', message: 'no such realm' },
+        ]);
+      return realm.provider_name;
+    }
+    const realm = await firstRealm(this.context, providerId, 'providerOptions.realmId');
+    return realm.provider_name ?? realm.name ?? realm.id;
+  }
+
+  /** Makes the VPC's subnet, unless a run that died already made it (found by name). */
+  private subnetStep(subnet: { name: string; cidr: string; type: string }): OperationStep {
+    return {
+      name: 'create-subnet',
+      run: async (step) => {
+        const existing = (await this.subnets(step.nativeId!)).find((s) => s.name === subnet.name);
+        const made =
+          existing ??
+          (await this.client.send<ImSubnet>(
+            'POST',
+            `${PATHS.vpcs}/${seg(step.nativeId!)}/subnets`,
+            'subnets.create',
+            subnet,
+          ));
+        step.state.subnetId = made?.id ?? null;
+        return { status: 'done', providerStatus: made?.state ?? undefined };
+      },
+    };
+  }
+
+  private waitSubnet(name: string): OperationStep {
+    return {
+      name: 'wait-subnet',
+      run: async (step) => {
+        const subnet = (await this.subnets(step.nativeId!)).find((s) => s.name === name);
+        if (!subnet || stateIs(subnet, 'commissioning', 'creating'))
+          return later(this.context, step, subnet?.state);
+        if (stateIs(subnet, 'error', 'failed'))
+          throw new ProviderError(`IMCO could not create the subnet ${name} (state ${subnet.state}).`, {
+            retryable: false,
+          });
+        return { status: 'done', providerStatus: subnet.state ?? undefined };
+      },
+    };
+  }
+}

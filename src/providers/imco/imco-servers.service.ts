@@ -1,0 +1,210 @@
+import { NotFoundError, ProviderError, ValidationError } from '../../common/errors/gateway-error';
+import type { Server } from '../../domain/server.dto';
+import { ResourceType } from '../../domain/states';
+import type { OperationPlan, OperationStep, StepContext } from '../ports/operation-plan';
+import type { OperationRequest } from '../ports/operations';
+import type { ServerPort } from '../ports/ports';
+import { seg } from './imco-http.client';
+import { adoptCreated, markStep, withMarker } from './imco-markers';
+import { PATHS } from './imco-readers';
+import {
+  DRAFT_KEY,
+  type ServerDraft,
+  blueprintStep,
+  checkServerCreate,
+  prepareServerStep,
+} from './imco-server-create.steps';
+import {
+  bootStep,
+  decommissionSteps,
+  rebootStep,
+  shutdownStep,
+  waitInactive,
+  waitOperational,
+} from './imco-server-power.steps';
+import { stateIs } from './imco-states';
+import { lastServerError, waitState } from './imco-wait.steps';
+import type { ImcoContext } from './imco.context';
+import { toServer } from './imco.mapper';
+import type { ServerCreateOptions } from './imco.options';
+import type { ImFloatingIp, ImServer, ImVolume } from './imco.types';
+
+const CREATE_DEADLINE_S = 3_600;
+const ACTION_DEADLINE_S = 1_800;
+
+/** Servers: commissioned, then booted (IMCO has no task API: every wait polls the server's `state`). */
+export class ImcoServers implements ServerPort {
+  constructor(private readonly context: ImcoContext) {}
+
+  private get client() {
+    return this.context.client;
+  }
+
+  async list(): Promise<Server[]> {
+    const [servers, volumes, floatingIps] = await Promise.all([
+      this.client.list<ImServer>(PATHS.servers, 'servers.list'),
+      this.client.list<ImVolume>(PATHS.volumes, 'volumes.list'),
+      this.client.list<ImFloatingIp>(PATHS.floatingIps, 'floating_ips.list'),
+    ]);
+    const plans = await this.context.plans.many(servers.map((s) => s.server_plan_id));
+    return servers.map((server) =>
+      toServer(this.context.map, server, {
+        volumes,
+        floatingIps,
+        plan: plans.get(server.server_plan_id ?? ''),
+      }),
+    );
+  }
+
+  async get(nativeId: string): Promise<Server | null> {
+    const server = await this.read(nativeId);
+    if (!server) return null;
+    let volumes: ImVolume[];
+    let floatingIps: ImFloatingIp[];
+    try {
+      [volumes, floatingIps] = await Promise.all([
+        this.client.list<ImVolume>(`${PATHS.servers}/${seg(nativeId)}/volumes`, 'server_volumes.list'),
+        this.client.list<ImFloatingIp>(
+          `${PATHS.servers}/${seg(nativeId)}/floating_ips`,
+          'server_floating_ips.list',
+        ),
+      ]);
+    } catch (error) {
+      // Decommissioned between the reads.
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    }
+    const plans = await this.context.plans.many([server.server_plan_id]);
+    // Sub-lists name their server only implicitly.
+    const own = <T extends { attached_server_id?: string | null }>(items: T[]) =>
+      items.map((item) => ({ ...item, attached_server_id: item.attached_server_id ?? nativeId }));
+    return toServer(this.context.map, server, {
+      volumes: own(volumes),
+      floatingIps: own(floatingIps),
+      plan: plans.get(server.server_plan_id ?? ''),
+    });
+  }
+
+  create(request: OperationRequest<'server.create'>): OperationPlan {
+    checkServerCreate(request);
+    const input = request.input;
+    const options = input.providerOptions as ServerCreateOptions;
+    const listServers = () => this.client.list<ImServer>(PATHS.servers, 'servers.list');
+    const commission: OperationStep = {
+      name: 'commission',
+      idempotent: false,
+      run: async (step) => {
+        if (step.resumed) {
+          const adopted = await adoptCreated(step, 'servers', listServers, input.name);
+          if (adopted) return { status: 'done', nativeId: adopted, providerStatus: 'adopted' };
+        }
+        const draft = step.state[DRAFT_KEY] as ServerDraft;
+        const body = { ...draft.body, label_ids: withMarker(step, options.labelIds) };
+        const created = await this.client.send<ImServer>('POST', PATHS.servers, 'servers.commission', body);
+        const id = created?.id ?? (await adoptCreated(step, 'servers', listServers, input.name));
+        if (!id)
+          throw new ProviderError('IMCO accepted the server but did not say which one it is.', {
+            retryable: false,
+          });
+        return { status: 'done', nativeId: id, providerStatus: created?.state ?? 'commissioning' };
+      },
+    };
+    const commissioned = waitState<ImServer>(this.context, {
+      name: 'wait-commissioned',
+      reader: this.context.readers.servers,
+      // IMCO might boot on its own after commissioning: any later state also means commissioned.
+      done: (server) => !stateIs(server, 'commissioning'),
+      failed: async (server) =>
+        stateIs(server, 'commission_stalled')
+          ? `IMCO could not commission the server${await this.cause(server.id)}.`
+          : null,
+      whenMissing: 'wait',
+    });
+    const steps = [
+      prepareServerStep(this.context, request),
+      blueprintStep(this.context, request),
+      markStep(this.context, request.taskId, listServers, () => input.name),
+      commission,
+      commissioned,
+    ];
+    if (input.powerOn) steps.push(bootStep(this.context), waitOperational(this.context, 'boot'));
+    else steps.push(shutdownStep(this.context), waitInactive(this.context));
+    return {
+      resourceType: ResourceType.Server,
+      steps,
+      deadlineSeconds: CREATE_DEADLINE_S,
+      reconcile: async (step) => {
+        const id = step.nativeId ?? (await adoptCreated(step, 'servers', listServers, input.name));
+        const server = id ? await this.read(id) : null;
+        return stateIs(server, input.powerOn ? 'operational' : 'inactive');
+      },
+    };
+  }
+
+  start(_request: OperationRequest<'server.start'>): OperationPlan {
+    return this.action([bootStep(this.context), waitOperational(this.context, 'boot')], 'operational');
+  }
+
+  /** IMCO has a single shutdown: `force` changes nothing. */
+  stop(_request: OperationRequest<'server.stop'>): OperationPlan {
+    return this.action([shutdownStep(this.context), waitInactive(this.context)], 'inactive');
+  }
+
+  reboot(_request: OperationRequest<'server.reboot'>): OperationPlan {
+    return this.action([rebootStep(this.context), waitOperational(this.context, 'reboot')], 'operational');
+  }
+
+  rename(request: OperationRequest<'server.rename'>): OperationPlan {
+    const name = request.input.name;
+    if (!name.trim())
+      throw new ValidationError('A server name cannot be blank.', [{ field: 'name', message: 'is blank' }]);
+    return {
+      resourceType: ResourceType.Server,
+      steps: [
+        {
+          name: 'rename',
+          run: async (step) => {
+            const server = await this.client.send<ImServer>(
+              'PUT',
+              `${PATHS.servers}/${seg(step.nativeId!)}`,
+              'servers.update',
+              {
+                name,
+              },
+            );
+            return { status: 'done', providerStatus: server?.state ?? undefined };
+          },
+        },
+      ],
+      deadlineSeconds: ACTION_DEADLINE_S,
+      reconcile: async (step) => (await this.read(step.nativeId!))?.name === name,
+    };
+  }
+
+  delete(_request: OperationRequest<'server.delete'>): OperationPlan {
+    return {
+      resourceType: ResourceType.Server,
+      steps: decommissionSteps(this.context),
+      deadlineSeconds: ACTION_DEADLINE_S,
+      reconcile: async (step: StepContext) => !(await this.read(step.nativeId!)),
+    };
+  }
+
+  private action(steps: OperationStep[], target: string): OperationPlan {
+    return {
+      resourceType: ResourceType.Server,
+      steps,
+      deadlineSeconds: ACTION_DEADLINE_S,
+      reconcile: async (step) => stateIs(await this.read(step.nativeId!), target),
+    };
+  }
+
+  private read(id: string): Promise<ImServer | null> {
+    return this.client.get<ImServer>(`${PATHS.servers}/${seg(id)}`, 'servers.get');
+  }
+
+  private async cause(id: string): Promise<string> {
+    const cause = await lastServerError(this.context, id);
+    return cause ? ` (${cause})` : '';
+  }
+}

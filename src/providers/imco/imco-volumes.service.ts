@@ -1,0 +1,201 @@
+import { ValidationError } from '../../common/errors/gateway-error';
+import { ResourceType } from '../../domain/states';
+import type { Volume } from '../../domain/volume.dto';
+import type { OperationPlan, OperationStep } from '../ports/operation-plan';
+import type { OperationRequest } from '../ports/operations';
+import type { VolumePort } from '../ports/ports';
+import {
+  type AttachmentKind,
+  attachSteps,
+  detachSteps,
+  failedCreate,
+  missingId,
+  removeStep,
+} from './imco-attachment.steps';
+import { seg } from './imco-http.client';
+import { chooseAccount, realmOfServer, requireServer } from './imco-lookups';
+import { adoptCreated, markStep, withMarker } from './imco-markers';
+import { PATHS } from './imco-readers';
+import { stateIs } from './imco-states';
+import { waitGone, waitState } from './imco-wait.steps';
+import type { ImcoContext } from './imco.context';
+import { toVolume } from './imco.mapper';
+import type { VolumeCreateOptions } from './imco.options';
+import type { ImStoragePlan, ImVolume } from './imco.types';
+
+const DEADLINE_S = 1_800;
+
+/** Volumes (Storage namespace): made with a storage plan, attached through `/attached_server`. */
+export class ImcoVolumes implements VolumePort {
+  private readonly kind: AttachmentKind<ImVolume>;
+
+  constructor(private readonly context: ImcoContext) {
+    this.kind = {
+      noun: 'volume',
+      path: PATHS.volumes,
+      operation: 'volumes',
+      reader: context.readers.volumes,
+    };
+  }
+
+  private get client() {
+    return this.context.client;
+  }
+
+  async list(): Promise<Volume[]> {
+    return (await this.client.list<ImVolume>(PATHS.volumes, 'volumes.list')).map((v) =>
+      toVolume(this.context.map, v),
+    );
+  }
+
+  async get(nativeId: string): Promise<Volume | null> {
+    const volume = await this.client.get<ImVolume>(`${PATHS.volumes}/${seg(nativeId)}`, 'volumes.get');
+    return volume ? toVolume(this.context.map, volume) : null;
+  }
+
+  create(request: OperationRequest<'volume.create'>): OperationPlan {
+    const { name, sizeGb, serverId } = request.input;
+    const options = request.input.providerOptions as VolumeCreateOptions;
+    if (!Number.isInteger(sizeGb) || sizeGb < 1)
+      throw new ValidationError('IMCO volume sizes are whole GB.', [
+        { field: 'sizeGb', message: 'must be a whole number on IMCO' },
+      ]);
+    const listVolumes = () => this.client.list<ImVolume>(PATHS.volumes, 'volumes.list');
+    const prepare: OperationStep = {
+      name: 'prepare',
+      run: async (step) => {
+        const server = serverId ? await requireServer(this.context, serverId) : null;
+        const account = await chooseAccount(this.context, {
+          explicit: options.cloudAccountId ?? server?.cloud_account_id ?? undefined,
+          field: 'providerOptions.cloudAccountId',
+        });
+        const realmId = options.realmId ?? (server ? await realmOfServer(this.context, server) : null);
+        const plan = await this.storagePlan(
+          account.cloud_provider_id ?? '',
+          realmId,
+          sizeGb,
+          options.storagePlanId,
+        );
+        step.state.body = { name, size: sizeGb, cloud_account_id: account.id, storage_plan_id: plan.id };
+        return { status: 'done' };
+      },
+    };
+    const create: OperationStep = {
+      name: 'create-volume',
+      idempotent: false,
+      run: async (step) => {
+        if (step.resumed) {
+          const adopted = await adoptCreated(step, 'volumes', listVolumes, name);
+          if (adopted) return { status: 'done', nativeId: adopted, providerStatus: 'adopted' };
+        }
+        const body = { ...(step.state.body as object), label_ids: withMarker(step, options.labelIds) };
+        const created = await this.client.send<ImVolume>('POST', PATHS.volumes, 'volumes.create', body);
+        const id = created?.id ?? (await adoptCreated(step, 'volumes', listVolumes, name));
+        if (!id) throw missingId('volume');
+        return { status: 'done', nativeId: id, providerStatus: created?.state ?? 'commissioning' };
+      },
+    };
+    const steps: OperationStep[] = [
+      prepare,
+      markStep(this.context, request.taskId, listVolumes, () => name),
+      create,
+      waitState<ImVolume>(this.context, {
+        name: 'wait-created',
+        reader: this.context.readers.volumes,
+        done: (volume) => !stateIs(volume, 'commissioning', 'creating'),
+        failed: failedCreate('volume'),
+        whenMissing: 'wait',
+      }),
+    ];
+    if (serverId) steps.push(...attachSteps(this.context, this.kind, () => serverId));
+    return {
+      resourceType: ResourceType.Volume,
+      steps,
+      deadlineSeconds: DEADLINE_S,
+      reconcile: async (step) => {
+        const id = step.nativeId ?? (await adoptCreated(step, 'volumes', listVolumes, name));
+        const volume = id ? await this.read(id) : null;
+        return (
+          !!volume &&
+          !stateIs(volume, 'commissioning', 'error') &&
+          (!serverId || volume.attached_server_id === serverId)
+        );
+      },
+    };
+  }
+
+  delete(_request: OperationRequest<'volume.delete'>): OperationPlan {
+    return {
+      resourceType: ResourceType.Volume,
+      steps: [
+        removeStep(this.context, this.kind, 'delete'),
+        waitGone<ImVolume>(this.context, 'wait-deleted', this.context.readers.volumes, PATHS.volumes),
+      ],
+      deadlineSeconds: DEADLINE_S,
+      reconcile: async (step) => !(await this.read(step.nativeId!)),
+    };
+  }
+
+  attach(request: OperationRequest<'volume.attach'>): OperationPlan {
+    const serverId = request.input.serverId;
+    return {
+      resourceType: ResourceType.Volume,
+      steps: attachSteps(this.context, this.kind, () => serverId),
+      deadlineSeconds: DEADLINE_S,
+      reconcile: async (step) => (await this.read(step.nativeId!))?.attached_server_id === serverId,
+    };
+  }
+
+  detach(_request: OperationRequest<'volume.detach'>): OperationPlan {
+    return {
+      resourceType: ResourceType.Volume,
+      steps: detachSteps(this.context, this.kind),
+      deadlineSeconds: DEADLINE_S,
+      reconcile: async (step) => !(await this.read(step.nativeId!))?.attached_server_id,
+    };
+  }
+
+  private read(id: string): Promise<ImVolume | null> {
+    return this.client.get<ImVolume>(`${PATHS.volumes}/${seg(id)}`, 'volumes.get');
+  }
+
+  /** The named plan (checked against the size), or the first current plan of the realm that takes the size. */
+  private async storagePlan(
+    providerId: string,
+    realmId: string | null,
+    sizeGb: number,
+    explicit: string | undefined,
+  ): Promise<ImStoragePlan> {
+    const fits = (plan: ImStoragePlan) =>
+      (plan.min_size ?? 0) <= sizeGb && sizeGb <= (plan.max_size ?? Number.MAX_SAFE_INTEGER);
+    if (explicit) {
+      const plan = await this.client.get<ImStoragePlan>(
+        `/storage/plans/${seg(explicit)}`,
+        'storage_plans.get',
+      );
+      if (!plan)
+        throw new ValidationError(`IMCO has no storage plan '${explicit}'.`, [
+          { field: 'providerOptions.storagePlanId', message: 'no such storage plan' },
+        ]);
+      if (!fits(plan))
+        throw new ValidationError(`The storage plan takes ${plan.min_size}-${plan.max_size} GB.`, [
+          { field: 'sizeGb', message: `must be between ${plan.min_size} and ${plan.max_size} for this plan` },
+        ]);
+      return plan;
+    }
+    const plans = await this.client.list<ImStoragePlan>(
+      `/cloud/cloud_providers/${seg(providerId)}/storage_plans`,
+      'storage_plans.list',
+    );
+    const candidates = plans.filter((plan) => !plan.deprecated && (!realmId || plan.realm_id === realmId));
+    const chosen = candidates.find(fits);
+    if (!chosen) {
+      const ranges = candidates.map((p) => `${p.min_size}-${p.max_size}`).join(', ');
+      throw new ValidationError(
+        `No IMCO storage plan there takes ${sizeGb} GB${ranges ? ` (ranges: ${ranges})` : ''}.`,
+        [{ field: 'sizeGb', message: 'no storage plan of this realm takes this size' }],
+      );
+    }
+    return chosen;
+  }
+}

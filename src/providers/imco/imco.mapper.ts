@@ -1,0 +1,248 @@
+import { formatResourceId } from '../../common/ids/resource-id';
+import type { Image, Location, Plan } from '../../domain/catalog.dto';
+import type { IpAddress } from '../../domain/ip-address.dto';
+import type { Network } from '../../domain/network.dto';
+import type { IpAddressRef, Server } from '../../domain/server.dto';
+import { ProviderKind } from '../../domain/states';
+import type { Volume } from '../../domain/volume.dto';
+import { ipState, networkState, serverState, volumeState } from './imco-states';
+import type {
+  ImFloatingIp,
+  ImGenericImage,
+  ImRealm,
+  ImServer,
+  ImServerPlan,
+  ImSubnet,
+  ImTemplate,
+  ImVolume,
+  ImVpc,
+} from './imco.types';
+
+export interface MapContext {
+  connection: string;
+  onUnknownState(resource: string, raw: string): void;
+}
+
+/** What a server's normalized form needs besides the server itself. */
+export interface ServerRelations {
+  volumes: ImVolume[];
+  floatingIps: ImFloatingIp[];
+  /** The server's plan, for cores, memory and realm (absent when it could not be read). */
+  plan?: ImServerPlan;
+}
+
+function ref(ctx: MapContext, nativeId: string | null | undefined): string | null {
+  return nativeId ? formatResourceId(ctx.connection, nativeId) : null;
+}
+
+/** Drops empty members so `extra` only carries what IMCO said. */
+function compact(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(record).filter(
+      ([, v]) => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0),
+    ),
+  );
+}
+
+function base(ctx: MapContext, nativeId: string, name: string | undefined, rawState: string | undefined) {
+  return {
+    id: formatResourceId(ctx.connection, nativeId),
+    provider: ctx.connection,
+    providerKind: ProviderKind.Imco,
+    nativeId,
+    name: name ?? '',
+    providerState: rawState ?? null,
+    stateObservedAt: new Date().toISOString(),
+  };
+}
+
+const version = (address: string) => (address.includes(':') ? 6 : 4);
+const number = (value: unknown): number | null =>
+  value === null || value === undefined || value === '' || !Number.isFinite(Number(value))
+    ? null
+    : Number(value);
+
+/** `ssh_profile_ids` (v3) or the deprecated single `ssh_profile_id` (v2). */
+export function sshProfileIdsOf(raw: ImServer): string[] {
+  if (raw.ssh_profile_ids?.length) return raw.ssh_profile_ids;
+  return raw.ssh_profile_id ? [raw.ssh_profile_id] : [];
+}
+
+export function toServer(ctx: MapContext, raw: ImServer, relations: ServerRelations): Server {
+  const addresses: IpAddressRef[] = [];
+  const seen = new Set<string>();
+  const add = (address: string | null | undefined, isPublic: boolean) => {
+    if (!address || seen.has(address)) return;
+    seen.add(address);
+    addresses.push({ address, version: version(address), public: isPublic });
+  };
+  add(raw.private_ip, false);
+  add(raw.public_ip, true);
+  for (const ip of relations.floatingIps) if (ip.attached_server_id === raw.id) add(ip.address, true);
+  const plan = relations.plan;
+  return {
+    ...base(ctx, raw.id, raw.name, raw.state),
+    state: serverState(raw.state, (state) => ctx.onUnknownState('server', state)),
+    cpuCores: number(plan?.cpus),
+    cpuMhz: null,
+    memoryMb: number(plan?.memory),
+    imageId: ref(ctx, raw.template_id),
+    planId: ref(ctx, raw.server_plan_id),
+    locationId: ref(ctx, plan?.realm_id),
+    ipAddresses: addresses,
+    volumeIds: relations.volumes
+      .filter((volume) => volume.attached_server_id === raw.id)
+      .map((volume) => formatResourceId(ctx.connection, volume.id)),
+    networkIds: raw.vpc_id ? [formatResourceId(ctx.connection, raw.vpc_id)] : [],
+    extra: compact({
+      fqdn: raw.fqdn,
+      cloudAccountId: raw.cloud_account_id,
+      firewallProfileId: raw.firewall_profile_id,
+      sshProfileIds: sshProfileIdsOf(raw),
+      subnetId: raw.subnet_id,
+      privateness: raw.privateness ?? undefined,
+      brownfieldState: raw.brownfield_state,
+      serverArrayId: raw.server_array_id,
+      labelIds: raw.label_ids,
+      planName: plan?.name,
+      diskGb: number(plan?.storage),
+    }),
+  };
+}
+
+export function toVolume(ctx: MapContext, raw: ImVolume): Volume {
+  const attached = !!raw.attached_server_id;
+  return {
+    ...base(ctx, raw.id, raw.name, raw.state),
+    state: volumeState(raw.state, attached, (state) => ctx.onUnknownState('volume', state)),
+    sizeGb: number(raw.size) ?? 0,
+    serverId: ref(ctx, raw.attached_server_id),
+    // IMCO lists only extra block volumes; a server's boot disk is not a volume there.
+    bootable: false,
+    extra: compact({
+      device: raw.device,
+      storagePlanId: raw.storage_plan_id,
+      cloudAccountId: raw.cloud_account_id,
+      realmId: raw.realm_id,
+      remoteId: raw.remote_id,
+      desiredRemoteId: raw.desired_remote_id,
+      brownfield: raw.brownfield ?? undefined,
+      labelIds: raw.label_ids,
+    }),
+  };
+}
+
+/** Networks are VPCs; their subnets travel in `extra.subnets`. */
+export function toNetwork(ctx: MapContext, raw: ImVpc, subnets: ImSubnet[]): Network {
+  return {
+    ...base(ctx, raw.id, raw.name, raw.state),
+    state: networkState(raw.state, (state) => ctx.onUnknownState('network', state)),
+    cidr: raw.cidr ?? null,
+    gateway: null,
+    vlan: null,
+    extra: compact({
+      cloudAccountId: raw.cloud_account_id,
+      realmProviderName: raw.realm_provider_name,
+      hasVpn: raw.has_vpn ?? undefined,
+      allowedSubnetTypes: raw.allowed_subnet_types,
+      brownfield: raw.brownfield ?? undefined,
+      labelIds: raw.label_ids,
+      subnets: subnets
+        .filter((subnet) => !subnet.vpc_id || subnet.vpc_id === raw.id)
+        .map((subnet) =>
+          compact({
+            id: subnet.id,
+            name: subnet.name,
+            cidr: subnet.cidr,
+            type: subnet.type,
+            state: subnet.state,
+            serverCreationDisabled: subnet.server_creation_disabled ?? undefined,
+          }),
+        ),
+    }),
+  };
+}
+
+export function toIpAddress(ctx: MapContext, raw: ImFloatingIp): IpAddress {
+  const address = raw.address ?? '';
+  return {
+    ...base(ctx, raw.id, raw.name, raw.state),
+    state: ipState(raw.state, !!raw.attached_server_id, (state) => ctx.onUnknownState('ip', state)),
+    address,
+    version: address ? version(address) : 4,
+    serverId: ref(ctx, raw.attached_server_id),
+    networkId: null,
+    public: true,
+    extra: compact({
+      cloudAccountId: raw.cloud_account_id,
+      realmId: raw.realm_id,
+      desiredRemoteId: raw.desired_remote_id,
+      brownfield: raw.brownfield ?? undefined,
+      labelIds: raw.label_ids,
+    }),
+  };
+}
+
+/** A template is an image servers are built from; `os` names its generic image. */
+export function toTemplateImage(ctx: MapContext, raw: ImTemplate, images: ImGenericImage[]): Image {
+  const generic = images.find((image) => image.id === raw.generic_image_id);
+  return {
+    id: formatResourceId(ctx.connection, raw.id),
+    nativeId: raw.id,
+    name: raw.name ?? '',
+    os: generic?.name ?? null,
+    extra: compact({
+      kind: 'template',
+      genericImageId: raw.generic_image_id,
+      state: raw.state,
+      runList: raw.run_list,
+    }),
+  };
+}
+
+/** A generic image is offered too: a server created from one gets a template made for it. */
+export function toGenericImage(ctx: MapContext, raw: ImGenericImage): Image {
+  return {
+    id: formatResourceId(ctx.connection, raw.id),
+    nativeId: raw.id,
+    name: raw.name ?? '',
+    os: raw.name ?? null,
+    extra: { kind: 'generic_image' },
+  };
+}
+
+export function toPlan(ctx: MapContext, raw: ImServerPlan): Plan {
+  return {
+    id: formatResourceId(ctx.connection, raw.id),
+    nativeId: raw.id,
+    name: raw.name ?? '',
+    cpuCores: number(raw.cpus),
+    cpuMhz: null,
+    memoryMb: number(raw.memory),
+    diskGb: number(raw.storage),
+    custom: false,
+    available: null,
+    extra: compact({
+      realmId: raw.realm_id,
+      locationId: ref(ctx, raw.realm_id),
+      cloudProviderId: raw.cloud_provider_id,
+      realmProviderName: raw.realm_provider_name,
+      flavourProviderName: raw.flavour_provider_name,
+    }),
+  };
+}
+
+/** Locations are realms (a provider's region), the unit plans and volumes belong to. */
+export function toLocation(ctx: MapContext, raw: ImRealm): Location {
+  return {
+    id: formatResourceId(ctx.connection, raw.id),
+    nativeId: raw.id,
+    name: raw.name ?? raw.provider_name ?? raw.id,
+    extra: compact({
+      providerName: raw.provider_name,
+      cloudProviderId: raw.cloud_provider_id,
+      imcoLocationId: raw.location_id,
+      deprecated: raw.deprecated ?? undefined,
+    }),
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * IMCO (Ingram Micro Cloud Orchestrator) API v2/v3 simulator, written from shared/providers/imco.md and the
+ * v2 overview page, independently of our adapter.
+ *
+ * Decisions taken where the reference marks a fact unknown [U] (or only inferred [I]):
+ * - Transport: HTTPS that demands a client certificate signed by the simulator's CA (made with @peculiar/x509 at
+ *   the first start in `dataDir` and kept there: `ca_cert.pem`, `cert.crt`, `private/cert.key`, like the API-key
+ *   zip). No certificate → TLS alert "certificate required"; a certificate of another CA → Node closes the
+ *   connection right after the handshake (a client sees a reset). There is no HTTP-level auth error.
+ * - Paths live under `/v2` and `/v3` alike; v2 answers lack the v3 fields (`ssh_profile_ids`, `brownfield_state`,
+ *   `desired_remote_id`, cloud-account `state`/`error_event_id`) and take only `ssh_profile_id`.
+ * - `GET /ping` answers 200 `{"pong": true, "api_version": "v3"}`.
+ * - Success: creates 201 (config `createStatus: 200`); reads, updates and actions 200 with the resource; DELETE of a
+ *   server 200 with the server, now `decommissioning` (config `serverDeleteBody: "empty"` → 204); every other
+ *   DELETE (resources, discards, detaches) 204 without a body; attaches 200 with the attached Server.
+ * - Errors: validation 422 `{"errors": {"<field>": ["..."]}}` (`base` for the whole record, e.g. "is attached");
+ *   a refused transition 422 `{"errors": {"state": ["cannot transition via \"boot\" from \"operational\""]}}`, or
+ *   with config `wrongStateStyle: "error-409"` 409 `{"error": "..."}`; unknown id 404 `{"error": "Couldn't find
+ *   Server with 'id'=..."}`; unknown route 404; malformed JSON 400. Injected faults use `{"error"}` (the errors hash
+ *   for 422), or plain text with config `errorBodyStyle: "text"` (the clients' raw-text fallback).
+ * - Commission: `name`, `template_id` (a compiled template), `server_plan_id` and `cloud_account_id` are required,
+ *   plan and account of the same provider. `firewall_profile_id` defaults to the account's default profile (as for
+ *   server arrays); SSH profiles are optional; `subnet_id` must be an active subnet of a VPC in the account and
+ *   the plan's region; `privateness` keeps the server off public addresses; `label_ids` must exist.
+ * - Server timings (simulated seconds): commissioning 8 → inactive (private IP given); boot: booting 4 →
+ *   bootstrapping 6 (public IP given) → operational; shutdown: shutting_down 4 → inactive; reboot (operational
+ *   only): booting → bootstrapping → operational (config `rebootStyle: "operational"`: stays operational);
+ *   override: stalled → operational at once; DELETE (inactive, stalled or commission_stalled only):
+ *   decommissioning 5 → gone (404); its volumes and floating IPs are detached and kept. Rename is immediate and
+ *   refused while decommissioning. A failure (config `failNext`) ends in commission_stalled (commission) or stalled
+ *   (boot, reboot, shutdown, decommission), with an `error` event on the server.
+ * - Volumes: commissioning 3 → detached; attaching 3 → attached (device /dev/xvdf...); detaching 3 → detached;
+ *   decommissioning 3 → gone; `error` when creation fails. Attach needs a detached volume and an inactive or
+ *   operational server of the same cloud account and realm. Delete and discard refuse attached volumes (422 base);
+ *   discard is immediate. New volumes need a non-deprecated storage plan and a size within its min..max (GB).
+ * - VPCs: commissioning 5 → active; decommissioning 5 → gone with their subnets; refused while a server is in
+ *   one of its subnets. Subnets: commissioning 3 → active, inside the VPC's CIDR and not overlapping a sibling.
+ * - Floating IPs: the address is known at once (198.51.100.0/24); commissioning 2 → detached; attaching and
+ *   detaching 2; decommissioning 2 → gone; release and discard refuse an attached address.
+ * - Addresses: server public IPs from 203.0.113.0/24; private ones from the subnet (from .10) or 172.31.0.0/16.
+ * - Labels: unique names (422 "has already been taken"); tagging answers `[{id, resource_type}]`; there is no
+ *   label delete (the reference has none).
+ * - Templates: POST makes a compiled template; `compile` → compiling 3 → compiled.
+ * - SSH profiles: `public_key` must be an OpenSSH public key; the private key is never returned; a profile used
+ *   by a server cannot be deleted. Server plans: v3 requires `realm_id` (422), v2 lists every plan.
+ * - Lists never page (bare arrays); `server_id` filters volumes and floating IPs; unknown query parameters are
+ *   ignored. Servers oldest first, events newest first. No rate limits (only injected ones).
+ * - Control API: `/__sim/` is served on a plain-HTTP port of its own (`handle.url`; the API port + 1 when a port
+ *   is given) as well as over mutual TLS. `/__sim/config` takes `wrongStateStyle`, `errorBodyStyle`,
+ *   `createStatus`, `serverDeleteBody`, `rebootStyle`, `failNext` (`{"servers.boot": 1}`, see FAILABLE) and
+ *   `setStates` (`{"servers": {"<id>": "hibernating"}}`, any raw state). `/__sim/reset` restores the seed.
+ *
+ * Not modelled: server arrays (empty lists only), operational script execution, wizard apps and quick launch,
+ * brownfield import, VPNs, load balancers, policies, server credentials and cookbooks.
+ */
+import { ProviderKind } from '../../../domain/states';
+import { SimClock } from '../common/sim-clock';
+import { createSimServer } from '../common/sim-server';
+import type { SimulatorDefinition, SimulatorHandle, SimulatorOptions } from '../common/simulator';
+import { listenForControl } from './imco-sim.control';
+import { injectedErrorBody } from './imco-sim.errors';
+import { type ImcoPki, ensurePki } from './imco-sim.pki';
+import { registerImcoRoutes } from './imco-sim.routes';
+import { ImcoSimState } from './imco-sim.state';
+
+export interface ImcoSimulatorOptions extends Partial<SimulatorOptions> {
+  speed: number;
+  dataDir: string;
+}
+
+export interface ImcoSimulatorHandle extends SimulatorHandle {
+  /** API base over mutual TLS (`https://host:port/v3`), the same as `connection.endpoint`. */
+  apiUrl: string;
+  state: ImcoSimState;
+  pki: ImcoPki;
+}
+
+export async function startImcoSimulator(options: ImcoSimulatorOptions): Promise<ImcoSimulatorHandle> {
+  const host = options.host ?? '127.0.0.1';
+  const pki = await ensurePki(options.dataDir);
+  const clock = new SimClock(options.speed);
+  const state = new ImcoSimState(clock);
+  const server = createSimServer({
+    host,
+    port: options.port,
+    errorBody: injectedErrorBody(() => state.config.errorBodyStyle),
+    reset: () => state.reset(),
+    describe: () => state.describe(),
+    configure: (settings) => state.configure(settings),
+    https: {
+      key: pki.server.keyPem,
+      cert: pki.server.certPem,
+      ca: pki.ca.certPem,
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
+  });
+  registerImcoRoutes(server.app, state);
+  const root = await server.listen();
+  const control = await listenForControl(server.app, host, options.port ? options.port + 1 : 0).catch(
+    async (error: unknown) => {
+      await server.close();
+      throw error;
+    },
+  );
+  const apiUrl = `${root}/v3`;
+  return {
+    kind: ProviderKind.Imco,
+    url: control.url,
+    apiUrl,
+    state,
+    pki,
+    connection: {
+      kind: ProviderKind.Imco,
+      endpoint: apiUrl,
+      tls: { certFile: pki.files.certFile, keyFile: pki.files.keyFile, caFile: pki.files.caFile },
+    },
+    async stop() {
+      clock.stop();
+      await control.close();
+      await server.close();
+    },
+  };
+}
+
+export const imcoSimulator: SimulatorDefinition = {
+  kind: ProviderKind.Imco,
+  start: ({ host, port, speed, dataDir }) => startImcoSimulator({ host, port, speed, dataDir }),
+};

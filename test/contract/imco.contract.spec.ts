@@ -1,0 +1,642 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ConflictError,
+  GatewayError,
+  NeedsAttentionError,
+  ProviderAuthError,
+  ProviderError,
+  ValidationError,
+} from '../../src/common/errors/gateway-error';
+import { ConfigError } from '../../src/config/config.error';
+import { UpstreamClient } from '../../src/providers/http/upstream-client';
+import { parseImcoError } from '../../src/providers/imco/imco-error.parser';
+import { ImcoClient } from '../../src/providers/imco/imco-http.client';
+import { imcoKind } from '../../src/providers/imco/imco.kind';
+import type { ProviderAdapter } from '../../src/providers/ports/provider-adapter';
+import { SEED_IDS, storagePlanId } from '../../src/sandbox/simulators/imco/imco-sim.seed';
+import {
+  type ImcoSimulatorHandle,
+  startImcoSimulator,
+} from '../../src/sandbox/simulators/imco/imco.simulator';
+import { sim } from '../support/gateway';
+import { steppedPlan } from '../support/imco-plans';
+import { tlsFolder } from '../support/imco-tls';
+import { runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
+
+type Stats = { requests: Record<string, number> };
+
+describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () => {
+  let simulator: ImcoSimulatorHandle;
+  let dataDir: string;
+  let adapter: ProviderAdapter;
+  let unknownStates: string[];
+  let planId: string;
+
+  const adapterWith = (overrides: Record<string, unknown> = {}) =>
+    imcoKind.create(
+      {
+        name: 'im',
+        kind: 'imco',
+        ...simulator.connection,
+        ...TEST_TUNING,
+        discardOnDelete: false,
+        overrideStalled: false,
+        ...overrides,
+      },
+      testDeps(unknownStates),
+    );
+  const identity = () => ({
+    cert: simulator.pki.client.certPem,
+    key: simulator.pki.client.keyPem,
+    ca: simulator.pki.ca.certPem,
+  });
+  const stats = async () => ((await sim(simulator, 'GET', '/stats')) as Stats).requests;
+  const count = async (prefix: string) =>
+    Object.entries(await stats())
+      .filter(([key]) => key.startsWith(prefix))
+      .reduce((sum, [, n]) => sum + n, 0);
+
+  const serverInput = (name: string, extra: Record<string, unknown> = {}) => ({
+    name,
+    imageId: SEED_IDS.templateUbuntu,
+    planId,
+    powerOn: true,
+    providerOptions: {},
+    ...extra,
+  });
+  const createServer = async (name: string, extra: Record<string, unknown> = {}) =>
+    (await runPlan(adapter, 'server.create', null, serverInput(name, extra))).nativeId!;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'imco-contract-'));
+    simulator = await startImcoSimulator({ speed: 100, dataDir });
+  });
+
+  beforeEach(async () => {
+    await sim(simulator, 'POST', '/reset');
+    unknownStates = [];
+    adapter = adapterWith();
+    planId = (await adapter.catalog!.plans!()).find((p) => p.name.startsWith('small (Frankfurt'))!.nativeId;
+  });
+
+  afterEach(() => adapter.close?.());
+
+  afterAll(async () => {
+    await simulator.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  describe('reads', () => {
+    it('should list seeded servers, volumes, networks and IPs with normalized fields and raw states', async () => {
+      const [servers, volumes, networks, ips] = await Promise.all([
+        adapter.servers!.list(),
+        adapter.volumes!.list(),
+        adapter.networks!.list(),
+        adapter.ips!.list(),
+      ]);
+      expect(servers).toEqual([
+        expect.objectContaining({
+          id: `im:${SEED_IDS.server}`,
+          providerKind: 'imco',
+          state: 'running',
+          providerState: 'operational',
+          cpuCores: 2,
+          memoryMb: 4096,
+          imageId: `im:${SEED_IDS.templateDebianWeb}`,
+          locationId: `im:${SEED_IDS.realmAlphaEu}`,
+          volumeIds: [`im:${SEED_IDS.volume}`],
+          networkIds: [`im:${SEED_IDS.vpc}`],
+        }),
+      ]);
+      expect(servers[0].ipAddresses).toEqual([
+        { address: '10.20.1.10', version: 4, public: false },
+        { address: '203.0.113.10', version: 4, public: true },
+        { address: '198.51.100.20', version: 4, public: true },
+      ]);
+      expect(volumes[0]).toMatchObject({ state: 'in-use', sizeGb: 50, serverId: `im:${SEED_IDS.server}` });
+      expect(networks[0]).toMatchObject({ state: 'available', cidr: '10.20.0.0/16' });
+      expect(networks[0].extra.subnets).toEqual([
+        expect.objectContaining({ id: SEED_IDS.subnet, cidr: '10.20.1.0/24' }),
+      ]);
+      expect(ips[0]).toMatchObject({
+        state: 'attached',
+        address: '198.51.100.20',
+        serverId: `im:${SEED_IDS.server}`,
+      });
+      expect(unknownStates).toEqual([]);
+      expect(await adapter.servers!.get(SEED_IDS.server)).toMatchObject({ volumeIds: servers[0].volumeIds });
+    });
+
+    it('should answer null for unknown ids and read the catalog', async () => {
+      expect(await adapter.servers!.get('0123456789abcdef01234567')).toBeNull();
+      expect(await adapter.volumes!.get('0123456789abcdef01234567')).toBeNull();
+      const [images, plans, locations] = await Promise.all([
+        adapter.catalog!.images!(),
+        adapter.catalog!.plans!(),
+        adapter.catalog!.locations!(),
+      ]);
+      expect(images.map((i) => i.extra.kind)).toEqual(expect.arrayContaining(['template', 'generic_image']));
+      expect(images.find((i) => i.nativeId === SEED_IDS.templateUbuntu)!.os).toMatch(/Ubuntu/);
+      expect(plans).toHaveLength(9);
+      expect(plans[0]).toMatchObject({
+        custom: false,
+        cpuCores: expect.any(Number),
+        memoryMb: expect.any(Number),
+      });
+      expect(locations.map((l) => l.nativeId)).toEqual(
+        expect.arrayContaining([SEED_IDS.realmAlphaEu, SEED_IDS.realmBetaEu]),
+      );
+    });
+
+    it('should show an unknown raw state as unknown, keep it and report it', async () => {
+      await sim(simulator, 'POST', '/config', {
+        setStates: { servers: { [SEED_IDS.server]: 'hibernating' } },
+      });
+      expect(await adapter.servers!.get(SEED_IDS.server)).toMatchObject({
+        state: 'unknown',
+        providerState: 'hibernating',
+      });
+      expect(unknownStates).toContain('server:hibernating');
+    });
+
+    it('should read the v2 API as well', async () => {
+      const v2 = adapterWith({ endpoint: String(simulator.connection.endpoint).replace(/v3$/, 'v2') });
+      try {
+        const [server] = await v2.servers!.list();
+        expect(server.extra.sshProfileIds).toEqual([SEED_IDS.sshDefault]);
+        await expect(v2.probe()).resolves.toBeUndefined();
+      } finally {
+        await v2.close?.();
+      }
+    });
+  });
+
+  describe('server lifecycle', () => {
+    it('should create, stop, start, reboot, rename and delete a server, observing the delete until 404', async () => {
+      const create = await runPlan(adapter, 'server.create', null, serverInput('contract-1'));
+      expect(create.steps).toEqual([
+        'prepare',
+        'prepare-blueprint',
+        'mark',
+        'commission',
+        'wait-commissioned',
+        'boot',
+        'wait-operational',
+      ]);
+      expect(create.providerStatuses).toEqual(
+        expect.arrayContaining(['commissioning', 'inactive', 'booting', 'operational']),
+      );
+      const id = create.nativeId!;
+      expect(await adapter.servers!.get(id)).toMatchObject({
+        name: 'contract-1',
+        state: 'running',
+        planId: `im:${planId}`,
+        extra: expect.objectContaining({
+          firewallProfileId: SEED_IDS.firewallDefault,
+          sshProfileIds: [SEED_IDS.sshDefault],
+        }),
+      });
+      await runPlan(adapter, 'server.stop', id, { force: false });
+      expect((await adapter.servers!.get(id))!.state).toBe('stopped');
+      await runPlan(adapter, 'server.start', id, {});
+      expect((await adapter.servers!.get(id))!.state).toBe('running');
+      const reboot = await runPlan(adapter, 'server.reboot', id, {});
+      expect(reboot.providerStatuses).toContain('booting');
+      expect((await adapter.servers!.get(id))!.state).toBe('running');
+      await runPlan(adapter, 'server.rename', id, { name: 'contract-renamed' });
+      expect((await adapter.servers!.get(id))!.name).toBe('contract-renamed');
+
+      await sim(simulator, 'DELETE', '/stats');
+      const deletion = await runPlan(adapter, 'server.delete', id, {});
+      expect(deletion.steps).toEqual(['shutdown', 'wait-inactive', 'decommission', 'wait-deleted']);
+      expect(deletion.providerStatuses).toEqual(expect.arrayContaining(['shutting_down', 'decommissioning']));
+      expect(deletion.providerStatuses.at(-1)).toBe('deleted');
+      const requests = await stats();
+      expect(requests['PUT /v3/cloud/servers/:id/shutdown']).toBe(1);
+      expect(requests['DELETE /v3/cloud/servers/:id']).toBe(1);
+      expect(await adapter.servers!.get(id)).toBeNull();
+    });
+
+    it('should create from a generic image with a new SSH key, making the template and profile once', async () => {
+      const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIContractKey0001 dev@laptop';
+      const first = await createServer('from-image', {
+        imageId: SEED_IDS.imageWindows,
+        sshPublicKeys: [key],
+      });
+      const server = await adapter.servers!.get(first);
+      expect(server!.imageId).not.toBe(`im:${SEED_IDS.imageWindows}`);
+      const images = await adapter.catalog!.images!();
+      const made = images.filter((i) => i.extra.genericImageId === SEED_IDS.imageWindows);
+      expect(made).toHaveLength(1);
+      expect(server!.imageId).toBe(made[0].id);
+      await createServer('from-image-2', {
+        imageId: SEED_IDS.imageWindows,
+        sshPublicKeys: [`${key.split(' ').slice(0, 2).join(' ')} other-comment`],
+      });
+      const state = (await sim(simulator, 'GET', '/state')) as { counts: Record<string, number> };
+      expect(state.counts).toMatchObject({ templates: 3, ssh_profiles: 2 });
+    });
+
+    it('should pick the plan by size and place the server in a network', async () => {
+      const id = await createServer('sized', {
+        planId: undefined,
+        cpuCores: 4,
+        memoryMb: 16384,
+        locationId: SEED_IDS.realmAlphaEu,
+        networkIds: [SEED_IDS.vpc],
+        powerOn: false,
+      });
+      expect(await adapter.servers!.get(id)).toMatchObject({
+        state: 'stopped',
+        cpuCores: 4,
+        networkIds: [`im:${SEED_IDS.vpc}`],
+        extra: expect.objectContaining({ subnetId: SEED_IDS.subnet }),
+      });
+    });
+
+    it('should refuse a wrong-state action as a conflict, in both error styles', async () => {
+      const id = await createServer('cold', { powerOn: false });
+      await expect(runPlan(adapter, 'server.reboot', id, {})).rejects.toMatchObject({
+        code: 'conflict',
+        extensions: { currentState: 'inactive', expectedStates: ['operational'] },
+      });
+      const raw = new ImcoClient(
+        new UpstreamClient({
+          connection: 'im',
+          kind: 'imco',
+          baseUrl: String(simulator.connection.endpoint),
+          tuning: TEST_TUNING,
+          parseError: parseImcoError,
+          httpsAgent: () => new Agent({ ...identity() }),
+        }),
+        async () => null,
+      );
+      const direct = await raw.send('PUT', `/cloud/servers/${id}/shutdown`, 'x').catch((e: unknown) => e);
+      expect(direct).toBeInstanceOf(ConflictError);
+      expect(direct).toMatchObject({
+        upstream: { status: 422, code: 'state' },
+        extensions: { currentState: 'inactive' },
+      });
+      await sim(simulator, 'POST', '/config', { wrongStateStyle: 'error-409' });
+      const conflict = await raw.send('PUT', `/cloud/servers/${id}/override`, 'x').catch((e: unknown) => e);
+      expect(conflict).toBeInstanceOf(ConflictError);
+      expect((conflict as GatewayError).upstream).toMatchObject({
+        status: 409,
+        message: expect.stringContaining('stalled'),
+      });
+    });
+
+    it('should fail a boot that stalls with the cause from the events, and override it when allowed', async () => {
+      const id = await createServer('fragile', { powerOn: false });
+      await sim(simulator, 'POST', '/config', { failNext: { 'servers.boot': 1 } });
+      const failure = runPlan(adapter, 'server.start', id, {});
+      await expect(failure).rejects.toBeInstanceOf(ProviderError);
+      await expect(failure).rejects.toMatchObject({
+        retryable: false,
+        message: expect.stringMatching(/stalled.*simulated failure/),
+      });
+      expect((await adapter.servers!.get(id))!.state).toBe('error');
+      await expect(runPlan(adapter, 'server.start', id, {})).rejects.toBeInstanceOf(ConflictError);
+      const forcing = adapterWith({ overrideStalled: true });
+      await runPlan(forcing, 'server.start', id, {});
+      expect((await adapter.servers!.get(id))!.state).toBe('running');
+      await forcing.close?.();
+    });
+
+    it('should delete a server that failed commissioning', async () => {
+      await sim(simulator, 'POST', '/config', {
+        failNext: { 'servers.commission': 1 },
+        serverDeleteBody: 'empty',
+      });
+      const failed = await runPlan(adapter, 'server.create', null, serverInput('doomed')).catch(
+        (e: unknown) => e,
+      );
+      expect(failed).toMatchObject({
+        code: 'provider_error',
+        message: expect.stringContaining('commission'),
+      });
+      const doomed = (await adapter.servers!.list()).find((s) => s.name === 'doomed')!;
+      expect(doomed).toMatchObject({ state: 'error', providerState: 'commission_stalled' });
+      await runPlan(adapter, 'server.delete', doomed.nativeId, {});
+      expect(await adapter.servers!.get(doomed.nativeId)).toBeNull();
+    });
+  });
+
+  describe('crash-safe creates and coalesced polling', () => {
+    it('should adopt the server its marker label names, not create a second, when the create is resumed', async () => {
+      const plan = steppedPlan(
+        adapter,
+        'server.create',
+        null,
+        serverInput('resumed'),
+        '01HZXAMPLE0000000000RESUME',
+      );
+      await plan.runUntil('commission');
+      await sim(simulator, 'DELETE', '/stats');
+      await plan.runOnce(); // POST /cloud/servers went out...
+      const made = plan.nativeId;
+      plan.index--; // ...and the worker died before the step could end
+      plan.nativeId = null;
+      const resumed = await plan.runOnce({ resumed: true });
+      expect(resumed).toMatchObject({ status: 'done', nativeId: made, providerStatus: 'adopted' });
+      expect(await count('POST')).toBe(1);
+      expect((await adapter.servers!.list()).filter((s) => s.name === 'resumed')).toHaveLength(1);
+    });
+
+    it('should adopt by the ids seen before when IMCO has no labels, and refuse to guess between two', async () => {
+      await sim(simulator, 'POST', '/faults', { action: 'error', status: 404, path: '/labels$' });
+      const older = await createServer('twin');
+      const plan = steppedPlan(
+        adapter,
+        'server.create',
+        null,
+        serverInput('twin'),
+        '01HZXAMPLE0000000000NOLABL',
+      );
+      await plan.runUntil('commission');
+      expect(plan.state.markerLabelId).toBeNull();
+      await plan.runOnce();
+      const made = plan.nativeId;
+      plan.index--;
+      expect(await plan.runOnce({ resumed: true })).toMatchObject({ nativeId: made });
+      expect(made).not.toBe(older);
+      plan.index--;
+      plan.state.idsBefore = [];
+      await expect(plan.runOnce({ resumed: true })).rejects.toBeInstanceOf(NeedsAttentionError);
+    });
+
+    it('should resolve several tasks in flight with one list call per poll tick', async () => {
+      const plans = ['a', 'b', 'c', 'd', 'e'].map((n) =>
+        steppedPlan(adapter, 'server.create', null, serverInput(`batch-${n}`), `01HZXAMPLE00000000BATCH${n}`),
+      );
+      await Promise.all(plans.map((p) => p.runUntil('wait-commissioned')));
+      await sim(simulator, 'DELETE', '/stats');
+      let ticks = 0;
+      let reads = 0;
+      while (plans.some((p) => p.current() === 'wait-commissioned')) {
+        const polling = plans.filter((p) => p.current() === 'wait-commissioned');
+        ticks++;
+        reads += polling.length;
+        await Promise.all(polling.map((p) => p.runOnce()));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const requests = await stats();
+      expect(reads).toBeGreaterThanOrEqual(plans.length);
+      expect(requests['GET /v3/cloud/servers']).toBe(ticks);
+      expect(requests['GET /v3/cloud/servers/:id']).toBeUndefined();
+    });
+  });
+
+  describe('mutual TLS', () => {
+    it('should report a handshake without a client certificate as a provider auth problem', async () => {
+      const http = new UpstreamClient({
+        connection: 'im',
+        kind: 'imco',
+        baseUrl: String(simulator.connection.endpoint),
+        tuning: { ...TEST_TUNING, retries: 0 },
+        parseError: parseImcoError,
+        httpsAgent: () => new Agent({ ca: simulator.pki.ca.certPem }),
+      });
+      await expect(http.request({ method: 'GET', path: '/ping', operation: 'ping' })).rejects.toMatchObject({
+        code: 'provider_auth_failed',
+        message: expect.stringContaining('CERTIFICATE_REQUIRED'),
+      });
+    });
+
+    it('should report a client certificate of another CA, and a server not signed by the configured CA, as auth problems', async () => {
+      const folder = tlsFolder(simulator);
+      const pinned = adapterWith({ tls: folder.files, retries: 0 });
+      try {
+        await expect(pinned.probe()).resolves.toBeUndefined();
+        await folder.useForeignClient();
+        await expect(pinned.probe()).rejects.toBeInstanceOf(ProviderAuthError);
+        await expect(pinned.servers!.list()).rejects.toMatchObject({
+          code: 'provider_auth_failed',
+          message: expect.stringContaining('refused the client certificate'),
+        });
+        folder.restore();
+        await expect(pinned.probe()).resolves.toBeUndefined();
+        await folder.useForeignCa();
+        await expect(pinned.probe()).rejects.toMatchObject({
+          code: 'provider_auth_failed',
+          retryable: false,
+        });
+      } finally {
+        await pinned.close?.();
+        rmSync(folder.dir, { recursive: true, force: true });
+      }
+    });
+
+    it('should keep using the previous files while a rotation is half done', async () => {
+      const folder = tlsFolder(simulator);
+      const warnings: string[] = [];
+      const pinned = imcoKind.create(
+        { name: 'im', kind: 'imco', ...simulator.connection, ...TEST_TUNING, tls: folder.files },
+        {
+          ...testDeps(),
+          logger: { debug: () => undefined, info: () => undefined, warn: (m) => warnings.push(m) },
+        },
+      );
+      try {
+        writeFileSync(
+          folder.files.keyFile,
+          '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n',
+        );
+        await expect(pinned.probe()).resolves.toBeUndefined();
+        expect(warnings).toEqual([expect.stringContaining('keeping the previous ones')]);
+      } finally {
+        await pinned.close?.();
+        rmSync(folder.dir, { recursive: true, force: true });
+      }
+    });
+
+    it('should refuse to start on a missing file or a key of another certificate, naming both', async () => {
+      const folder = tlsFolder(simulator);
+      try {
+        expect(() =>
+          adapterWith({ name: 'imco-eu', tls: { ...folder.files, certFile: join(folder.dir, 'nope.crt') } }),
+        ).toThrow(ConfigError);
+        expect(() =>
+          adapterWith({ name: 'imco-eu', tls: { ...folder.files, certFile: join(folder.dir, 'nope.crt') } }),
+        ).toThrow(/IMCO connection 'imco-eu': tls\.certFile '.*nope\.crt' cannot be read \(ENOENT\)/);
+        writeFileSync(
+          folder.files.keyFile,
+          (await import('node:fs')).readFileSync(simulator.pki.files.serverKeyFile),
+        );
+        expect(() => adapterWith({ name: 'imco-eu', tls: folder.files })).toThrow(
+          /tls\.keyFile '.*cert\.key' does not belong/,
+        );
+      } finally {
+        rmSync(folder.dir, { recursive: true, force: true });
+      }
+    });
+
+    it('should still report a plain connection reset as provider unavailable', async () => {
+      const fragile = adapterWith({ retries: 0 });
+      await sim(simulator, 'POST', '/faults', { action: 'reset', path: '/ping$', count: 1 });
+      await expect(fragile.probe()).rejects.toMatchObject({ code: 'provider_unavailable' });
+      await fragile.close?.();
+    });
+  });
+
+  describe('errors', () => {
+    it('should parse the errors hash into field errors, and fall back to the raw text', async () => {
+      const failure = await runPlan(adapter, 'volume.create', null, {
+        name: 'too-big',
+        sizeGb: 20,
+        providerOptions: { storagePlanId: storagePlanId(SEED_IDS.realmAlphaEu, '02') },
+      }).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(ValidationError);
+      expect(failure).toMatchObject({
+        errors: [{ field: 'storage_plan_id', message: 'is deprecated' }],
+        upstream: { status: 422, code: 'storage_plan_id', message: 'storage_plan_id is deprecated' },
+      });
+      await sim(simulator, 'POST', '/config', { errorBodyStyle: 'text' });
+      await sim(simulator, 'POST', '/faults', {
+        action: 'error',
+        status: 500,
+        path: '/ping$',
+        message: 'proxy exploded',
+      });
+      await expect(adapterWith({ retries: 0 }).probe()).rejects.toMatchObject({
+        code: 'provider_error',
+        upstream: { status: 500, message: 'proxy exploded' },
+      });
+    });
+
+    it('should retry a read after a 500, and not repeat a create whose fate is unknown', async () => {
+      await sim(simulator, 'POST', '/faults', {
+        action: 'error',
+        status: 500,
+        method: 'GET',
+        path: '/cloud/servers$',
+        count: 1,
+      });
+      await expect(adapter.servers!.list()).resolves.toHaveLength(1);
+      await sim(simulator, 'POST', '/faults', {
+        action: 'error',
+        status: 500,
+        method: 'POST',
+        path: '/cloud/servers$',
+        count: 1,
+      });
+      await expect(runPlan(adapter, 'server.create', null, serverInput('once'))).rejects.toMatchObject({
+        code: 'provider_error',
+      });
+      expect((await stats())['POST /v3/cloud/servers']).toBe(1);
+    });
+
+    it('should time out a call IMCO never answers', async () => {
+      const slow = adapterWith({ timeoutMs: 300, retries: 0 });
+      await sim(simulator, 'POST', '/faults', { action: 'timeout', path: '/ping$', count: 1 });
+      await expect(slow.probe()).rejects.toMatchObject({ code: 'provider_timeout' });
+      await slow.close?.();
+    });
+
+    it('should report a malformed body as a provider error', async () => {
+      await sim(simulator, 'POST', '/faults', { action: 'malformed', path: '/ping$', count: 1 });
+      await expect(adapterWith({ retries: 0 }).probe()).rejects.toMatchObject({ code: 'provider_error' });
+    });
+  });
+
+  describe('volumes, networks and floating IPs', () => {
+    it('should create a volume on a server, refuse deleting it attached, detach, attach and delete it', async () => {
+      const server = await createServer('with-disk');
+      const created = await runPlan(adapter, 'volume.create', null, {
+        name: 'data-1',
+        sizeGb: 30,
+        serverId: server,
+        providerOptions: {},
+      });
+      expect(created.steps).toEqual([
+        'prepare',
+        'mark',
+        'create-volume',
+        'wait-created',
+        'attach',
+        'wait-attached',
+      ]);
+      const id = created.nativeId!;
+      expect(await adapter.volumes!.get(id)).toMatchObject({
+        state: 'in-use',
+        sizeGb: 30,
+        serverId: `im:${server}`,
+        bootable: false,
+      });
+      expect((await adapter.servers!.get(server))!.volumeIds).toContain(`im:${id}`);
+      await expect(runPlan(adapter, 'volume.delete', id, {})).rejects.toBeInstanceOf(ConflictError);
+      await runPlan(adapter, 'volume.detach', id, {});
+      expect(await adapter.volumes!.get(id)).toMatchObject({ state: 'available', serverId: null });
+      await runPlan(adapter, 'volume.attach', id, { serverId: server });
+      expect((await adapter.volumes!.get(id))!.serverId).toBe(`im:${server}`);
+      await runPlan(adapter, 'volume.detach', id, {});
+      const deletion = await runPlan(adapter, 'volume.delete', id, {});
+      expect(deletion.providerStatuses.at(-1)).toBe('deleted');
+      expect(await adapter.volumes!.get(id)).toBeNull();
+    });
+
+    it('should discard instead of deleting when the connection says so', async () => {
+      const forgetful = adapterWith({ discardOnDelete: true });
+      const created = await runPlan(forgetful, 'volume.create', null, {
+        name: 'keep-at-cloud',
+        sizeGb: 10,
+        providerOptions: { realmId: SEED_IDS.realmBetaEu, cloudAccountId: SEED_IDS.accountBeta },
+      });
+      await sim(simulator, 'DELETE', '/stats');
+      const run = await runPlan(forgetful, 'volume.delete', created.nativeId, {});
+      expect(run.steps[0]).toBe('discard');
+      expect((await stats())['DELETE /v3/storage/volumes/:id/discard']).toBe(1);
+      expect(await forgetful.volumes!.get(created.nativeId!)).toBeNull();
+      await forgetful.close?.();
+    });
+
+    it('should create a VPC with its default subnet, place a server in it, and delete it when empty', async () => {
+      const run = await runPlan(adapter, 'network.create', null, {
+        name: 'net-1',
+        cidr: '10.77.0.0/16',
+        providerOptions: {},
+      });
+      expect(run.steps).toEqual([
+        'prepare',
+        'mark',
+        'create-vpc',
+        'wait-active',
+        'create-subnet',
+        'wait-subnet',
+      ]);
+      const network = await adapter.networks!.get(run.nativeId!);
+      expect(network).toMatchObject({ name: 'net-1', state: 'available', cidr: '10.77.0.0/16' });
+      expect(network!.extra.subnets).toEqual([
+        expect.objectContaining({ name: 'net-1-subnet', cidr: '10.77.0.0/24' }),
+      ]);
+      const server = await createServer('in-net', { networkIds: [run.nativeId], powerOn: false });
+      await expect(runPlan(adapter, 'network.delete', run.nativeId, {})).rejects.toBeInstanceOf(
+        ConflictError,
+      );
+      await runPlan(adapter, 'server.delete', server, {});
+      await runPlan(adapter, 'network.delete', run.nativeId, {});
+      expect(await adapter.networks!.get(run.nativeId!)).toBeNull();
+    });
+
+    it('should allocate a floating IP onto a server, detach, attach and release it', async () => {
+      const server = await createServer('ip-target');
+      const run = await runPlan(adapter, 'ip.allocate', null, { serverId: server, providerOptions: {} });
+      const id = run.nativeId!;
+      expect(await adapter.ips!.get(id)).toMatchObject({
+        state: 'attached',
+        serverId: `im:${server}`,
+        public: true,
+      });
+      await runPlan(adapter, 'ip.detach', id, {});
+      expect(await adapter.ips!.get(id)).toMatchObject({ state: 'available', serverId: null });
+      await runPlan(adapter, 'ip.attach', id, { serverId: server });
+      await expect(runPlan(adapter, 'ip.release', id, {})).rejects.toBeInstanceOf(ConflictError);
+      await runPlan(adapter, 'ip.detach', id, {});
+      await runPlan(adapter, 'ip.release', id, {});
+      expect(await adapter.ips!.get(id)).toBeNull();
+    });
+  });
+});
