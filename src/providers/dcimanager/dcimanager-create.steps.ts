@@ -1,0 +1,228 @@
+import { ConflictError, ValidationError } from '../../common/errors/gateway-error';
+import type { OperationStep, StepContext, StepOutcome } from '../ports/operation-plan';
+import { pollDelay, waitFor } from '../ports/polling';
+import { hasMarker, markedName } from '../ports/markers';
+import { and, eq } from './dcimanager-where.codec';
+import { type ServerView, busy, readView, taskRef } from './dcimanager-server.steps';
+import { OPERATION_REF_KIND, type DcimanagerContext } from './dcimanager.context';
+import { ownerEmailOf } from './dcimanager.mapper';
+import type { DciIp, DciServer } from './dcimanager.types';
+
+// "Create" takes a server from stock (reference §11): choose a free one, mark and assign it, make sure it has a
+// main IPv4 address (an OS install needs one), install the OS.
+
+export interface CreateSpec {
+  name: string;
+  configuration: string;
+  locationId?: string;
+  imageId: string;
+  sshPublicKeys: string[];
+  password?: string;
+  hddRaid?: string;
+  ipPoolId?: number;
+}
+
+const CANDIDATES = 20;
+const MAX_RECHOICES = 5;
+const CLAIM_MS = 15 * 60_000;
+
+export const noteOf = (raw: DciServer | null) => (raw?.user_note ?? '').split('\n')[0].trim();
+const isV4 = (ip: DciIp) => (ip.family ? ip.family.toLowerCase() === 'ipv4' : !ip.name.includes(':'));
+const failedIp = (ip: DciIp) => /fail/i.test(ip.status ?? '');
+const liveV4 = (raw: DciServer) =>
+  (raw.ip ?? []).filter((ip) => isV4(ip) && !failedIp(ip) && ip.status !== 'deleting');
+
+/** A free server of the plan (and location), chosen at random among the first few so that creates spread. */
+async function pickFree(context: DcimanagerContext, spec: CreateSpec, exclude: number[]): Promise<number> {
+  const where = and(
+    eq('owner_email', null),
+    eq('is_new', false),
+    eq('configuration', spec.configuration),
+    spec.locationId ? eq('location_id', Number(spec.locationId)) : undefined,
+  );
+  const { list } = await context.client.page<DciServer>(
+    '/dci/v3/server',
+    { where, orderby: 'id asc', offset: 0, count: CANDIDATES },
+    'server.list',
+  );
+  const now = Date.now();
+  for (const [id, until] of context.claims) if (until < now) context.claims.delete(id);
+  const usable = list.filter(
+    (s) =>
+      !ownerEmailOf(s) &&
+      !s.is_new &&
+      !busy(s) &&
+      (s.state ?? 'ok').toLowerCase() === 'ok' &&
+      !exclude.includes(s.id) &&
+      !context.claims.has(s.id),
+  );
+  if (usable.length === 0) {
+    const place = spec.locationId ? ` in location ${spec.locationId}` : '';
+    throw new ConflictError(
+      `No free DCImanager server with configuration '${spec.configuration}'${place}: the stock is empty. See GET /v1/providers/{name}/plans for what is available.`,
+      { extensions: { configuration: spec.configuration, available: 0 } },
+    );
+  }
+  const chosen = usable[Math.floor(Math.random() * usable.length)].id;
+  context.claims.set(chosen, now + CLAIM_MS);
+  return chosen;
+}
+
+/** Picks the server and keeps the choice in the task, so that a resumed task goes on with the same one. */
+export function chooseStep(context: DcimanagerContext, spec: CreateSpec): OperationStep {
+  return {
+    name: 'choose-server',
+    async run(ctx): Promise<StepOutcome> {
+      if (typeof ctx.state.serverId === 'number')
+        return { status: 'done', nativeId: String(ctx.state.serverId) };
+      const id = await pickFree(context, spec, []);
+      ctx.state.serverId = id;
+      ctx.state.tried = [id];
+      return { status: 'done', nativeId: String(id), providerStatus: 'chosen' };
+    },
+  };
+}
+
+async function rechoose(
+  context: DcimanagerContext,
+  spec: CreateSpec,
+  ctx: StepContext,
+): Promise<StepOutcome> {
+  const tried = (ctx.state.tried as number[] | undefined) ?? [];
+  if (tried.length > MAX_RECHOICES) {
+    throw new ConflictError('Free servers of this configuration kept being taken by others; try again.');
+  }
+  context.claims.delete(ctx.state.serverId as number);
+  const next = await pickFree(context, spec, tried);
+  ctx.state.serverId = next;
+  ctx.state.tried = [...tried, next];
+  return { status: 'wait', delayMs: 10, nativeId: String(next), providerStatus: 'rechosen' };
+}
+
+/** Once the server is ours, the claim that kept other creates of this process off it is no longer needed. */
+function assigned(context: DcimanagerContext, id: string): StepOutcome {
+  context.claims.delete(Number(id));
+  return { status: 'done', nativeId: id, providerStatus: 'assigned' };
+}
+
+/**
+ * Marks the chosen server with this task (in `user_note`, where the caller's name lives) and assigns it to the
+ * owner. A server already ours with our mark is done; one taken meanwhile (by anyone, or ours without our
+ * mark) is given up for another free one. The mark goes first, so a crash never leaves an unmarked server of ours.
+ */
+export function assignStep(context: DcimanagerContext, spec: CreateSpec): OperationStep {
+  return {
+    name: 'assign-owner',
+    idempotent: false,
+    async run(ctx): Promise<StepOutcome> {
+      const id = String(ctx.state.serverId);
+      const raw = await context.lookups.rawServer(id);
+      const mine = hasMarker(noteOf(raw), ctx.taskId);
+      if (context.lookups.isOwned(raw) && mine) return assigned(context, id);
+      if (!raw || ownerEmailOf(raw) || raw.is_new) return rechoose(context, spec, ctx);
+      const owner = await context.lookups.ownerId();
+      if (!mine)
+        await context.client.mutate('POST', `/dci/v3/server/${id}`, 'server.edit', {
+          user_note: markedName(spec.name, ctx.taskId),
+        });
+      try {
+        await context.client.mutate('POST', `/dci/v3/server/${id}/owner`, 'server.owner', { owner });
+      } catch (error) {
+        if (error instanceof ValidationError || error instanceof ConflictError)
+          return rechoose(context, spec, ctx);
+        throw error;
+      }
+      const after = await context.lookups.rawServer(id);
+      if (context.lookups.isOwned(after) && hasMarker(noteOf(after), ctx.taskId))
+        return assigned(context, id);
+      return rechoose(context, spec, ctx);
+    },
+  };
+}
+
+/** Allocates a main IPv4 address when the server has none; an address already there (ours after a crash) is kept. */
+export function ensureIpStep(context: DcimanagerContext, spec: CreateSpec): OperationStep {
+  return {
+    name: 'ensure-main-ip',
+    idempotent: false,
+    async run(ctx): Promise<StepOutcome> {
+      const raw = await context.lookups.requireOwned(ctx.nativeId!);
+      const present = liveV4(raw);
+      if (raw.main_ipv4 || present.length)
+        return { status: 'done', providerStatus: present[0]?.status ?? 'ok' };
+      const ack = await context.client.mutate('POST', `/dci/v3/server/${raw.id}/ip`, 'server.ip.allocate', {
+        family: 'ipv4',
+        set_as_main_ipv4: true,
+        ...(spec.ipPoolId ? { ip_pool: spec.ipPoolId } : {}),
+      });
+      return { status: 'done', providerStatus: 'allocating', providerRef: taskRef(ack) };
+    },
+  };
+}
+
+export function waitIpStep(context: DcimanagerContext): OperationStep {
+  return waitFor<ServerView>({
+    name: 'wait-main-ip',
+    read: (ctx) => readView(context, ctx.nativeId!),
+    done: (view) => liveV4(view.raw).some((ip) => (ip.status ?? 'ok').toLowerCase() === 'ok'),
+    failed: (view) =>
+      liveV4(view.raw).length === 0 && (view.raw.ip ?? []).some(failedIp)
+        ? 'DCImanager could not allocate a main IPv4 address for the server.'
+        : null,
+    whenMissing: 'fail',
+    backoff: context.backoff,
+    describe: (view) => ({ providerStatus: liveV4(view.raw)[0]?.status ?? 'allocating' }),
+  });
+}
+
+/** Starts `operation_os`; after a crash, an operation found running is taken as the one this step started. */
+export function installStep(context: DcimanagerContext, spec: CreateSpec): OperationStep {
+  return {
+    name: 'install-os',
+    idempotent: false,
+    async run(ctx): Promise<StepOutcome> {
+      const raw = await context.lookups.requireOwned(ctx.nativeId!);
+      if (busy(raw)) {
+        if (!ctx.resumed)
+          return { status: 'wait', delayMs: pollDelay(ctx.polls, context.backoff), providerStatus: 'busy' };
+        ctx.state.osOperation = raw.operation?.id ?? null;
+        return { status: 'done', providerStatus: 'adopted' };
+      }
+      const ack = await context.client.mutate(
+        'POST',
+        `/dci/v3/server/${raw.id}/operation_os`,
+        'server.operation_os',
+        {
+          os_template_id: Number(spec.imageId),
+          ...(spec.password ? { password: spec.password } : {}),
+          ...(spec.sshPublicKeys.length ? { ssh_pub_keys: spec.sshPublicKeys } : {}),
+          ...(spec.hddRaid ? { hdd_raid: spec.hddRaid } : {}),
+        },
+      );
+      ctx.state.osOperation = ack.id ?? null;
+      return {
+        status: 'done',
+        providerStatus: 'accepted',
+        providerRef: ack.id === undefined ? taskRef(ack) : { kind: OPERATION_REF_KIND, id: String(ack.id) },
+      };
+    },
+  };
+}
+
+/** After a failed create: the chosen server goes back to stock, unless an operation still runs on it. */
+export async function releaseChosen(context: DcimanagerContext, ctx: StepContext): Promise<void> {
+  const id = ctx.state.serverId;
+  if (typeof id !== 'number') return;
+  context.claims.delete(id);
+  const raw = await context.lookups.rawServer(String(id));
+  if (!raw || !hasMarker(noteOf(raw), ctx.taskId)) return;
+  if (busy(raw)) {
+    context.logger.warn('a failed create left its server assigned: an operation still runs on it', {
+      serverId: id,
+    });
+    return;
+  }
+  await context.client.mutate('POST', `/dci/v3/server/${id}`, 'server.edit', { user_note: '' });
+  if (context.lookups.isOwned(raw))
+    await context.client.mutate('DELETE', `/dci/v3/server/${id}/owner`, 'server.release');
+}

@@ -1,0 +1,130 @@
+import { NotFoundError, ProviderError, ProviderUnavailableError } from '../../common/errors/gateway-error';
+import type { HttpMethod, UpstreamClient, UpstreamRequest, UpstreamResponse } from '../http/upstream-client';
+import { DciSessionError, DciWakingError } from './dcimanager-error.parser';
+import type { DciSession } from './dcimanager-session.service';
+import { type ListParams, listQuery } from './dcimanager-where.codec';
+import type { DciAck, DciList } from './dcimanager.types';
+
+/** The docs' sample retries a 503 about ten times with a small backoff (reference §3). */
+const WAKE_TRIES = 10;
+const WAKE_BASE_MS = 100;
+const WAKE_MAX_MS = 2_000;
+/** Page size of list calls; DCImanager's default and maximum are unknown, so the limit is always sent. */
+export const PAGE_SIZE = 200;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+export function decodeJson(response: UpstreamResponse): Record<string, unknown> {
+  if (response.status === 204 || response.body.trim() === '') return {};
+  try {
+    const parsed = JSON.parse(response.body) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new ProviderError('DCImanager answered with a body that is not a JSON object.', {
+    upstream: { status: response.status, code: null, message: null },
+  });
+}
+
+/** Retries what a waking service answered with 503; every method, since such a call was not processed. */
+export async function untilAwake(send: () => Promise<UpstreamResponse>): Promise<UpstreamResponse> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (!(error instanceof DciWakingError)) throw error;
+      if (attempt + 1 >= WAKE_TRIES) {
+        throw new ProviderUnavailableError(
+          `DCImanager was still starting up after ${WAKE_TRIES} tries (HTTP 503).`,
+          {
+            upstream: error.upstream,
+            retryAfter: 5,
+          },
+        );
+      }
+      const backoff = Math.min(WAKE_MAX_MS, WAKE_BASE_MS * 2 ** attempt) * (0.8 + 0.4 * Math.random());
+      // A short Retry-After is honoured; a long one would hold the caller too long, so the backoff wins.
+      const hinted = error.retryAfter !== undefined ? error.retryAfter * 1000 : undefined;
+      await sleep(hinted !== undefined && hinted <= WAKE_MAX_MS ? Math.max(hinted, WAKE_BASE_MS) : backoff);
+    }
+  }
+}
+
+/**
+ * DCImanager over HTTP: paths below `<endpoint><apiPrefix>` (`/dci/v3/...`, `/ip/v3/...`), the session
+ * (re-login and one replay when it ended), 503 wake-up retries, JSON bodies and `{list, size}` paging.
+ */
+export class DciClient {
+  constructor(
+    private readonly http: UpstreamClient,
+    private readonly session: DciSession,
+  ) {}
+
+  async send(request: UpstreamRequest): Promise<UpstreamResponse> {
+    let renewed = false;
+    for (;;) {
+      const outcome = await this.session.tagged((tag) =>
+        untilAwake(() => this.http.request({ ...request, headers: { ...request.headers, ...tag } })),
+      );
+      if (!outcome.error) return outcome.value!;
+      if (!(outcome.error instanceof DciSessionError) || renewed) throw outcome.error as Error;
+      renewed = true;
+      await this.session.renew(outcome.token);
+    }
+  }
+
+  async get<T>(path: string, operation: string): Promise<T> {
+    const response = await this.send({ method: 'GET', path, operation });
+    return decodeJson(response) as T;
+  }
+
+  /** One object, or null when DCImanager answers 404. */
+  async find<T>(path: string, operation: string): Promise<T | null> {
+    try {
+      return await this.get<T>(path, operation);
+    } catch (error) {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    }
+  }
+
+  async page<T>(path: string, params: ListParams, operation: string): Promise<DciList<T>> {
+    const query = listQuery(params);
+    const body = await this.get<Partial<DciList<T>>>(query ? `${path}?${query}` : path, operation);
+    if (!Array.isArray(body.list)) throw new ProviderError(`DCImanager listed ${path} without a list array.`);
+    return { list: body.list, size: typeof body.size === 'number' ? body.size : undefined };
+  }
+
+  /** Every match, paging with `limit=<offset>,<count>` until `size` (or a short page when `size` is absent). */
+  async listAll<T>(
+    path: string,
+    params: Omit<ListParams, 'offset' | 'count'>,
+    operation: string,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    for (;;) {
+      const { list, size } = await this.page<T>(
+        path,
+        { ...params, offset: items.length, count: PAGE_SIZE },
+        operation,
+      );
+      items.push(...list);
+      if (list.length === 0 || (size !== undefined ? items.length >= size : list.length < PAGE_SIZE))
+        return items;
+    }
+  }
+
+  /** A state-changing call; never replayed blindly (only a 503 or an ended session, which were not processed). */
+  async mutate(method: HttpMethod, path: string, operation: string, body?: unknown): Promise<DciAck> {
+    const response = await this.send({
+      method,
+      path,
+      operation,
+      idempotent: false,
+      body: method === 'DELETE' && body === undefined ? undefined : JSON.stringify(body ?? {}),
+    });
+    return decodeJson(response);
+  }
+}

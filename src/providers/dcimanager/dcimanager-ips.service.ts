@@ -1,0 +1,241 @@
+import {
+  GatewayError,
+  NeedsAttentionError,
+  NotFoundError,
+  ProviderError,
+  ValidationError,
+} from '../../common/errors/gateway-error';
+import type { IpAddress } from '../../domain/ip-address.dto';
+import { IpState, ResourceType } from '../../domain/states';
+import type { OperationPlan, OperationStep, StepContext, StepOutcome } from '../ports/operation-plan';
+import type { OperationRequest } from '../ports/operations';
+import type { IpPort } from '../ports/ports';
+import { pollDelay } from '../ports/polling';
+import { ipIdOf, isIntegerId, parseIpId } from './dcimanager-ids.codec';
+import { taskRef } from './dcimanager-server.steps';
+import type { DcimanagerContext } from './dcimanager.context';
+import { toIpAddress } from './dcimanager.mapper';
+import type { IpAllocateOptions } from './dcimanager.options';
+import type { DciAck, DciIp, DciServer } from './dcimanager.types';
+
+const DEADLINE_S = 5 * 60;
+
+/**
+ * IP addresses = the addresses on the owner's servers (reference §8.1). DCImanager has no address outside a
+ * server, so allocation needs `serverId`, and attach/detach (moving a floating address) do not exist.
+ */
+export class DcimanagerIps implements IpPort {
+  constructor(private readonly context: DcimanagerContext) {}
+
+  private get lookups() {
+    return this.context.lookups;
+  }
+
+  async list(): Promise<IpAddress[]> {
+    const [servers] = await Promise.all([this.lookups.ownedServers(), this.lookups.prepareNetworks()]);
+    return servers.flatMap((server) =>
+      (server.ip ?? []).map((ip) => toIpAddress(this.context.map, server, ip)),
+    );
+  }
+
+  async get(nativeId: string): Promise<IpAddress | null> {
+    const parsed = parseIpId(nativeId);
+    if (!parsed) return null;
+    const [server] = await Promise.all([
+      this.lookups.ownedServer(parsed.serverId),
+      this.lookups.prepareNetworks(),
+    ]);
+    const ip = server?.ip?.find((i) => String(i.id) === parsed.ipId);
+    return server && ip ? toIpAddress(this.context.map, server, ip) : null;
+  }
+
+  allocate(request: OperationRequest<'ip.allocate'>): OperationPlan {
+    const { serverId } = request.input;
+    const options = request.input.providerOptions as IpAllocateOptions;
+    if (!serverId || !isIntegerId(serverId)) {
+      throw new ValidationError('DCImanager addresses always belong to a server: give serverId.', [
+        { field: 'serverId', message: 'is required on DCImanager' },
+      ]);
+    }
+    const family = options.family ?? (options.address?.includes(':') ? 'ipv6' : 'ipv4');
+    if (options.address && options.address.includes(':') !== (family === 'ipv6')) {
+      throw new ValidationError(`The address is not an ${family} address.`, [
+        { field: 'providerOptions.address', message: `does not match family ${family}` },
+      ]);
+    }
+    const matches = (ip: DciIp) =>
+      (!options.address || ip.name === options.address) &&
+      (ip.family ? ip.family.toLowerCase() === family : ip.name.includes(':') === (family === 'ipv6'));
+    const fresh = (raw: DciServer, ctx: StepContext) => {
+      const before = (ctx.state.before as number[] | undefined) ?? [];
+      return (raw.ip ?? []).filter((ip) => !before.includes(ip.id) && matches(ip));
+    };
+    const body = {
+      family,
+      ...(options.address ? { ip_name: options.address } : {}),
+      ...(options.ipPoolId ? { ip_pool: options.ipPoolId } : {}),
+      ...(options.ipNetId ? { ip_net: options.ipNetId } : {}),
+      ...(options.domain ? { domain: options.domain } : {}),
+      ...(options.setAsMain !== undefined ? { set_as_main_ipv4: options.setAsMain } : {}),
+    };
+    const steps: OperationStep[] = [
+      {
+        name: 'prepare',
+        run: async (ctx) => {
+          const raw = await this.lookups.requireOwned(serverId);
+          ctx.state.before = (raw.ip ?? []).map((ip) => ip.id);
+          return { status: 'done' };
+        },
+      },
+      {
+        name: 'allocate',
+        idempotent: false,
+        run: async (ctx): Promise<StepOutcome> => {
+          if (ctx.resumed) {
+            const found = fresh(await this.lookups.requireOwned(serverId), ctx);
+            if (found.length > 1)
+              throw new NeedsAttentionError(
+                'Several new addresses appeared on the server; the gateway cannot tell which one this task allocated.',
+              );
+            if (found.length === 1) {
+              ctx.state.ipId = found[0].id;
+              return { status: 'done', nativeId: ipIdOf(serverId, found[0].id), providerStatus: 'adopted' };
+            }
+          }
+          const ack: DciAck = await this.context.client.mutate(
+            'POST',
+            `/dci/v3/server/${serverId}/ip`,
+            'server.ip.allocate',
+            body,
+          );
+          ctx.state.ack = ack.id ?? null;
+          return { status: 'done', providerStatus: 'allocating', providerRef: taskRef(ack) };
+        },
+      },
+      {
+        name: 'wait-allocated',
+        run: async (ctx) => this.waitAllocated(ctx, serverId, fresh),
+      },
+    ];
+    return {
+      resourceType: ResourceType.Ip,
+      steps,
+      deadlineSeconds: DEADLINE_S,
+      reconcile: async (ctx) => {
+        const ip = ctx.nativeId ? await this.get(ctx.nativeId) : null;
+        return ip?.state === IpState.Attached;
+      },
+    };
+  }
+
+  release(_request: OperationRequest<'ip.release'>): OperationPlan {
+    return {
+      resourceType: ResourceType.Ip,
+      steps: [
+        {
+          name: 'release',
+          run: async (ctx) => {
+            const { serverId, ipId } = this.parse(ctx.nativeId!);
+            const ip = (await this.lookups.ownedServer(serverId))?.ip?.find((i) => String(i.id) === ipId);
+            if (!ip || ip.status === 'deleting')
+              return { status: 'done', providerStatus: ip?.status ?? 'gone' };
+            const path = `/dci/v3/server/${serverId}/ip/${ipId}`;
+            try {
+              // The docs release with POST; a build that wants DELETE answers 405.
+              const ack = await this.context.client.mutate('POST', path, 'server.ip.release');
+              return { status: 'done', providerStatus: 'deleting', providerRef: taskRef(ack) };
+            } catch (error) {
+              if (
+                !(error instanceof GatewayError) ||
+                (error.upstream?.status !== 405 && !(error instanceof NotFoundError))
+              )
+                throw error;
+            }
+            try {
+              const ack = await this.context.client.mutate('DELETE', path, 'server.ip.release');
+              return { status: 'done', providerStatus: 'deleting', providerRef: taskRef(ack) };
+            } catch (error) {
+              if (error instanceof NotFoundError) return { status: 'done', providerStatus: 'gone' };
+              throw error;
+            }
+          },
+        },
+        {
+          name: 'wait-released',
+          run: async (ctx) => {
+            const { serverId, ipId } = this.parse(ctx.nativeId!);
+            const server = await this.lookups.poll(serverId);
+            const ip = server?.ip?.find((i) => String(i.id) === ipId);
+            if (!ip) return { status: 'done', providerStatus: 'released' };
+            if (/fail/i.test(ip.status ?? ''))
+              throw new ProviderError(`DCImanager could not release the address (status ${ip.status}).`, {
+                retryable: false,
+              });
+            return {
+              status: 'wait',
+              delayMs: pollDelay(ctx.polls, this.context.backoff),
+              providerStatus: ip.status,
+            };
+          },
+        },
+      ],
+      deadlineSeconds: DEADLINE_S,
+      reconcile: async (ctx) => !(await this.get(ctx.nativeId!)),
+    };
+  }
+
+  private parse(nativeId: string): { serverId: string; ipId: string } {
+    const parsed = parseIpId(nativeId);
+    if (!parsed) throw new NotFoundError(`'${nativeId}' is not a DCImanager address id.`);
+    return parsed;
+  }
+
+  /** Finds the new address (by the id DCImanager answered, else as the one new address) and waits for `ok`. */
+  private async waitAllocated(
+    ctx: StepContext,
+    serverId: string,
+    fresh: (raw: DciServer, ctx: StepContext) => DciIp[],
+  ): Promise<StepOutcome> {
+    const delayMs = pollDelay(ctx.polls, this.context.backoff);
+    const server = await this.lookups.poll(serverId);
+    if (!server)
+      throw new ProviderError('The server left this connection while an address was allocated.', {
+        retryable: false,
+      });
+    let ipId = ctx.state.ipId as number | undefined;
+    if (ipId === undefined) {
+      const found = fresh(server, ctx);
+      const byAck = found.find((ip) => String(ip.id) === String(ctx.state.ack));
+      if (!byAck && found.length > 1)
+        throw new NeedsAttentionError(
+          'Several new addresses appeared on the server; the gateway cannot tell which one this task allocated.',
+        );
+      const ip = byAck ?? found[0];
+      if (!ip) {
+        if (ctx.polls < 5) return { status: 'wait', delayMs, providerStatus: 'allocating' };
+        throw new ProviderError(
+          'DCImanager accepted the allocation but no new address appeared on the server.',
+          { retryable: false },
+        );
+      }
+      ipId = ip.id;
+      ctx.state.ipId = ipId;
+    }
+    const ip = server.ip?.find((i) => i.id === ipId);
+    const nativeId = ipIdOf(serverId, ipId);
+    if (!ip) throw new ProviderError('The new address disappeared from the server.', { retryable: false });
+    const status = (ip.status ?? 'ok').toLowerCase();
+    if (/fail/.test(status))
+      throw new ProviderError(`DCImanager could not allocate the address (status ${status}).`, {
+        retryable: false,
+      });
+    if (status !== 'ok') return { status: 'wait', delayMs, nativeId, providerStatus: status };
+    await this.lookups.prepareNetworks();
+    return {
+      status: 'done',
+      nativeId,
+      providerStatus: status,
+      resource: toIpAddress(this.context.map, server, ip),
+    };
+  }
+}

@@ -1,0 +1,31 @@
+import type { Network } from '../../domain/network.dto';
+import type { NetworkPort } from '../ports/ports';
+import { isIntegerId } from './dcimanager-ids.codec';
+import { eq } from './dcimanager-where.codec';
+import type { DcimanagerContext } from './dcimanager.context';
+import { toNetwork } from './dcimanager.mapper';
+import type { DciIpnet } from './dcimanager.types';
+
+/**
+ * Networks = IPmanager networks (`/ip/v3/ipnet`, reference §8.2), read only: the reference shows no way to
+ * create one, and deleting the provider's address ranges is not a customer's business.
+ */
+export class DcimanagerNetworks implements NetworkPort {
+  constructor(private readonly context: DcimanagerContext) {}
+
+  async list(): Promise<Network[]> {
+    return (await this.context.lookups.ipnets()).map((net) => toNetwork(this.context.map, net));
+  }
+
+  async get(nativeId: string): Promise<Network | null> {
+    if (!isIntegerId(nativeId)) return null;
+    // The VM6 clients read one network through the list filter rather than a path.
+    const { list } = await this.context.client.page<DciIpnet>(
+      '/ip/v3/ipnet',
+      { where: eq('id', Number(nativeId)), count: 1 },
+      'ipnet.get',
+    );
+    const net = list.find((n) => String(n.id) === nativeId);
+    return net ? toNetwork(this.context.map, net) : null;
+  }
+}

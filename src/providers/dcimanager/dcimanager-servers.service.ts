@@ -1,0 +1,286 @@
+import { ConflictError, UnsupportedOperationError, ValidationError } from '../../common/errors/gateway-error';
+import type { Server } from '../../domain/server.dto';
+import { ResourceType } from '../../domain/states';
+import { hasMarker } from '../ports/markers';
+import type { OperationPlan, OperationStep, StepOutcome } from '../ports/operation-plan';
+import type { OperationRequest } from '../ports/operations';
+import type { ServerPort } from '../ports/ports';
+import { pollDelay } from '../ports/polling';
+import {
+  type CreateSpec,
+  assignStep,
+  chooseStep,
+  ensureIpStep,
+  installStep,
+  noteOf,
+  releaseChosen,
+  waitIpStep,
+} from './dcimanager-create.steps';
+import { configurationOfPlan, isIntegerId } from './dcimanager-ids.codec';
+import { busy, powerStep, taskRef, waitOperation, waitPower } from './dcimanager-server.steps';
+import { OPERATION_REF_KIND, type DcimanagerContext } from './dcimanager.context';
+import { displayName, toServer } from './dcimanager.mapper';
+import type { ServerCreateOptions } from './dcimanager.options';
+
+const CREATE_DEADLINE_S = 90 * 60;
+const DELETE_DEADLINE_S = 3 * 60 * 60;
+const POWER_DEADLINE_S = 10 * 60;
+const NAME_LIMIT = 200;
+
+/**
+ * Servers = physical servers assigned to the connection's owner. Create takes one from stock, delete gives it
+ * back; power is hard on/off/reset through the BMC, so a graceful stop is refused (501) rather than faked.
+ */
+export class DcimanagerServers implements ServerPort {
+  constructor(private readonly context: DcimanagerContext) {}
+
+  private get lookups() {
+    return this.context.lookups;
+  }
+
+  async list(): Promise<Server[]> {
+    const [servers] = await Promise.all([this.lookups.ownedServers(), this.lookups.prepareNetworks()]);
+    return servers.map((raw) => toServer(this.context.map, raw));
+  }
+
+  async get(nativeId: string): Promise<Server | null> {
+    const [raw] = await Promise.all([this.lookups.ownedServer(nativeId), this.lookups.prepareNetworks()]);
+    return raw ? toServer(this.context.map, raw) : null;
+  }
+
+  create(request: OperationRequest<'server.create'>): OperationPlan {
+    const input = request.input;
+    const options = input.providerOptions as ServerCreateOptions;
+    const invalid = (field: string, message: string, detail: string) =>
+      new ValidationError(detail, [{ field, message }]);
+    if (input.cpuCores !== undefined || input.memoryMb !== undefined)
+      throw invalid(
+        'cpuCores',
+        'not available on bare metal',
+        'DCImanager sells fixed hardware configurations: give planId.',
+      );
+    if (!input.planId)
+      throw invalid(
+        'planId',
+        'is required on DCImanager',
+        'Choose a hardware configuration (planId) from GET /v1/providers/{name}/plans.',
+      );
+    if (input.networkIds?.length)
+      throw invalid(
+        'networkIds',
+        'not available on DCImanager',
+        'A server is not placed in networks at creation; allocate addresses with POST /v1/ips afterwards.',
+      );
+    if (!isIntegerId(input.imageId))
+      throw invalid('imageId', 'is not a DCImanager OS template id', 'Unknown image.');
+    if (input.locationId !== undefined && !isIntegerId(input.locationId))
+      throw invalid('locationId', 'is not a DCImanager location id', 'Unknown location.');
+    if (!options.password && !input.sshPublicKeys?.length)
+      throw invalid(
+        'sshPublicKeys',
+        'give SSH keys or providerOptions.password',
+        'The OS install needs SSH keys or a password to let you in.',
+      );
+    // The configuration goes into a `where` filter, whose quoting DCImanager does not document.
+    if (/['\\]/.test(configurationOfPlan(input.planId)))
+      throw invalid(
+        'planId',
+        'holds a quote or backslash',
+        'This configuration cannot be looked up in DCImanager.',
+      );
+    if (input.name.length > NAME_LIMIT)
+      throw invalid('name', `at most ${NAME_LIMIT} characters`, 'The name is too long.');
+    const spec: CreateSpec = {
+      name: input.name,
+      configuration: configurationOfPlan(input.planId),
+      locationId: input.locationId,
+      imageId: input.imageId,
+      sshPublicKeys: input.sshPublicKeys ?? [],
+      password: options.password,
+      hddRaid: options.hddRaid,
+      ipPoolId: options.ipPoolId,
+    };
+    const image = Number(input.imageId);
+    const power = input.powerOn
+      ? [powerStep(this.context, 'power_on'), waitPower(this.context, 'wait-running', 'on')]
+      : [
+          powerStep(this.context, 'power_off', true),
+          waitPower(this.context, 'wait-stopped', 'off', 'power_offSent'),
+        ];
+    return {
+      resourceType: ResourceType.Server,
+      steps: [
+        chooseStep(this.context, spec),
+        assignStep(this.context, spec),
+        ensureIpStep(this.context, spec),
+        waitIpStep(this.context),
+        installStep(this.context, spec),
+        waitOperation(this.context, 'wait-installed', {
+          stateKey: 'osOperation',
+          label: 'OS installation',
+          satisfied: (raw) => raw.os_template?.id === image,
+        }),
+        ...power,
+      ],
+      deadlineSeconds: CREATE_DEADLINE_S,
+      reconcile: async (ctx) => {
+        const raw = ctx.nativeId ? await this.lookups.ownedServer(ctx.nativeId) : null;
+        return (
+          !!raw &&
+          hasMarker(noteOf(raw), ctx.taskId) &&
+          raw.os_template?.id === image &&
+          !busy(raw) &&
+          (raw.power_status ?? '').toLowerCase() === (input.powerOn ? 'on' : 'off')
+        );
+      },
+      onFailure: (ctx) => releaseChosen(this.context, ctx),
+    };
+  }
+
+  start(_request: OperationRequest<'server.start'>): OperationPlan {
+    return this.power(
+      [powerStep(this.context, 'power_on'), waitPower(this.context, 'wait-running', 'on')],
+      'on',
+    );
+  }
+
+  stop(request: OperationRequest<'server.stop'>): OperationPlan {
+    if (!request.input.force) {
+      throw new UnsupportedOperationError(
+        this.context.connection,
+        'server.stop with force: false',
+        'DCImanager has no graceful shutdown, only a hard power-off through the BMC or PDU; send {"force": true} to cut the power',
+      );
+    }
+    return this.power(
+      [powerStep(this.context, 'power_off'), waitPower(this.context, 'wait-stopped', 'off')],
+      'off',
+    );
+  }
+
+  reboot(_request: OperationRequest<'server.reboot'>): OperationPlan {
+    return this.power(
+      [powerStep(this.context, 'power_reset'), waitPower(this.context, 'wait-running', 'on')],
+      'on',
+    );
+  }
+
+  rename(request: OperationRequest<'server.rename'>): OperationPlan {
+    const { name } = request.input;
+    if (name.length > NAME_LIMIT)
+      throw new ValidationError('The name is too long.', [
+        { field: 'name', message: `at most ${NAME_LIMIT} characters` },
+      ]);
+    return {
+      resourceType: ResourceType.Server,
+      steps: [
+        {
+          name: 'rename',
+          run: async (ctx) => {
+            const raw = await this.lookups.requireOwned(ctx.nativeId!);
+            await this.context.client.mutate('POST', `/dci/v3/server/${raw.id}`, 'server.edit', {
+              user_note: name,
+            });
+            return { status: 'done', providerStatus: 'renamed' };
+          },
+        },
+      ],
+      deadlineSeconds: POWER_DEADLINE_S,
+      reconcile: async (ctx) => {
+        const raw = await this.lookups.ownedServer(ctx.nativeId!);
+        return !!raw && displayName(raw) === name;
+      },
+    };
+  }
+
+  /** Power off, wipe the disks (`wipeOnDelete`), clear the name and give the server back to stock. */
+  delete(_request: OperationRequest<'server.delete'>): OperationPlan {
+    const mode = this.context.wipeOnDelete;
+    const wipe: OperationStep[] =
+      mode === 'none'
+        ? []
+        : [
+            this.wipeStep(),
+            waitOperation(this.context, 'wait-wiped', { stateKey: 'wipeOperation', label: 'disk wipe' }),
+          ];
+    return {
+      resourceType: ResourceType.Server,
+      steps: [
+        powerStep(this.context, 'power_off', true),
+        waitPower(this.context, 'wait-stopped', 'off', 'power_offSent'),
+        ...wipe,
+        {
+          name: 'release',
+          run: async (ctx) => {
+            const raw = await this.lookups.rawServer(ctx.nativeId!);
+            if (!this.lookups.isOwned(raw)) return { status: 'done', providerStatus: 'released' };
+            if (busy(raw)) return { status: 'wait', delayMs: pollDelay(ctx.polls, this.context.backoff) };
+            await this.context.client.mutate('POST', `/dci/v3/server/${raw.id}`, 'server.edit', {
+              user_note: '',
+            });
+            await this.context.client.mutate('DELETE', `/dci/v3/server/${raw.id}/owner`, 'server.release');
+            this.context.claims.delete(raw.id);
+            return { status: 'done', providerStatus: 'released' };
+          },
+        },
+      ],
+      deadlineSeconds: DELETE_DEADLINE_S,
+      reconcile: async (ctx) => !this.lookups.isOwned(await this.lookups.rawServer(ctx.nativeId!)),
+    };
+  }
+
+  private wipeStep(): OperationStep {
+    return {
+      name: 'wipe-disks',
+      idempotent: false,
+      run: async (ctx): Promise<StepOutcome> => {
+        const raw = await this.lookups.requireOwned(ctx.nativeId!);
+        if (busy(raw)) {
+          if (!ctx.resumed)
+            return {
+              status: 'wait',
+              delayMs: pollDelay(ctx.polls, this.context.backoff),
+              providerStatus: 'busy',
+            };
+          ctx.state.wipeOperation = raw.operation?.id ?? null;
+          return { status: 'done', providerStatus: 'adopted' };
+        }
+        try {
+          const ack = await this.context.client.mutate(
+            'POST',
+            `/dci/v3/server/${raw.id}/operation_clear_hdd`,
+            'server.operation_clear_hdd',
+            {
+              clear_hdd: this.context.wipeOnDelete,
+            },
+          );
+          ctx.state.wipeOperation = ack.id ?? null;
+          return {
+            status: 'done',
+            providerStatus: 'accepted',
+            providerRef:
+              ack.id === undefined ? taskRef(ack) : { kind: OPERATION_REF_KIND, id: String(ack.id) },
+          };
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          throw new ConflictError(
+            `DCImanager refused to wipe the disks${error.upstream?.message ? ` (${error.upstream.message})` : ''}; fix the server or set wipeOnDelete: none for this connection.`,
+            { upstream: error.upstream },
+          );
+        }
+      },
+    };
+  }
+
+  private power(steps: OperationStep[], target: 'on' | 'off'): OperationPlan {
+    return {
+      resourceType: ResourceType.Server,
+      steps,
+      deadlineSeconds: POWER_DEADLINE_S,
+      reconcile: async (ctx) => {
+        const raw = await this.lookups.ownedServer(ctx.nativeId!);
+        return !!raw && !busy(raw) && (raw.power_status ?? '').toLowerCase() === target;
+      },
+    };
+  }
+}

@@ -1,0 +1,24 @@
+import type { Backoff } from '../ports/polling';
+import type { AdapterLogger } from '../ports/provider-adapter';
+import type { DciClient } from './dcimanager-http.client';
+import type { DciLookups } from './dcimanager-lookups';
+import type { MapContext } from './dcimanager.mapper';
+
+export type WipeMode = 'none' | 'simple' | 'full';
+
+/** What the DCImanager resource services share. */
+export interface DcimanagerContext {
+  connection: string;
+  client: DciClient;
+  lookups: DciLookups;
+  map: MapContext;
+  backoff: Backoff;
+  logger: AdapterLogger;
+  /** How `delete` wipes the disks before the server goes back to stock (`operation_clear_hdd`). */
+  wipeOnDelete: WipeMode;
+  /** Servers chosen by creates running in this process, so that two of them do not pick the same one. */
+  claims: Map<number, number>;
+}
+
+export const OPERATION_REF_KIND = 'dcimanager-operation';
+export const TASK_REF_KIND = 'dcimanager-task';

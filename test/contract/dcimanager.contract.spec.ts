@@ -1,0 +1,547 @@
+import {
+  ConflictError,
+  NotFoundError,
+  ProviderAuthError,
+  ProviderError,
+  UnsupportedOperationError,
+  ValidationError,
+} from '../../src/common/errors/gateway-error';
+import { ServerState } from '../../src/domain/states';
+import type { DcimanagerAdapter } from '../../src/providers/dcimanager/dcimanager.adapter';
+import { dcimanagerKind } from '../../src/providers/dcimanager/dcimanager.kind';
+import { plannerOf } from '../../src/providers/ports/capabilities';
+import type { OperationInputs } from '../../src/providers/ports/operations';
+import type { StepContext } from '../../src/providers/ports/operation-plan';
+import { SEED_CONFIGURATIONS, SEED_IDS } from '../../src/sandbox/simulators/dcimanager/dcimanager-sim.seed';
+import {
+  type DcimanagerSimulatorHandle,
+  startDcimanagerSimulator,
+} from '../../src/sandbox/simulators/dcimanager/dcimanager.simulator';
+import { runSteps } from '../support/dcimanager-steps';
+import { sim } from '../support/gateway';
+import { runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
+
+const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIContractKey contract@example.test';
+
+describe('DCImanager adapter against the DCImanager simulator (contract, real HTTP)', () => {
+  let simulator: DcimanagerSimulatorHandle;
+  let adapter: DcimanagerAdapter;
+  let unknownStates: string[];
+  let logged: string[];
+
+  const adapterWith = (overrides: Record<string, unknown> = {}) => {
+    const deps = testDeps(unknownStates);
+    const record = (message: string, fields?: Record<string, unknown>) =>
+      logged.push(`${message} ${JSON.stringify(fields ?? {})}`);
+    deps.logger = { debug: record, info: record, warn: record };
+    return dcimanagerKind.create(
+      {
+        name: 'dci',
+        kind: 'dcimanager',
+        ...simulator.connection,
+        ...TEST_TUNING,
+        apiPrefix: '/api',
+        wipeOnDelete: 'simple',
+        ...overrides,
+      },
+      deps,
+    ) as DcimanagerAdapter;
+  };
+
+  const createInput = (
+    name: string,
+    extra: Partial<OperationInputs['server.create']> = {},
+  ): OperationInputs['server.create'] => ({
+    name,
+    imageId: String(SEED_IDS.debian),
+    planId: SEED_CONFIGURATIONS.small,
+    locationId: String(SEED_IDS.north),
+    sshPublicKeys: [SSH_KEY],
+    powerOn: true,
+    providerOptions: {},
+    ...extra,
+  });
+
+  const plan = <O extends keyof OperationInputs>(
+    operation: O,
+    target: string | null,
+    input: OperationInputs[O],
+  ) => plannerOf(adapter, operation)!({ operation, target, input, taskId: `T${Date.now()}${Math.random()}` });
+
+  const requests = async (pattern: RegExp): Promise<number> => {
+    const stats = (await sim(simulator, 'GET', '/stats')) as { requests: Record<string, number> };
+    return Object.entries(stats.requests)
+      .filter(([key]) => pattern.test(key))
+      .reduce((sum, [, n]) => sum + n, 0);
+  };
+
+  const freeSmall = async () =>
+    (await adapter.catalog.plans()).find((p) => p.nativeId === SEED_CONFIGURATIONS.small)!.available;
+
+  beforeAll(async () => {
+    simulator = await startDcimanagerSimulator({ speed: 100, password: 'contract-password-1' });
+  });
+
+  beforeEach(async () => {
+    await sim(simulator, 'POST', '/reset');
+    unknownStates = [];
+    logged = [];
+    adapter = adapterWith();
+  });
+
+  afterAll(() => simulator.stop());
+
+  describe('reads', () => {
+    it("should list only the owner's servers, with state from operation, state and power", async () => {
+      const servers = await adapter.servers.list();
+      expect(servers.map((s) => s.nativeId)).toEqual(['101', '102', '103']);
+      const [running, stopped, noBmc] = servers;
+      expect(running).toMatchObject({
+        id: 'dci:101',
+        providerKind: 'dcimanager',
+        name: 'web-1',
+        state: ServerState.Running,
+        providerState: 'on',
+        imageId: `dci:${SEED_IDS.debian}`,
+        planId: `dci:${SEED_CONFIGURATIONS.small}`,
+        locationId: `dci:${SEED_IDS.north}`,
+        memoryMb: 32 * 1024,
+        volumeIds: ['dci:101-disk0', 'dci:101-disk1'],
+        networkIds: expect.arrayContaining(['dci:1', 'dci:2']),
+        extra: expect.objectContaining({ inventoryName: 'nb-r1-u01' }),
+      });
+      expect(running.ipAddresses).toEqual(
+        expect.arrayContaining([
+          { address: '203.0.113.10', version: 4, public: true },
+          { address: '2001:db8:10::10', version: 6, public: true },
+        ]),
+      );
+      expect(stopped).toMatchObject({ name: 'nb-r1-u02', state: ServerState.Stopped });
+      expect(noBmc).toMatchObject({ state: ServerState.Unknown, planId: null, volumeIds: [] });
+      expect(unknownStates).toEqual([]);
+    });
+
+    it('should answer null for free stock, for another customer’s server and for unknown ids', async () => {
+      for (const id of ['105', String(SEED_IDS.othersServer), '999999', 'not-a-number'])
+        expect(await adapter.servers.get(id)).toBeNull();
+      expect(await adapter.servers.get('102')).toMatchObject({ state: ServerState.Stopped });
+    });
+
+    it('should show an administratively suspended server as suspended', async () => {
+      // An operator suspends the server in DCImanager (the gateway itself never does).
+      const login = await fetch(`${simulator.url}/api/auth/v4/public/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: simulator.connection.email, password: simulator.password }),
+      });
+      const { token } = (await login.json()) as { token: string };
+      await sim(simulator, 'POST', '/config', { paused: true });
+      await fetch(`${simulator.url}/api/dci/v3/server/101/suspend`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-xsrf-token': token },
+        body: '{}',
+      });
+      expect(await adapter.servers.get('101')).toMatchObject({
+        state: ServerState.Suspended,
+        providerState: 'suspending',
+      });
+      await sim(simulator, 'POST', '/config', { paused: false });
+      for (let i = 0; i < 100 && (await adapter.servers.get('101'))!.providerState !== 'suspended'; i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await adapter.servers.get('101')).toMatchObject({
+        state: ServerState.Suspended,
+        providerState: 'suspended',
+      });
+    });
+
+    it('should page through lists until size', async () => {
+      await sim(simulator, 'POST', '/config', { maxPageSize: 1 });
+      expect((await adapter.servers.list()).map((s) => s.nativeId)).toEqual(['101', '102', '103']);
+      expect((await adapter.networks.list()).length).toBe(3);
+    });
+
+    it('should read the catalog, addresses, networks and local disks', async () => {
+      const [images, plans, locations] = await Promise.all([
+        adapter.catalog.images(),
+        adapter.catalog.plans(),
+        adapter.catalog.locations(),
+      ]);
+      expect(images.map((i) => i.name)).toContain('Debian 12');
+      expect(plans.find((p) => p.nativeId === SEED_CONFIGURATIONS.small)).toMatchObject({
+        available: 5,
+        memoryMb: 32 * 1024,
+        diskGb: 960,
+        custom: false,
+      });
+      expect(plans.find((p) => p.nativeId === SEED_CONFIGURATIONS.desktop)!.available).toBe(0);
+      expect(locations.map((l) => l.name)).toEqual(['North (sandbox)', 'South (sandbox)']);
+
+      const ips = await adapter.ips.list();
+      expect(ips.find((ip) => ip.address === '203.0.113.10')).toMatchObject({
+        id: 'dci:101-501',
+        state: 'attached',
+        serverId: 'dci:101',
+        networkId: 'dci:1',
+        extra: expect.objectContaining({ main: true }),
+      });
+      expect(ips.some((ip) => ip.serverId === `dci:${SEED_IDS.othersServer}`)).toBe(false);
+      expect(await adapter.networks.get('3')).toMatchObject({
+        cidr: '198.51.100.0/24',
+        gateway: '198.51.100.1',
+        vlan: '210',
+      });
+      const disks = await adapter.volumes.list();
+      expect(disks.filter((d) => d.serverId === 'dci:101')).toEqual([
+        expect.objectContaining({ nativeId: '101-disk0', sizeGb: 480, state: 'in-use', bootable: true }),
+        expect.objectContaining({ nativeId: '101-disk1', sizeGb: 480, bootable: false }),
+      ]);
+      expect(await adapter.volumes.get('104-disk0')).toBeNull();
+    });
+
+    it('should fall back to the servers for images and locations when the collections answer 404', async () => {
+      await sim(simulator, 'POST', '/config', { hideCatalog: true });
+      expect((await adapter.catalog.locations()).map((l) => l.nativeId)).toEqual(['1', '2']);
+      expect((await adapter.catalog.images()).map((i) => i.nativeId)).toEqual(['11', '12', '13']);
+    });
+  });
+
+  describe('session', () => {
+    it('should log in once, send the box header, and never log the token or the password', async () => {
+      await Promise.all([adapter.servers.list(), adapter.ips.list(), adapter.networks.list()]);
+      expect(adapter.session.logins).toBe(1);
+      const state = (await sim(simulator, 'GET', '/state')) as Record<string, unknown>;
+      expect(state.requestsWithoutBoxHeader).toBe(0);
+      expect(logged.join('\n')).not.toContain('contract-password-1');
+      expect(logged.join('\n')).not.toMatch(/[0-9a-f]{48}/);
+    });
+
+    it('should log in again once and replay when the session expires mid-run', async () => {
+      const id = (await runPlan(adapter, 'server.create', null, createInput('expiring'))).nativeId!;
+      expect(adapter.session.logins).toBe(1);
+      await sim(simulator, 'POST', '/config', { expireSessions: true });
+      await Promise.all([adapter.servers.get(id), adapter.servers.list(), adapter.ips.list()]);
+      expect(adapter.session.logins).toBe(2);
+      // The session ends between the power command and the wait for its effect.
+      const stop = plan('server.stop', id, { force: true });
+      const expire = {
+        name: 'expire',
+        run: async () => {
+          await sim(simulator, 'POST', '/config', { expireSessions: true });
+          return { status: 'done' as const };
+        },
+      };
+      await runSteps({ ...stop, steps: [stop.steps[0], expire, stop.steps[1]] }, { nativeId: id });
+      expect((await adapter.servers.get(id))!.state).toBe(ServerState.Stopped);
+      expect(adapter.session.logins).toBe(3);
+    });
+
+    it('should take error code 1000 for an ended session whatever the HTTP status', async () => {
+      await adapter.servers.list();
+      await sim(simulator, 'POST', '/config', { expireSessions: true, sessionErrorStatus: 403 });
+      expect(await adapter.servers.list()).toHaveLength(3);
+      expect(adapter.session.logins).toBe(2);
+    });
+
+    it('should refuse wrong credentials and an unknown owner as provider auth problems', async () => {
+      const wrong = adapterWith({ password: 'not-the-password' });
+      await expect(wrong.probe()).rejects.toBeInstanceOf(ProviderAuthError);
+      await expect(wrong.servers.list()).rejects.toMatchObject({
+        code: 'provider_auth_failed',
+        retryable: false,
+      });
+      const stranger = adapterWith({ ownerEmail: 'nobody@sandbox.example' });
+      await expect(stranger.probe()).rejects.toThrow(/no user 'nobody@sandbox.example'/);
+    });
+
+    it('should work against an instance served without the /api prefix', async () => {
+      const bare = adapterWith({ apiPrefix: '' });
+      expect(await bare.servers.list()).toHaveLength(3);
+      expect(await requests(/ \/dci\/v3\/server$/)).toBeGreaterThan(0);
+    });
+  });
+
+  describe('503 wake-up', () => {
+    it('should wait for sleeping services, the auth service included', async () => {
+      await sim(simulator, 'POST', '/config', { sleep: true, wakeMs: 150 });
+      expect(await adapter.servers.list()).toHaveLength(3);
+      expect(await requests(/token$/)).toBeGreaterThan(1);
+    });
+
+    it('should retry a power command answered 503, which was not processed', async () => {
+      await sim(simulator, 'POST', '/faults', {
+        action: 'error',
+        status: 503,
+        method: 'POST',
+        path: '/power_off$',
+        count: 2,
+      });
+      await runPlan(adapter, 'server.stop', '101', { force: true });
+      expect((await adapter.servers.get('101'))!.state).toBe(ServerState.Stopped);
+      expect(await requests(/^POST .*power_off$/)).toBe(3);
+    });
+  });
+
+  describe('server lifecycle', () => {
+    it('should take a server from stock, run it through stop, start, reboot, rename, and give it back', async () => {
+      const before = await freeSmall();
+      const created = await runSteps(plan('server.create', null, createInput('lifecycle')));
+      expect(created.steps).toEqual([
+        'choose-server',
+        'assign-owner',
+        'ensure-main-ip',
+        'wait-main-ip',
+        'install-os',
+        'wait-installed',
+        'power-on',
+        'wait-running',
+      ]);
+      expect(created.progress.length).toBeGreaterThan(0);
+      expect(created.providerStatuses).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^operation:/)]),
+      );
+      const id = created.nativeId!;
+      expect(await adapter.servers.get(id)).toMatchObject({
+        name: 'lifecycle',
+        state: ServerState.Running,
+        imageId: `dci:${SEED_IDS.debian}`,
+        planId: `dci:${SEED_CONFIGURATIONS.small}`,
+        locationId: 'dci:1',
+      });
+      expect(await freeSmall()).toBe(before! - 1);
+
+      await runPlan(adapter, 'server.stop', id, { force: true });
+      expect((await adapter.servers.get(id))!.state).toBe(ServerState.Stopped);
+      await runPlan(adapter, 'server.start', id, {});
+      expect((await adapter.servers.get(id))!.state).toBe(ServerState.Running);
+      await runPlan(adapter, 'server.reboot', id, {});
+      expect((await adapter.servers.get(id))!.state).toBe(ServerState.Running);
+      await runPlan(adapter, 'server.rename', id, { name: 'renamed' });
+      expect((await adapter.servers.get(id))!.name).toBe('renamed');
+
+      const deleted = await runPlan(adapter, 'server.delete', id, {});
+      expect(deleted.steps).toEqual(['power-off', 'wait-stopped', 'wipe-disks', 'wait-wiped', 'release']);
+      expect(await adapter.servers.get(id)).toBeNull();
+      expect(await freeSmall()).toBe(before);
+      const stock = simulator.state.servers.get(Number(id))!;
+      expect(stock).toMatchObject({ ownerId: null, userNote: '', osTemplateId: null, power: 'off' });
+    });
+
+    it('should allocate a main address first where the stock has none, and honour powerOn false', async () => {
+      const run = await runPlan(
+        adapter,
+        'server.create',
+        null,
+        createInput('south', {
+          locationId: String(SEED_IDS.south),
+          powerOn: false,
+          providerOptions: { password: 'a-good-password' },
+        }),
+      );
+      const server = await adapter.servers.get(run.nativeId!);
+      expect(server).toMatchObject({ state: ServerState.Stopped, locationId: 'dci:2' });
+      expect(server!.ipAddresses).toEqual([
+        { address: expect.stringMatching(/^198\.51\.100\./), version: 4, public: true },
+      ]);
+    });
+
+    it('should answer a clear conflict when the stock of a configuration is empty', async () => {
+      const input = createInput('nvme', { planId: SEED_CONFIGURATIONS.nvme });
+      const only = (await runPlan(adapter, 'server.create', null, input)).nativeId!;
+      const failure = runPlan(adapter, 'server.create', null, input);
+      await expect(failure).rejects.toBeInstanceOf(ConflictError);
+      await expect(failure).rejects.toMatchObject({
+        status: 409,
+        message: expect.stringMatching(/stock is empty/),
+      });
+      // Given back, the server can be taken again at once by the same process.
+      await runPlan(adapter, 'server.delete', only, {});
+      expect((await runPlan(adapter, 'server.create', null, input)).nativeId).toBe(only);
+    });
+
+    it('should give two creates running at once two different servers', async () => {
+      const [a, b] = await Promise.all([
+        runPlan(adapter, 'server.create', null, createInput('twin-a')),
+        runPlan(adapter, 'server.create', null, createInput('twin-b')),
+      ]);
+      expect(a.nativeId).not.toBe(b.nativeId);
+      expect((await adapter.servers.list()).map((s) => s.name)).toEqual(
+        expect.arrayContaining(['twin-a', 'twin-b']),
+      );
+    });
+
+    it('should fail with the operation message and put the server back in stock when the install fails', async () => {
+      const before = await freeSmall();
+      await sim(simulator, 'POST', '/config', { failOperations: { operation_os: 1 } });
+      const failure = runSteps(plan('server.create', null, createInput('doomed')));
+      await expect(failure).rejects.toBeInstanceOf(ProviderError);
+      await expect(failure).rejects.toMatchObject({
+        retryable: false,
+        message: expect.stringMatching(/OS installation failed: Stage/),
+      });
+      expect(await freeSmall()).toBe(before);
+    });
+
+    it('should tolerate an operation left on the server as complete', async () => {
+      await sim(simulator, 'POST', '/config', { keepFinishedOperation: true });
+      const run = await runPlan(adapter, 'server.create', null, createInput('kept-operation'));
+      expect((await adapter.servers.get(run.nativeId!))!.state).toBe(ServerState.Running);
+    });
+
+    it('should refuse invalid creates before any backend call', async () => {
+      await sim(simulator, 'DELETE', '/stats');
+      expect(() => plan('server.create', null, createInput('x', { planId: undefined }))).toThrow(
+        ValidationError,
+      );
+      expect(() => plan('server.create', null, createInput('x', { sshPublicKeys: [] }))).toThrow(
+        /SSH keys or a password/,
+      );
+      expect(() => plan('server.create', null, createInput('x', { networkIds: ['1'] }))).toThrow(
+        ValidationError,
+      );
+      expect(await requests(/./)).toBe(0);
+    });
+  });
+
+  describe('power in the wrong state', () => {
+    it('should answer graceful stop with 501 naming force: true, before any backend call', async () => {
+      await sim(simulator, 'DELETE', '/stats');
+      let error: unknown;
+      try {
+        plan('server.stop', '101', { force: false });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(UnsupportedOperationError);
+      expect(error).toMatchObject({ status: 501, message: expect.stringContaining('"force": true') });
+      expect(await requests(/./)).toBe(0);
+    });
+
+    it('should treat start on a running and stop on a stopped server as done without a power call', async () => {
+      await sim(simulator, 'DELETE', '/stats');
+      await runPlan(adapter, 'server.start', '101', {});
+      await runPlan(adapter, 'server.stop', '102', { force: true });
+      expect(await requests(/^POST .*\/dci\//)).toBe(0);
+    });
+
+    it('should answer a conflict with the power status when DCImanager cannot switch the server', async () => {
+      const stop = runPlan(adapter, 'server.stop', '103', { force: true });
+      await expect(stop).rejects.toMatchObject({
+        status: 409,
+        extensions: { currentState: 'unknown', expectedStates: ['on'] },
+      });
+      const reboot = runPlan(adapter, 'server.reboot', '103', {});
+      await expect(reboot).rejects.toBeInstanceOf(ConflictError);
+      await expect(reboot).rejects.toMatchObject({ upstream: { status: 400, code: '3008' } });
+    });
+
+    it('should say no to a server the connection does not own', async () => {
+      await expect(
+        runPlan(adapter, 'server.start', String(SEED_IDS.othersServer), {}),
+      ).rejects.toBeInstanceOf(NotFoundError);
+    });
+  });
+
+  describe('crash safety', () => {
+    const ctx = (state: Record<string, unknown>, nativeId: string | null, resumed: boolean): StepContext => ({
+      taskId: 'T00000000000CRASH1',
+      nativeId,
+      state,
+      polls: 0,
+      stepStartedAt: Date.now(),
+      resumed,
+    });
+
+    it('should keep its chosen server and not assign or install twice when steps are resumed', async () => {
+      const create = plannerOf(adapter, 'server.create')!({
+        operation: 'server.create',
+        target: null,
+        taskId: 'T00000000000CRASH1',
+        input: createInput('resumed'),
+      });
+      const state: Record<string, unknown> = {};
+      const chose = await create.steps[0].run(ctx(state, null, false));
+      const id = chose.nativeId!;
+      await create.steps[1].run(ctx(state, id, false)); // the owner was assigned, then the worker died
+      const again = await create.steps[1].run(ctx(state, id, true));
+      expect(again).toMatchObject({ status: 'done', nativeId: id });
+      await create.steps[2].run(ctx(state, id, false));
+      await sim(simulator, 'POST', '/config', { paused: true }); // keeps the install running while we look
+      await create.steps[4].run(ctx(state, id, false)); // operation_os went out...
+      delete state.osOperation; // ...and the worker died before saving its id
+      expect(await create.steps[4].run(ctx(state, id, true))).toMatchObject({
+        status: 'done',
+        providerStatus: 'adopted',
+      });
+      expect(await requests(/^POST .*\/owner$/)).toBe(1);
+      expect(await requests(/^POST .*operation_os$/)).toBe(1);
+    });
+
+    it('should adopt the address a resumed allocation already made', async () => {
+      const allocate = plan('ip.allocate', null, { serverId: '101', providerOptions: {} });
+      const state: Record<string, unknown> = {};
+      await allocate.steps[0].run(ctx(state, null, false));
+      await allocate.steps[1].run(ctx(state, null, false));
+      delete state.ack;
+      const adopted = await allocate.steps[1].run(ctx(state, null, true));
+      expect(adopted).toMatchObject({
+        status: 'done',
+        providerStatus: 'adopted',
+        nativeId: expect.stringMatching(/^101-\d+$/),
+      });
+      expect(await requests(/^POST .*\/server\/:id\/ip$/)).toBe(1);
+    });
+  });
+
+  describe('IP addresses, networks and volumes', () => {
+    it('should allocate an address to a server and release it', async () => {
+      const run = await runPlan(adapter, 'ip.allocate', null, {
+        serverId: '102',
+        providerOptions: { family: 'ipv4' },
+      });
+      expect(run.steps).toEqual(['prepare', 'allocate', 'wait-allocated']);
+      const ip = await adapter.ips.get(run.nativeId!);
+      expect(ip).toMatchObject({ state: 'attached', serverId: 'dci:102', version: 4, networkId: 'dci:1' });
+      await runPlan(adapter, 'ip.release', run.nativeId, {});
+      expect(await adapter.ips.get(run.nativeId!)).toBeNull();
+    });
+
+    it('should release with DELETE where the instance refuses POST', async () => {
+      await sim(simulator, 'POST', '/config', { ipReleaseMethods: ['DELETE'] });
+      await runPlan(adapter, 'ip.release', '101-510', {});
+      expect(await adapter.ips.get('101-510')).toBeNull();
+      expect(await requests(/^DELETE .*ip\/:ipId$/)).toBe(1);
+    });
+
+    it('should allocate a chosen address and report an allocation failure', async () => {
+      const chosen = await runPlan(adapter, 'ip.allocate', null, {
+        serverId: '101',
+        providerOptions: { address: '203.0.113.77' },
+      });
+      expect((await adapter.ips.get(chosen.nativeId!))!.address).toBe('203.0.113.77');
+      await sim(simulator, 'POST', '/config', { failOperations: { ip_allocate: 1 } });
+      await expect(
+        runPlan(adapter, 'ip.allocate', null, { serverId: '101', providerOptions: {} }),
+      ).rejects.toMatchObject({
+        code: 'provider_error',
+        message: expect.stringContaining('allocation_fail'),
+      });
+    });
+
+    it('should need a server for an address, and offer no volume or network changes', () => {
+      expect(() => plan('ip.allocate', null, { providerOptions: {} })).toThrow(ValidationError);
+      for (const operation of [
+        'volume.create',
+        'volume.attach',
+        'volume.detach',
+        'volume.delete',
+        'network.create',
+        'network.delete',
+        'ip.attach',
+        'ip.detach',
+      ] as const) {
+        expect(plannerOf(adapter, operation)).toBeUndefined();
+        expect(adapter.unsupportedReasons[operation]).toEqual(expect.any(String));
+      }
+    });
+  });
+});
