@@ -20,7 +20,12 @@ async function main(): Promise<void> {
     env,
     apiKeys: [],
     providers: [],
-    server: { cors: { allowedOrigins: [], maxAgeSeconds: 600 }, bodyLimitBytes: 65_536, trustProxy: false, rateLimitPerMinute: 0 },
+    server: {
+      cors: { allowedOrigins: [], maxAgeSeconds: 600 },
+      bodyLimitBytes: 65_536,
+      trustProxy: false,
+      rateLimitPerMinute: 0,
+    },
     tasks: {
       retentionHours: 24,
       workerConcurrency: 1,

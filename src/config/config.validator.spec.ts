@@ -94,7 +94,7 @@ extra: 1
         'providers[0] (cm).apiKey: is required',
         'providers[0] (cm).endpoint: must match pattern "^https?://[^\\s]+$"',
         "providers[0] (cm): unknown field 'colour'",
-        'providers[1] (cm).kind: must be one of cloudmc',
+        'providers[1] (cm).kind: must be one of cloudmc, cloudsigma, dcimanager, imco',
         'providers[2] (Bad_Name).name: must match pattern "^[a-z0-9][a-z0-9-]{0,39}$"',
       ]),
     );
