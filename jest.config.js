@@ -40,5 +40,14 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
+    // The reliability and security suites (issue 8): short by default (npm test, CI), full with SUITE_SIZE=full.
+    ...['faults', 'crash', 'fuzz', 'security'].map((suite) => ({
+      ...common,
+      displayName: suite,
+      testMatch: [`<rootDir>/test/${suite}/**/*.spec.ts`],
+      setupFilesAfterEnv: ['<rootDir>/test/support/timeout-120s.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    })),
   ],
 };
