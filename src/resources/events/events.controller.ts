@@ -7,6 +7,7 @@ import {
   ApiOkResponse,
   ApiProduces,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { AcceptsEventToken, RequireScope } from '../../common/auth/auth.decorators';
 import { EventTokens } from '../../common/auth/event-tokens.service';
@@ -21,6 +22,9 @@ import { EventsQuery, EventToken } from './events.dto';
 const HEARTBEAT_MS = 15_000;
 /** A client that reads slower than this much backlog is dropped; it resumes with Last-Event-ID. */
 const MAX_BACKLOG_BYTES = 1_048_576;
+
+/** Each event's `data:` line is one JSON TaskSummary; the extension names it for client generators. */
+const EVENT_STREAM_SCHEMA = { type: 'string', 'x-event-data': { $ref: getSchemaPath(TaskSummary) } };
 
 function after(a: string, b: string): boolean {
   const [am, as] = a.split('-').map(BigInt);
@@ -49,7 +53,9 @@ export class EventsController {
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id' })
   @ApiOkResponse({
     description: 'An event stream',
-    content: { 'text/event-stream': { schema: { type: 'string' } } },
+    content: {
+      'text/event-stream': { schema: EVENT_STREAM_SCHEMA },
+    },
   })
   @ApiProblems(400, 404)
   async stream(@Call() { caller, request, reply }: HttpCall, @Query() query: EventsQuery): Promise<void> {
