@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { ConnectionConfig } from '../../src/config/gateway-config';
 import { UpstreamClient } from '../../src/providers/http/upstream-client';
+import { MemoryClaims } from '../../src/providers/ports/claims';
 import type { ProviderAdapter } from '../../src/providers/ports/provider-adapter';
 import { PROVIDER_KINDS } from '../../src/providers/registry/provider-kinds';
 import { type BenchContext, type BenchSimulator, gatewayCall, simControl } from '../lib/context';
@@ -80,6 +81,7 @@ function observerOf(simulator: BenchSimulator): ProviderAdapter {
       }),
     logger: { debug: () => undefined, info: () => undefined, warn: () => undefined },
     onUnknownState: () => undefined,
+    claims: new MemoryClaims(),
   });
 }
 

@@ -35,6 +35,8 @@ export const keys = {
   /** Request counter of one caller in the current rate-limit window, and its block marker. */
   rateLimit: (name: string, tracker: string) => `${P}:rl:${name}:${tracker}`,
   rateLimitBlock: (name: string, tracker: string) => `${P}:rlb:${name}:${tracker}`,
+  /** Lease of a backend thing a create is about to take (a free stock server), held by a task id. */
+  claim: (connection: string, thing: string) => `${P}:claim:${connection}:${thing}`,
   /** Last known reachability of a connection. */
   providerHealth: (connection: string) => `${P}:health:${connection}`,
 };

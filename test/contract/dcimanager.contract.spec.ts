@@ -17,9 +17,8 @@ import {
   type DcimanagerSimulatorHandle,
   startDcimanagerSimulator,
 } from '../../src/sandbox/simulators/dcimanager/dcimanager.simulator';
-import { runSteps } from '../support/dcimanager-steps';
 import { sim } from '../support/gateway';
-import { runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
+import { runOperationPlan, runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
 
 const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIContractKey contract@example.test';
 
@@ -230,7 +229,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
           return { status: 'done' as const };
         },
       };
-      await runSteps({ ...stop, steps: [stop.steps[0], expire, stop.steps[1]] }, { nativeId: id });
+      await runOperationPlan({ ...stop, steps: [stop.steps[0], expire, stop.steps[1]] }, { nativeId: id });
       expect((await adapter.servers.get(id))!.state).toBe(ServerState.Stopped);
       expect(adapter.session.logins).toBe(3);
     });
@@ -284,7 +283,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
   describe('server lifecycle', () => {
     it('should take a server from stock, run it through stop, start, reboot, rename, and give it back', async () => {
       const before = await freeSmall();
-      const created = await runSteps(plan('server.create', null, createInput('lifecycle')));
+      const created = await runOperationPlan(plan('server.create', null, createInput('lifecycle')));
       expect(created.steps).toEqual([
         'choose-server',
         'assign-owner',
@@ -372,7 +371,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
     it('should fail with the operation message and put the server back in stock when the install fails', async () => {
       const before = await freeSmall();
       await sim(simulator, 'POST', '/config', { failOperations: { operation_os: 1 } });
-      const failure = runSteps(plan('server.create', null, createInput('doomed')));
+      const failure = runOperationPlan(plan('server.create', null, createInput('doomed')));
       await expect(failure).rejects.toBeInstanceOf(ProviderError);
       await expect(failure).rejects.toMatchObject({
         retryable: false,

@@ -272,7 +272,6 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
           parseError: parseImcoError,
           httpsAgent: () => new Agent({ ...identity() }),
         }),
-        async () => null,
       );
       const direct = await raw.send('PUT', `/cloud/servers/${id}/shutdown`, 'x').catch((e: unknown) => e);
       expect(direct).toBeInstanceOf(ConflictError);
@@ -424,6 +423,26 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
           code: 'provider_auth_failed',
           retryable: false,
         });
+      } finally {
+        await pinned.close?.();
+        rmSync(folder.dir, { recursive: true, force: true });
+      }
+    });
+
+    it('should not count refused certificates as an outage: the breaker stays closed and recovery is at once', async () => {
+      const folder = tlsFolder(simulator);
+      const pinned = adapterWith({
+        tls: folder.files,
+        retries: 0,
+        breakerFailures: 2,
+        breakerHalfOpenMs: 600_000,
+      });
+      try {
+        await folder.useForeignClient();
+        for (let i = 0; i < 4; i++)
+          await expect(pinned.servers!.list()).rejects.toMatchObject({ code: 'provider_auth_failed' });
+        folder.restore();
+        await expect(pinned.probe()).resolves.toBeUndefined();
       } finally {
         await pinned.close?.();
         rmSync(folder.dir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 import { GatewayError } from '../../src/common/errors/gateway-error';
 import type { AnyResource } from '../../src/domain/resource';
 import { plannerOf } from '../../src/providers/ports/capabilities';
-import type { StepContext } from '../../src/providers/ports/operation-plan';
+import { MemoryClaims } from '../../src/providers/ports/claims';
+import type { OperationPlan, StepContext } from '../../src/providers/ports/operation-plan';
 import type { OperationInputs, OperationName } from '../../src/providers/ports/operations';
 import type { AdapterDeps, ProviderAdapter } from '../../src/providers/ports/provider-adapter';
 import { UpstreamClient } from '../../src/providers/http/upstream-client';
@@ -10,6 +11,10 @@ export interface PlanRun {
   nativeId: string | null;
   steps: string[];
   providerStatuses: string[];
+  /** Every progress figure the steps reported, in order. */
+  progress: number[];
+  /** The plan's step state as the last step left it. */
+  state: Record<string, unknown>;
   resource?: AnyResource;
 }
 
@@ -20,9 +25,19 @@ export interface RunOptions {
   retryTransient?: boolean;
   /** Starts the step with this name as if its worker had died mid-call (`resumed: true`). */
   resumeAt?: string;
+  /** The task id the plan sees (adapters derive markers from it); a fresh engine-shaped one when absent. */
+  taskId?: string;
+  /** Step state to start from, as a resumed task has it. */
+  state?: Record<string, unknown>;
+  /** The resource id to start from, when it differs from the plan's target. */
+  nativeId?: string | null;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A task id shaped like the engine's (ULID length), unique per run. */
+const newTaskId = () =>
+  `01J${Date.now().toString(36).toUpperCase().padStart(13, '0')}${Math.random().toString(36).slice(2, 12).toUpperCase().padEnd(10, '0')}`;
 
 /**
  * Drives an adapter's plan the way the task engine does, in process: each step until done, waiting between
@@ -37,50 +52,72 @@ export async function runPlan<O extends OperationName>(
 ): Promise<PlanRun> {
   const planner = plannerOf(adapter, operation);
   if (!planner) throw new Error(`${adapter.name} cannot ${operation}`);
-  // A task id shaped like the engine's (ULID length), unique per run: adapters derive markers from it.
-  const taskId = `01J${Date.now().toString(36).toUpperCase().padStart(13, '0')}${Math.random().toString(36).slice(2, 12).toUpperCase().padEnd(10, '0')}`;
-  const plan = planner({ operation, target, input, taskId });
-  const state: Record<string, unknown> = {};
-  const run: PlanRun = { nativeId: target, steps: [], providerStatuses: [] };
+  const taskId = options.taskId ?? newTaskId();
+  return runOperationPlan(planner({ operation, target, input, taskId }), {
+    ...options,
+    taskId,
+    nativeId: options.nativeId === undefined ? target : options.nativeId,
+  });
+}
+
+/**
+ * The engine's loop over one plan: steps in order, polls until done, and the plan's `onFailure` when a step
+ * throws (as when a task fails), before the error reaches the test.
+ */
+export async function runOperationPlan(plan: OperationPlan, options: RunOptions = {}): Promise<PlanRun> {
+  const taskId = options.taskId ?? newTaskId();
+  const run: PlanRun = {
+    nativeId: options.nativeId ?? null,
+    steps: [],
+    providerStatuses: [],
+    progress: [],
+    state: options.state ?? {},
+  };
   const deadline = Date.now() + (options.maxMs ?? 30_000);
-  for (const step of plan.steps) {
-    run.steps.push(step.name);
-    let polls = 0;
-    const startedAt = Date.now();
-    for (;;) {
-      if (Date.now() > deadline) throw new Error(`step ${step.name} did not finish in time`);
-      const ctx: StepContext = {
-        taskId,
-        nativeId: run.nativeId,
-        state,
-        polls,
-        stepStartedAt: startedAt,
-        resumed: options.resumeAt === step.name && polls === 0,
-      };
-      let outcome;
-      try {
-        outcome = await step.run(ctx);
-      } catch (error) {
-        if (
-          options.retryTransient &&
-          error instanceof GatewayError &&
-          error.retryable &&
-          step.idempotent !== false
-        ) {
-          await sleep(50);
-          continue;
+  const ctx = (polls: number, startedAt: number, resumed: boolean): StepContext => ({
+    taskId,
+    nativeId: run.nativeId,
+    state: run.state,
+    polls,
+    stepStartedAt: startedAt,
+    resumed,
+  });
+  try {
+    for (const step of plan.steps) {
+      run.steps.push(step.name);
+      let polls = 0;
+      const startedAt = Date.now();
+      for (;;) {
+        if (Date.now() > deadline) throw new Error(`step ${step.name} did not finish in time`);
+        let outcome;
+        try {
+          outcome = await step.run(ctx(polls, startedAt, options.resumeAt === step.name && polls === 0));
+        } catch (error) {
+          if (
+            options.retryTransient &&
+            error instanceof GatewayError &&
+            error.retryable &&
+            step.idempotent !== false
+          ) {
+            await sleep(50);
+            continue;
+          }
+          throw error;
         }
-        throw error;
+        if (outcome.providerStatus) run.providerStatuses.push(outcome.providerStatus);
+        if (outcome.progress !== undefined) run.progress.push(outcome.progress);
+        if (outcome.nativeId) run.nativeId = outcome.nativeId;
+        if (outcome.status === 'done') {
+          if (outcome.resource) run.resource = outcome.resource;
+          break;
+        }
+        polls++;
+        await sleep(Math.min(outcome.delayMs, 100));
       }
-      if (outcome.providerStatus) run.providerStatuses.push(outcome.providerStatus);
-      if (outcome.nativeId) run.nativeId = outcome.nativeId;
-      if (outcome.status === 'done') {
-        if (outcome.resource) run.resource = outcome.resource;
-        break;
-      }
-      polls++;
-      await sleep(Math.min(outcome.delayMs, 100));
     }
+  } catch (error) {
+    await plan.onFailure?.(ctx(0, Date.now(), true));
+    throw error;
   }
   return run;
 }
@@ -91,6 +128,7 @@ export function testDeps(unknownStates: string[] = []): AdapterDeps {
     http: (options) => new UpstreamClient(options),
     logger: { debug: () => undefined, info: () => undefined, warn: () => undefined },
     onUnknownState: (resource, state) => unknownStates.push(`${resource}:${state}`),
+    claims: new MemoryClaims(),
   };
 }
 

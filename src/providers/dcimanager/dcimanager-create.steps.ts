@@ -32,8 +32,19 @@ const failedIp = (ip: DciIp) => /fail/i.test(ip.status ?? '');
 const liveV4 = (raw: DciServer) =>
   (raw.ip ?? []).filter((ip) => isV4(ip) && !failedIp(ip) && ip.status !== 'deleting');
 
-/** A free server of the plan (and location), chosen at random among the first few so that creates spread. */
-async function pickFree(context: DcimanagerContext, spec: CreateSpec, exclude: number[]): Promise<number> {
+/** The lease key of a stock server, shared by every gateway process's creates on this connection. */
+const claimKey = (id: number) => `server:${id}`;
+
+/**
+ * A free server of the plan (and location), chosen at random among the first few so that creates spread, and
+ * leased to this task (in Redis) so that a create running in another worker does not pick it meanwhile.
+ */
+async function pickFree(
+  context: DcimanagerContext,
+  spec: CreateSpec,
+  exclude: number[],
+  taskId: string,
+): Promise<number> {
   const where = and(
     eq('owner_email', null),
     eq('is_new', false),
@@ -45,27 +56,23 @@ async function pickFree(context: DcimanagerContext, spec: CreateSpec, exclude: n
     { where, orderby: 'id asc', offset: 0, count: CANDIDATES },
     'server.list',
   );
-  const now = Date.now();
-  for (const [id, until] of context.claims) if (until < now) context.claims.delete(id);
   const usable = list.filter(
     (s) =>
       !ownerEmailOf(s) &&
       !s.is_new &&
       !busy(s) &&
       (s.state ?? 'ok').toLowerCase() === 'ok' &&
-      !exclude.includes(s.id) &&
-      !context.claims.has(s.id),
+      !exclude.includes(s.id),
   );
-  if (usable.length === 0) {
-    const place = spec.locationId ? ` in location ${spec.locationId}` : '';
-    throw new ConflictError(
-      `No free DCImanager server with configuration '${spec.configuration}'${place}: the stock is empty. See GET /v1/providers/{name}/plans for what is available.`,
-      { extensions: { configuration: spec.configuration, available: 0 } },
-    );
+  for (let left = usable.length; left > 0; left--) {
+    const [candidate] = usable.splice(Math.floor(Math.random() * left), 1);
+    if (await context.claims.claim(claimKey(candidate.id), taskId, CLAIM_MS)) return candidate.id;
   }
-  const chosen = usable[Math.floor(Math.random() * usable.length)].id;
-  context.claims.set(chosen, now + CLAIM_MS);
-  return chosen;
+  const place = spec.locationId ? ` in location ${spec.locationId}` : '';
+  throw new ConflictError(
+    `No free DCImanager server with configuration '${spec.configuration}'${place}: the stock is empty. See GET /v1/providers/{name}/plans for what is available.`,
+    { extensions: { configuration: spec.configuration, available: 0 } },
+  );
 }
 
 /** Picks the server and keeps the choice in the task, so that a resumed task goes on with the same one. */
@@ -75,7 +82,7 @@ export function chooseStep(context: DcimanagerContext, spec: CreateSpec): Operat
     async run(ctx): Promise<StepOutcome> {
       if (typeof ctx.state.serverId === 'number')
         return { status: 'done', nativeId: String(ctx.state.serverId) };
-      const id = await pickFree(context, spec, []);
+      const id = await pickFree(context, spec, [], ctx.taskId);
       ctx.state.serverId = id;
       ctx.state.tried = [id];
       return { status: 'done', nativeId: String(id), providerStatus: 'chosen' };
@@ -92,16 +99,16 @@ async function rechoose(
   if (tried.length > MAX_RECHOICES) {
     throw new ConflictError('Free servers of this configuration kept being taken by others; try again.');
   }
-  context.claims.delete(ctx.state.serverId as number);
-  const next = await pickFree(context, spec, tried);
+  await context.claims.release(claimKey(ctx.state.serverId as number), ctx.taskId);
+  const next = await pickFree(context, spec, tried, ctx.taskId);
   ctx.state.serverId = next;
   ctx.state.tried = [...tried, next];
   return { status: 'wait', delayMs: 10, nativeId: String(next), providerStatus: 'rechosen' };
 }
 
-/** Once the server is ours, the claim that kept other creates of this process off it is no longer needed. */
-function assigned(context: DcimanagerContext, id: string): StepOutcome {
-  context.claims.delete(Number(id));
+/** Once the server is ours, the lease that kept other creates off it is no longer needed. */
+async function assigned(context: DcimanagerContext, id: string, taskId: string): Promise<StepOutcome> {
+  await context.claims.release(claimKey(Number(id)), taskId);
   return { status: 'done', nativeId: id, providerStatus: 'assigned' };
 }
 
@@ -118,7 +125,7 @@ export function assignStep(context: DcimanagerContext, spec: CreateSpec): Operat
       const id = String(ctx.state.serverId);
       const raw = await context.lookups.rawServer(id);
       const mine = hasMarker(noteOf(raw), ctx.taskId);
-      if (context.lookups.isOwned(raw) && mine) return assigned(context, id);
+      if (context.lookups.isOwned(raw) && mine) return assigned(context, id, ctx.taskId);
       if (!raw || ownerEmailOf(raw) || raw.is_new) return rechoose(context, spec, ctx);
       const owner = await context.lookups.ownerId();
       if (!mine)
@@ -134,7 +141,7 @@ export function assignStep(context: DcimanagerContext, spec: CreateSpec): Operat
       }
       const after = await context.lookups.rawServer(id);
       if (context.lookups.isOwned(after) && hasMarker(noteOf(after), ctx.taskId))
-        return assigned(context, id);
+        return assigned(context, id, ctx.taskId);
       return rechoose(context, spec, ctx);
     },
   };
@@ -213,7 +220,7 @@ export function installStep(context: DcimanagerContext, spec: CreateSpec): Opera
 export async function releaseChosen(context: DcimanagerContext, ctx: StepContext): Promise<void> {
   const id = ctx.state.serverId;
   if (typeof id !== 'number') return;
-  context.claims.delete(id);
+  await context.claims.release(claimKey(id), ctx.taskId);
   const raw = await context.lookups.rawServer(String(id));
   if (!raw || !hasMarker(noteOf(raw), ctx.taskId)) return;
   if (busy(raw)) {

@@ -219,7 +219,6 @@ export class DcimanagerServers implements ServerPort {
               user_note: '',
             });
             await this.context.client.mutate('DELETE', `/dci/v3/server/${raw.id}/owner`, 'server.release');
-            this.context.claims.delete(raw.id);
             return { status: 'done', providerStatus: 'released' };
           },
         },

@@ -110,7 +110,7 @@ export class DcimanagerAdapter implements ProviderAdapter {
       backoff: { initialMs: config.pollIntervalMs, maxMs: config.maxPollIntervalMs },
       logger: deps.logger,
       wipeOnDelete: config.wipeOnDelete,
-      claims: new Map(),
+      claims: deps.claims,
     };
     this.servers = new DcimanagerServers(context);
     this.volumes = new DcimanagerVolumes(context);

@@ -1,3 +1,4 @@
+import type { Claims } from '../ports/claims';
 import type { Backoff } from '../ports/polling';
 import type { AdapterLogger } from '../ports/provider-adapter';
 import type { DciClient } from './dcimanager-http.client';
@@ -16,8 +17,8 @@ export interface DcimanagerContext {
   logger: AdapterLogger;
   /** How `delete` wipes the disks before the server goes back to stock (`operation_clear_hdd`). */
   wipeOnDelete: WipeMode;
-  /** Servers chosen by creates running in this process, so that two of them do not pick the same one. */
-  claims: Map<number, number>;
+  /** Leases on chosen stock servers, shared by every gateway process, so two creates never pick the same one. */
+  claims: Claims;
 }
 
 export const OPERATION_REF_KIND = 'dcimanager-operation';

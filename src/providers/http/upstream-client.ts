@@ -68,6 +68,11 @@ export interface UpstreamClientOptions {
   authorize?(headers: Record<string, string>): Promise<void> | void;
   /** TLS settings for mutual TLS or a private CA; a getter so that reloaded certificates take effect. */
   httpsAgent?: () => HttpsAgent;
+  /**
+   * A second look at a failure below HTTP, before the breaker counts it: a backend that refuses a client
+   * certificate by closing the connection looks like an outage until the adapter finds out otherwise.
+   */
+  explainTransportFailure?(error: GatewayError): Promise<GatewayError | null>;
   /** Longest Retry-After the client waits for itself; longer ones surface as errors with retryAfter. */
   maxRetryAfterMs?: number;
 }
@@ -192,7 +197,8 @@ export class UpstreamClient {
         this.options.connection,
         request.timeoutMs ?? this.options.tuning.timeoutMs,
       );
-      throw Object.assign(failure.error, { notSent: failure.notSent });
+      const explained = await this.options.explainTransportFailure?.(failure.error);
+      throw Object.assign(explained ?? failure.error, { notSent: failure.notSent });
     }
     const normalizedHeaders: Record<string, string> = {};
     for (const [key, value] of Object.entries(response.headers ?? {})) {

@@ -1,6 +1,5 @@
-import { type GatewayError, NotFoundError, ProviderError } from '../../common/errors/gateway-error';
+import { NotFoundError, ProviderError } from '../../common/errors/gateway-error';
 import type { HttpMethod, UpstreamClient, UpstreamRequest, UpstreamResponse } from '../http/upstream-client';
-import { mayHideRefusedCertificate } from './imco-tls.probe';
 
 /** Path segment for an id (IMCO ids are 24-hex, but nothing a caller sends reaches a URL unescaped). */
 export const seg = (id: string) => encodeURIComponent(id);
@@ -18,13 +17,11 @@ function parse(response: UpstreamResponse): unknown {
 
 /**
  * IMCO over mutual TLS (the upstream client carries the certificate agent): flat JSON bodies, bare-array lists,
- * 404 for unknown ids. Resets that may hide a refused client certificate are diagnosed before they surface.
+ * 404 for unknown ids. Resets that may hide a refused client certificate are diagnosed by the upstream client
+ * (see the adapter's `explainTransportFailure`), before its breaker counts them as an outage.
  */
 export class ImcoClient {
-  constructor(
-    private readonly http: UpstreamClient,
-    private readonly diagnose: () => Promise<GatewayError | null>,
-  ) {}
+  constructor(private readonly http: UpstreamClient) {}
 
   /** A whole list: IMCO never pages (reference §4). */
   async list<T>(path: string, operation: string, query?: Record<string, string | undefined>): Promise<T[]> {
@@ -69,12 +66,7 @@ export class ImcoClient {
     return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as T) : null;
   }
 
-  private async call(request: UpstreamRequest): Promise<UpstreamResponse> {
-    try {
-      return await this.http.request(request);
-    } catch (error) {
-      if (mayHideRefusedCertificate(error)) throw (await this.diagnose()) ?? error;
-      throw error;
-    }
+  private call(request: UpstreamRequest): Promise<UpstreamResponse> {
+    return this.http.request(request);
   }
 }

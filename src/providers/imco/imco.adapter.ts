@@ -9,7 +9,7 @@ import { ImcoNetworks } from './imco-networks.service';
 import { ImcoReaders, PlanCache } from './imco-readers';
 import { ImcoServers } from './imco-servers.service';
 import { ImcoTls, type ImcoTlsFiles } from './imco-tls.loader';
-import { diagnoseHandshake } from './imco-tls.probe';
+import { diagnoseHandshake, mayHideRefusedCertificate } from './imco-tls.probe';
 import { ImcoVolumes } from './imco-volumes.service';
 import type { ImcoContext } from './imco.context';
 import {
@@ -74,10 +74,12 @@ export class ImcoAdapter implements ProviderAdapter {
       parseError: parseImcoError,
       defaultHeaders: { Accept: 'application/json' },
       httpsAgent: () => this.tls.agent(),
+      explainTransportFailure: async (error) =>
+        mayHideRefusedCertificate(error)
+          ? diagnoseHandshake(endpoint, this.tls.pem, config.name, config.timeoutMs)
+          : null,
     });
-    this.client = new ImcoClient(http, () =>
-      diagnoseHandshake(endpoint, this.tls.pem, config.name, config.timeoutMs),
-    );
+    this.client = new ImcoClient(http);
     const context: ImcoContext = {
       client: this.client,
       map: { connection: config.name, onUnknownState: (resource, raw) => deps.onUnknownState(resource, raw) },

@@ -1,3 +1,4 @@
+import type { AnyResource } from '../../domain/resource';
 import { ProviderError } from '../../common/errors/gateway-error';
 import type { OperationStep, ProviderRef, StepContext, StepOutcome } from './operation-plan';
 
@@ -37,7 +38,7 @@ export interface WaitForOptions<T> {
   backoff: Backoff;
   describe?(value: T): Observation;
   /** The fresh resource to hand to the engine when done, if `T` is (or contains) it. */
-  resource?(value: T): StepOutcome extends { resource?: infer R } ? R | undefined : never;
+  resource?(value: T): AnyResource | undefined;
   nativeId?(value: T): string | undefined;
 }
 

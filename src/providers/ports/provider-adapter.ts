@@ -2,6 +2,7 @@ import type { TObject } from '@sinclair/typebox';
 import type { ConnectionConfig } from '../../config/gateway-config';
 import type { ProviderKind } from '../../domain/states';
 import type { UpstreamClientFactory } from '../http/upstream-client';
+import type { Claims } from './claims';
 import type { OperationName } from './operations';
 import type { CatalogPort, IpPort, NetworkPort, ServerPort, VolumePort } from './ports';
 
@@ -41,6 +42,8 @@ export interface AdapterDeps {
   logger: AdapterLogger;
   /** Called when a raw state has no mapping (it is shown as `unknown`); counted in metrics. */
   onUnknownState(resource: string, rawState: string): void;
+  /** Leases shared by every gateway process, for creates that pick from a shared pool. */
+  claims: Claims;
 }
 
 /** A provider kind: its connection config schema and the factory of its adapters. */

@@ -1,5 +1,8 @@
 import { Global, Module } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { RedisClaims } from '../../cache/redis-claims';
+import { REDIS } from '../../cache/redis.tokens';
 import { LOGGER } from '../../common/logging/logger';
 import { MetricsService } from '../../common/metrics/metrics.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
@@ -9,7 +12,12 @@ import { PROVIDER_KINDS } from './provider-kinds';
 import { ProviderRegistry } from './provider-registry.service';
 import { PROVIDER_ADAPTERS } from './provider.tokens';
 
-function buildAdapters(config: GatewayConfig, metrics: MetricsService, logger: Logger): ProviderAdapter[] {
+function buildAdapters(
+  config: GatewayConfig,
+  metrics: MetricsService,
+  logger: Logger,
+  redis: Redis,
+): ProviderAdapter[] {
   const kinds = new Map(PROVIDER_KINDS.map((definition) => [definition.kind as string, definition]));
   return config.providers.map((connection) => {
     const definition = kinds.get(connection.kind);
@@ -27,6 +35,7 @@ function buildAdapters(config: GatewayConfig, metrics: MetricsService, logger: L
         metrics.unknownStates.inc({ provider: connection.name, resource, state: state.slice(0, 64) });
         log.warn({ resource, state }, 'unmapped provider state shown as unknown');
       },
+      claims: new RedisClaims(redis, connection.name),
     };
     return definition.create(connection, deps);
   });
@@ -37,7 +46,7 @@ function buildAdapters(config: GatewayConfig, metrics: MetricsService, logger: L
   providers: [
     {
       provide: PROVIDER_ADAPTERS,
-      inject: [GATEWAY_CONFIG, MetricsService, LOGGER],
+      inject: [GATEWAY_CONFIG, MetricsService, LOGGER, REDIS],
       useFactory: buildAdapters,
     },
     ProviderRegistry,

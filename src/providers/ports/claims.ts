@@ -1,0 +1,29 @@
+/**
+ * Short exclusive leases on backend things shared by every gateway process, so that two creates running in
+ * different workers never pick the same free thing (a DCImanager stock server). The owner is the task id, so
+ * a resumed task keeps its own lease. Leases expire by themselves: a crashed worker never blocks for long.
+ */
+export interface Claims {
+  /** True when `owner` holds `key` now (taken, or already its own); false when another owner holds it. */
+  claim(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Gives `key` back, only if `owner` holds it. */
+  release(key: string, owner: string): Promise<void>;
+}
+
+/** One process's leases (tests and single-process tools); the gateway uses the Redis one. */
+export class MemoryClaims implements Claims {
+  private readonly held = new Map<string, { owner: string; until: number }>();
+
+  claim(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const current = this.held.get(key);
+    if (current && current.until > now && current.owner !== owner) return Promise.resolve(false);
+    this.held.set(key, { owner, until: now + ttlMs });
+    return Promise.resolve(true);
+  }
+
+  release(key: string, owner: string): Promise<void> {
+    if (this.held.get(key)?.owner === owner) this.held.delete(key);
+    return Promise.resolve();
+  }
+}
