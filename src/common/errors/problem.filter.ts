@@ -5,7 +5,11 @@ import { LOGGER } from '../logging/logger';
 import { isGatewayError } from './gateway-error';
 import { toProblem } from './problem.mapper';
 
-/** Every error answer is RFC 9457 problem+json; 5xx are logged with the request id, never returned raw. */
+/**
+ * Every error answer is RFC 9457 problem+json. Faults of the gateway itself are logged with their stack and the
+ * request id, never returned raw; answers the gateway chose (a provider down, 501 unsupported) are not errors
+ * of ours, and the response hook already logs every 5xx at warn level.
+ */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   constructor(@Inject(LOGGER) private readonly logger: Logger) {}
@@ -18,7 +22,7 @@ export class ProblemFilter implements ExceptionFilter {
       requestId: String(request.id),
       instance: request.url.split('?')[0],
     });
-    if (problem.status >= 500 && !(isGatewayError(exception) && problem.code.startsWith('provider_'))) {
+    if (problem.status >= 500 && (!isGatewayError(exception) || problem.code === 'internal')) {
       this.logger.error({ err: exception, requestId: request.id, url: request.url }, 'request failed');
     }
     if (reply.sent || reply.raw.headersSent) return;
