@@ -382,17 +382,27 @@ describe('imco simulator: volumes, VPCs, floating IPs, labels and templates', ()
   });
 
   it('makes templates from generic images and compiles them; servers need a compiled template', async () => {
-    const template = item(
-      await call('POST', '/blueprint/templates', {
-        name: 'Windows',
-        generic_image_id: SEED_IDS.imageWindows,
-      }),
-    );
-    expect(template).toMatchObject({ state: 'compiled', generic_image_id: SEED_IDS.imageWindows });
-    await call('PUT', `/blueprint/templates/${String(template.id)}/compile`, {});
-    const refused = await call('POST', '/cloud/servers', { ...newServer, template_id: template.id });
-    expect(refused.body).toEqual({ errors: { template_id: ['is compiling, not compiled'] } });
-    await client.until(`/blueprint/templates/${String(template.id)}`, (t) => t.state === 'compiled');
+    // At real speed, so that the compilation (3 s) outlasts the next request even on a loaded machine.
+    const slow = await startImcoSimulator({ host: '127.0.0.1', port: 0, speed: 1, dataDir });
+    const slowClient = new ImcoSimTestClient(() => slow);
+    try {
+      const template = item(
+        await slowClient.call('POST', '/blueprint/templates', {
+          name: 'Windows',
+          generic_image_id: SEED_IDS.imageWindows,
+        }),
+      );
+      expect(template).toMatchObject({ state: 'compiled', generic_image_id: SEED_IDS.imageWindows });
+      await slowClient.call('PUT', `/blueprint/templates/${String(template.id)}/compile`, {});
+      const refused = await slowClient.call('POST', '/cloud/servers', {
+        ...newServer,
+        template_id: template.id,
+      });
+      expect(refused.body).toEqual({ errors: { template_id: ['is compiling, not compiled'] } });
+      await slowClient.until(`/blueprint/templates/${String(template.id)}`, (t) => t.state === 'compiled');
+    } finally {
+      await slow.stop();
+    }
   });
 
   it('keeps SSH profiles without private keys and lists events newest first', async () => {
