@@ -145,8 +145,19 @@ providers:
 
   it.each(['gateway.example.yaml', 'gateway.sandbox.yaml'])('should accept the shipped config/%s', (file) => {
     const { document, baseDir } = readConfigFile(join(__dirname, '..', '..', 'config', file));
-    const variables = { FRONTEND_API_KEY: 'f'.repeat(32), CLOUDMC_API_KEY: 'c'.repeat(32) };
-    expect(() => validateConfig(document, { env, kinds, baseDir, variables })).not.toThrow();
+    const variables = {
+      FRONTEND_API_KEY: 'f'.repeat(32),
+      CLOUDMC_API_KEY: 'c'.repeat(32),
+      CLOUDSIGMA_PASSWORD: 'p'.repeat(16),
+      DCIMANAGER_PASSWORD: 'd'.repeat(16),
+    };
+    const config = validateConfig(document, { env, kinds, baseDir, variables });
+    expect(config.providers.map((p) => p.kind).sort()).toEqual([
+      'cloudmc',
+      'cloudsigma',
+      'dcimanager',
+      'imco',
+    ]);
   });
 
   it('should resolve file references inside nested objects: paths kept (absolute), secrets read', () => {

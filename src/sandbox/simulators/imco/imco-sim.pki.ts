@@ -147,7 +147,8 @@ export async function ensurePki(dataDir: string): Promise<ImcoPki> {
       issueCertificate(authority, {
         commonName: 'clients.imco.sim',
         usage: 'server',
-        dnsNames: ['localhost', 'clients.imco.sim'],
+        // `sim-imco` is the simulator's service name in docker-compose.yml.
+        dnsNames: ['localhost', 'clients.imco.sim', 'sim-imco'],
         ipAddresses: ['127.0.0.1', '::1'],
       }),
     );
