@@ -77,11 +77,10 @@ export async function startSimulator(
     DIST_SIMULATOR,
     [kind, '--speed', String(speed), '--data-dir', join(ROOT, '.sandbox', 'bench')],
     {},
-    /SIMULATOR READY (.+)\n/,
+    /SIMULATOR CONTROL (\S+)\nSIMULATOR READY (.+)\n/,
   );
-  const connection = JSON.parse(child.match[1]) as Record<string, unknown>;
-  const url = new URL(String(connection.endpoint)).origin;
-  return { ...child, connection, url };
+  const connection = JSON.parse(child.match[2]) as Record<string, unknown>;
+  return { ...child, connection, url: child.match[1] };
 }
 
 /** A gateway process from the build, in production mode; ready once `/health/ready` answers 200. */

@@ -29,6 +29,8 @@ export interface TasksResult {
   >;
   durationSeconds: number;
   failures: Record<string, number>;
+  /** Redis memory by key family at the end of the run. */
+  redisBreakdown: Record<string, { keys: number; bytes: number }>;
 }
 
 interface Submitted {
@@ -41,6 +43,12 @@ interface Submitted {
 const MAX_POLL_INTERVAL_MS = 1_000;
 const OBSERVE_EVERY_MS = 250;
 const SUBMIT_CONCURRENCY = 100;
+/** What a backend needs beyond name, image and plan: a bare-metal OS install needs a way in. */
+const CREATE_EXTRAS: Record<string, Record<string, unknown>> = {
+  dcimanager: {
+    sshPublicKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBenchBenchBenchBenchBenchBenchBenchBench bench'],
+  },
+};
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -139,6 +147,7 @@ export async function tasks(context: BenchContext): Promise<TasksResult> {
           name: item.name,
           imageId: plans[item.index].imageId,
           planId: plans[item.index].planId,
+          ...CREATE_EXTRAS[item.simulator.kind],
         };
         let answer: { status: number; body: { id?: string } } = { status: 0, body: {} };
         try {
@@ -230,6 +239,7 @@ export async function tasks(context: BenchContext): Promise<TasksResult> {
       listCallsPerSecond: Math.round((lists / durationSeconds) * 10) / 10,
     };
   }
+  const redisBreakdown = await keySpaceBytes(redis);
   redis.disconnect();
   const count = submitted.length;
   const completed = Object.values(perBackend).reduce((a, b) => a + b.completed, 0);
@@ -252,5 +262,29 @@ export async function tasks(context: BenchContext): Promise<TasksResult> {
     perBackend,
     durationSeconds: Math.round(durationSeconds * 10) / 10,
     failures,
+    redisBreakdown,
   };
+}
+
+/** Where Redis memory goes: MEMORY USAGE summed by key family (ids replaced by `*`), largest first. */
+async function keySpaceBytes(redis: Redis): Promise<Record<string, { keys: number; bytes: number }>> {
+  const families = new Map<string, { keys: number; bytes: number }>();
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'COUNT', 1000);
+    cursor = next;
+    const sizes = await Promise.all(found.map((key) => redis.memory('USAGE', key, 'SAMPLES', '0')));
+    found.forEach((key, i) => {
+      const family = key
+        .split(':')
+        .map((part, at) => (at > 1 && /[0-9]/.test(part) ? '*' : part))
+        .slice(0, 4)
+        .join(':');
+      const entry = families.get(family) ?? { keys: 0, bytes: 0 };
+      entry.keys++;
+      entry.bytes += Number(sizes[i] ?? 0);
+      families.set(family, entry);
+    });
+  } while (cursor !== '0');
+  return Object.fromEntries([...families.entries()].sort((a, b) => b[1].bytes - a[1].bytes));
 }

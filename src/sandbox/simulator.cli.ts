@@ -4,7 +4,8 @@ import { SIMULATORS } from './simulators/simulator-kinds';
 /**
  * `npm run simulator -- <kind> [--port N] [--speed S] [--host H] [--data-dir D] [--secret S]`: one simulator alone,
  * so a gateway (or a benchmark) can be pointed at it with an ordinary config file. When it is ready it prints
- * one line, `SIMULATOR READY <json>`, with the connection block to paste under `providers:`.
+ * `SIMULATOR CONTROL <url>` (where `/__sim/` is) and `SIMULATOR READY <json>`, the connection block to paste
+ * under `providers:`.
  */
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -32,6 +33,8 @@ async function main(): Promise<void> {
     dataDir: `${values['data-dir']}/${kind}`,
     secret: values.secret,
   });
+  // The control API (`/__sim/`) is at the API's root, except where the API needs a client certificate (IMCO).
+  process.stdout.write(`SIMULATOR CONTROL ${handle.url}\n`);
   process.stdout.write(`SIMULATOR READY ${JSON.stringify(handle.connection)}\n`);
   const stop = () => void handle.stop().then(() => process.exit(0));
   process.on('SIGINT', stop);

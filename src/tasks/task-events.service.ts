@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { keys } from '../cache/keys';
 import { REDIS, REDIS_BLOCKING } from '../cache/redis.tokens';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import { encodeEvent, decodeEvent } from './task-event.codec';
 import { summarize, type Task, type TaskSummary } from './task.dto';
 
 export type TaskEventType =
@@ -21,19 +22,6 @@ export interface TaskEvent {
 type Listener = (event: TaskEvent) => void;
 
 export const STREAM_ID_PATTERN = /^\d{1,20}-\d{1,20}$/;
-
-function decode(id: string, fields: string[]): TaskEvent | null {
-  const map: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i]] = fields[i + 1];
-  if (!map.task) return null;
-  return {
-    id,
-    type: map.type as TaskEventType,
-    provider: map.provider,
-    taskId: map.taskId,
-    task: JSON.parse(map.task) as TaskSummary,
-  };
-}
 
 /**
  * Task events on a Redis stream (DESIGN §2: SSE ◀── Redis stream ◀── TaskService), so any API process can
@@ -61,14 +49,7 @@ export class TaskEvents implements OnApplicationShutdown {
       '~',
       this.config.events.retainEvents,
       '*',
-      'type',
-      type,
-      'provider',
-      task.provider,
-      'taskId',
-      task.id,
-      'task',
-      JSON.stringify(summarize(task)),
+      ...encodeEvent(type, summarize(task)),
     );
     return id ?? '';
   }
@@ -78,7 +59,7 @@ export class TaskEvents implements OnApplicationShutdown {
     const entries = (await this.redis.xrange(keys.events(), `(${afterId}`, '+', 'COUNT', count)) as Array<
       [string, string[]]
     >;
-    return entries.map(([id, fields]) => decode(id, fields)).filter((e): e is TaskEvent => e !== null);
+    return entries.map(([id, fields]) => decodeEvent(id, fields)).filter((e): e is TaskEvent => e !== null);
   }
 
   /**
@@ -126,7 +107,7 @@ export class TaskEvents implements OnApplicationShutdown {
         for (const [, entries] of result ?? []) {
           for (const [id, fields] of entries) {
             this.lastId = id;
-            const event = decode(id, fields);
+            const event = decodeEvent(id, fields);
             if (!event) continue;
             for (const listener of this.listeners) {
               try {
