@@ -105,6 +105,11 @@ async function main(): Promise<void> {
     const fanoutResult = await fanout(context);
     console.log('cached list: gateway vs a bare Fastify endpoint with the same payload');
     const cached = await cachedList(context);
+    if (process.argv.includes('--reads-only')) {
+      // For profiling the read path: no tasks, no results written.
+      console.log(JSON.stringify({ overheadResult, fanoutResult, cached }, null, 2));
+      return;
+    }
     console.log(`tasks: ${mode.taskCount} in flight across ${simulators.length} backend(s)`);
     const tasksResult = await tasks(context);
 

@@ -99,7 +99,17 @@ export async function startGateway(options: {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
   };
-  const child = spawn(process.execPath, [DIST_MAIN], {
+  // BENCH_CPU_PROF=<dir>: V8 CPU profiles of the gateway processes, written when they exit (for the profiler).
+  const profile = process.env.BENCH_CPU_PROF
+    ? [
+        '--cpu-prof',
+        '--cpu-prof-dir',
+        process.env.BENCH_CPU_PROF,
+        '--cpu-prof-name',
+        `${options.role}.cpuprofile`,
+      ]
+    : [];
+  const child = spawn(process.execPath, [...profile, DIST_MAIN], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -51,6 +51,12 @@ const byNativeId = (a: { nativeId: string }, b: { nativeId: string }) =>
 @Injectable()
 export class SnapshotCache {
   private readonly flights = new SingleFlight();
+  /**
+   * The last list snapshot this process read or loaded, parsed, per key. While the connection's generation has
+   * not moved and it is still fresh, a list is served from it after one small read (the generation) instead of
+   * fetching and parsing the whole snapshot again: that parse was the largest cost of a cached list.
+   */
+  private readonly parsed = new Map<string, Stored<unknown>>();
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
@@ -66,8 +72,16 @@ export class SnapshotCache {
     fresh = false,
   ): Promise<SnapshotRead<T[]>> {
     const key = keys.snapshot(connection, type);
+    const known = this.parsed.get(key) as Stored<T[]> | undefined;
+    if (
+      known &&
+      !fresh &&
+      this.isFresh(known, Number((await this.redis.get(keys.generation(connection))) ?? 0))
+    )
+      return { value: known.value, observedAt: known.observedAt, status: 'ok' };
     const [cached, gen] = await this.read<T[]>(key, connection);
     if (cached && !fresh && this.isFresh(cached, gen)) {
+      this.parsed.set(key, cached);
       return { value: cached.value, observedAt: cached.observedAt, status: 'ok' };
     }
     const loading = this.flights.run(`${key}:${gen}`, () =>
@@ -75,6 +89,7 @@ export class SnapshotCache {
     );
     try {
       const stored = await withDeadline(loading, deadlineMs);
+      this.parsed.set(key, stored);
       return { value: stored.value, observedAt: stored.observedAt, status: 'ok' };
     } catch (error) {
       loading.catch(() => undefined); // a late failure of a load we stopped waiting for is not unhandled
