@@ -7,6 +7,7 @@ import { REDIS } from '../cache/redis.tokens';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { Task, TaskStatus } from './task.dto';
 import type { TaskInternal } from './task-record';
+import { TASK_DICTIONARY } from './task-dictionary';
 
 /**
  * Creates a task atomically with its idempotency record, resource lock and indexes, so two concurrent
@@ -136,7 +137,11 @@ export class TaskStore {
     const cutoff = Date.now() - this.retentionSeconds * 1000 - 86_400_000;
     const pipeline = this.redis
       .multi()
-      .hset(keys.task(task.id), 'packed', deflateRawSync(JSON.stringify(task)))
+      .hset(
+        keys.task(task.id),
+        'packed',
+        deflateRawSync(JSON.stringify(task), { dictionary: TASK_DICTIONARY }),
+      )
       .hdel(keys.task(task.id), 'public', 'internal')
       .expire(keys.task(task.id), this.retentionSeconds)
       .srem(OPEN_TASKS, task.id)
@@ -240,6 +245,7 @@ export class TaskStore {
 /** A task record: plain JSON while it runs, compressed once it ended. */
 function decodeTask(plain: Buffer | null, packed: Buffer | null): Task | null {
   if (plain) return JSON.parse(plain.toString('utf8')) as Task;
-  if (packed) return JSON.parse(inflateRawSync(packed).toString('utf8')) as Task;
+  if (packed)
+    return JSON.parse(inflateRawSync(packed, { dictionary: TASK_DICTIONARY }).toString('utf8')) as Task;
   return null;
 }
