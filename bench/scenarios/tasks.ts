@@ -17,7 +17,10 @@ export interface TasksSummary {
   p50DetectLagMs: number | null;
   pollIntervalMs: number;
   upstreamPollsPerTaskPerMinute: number | null;
+  /** used_memory growth over the run ÷ tasks: everything, the read cache of the created servers included. */
   redisBytesPerTask: number | null;
+  /** The task engine's keys only (task records, indexes, locks, events, queue), from MEMORY USAGE. */
+  redisTaskEngineBytesPerTask: number | null;
   workerRssMb: number;
 }
 
@@ -43,6 +46,8 @@ interface Submitted {
 const MAX_POLL_INTERVAL_MS = 1_000;
 const OBSERVE_EVERY_MS = 250;
 const SUBMIT_CONCURRENCY = 100;
+/** Key families of the task engine (the rest is the read cache: items, snapshots, catalog, generations). */
+const ENGINE_FAMILIES = /^gw:(task|tasks|events|bull|lock|idem)\b/;
 /** What a backend needs beyond name, image and plan: a bare-metal OS install needs a way in. */
 const CREATE_EXTRAS: Record<string, Record<string, unknown>> = {
   dcimanager: {
@@ -130,6 +135,7 @@ export async function tasks(context: BenchContext): Promise<TasksResult> {
   }
   await Promise.all(context.simulators.map((s) => simControl(s, 'DELETE', '/stats')));
   const memoryBefore = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
+  const familiesBefore = await keySpaceBytes(redis);
   const started = Date.now();
 
   const work: Array<{ simulator: BenchSimulator; index: number; name: string }> = [];
@@ -239,7 +245,17 @@ export async function tasks(context: BenchContext): Promise<TasksResult> {
       listCallsPerSecond: Math.round((lists / durationSeconds) * 10) / 10,
     };
   }
-  const redisBreakdown = await keySpaceBytes(redis);
+  const familiesAfter = await keySpaceBytes(redis);
+  // What the run added, by key family: the task engine's own keys, and the read cache the finished tasks filled.
+  const redisBreakdown: TasksResult['redisBreakdown'] = {};
+  for (const [family, after] of Object.entries(familiesAfter)) {
+    const before = familiesBefore[family] ?? { keys: 0, bytes: 0 };
+    if (after.bytes !== before.bytes)
+      redisBreakdown[family] = { keys: after.keys - before.keys, bytes: after.bytes - before.bytes };
+  }
+  const engineBytes = Object.entries(redisBreakdown)
+    .filter(([family]) => ENGINE_FAMILIES.test(family))
+    .reduce((sum, [, entry]) => sum + entry.bytes, 0);
   redis.disconnect();
   const count = submitted.length;
   const completed = Object.values(perBackend).reduce((a, b) => a + b.completed, 0);
@@ -257,6 +273,7 @@ export async function tasks(context: BenchContext): Promise<TasksResult> {
         ? Math.round((upstreamCalls / count / (durationSeconds / 60)) * 100) / 100
         : null,
       redisBytesPerTask: count ? Math.round((memoryAfter - memoryBefore) / count) : null,
+      redisTaskEngineBytesPerTask: count ? Math.round(engineBytes / count) : null,
       workerRssMb: workerRss,
     },
     perBackend,
