@@ -9,7 +9,7 @@ import { AppModule } from '../app.module';
 import { ProblemFilter } from '../common/errors/problem.filter';
 import { securityHeaders } from '../common/http/security-headers';
 import { createValidationPipe } from '../common/http/validation';
-import { PinoNestLogger } from '../common/logging/logger';
+import { PinoNestLogger, loggableUrl } from '../common/logging/logger';
 import { MetricsService } from '../common/metrics/metrics.service';
 import type { GatewayConfig } from '../config/gateway-config';
 import { buildOpenApiDocument } from './openapi';
@@ -103,7 +103,12 @@ export async function createApp(
     );
     if (reply.statusCode >= 500)
       logger.warn(
-        { requestId: request.id, method: request.method, url: request.url, status: reply.statusCode },
+        {
+          requestId: request.id,
+          method: request.method,
+          url: loggableUrl(request.url),
+          status: reply.statusCode,
+        },
         'request failed',
       );
     else
@@ -111,7 +116,7 @@ export async function createApp(
         {
           requestId: request.id,
           method: request.method,
-          url: request.url,
+          url: loggableUrl(request.url),
           status: reply.statusCode,
           ms: reply.elapsedTime,
         },

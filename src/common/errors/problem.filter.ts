@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Inject } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { LOGGER } from '../logging/logger';
+import { LOGGER, loggableUrl } from '../logging/logger';
 import { isGatewayError } from './gateway-error';
 import { toProblem } from './problem.mapper';
 
@@ -23,7 +23,10 @@ export class ProblemFilter implements ExceptionFilter {
       instance: request.url.split('?')[0],
     });
     if (problem.status >= 500 && (!isGatewayError(exception) || problem.code === 'internal')) {
-      this.logger.error({ err: exception, requestId: request.id, url: request.url }, 'request failed');
+      this.logger.error(
+        { err: exception, requestId: request.id, url: loggableUrl(request.url) },
+        'request failed',
+      );
     }
     if (reply.sent || reply.raw.headersSent) return;
     // The rate limiter sets Retry-After on the reply itself: carry it into the body too.

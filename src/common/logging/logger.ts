@@ -19,6 +19,11 @@ export const REDACT_PATHS = [
   'token',
 ];
 
+/** A request URL fit for a log line: the event-stream token (`?access_token=`) is a credential, so it is masked. */
+export function loggableUrl(url: string): string {
+  return url.replace(/([?&]access_token=)[^&#]*/gi, '$1[redacted]');
+}
+
 export function createLogger(level: string, production: boolean): Logger {
   return pino({
     level,

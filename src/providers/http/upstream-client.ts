@@ -89,6 +89,46 @@ function parseRetryAfter(value: string | undefined): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
 
+/** Headers whose values are credentials (CloudMC key, Basic auth, DCImanager session cookie and token). */
+const SECRET_HEADERS = new Set(['authorization', 'mc-api-key', 'cookie', 'x-xsrf-token']);
+/** JSON body fields that carry credentials (DCImanager's login). */
+const SECRET_FIELD = /^(pass(word)?|passwd|token|secret|api_?key)$/i;
+
+/** The credentials one request carried, in the forms a backend could repeat them in its answer. */
+function sentSecrets(headers: Record<string, string>, body: string | undefined): string[] {
+  const found: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (!SECRET_HEADERS.has(name.toLowerCase())) continue;
+    found.push(value, ...value.split(/[;,]\s*/).map((part) => part.slice(part.indexOf('=') + 1)));
+    const scheme = /^(Basic|Bearer)\s+(\S+)$/i.exec(value);
+    if (scheme) found.push(scheme[2]);
+    if (scheme?.[1].toLowerCase() === 'basic') {
+      const decoded = Buffer.from(scheme[2], 'base64').toString('utf8');
+      found.push(decoded, decoded.slice(decoded.indexOf(':') + 1));
+    }
+  }
+  try {
+    const parsed = body ? (JSON.parse(body) as unknown) : null;
+    if (parsed && typeof parsed === 'object')
+      for (const [field, value] of Object.entries(parsed))
+        if (SECRET_FIELD.test(field) && typeof value === 'string') found.push(value);
+  } catch {
+    // not JSON: no fields to look at
+  }
+  // Longest first, so that a credential is masked whole before any part of it.
+  return [...new Set(found)].filter((secret) => secret.length >= 6).sort((a, b) => b.length - a.length);
+}
+
+/** Masks what the request sent from the texts an error passes on (detail, upstream message, field messages). */
+function withoutSecrets(error: GatewayError, secrets: string[]): GatewayError {
+  const mask = (text: string) => secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
+  if (secrets.length === 0) return error;
+  error.message = mask(error.message);
+  if (error.upstream?.message) error.upstream.message = mask(error.upstream.message);
+  error.errors?.forEach((entry) => (entry.message = mask(entry.message)));
+  return error;
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
@@ -212,7 +252,11 @@ export class UpstreamClient {
       body: typeof response.data === 'string' ? response.data : '',
     };
     if (result.status >= 200 && result.status < 300) return result;
-    const parsed = this.options.parseError(result).withProvider(this.options.connection);
+    // A backend may repeat the credentials it refused ("invalid key <key>"): they must not travel further.
+    const parsed = withoutSecrets(
+      this.options.parseError(result),
+      sentSecrets(headers, request.body),
+    ).withProvider(this.options.connection);
     const retryAfter = parseRetryAfter(result.headers['retry-after']);
     if (retryAfter !== undefined && parsed.retryAfter === undefined)
       (parsed as { retryAfter?: number }).retryAfter = retryAfter;

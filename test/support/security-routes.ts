@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Ids and catalog picks of one connection, to fill mutating requests with things that exist. */
+export interface ConnectionFixture {
+  connection: string;
+  server: string;
+  volume: string;
+  network: string;
+  ip: string;
+  imageId: string;
+  planId: string;
+}
+
+export interface MutatingRoute {
+  operationId: string;
+  method: string;
+  /** OpenAPI path template, e.g. `/v1/servers/{id}/stop`. */
+  path: string;
+}
+
+export interface MutatingRequest {
+  route: MutatingRoute;
+  method: string;
+  path: string;
+  body?: unknown;
+}
+
+const MUTATING = new Set(['post', 'put', 'patch', 'delete']);
+/** Issuing an event token is a read (DESIGN: read-only keys may follow events); it is not a mutation. */
+const NOT_MUTATIONS = new Set(['/v1/events/tokens']);
+
+/** Every mutating route of the contract, read from openapi/openapi.json (the document clients are built from). */
+export function mutatingRoutes(): MutatingRoute[] {
+  const document = JSON.parse(
+    readFileSync(join(__dirname, '..', '..', 'openapi', 'openapi.json'), 'utf8'),
+  ) as {
+    paths: Record<string, Record<string, { operationId?: string }>>;
+  };
+  const routes: MutatingRoute[] = [];
+  for (const [path, operations] of Object.entries(document.paths)) {
+    if (!path.startsWith('/v1/') || NOT_MUTATIONS.has(path)) continue;
+    for (const [method, operation] of Object.entries(operations))
+      if (MUTATING.has(method))
+        routes.push({ operationId: operation.operationId!, method: method.toUpperCase(), path });
+  }
+  return routes;
+}
+
+/** A body that passes validation for each mutating operation, so that only authorization can refuse it. */
+const BODIES: Record<string, (f: ConnectionFixture) => unknown> = {
+  createServer: (f) => ({ provider: f.connection, name: 'sec-denied', imageId: f.imageId, planId: f.planId }),
+  renameServer: () => ({ name: 'sec-denied' }),
+  deleteServer: () => undefined,
+  startServer: () => ({}),
+  stopServer: () => ({ force: true }),
+  rebootServer: () => ({}),
+  createVolume: (f) => ({ provider: f.connection, name: 'sec-denied', sizeGb: 10 }),
+  deleteVolume: () => undefined,
+  attachVolume: (f) => ({ serverId: f.server }),
+  detachVolume: () => ({}),
+  createNetwork: (f) => ({ provider: f.connection, name: 'sec-denied' }),
+  deleteNetwork: () => undefined,
+  allocateIp: (f) => ({ provider: f.connection, serverId: f.server }),
+  releaseIp: () => undefined,
+  attachIp: (f) => ({ serverId: f.server }),
+  detachIp: () => ({}),
+};
+
+const RESOURCE_OF_PATH: Record<string, keyof ConnectionFixture> = {
+  servers: 'server',
+  volumes: 'volume',
+  networks: 'network',
+  ips: 'ip',
+};
+
+/** The request of a route aimed at the resources of one connection (its `{id}` is that connection's). */
+export function requestFor(route: MutatingRoute, fixture: ConnectionFixture): MutatingRequest {
+  const body = BODIES[route.operationId];
+  if (!body) throw new Error(`no request body known for ${route.operationId}: add one to security-routes.ts`);
+  const collection = route.path.split('/')[2];
+  const path = route.path.replace('{id}', () => encodeURIComponent(fixture[RESOURCE_OF_PATH[collection]]));
+  return { route, method: route.method, path, body: body(fixture) };
+}
+
+/** Sends a request as raw HTTP (any key, any method) and answers status, headers and parsed body. */
+export async function send(
+  baseUrl: string,
+  request: { method: string; path: string; body?: unknown },
+  headers: Record<string, string>,
+): Promise<{ status: number; contentType: string; body: Record<string, unknown> }> {
+  const response = await fetch(`${baseUrl}${request.path}`, {
+    method: request.method,
+    headers: { ...headers, ...(request.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: request.body === undefined ? undefined : JSON.stringify(request.body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? '',
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
+}
