@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import sjson from 'secure-json-parse';
 import { monotonicFactory } from 'ulid';
 import { AppModule } from '../app.module';
+import { clientErrorProblems, frameworkErrorProblems } from '../common/errors/framework-errors';
 import { ProblemFilter } from '../common/errors/problem.filter';
 import { securityHeaders } from '../common/http/security-headers';
 import { createValidationPipe } from '../common/http/validation';
@@ -53,6 +54,7 @@ export async function createApp(
   logger: Logger,
   options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
+  const headers = securityHeaders();
   const adapter = new FastifyAdapter({
     bodyLimit: config.server.bodyLimitBytes,
     trustProxy: config.server.trustProxy,
@@ -62,6 +64,9 @@ export async function createApp(
       return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : ulid();
     },
     routerOptions: { maxParamLength: 512, ignoreTrailingSlash: true },
+    // What the router and Node's HTTP parser refuse before Nest sees a request: problem+json as well.
+    frameworkErrors: frameworkErrorProblems(headers),
+    clientErrorHandler: clientErrorProblems(() => ulid()),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),
@@ -125,10 +130,14 @@ export async function createApp(
     done();
   });
 
-  const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(headers).header('X-Request-Id', request.id);
     done();
+  });
+  // Answers that end before that hook runs (CORS preflights: @fastify/cors answers in an earlier onRequest hook).
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (!reply.hasHeader('x-request-id')) void reply.headers(headers).header('X-Request-Id', request.id);
+    done(null, payload);
   });
 
   const origins = config.server.cors.allowedOrigins;
@@ -139,6 +148,8 @@ export async function createApp(
       allowedHeaders: ALLOWED_HEADERS,
       exposedHeaders: EXPOSED_HEADERS,
       maxAge: config.server.cors.maxAgeSeconds,
+      // An OPTIONS that is not a preflight gets 204 rather than @fastify/cors' text/plain 400.
+      strictPreflight: false,
     });
   }
 

@@ -96,4 +96,15 @@ describe('toProblem', () => {
     expect(problem).toMatchObject({ status: 500, code: 'internal', retryable: false });
     expect(JSON.stringify(problem)).not.toContain('secret');
   });
+  it.each([
+    ['FST_ERR_BAD_URL', 400, "'/v1/servers/%E0' is not a valid url component"],
+    ['FST_ERR_MAX_PARAM_LENGTH', 414, `'/v1/servers/${'x'.repeat(600)}' is exceeding the max param length`],
+  ])(
+    'should answer the router refusal %s as a 400 without repeating the URL',
+    (code, statusCode, message) => {
+      const problem = toProblem(Object.assign(new Error(message), { code, statusCode }), ctx);
+      expect(problem).toMatchObject({ status: 400, code: 'validation_failed' });
+      expect(problem.detail).not.toContain('/v1/servers');
+    },
+  );
 });

@@ -8,15 +8,20 @@ export interface ProblemContext {
   instance: string;
 }
 
-/** Fastify error codes a client can cause, mapped to our codes. */
-const FASTIFY_CODES: Record<string, ErrorCode> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'validation_failed',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'validation_failed',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'validation_failed',
-  FST_ERR_CTP_INVALID_TYPE: 'validation_failed',
-  FST_ERR_VALIDATION: 'validation_failed',
+const NOT_JSON = 'The request body is not valid JSON.';
+
+/** Fastify error codes a client can cause, mapped to our codes (and a detail where Fastify's won't do). */
+const FASTIFY_CODES: Record<string, [ErrorCode, string?]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ['payload_too_large'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['validation_failed', NOT_JSON],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['validation_failed', NOT_JSON],
+  FST_ERR_CTP_INVALID_JSON_BODY: ['validation_failed', NOT_JSON],
+  FST_ERR_CTP_INVALID_TYPE: ['validation_failed', NOT_JSON],
+  FST_ERR_VALIDATION: ['validation_failed', NOT_JSON],
+  // The router's own refusals (Fastify's `frameworkErrors`): its messages repeat the whole URL.
+  FST_ERR_BAD_URL: ['validation_failed', 'The URL is not valid: it holds a broken percent-encoding.'],
+  FST_ERR_MAX_PARAM_LENGTH: ['validation_failed', 'A path parameter is longer than the gateway accepts.'],
 };
 
 const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
@@ -67,14 +72,12 @@ export function toProblem(error: unknown, ctx: ProblemContext): Problem {
   if (isGatewayError(error)) return problemFromGatewayError(error, ctx);
 
   const fastifyCode = (error as { code?: unknown })?.code;
-  if (typeof fastifyCode === 'string' && fastifyCode in FASTIFY_CODES) {
-    const code = FASTIFY_CODES[fastifyCode];
-    const message =
-      code === 'validation_failed' ? 'The request body is not valid JSON.' : String((error as Error).message);
-    return base(code, message, ctx);
+  if (typeof fastifyCode === 'string' && Object.hasOwn(FASTIFY_CODES, fastifyCode)) {
+    const [code, detail] = FASTIFY_CODES[fastifyCode];
+    return base(code, detail ?? String((error as Error).message), ctx);
   }
   if (error instanceof SyntaxError && (error as { statusCode?: number }).statusCode === 400) {
-    return base('validation_failed', 'The request body is not valid JSON.', ctx);
+    return base('validation_failed', NOT_JSON, ctx);
   }
 
   if (error instanceof HttpException) {

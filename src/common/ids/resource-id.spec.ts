@@ -24,6 +24,8 @@ describe('resource ids', () => {
     'dc1:a/b',
     'dc1:a b',
     'dc1:%2e',
+    'dc1:.',
+    'dc1:..',
     `${'a'.repeat(41)}:1`,
     `dc1:${'x'.repeat(201)}`,
   ])('should reject %p', (id) => {
@@ -40,5 +42,9 @@ describe('resource ids', () => {
     expect(resolveNativeRef('c1:abc-1', 'c1')).toBe('abc-1');
     expect(resolveNativeRef('c2:abc-1', 'c1')).toBeNull();
     expect(resolveNativeRef('a b', 'c1')).toBeNull();
+    // A dot segment makes a backend URL name the collection (CloudSigma answered `cs:.` with a server).
+    expect(resolveNativeRef('..', 'c1')).toBeNull();
+    expect(resolveNativeRef('c1:.', 'c1')).toBeNull();
+    expect(resolveNativeRef('a..b', 'c1')).toBe('a..b');
   });
 });

@@ -16,6 +16,14 @@ describe('page tokens', () => {
     expect(() => decodePageToken(Buffer.from('[1,2]').toString('base64url'), {})).toThrow(/pageToken/);
   });
 
+  it('should refuse a forged token whose cursor the list cannot start after', () => {
+    const forged = encodePageToken('not-a-ulid', { state: 'running' });
+    const isUlid = (after: string) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(after);
+    expect(() => decodePageToken(forged, { state: 'running' }, isUlid)).toThrow(/pageToken/);
+    const honest = encodePageToken('01JAAAAAAAAAAAAAAAAAAAAAAA', { state: 'running' });
+    expect(decodePageToken(honest, { state: 'running' }, isUlid)).toBe('01JAAAAAAAAAAAAAAAAAAAAAAA');
+  });
+
   it('should answer null when no token is given', () => {
     expect(decodePageToken(undefined, {})).toBeNull();
   });

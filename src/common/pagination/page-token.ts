@@ -24,7 +24,15 @@ export function encodePageToken(after: string, query: Record<string, unknown>): 
   );
 }
 
-export function decodePageToken(token: string | undefined, query: Record<string, unknown>): string | null {
+/**
+ * The cursor of a token issued for `query`. Tokens are not sealed, so a client can forge one: `isCursor` says
+ * which cursors the list can start after (an item id), and any other is refused like a damaged token.
+ */
+export function decodePageToken(
+  token: string | undefined,
+  query: Record<string, unknown>,
+  isCursor: (after: string) => boolean = () => true,
+): string | null {
   if (!token) return null;
   let parsed: Partial<PageToken>;
   try {
@@ -34,7 +42,7 @@ export function decodePageToken(token: string | undefined, query: Record<string,
       { field: 'pageToken', message: 'is not a token this API issued' },
     ]);
   }
-  if (typeof parsed?.after !== 'string' || parsed.q !== queryDigest(query)) {
+  if (typeof parsed?.after !== 'string' || parsed.q !== queryDigest(query) || !isCursor(parsed.after)) {
     throw new ValidationError('pageToken is not valid for this query.', [
       { field: 'pageToken', message: 'belongs to another query or is damaged; start again without it' },
     ]);

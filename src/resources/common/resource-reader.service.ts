@@ -73,7 +73,7 @@ export class ResourceReaderService {
   ): Promise<ListResult<ResourceByType[T]>> {
     const pageSize = params.pageSize ?? 100;
     const query = { provider: params.provider, state: params.state, name: params.name?.toLowerCase() };
-    const after = decodePageToken(params.pageToken, query);
+    const after = decodePageToken(params.pageToken, query, (cursor) => parseResourceId(cursor) !== null);
     const afterRef = after ? parseResourceId(after) : null;
     const connections = params.provider
       ? [this.access.connection(caller, params.provider)]

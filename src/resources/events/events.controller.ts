@@ -11,12 +11,13 @@ import {
 } from '@nestjs/swagger';
 import { AcceptsEventToken, RequireScope } from '../../common/auth/auth.decorators';
 import { EventTokens } from '../../common/auth/event-tokens.service';
-import { NotFoundError, ValidationError } from '../../common/errors/gateway-error';
+import { ValidationError } from '../../common/errors/gateway-error';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
 import { ApiProblems } from '../../common/swagger/api-problems.decorator';
 import { OperationId } from '../../common/swagger/endpoints.decorator';
 import { STREAM_ID_PATTERN, TaskEvent, TaskEvents } from '../../tasks/task-events.service';
 import { TaskSummary } from '../../tasks/task.dto';
+import { ResourceAccess } from '../common/resource-access.service';
 import { EventsQuery, EventToken } from './events.dto';
 
 const HEARTBEAT_MS = 15_000;
@@ -25,6 +26,15 @@ const MAX_BACKLOG_BYTES = 1_048_576;
 
 /** Each event's `data:` line is one JSON TaskSummary; the extension names it for client generators. */
 const EVENT_STREAM_SCHEMA = { type: 'string', 'x-event-data': { $ref: getSchemaPath(TaskSummary) } };
+
+const MAX_U64 = 2n ** 64n - 1n;
+
+/** An id Redis takes as an exclusive start: both parts fit 64 bits, and it is not the largest id of all. */
+function isResumable(id: string): boolean {
+  if (!STREAM_ID_PATTERN.test(id)) return false;
+  const [ms, seq] = id.split('-').map(BigInt);
+  return ms <= MAX_U64 && seq <= MAX_U64 && !(ms === MAX_U64 && seq === MAX_U64);
+}
 
 function after(a: string, b: string): boolean {
   const [am, as] = a.split('-').map(BigInt);
@@ -40,6 +50,7 @@ export class EventsController {
   constructor(
     private readonly events: TaskEvents,
     private readonly tokens: EventTokens,
+    private readonly access: ResourceAccess,
   ) {}
 
   /**
@@ -59,11 +70,12 @@ export class EventsController {
   })
   @ApiProblems(400, 404)
   async stream(@Call() { caller, request, reply }: HttpCall, @Query() query: EventsQuery): Promise<void> {
-    if (query.provider && !caller.canSee(query.provider))
-      throw new NotFoundError(`No provider connection '${query.provider}'.`);
+    // An unknown connection is a 404 for every key, not a stream that never says anything.
+    if (query.provider) this.access.connection(caller, query.provider);
     const header = request.headers['last-event-id'];
     const resumeFrom = (Array.isArray(header) ? header[0] : header) ?? query.lastEventId;
-    if (resumeFrom !== undefined && !STREAM_ID_PATTERN.test(resumeFrom)) {
+    // Checked before the stream opens: once it has, Redis refusing the id could only end it silently.
+    if (resumeFrom !== undefined && !isResumable(resumeFrom)) {
       throw new ValidationError('Last-Event-ID is not an event id of this stream.', [
         { field: 'Last-Event-ID', message: 'must look like 1700000000000-0' },
       ]);

@@ -12,6 +12,8 @@ import { Task } from '../../tasks/task.dto';
 import { TaskList, TaskListQuery, TaskWaitQuery } from './tasks.dto';
 
 const TASK_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+/** A ULID whose time fits 48 bits: what ulid's decodeTime takes (it throws on anything else). */
+const TASK_CURSOR = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
 
 @ApiTags('tasks')
 @ApiBearerAuth()
@@ -43,7 +45,8 @@ export class TasksController {
       resourceId: query.resourceId,
       operation: query.operation,
     };
-    const after = decodePageToken(query.pageToken, filter);
+    // A forged cursor is a 400 here, not a throw from decodeTime in the store (a 500).
+    const after = decodePageToken(query.pageToken, filter, (cursor) => TASK_CURSOR.test(cursor));
     const page = await this.store.list(
       { ...filter, providers: query.provider ? [query.provider] : visible },
       query.pageSize ?? 100,

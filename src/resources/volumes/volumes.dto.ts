@@ -1,9 +1,24 @@
-import { IsEnum, IsNumber, IsObject, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsEnum, IsNumber, IsObject, IsOptional, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { CONNECTION_NAME_PATTERN } from '../../common/ids/resource-id';
 import { VolumeState } from '../../domain/states';
 import { Volume } from '../../domain/volume.dto';
 import { ListQuery, ProviderListStatus } from '../common/list.dto';
 import { IsResourceName, IsResourceRef } from '../common/validators';
+
+/**
+ * At most three decimals (MiB steps). class-validator's `maxDecimalPlaces` splits `toString()` on the dot and
+ * throws on exponent forms such as 1e-7, which made a tiny size a 500.
+ */
+function HasAtMostThreeDecimals(): PropertyDecorator {
+  return ValidateBy({
+    name: 'maxDecimalPlaces',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'number' && Math.abs(Math.round(value * 1000) - value * 1000) < 1e-6,
+      defaultMessage: () => '$property must have at most 3 decimal places',
+    },
+  });
+}
 
 export class CreateVolumeRequest {
   /** Provider connection to create the volume on. */
@@ -14,7 +29,8 @@ export class CreateVolumeRequest {
   name: string;
 
   /** Size in GiB. */
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 3 })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @HasAtMostThreeDecimals()
   @Min(0.001)
   @Max(1_048_576)
   sizeGb: number;
