@@ -42,7 +42,7 @@ export function TaskEndpoint(operationId: string, ...problems: number[]): Method
       headers: { Location: { description: 'URL of the task', schema: { type: 'string' } } },
     }),
     ApiOkResponse({ type: Task, description: 'The task ended within `Prefer: wait`' }),
-    ApiProblems(400, 404, 409, 422, 501, ...problems),
+    ApiProblems(400, 403, 404, 409, 413, 415, 422, 501, ...problems),
   );
 }
 
