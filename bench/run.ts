@@ -219,7 +219,12 @@ async function main(): Promise<void> {
         met: check(t.workerRssMb, (v) => v <= 300),
       },
     ];
-    const written = writeResults(join(__dirname, '..', '..', 'bench', 'results'), summary, rows);
+    const written = writeResults(
+      join(__dirname, '..', '..', 'bench', 'results'),
+      mode.name === 'smoke' ? 'smoke' : 'latest',
+      summary,
+      rows,
+    );
     console.log(
       `\n${rows.map((r) => `${r.scenario.padEnd(12)} ${r.figure.padEnd(48)} ${r.value.padEnd(16)} ${r.ratio.padEnd(7)} ${r.target}`).join('\n')}`,
     );

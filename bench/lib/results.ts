@@ -21,15 +21,19 @@ export function machine(): Record<string, unknown> {
   };
 }
 
-/** Writes bench/results/latest.json and latest.md (a table: scenario, figure, ratio, target). */
+/**
+ * Writes `<name>.json` and `<name>.md` (a table: scenario, figure, ratio, target): `latest` for measured runs,
+ * `smoke` for the CI smoke, whose figures mean nothing and must not replace measured ones.
+ */
 export function writeResults(
   dir: string,
+  name: string,
   summary: Record<string, unknown>,
   rows: Row[],
 ): { json: string; markdown: string } {
   mkdirSync(dir, { recursive: true });
-  const json = join(dir, 'latest.json');
-  const markdown = join(dir, 'latest.md');
+  const json = join(dir, `${name}.json`);
+  const markdown = join(dir, `${name}.md`);
   writeFileSync(json, `${JSON.stringify(summary, null, 2)}\n`);
   const m = summary.machine as Record<string, unknown>;
   const lines = [
