@@ -90,7 +90,7 @@ export const TaskSettingsSchema = Type.Object(
     defaultDeadlineSeconds: Type.Integer({ minimum: 10, maximum: 86_400, default: 1_800 }),
     /** BullMQ stalled-job check interval: a killed worker's job is taken over after at most this plus the lock. */
     stalledIntervalMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 30_000 }),
-    /** How long a worker holds a job it runs; longer than any single step (one upstream call with retries). */
+    /** A worker's lock on the job it runs, renewed at half of it while a step runs: a dead worker's job is free after it. */
     lockDurationMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 60_000 }),
   },
   { additionalProperties: false, default: {} },

@@ -132,6 +132,9 @@ export class OperationRunner {
       internal.stepIndex++;
       internal.polls = 0;
       internal.stepStartedAt = null;
+      // Saved before the next step acts: a worker dying after that step changed the backend must not resume at
+      // this one (a DCImanager delete resumed at wait-wiped after release had given the server back).
+      if (internal.stepIndex < plan.steps.length) await this.store.save(this.touch(task), internal);
     }
     await this.persist(task, internal, seen);
     return { delayMs: 0 };

@@ -31,7 +31,12 @@ export class OperationProcessor extends WorkerHost implements OnApplicationBoots
     Object.assign(this.worker.opts, {
       stalledInterval: this.config.tasks.stalledIntervalMs,
       lockDuration: this.config.tasks.lockDurationMs,
+      lockRenewTime: this.config.tasks.lockDurationMs / 2,
     });
+    // The lock manager copied BullMQ's defaults (30 s lock, renewed every 15 s) when @nestjs/bullmq built the
+    // worker: rebuilt with ours, or a lock shorter than ~15 s lapses under a running step and a second worker
+    // runs the same create (found by the crash suite). It only starts in run().
+    (this.worker as unknown as { createLockManager(): void }).createLockManager();
     void this.worker.run();
   }
 

@@ -167,6 +167,14 @@ export class TaskIntake {
     const task = await this.store.get(taskId);
     if (!task)
       throw new ConflictError(`The task ${taskId} of this Idempotency-Key is no longer kept; use a new key.`);
+    // The client replays because the first answer did not reach it: that call may have died between storing the
+    // task and adding its job. Add it now rather than at the next sweep (job id = task id: never a second job).
+    if (task.status === TaskStatus.Queued)
+      await this.queue
+        .enqueue(task.id)
+        .catch((error: unknown) =>
+          this.logger.warn(`task ${task.id} replayed, not enqueued: ${String(error)}`),
+        );
     return task;
   }
 }
