@@ -117,6 +117,9 @@ export class CloudsigmaIps implements IpPort {
                 },
               );
             await this.context.client.action(ipPath(ctx.nativeId!, 'destroy'), 'ips.destroy');
+            // A destroy takes effect at once: an address still there was not destroyed, whatever the answer said.
+            if (await this.read(ctx.nativeId!))
+              throw new ProviderError('CloudSigma still shows the address after destroying it.');
             return { status: 'done', providerStatus: 'released' };
           },
         },
