@@ -38,8 +38,10 @@ export function startNode(
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let stopping = false;
   const stop = () =>
     new Promise<void>((resolve) => {
+      stopping = true;
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
       child.once('exit', () => {
@@ -58,6 +60,11 @@ export function startNode(
       if (!match) return;
       clearTimeout(timer);
       child.stdout.off('data', check);
+      // A helper process that dies mid-run would otherwise only show as tasks that never end.
+      child.once('exit', (code, signal) => {
+        if (!stopping)
+          console.error(`${script} ${args[0] ?? ''} exited (${code ?? signal}):\n${output.slice(-3000)}`);
+      });
       resolve({ process: child, output: () => output, stop, match });
     };
     child.stdout.on('data', check);

@@ -54,8 +54,9 @@ export function freeHost(cidr: Cidr, used: ReadonlySet<string>): string | undefi
   return undefined;
 }
 
-// Public addresses come from the documentation ranges, so a simulated address is never a real one.
-export const SERVER_PUBLIC_POOL = parseCidr('203.0.113.0/24')!;
+// Simulated addresses are never real ones: floating IPs from a documentation range, server addresses from the
+// shared address space (RFC 6598), the one reserved block large enough for thousands of servers (benchmarks).
+export const SERVER_PUBLIC_POOL = parseCidr('100.64.0.0/16')!;
 export const FLOATING_POOL = parseCidr('198.51.100.0/24')!;
 /** Servers created outside any IMCO subnet get a private address from here. */
 export const DEFAULT_PRIVATE_POOL = parseCidr('172.31.0.0/16')!;

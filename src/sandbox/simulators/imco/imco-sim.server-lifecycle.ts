@@ -1,4 +1,4 @@
-import { DEFAULT_PRIVATE_POOL, SERVER_PUBLIC_POOL, parseCidr } from './imco-sim.addresses';
+import { DEFAULT_PRIVATE_POOL, SERVER_PUBLIC_POOL, freeHost, parseCidr } from './imco-sim.addresses';
 import type { ServerRecord } from './imco-sim.model';
 import { DURATIONS, type ImcoSimState } from './imco-sim.state';
 
@@ -59,8 +59,13 @@ function bootSequence(
 ): void {
   server.state = 'booting';
   state.settle(state.servers, server, 'booting', DURATIONS.booting, () => {
-    if (!server.privateness && !server.publicIp)
-      server.publicIp = state.allocate(SERVER_PUBLIC_POOL, ALL_USED(state), 'public');
+    if (!server.privateness && !server.publicIp) {
+      // Out of addresses the cloud cannot bring the VM up: it stalls (a throw here, in a timer, ended the process).
+      const used = [...ALL_USED(state)].filter((address): address is string => !!address);
+      const free = freeHost(SERVER_PUBLIC_POOL, new Set(used));
+      if (!free) return stall(state, server, 'stalled', 'Assigning a public address');
+      server.publicIp = free;
+    }
     server.state = 'bootstrapping';
     state.settle(state.servers, server, 'bootstrapping', DURATIONS.bootstrapping, () => {
       if (state.takeFailure(operation)) return stall(state, server, 'stalled', 'Bootstrapping');

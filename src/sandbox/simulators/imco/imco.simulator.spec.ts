@@ -196,7 +196,7 @@ describe('imco simulator: server state machine', () => {
 
     expect(item(await call('PUT', `/cloud/servers/${id}/boot`, { id }))).toMatchObject({ state: 'booting' });
     const running = await client.until(`/cloud/servers/${id}`, (s) => s.state === 'operational');
-    expect(running!.public_ip).toMatch(/^203\.0\.113\./);
+    expect(running!.public_ip).toMatch(/^100\.64\./);
 
     expect(item(await call('PUT', `/cloud/servers/${id}/reboot`, {}))).toMatchObject({ state: 'booting' });
     await client.until(`/cloud/servers/${id}`, (s) => s.state === 'operational');

@@ -37,7 +37,7 @@
  *   one of its subnets. Subnets: commissioning 3 → active, inside the VPC's CIDR and not overlapping a sibling.
  * - Floating IPs: the address is known at once (198.51.100.0/24); commissioning 2 → detached; attaching and
  *   detaching 2; decommissioning 2 → gone; release and discard refuse an attached address.
- * - Addresses: server public IPs from 203.0.113.0/24; private ones from the subnet (from .10) or 172.31.0.0/16.
+ * - Addresses: server public IPs from 100.64.0.0/16 (a server that cannot get one stalls); private ones from the subnet (from .10) or 172.31.0.0/16.
  * - Labels: unique names (422 "has already been taken"); tagging answers `[{id, resource_type}]`; there is no
  *   label delete (the reference has none).
  * - Templates: POST makes a compiled template; `compile` → compiling 3 → compiled.
