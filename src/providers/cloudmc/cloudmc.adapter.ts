@@ -50,6 +50,7 @@ export class CloudmcAdapter implements ProviderAdapter {
       baseUrl: config.endpoint,
       tuning: config,
       parseError: parseCloudmcError,
+      secretHeaders: ['MC-Api-Key'],
       // GO and JS send the JSON content type on every call, GETs included (reference §1).
       defaultHeaders: {
         'MC-Api-Key': config.apiKey,

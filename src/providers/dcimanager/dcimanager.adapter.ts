@@ -70,6 +70,7 @@ export class DcimanagerAdapter implements ProviderAdapter {
       baseUrl,
       tuning: config,
       httpsAgent: agent ? () => agent : undefined,
+      secretHeaders: ['x-xsrf-token'],
       defaultHeaders: {
         'Content-Type': 'application/json',
         Accept: 'application/json',

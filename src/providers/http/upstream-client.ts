@@ -73,6 +73,8 @@ export interface UpstreamClientOptions {
    * certificate by closing the connection looks like an outage until the adapter finds out otherwise.
    */
   explainTransportFailure?(error: GatewayError): Promise<GatewayError | null>;
+  /** Headers of this backend that carry credentials (besides Authorization and Cookie), masked in its errors. */
+  secretHeaders?: string[];
   /** Longest Retry-After the client waits for itself; longer ones surface as errors with retryAfter. */
   maxRetryAfterMs?: number;
 }
@@ -89,16 +91,20 @@ function parseRetryAfter(value: string | undefined): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
 
-/** Headers whose values are credentials (CloudMC key, Basic auth, DCImanager session cookie and token). */
-const SECRET_HEADERS = new Set(['authorization', 'mc-api-key', 'cookie', 'x-xsrf-token']);
+/** Headers whose values are credentials whatever the backend; adapters name their own (`secretHeaders`). */
+const SECRET_HEADERS = ['authorization', 'cookie'];
 /** JSON body fields that carry credentials (DCImanager's login). */
 const SECRET_FIELD = /^(pass(word)?|passwd|token|secret|api_?key)$/i;
 
 /** The credentials one request carried, in the forms a backend could repeat them in its answer. */
-function sentSecrets(headers: Record<string, string>, body: string | undefined): string[] {
+function sentSecrets(
+  headers: Record<string, string>,
+  body: string | undefined,
+  secretHeaders: ReadonlySet<string>,
+): string[] {
   const found: string[] = [];
   for (const [name, value] of Object.entries(headers)) {
-    if (!SECRET_HEADERS.has(name.toLowerCase())) continue;
+    if (!secretHeaders.has(name.toLowerCase())) continue;
     found.push(value, ...value.split(/[;,]\s*/).map((part) => part.slice(part.indexOf('=') + 1)));
     const scheme = /^(Basic|Bearer)\s+(\S+)$/i.exec(value);
     if (scheme) found.push(scheme[2]);
@@ -140,6 +146,7 @@ export class UpstreamClient {
   private readonly http: AxiosInstance;
   private readonly bulkhead: BulkheadPolicy;
   private readonly breaker: CircuitBreakerPolicy;
+  private readonly secretHeaders: ReadonlySet<string>;
 
   constructor(
     private readonly options: UpstreamClientOptions,
@@ -159,6 +166,9 @@ export class UpstreamClient {
         : new HttpsAgent({ keepAlive: true, maxSockets: options.tuning.concurrency }),
       proxy: false,
     });
+    this.secretHeaders = new Set(
+      [...SECRET_HEADERS, ...(options.secretHeaders ?? [])].map((name) => name.toLowerCase()),
+    );
     this.bulkhead = bulkhead(options.tuning.concurrency, 10_000);
     this.breaker = circuitBreaker(handleWhen(isTransient), {
       halfOpenAfter: options.tuning.breakerHalfOpenMs,
@@ -255,7 +265,7 @@ export class UpstreamClient {
     // A backend may repeat the credentials it refused ("invalid key <key>"): they must not travel further.
     const parsed = withoutSecrets(
       this.options.parseError(result),
-      sentSecrets(headers, request.body),
+      sentSecrets(headers, request.body, this.secretHeaders),
     ).withProvider(this.options.connection);
     const retryAfter = parseRetryAfter(result.headers['retry-after']);
     if (retryAfter !== undefined && parsed.retryAfter === undefined)
