@@ -1,37 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { type Cidr, intToIp, ipToInt } from '../common/ipv4';
+
+export { type Cidr, cidrContains, cidrOverlaps, formatCidr, intToIp, ipToInt } from '../common/ipv4';
 
 // Small IPv4, MAC, password and timestamp helpers for the CloudMC simulator.
-
-export interface Cidr {
-  base: number;
-  prefix: number;
-  size: number;
-}
-
-export function ipToInt(ip: string): number | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return undefined;
-    value = value * 256 + Number(part);
-  }
-  return value;
-}
-
-export function intToIp(value: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
-}
 
 export function parseCidr(cidr: string): Cidr {
   const [ip, bits] = cidr.split('/');
   const prefix = Number(bits);
   const size = 2 ** (32 - prefix);
   return { base: Math.floor((ipToInt(ip) ?? 0) / size) * size, prefix, size };
-}
-
-export function formatCidr(cidr: Cidr): string {
-  return `${intToIp(cidr.base)}/${cidr.prefix}`;
 }
 
 /** Prefix length of a contiguous netmask, or undefined for a malformed one. */
@@ -45,14 +23,6 @@ export function netmaskToPrefix(mask: string): number | undefined {
 
 export function prefixToNetmask(prefix: number): string {
   return intToIp(2 ** 32 - 2 ** (32 - prefix));
-}
-
-export function cidrContains(outer: Cidr, inner: Cidr): boolean {
-  return inner.base >= outer.base && inner.base + inner.size <= outer.base + outer.size;
-}
-
-export function cidrOverlaps(a: Cidr, b: Cidr): boolean {
-  return a.base < b.base + b.size && b.base < a.base + a.size;
 }
 
 export function randomMac(): string {

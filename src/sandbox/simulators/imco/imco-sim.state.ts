@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SimClock } from '../common/sim-clock';
-import { type Cidr, freeHost } from './imco-sim.addresses';
+import type { Cidr } from '../common/ipv4';
+import { freeHost } from './imco-sim.addresses';
 import {
   type ErrorBodyStyle,
   ImcoSimError,

@@ -1,4 +1,5 @@
-import { formatCidr, overlaps, parseCidr, within } from './imco-sim.addresses';
+import { cidrContains, cidrOverlaps, formatCidr } from '../common/ipv4';
+import { parseCidr } from './imco-sim.addresses';
 import { asBody, existingIds, optionalIdArray, optionalString, requiredString } from './imco-sim.body';
 import { type IdParams, type RouteContext, created, noContent } from './imco-sim.context';
 import { inUse, invalid } from './imco-sim.errors';
@@ -100,10 +101,10 @@ export function registerVpcRoutes(ctx: RouteContext): void {
     const body = asBody(request.body);
     const name = requiredString(body, 'name');
     const cidr = parseCidr(requiredString(body, 'cidr'));
-    if (!cidr || !within(cidr, parseCidr(parent.cidr)!))
+    if (!cidr || !cidrContains(parseCidr(parent.cidr)!, cidr))
       throw invalid('cidr', `must lie within ${parent.cidr}`);
     const siblings = [...state.subnets.values()].filter((s) => s.vpcId === parent.id);
-    if (siblings.some((s) => overlaps(parseCidr(s.cidr)!, cidr)))
+    if (siblings.some((s) => cidrOverlaps(parseCidr(s.cidr)!, cidr)))
       throw invalid('cidr', 'overlaps another subnet of the VPC');
     const type = requiredString(body, 'type') as SubnetType;
     if (!SUBNET_TYPES.includes(type)) throw invalid('type', 'is not included in the list');
