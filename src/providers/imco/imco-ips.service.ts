@@ -3,20 +3,12 @@ import { ResourceType } from '../../domain/states';
 import type { OperationPlan, OperationStep } from '../ports/operation-plan';
 import type { OperationRequest } from '../ports/operations';
 import type { IpPort } from '../ports/ports';
-import {
-  type AttachmentKind,
-  attachSteps,
-  detachSteps,
-  failedCreate,
-  missingId,
-  removeStep,
-} from './imco-attachment.steps';
+import { type AttachmentKind, attachSteps, detachSteps, removeStep } from './imco-attachment.steps';
+import { markedCreatePlan } from './imco-create.steps';
 import { seg } from './imco-http.client';
 import { chooseAccount, firstRealm, realmOfServer, requireServer } from './imco-lookups';
-import { adoptCreated, markStep, withMarker } from './imco-markers';
 import { PATHS } from './imco-readers';
-import { stateIs } from './imco-states';
-import { waitGone, waitState } from './imco-wait.steps';
+import { waitGone } from './imco-wait.steps';
 import type { ImcoContext } from './imco.context';
 import { toIpAddress } from './imco.mapper';
 import type { IpAllocateOptions } from './imco.options';
@@ -57,7 +49,6 @@ export class ImcoIps implements IpPort {
     const { serverId } = request.input;
     const options = request.input.providerOptions as IpAllocateOptions;
     const name = options.name ?? DEFAULT_NAME;
-    const listIps = () => this.client.list<ImFloatingIp>(PATHS.floatingIps, 'floating_ips.list');
     const prepare: OperationStep = {
       name: 'prepare',
       run: async (step) => {
@@ -74,51 +65,20 @@ export class ImcoIps implements IpPort {
         return { status: 'done' };
       },
     };
-    const allocate: OperationStep = {
-      name: 'allocate',
-      idempotent: false,
-      run: async (step) => {
-        if (step.resumed) {
-          const adopted = await adoptCreated(step, 'floating IPs', listIps, name);
-          if (adopted) return { status: 'done', nativeId: adopted, providerStatus: 'adopted' };
-        }
-        const body = { ...(step.state.body as object), label_ids: withMarker(step, options.labelIds) };
-        const created = await this.client.send<ImFloatingIp>(
-          'POST',
-          PATHS.floatingIps,
-          'floating_ips.create',
-          body,
-        );
-        const id = created?.id ?? (await adoptCreated(step, 'floating IPs', listIps, name));
-        if (!id) throw missingId('floating IP');
-        return { status: 'done', nativeId: id, providerStatus: created?.state ?? 'commissioning' };
-      },
-    };
-    const steps: OperationStep[] = [
-      prepare,
-      markStep(this.context, request.taskId, listIps, () => name),
-      allocate,
-      waitState<ImFloatingIp>(this.context, {
-        name: 'wait-allocated',
-        reader: this.context.readers.floatingIps,
-        done: (ip) => !stateIs(ip, 'commissioning', 'allocating'),
-        failed: failedCreate('floating IP'),
-        whenMissing: 'wait',
-      }),
-    ];
-    if (serverId) steps.push(...attachSteps(this.context, this.kind, () => serverId));
-    return {
+    return markedCreatePlan(this.context, {
+      kind: this.kind,
       resourceType: ResourceType.Ip,
-      steps,
+      taskId: request.taskId,
+      name,
+      labelIds: options.labelIds,
+      serverId,
+      prepare,
+      createStep: 'allocate',
+      waitStep: 'wait-allocated',
+      busyStates: ['commissioning', 'allocating'],
       deadlineSeconds: DEADLINE_S,
-      reconcile: async (step) => {
-        const id = step.nativeId ?? (await adoptCreated(step, 'floating IPs', listIps, name));
-        const ip = id ? await this.read(id) : null;
-        return (
-          !!ip && !stateIs(ip, 'commissioning', 'error') && (!serverId || ip.attached_server_id === serverId)
-        );
-      },
-    };
+      read: (id) => this.read(id),
+    });
   }
 
   release(_request: OperationRequest<'ip.release'>): OperationPlan {

@@ -4,20 +4,12 @@ import type { Volume } from '../../domain/volume.dto';
 import type { OperationPlan, OperationStep } from '../ports/operation-plan';
 import type { OperationRequest } from '../ports/operations';
 import type { VolumePort } from '../ports/ports';
-import {
-  type AttachmentKind,
-  attachSteps,
-  detachSteps,
-  failedCreate,
-  missingId,
-  removeStep,
-} from './imco-attachment.steps';
+import { type AttachmentKind, attachSteps, detachSteps, removeStep } from './imco-attachment.steps';
+import { markedCreatePlan } from './imco-create.steps';
 import { seg } from './imco-http.client';
 import { chooseAccount, realmOfServer, requireServer } from './imco-lookups';
-import { adoptCreated, markStep, withMarker } from './imco-markers';
 import { PATHS } from './imco-readers';
-import { stateIs } from './imco-states';
-import { waitGone, waitState } from './imco-wait.steps';
+import { waitGone } from './imco-wait.steps';
 import type { ImcoContext } from './imco.context';
 import { toVolume } from './imco.mapper';
 import type { VolumeCreateOptions } from './imco.options';
@@ -60,7 +52,6 @@ export class ImcoVolumes implements VolumePort {
       throw new ValidationError('IMCO volume sizes are whole GB.', [
         { field: 'sizeGb', message: 'must be a whole number on IMCO' },
       ]);
-    const listVolumes = () => this.client.list<ImVolume>(PATHS.volumes, 'volumes.list');
     const prepare: OperationStep = {
       name: 'prepare',
       run: async (step) => {
@@ -80,48 +71,20 @@ export class ImcoVolumes implements VolumePort {
         return { status: 'done' };
       },
     };
-    const create: OperationStep = {
-      name: 'create-volume',
-      idempotent: false,
-      run: async (step) => {
-        if (step.resumed) {
-          const adopted = await adoptCreated(step, 'volumes', listVolumes, name);
-          if (adopted) return { status: 'done', nativeId: adopted, providerStatus: 'adopted' };
-        }
-        const body = { ...(step.state.body as object), label_ids: withMarker(step, options.labelIds) };
-        const created = await this.client.send<ImVolume>('POST', PATHS.volumes, 'volumes.create', body);
-        const id = created?.id ?? (await adoptCreated(step, 'volumes', listVolumes, name));
-        if (!id) throw missingId('volume');
-        return { status: 'done', nativeId: id, providerStatus: created?.state ?? 'commissioning' };
-      },
-    };
-    const steps: OperationStep[] = [
-      prepare,
-      markStep(this.context, request.taskId, listVolumes, () => name),
-      create,
-      waitState<ImVolume>(this.context, {
-        name: 'wait-created',
-        reader: this.context.readers.volumes,
-        done: (volume) => !stateIs(volume, 'commissioning', 'creating'),
-        failed: failedCreate('volume'),
-        whenMissing: 'wait',
-      }),
-    ];
-    if (serverId) steps.push(...attachSteps(this.context, this.kind, () => serverId));
-    return {
+    return markedCreatePlan(this.context, {
+      kind: this.kind,
       resourceType: ResourceType.Volume,
-      steps,
+      taskId: request.taskId,
+      name,
+      labelIds: options.labelIds,
+      serverId,
+      prepare,
+      createStep: 'create-volume',
+      waitStep: 'wait-created',
+      busyStates: ['commissioning', 'creating'],
       deadlineSeconds: DEADLINE_S,
-      reconcile: async (step) => {
-        const id = step.nativeId ?? (await adoptCreated(step, 'volumes', listVolumes, name));
-        const volume = id ? await this.read(id) : null;
-        return (
-          !!volume &&
-          !stateIs(volume, 'commissioning', 'error') &&
-          (!serverId || volume.attached_server_id === serverId)
-        );
-      },
-    };
+      read: (id) => this.read(id),
+    });
   }
 
   delete(_request: OperationRequest<'volume.delete'>): OperationPlan {
