@@ -6,11 +6,22 @@ export interface FieldError {
   message: string;
 }
 
+/** One of several errors a backend reported in one answer. */
+export interface UpstreamErrorEntry {
+  code: string | null;
+  message: string | null;
+  /** The field or object the backend named, when it named one. */
+  field?: string | null;
+}
+
 /** What a backend said, parsed by its adapter's error parser: never a raw body. */
 export interface UpstreamInfo {
   status: number | null;
+  /** Code and message of the first (or only) error. */
   code: string | null;
   message: string | null;
+  /** Every error, when the backend reported more than one. */
+  errors?: UpstreamErrorEntry[];
 }
 
 export interface GatewayErrorOptions {

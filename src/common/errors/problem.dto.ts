@@ -4,6 +4,15 @@ export class ProblemFieldError {
   message: string;
 }
 
+export class ProblemUpstreamError {
+  /** The backend's own error code. */
+  code: string | null;
+  /** The backend's message as its adapter parsed it. */
+  message: string | null;
+  /** The field or object the backend named, when it named one. */
+  field?: string | null;
+}
+
 export class ProblemUpstream {
   /** HTTP status the backend answered with, when there was an answer. */
   status: number | null;
@@ -11,6 +20,8 @@ export class ProblemUpstream {
   code: string | null;
   /** The backend's message as its adapter parsed it (never a raw body). */
   message: string | null;
+  /** Every error of the answer, when the backend reported more than one (the first is also `code`/`message`). */
+  errors?: ProblemUpstreamError[];
 }
 
 /** An RFC 9457 problem document; every 4xx and 5xx answer has this shape. */
