@@ -7,16 +7,13 @@ import {
 } from '../../src/common/errors/gateway-error';
 import { ServerState } from '../../src/domain/states';
 import { cloudsigmaKind } from '../../src/providers/cloudsigma/cloudsigma.kind';
-import { parseCloudsigmaError } from '../../src/providers/cloudsigma/cloudsigma-error.parser';
-import { CloudsigmaClient } from '../../src/providers/cloudsigma/cloudsigma-http.client';
-import { UpstreamClient } from '../../src/providers/http/upstream-client';
 import type { ProviderAdapter } from '../../src/providers/ports/provider-adapter';
 import { SIM_IDS } from '../../src/sandbox/simulators/cloudsigma/cloudsigma-sim.seed';
 import {
   type CloudsigmaSimulatorHandle,
   startCloudsigmaSimulator,
 } from '../../src/sandbox/simulators/cloudsigma/cloudsigma.simulator';
-import { manualPlan, requestCounts } from '../support/cloudsigma-contract';
+import { manualPlan, rawClient, requestCounts } from '../support/cloudsigma-contract';
 import { sim } from '../support/gateway';
 import { runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
 
@@ -150,6 +147,39 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
         upstream: { status: 401, code: 'system' },
       });
       await expect(adapter.probe()).resolves.toBeUndefined();
+    });
+
+    it('should show the address of a running server that has it only as vnc:ip (no nic:0:dhcp line)', async () => {
+      const client = rawClient(simulator);
+      const [root] = await client.post('/drives/create', { name: 'vnc-root', size: 1024 ** 3 }, 'test');
+      // Shaped like jclouds' create_server.txt: a NIC model and `vnc:ip auto`, no `nic:0:dhcp`.
+      const [created] = await client.post(
+        '/servers/create',
+        {
+          name: 'TestServer',
+          cpu: 2000,
+          smp: 'auto',
+          mem: 1024,
+          persistent: true,
+          boot: 'ide:0:0',
+          'ide:0:0': root.drive,
+          'ide:0:0:media': 'disk',
+          'nic:0:model': 'e1000',
+          'vnc:ip': 'auto',
+          'vnc:password': 'XXXXXXXX',
+        },
+        'test',
+      );
+      expect(created['nic:0:dhcp']).toBeUndefined();
+      const address = created['vnc:ip'];
+      expect(address).toMatch(/^198\.51\.100\.\d+$/);
+      expect((await adapter.servers!.get(created.server!))!.ipAddresses).toEqual([
+        { address, version: 4, public: true },
+      ]);
+      // The seeded web server has the same address in nic:0:dhcp and vnc:ip: shown once.
+      expect((await adapter.servers!.get(SIM_IDS.serverWeb))!.ipAddresses).toEqual([
+        { address: SIM_IDS.ipWeb, version: 4, public: true },
+      ]);
     });
 
     it('should map dumped to error and an unknown status to unknown, keeping the raw value', async () => {
@@ -403,18 +433,7 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
       expect((await adapter.servers!.get(SIM_IDS.serverWeb))!.state).toBe('running');
 
       await expect(runPlan(adapter, 'volume.delete', id, {})).rejects.toBeInstanceOf(ConflictError);
-      const client = new CloudsigmaClient(
-        new UpstreamClient({
-          connection: 'cs',
-          kind: 'cloudsigma',
-          baseUrl: simulator.url,
-          tuning: TEST_TUNING,
-          parseError: parseCloudsigmaError,
-          defaultHeaders: {
-            Authorization: `Basic ${Buffer.from(`${simulator.email}:${simulator.password}`).toString('base64')}`,
-          },
-        }),
-      );
+      const client = rawClient(simulator);
       // The backend's own refusal (400 "currently in use") is a conflict too.
       await expect(client.action(`/drives/${id}/destroy`, 'test')).rejects.toMatchObject({
         code: 'conflict',
@@ -426,6 +445,33 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
       expect((await adapter.servers!.get(SIM_IDS.serverWeb))!.state).toBe('running');
       await runPlan(adapter, 'volume.delete', id, {});
       expect(await adapter.volumes!.get(id)).toBeNull();
+    });
+
+    it('should keep every server of a shared drive: the first as serverId, all in extra and in each volumeIds', async () => {
+      const id = (
+        await runPlan(adapter, 'volume.create', null, {
+          name: 'shared-1',
+          sizeGb: 1,
+          providerOptions: { shared: true },
+        })
+      ).nativeId!;
+      await runPlan(adapter, 'volume.attach', id, { serverId: SIM_IDS.serverDb });
+      await runPlan(adapter, 'volume.attach', id, { serverId: SIM_IDS.serverWeb });
+      const both = [`cs:${SIM_IDS.serverWeb}`, `cs:${SIM_IDS.serverDb}`];
+      const volume = await adapter.volumes!.get(id);
+      expect(volume).toMatchObject({ state: 'in-use', serverId: both[0], bootable: false });
+      expect(volume!.extra.serverIds).toEqual(both);
+      expect((await adapter.volumes!.list()).find((v) => v.nativeId === id)!.extra.serverIds).toEqual(both);
+      for (const server of await adapter.servers!.list()) expect(server.volumeIds).toContain(`cs:${id}`);
+      await expect(runPlan(adapter, 'volume.delete', id, {})).rejects.toBeInstanceOf(ConflictError);
+
+      // A detach takes the drive off the server named in serverId; the other keeps it.
+      await runPlan(adapter, 'volume.detach', id, {});
+      const left = await adapter.volumes!.get(id);
+      expect(left).toMatchObject({ state: 'in-use', serverId: both[1] });
+      expect(left!.extra.serverIds).toEqual([both[1]]);
+      await runPlan(adapter, 'volume.detach', id, {});
+      expect(await adapter.volumes!.get(id)).toMatchObject({ state: 'available', serverId: null });
     });
 
     it('should attach to a stopped server without starting it, and refuse to detach a boot drive', async () => {
@@ -539,6 +585,74 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
         serverId: `cs:${SIM_IDS.serverDb}`,
       });
       expect((await adapter.servers!.get(SIM_IDS.serverDb))!.state).toBe('stopped');
+    });
+
+    it('should keep the first of two new addresses of one create and release the other in the same task', async () => {
+      await config({ ipCreateCount: 2 });
+      const run = await runPlan(adapter, 'ip.allocate', null, { providerOptions: {} });
+      expect(run.steps).toEqual(['prepare', 'create-ip', 'release-extra-addresses']);
+      expect(run.nativeId).toBe('192.0.2.22');
+      expect(run.providerStatuses).toContain('released 192.0.2.23');
+      expect(await adapter.ips!.get('192.0.2.22')).toMatchObject({ state: 'available' });
+      expect(await adapter.ips!.get('192.0.2.23')).toBeNull();
+      expect((await rawClient(simulator).list('/resources/ip/list', 'test')).map((e) => e.value)).toEqual([
+        SIM_IDS.ipWeb,
+        SIM_IDS.ipFree,
+        '192.0.2.22',
+      ]);
+      expect(await requestCounts(simulator, /^(GET|POST) \/resources\/ip\/:id\/destroy$/)).toBe(1);
+    });
+
+    it('should look before releasing on resume: an extra address gone already or taken by a server is left alone', async () => {
+      await config({ ipCreateCount: 3 });
+      const task = manualPlan(
+        adapter,
+        'ip.allocate',
+        null,
+        { providerOptions: {} },
+        '01JCSIPEXTRATASK0000000001',
+      );
+      await task.run('prepare');
+      expect(await task.run('create-ip')).toMatchObject({ nativeId: '192.0.2.22' });
+      expect(task.state.extraAddresses).toEqual(['192.0.2.23', '192.0.2.24']);
+      // The worker died after its first destroy went out; meanwhile someone gave the other to a server.
+      const client = rawClient(simulator);
+      await client.action('/resources/ip/192.0.2.23/destroy', 'test');
+      await client.post(`/servers/${SIM_IDS.serverDb}/set`, { 'nic:0:dhcp': '192.0.2.24' }, 'test');
+      await sim(simulator, 'DELETE', '/stats');
+      const resumed = await task.run('release-extra-addresses', true);
+      expect(resumed.providerStatus).toBe(
+        `released 192.0.2.23; kept 192.0.2.24 (in use by server ${SIM_IDS.serverDb})`,
+      );
+      expect(await requestCounts(simulator, /destroy$/)).toBe(0);
+      expect(await adapter.ips!.get('192.0.2.24')).toMatchObject({ state: 'attached' });
+    });
+
+    it("should let one IP create at a time compare the address lists, so no task takes another one's address", async () => {
+      await config({ ipCreateReturnsAll: true });
+      const first = manualPlan(
+        adapter,
+        'ip.allocate',
+        null,
+        { providerOptions: {} },
+        '01JCSIPLOCKA00000000000001',
+      );
+      const second = manualPlan(
+        adapter,
+        'ip.allocate',
+        null,
+        { providerOptions: {} },
+        '01JCSIPLOCKB00000000000001',
+      );
+      await first.run('prepare');
+      const waiting = await second.plan.steps[0].run(second.ctx(false));
+      expect(waiting).toMatchObject({ status: 'wait', providerStatus: 'waiting for another IP create' });
+      await first.run('create-ip');
+      await first.run('release-extra-addresses');
+      await second.run('prepare');
+      await second.run('create-ip');
+      expect([first.nativeId, second.nativeId]).toEqual(['192.0.2.22', '192.0.2.23']);
+      expect(second.state.extraAddresses).toEqual([]);
     });
 
     it('should create and delete a VLAN; one with a NIC on it is a conflict; a CIDR is refused', async () => {

@@ -1,9 +1,14 @@
+import { parseCloudsigmaError } from '../../src/providers/cloudsigma/cloudsigma-error.parser';
+import { CloudsigmaClient } from '../../src/providers/cloudsigma/cloudsigma-http.client';
+import { UpstreamClient } from '../../src/providers/http/upstream-client';
 import type { ProviderAdapter } from '../../src/providers/ports/provider-adapter';
 import { plannerOf } from '../../src/providers/ports/capabilities';
 import type { OperationPlan, StepContext, StepOutcome } from '../../src/providers/ports/operation-plan';
 import type { OperationInputs, OperationName } from '../../src/providers/ports/operations';
+import type { CloudsigmaSimulatorHandle } from '../../src/sandbox/simulators/cloudsigma/cloudsigma.simulator';
 import type { SimulatorHandle } from '../../src/sandbox/simulators/common/simulator';
 import { sim } from './gateway';
+import { TEST_TUNING } from './plan-runner';
 
 // Contract-test helpers for the CloudSigma adapter: steps driven by hand (crashes, failures) and sim stats.
 
@@ -53,4 +58,20 @@ export async function requestCounts(handle: SimulatorHandle, match?: RegExp): Pr
   return Object.entries(stats.requests)
     .filter(([key]) => !match || match.test(key))
     .reduce((sum, [, n]) => sum + n, 0);
+}
+
+/** A plain 1.0 client on the simulator, for what a test does behind the adapter's back (another tool, a person). */
+export function rawClient(handle: CloudsigmaSimulatorHandle): CloudsigmaClient {
+  return new CloudsigmaClient(
+    new UpstreamClient({
+      connection: 'cs',
+      kind: 'cloudsigma',
+      baseUrl: handle.url,
+      tuning: TEST_TUNING,
+      parseError: parseCloudsigmaError,
+      defaultHeaders: {
+        Authorization: `Basic ${Buffer.from(`${handle.email}:${handle.password}`).toString('base64')}`,
+      },
+    }),
+  );
 }

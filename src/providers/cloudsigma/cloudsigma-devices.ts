@@ -14,9 +14,18 @@ export interface Device {
   boot: boolean;
 }
 
+/** Where a server without a `boot` key boots from [I]: every client's create recipe boots from `ide:0:0`. */
+export const DEFAULT_BOOT_SLOT = 'ide:0:0';
+
+/** The devices a server boots from: its `boot` list, else the default boot slot (docs/providers/cloudsigma.md). */
+export function bootDevices(server: KvObject): Set<string> {
+  const listed = splitValues(server.boot);
+  return new Set(listed.length ? listed : [DEFAULT_BOOT_SLOT]);
+}
+
 /** The drives a server has, in key order; media `disk` unless `<key>:media cdrom`. */
 export function devicesOf(server: KvObject): Device[] {
-  const boot = new Set(splitValues(server.boot));
+  const boot = bootDevices(server);
   return Object.entries(server)
     .filter(([key, value]) => DEVICE_KEY.test(key) && !!value)
     .map(([key, value]) => ({
@@ -35,6 +44,7 @@ export function freeBlockSlot(server: KvObject): string | undefined {
 export interface Attachment {
   serverId: string;
   device: string;
+  /** The server boots from this drive. */
   boot: boolean;
 }
 
@@ -47,22 +57,34 @@ export function guestClaims(drive: KvObject): Array<{ serverId: string; device: 
 }
 
 /**
- * Where a drive is attached: a server that has it as a disk device (the configuration is the truth, running
- * or not), else a guest claim (which may show only while a server runs [U]).
+ * Every place a drive is attached (a shared drive can be on several servers: jclouds' drive.txt claims five),
+ * in the order of its `claimed` list, then the account's servers that have it but no claim shows (a stopped
+ * server may not claim [U]). For a server of the account its configuration names the devices and the boot
+ * list; a claim on any other server is taken as it stands, and it boots from the drive when the drive is an OS
+ * disk (`type disk`) at the default boot slot [I] (docs/providers/cloudsigma.md).
  */
-export function attachmentOf(driveId: string, servers: KvObject[]): Attachment | null {
-  for (const server of servers) {
-    const device = devicesOf(server).find((d) => d.driveId === driveId && d.media === 'disk');
-    if (device && server.server) return { serverId: server.server, device: device.key, boot: device.boot };
+export function attachmentsFrom(drive: KvObject, servers: KvObject[]): Attachment[] {
+  const found: Attachment[] = [];
+  const seen = new Set<string>();
+  const add = (attachment: Attachment) => {
+    const key = `${attachment.serverId} ${attachment.device}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    found.push(attachment);
+  };
+  const configured = (server: KvObject) =>
+    devicesOf(server)
+      .filter((d) => d.driveId === drive.drive)
+      .map((d) => ({ serverId: server.server!, device: d.key, boot: d.boot && d.media === 'disk' }));
+  const known = new Map(servers.filter((s) => s.server).map((s) => [s.server!, s]));
+  for (const claim of guestClaims(drive)) {
+    const server = known.get(claim.serverId);
+    const devices = server && drive.drive ? configured(server) : [];
+    if (devices.length) devices.forEach(add);
+    else add({ ...claim, boot: drive.type === 'disk' && claim.device === DEFAULT_BOOT_SLOT });
   }
-  return null;
-}
-
-export function attachmentFrom(drive: KvObject, servers: KvObject[]): Attachment | null {
-  const configured = drive.drive ? attachmentOf(drive.drive, servers) : null;
-  if (configured) return configured;
-  const claim = guestClaims(drive)[0];
-  return claim ? { ...claim, boot: false } : null;
+  if (drive.drive) for (const server of known.values()) configured(server).forEach(add);
+  return found;
 }
 
 /** `nic:N:dhcp` keys holding an address (not `auto`, not empty). */
@@ -74,6 +96,16 @@ export function nicAddresses(server: KvObject): Array<{ nic: string; address: st
       found.push({ nic: match[1], address: value, vlan: server[`nic:${match[1]}:vlan`] ?? null });
   }
   return found;
+}
+
+/**
+ * The public address `vnc:ip` shows while the server runs (it equals the public IP then). A running server may
+ * show it there only, without a `nic:0:dhcp` line, as jclouds recorded (docs/providers/cloudsigma.md).
+ */
+export function vncAddress(server: KvObject): string | null {
+  const value = server['vnc:ip'];
+  if ((server.status ?? '').toLowerCase() !== 'active' || !value || !ADDRESS.test(value)) return null;
+  return value;
 }
 
 /** The server whose NIC holds this static address, and the NIC's key. */

@@ -6,9 +6,10 @@ import {
 } from '../../common/errors/gateway-error';
 import type { IpAddress } from '../../domain/ip-address.dto';
 import { ResourceType } from '../../domain/states';
-import type { OperationPlan, OperationStep, StepContext } from '../ports/operation-plan';
+import type { OperationPlan, OperationStep, StepContext, StepOutcome } from '../ports/operation-plan';
 import type { OperationRequest } from '../ports/operations';
 import type { IpPort } from '../ports/ports';
+import { pollDelay } from '../ports/polling';
 import type { KvObject } from './cloudsigma.codec';
 import { type CloudsigmaContext, ipPath, listServers } from './cloudsigma.context';
 import { holderOf } from './cloudsigma-devices';
@@ -16,6 +17,11 @@ import { toIpAddress } from './cloudsigma.mapper';
 import { reconfigureSteps } from './cloudsigma-reconfigure.steps';
 
 const DEADLINE_S = 900;
+/** The lease that lets one IP create at a time run between its two lists (see `allocate`). */
+const IP_CREATE_LOCK = 'ip-create';
+const IP_CREATE_LOCK_MS = 120_000;
+
+const extras = (ctx: StepContext) => (ctx.state.extraAddresses as string[] | undefined) ?? [];
 
 /**
  * IP addresses = static IPs (`/resources/ip/`), whose id is the address itself. A server uses one through
@@ -51,13 +57,19 @@ export class CloudsigmaIps implements IpPort {
     return toIpAddress(this.context.map, ip, holder?.serverId ?? null);
   }
 
-  /** The addresses held before the call are kept first, so that a resumed create can tell its own. */
+  /**
+   * The addresses held before the call are listed first, so that the create can tell its own. One IP create at
+   * a time per connection (a lease from `prepare` to `release-extra-addresses`): another task's address made in
+   * between would look new. A create answer may hold several new addresses (libcloud's recorded answer holds
+   * two): the first is kept, the others are released by the next step (docs/providers/cloudsigma.md).
+   */
   allocate(request: OperationRequest<'ip.allocate'>): OperationPlan {
     const before = (ctx: StepContext) => (ctx.state.before as string[] | undefined) ?? [];
     const steps: OperationStep[] = [
       {
         name: 'prepare',
         run: async (ctx) => {
+          if (!(await this.lock(ctx))) return this.waitForLock(ctx);
           ctx.state.before = await this.addresses();
           return { status: 'done' };
         },
@@ -66,17 +78,34 @@ export class CloudsigmaIps implements IpPort {
         name: 'create-ip',
         idempotent: false,
         run: async (ctx) => {
+          // Taken again in case the lease lapsed (a slow or restarted worker) before the lists are compared.
+          if (!(await this.lock(ctx))) return this.waitForLock(ctx);
           if (ctx.resumed) {
             const fresh = (await this.addresses()).filter((a) => !before(ctx).includes(a));
             if (fresh.length > 1)
               throw new NeedsAttentionError(
-                'Several new static IPs appeared; the gateway cannot tell which one it made.',
+                `Several new static IPs appeared (${fresh.join(', ')}); the gateway cannot tell which ones it made.`,
               );
-            if (fresh.length === 1) return { status: 'done', nativeId: fresh[0], providerStatus: 'IP found' };
+            if (fresh.length === 1) {
+              ctx.state.extraAddresses = [];
+              return { status: 'done', nativeId: fresh[0], providerStatus: 'IP found' };
+            }
           }
           const answer = await this.context.client.action('/resources/ip/create', 'ips.create');
-          const address = this.created(answer, before(ctx));
-          return { status: 'done', nativeId: address, providerStatus: 'allocated' };
+          const { keep, extra } = createdAddresses(answer, before(ctx));
+          ctx.state.extraAddresses = extra;
+          return {
+            status: 'done',
+            nativeId: keep,
+            providerStatus: extra.length ? `allocated; ${extra.length} more to release` : 'allocated',
+          };
+        },
+      },
+      {
+        name: 'release-extra-addresses',
+        run: async (ctx) => {
+          await this.context.claims.release(IP_CREATE_LOCK, ctx.taskId);
+          return { status: 'done', providerStatus: await this.releaseExtra(ctx) };
         },
       },
     ];
@@ -86,17 +115,74 @@ export class CloudsigmaIps implements IpPort {
       resourceType: ResourceType.Ip,
       steps,
       deadlineSeconds: DEADLINE_S,
-      reconcile: async (ctx) =>
-        !!ctx.nativeId &&
-        !!(await this.read(ctx.nativeId)) &&
-        (!serverId || holderOf(ctx.nativeId, await listServers(this.context))?.serverId === serverId),
-      // An address taken for a server it never reached is released rather than left to pay for.
+      // Asked only when the task ends (its deadline passed): the lease goes back either way.
+      reconcile: async (ctx) => {
+        await this.context.claims.release(IP_CREATE_LOCK, ctx.taskId);
+        if (!ctx.nativeId || !(await this.read(ctx.nativeId))) return false;
+        const servers = await listServers(this.context);
+        for (const address of extras(ctx))
+          if (!holderOf(address, servers) && (await this.read(address))) return false;
+        return !serverId || holderOf(ctx.nativeId, servers)?.serverId === serverId;
+      },
       onFailure: async (ctx) => {
-        if (!serverId || !ctx.nativeId || holderOf(ctx.nativeId, await listServers(this.context))) return;
-        if (await this.read(ctx.nativeId))
-          await this.context.client.action(ipPath(ctx.nativeId, 'destroy'), 'ips.destroy');
+        await this.context.claims.release(IP_CREATE_LOCK, ctx.taskId);
+        try {
+          await this.releaseExtra(ctx);
+        } finally {
+          // An address taken for a server it never reached is released rather than left to pay for.
+          if (serverId && ctx.nativeId && !holderOf(ctx.nativeId, await listServers(this.context))) {
+            if (await this.read(ctx.nativeId))
+              await this.context.client.action(ipPath(ctx.nativeId, 'destroy'), 'ips.destroy');
+          }
+        }
       },
     };
+  }
+
+  private lock(ctx: StepContext): Promise<boolean> {
+    return this.context.claims.claim(IP_CREATE_LOCK, ctx.taskId, IP_CREATE_LOCK_MS);
+  }
+
+  private waitForLock(ctx: StepContext): StepOutcome {
+    return {
+      status: 'wait',
+      delayMs: pollDelay(ctx.polls, this.context.backoff),
+      providerStatus: 'waiting for another IP create',
+    };
+  }
+
+  /**
+   * Destroys the extra addresses of a create, looking first (a resumed step finds some gone already): one
+   * gone counts as released; one a server took meanwhile is left to it. Answers what it did.
+   */
+  private async releaseExtra(ctx: StepContext): Promise<string> {
+    const addresses = extras(ctx);
+    if (!addresses.length) return 'nothing to release';
+    const servers = await listServers(this.context);
+    const released: string[] = [];
+    const kept: string[] = [];
+    for (const address of addresses) {
+      if (!(await this.read(address))) {
+        released.push(address);
+        continue;
+      }
+      const holder = holderOf(address, servers);
+      if (holder) {
+        kept.push(`kept ${address} (in use by server ${holder.serverId})`);
+        continue;
+      }
+      try {
+        await this.context.client.action(ipPath(address, 'destroy'), 'ips.destroy');
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        kept.push(`kept ${address} (in use)`); // taken by a server between the look and the destroy
+        continue;
+      }
+      if (await this.read(address))
+        throw new ProviderError(`CloudSigma still shows ${address} after destroying it.`);
+      released.push(address);
+    }
+    return [released.length ? `released ${released.join(', ')}` : '', ...kept].filter(Boolean).join('; ');
   }
 
   /** Refused with 409 while a server uses the address: detach it first. */
@@ -187,15 +273,21 @@ export class CloudsigmaIps implements IpPort {
       }),
     });
   }
+}
 
-  /** The new address in a create answer: one object (manual 9.7), or every IP of the account (libcloud). */
-  private created(answer: KvObject[], before: string[]): string {
-    const addresses = answer.map((o) => o.resource).filter((a): a is string => !!a);
-    const fresh = addresses.filter((a) => !before.includes(a));
-    if (fresh.length === 1) return fresh[0];
-    if (addresses.length === 1) return addresses[0];
-    if (!addresses.length)
-      throw new ProviderError('CloudSigma answered the IP create without an address.', { retryable: false });
-    throw new NeedsAttentionError('CloudSigma answered the IP create with several new addresses.');
-  }
+/**
+ * What an IP create answer gives: the address to keep and the other new ones, to release. The answer is one
+ * object (manual), or several (libcloud's recorded answer: two), possibly every IP of the account [U]; the new
+ * ones are those the account did not hold before, in answer order, and the first is kept.
+ */
+export function createdAddresses(answer: KvObject[], before: string[]): { keep: string; extra: string[] } {
+  const addresses = [...new Set(answer.map((o) => o.resource).filter((a): a is string => !!a))];
+  if (!addresses.length)
+    throw new ProviderError('CloudSigma answered the IP create without an address.', { retryable: false });
+  const fresh = addresses.filter((a) => !before.includes(a));
+  if (!fresh.length)
+    throw new NeedsAttentionError(
+      `CloudSigma answered the IP create with addresses the account held already (${addresses.join(', ')}).`,
+    );
+  return { keep: fresh[0], extra: fresh.slice(1) };
 }

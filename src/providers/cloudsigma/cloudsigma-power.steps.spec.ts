@@ -1,4 +1,5 @@
 import { ConflictError, NeedsAttentionError, ValidationError } from '../../common/errors/gateway-error';
+import { MemoryClaims } from '../ports/claims';
 import { CoalescedReader } from '../ports/coalesced-reader';
 import { parseObject, type KvObject } from './cloudsigma.codec';
 import { type CloudsigmaContext, findMarked } from './cloudsigma.context';
@@ -26,6 +27,7 @@ function contextWith(client: Partial<CloudsigmaClient>, servers: KvObject[] = []
     ),
     shutdownGraceMs: 0,
     deleteDrives: false,
+    claims: new MemoryClaims(),
   };
 }
 

@@ -19,7 +19,7 @@ import {
   listServers,
   readDrive,
 } from './cloudsigma.context';
-import { attachmentFrom, devicesOf, freeBlockSlot } from './cloudsigma-devices';
+import { type Attachment, attachmentsFrom, devicesOf, freeBlockSlot } from './cloudsigma-devices';
 import { LIBRARY_USER, MARKER_KEY, toVolume } from './cloudsigma.mapper';
 import type { VolumeCreateOptions } from './cloudsigma.options';
 import { reconfigureSteps } from './cloudsigma-reconfigure.steps';
@@ -28,6 +28,11 @@ import { isImaging } from './cloudsigma-states';
 
 const DEADLINE_S = 900;
 const MAX_GB = 1024;
+
+const serversOf = (attachments: Attachment[]) => {
+  const ids = [...new Set(attachments.map((a) => a.serverId))];
+  return `${ids.length > 1 ? 'servers' : 'server'} ${ids.join(', ')}`;
+};
 
 /**
  * Volumes = the account's drives (library drives are images, not volumes). Attach and detach are `set` on a
@@ -38,14 +43,14 @@ export class CloudsigmaVolumes implements VolumePort {
 
   async list(): Promise<Volume[]> {
     const [drives, servers] = await Promise.all([listDrives(this.context), listServers(this.context)]);
-    return drives.map((d) => toVolume(this.context.map, d, attachmentFrom(d, servers)));
+    return drives.map((d) => toVolume(this.context.map, d, attachmentsFrom(d, servers)));
   }
 
   async get(nativeId: string): Promise<Volume | null> {
     const drive = await readDrive(this.context, nativeId);
     if (!drive || drive.user === LIBRARY_USER) return null;
     const servers = await listServers(this.context);
-    return toVolume(this.context.map, drive, attachmentFrom(drive, servers));
+    return toVolume(this.context.map, drive, attachmentsFrom(drive, servers));
   }
 
   create(request: OperationRequest<'volume.create'>): OperationPlan {
@@ -91,7 +96,7 @@ export class CloudsigmaVolumes implements VolumePort {
     plan.onFailure = async (ctx) => {
       const id = ctx.nativeId ?? findMarked(await listDrives(this.context), marker, 'drive', 'drives');
       const drive = serverId && id ? await readDrive(this.context, id) : null;
-      if (drive && !attachmentFrom(drive, await listServers(this.context)))
+      if (drive && !attachmentsFrom(drive, await listServers(this.context)).length)
         await this.context.client.action(drivePath(id!, 'destroy'), 'drives.destroy');
     };
     return plan;
@@ -104,9 +109,9 @@ export class CloudsigmaVolumes implements VolumePort {
       run: async (ctx) => {
         const drive = await readDrive(this.context, ctx.nativeId!);
         if (!drive) return { status: 'done', providerStatus: 'deleted' };
-        const attached = attachmentFrom(drive, await listServers(this.context));
-        if (attached) {
-          throw new ConflictError(`The drive is attached to server ${attached.serverId}; detach it first.`, {
+        const attached = attachmentsFrom(drive, await listServers(this.context));
+        if (attached.length) {
+          throw new ConflictError(`The drive is attached to ${serversOf(attached)}; detach it first.`, {
             extensions: { currentState: 'in-use', expectedStates: ['available'] },
           });
         }
@@ -145,12 +150,14 @@ export class CloudsigmaVolumes implements VolumePort {
       prepare: async (ctx) => {
         const drive = await readDrive(this.context, ctx.nativeId!);
         if (!drive) throw new NotFoundError(`CloudSigma has no drive '${ctx.nativeId}'.`);
-        const attached = attachmentFrom(drive, await listServers(this.context));
-        if (attached?.boot)
+        // A drive on several servers (shared) comes off one per detach: the first that does not boot from it.
+        const attached = attachmentsFrom(drive, await listServers(this.context));
+        const target = attached.find((a) => !a.boot);
+        if (attached.length && !target)
           throw new ConflictError('This is the boot drive of its server; it cannot be detached.', {
             extensions: { currentState: 'in-use' },
           });
-        return { serverId: attached?.serverId ?? null };
+        return { serverId: target?.serverId ?? null };
       },
       applied: (server, ctx) => !devicesOf(server).some((d) => d.driveId === ctx.nativeId),
       change: (server, ctx) => {
@@ -164,7 +171,9 @@ export class CloudsigmaVolumes implements VolumePort {
     });
     return this.plan(steps, async (ctx) => {
       const drive = await readDrive(this.context, ctx.nativeId!);
-      return !!drive && !attachmentFrom(drive, await listServers(this.context));
+      const from = ctx.state.serverId as string | null | undefined;
+      const attached = drive ? attachmentsFrom(drive, await listServers(this.context)) : [];
+      return !!drive && (from ? !attached.some((a) => a.serverId === from) : !attached.length);
     });
   }
 
@@ -177,9 +186,11 @@ export class CloudsigmaVolumes implements VolumePort {
         if (!drive || drive.user === LIBRARY_USER)
           throw new NotFoundError(`CloudSigma has no drive '${ctx.nativeId}' in this account.`);
         if (isImaging(drive)) return { wait: true, providerStatus: `imaging ${drive.imaging ?? ''}`.trim() };
-        const attached = attachmentFrom(drive, await listServers(this.context));
-        if (attached && attached.serverId !== serverId && drive['claim:type'] !== 'shared')
-          throw new ConflictError(`The drive is attached to server ${attached.serverId}; detach it first.`, {
+        const elsewhere = attachmentsFrom(drive, await listServers(this.context)).filter(
+          (a) => a.serverId !== serverId,
+        );
+        if (elsewhere.length && drive['claim:type'] !== 'shared')
+          throw new ConflictError(`The drive is attached to ${serversOf(elsewhere)}; detach it first.`, {
             extensions: { currentState: 'in-use', expectedStates: ['available'] },
           });
         return { serverId };

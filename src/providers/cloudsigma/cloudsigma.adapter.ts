@@ -71,6 +71,7 @@ export class CloudsigmaAdapter implements ProviderAdapter {
       ),
       shutdownGraceMs: (config.shutdownTimeoutSeconds ?? 120) * 1000,
       deleteDrives: config.deleteDrives ?? false,
+      claims: deps.claims,
     };
     this.servers = new CloudsigmaServers(context);
     this.volumes = new CloudsigmaVolumes(context);

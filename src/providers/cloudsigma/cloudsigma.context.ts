@@ -1,4 +1,5 @@
 import { NeedsAttentionError, NotFoundError } from '../../common/errors/gateway-error';
+import type { Claims } from '../ports/claims';
 import type { CoalescedReader } from '../ports/coalesced-reader';
 import type { Backoff } from '../ports/polling';
 import type { KvObject } from './cloudsigma.codec';
@@ -17,6 +18,8 @@ export interface CloudsigmaContext {
   shutdownGraceMs: number;
   /** Delete a server's drives with it. */
   deleteDrives: boolean;
+  /** Leases shared by every gateway process of the connection (one IP create at a time). */
+  claims: Claims;
 }
 
 const path = (kind: string, id: string, action: string) => `/${kind}/${encodeURIComponent(id)}/${action}`;

@@ -1,5 +1,5 @@
-import { parseObject, parseObjects } from './cloudsigma.codec';
-import { attachmentFrom, freeBlockSlot, holderOf } from './cloudsigma-devices';
+import { parseObject, parseObjects, type KvObject } from './cloudsigma.codec';
+import { attachmentsFrom, freeBlockSlot, holderOf } from './cloudsigma-devices';
 import {
   customPlan,
   type MapContext,
@@ -132,7 +132,7 @@ describe('toVolume and attachments', () => {
     const drive = parseObject(
       `drive ${D1}\nstatus active\nname root\nsize 21474836480\ntype disk\nos linux\n`,
     );
-    const volume = toVolume(ctx(), drive, attachmentFrom(drive, servers));
+    const volume = toVolume(ctx(), drive, attachmentsFrom(drive, servers));
     expect(volume).toMatchObject({
       id: `cs-zrh:${D1}`,
       sizeGb: 20,
@@ -148,20 +148,20 @@ describe('toVolume and attachments', () => {
     const drive = parseObject(
       `drive ${D2}\nstatus active\nname data\nsize 5368709120\nclaimed h-9:guest:${S1}:block:3\n`,
     );
-    expect(attachmentFrom(drive, [])).toEqual({ serverId: S1, device: 'block:3', boot: false });
+    expect(attachmentsFrom(drive, [])).toEqual([{ serverId: S1, device: 'block:3', boot: false }]);
   });
 
   it('should show a copying drive as creating with its progress, and a free data drive as available', () => {
     const copying = parseObject(
       `drive ${D2}\nstatus active\nname boot\nsize 1073741824\nimaging 35%\nclaimed h-1:imaging\n`,
     );
-    expect(toVolume(ctx(), copying, attachmentFrom(copying, []))).toMatchObject({
+    expect(toVolume(ctx(), copying, attachmentsFrom(copying, []))).toMatchObject({
       state: 'creating',
       serverId: null,
       extra: { imaging: '35%', progress: 35 },
     });
     const free = parseObject(`drive ${D2}\nstatus active\nname data\nsize 12582912\ntags affinity:ssd\n`);
-    expect(toVolume(ctx(), free, null)).toMatchObject({
+    expect(toVolume(ctx(), free, [])).toMatchObject({
       state: 'available',
       sizeGb: 0.012,
       bootable: false,
@@ -218,5 +218,122 @@ describe('VLANs, static IPs, images and plans', () => {
       custom: true,
       extra: { mhzPerCore: 2000 },
     });
+  });
+});
+
+// Shaped like recorded real 1.0 answers (jclouds' new_server.txt and drive.txt, libcloud's servers_info.txt),
+// with our own ids and documentation addresses (docs/providers/cloudsigma.md).
+describe('recorded answer shapes', () => {
+  const H = ['00109617', '00031836', '0002c6df', '00031836', '000663ee'].map(
+    (prefix) => `${prefix}-2c6b-424b-9cfa-5b572c17bafe`,
+  );
+  const GUESTS = [1, 2, 3, 4, 5].map((n) => `66666666-aaaa-4bbb-8ccc-00000000000${n}`);
+
+  it('should show a running server whose public address is only in vnc:ip (no nic:0:dhcp line)', () => {
+    const server = toServer(
+      ctx(),
+      parseObject(
+        [
+          'ide:0:0:write:requests 0',
+          'boot ide:0:0',
+          'vnc:password XXXXXXXX',
+          `ide:0:0 ${D1}`,
+          'vnc:ip 203.0.113.221',
+          'tx:packets 0',
+          'smp 1',
+          'mem 512',
+          'nic:0:model e1000',
+          'status active',
+          'started 1292695612',
+          'ide:0:0:media disk',
+          'name adriancole.test',
+          'persistent true',
+          'nic:0:block tcp/43594 tcp/5902 udp/5060',
+          `server ${S1}`,
+          'cpu 1000',
+        ].join('\n'),
+      ),
+    );
+    expect(server.state).toBe('running');
+    expect(server.ipAddresses).toEqual([{ address: '203.0.113.221', version: 4, public: true }]);
+  });
+
+  it('should add vnc:ip beside the nic addresses once, never twice', () => {
+    expect(toServer(ctx(), running).ipAddresses).toEqual([
+      { address: '203.0.113.10', version: 4, public: true },
+    ]);
+    // libcloud's servers_info.txt: nic:0:dhcp, nic:1:dhcp and a vnc:ip that differs from both.
+    const libcloud = toServer(
+      ctx(),
+      parseObject(
+        `server ${S1}\nstatus active\nvnc:ip 203.0.113.28\nnic:0:dhcp 198.51.100.4\nnic:1:dhcp 198.51.100.5\n`,
+      ),
+    );
+    expect(libcloud.ipAddresses.map((a) => a.address)).toEqual([
+      '198.51.100.4',
+      '198.51.100.5',
+      '203.0.113.28',
+    ]);
+  });
+
+  it('should not take vnc:ip as an address while the server is not running', () => {
+    const stopped = toServer(ctx(), parseObject(`server ${S1}\nstatus stopped\nvnc:ip 203.0.113.221\n`));
+    expect(stopped.ipAddresses).toEqual([]);
+  });
+
+  // jclouds' drive.txt: a shared OS disk claimed by five servers (four at ide:0:0, one at ide:0:1).
+  const claimedByFive = parseObject(
+    [
+      'status active',
+      'name Ubuntu 10.10 Server Edition Linux 64bit Preinstalled System',
+      'bits 64',
+      `drive ${D1}`,
+      'os linux',
+      'claim:type shared',
+      `claimed ${H.map((host, i) => `${host}:guest:${GUESTS[i]}:ide:0:${i === 4 ? 1 : 0}`).join(' ')}`,
+      'drive_type installcd,livecd',
+      'readers ffffffff-ffff-ffff-ffff-ffffffffffff',
+      'free true',
+      'type disk',
+      'size 8589934592',
+    ].join('\n'),
+  );
+
+  it('should keep every server of a drive claimed by several, the first one as serverId', () => {
+    const attachments = attachmentsFrom(claimedByFive, []);
+    expect(attachments.map((a) => a.serverId)).toEqual(GUESTS);
+    const volume = toVolume(ctx(), claimedByFive, attachments);
+    expect(volume).toMatchObject({ state: 'in-use', serverId: `cs-zrh:${GUESTS[0]}`, bootable: true });
+    expect(volume.extra.serverIds).toEqual(GUESTS.map((id) => `cs-zrh:${id}`));
+    expect(volume.extra.attachments).toEqual(
+      GUESTS.map((id, i) => ({ serverId: `cs-zrh:${id}`, device: i === 4 ? 'ide:0:1' : 'ide:0:0' })),
+    );
+  });
+
+  it('should call a drive bootable only when it is an OS disk at a boot slot', () => {
+    const at = (device: string, type: string) =>
+      parseObject(`drive ${D2}\nstatus active\ntype ${type}\nos linux\nclaimed h-1:guest:${S1}:${device}\n`);
+    const bootable = (drive: KvObject) => toVolume(ctx(), drive, attachmentsFrom(drive, [])).bootable;
+    expect(bootable(at('ide:0:0', 'disk'))).toBe(true);
+    expect(bootable(at('ide:0:1', 'disk'))).toBe(false);
+    expect(bootable(at('ide:0:0', 'cdrom'))).toBe(false);
+  });
+
+  it('should merge the configuration of the account servers with the claims, each server once', () => {
+    const other = parseObject(
+      `server ${GUESTS[0]}\nstatus stopped\nname db2\nblock:2 ${D1}\nide:0:0 ${D2}\nboot ide:0:0\n`,
+    );
+    const drive = parseObject(
+      `drive ${D1}\nstatus active\ntype disk\nos linux\nclaim:type shared\nclaimed h-1:guest:${S1}:ide:0:0\n`,
+    );
+    const attachments = attachmentsFrom(drive, [running, other]);
+    expect(attachments).toEqual([
+      { serverId: S1, device: 'ide:0:0', boot: true },
+      { serverId: GUESTS[0], device: 'block:2', boot: false },
+    ]);
+    expect(toVolume(ctx(), drive, attachments)).toMatchObject({ serverId: `cs-zrh:${S1}`, bootable: true });
+    // Each server that has the drive as a device lists it.
+    expect(toServer(ctx(), running).volumeIds).toContain(`cs-zrh:${D1}`);
+    expect(toServer(ctx(), other).volumeIds).toContain(`cs-zrh:${D1}`);
   });
 });

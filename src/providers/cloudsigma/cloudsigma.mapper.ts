@@ -7,7 +7,7 @@ import type { Volume } from '../../domain/volume.dto';
 import { formatResourceId } from '../../common/ids/resource-id';
 import { unmarkedName } from '../ports/markers';
 import { decodeText, splitValues, type KvObject } from './cloudsigma.codec';
-import { type Attachment, devicesOf, nicAddresses } from './cloudsigma-devices';
+import { type Attachment, devicesOf, nicAddresses, vncAddress } from './cloudsigma-devices';
 import {
   bytesToGib,
   CUSTOM_PLAN_ID,
@@ -89,6 +89,10 @@ export function toServer(ctx: MapContext, raw: KvObject): Server {
     version: version(nic.address),
     public: nic.vlan === null,
   }));
+  // While it runs, `vnc:ip` is the public address, even when no `nic:0:dhcp` line names it.
+  const vnc = vncAddress(raw);
+  if (vnc && !addresses.some((a) => a.address === vnc))
+    addresses.push({ address: vnc, version: version(vnc), public: true });
   const vlans = Object.entries(raw)
     .filter(([key, value]) => /^nic:\d+:vlan$/.test(key) && value)
     .map(([, value]) => value!);
@@ -124,19 +128,26 @@ export function toServer(ctx: MapContext, raw: KvObject): Server {
   };
 }
 
-export function toVolume(ctx: MapContext, raw: KvObject, attachment: Attachment | null): Volume {
+/**
+ * A drive; `attachments` are all the places it is attached, in order. The Volume has one `serverId`: the first
+ * attachment's; `extra.serverIds` and `extra.attachments` keep them all (a shared drive may be on several).
+ */
+export function toVolume(ctx: MapContext, raw: KvObject, attachments: Attachment[]): Volume {
   const size = num(raw.size) ?? 0;
+  const first = attachments[0];
   return {
     ...base(ctx, raw.drive!, raw.name, raw.status),
-    state: driveState(raw, !!attachment, (state) => ctx.onUnknownState('volume', state)),
+    state: driveState(raw, attachments.length > 0, (state) => ctx.onUnknownState('volume', state)),
     sizeGb: bytesToGib(size),
-    serverId: ref(ctx, attachment?.serverId),
-    // A server's boot device, or a drive that carries a preinstalled system.
-    bootable: attachment ? attachment.boot : raw.type === 'disk' && !!raw.os,
+    serverId: ref(ctx, first?.serverId),
+    // A server boots from it, or, unattached, it carries a preinstalled system.
+    bootable: first ? attachments.some((a) => a.boot) : raw.type === 'disk' && !!raw.os,
     extra: compact({
       imaging: raw.imaging,
       progress: imagingProgress(raw),
-      device: attachment?.device,
+      device: first?.device,
+      serverIds: [...new Set(attachments.map((a) => ref(ctx, a.serverId)!))],
+      attachments: attachments.map((a) => ({ serverId: ref(ctx, a.serverId), device: a.device })),
       type: raw.type,
       claimType: raw['claim:type'],
       ssd: splitValues(raw.tags).includes('affinity:ssd') || undefined,

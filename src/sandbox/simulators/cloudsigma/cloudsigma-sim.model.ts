@@ -19,7 +19,7 @@ export interface ServerRecord {
   host: string;
   /** Epoch seconds of the last start. */
   started?: number;
-  /** Temporary address given at boot to `nic:0:dhcp auto`. */
+  /** Temporary address given at boot to `nic:0:dhcp auto` (or to a public nic:0 without a dhcp line). */
   tempIp?: string;
   /** True while an ACPI shutdown is pending in the guest. */
   shuttingDown?: boolean;

@@ -10,11 +10,21 @@ export function autoCores(cpu: number): number {
   return Math.max(1, Math.ceil(cpu / 2200));
 }
 
+/**
+ * Whether `nic:0` takes a temporary public address at boot: `nic:0:dhcp auto`, or a public NIC (a model, no
+ * VLAN) with no `nic:0:dhcp` line at all, as jclouds created servers (create_server.txt) and got one back
+ * (new_server.txt shows it only as `vnc:ip`) [I].
+ */
+export function usesTemporaryAddress(config: ServerRecord['config']): boolean {
+  const dhcp = config.get('nic:0:dhcp');
+  if (dhcp !== undefined) return dhcp === 'auto';
+  return config.has('nic:0:model') && !config.has('nic:0:vlan');
+}
+
 /** The address `nic:0` uses now: the configured static IP, or the temporary one given at boot. */
 export function publicAddress(server: ServerRecord): string | undefined {
-  const dhcp = server.config.get('nic:0:dhcp');
-  if (dhcp === 'auto') return server.status === 'active' ? server.tempIp : undefined;
-  return dhcp || undefined;
+  if (usesTemporaryAddress(server.config)) return server.status === 'active' ? server.tempIp : undefined;
+  return server.config.get('nic:0:dhcp') || undefined;
 }
 
 export function renderServer(state: CloudsigmaSimState, server: ServerRecord): Pairs {
@@ -27,7 +37,9 @@ export function renderServer(state: CloudsigmaSimState, server: ServerRecord): P
   for (const [key, value] of server.config) {
     // A stopped server shows `auto`; a running one the address it got (reference §6).
     if (key === 'nic:0:dhcp' && value === 'auto' && active) pairs.push([key, server.tempIp]);
-    else if (key === 'vnc:ip' && value === 'auto' && active) pairs.push([key, publicAddress(server)]);
+    // `vnc:ip` is the public address while the server runs, even without a `nic:0:dhcp` line.
+    else if (key === 'vnc:ip' && value === 'auto' && active)
+      pairs.push([key, publicAddress(server) ?? 'auto']);
     else pairs.push([key, value]);
   }
   if (!server.config.has('smp')) pairs.push(['smp', String(autoCores(Number(server.config.get('cpu'))))]);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CloudsigmaSimError, inUse, invalidAll } from './cloudsigma-sim.errors';
 import { renderIp, renderVlan } from './cloudsigma-sim.render';
+import type { StaticIpRecord } from './cloudsigma-sim.model';
 import type { SimReply } from './cloudsigma-sim.servers';
 import type { CloudsigmaSimState } from './cloudsigma-sim.state';
 import type { SimFields } from './cloudsigma-sim.text';
@@ -16,18 +17,30 @@ function onlyName(fields: SimFields): string {
   return name!;
 }
 
-/** One new address; with `ipCreateReturnsAll` the answer lists every IP of the account (libcloud's fixture). */
+/**
+ * One new address, or `ipCreateCount` of them (libcloud's recorded answer holds two objects [U]), answered in
+ * the order they were allocated; with `ipCreateReturnsAll` the answer lists every IP of the account instead.
+ */
 export function createIp(state: CloudsigmaSimState): SimReply {
-  const address = state.allocateStatic();
-  if (!address) throw new CloudsigmaSimError(400, 'system', 'No static IP address is left to allocate.');
-  const ip = {
-    address,
-    netmask: '255.255.255.0',
-    gateway: '192.0.2.1',
-    nameservers: ['192.0.2.2', '192.0.2.3'],
-  };
-  state.ips.set(address, ip);
-  if (!state.config.ipCreateReturnsAll) return { status: 200, object: renderIp(state, ip) };
+  const created: StaticIpRecord[] = [];
+  for (let n = 0; n < state.config.ipCreateCount; n++) {
+    const address = state.allocateStatic();
+    // All or nothing: a create that cannot have every address it promises takes none.
+    if (!address) {
+      for (const ip of created) state.ips.delete(ip.address);
+      throw new CloudsigmaSimError(400, 'system', 'No static IP address is left to allocate.');
+    }
+    const ip = {
+      address,
+      netmask: '255.255.255.0',
+      gateway: '192.0.2.1',
+      nameservers: ['192.0.2.2', '192.0.2.3'],
+    };
+    state.ips.set(address, ip);
+    created.push(ip);
+  }
+  if (!state.config.ipCreateReturnsAll)
+    return { status: 200, objects: created.map((each) => renderIp(state, each)) };
   // The new address is not necessarily the first object.
   const all = [...state.ips.values()].sort((a, b) => b.address.localeCompare(a.address));
   return { status: 200, objects: all.map((each) => renderIp(state, each)) };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { busy, CloudsigmaSimError } from './cloudsigma-sim.errors';
 import { DEVICE_KEY, type ServerRecord } from './cloudsigma-sim.model';
-import { renderServer } from './cloudsigma-sim.render';
+import { renderServer, usesTemporaryAddress } from './cloudsigma-sim.render';
 import { SIM_IDS } from './cloudsigma-sim.seed';
 import { applyServerConfig } from './cloudsigma-sim.server-config';
 import type { CloudsigmaSimState } from './cloudsigma-sim.state';
@@ -40,7 +40,7 @@ function powerOn(state: CloudsigmaSimState, server: ServerRecord): void {
   server.status = 'active';
   server.started = state.nowSeconds();
   server.shuttingDown = false;
-  server.tempIp = server.config.get('nic:0:dhcp') === 'auto' ? state.allocateTemporary() : undefined;
+  server.tempIp = usesTemporaryAddress(server.config) ? state.allocateTemporary() : undefined;
 }
 
 /** Powers off; a server that is not persistent is destroyed instead (reference §4.2, JC javadoc). */

@@ -21,8 +21,10 @@ export interface CloudsigmaSimConfig {
   imagingStatus: boolean;
   /** Drives of stopped servers keep their `claimed` entry (true) or only running servers claim (false). */
   claimWhenStopped: boolean;
-  /** `/resources/ip/create` answers every IP of the account, not only the new one. */
+  /** `/resources/ip/create` answers every IP of the account, not only the new ones. */
   ipCreateReturnsAll: boolean;
+  /** How many new addresses one `/resources/ip/create` allocates and answers (libcloud's recorded answer: 2) [U]. */
+  ipCreateCount: number;
   /** Guests ignore the ACPI `/shutdown` and stay `active`. */
   ignoreAcpi: boolean;
   /** Simulated ms a clone stays `queued`, then copying. */
@@ -41,6 +43,7 @@ const DEFAULTS = {
   imagingStatus: false,
   claimWhenStopped: true,
   ipCreateReturnsAll: false,
+  ipCreateCount: 1,
   ignoreAcpi: false,
   imagingQueueMs: 2_000,
   imagingMs: 15_000,
@@ -100,6 +103,11 @@ export class CloudsigmaSimState {
         case 'notFoundStatus':
           if (value !== 400 && value !== 404) throw new Error('notFoundStatus must be 400 or 404');
           next.notFoundStatus = value;
+          break;
+        case 'ipCreateCount':
+          if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 8)
+            throw new Error('ipCreateCount must be a whole number from 1 to 8');
+          next.ipCreateCount = value;
           break;
         case 'imagingQueueMs':
         case 'imagingMs':

@@ -157,6 +157,21 @@ describe('servers', () => {
     expect((await call('POST', `/servers/${cold.server}/start`, '')).status).toBe(204);
   });
 
+  it('shows the public address only as vnc:ip for a server created without nic:0:dhcp (jclouds shape)', async () => {
+    const drive = objects((await call('POST', '/drives/create', 'name root\nsize 1G\n')).text)[0].drive;
+    // jclouds' create_server.txt: a NIC model, `vnc:ip auto`, no `nic:0:dhcp` line.
+    const body = `name TestServer\ncpu 2000\nsmp auto\nmem 1024\npersistent true\nboot ide:0:0\nide:0:0 ${drive}\nide:0:0:media disk\nnic:0:model e1000\nvnc:ip auto\nvnc:password XXXXXXXX\n`;
+    const created = objects((await call('POST', '/servers/create', body)).text)[0];
+    expect(created.status).toBe('active');
+    expect(created['vnc:ip']).toMatch(/^198\.51\.100\.\d+$/);
+    expect(created['nic:0:dhcp']).toBeUndefined();
+    await call('POST', `/servers/${created.server}/stop`, '');
+    expect(await one(`/servers/${created.server}/info`)).toMatchObject({
+      status: 'stopped',
+      'vnc:ip': 'auto',
+    });
+  });
+
   it('answers every input problem at once, echoing the request', async () => {
     const answer = await call(
       'POST',
@@ -259,6 +274,19 @@ describe('drives', () => {
     expect(lines((await call('GET', '/drives/list')).text)).toHaveLength(3);
   });
 
+  it('lists every server of a shared drive in its claimed list', async () => {
+    const shared = objects(
+      (await call('POST', '/drives/create', 'name shared\nsize 1G\nclaim:type shared\n')).text,
+    )[0].drive;
+    await call('POST', `/servers/${SIM_IDS.serverDb}/set`, `block:1 ${shared}\n`);
+    await call('POST', `/servers/${SIM_IDS.serverWeb}/stop`, '');
+    await call('POST', `/servers/${SIM_IDS.serverWeb}/set`, `block:0 ${shared}\n`);
+    expect((await one(`/drives/${shared}/info`)).claimed.split(' ')).toEqual([
+      `${SIM_IDS.hostA}:guest:${SIM_IDS.serverWeb}:block:0`,
+      `${SIM_IDS.hostB}:guest:${SIM_IDS.serverDb}:block:1`,
+    ]);
+  });
+
   it('creates drives of plain bytes or suffixed sizes within limits', async () => {
     const created = objects((await call('POST', '/drives/create', 'name d\nsize 12582912\n')).text)[0];
     expect(created).toMatchObject({ status: 'active', size: '12582912', 'claim:type': 'exclusive' });
@@ -280,6 +308,20 @@ describe('static IPs and VLANs', () => {
     expect((await call('GET', '/resources/ip/192.0.2.22/destroy')).status).toBe(204);
     await control('POST', '/config', { ipCreateReturnsAll: true });
     expect(objects((await call('GET', '/resources/ip/create')).text)).toHaveLength(3);
+  });
+
+  it('answers a create with several new addresses when so configured (libcloud shape), all of them held', async () => {
+    await control('POST', '/config', { ipCreateCount: 2 });
+    const created = objects((await call('POST', '/resources/ip/create', '')).text);
+    expect(created.map((o) => o.resource)).toEqual(['192.0.2.22', '192.0.2.23']);
+    expect(created.every((o) => o.type === 'ip')).toBe(true);
+    expect(lines((await call('GET', '/resources/ip/list')).text)).toEqual([
+      'ip 192.0.2.20',
+      'ip 192.0.2.21',
+      'ip 192.0.2.22',
+      'ip 192.0.2.23',
+    ]);
+    await expect(control('POST', '/config', { ipCreateCount: 0 })).rejects.toThrow(/400/);
   });
 
   it('gives a stopped server a static IP through nic:0:dhcp, and no second server the same one', async () => {

@@ -1,6 +1,7 @@
 /**
- * CloudSigma API 1.0 simulator (the legacy text/plain key-value API), written from shared/providers/cloudsigma.md
- * and the 1.0 manual (seed 004), independently of our adapter: it has its own reading of the wire format.
+ * CloudSigma API 1.0 simulator (the legacy text/plain key-value API), written from the vendor's 1.0 manual and the
+ * recorded answers of public 1.0 clients (libcloud, jclouds; the facts that matter are in
+ * docs/providers/cloudsigma.md), independently of our adapter: it has its own reading of the wire format.
  *
  * What it speaks: HTTP Basic auth (email:password); paths at the host root; GET reads, POST changes; `key value`
  * text bodies whatever the Content-Type (objects separated by one blank line, lists of bare UUIDs, `type value`
@@ -32,7 +33,8 @@
  *   libcloud's `driveType hdd|ssd`.
  * - Drive sizes: bytes, or with a k/M/G/T suffix (binary), from 1 MiB to 1 TiB; `set` may grow, never shrink.
  * - `claimed` lists `<host>:guest:<server>:<device>` for every server that has the drive as a device, running or
- *   not (config `claimWhenStopped: false`: running servers only). An exclusive drive can be the device of one
+ *   not (config `claimWhenStopped: false`: running servers only); a shared drive on several servers has one entry
+ *   per server, space-separated (jclouds' drive.txt lists five). An exclusive drive can be the device of one
  *   server only (400 "currently in use"); a library drive only as a `cdrom`. Destroying a drive that is any
  *   server's device answers 400 "currently in use".
  * - `set` changes only the keys sent; an empty value removes the key. On an active server only name, persistent,
@@ -43,10 +45,17 @@
  *   all problems of a request at once, echoing the request around the error lines (manual §6.2). Keys the
  *   server reports (status, started, counters...) are ignored when sent back.
  * - `nic:0:dhcp auto` shows the temporary address (198.51.100.x) while active and `auto` when stopped; a static
- *   IP shows its address either way; `vnc:ip auto` shows the public address while active.
+ *   IP shows its address either way; `vnc:ip auto` shows the public address while active (reference §6).
+ *   A server created with a public NIC (`nic:0:model`, no VLAN) and no `nic:0:dhcp` line at all gets a temporary
+ *   address too, and shows it only as `vnc:ip` (no `nic:0:dhcp` line): jclouds created servers that way
+ *   (create_server.txt) and recorded that answer (new_server.txt) [I]. A server without any nic:0 key has no
+ *   public address: its `vnc:ip` stays `auto`.
  * - Static IPs come from 192.0.2.22 on; `/resources/ip/create` answers the new IP alone (manual 9.7), or every IP
- *   of the account with `ipCreateReturnsAll` (libcloud's fixture). A static IP held by a server's `nic:N:dhcp`
- *   cannot be destroyed or given to a second server (400 "currently in use"); neither can a VLAN with a NIC on it.
+ *   of the account with `ipCreateReturnsAll` (libcloud's fixture). Whether one create can allocate more than one
+ *   address is [U]: libcloud's recorded answer holds two objects and its list shows both, so config
+ *   `ipCreateCount: n` (1-8) makes each create allocate n addresses and answer them all, in allocation order
+ *   (all or none: 400 when the pool cannot give n). A static IP held by a server's `nic:N:dhcp` cannot be
+ *   destroyed or given to a second server (400 "currently in use"); neither can a VLAN with a NIC on it.
  * - Server statuses: active and stopped are produced; config `serverStatus: {uuid: "dumped"}` forces any raw
  *   value (dumped, dead, paused or an unknown word) until the next start/stop or `null`. A forced server counts
  *   as not active: it can be started or destroyed.
@@ -54,8 +63,8 @@
  *   (inject it with a fault).
  *
  * Control API (`/__sim/`): faults with this API's error lines; `/state` counts; `/config` takes createStarts,
- * startStatus, notFoundStatus, imagingStatus, claimWhenStopped, ipCreateReturnsAll, ignoreAcpi, imagingQueueMs,
- * imagingMs, shutdownMs (simulated ms) and serverStatus; `/reset` restores the seed and these defaults.
+ * startStatus, notFoundStatus, imagingStatus, claimWhenStopped, ipCreateReturnsAll, ipCreateCount, ignoreAcpi,
+ * imagingQueueMs, imagingMs, shutdownMs (simulated ms) and serverStatus; `/reset` restores the seed and these defaults.
  *
  * Not modelled: drive read/write (binary), server clone, multiple-server commands, server groups, billing and
  * subscriptions, profile set: they answer 404 (unknown command).
