@@ -53,6 +53,17 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
     key: simulator.pki.client.keyPem,
     ca: simulator.pki.ca.certPem,
   });
+  const rawClient = () =>
+    new ImcoClient(
+      new UpstreamClient({
+        connection: 'im',
+        kind: 'imco',
+        baseUrl: String(simulator.connection.endpoint),
+        tuning: TEST_TUNING,
+        parseError: parseImcoError,
+        httpsAgent: () => new Agent({ ...identity() }),
+      }),
+    );
   const stats = async () => ((await sim(simulator, 'GET', '/stats')) as Stats).requests;
   const count = async (prefix: string) =>
     Object.entries(await stats())
@@ -240,6 +251,93 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       expect(state.counts).toMatchObject({ templates: 3, ssh_profiles: 2 });
     });
 
+    it('should ask IMCO to compile the template it makes for a generic image, once, and create the server on it', async () => {
+      await sim(simulator, 'DELETE', '/stats');
+      const run = await runPlan(
+        adapter,
+        'server.create',
+        null,
+        serverInput('compiled-on-request', { imageId: SEED_IDS.imageWindows }),
+      );
+      expect(run.providerStatuses).toEqual(expect.arrayContaining(['template-compiling', 'operational']));
+      const requests = await stats();
+      expect(requests['POST /v3/blueprint/templates']).toBe(1);
+      expect(requests['PUT /v3/blueprint/templates/:id/compile']).toBe(1);
+      const made = (await adapter.catalog!.images!()).filter(
+        (i) => i.extra.genericImageId === SEED_IDS.imageWindows,
+      );
+      expect(made).toEqual([expect.objectContaining({ extra: expect.objectContaining({ state: 'ready' }) })]);
+      expect(await adapter.servers!.get(run.nativeId!)).toMatchObject({
+        state: 'running',
+        imageId: made[0].id,
+      });
+    });
+
+    it('should compile a template the caller names while it is still created', async () => {
+      const template = (await rawClient().send<{ id: string; state: string }>(
+        'POST',
+        '/blueprint/templates',
+        'templates.create',
+        { name: 'named', generic_image_id: SEED_IDS.imageUbuntu },
+      ))!;
+      expect(template.state).toBe('created');
+      await sim(simulator, 'DELETE', '/stats');
+      const id = await createServer('on-named', { imageId: template.id, powerOn: false });
+      expect((await stats())['PUT /v3/blueprint/templates/:id/compile']).toBe(1);
+      expect((await adapter.servers!.get(id))!.imageId).toBe(`im:${template.id}`);
+    });
+
+    it('should fail the create with provider_error naming the template when its compile fails (injected through /__sim/)', async () => {
+      await sim(simulator, 'POST', '/config', { failNext: { 'templates.compile': 1 } });
+      await sim(simulator, 'DELETE', '/stats');
+      const failure = await runPlan(
+        adapter,
+        'server.create',
+        null,
+        serverInput('never', { imageId: SEED_IDS.imageWindows }),
+      ).catch((e: unknown) => e);
+      const template = (await adapter.catalog!.images!()).find(
+        (i) => i.extra.genericImageId === SEED_IDS.imageWindows,
+      )!;
+      expect(template.extra.state).toBe('compiling_error');
+      expect(failure).toBeInstanceOf(ProviderError);
+      expect(failure).toMatchObject({
+        code: 'provider_error',
+        retryable: false,
+        message: expect.stringContaining(`template ${template.nativeId}`),
+      });
+      expect((failure as Error).message).toContain('compiling_error');
+      const requests = await stats();
+      expect(requests['PUT /v3/blueprint/templates/:id/compile']).toBe(1);
+      expect(requests['POST /v3/cloud/servers']).toBeUndefined();
+    });
+
+    it('should keep waiting through a template state it does not know, report it, and go on once it is ready', async () => {
+      const template = (await rawClient().send<{ id: string }>(
+        'POST',
+        '/blueprint/templates',
+        'templates.create',
+        { name: 'odd', generic_image_id: SEED_IDS.imageUbuntu },
+      ))!;
+      await sim(simulator, 'POST', '/config', { setStates: { templates: { [template.id]: 'queued' } } });
+      const plan = steppedPlan(
+        adapter,
+        'server.create',
+        null,
+        serverInput('odd-template', { imageId: template.id }),
+        '01HZXAMPLE0000000000ODDTPL',
+      );
+      await plan.runUntil('prepare-blueprint');
+      await sim(simulator, 'DELETE', '/stats');
+      expect(await plan.runOnce()).toMatchObject({ status: 'wait', providerStatus: 'template-queued' });
+      expect(await plan.runOnce()).toMatchObject({ status: 'wait', providerStatus: 'template-queued' });
+      expect(unknownStates).toContain('template:queued');
+      expect((await stats())['PUT /v3/blueprint/templates/:id/compile']).toBeUndefined();
+      await sim(simulator, 'POST', '/config', { setStates: { templates: { [template.id]: 'ready' } } });
+      expect(await plan.runOnce()).toMatchObject({ status: 'done' });
+      expect(plan.current()).toBe('mark');
+    });
+
     it('should pick the plan by size and place the server in a network', async () => {
       const id = await createServer('sized', {
         planId: undefined,
@@ -263,16 +361,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         code: 'conflict',
         extensions: { currentState: 'inactive', expectedStates: ['operational'] },
       });
-      const raw = new ImcoClient(
-        new UpstreamClient({
-          connection: 'im',
-          kind: 'imco',
-          baseUrl: String(simulator.connection.endpoint),
-          tuning: TEST_TUNING,
-          parseError: parseImcoError,
-          httpsAgent: () => new Agent({ ...identity() }),
-        }),
-      );
+      const raw = rawClient();
       const direct = await raw.send('PUT', `/cloud/servers/${id}/shutdown`, 'x').catch((e: unknown) => e);
       expect(direct).toBeInstanceOf(ConflictError);
       expect(direct).toMatchObject({

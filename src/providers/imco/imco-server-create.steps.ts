@@ -1,19 +1,30 @@
-import { ValidationError } from '../../common/errors/gateway-error';
+import { ConflictError, ProviderError, ValidationError } from '../../common/errors/gateway-error';
 import type { OperationRequest } from '../ports/operations';
-import type { OperationStep } from '../ports/operation-plan';
+import type { OperationStep, StepContext, StepOutcome } from '../ports/operation-plan';
 import { seg } from './imco-http.client';
 import { chooseAccount, planOfSize, requirePlan, resolveImage } from './imco-lookups';
+import { stateIs, templatePhase } from './imco-states';
+import { later } from './imco-wait.steps';
 import type { ImcoContext } from './imco.context';
 import type { ServerCreateOptions } from './imco.options';
 import type { ImFirewallProfile, ImSshProfile, ImSubnet, ImTemplate } from './imco.types';
 
 // The "choose" steps of a server create: everything is decided and saved before anything is made.
 
+/** A template being readied for the server, remembered across runs of `prepare-blueprint`. */
+export interface TemplateProgress {
+  id: string;
+  /** Set before `PUT .../compile` is sent: later runs wait instead of asking again (unless resumed). */
+  compileAsked?: boolean;
+}
+
 /** What `prepare` decides, saved in the step state. */
 export interface ServerDraft {
   body: Record<string, unknown>;
   /** A generic image that needs a template made (or found) for it. */
   genericImage?: { id: string; name: string };
+  /** The template found, made or named, until it is `ready` and `body.template_id` names it. */
+  template?: TemplateProgress;
   /** Public keys without an SSH profile yet. */
   keysToAdd: string[];
 }
@@ -100,12 +111,17 @@ export function prepareServerStep(
           ssh_profile_ids: sshIds,
           ...(subnetId ? { subnet_id: subnetId } : {}),
           ...(options.privateness !== undefined ? { privateness: options.privateness } : {}),
-          ...('template' in image ? { template_id: image.template.id } : {}),
+          ...('template' in image && templateIsReady(image.template)
+            ? { template_id: image.template.id }
+            : {}),
         },
         genericImage:
           'genericImage' in image
             ? { id: image.genericImage.id, name: image.genericImage.name ?? image.genericImage.id }
             : undefined,
+        // A named template that cannot be built from yet is readied (compiled) by the next step.
+        template:
+          'template' in image && !templateIsReady(image.template) ? { id: image.template.id } : undefined,
         keysToAdd: keys.filter((_, i) => !known[i]),
       };
       step.state[DRAFT_KEY] = draft;
@@ -114,34 +130,110 @@ export function prepareServerStep(
   };
 }
 
+const TEMPLATES = '/blueprint/templates';
+
+/** A template without a state (older platforms may send none) is taken as usable: a create would say if not. */
+function templateIsReady(template: ImTemplate): boolean {
+  return !template.state || templatePhase(template.state) === 'ready';
+}
+
+/** The template made earlier for this generic image (a usable one first), or a new one, `created`. */
+async function findOrMakeTemplate(
+  ctx: ImcoContext,
+  image: NonNullable<ServerDraft['genericImage']>,
+): Promise<ImTemplate | null> {
+  const templates = await ctx.client.list<ImTemplate>(TEMPLATES, 'templates.list');
+  const mine = templates.filter((t) => t.generic_image_id === image.id && t.name === image.name);
+  const rank = (t: ImTemplate) => (templateIsReady(t) ? 0 : stateIs(t, 'compiling_error') ? 2 : 1);
+  const found = mine.sort((a, b) => rank(a) - rank(b))[0];
+  return (
+    found ??
+    (await ctx.client.send<ImTemplate>('POST', TEMPLATES, 'templates.create', {
+      name: image.name,
+      generic_image_id: image.id,
+    }))
+  );
+}
+
+/** `PUT .../compile`, remembered first, so that a lost or failed call is followed by a look, not a repeat. */
+async function askCompile(
+  ctx: ImcoContext,
+  step: StepContext,
+  progress: TemplateProgress,
+): Promise<StepOutcome> {
+  progress.compileAsked = true;
+  const path = `${TEMPLATES}/${seg(progress.id)}`;
+  let answer: ImTemplate | null;
+  try {
+    answer = await ctx.client.send<ImTemplate>('PUT', `${path}/compile`, 'templates.compile', {});
+  } catch (error) {
+    // Refused as a wrong-state transition: someone else asked first. Fine if it is compiling (or done) now.
+    if (!(error instanceof ConflictError)) throw error;
+    answer = await ctx.client.get<ImTemplate>(path, 'templates.get');
+    if (!answer?.state || !['compiling', 'ready'].includes(templatePhase(answer.state))) throw error;
+  }
+  return later(ctx, step, `template-${answer?.state ?? 'compiling'}`);
+}
+
 /**
- * Finds or makes what the draft still lacks: a template for a generic image, SSH profiles for new public keys.
- * Each is looked up before it is made, so running this step again after a crash makes nothing twice.
+ * Readies the draft's template (docs/providers/imco.md, "Templates"): found or made for a generic image, or named
+ * by the caller; compiled once when `created`; waited for through `compiling` (and any state this adapter does
+ * not know); failed at `compiling_error`. Answers a wait, or null once `body.template_id` names a ready template.
+ */
+async function readyTemplate(
+  ctx: ImcoContext,
+  step: StepContext,
+  draft: ServerDraft,
+): Promise<StepOutcome | null> {
+  if (draft.body.template_id || (!draft.genericImage && !draft.template)) return null;
+  // Always a fresh look before acting: the state decides, never what an earlier run believed.
+  let template = draft.template
+    ? await ctx.client.get<ImTemplate>(`${TEMPLATES}/${seg(draft.template.id)}`, 'templates.get')
+    : null;
+  if (!template) {
+    if (!draft.genericImage)
+      throw new ProviderError(
+        `IMCO template ${draft.template!.id} was deleted before a server could be made from it.`,
+        { retryable: false },
+      );
+    template = await findOrMakeTemplate(ctx, draft.genericImage);
+    if (!template) return later(ctx, step, 'template-pending');
+    draft.template = { id: template.id };
+  }
+  const progress = draft.template!;
+  const raw = template.state;
+  const phase = raw ? templatePhase(raw, (state) => ctx.map.onUnknownState('template', state)) : 'ready';
+  switch (phase) {
+    case 'ready':
+      draft.body.template_id = template.id;
+      return null;
+    case 'failed':
+      throw new ProviderError(
+        `IMCO could not compile template ${template.id} ('${template.name ?? ''}'): its state is ${raw}. ` +
+          'Fix its run list or cookbook versions in IMCO and compile it again, or use another image.',
+        { retryable: false },
+      );
+    case 'created':
+      // Asked already and IMCO has not started: wait. A resumed run may have lost its call: ask again.
+      if (progress.compileAsked && !step.resumed) return later(ctx, step, `template-${raw}`);
+      return askCompile(ctx, step, progress);
+    default:
+      return later(ctx, step, `template-${raw}`);
+  }
+}
+
+/**
+ * Finds or makes what the draft still lacks: a ready template (made for a generic image, compiled when needed),
+ * SSH profiles for new public keys. Each is looked up before it is made, so running this step again after a crash
+ * makes nothing twice.
  */
 export function blueprintStep(ctx: ImcoContext, request: OperationRequest<'server.create'>): OperationStep {
   return {
     name: 'prepare-blueprint',
     async run(step) {
       const draft = step.state[DRAFT_KEY] as ServerDraft;
-      if (draft.genericImage && !draft.body.template_id) {
-        const { id, name } = draft.genericImage;
-        const templates = await ctx.client.list<ImTemplate>('/blueprint/templates', 'templates.list');
-        let template = templates.find((t) => t.generic_image_id === id && t.name === name);
-        template ??=
-          (await ctx.client.send<ImTemplate>('POST', '/blueprint/templates', 'templates.create', {
-            name,
-            generic_image_id: id,
-          })) ?? undefined;
-        if (!template)
-          return { status: 'wait', delayMs: ctx.backoff.initialMs, providerStatus: 'template-pending' };
-        if (template.state && template.state !== 'compiled')
-          return {
-            status: 'wait',
-            delayMs: ctx.backoff.initialMs,
-            providerStatus: `template-${template.state}`,
-          };
-        draft.body.template_id = template.id;
-      }
+      const waiting = await readyTemplate(ctx, step, draft);
+      if (waiting) return waiting;
       if (draft.keysToAdd.length) {
         const profiles = await ctx.client.list<ImSshProfile>('/cloud/ssh_profiles', 'ssh_profiles.list');
         const ids = draft.body.ssh_profile_ids as string[];

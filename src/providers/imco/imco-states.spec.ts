@@ -1,5 +1,5 @@
 import { IpState, NetworkState, ServerState, VolumeState } from '../../domain/states';
-import { ipState, networkState, serverState, stateIs, volumeState } from './imco-states';
+import { ipState, networkState, serverState, stateIs, templatePhase, volumeState } from './imco-states';
 
 describe('IMCO state tables', () => {
   it.each([
@@ -55,6 +55,20 @@ describe('IMCO state tables', () => {
     expect(ipState('detaching', true)).toBe(IpState.Attached);
     expect(ipState('decommissioning', false)).toBe(IpState.Releasing);
     expect(ipState('reserved', false)).toBe(IpState.Unknown);
+  });
+
+  it('should read the four documented template states, take compiled as ready, and report any other', () => {
+    const unknown: string[] = [];
+    const phase = (raw: string) => templatePhase(raw, (state) => unknown.push(state));
+    expect(['created', 'compiling', 'ready', 'compiled', 'compiling_error', 'queued'].map(phase)).toEqual([
+      'created',
+      'compiling',
+      'ready',
+      'ready',
+      'failed',
+      'unknown',
+    ]);
+    expect(unknown).toEqual(['queued']);
   });
 
   it('should compare raw states case-insensitively', () => {

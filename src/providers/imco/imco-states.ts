@@ -117,3 +117,22 @@ export function stateIs(
   const raw = resource?.state?.toLowerCase();
   return !!raw && states.some((state) => state.toLowerCase() === raw);
 }
+
+/** What a template's state means to a server create that needs it (docs/providers/imco.md, "Templates"). */
+export type TemplatePhase = 'created' | 'compiling' | 'ready' | 'failed' | 'unknown';
+
+/**
+ * The four template states of the IMCO v3 docs. `compiled` is not one of them, but no recorded real answer
+ * rules it out (an earlier simulator used it), so it is read as `ready`. Anything else is `unknown`: waited
+ * through and reported, never guessed.
+ */
+export const templatePhase = stateTable<TemplatePhase>(
+  {
+    created: 'created',
+    compiling: 'compiling',
+    ready: 'ready',
+    compiled: 'ready',
+    compiling_error: 'failed',
+  },
+  'unknown',
+);

@@ -204,13 +204,13 @@ describe('IMCO mapper', () => {
   it('should map templates, generic images, plans and realms for the catalog', () => {
     const generic = { id: 'g1', name: 'Ubuntu 22.04' };
     expect(
-      toTemplateImage(ctx, { id: 't1', name: 'web', generic_image_id: 'g1', state: 'compiled' }, [generic]),
+      toTemplateImage(ctx, { id: 't1', name: 'web', generic_image_id: 'g1', state: 'ready' }, [generic]),
     ).toEqual({
       id: 'imco-eu:t1',
       nativeId: 't1',
       name: 'web',
       os: 'Ubuntu 22.04',
-      extra: { kind: 'template', genericImageId: 'g1', state: 'compiled' },
+      extra: { kind: 'template', genericImageId: 'g1', state: 'ready' },
     });
     expect(toGenericImage(ctx, generic)).toMatchObject({
       id: 'imco-eu:g1',

@@ -1,7 +1,14 @@
-import { asBody, existingIds, optionalIdArray, optionalString, requiredString } from './imco-sim.body';
+import {
+  type Body,
+  asBody,
+  existingIds,
+  optionalIdArray,
+  optionalString,
+  requiredString,
+} from './imco-sim.body';
 import { type IdParams, type RouteContext, created, noContent } from './imco-sim.context';
 import { inUse, invalid, notFound } from './imco-sim.errors';
-import type { TemplateRecord } from './imco-sim.model';
+import type { CookbookVersions, TemplateRecord } from './imco-sim.model';
 import {
   renderCloudAccount,
   renderEvent,
@@ -12,6 +19,25 @@ import {
 import { DURATIONS } from './imco-sim.state';
 
 // Ping, settings, cloud providers, realms, plans, images, templates, wizard locations and events (§1, §3.7, §3.8).
+
+const isHash = (value: unknown): value is Record<string, unknown> =>
+  !!value && typeof value === 'object' && !Array.isArray(value);
+
+/** `cookbook_versions`: a hash of cookbook name → version fields (`{"nginx": {"version": "12.2.0"}}`), as sent. */
+function cookbookVersions(body: Body): CookbookVersions {
+  const value = body.cookbook_versions;
+  if (value === undefined || value === null) return {};
+  if (!isHash(value) || !Object.values(value).every(isHash))
+    throw invalid('cookbook_versions', 'must be a hash of cookbook names to version fields');
+  return value as CookbookVersions;
+}
+
+function configurationAttributes(body: Body): Record<string, unknown> {
+  const value = body.configuration_attributes;
+  if (value === undefined || value === null) return {};
+  if (!isHash(value)) throw invalid('configuration_attributes', 'must be a hash');
+  return value;
+}
 
 export function registerCatalogRoutes(ctx: RouteContext): void {
   const { app, state, version } = ctx;
@@ -82,7 +108,7 @@ export function registerCatalogRoutes(ctx: RouteContext): void {
   app.get<IdParams>('/blueprint/templates/:id', async (request) =>
     renderTemplate(template(request.params.id)),
   );
-  // A new template without cookbooks is usable at once (`compiled`); `compile` re-runs the compilation.
+  // A new template is `created`: nothing can be built from it until a compile has made it `ready`.
   app.post('/blueprint/templates', async (request, reply) => {
     const body = asBody(request.body);
     const imageId = requiredString(body, 'generic_image_id');
@@ -95,10 +121,10 @@ export function registerCatalogRoutes(ctx: RouteContext): void {
       id: state.newId(),
       name: requiredString(body, 'name'),
       genericImageId: imageId,
-      state: 'compiled',
+      state: 'created',
       runList: runList ?? [],
-      cookbookVersions: [],
-      configurationAttributes: {},
+      cookbookVersions: cookbookVersions(body),
+      configurationAttributes: configurationAttributes(body),
       labelIds: existingIds('label_ids', optionalIdArray(body, 'label_ids'), state.labels) ?? [],
     };
     state.templates.set(record.id, record);
@@ -109,10 +135,23 @@ export function registerCatalogRoutes(ctx: RouteContext): void {
     record.name = optionalString(asBody(request.body), 'name') ?? record.name;
     return renderTemplate(record);
   });
+  // created, ready (a recompile) or compiling_error → compiling → ready, or compiling_error when `failNext`
+  // says so. A compile already under way is a refused transition, like any other.
   app.put<IdParams>('/blueprint/templates/:id/compile', async (request) => {
     const record = template(request.params.id);
+    asBody(request.body);
+    const from = ['created', 'ready', 'compiling_error'];
+    if (!from.includes(record.state)) throw state.refuse('a template', 'compile', record.state, from);
     record.state = 'compiling';
-    state.settle(state.templates, record, 'compiling', DURATIONS.compile, () => (record.state = 'compiled'));
+    state.settle(state.templates, record, 'compiling', DURATIONS.compile, () => {
+      if (!state.takeFailure('templates.compile')) return void (record.state = 'ready');
+      record.state = 'compiling_error';
+      state.event(
+        'error',
+        `Template ${record.name} compilation failed`,
+        'A cookbook of the run list could not be resolved (simulated failure).',
+      );
+    });
     return renderTemplate(record);
   });
   app.delete<IdParams>('/blueprint/templates/:id', async (request, reply) => {

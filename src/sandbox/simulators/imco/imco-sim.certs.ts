@@ -12,6 +12,54 @@ type Key = webcrypto.CryptoKey;
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** The organization every certificate of the sandbox names (docs/providers/imco.md, "Certificates"). */
+export const SANDBOX_ORGANIZATION = 'cloudmux sandbox';
+
+/** The characters of an ASN.1 PrintableString: names made of these are accepted by every TLS stack. */
+const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]+$/;
+
+/**
+ * IMCO's own clients take a certificate with OU `Hosts`, or one issued by O `Tapp`, for a host agent's and
+ * switch to agent mode: the sandbox's names must never be either.
+ */
+const AGENT_NAMES = /^(tapp|hosts)$/i;
+
+/** Why a name attribute value is unfit for the sandbox, or null when it is fine. */
+function unfitName(value: string): string | null {
+  if (!PRINTABLE.test(value)) return 'is not a PrintableString';
+  if (AGENT_NAMES.test(value)) return "would make IMCO's clients take the certificate for a host agent's";
+  return null;
+}
+
+/**
+ * A distinguished name, most significant first, every value encoded as a PrintableString. Agent-like names are
+ * not refused here (a test makes one to see it renewed): `ensurePki` checks its files with `hasSandboxNames`.
+ */
+function printableName(attributes: Array<[type: 'O' | 'OU' | 'CN', value: string | undefined]>): x509.Name {
+  return new x509.Name(
+    attributes
+      .filter((attribute): attribute is ['O' | 'OU' | 'CN', string] => attribute[1] !== undefined)
+      .map(([type, value]) => {
+        if (!PRINTABLE.test(value))
+          throw new Error(`The certificate name ${type}=${value} is not a PrintableString.`);
+        return { [type]: [{ printableString: value }] };
+      }),
+  );
+}
+
+/** True when every value in the certificate's subject and issuer is fit for the sandbox (see `unfitName`). */
+export function hasSandboxNames(certPem: string): boolean {
+  try {
+    const cert = new x509.X509Certificate(certPem);
+    return [cert.subjectName, cert.issuerName]
+      .flatMap((name) => name.toJSON())
+      .flatMap((attribute) => Object.values(attribute).flat())
+      .every((value) => unfitName(value) === null);
+  } catch {
+    return false;
+  }
+}
+
 export interface Issued {
   certPem: string;
   keyPem: string;
@@ -36,11 +84,17 @@ function validity(days: number): { notBefore: Date; notAfter: Date } {
   return { notBefore: new Date(Date.now() - 60 * 60 * 1000), notAfter: new Date(Date.now() + days * DAY_MS) };
 }
 
-/** A self-signed CA (the platform CA users download as `ca_cert.pem`). */
-export async function createCertificateAuthority(commonName: string): Promise<CertificateAuthority> {
+/** A self-signed CA (the platform CA users download as `ca_cert.pem`), named after the sandbox. */
+export async function createCertificateAuthority(
+  commonName: string,
+  organization = SANDBOX_ORGANIZATION,
+): Promise<CertificateAuthority> {
   const keys = await generateKeys();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    name: `CN=${commonName}, O=Tapp`,
+    name: printableName([
+      ['O', organization],
+      ['CN', commonName],
+    ]),
     keys,
     signingAlgorithm: ALGORITHM,
     ...validity(3650),
@@ -79,6 +133,8 @@ export interface LeafOptions {
   dnsNames?: string[];
   ipAddresses?: string[];
   organizationalUnit?: string;
+  /** `cloudmux sandbox` when absent. */
+  organization?: string;
   days?: number;
 }
 
@@ -101,10 +157,14 @@ export async function issueCertificate(ca: CertificateAuthority, options: LeafOp
     ...(options.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
   ];
   if (names.length) extensions.push(new x509.SubjectAlternativeNameExtension(names));
-  const unit = options.organizationalUnit ? `, OU=${options.organizationalUnit}` : '';
   const cert = await x509.X509CertificateGenerator.create({
-    subject: `CN=${options.commonName}${unit}`,
-    issuer: ca.cert.subject,
+    subject: printableName([
+      ['O', options.organization ?? SANDBOX_ORGANIZATION],
+      ['OU', options.organizationalUnit],
+      ['CN', options.commonName],
+    ]),
+    // The CA's subject as it is encoded, so that the chain links byte for byte.
+    issuer: ca.cert.subjectName,
     publicKey: keys.publicKey,
     signingKey: ca.keys.privateKey,
     signingAlgorithm: ALGORITHM,

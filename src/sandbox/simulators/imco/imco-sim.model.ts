@@ -110,13 +110,19 @@ export interface FirewallProfileRecord {
   labelIds: string[];
 }
 
+/** The template states of the IMCO v3 docs; `setStates` may put any other string. */
+export type TemplateState = 'created' | 'compiling' | 'ready' | 'compiling_error';
+
+/** `cookbook_versions`: cookbook name → its version fields (`version`, `version_id`), kept as sent. */
+export type CookbookVersions = Record<string, Record<string, unknown>>;
+
 export interface TemplateRecord {
   id: string;
   name: string;
   genericImageId: string;
   state: string;
   runList: string[];
-  cookbookVersions: Record<string, unknown>[];
+  cookbookVersions: CookbookVersions;
   configurationAttributes: Record<string, unknown>;
   labelIds: string[];
 }

@@ -5,6 +5,7 @@ import {
   type CertificateAuthority,
   type Issued,
   createCertificateAuthority,
+  hasSandboxNames,
   isIssuedBy,
   issueCertificate,
   loadCertificateAuthority,
@@ -116,6 +117,7 @@ async function leaf(
     existing.certPem &&
     existing.keyPem &&
     keyMatches(existing as Issued) &&
+    hasSandboxNames(existing.certPem) &&
     (await isIssuedBy(existing.certPem, ca))
   ) {
     return existing as Issued;
@@ -129,6 +131,8 @@ async function leaf(
 /**
  * The CA, server certificate and client certificate of a data folder: made at the first start and kept, so a
  * gateway configured with the printed paths still trusts a restarted simulator. Delete the folder for new ones.
+ * A folder made by an older sandbox, whose CA carried `O=Tapp` (which IMCO's own clients take for an agent
+ * authority) or whose names are not PrintableStrings, gets a new CA and new certificates at the same paths.
  */
 export async function ensurePki(dataDir: string): Promise<ImcoPki> {
   const files = pkiFiles(dataDir);
@@ -137,8 +141,8 @@ export async function ensurePki(dataDir: string): Promise<ImcoPki> {
     const caPem = read(files.caFile);
     const caKeyPem = read(files.caKeyFile);
     if (caPem && caKeyPem) ca = await loadCertificateAuthority(caPem, caKeyPem).catch(() => null);
-    if (!ca || !(await isIssuedBy(ca.certPem, ca))) {
-      ca = await createCertificateAuthority('IMCO Simulator CA');
+    if (!ca || !hasSandboxNames(ca.certPem) || !(await isIssuedBy(ca.certPem, ca))) {
+      ca = await createCertificateAuthority('cloudmux sandbox IMCO CA');
       writeAtomically(files.caKeyFile, ca.keyPem, 0o600);
       writeAtomically(files.caFile, ca.certPem, 0o644);
     }
@@ -154,7 +158,7 @@ export async function ensurePki(dataDir: string): Promise<ImcoPki> {
     );
     const client = await leaf(authority, files.certFile, files.keyFile, () =>
       issueCertificate(authority, {
-        commonName: 'sandbox@imco.sim',
+        commonName: 'cloudmux sandbox user',
         usage: 'client',
         organizationalUnit: 'Users',
       }),

@@ -7,7 +7,7 @@ import {
   requiredString,
 } from './imco-sim.body';
 import { type IdParams, type RouteContext, created, noContent } from './imco-sim.context';
-import { invalid } from './imco-sim.errors';
+import { invalid, notFound } from './imco-sim.errors';
 import type { ServerRecord } from './imco-sim.model';
 import { renderEvent, renderFloatingIp, renderServer, renderVolume } from './imco-sim.render';
 import { boot, commission, decommission, override, reboot, shutdown } from './imco-sim.server-lifecycle';
@@ -33,7 +33,8 @@ export function newServer(state: ImcoSimState, version: RouteContext['version'],
   const accountId = requiredString(body, 'cloud_account_id');
   const template = state.templates.get(templateId);
   if (!template) throw invalid('template_id', 'is invalid');
-  if (template.state !== 'compiled') throw invalid('template_id', `is ${template.state}, not compiled`);
+  // Only a compiled template can be built from; anything else is invalid input (422), as other bad ids are.
+  if (template.state !== 'ready') throw invalid('template_id', `is not ready (${template.state})`);
   const plan = state.catalog.serverPlans.find((p) => p.id === planId);
   if (!plan) throw invalid('server_plan_id', 'is invalid');
   const account = state.catalog.cloudAccounts.find((a) => a.id === accountId);
@@ -146,5 +147,11 @@ export function registerServerRoutes(ctx: RouteContext): void {
   app.get<IdParams>('/cloud/servers/:id/operational_scripts', async (request) => {
     server(request.params.id);
     return [];
+  });
+
+  // Server arrays are not modelled: the account has none, so the list is empty and any id is unknown.
+  app.get('/cloud/server_arrays', async () => []);
+  app.get<IdParams>('/cloud/server_arrays/:id', async (request) => {
+    throw notFound('ServerArray', request.params.id);
   });
 }

@@ -51,6 +51,8 @@ export const FAILABLE = [
   'vpcs.create',
   'floating_ips.create',
   'floating_ips.attach',
+  // The compile ends in `compiling_error` instead of `ready`.
+  'templates.compile',
 ] as const;
 
 export interface ImcoSimConfig {
@@ -65,7 +67,7 @@ export interface ImcoSimConfig {
   failNext: Map<string, number>;
 }
 
-type Collection = 'servers' | 'volumes' | 'vpcs' | 'subnets' | 'floating_ips';
+type Collection = 'servers' | 'volumes' | 'vpcs' | 'subnets' | 'floating_ips' | 'templates';
 
 /** All mutable simulator state, with lookups, ids, events and the timers of the state machines. */
 export class ImcoSimState {
@@ -144,7 +146,7 @@ export class ImcoSimState {
     const states = Object.entries((setStates ?? {}) as Record<string, Record<string, unknown>>);
     for (const [collection, byId] of states) {
       const map = this.collection(collection as Collection);
-      if (!map) throw new Error(`setStates takes servers, volumes, vpcs, subnets or floating_ips`);
+      if (!map) throw new Error(`setStates takes servers, volumes, vpcs, subnets, floating_ips or templates`);
       for (const [id, value] of Object.entries(byId ?? {})) {
         if (!map.has(id) || typeof value !== 'string') throw new Error(`setStates: no ${collection} ${id}`);
       }
@@ -173,8 +175,9 @@ export class ImcoSimState {
       vpcs: this.vpcs,
       subnets: this.subnets,
       floating_ips: this.floatingIps,
+      templates: this.templates,
     };
-    return maps[name];
+    return Object.hasOwn(maps, name) ? maps[name] : undefined;
   }
 
   /** `GET /__sim/state`: counts per collection and servers per state. */
@@ -199,6 +202,7 @@ export class ImcoSimState {
       },
       serverStates: byState(this.servers.values()),
       volumeStates: byState(this.volumes.values()),
+      templateStates: byState(this.templates.values()),
       config: {
         wrongStateStyle: this.config.wrongStateStyle,
         errorBodyStyle: this.config.errorBodyStyle,

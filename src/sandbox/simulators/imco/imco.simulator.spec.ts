@@ -381,27 +381,96 @@ describe('imco simulator: volumes, VPCs, floating IPs, labels and templates', ()
     expect(server.label_ids).toEqual([label.id]);
   });
 
-  it('makes templates from generic images and compiles them; servers need a compiled template', async () => {
+  it('makes templates in created, keeping cookbook_versions as sent; a server needs a ready one', async () => {
+    const cookbooks = { nginx: { version: '12.2.0' }, app: { version_id: '64a60000000000000000c0c0' } };
     // At real speed, so that the compilation (3 s) outlasts the next request even on a loaded machine.
     const slow = await startImcoSimulator({ host: '127.0.0.1', port: 0, speed: 1, dataDir });
     const slowClient = new ImcoSimTestClient(() => slow);
     try {
-      const template = item(
-        await slowClient.call('POST', '/blueprint/templates', {
-          name: 'Windows',
-          generic_image_id: SEED_IDS.imageWindows,
-        }),
-      );
-      expect(template).toMatchObject({ state: 'compiled', generic_image_id: SEED_IDS.imageWindows });
-      await slowClient.call('PUT', `/blueprint/templates/${String(template.id)}/compile`, {});
-      const refused = await slowClient.call('POST', '/cloud/servers', {
-        ...newServer,
-        template_id: template.id,
+      const made = await slowClient.call('POST', '/blueprint/templates', {
+        name: 'Windows',
+        generic_image_id: SEED_IDS.imageWindows,
+        run_list: ['recipe[nginx]'],
+        cookbook_versions: cookbooks,
       });
-      expect(refused.body).toEqual({ errors: { template_id: ['is compiling, not compiled'] } });
-      await slowClient.until(`/blueprint/templates/${String(template.id)}`, (t) => t.state === 'compiled');
+      const template = item(made);
+      expect(template).toMatchObject({
+        state: 'created',
+        generic_image_id: SEED_IDS.imageWindows,
+        cookbook_versions: cookbooks,
+        resource_type: 'template',
+      });
+      const id = String(template.id);
+      const server = { ...newServer, template_id: id };
+      const notCompiled = await slowClient.call('POST', '/cloud/servers', server);
+      expect(notCompiled.status).toBe(422);
+      expect(notCompiled.body).toEqual({ errors: { template_id: ['is not ready (created)'] } });
+      const compiling = await slowClient.call('PUT', `/blueprint/templates/${id}/compile`, {});
+      expect(item(compiling)).toMatchObject({ id, state: 'compiling', cookbook_versions: cookbooks });
+      expect((await slowClient.call('POST', '/cloud/servers', server)).body).toEqual({
+        errors: { template_id: ['is not ready (compiling)'] },
+      });
+      // A second compile while one runs is a refused transition, like any other.
+      expect((await slowClient.call('PUT', `/blueprint/templates/${id}/compile`, {})).status).toBe(422);
     } finally {
       await slow.stop();
+    }
+  });
+
+  it('compiles created → compiling → ready, after which a server can be made from the template', async () => {
+    const template = item(
+      await call('POST', '/blueprint/templates', { name: 'W', generic_image_id: SEED_IDS.imageWindows }),
+    );
+    const id = String(template.id);
+    await call('PUT', `/blueprint/templates/${id}/compile`, {});
+    await client.until(`/blueprint/templates/${id}`, (t) => t.state === 'ready');
+    const server = await call('POST', '/cloud/servers', { ...newServer, template_id: id });
+    expect(server.status).toBe(201);
+    expect((await call('GET', `/v2/blueprint/templates/${id}`)).body).toMatchObject({ state: 'ready' });
+  });
+
+  it('ends a compile in compiling_error when told to through /__sim/config failNext, and compiles again', async () => {
+    expect((await client.control('POST', '/config', { failNext: { 'templates.compile': 1 } })).status).toBe(
+      200,
+    );
+    expect((await client.control('GET', '/state')).body).toMatchObject({
+      config: { failNext: { 'templates.compile': 1 } },
+    });
+    const id = String(
+      item(await call('POST', '/blueprint/templates', { name: 'W', generic_image_id: SEED_IDS.imageWindows }))
+        .id,
+    );
+    await call('PUT', `/blueprint/templates/${id}/compile`, {});
+    await client.until(`/blueprint/templates/${id}`, (t) => t.state === 'compiling_error');
+    expect((await call('POST', '/cloud/servers', { ...newServer, template_id: id })).body).toEqual({
+      errors: { template_id: ['is not ready (compiling_error)'] },
+    });
+    expect(rows(await call('GET', '/audit/events'))[0]).toMatchObject({ level: 'error' });
+    expect(item(await call('PUT', `/blueprint/templates/${id}/compile`, {})).state).toBe('compiling');
+    await client.until(`/blueprint/templates/${id}`, (t) => t.state === 'ready');
+  });
+
+  it('seeds ready templates with cookbook_versions as a hash, and refuses other shapes', async () => {
+    const seeded = rows(await call('GET', '/blueprint/templates'));
+    expect(seeded.map((t) => t.state)).toEqual(['ready', 'ready']);
+    expect(seeded.find((t) => t.id === SEED_IDS.templateDebianWeb)!.cookbook_versions).toEqual({
+      nginx: { version: '12.2.0' },
+    });
+    for (const cookbook_versions of [[{ name: 'nginx', version: '1' }], 'nginx:1', { nginx: '1' }]) {
+      const refused = await call('POST', '/blueprint/templates', {
+        name: 'x',
+        generic_image_id: SEED_IDS.imageWindows,
+        cookbook_versions,
+      });
+      expect(refused.status).toBe(422);
+      expect(refused.body).toEqual({ errors: { cookbook_versions: [expect.any(String)] } });
+    }
+  });
+
+  it('answers server arrays with an empty list under v3 and v2', async () => {
+    for (const path of ['/cloud/server_arrays', '/v2/cloud/server_arrays']) {
+      const answer = await call('GET', path);
+      expect(answer).toMatchObject({ status: 200, body: [] });
     }
   });
 

@@ -1,12 +1,16 @@
 /**
- * IMCO (Ingram Micro Cloud Orchestrator) API v2/v3 simulator, written from shared/providers/imco.md and the
- * v2 overview page, independently of our adapter.
+ * IMCO (Ingram Micro Cloud Orchestrator) API v2/v3 simulator, written from the IMCO API reference and the v2
+ * overview page, independently of our adapter (the facts our code relies on: docs/providers/imco.md).
  *
  * Decisions taken where the reference marks a fact unknown [U] (or only inferred [I]):
  * - Transport: HTTPS that demands a client certificate signed by the simulator's CA (made with @peculiar/x509 at
  *   the first start in `dataDir` and kept there: `ca_cert.pem`, `cert.crt`, `private/cert.key`, like the API-key
  *   zip). No certificate → TLS alert "certificate required"; a certificate of another CA → Node closes the
  *   connection right after the handshake (a client sees a reset). There is no HTTP-level auth error.
+ * - Certificate names: `O=cloudmux sandbox` on the CA (`CN=cloudmux sandbox IMCO CA`) and on every certificate it
+ *   signs (the client's is `OU=Users, CN=cloudmux sandbox user`), all PrintableStrings. Never `O=Tapp` nor
+ *   `OU=Hosts`: IMCO's own clients take such a certificate for a host agent's (docs/providers/imco.md). A data
+ *   folder made with the older `O=Tapp` CA is renewed at the next start.
  * - Paths live under `/v2` and `/v3` alike; v2 answers lack the v3 fields (`ssh_profile_ids`, `brownfield_state`,
  *   `desired_remote_id`, cloud-account `state`/`error_event_id`) and take only `ssh_profile_id`.
  * - `GET /ping` answers 200 `{"pong": true, "api_version": "v3"}`.
@@ -18,7 +22,7 @@
  *   with config `wrongStateStyle: "error-409"` 409 `{"error": "..."}`; unknown id 404 `{"error": "Couldn't find
  *   Server with 'id'=..."}`; unknown route 404; malformed JSON 400. Injected faults use `{"error"}` (the errors hash
  *   for 422), or plain text with config `errorBodyStyle: "text"` (the clients' raw-text fallback).
- * - Commission: `name`, `template_id` (a compiled template), `server_plan_id` and `cloud_account_id` are required,
+ * - Commission: `name`, `template_id` (a `ready` template), `server_plan_id` and `cloud_account_id` are required,
  *   plan and account of the same provider. `firewall_profile_id` defaults to the account's default profile (as for
  *   server arrays); SSH profiles are optional; `subnet_id` must be an active subnet of a VPC in the account and
  *   the plan's region; `privateness` keeps the server off public addresses; `label_ids` must exist.
@@ -40,18 +44,26 @@
  * - Addresses: server public IPs from 100.64.0.0/16 (a server that cannot get one stalls); private ones from the subnet (from .10) or 172.31.0.0/16.
  * - Labels: unique names (422 "has already been taken"); tagging answers `[{id, resource_type}]`; there is no
  *   label delete (the reference has none).
- * - Templates: POST makes a compiled template; `compile` → compiling 3 → compiled.
+ * - Templates: the v3 docs' four states. POST makes a `created` template (nothing can be built from it yet) and
+ *   keeps `run_list`, `cookbook_versions` (a hash of cookbook name → version fields, 422 for any other shape) and
+ *   `configuration_attributes` as sent. `PUT .../compile` (body ignored) from created, ready (a recompile [U]) or
+ *   compiling_error → compiling 3 → ready, or compiling_error (with an error event) when `failNext` says so; a
+ *   compile while compiling is a refused transition [U]. A server with a template that is not ready is invalid
+ *   input: 422 `{"errors": {"template_id": ["is not ready (compiling)"]}}` [U]. Seeded templates are ready.
  * - SSH profiles: `public_key` must be an OpenSSH public key; the private key is never returned; a profile used
  *   by a server cannot be deleted. Server plans: v3 requires `realm_id` (422), v2 lists every plan.
  * - Lists never page (bare arrays); `server_id` filters volumes and floating IPs; unknown query parameters are
  *   ignored. Servers oldest first, events newest first. No rate limits (only injected ones).
  * - Control API: `/__sim/` is served on a plain-HTTP port of its own (`handle.url`; the API port + 1 when a port
  *   is given) as well as over mutual TLS. `/__sim/config` takes `wrongStateStyle`, `errorBodyStyle`,
- *   `createStatus`, `serverDeleteBody`, `rebootStyle`, `failNext` (`{"servers.boot": 1}`, see FAILABLE) and
- *   `setStates` (`{"servers": {"<id>": "hibernating"}}`, any raw state). `/__sim/reset` restores the seed.
+ *   `createStatus`, `serverDeleteBody`, `rebootStyle`, `failNext` (`{"servers.boot": 1}`, see FAILABLE;
+ *   `{"templates.compile": 1}` ends the next compile in compiling_error) and `setStates` (`{"servers": {"<id>":
+ *   "hibernating"}}`, any raw state, for servers, volumes, vpcs, subnets, floating_ips and templates).
+ *   `/__sim/reset` restores the seed.
  *
- * Not modelled: server arrays (empty lists only), operational script execution, wizard apps and quick launch,
- * brownfield import, VPNs, load balancers, policies, server credentials and cookbooks.
+ * Not modelled: server arrays (`GET /cloud/server_arrays` answers `[]`, an id 404), operational script
+ * execution, wizard apps and quick launch, brownfield import, VPNs, load balancers, policies, server credentials
+ * and cookbooks (a template's `cookbook_versions` are kept, never resolved).
  */
 import { ProviderKind } from '../../../domain/states';
 import { SimClock } from '../common/sim-clock';
