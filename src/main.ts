@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { join } from 'node:path';
+import { createServer } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp } from './bootstrap/create-app';
 import { createLogger } from './common/logging/logger';
 import { ConfigError } from './config/config.error';
-import { EnvError, readEnv } from './config/env';
+import { EnvError, listenFailure, readEnv } from './config/env';
 import { loadGatewayConfig } from './config/load-config';
 import { connectionKindSchemas } from './providers/registry/provider-kinds';
 import { sandboxBanner } from './sandbox/banner';
@@ -37,6 +37,19 @@ function installShutdown(app: NestFastifyApplication, sandbox: SandboxRuntime | 
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
+/**
+ * Binds the address once and lets it go: a taken port is reported before the sandbox starts Redis and the
+ * simulators (app.listen still reports it, should another process take the port in between).
+ */
+function probeAddress(host: string, port: number): Promise<void> {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
 async function main(): Promise<void> {
   let env;
   try {
@@ -47,22 +60,36 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(env.logLevel, env.production);
   let sandbox: SandboxRuntime | null = null;
+  let app: NestFastifyApplication | null = null;
   try {
+    await probeAddress(env.host, env.port);
     const kinds = connectionKindSchemas();
     const config = env.configPath
       ? loadGatewayConfig(env, kinds)
       : (sandbox = await startSandbox(env, logger, kinds)).config;
-    const app = await createApp(config, logger);
+    app = await createApp(config, logger);
     await app.listen({ port: env.port, host: env.host });
     installShutdown(app, sandbox, logger);
     logger.info(
-      { role: env.role, port: env.port, sandbox: !!sandbox, providers: config.providers.map((p) => p.name) },
+      {
+        role: env.role,
+        host: env.host,
+        port: env.port,
+        sandbox: !!sandbox,
+        providers: config.providers.map((p) => p.name),
+      },
       'gateway ready',
     );
-    if (sandbox)
-      process.stdout.write(sandboxBanner(sandbox, env.port, join(env.sandboxDir, 'api-key')) + '\n');
+    if (sandbox) process.stdout.write(sandboxBanner(sandbox, env) + '\n');
   } catch (error) {
+    // The app first (its workers hold Redis connections), then the sandbox's simulators and Redis.
+    await app?.close().catch(() => undefined);
     await sandbox?.stop();
+    const listenProblem = listenFailure(error, env);
+    if (listenProblem) {
+      console.error(listenProblem);
+      process.exit(2);
+    }
     if (error instanceof ConfigError || error instanceof EnvError || error instanceof RedisMissingError) {
       console.error(error.message);
       process.exit(2);

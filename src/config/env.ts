@@ -35,19 +35,40 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): GatewayEnv {
   if (!(sandboxSpeed > 0) || sandboxSpeed > 1000)
     problems.push(`SANDBOX_SPEED: must be a number in (0, 1000], got '${env.SANDBOX_SPEED}'`);
   if (problems.length) throw new EnvError(`Invalid environment:\n  - ${problems.join('\n  - ')}`);
+  const configPath = env.GATEWAY_CONFIG || undefined;
   return {
     port,
-    host: env.HOST ?? '0.0.0.0',
+    // The sandbox (no config) is for the person at this machine: loopback. A configured gateway serves others.
+    host: env.HOST || (configPath ? '0.0.0.0' : '127.0.0.1'),
     redisUrl: env.REDIS_URL || undefined,
     role,
     logLevel: env.LOG_LEVEL ?? 'info',
-    configPath: env.GATEWAY_CONFIG || undefined,
+    configPath,
     sandboxSpeed,
     sandboxKey: env.GATEWAY_SANDBOX_KEY || undefined,
     sandboxDir: env.SANDBOX_DIR ?? '.sandbox',
     production: env.NODE_ENV === 'production',
     searchPath: env.PATH ?? '',
   };
+}
+
+/**
+ * What to do about an error of `listen()` that the environment causes, as one line naming the variable to change;
+ * undefined for any other error.
+ */
+export function listenFailure(error: unknown, env: Pick<GatewayEnv, 'host' | 'port'>): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  const other = env.port === 65535 ? 3000 : env.port + 1;
+  switch (code) {
+    case 'EADDRINUSE':
+      return `Port ${env.port} on ${env.host} is already in use: stop what listens there, or pick another port with PORT (e.g. \`PORT=${other} npm start\`).`;
+    case 'EACCES':
+      return `Not allowed to listen on port ${env.port} on ${env.host}: pick a port above 1023 with PORT (e.g. \`PORT=3000 npm start\`).`;
+    case 'EADDRNOTAVAIL':
+      return `HOST '${env.host}' is not an address of this machine: set HOST to one of its addresses (e.g. \`HOST=127.0.0.1\`, or \`HOST=0.0.0.0\` for every interface).`;
+    default:
+      return undefined;
+  }
 }
 
 /** The variables `${VAR}` substitution in the config file may read. */

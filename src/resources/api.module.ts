@@ -3,6 +3,7 @@ import { EventsController } from './events/events.controller';
 import { IpsController } from './ips/ips.controller';
 import { NetworksController } from './networks/networks.controller';
 import { ProvidersController } from './providers/providers.controller';
+import { RootController } from './root/root.controller';
 import { ServersController } from './servers/servers.controller';
 import { ServersService } from './servers/servers.service';
 import { TasksController } from './tasks/tasks.controller';
@@ -17,6 +18,7 @@ import { TaskResponder } from './common/task-responder';
 /** The public /v1 API (role api or all). */
 @Module({
   controllers: [
+    RootController,
     ServersController,
     VolumesController,
     NetworksController,

@@ -1,22 +1,76 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { ConnectionKindSchema } from '../config/config.validator';
 import { validateConfig } from '../config/config.validator';
 import type { GatewayEnv } from '../config/env';
 import type { GatewayConfig } from '../config/gateway-config';
+import type { ProviderKind } from '../domain/states';
 import { findRedisBinary, startEmbeddedRedis, EmbeddedRedis } from './embedded-redis';
 import type { SimulatorHandle } from './simulators/common/simulator';
 import { SIMULATORS } from './simulators/simulator-kinds';
 
+/** One simulated backend as a user's own tools (the backend's CLI or SDK) reach it: `providers.json`. */
+export interface SandboxConnection {
+  /** The gateway's connection name (`sandbox-<kind>`). */
+  name: string;
+  kind: ProviderKind;
+  /** The backend API's base URL. */
+  endpoint: string;
+  /** The simulator's control API (fault injection, state, reset; not part of the real backend). */
+  control: string;
+  /**
+   * What a client of the backend needs besides the endpoint, as in a gateway connection block: CloudMC `apiKey`
+   * (with `serviceCode`, `environment`), CloudSigma and DCImanager `email` and `password`, IMCO `tls` file paths.
+   */
+  credentials: Record<string, unknown>;
+}
+
 export interface SandboxRuntime {
   config: GatewayConfig;
   apiKey: string;
+  /** Where the API key is kept (reused by the next start). */
+  apiKeyFile: string;
+  /** Where `connections` are written (mode 0600). */
+  providersFile: string;
+  connections: SandboxConnection[];
   simulators: SimulatorHandle[];
   /** The embedded Redis URL, or null when REDIS_URL was given. */
   embeddedRedisUrl: string | null;
   stop(): Promise<void>;
+}
+
+/** A key the gateway config accepts (16 to 512 visible ASCII characters), as a Bearer token carries it. */
+const USABLE_KEY = /^[\x21-\x7E]{16,512}$/;
+
+/** Written with mode 0600, also when the file existed with a wider one. */
+function writePrivate(path: string, content: string): void {
+  writeFileSync(path, content, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+/** GATEWAY_SANDBOX_KEY, else the key kept from the last start, else a new one. */
+function sandboxKey(env: GatewayEnv, file: string): string {
+  if (env.sandboxKey) return env.sandboxKey;
+  let kept: string | undefined;
+  try {
+    kept = readFileSync(file, 'utf8').trim();
+  } catch {
+    kept = undefined;
+  }
+  return kept && USABLE_KEY.test(kept) ? kept : `sbx_${randomBytes(24).toString('base64url')}`;
+}
+
+function connectionOf(handle: SimulatorHandle): SandboxConnection {
+  const { kind: _kind, endpoint, ...credentials } = handle.connection;
+  return {
+    name: `sandbox-${handle.kind}`,
+    kind: handle.kind,
+    endpoint: String(endpoint),
+    control: `${handle.url}/__sim`,
+    credentials,
+  };
 }
 
 /**
@@ -51,8 +105,13 @@ export async function startSandbox(
       started.push(handle);
       simulators.push(handle);
     }
-    const apiKey = env.sandboxKey ?? `sbx_${randomBytes(24).toString('base64url')}`;
-    writeFileSync(join(dir, 'api-key'), `${apiKey}\n`, { mode: 0o600 });
+    const apiKeyFile = join(env.sandboxDir, 'api-key');
+    const apiKey = sandboxKey(env, join(dir, 'api-key'));
+    writePrivate(join(dir, 'api-key'), `${apiKey}\n`);
+    // For the backends' own CLIs and SDKs: each simulator's endpoint and credentials.
+    const connections = simulators.map(connectionOf);
+    const providersFile = join(env.sandboxDir, 'providers.json');
+    writePrivate(join(dir, 'providers.json'), `${JSON.stringify(connections, null, 2)}\n`);
 
     // Poll as often, relative to simulated time, as against a real backend.
     const tuning = {
@@ -61,8 +120,8 @@ export async function startSandbox(
     };
     const document = {
       apiKeys: [{ name: 'sandbox', key: apiKey, scopes: ['read', 'write'], providers: ['*'] }],
-      providers: simulators.map((handle) => ({
-        name: `sandbox-${handle.kind}`,
+      providers: simulators.map((handle, i) => ({
+        name: connections[i].name,
         ...handle.connection,
         ...tuning,
       })),
@@ -78,6 +137,9 @@ export async function startSandbox(
     return {
       config: { ...config, sandbox: true },
       apiKey,
+      apiKeyFile,
+      providersFile,
+      connections,
       simulators,
       embeddedRedisUrl: redis?.url ?? null,
       stop,

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KEYS, sim, type TestGateway } from '../support/gateway';
@@ -125,7 +125,7 @@ export class FuzzRun {
     return (await fetch(`${this.gateway.baseUrl}/health/live`)).status;
   }
 
-  /** Prints the figures once and writes them as JSON under the OS tmp dir. */
+  /** Prints the figures once and writes them as JSON to a fresh folder under the OS tmp dir (it stays). */
   report(suite: string): string {
     const figures = {
       suite,
@@ -134,8 +134,7 @@ export class FuzzRun {
       // The it.failing properties: they pass once the proposed patches land (see the report).
       pendingFixes: this.pending.figures(),
     };
-    const dir = join(tmpdir(), 'cloudmux-fuzz');
-    mkdirSync(dir, { recursive: true });
+    const dir = mkdtempSync(join(tmpdir(), 'cloudmux-fuzz-'));
     const file = join(dir, `${suite}.json`);
     writeFileSync(file, `${JSON.stringify(figures, null, 2)}\n`);
     console.log(`fuzz figures (${file}):\n${JSON.stringify(figures, null, 2)}`);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -236,8 +236,10 @@ describe('no secret leaves the gateway (security)', () => {
       lifecycleTasks: lifecycles.length,
       runningTasksHoldingClientSecrets: heldBy.size,
     });
-    const path = join(tmpdir(), 'cloudmux-security-secrets.json');
-    const logs = join(tmpdir(), 'cloudmux-security-secrets.log');
+    // A folder of this run's own: it stays, for the paths printed below.
+    const dir = mkdtempSync(join(tmpdir(), 'cloudmux-security-secrets-'));
+    const path = join(dir, 'secrets.json');
+    const logs = join(dir, 'secrets.log');
     writeFileSync(logs, gw?.logLines.join('') ?? '');
     const leaks = scanner.leaks();
     writeFileSync(path, JSON.stringify({ figures, tallies: scanner.tallies(), leaks, logs }, null, 2));

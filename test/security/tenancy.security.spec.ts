@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -91,7 +91,8 @@ describe('tenancy over all four backends (security)', () => {
     streams.forEach((s) => s.close());
     figures.eventStreams = streams.length;
     figures.eventsReceived = streams.reduce((n, s) => n + s.events.length, 0);
-    const path = join(tmpdir(), 'cloudmux-security-tenancy.json');
+    // A folder of this run's own: it stays, for the path printed below.
+    const path = join(mkdtempSync(join(tmpdir(), 'cloudmux-security-tenancy-')), 'tenancy.json');
     writeFileSync(path, JSON.stringify(figures, null, 2));
     console.log(`tenancy figures: ${JSON.stringify(figures)}\n  written to ${path}`);
     redis?.disconnect();

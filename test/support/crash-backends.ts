@@ -1,3 +1,4 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SimulatorHandle } from '../../src/sandbox/simulators/common/simulator';
@@ -95,7 +96,9 @@ export async function startBackends(speed: number): Promise<Backends> {
   const cloudmc = await startCloudmcSimulator({ speed });
   const cloudsigma = await startCloudsigmaSimulator({ speed });
   const dcimanager = await startDcimanagerSimulator({ speed });
-  const imco = await startImcoSimulator({ speed, dataDir: join(tmpdir(), 'cloudmux-crash-sim', 'imco') });
+  // The IMCO simulator's certificates: a folder of this run's own, removed by stop().
+  const dataDir = mkdtempSync(join(tmpdir(), 'cloudmux-crash-sim-'));
+  const imco = await startImcoSimulator({ speed, dataDir: join(dataDir, 'imco') });
   const handles = { cloudmc, cloudsigma, dcimanager, imco };
   addStock(dcimanager, EXTRA_STOCK);
   const proxies = {} as Record<BackendKind, AnswerDelayProxy>;
@@ -120,6 +123,7 @@ export async function startBackends(speed: number): Promise<Backends> {
     async stop() {
       for (const kind of BACKENDS) await proxies[kind].close();
       for (const kind of BACKENDS) await handles[kind].stop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -5,9 +5,14 @@ import type { AnswerTally } from './faults-http';
 import type { FaultLedger } from './faults-ledger';
 import { FULL } from './suite-size';
 
-const DIR = join(tmpdir(), 'cloudmux-faults');
 /** One jest run: its Redis (started by globalSetup) is its own. */
 const RUN = process.env.TEST_REDIS_URL ?? String(process.ppid);
+/**
+ * The run's own folder. The suite files of a run may write from different jest workers, which share nothing but
+ * the environment globalSetup leaves (TEST_REDIS_URL, whose port no other run holds at the same time), so the
+ * folder is named after the run rather than made by mkdtemp in each worker.
+ */
+const DIR = join(tmpdir(), `cloudmux-faults-${RUN.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}`);
 
 interface SuiteFigures {
   run: string;
@@ -58,7 +63,7 @@ function summarize(): string {
 }
 
 /**
- * Writes the figures of one fault suite file to `<tmp>/cloudmux-faults/<suite>.json`, adds them up with the
+ * Writes the figures of one fault suite file to `<tmp>/cloudmux-faults-<run>/<suite>.json`, adds them up with the
  * other files of the same run in `summary.json`, and prints them once: faults the simulators really applied
  * (by backend and kind), requests made to the gateway and what it answered (provider problems apart from raw
  * 5xx), plus whatever the suite adds (tasks and how they ended...).

@@ -1,6 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { createApp } from '../../src/bootstrap/create-app';
 import { validateConfig } from '../../src/config/config.validator';
@@ -65,7 +68,9 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   const speed = options.speed ?? 50;
   const redisUrl = workerRedisUrl();
   const simulators = options.reuse?.simulators ?? new Map<string, SimulatorHandle>();
-  if (!options.reuse) {
+  // The simulators' files (IMCO's certificates) in a folder of this gateway's own, removed by close().
+  const dataDir = options.reuse ? null : mkdtempSync(join(tmpdir(), 'cloudmux-test-sim-'));
+  if (dataDir) {
     const redis = new Redis(redisUrl);
     await redis.flushdb();
     redis.disconnect();
@@ -74,7 +79,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
         connection.name,
         await simulatorOf(connection.kind).start({
           speed,
-          dataDir: `/tmp/cloudmux-test-sim/${connection.name}`,
+          dataDir: join(dataDir, connection.name),
         }),
       );
     }
@@ -126,7 +131,9 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     document,
     async close() {
       await app.close();
-      if (!options.reuse) for (const handle of simulators.values()) await handle.stop();
+      if (!dataDir) return;
+      for (const handle of simulators.values()) await handle.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

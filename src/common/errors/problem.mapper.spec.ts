@@ -1,4 +1,4 @@
-import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
 import {
   ConflictError,
   ProviderAuthError,
@@ -78,6 +78,21 @@ describe('toProblem', () => {
     expect(
       toProblem(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }), ctx).status,
     ).toBe(415);
+  });
+
+  it('should say what to send when the media type is refused, also as Nest hands the Fastify error over', () => {
+    const fastifyError = Object.assign(new Error('Unsupported Media Type'), {
+      code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+      statusCode: 415,
+    });
+    // Nest's Fastify adapter wraps a Fastify 4xx error in an HttpException, with the error as its cause.
+    const wrapped = new HttpException(fastifyError.message, 415, { cause: fastifyError });
+    for (const error of [fastifyError, wrapped]) {
+      const problem = toProblem(error, ctx);
+      expect(problem).toMatchObject({ status: 415, code: 'unsupported_media_type' });
+      expect(problem.detail).toContain('application/json');
+      expect(problem.detail).toContain('Content-Type');
+    }
   });
 
   it('should map Nest HTTP exceptions by status', () => {

@@ -13,7 +13,10 @@ const NOT_JSON = 'The request body is not valid JSON.';
 /** Fastify error codes a client can cause, mapped to our codes (and a detail where Fastify's won't do). */
 const FASTIFY_CODES: Record<string, [ErrorCode, string?]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: ['payload_too_large'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [
+    'unsupported_media_type',
+    'The request body must be JSON, sent with `Content-Type: application/json`.',
+  ],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['validation_failed', NOT_JSON],
   FST_ERR_CTP_EMPTY_JSON_BODY: ['validation_failed', NOT_JSON],
   FST_ERR_CTP_INVALID_JSON_BODY: ['validation_failed', NOT_JSON],
@@ -71,10 +74,12 @@ export function problemFromGatewayError(error: GatewayError, ctx: ProblemContext
 export function toProblem(error: unknown, ctx: ProblemContext): Problem {
   if (isGatewayError(error)) return problemFromGatewayError(error, ctx);
 
-  const fastifyCode = (error as { code?: unknown })?.code;
+  // Nest's Fastify adapter hands a Fastify 4xx error over wrapped in an HttpException, the error as its cause.
+  const fastifyError = error instanceof HttpException && error.cause ? error.cause : error;
+  const fastifyCode = (fastifyError as { code?: unknown })?.code;
   if (typeof fastifyCode === 'string' && Object.hasOwn(FASTIFY_CODES, fastifyCode)) {
     const [code, detail] = FASTIFY_CODES[fastifyCode];
-    return base(code, detail ?? String((error as Error).message), ctx);
+    return base(code, detail ?? String((fastifyError as Error).message), ctx);
   }
   if (error instanceof SyntaxError && (error as { statusCode?: number }).statusCode === 400) {
     return base('validation_failed', NOT_JSON, ctx);

@@ -1,5 +1,5 @@
 import type { ArgumentMetadata } from '@nestjs/common';
-import { IsOptional, IsString } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { GatewayError } from '../errors/gateway-error';
 import { GatewayValidationPipe, MAX_BODY_DEPTH } from './validation';
 
@@ -15,6 +15,18 @@ class Query {
   @IsOptional()
   @IsString()
   name?: string;
+}
+
+class Strict {
+  @IsString()
+  @MinLength(3)
+  @MaxLength(5)
+  @Matches(/^[a-z]+$/)
+  code: string;
+
+  @IsOptional()
+  @IsString()
+  note?: string;
 }
 
 const body: ArgumentMetadata = { type: 'body', metatype: Body };
@@ -62,5 +74,17 @@ describe('GatewayValidationPipe', () => {
 
   it('should refuse a JSON null body instead of reading it as an empty object', async () => {
     expect((await refusal(null, body)).errors).toEqual([{ field: 'body', message: 'must be an object' }]);
+  });
+
+  it('should count invalid fields, not the rules they break', async () => {
+    const one = await refusal({ code: 42 }, { type: 'body', metatype: Strict });
+    expect(one.errors!.length).toBeGreaterThan(1);
+    expect(new Set(one.errors!.map((e) => e.field))).toEqual(new Set(['code']));
+    expect(one.message).toMatch(/^code: /);
+    expect(one.message).not.toMatch(/fields are not valid/);
+    for (const { message } of one.errors!) expect(one.message).toContain(message);
+
+    const two = await refusal({ code: 42, note: 7 }, { type: 'body', metatype: Strict });
+    expect(two.message).toBe('2 fields are not valid: code, note.');
   });
 });

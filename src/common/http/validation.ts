@@ -16,10 +16,15 @@ function flatten(errors: ClassValidationError[], parent = ''): FieldError[] {
 /** Field errors of class-validator, as one `validation_failed` problem. */
 export function validationFailure(errors: ClassValidationError[]): ValidationError {
   const fields = flatten(errors);
+  // A field may break several rules (one entry each): the detail counts fields, not entries.
+  const names = [...new Set(fields.map((f) => f.field))];
+  const listed = names.length > 10 ? `${names.slice(0, 10).join(', ')}, …` : names.join(', ');
   const detail =
-    fields.length === 1
-      ? `${fields[0].field}: ${fields[0].message}`
-      : `${fields.length} fields are not valid.`;
+    names.length === 0
+      ? 'The request is not valid.'
+      : names.length === 1
+        ? `${names[0]}: ${fields.map((f) => f.message).join('; ')}`
+        : `${names.length} fields are not valid: ${listed}.`;
   return new ValidationError(detail, fields);
 }
 

@@ -1,0 +1,37 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../../common/swagger/api-problems.decorator';
+import { OperationId } from '../../common/swagger/endpoints.decorator';
+import { ApiRoot } from './root.dto';
+
+const ROOT: ApiRoot = Object.freeze({
+  links: Object.freeze({
+    servers: '/v1/servers',
+    volumes: '/v1/volumes',
+    networks: '/v1/networks',
+    ips: '/v1/ips',
+    tasks: '/v1/tasks',
+    events: '/v1/events',
+    providers: '/v1/providers',
+  }),
+  docs: '/docs',
+  openapi: '/openapi.json',
+});
+
+@ApiTags('root')
+@ApiBearerAuth()
+@Controller('v1')
+export class RootController {
+  // Not ReadEndpoint: its 400 and 404 cannot happen here (no parameters), only the problems any route gives.
+  /**
+   * Get the API index
+   * @remarks The collections of the API and where its documentation is; the same for every API key.
+   */
+  @Get()
+  @OperationId('getApiRoot')
+  @ApiOkResponse({ type: ApiRoot, description: 'OK' })
+  @ApiProblems()
+  index(): ApiRoot {
+    return ROOT;
+  }
+}
