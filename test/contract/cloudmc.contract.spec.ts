@@ -292,6 +292,46 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
       });
     });
 
+    it('should keep every error of an answer that lists several, with the fields they name', async () => {
+      const error = (await rawClient()
+        .mutate('POST', 'instances', { body: { name: 'incomplete' } })
+        .catch((e: unknown) => e)) as GatewayError;
+      expect(error).toMatchObject({ code: 'validation_failed', status: 400 });
+      expect(error.upstream).toEqual({
+        status: 400,
+        code: '2002',
+        message: 'The field templateId is required',
+        errors: ['templateId', 'computeOfferingId', 'networkId'].map((field) => ({
+          code: '2002',
+          message: `The field ${field} is required`,
+          field,
+        })),
+      });
+    });
+
+    it('should report an operation CloudMC does not support as unsupported_operation, never as gone', async () => {
+      const id = (await adapter.servers!.list())[0].nativeId;
+      const client = rawClient();
+      const expected = {
+        code: 'unsupported_operation',
+        status: 501,
+        retryable: false,
+        upstream: { status: 405 },
+      };
+      await expect(
+        client.mutate('POST', 'instances', {
+          id,
+          operation: 'changeComputeOffering',
+          body: { computeOfferingId: planId },
+        }),
+      ).rejects.toMatchObject(expected);
+      await expect(client.mutate('POST', 'vpcs', { body: { name: 'v' } })).rejects.toMatchObject(expected);
+      // A collection the backend does not serve must not read as "no such resource" (get() answers null for that).
+      await expect(
+        client.get('portforwardingrules', 'ad5bcae8-ee8b-4ee8-a7a4-381c25444b8e'),
+      ).rejects.toMatchObject(expected);
+    });
+
     it('should read the errorCode form as well as the numeric code', async () => {
       await sim(simulator, 'POST', '/config', { errorKey: 'errorCode' });
       const id = await createServer('error-code');
@@ -451,11 +491,23 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
       expect(await adapter.ips!.get(id)).toBeNull();
     });
 
-    it("should refuse to release the VPC's source-NAT address", async () => {
-      const sourceNat = (await adapter.ips!.list()).find((ip) => ip.extra.sourceNat)!;
-      await expect(runPlan(adapter, 'ip.release', sourceNat.nativeId, {})).rejects.toBeInstanceOf(
+    it("should refuse to release or attach the VPC's source-NAT address, without asking CloudMC to", async () => {
+      const other = (await runPlan(adapter, 'ip.allocate', null, { providerOptions: {} })).nativeId;
+      const ips = await adapter.ips!.list();
+      const sourceNat = ips.filter((ip) => ip.extra.sourceNat === true);
+      expect(sourceNat).toEqual([expect.objectContaining({ address: '203.0.113.2', serverId: null })]);
+      // Every address says which it is (a boolean), so the allowed actions never guess from an absence.
+      expect(ips.find((ip) => ip.nativeId === other)!.extra.sourceNat).toBe(false);
+      const server = (await adapter.servers!.list())[0].nativeId;
+      await sim(simulator, 'DELETE', '/stats');
+      await expect(runPlan(adapter, 'ip.release', sourceNat[0].nativeId, {})).rejects.toBeInstanceOf(
         ConflictError,
       );
+      await expect(
+        runPlan(adapter, 'ip.attach', sourceNat[0].nativeId, { serverId: server }),
+      ).rejects.toBeInstanceOf(ConflictError);
+      const stats = (await sim(simulator, 'GET', '/stats')) as { requests: Record<string, number> };
+      expect(Object.keys(stats.requests).filter((k) => !k.startsWith('GET'))).toEqual([]);
     });
   });
 });

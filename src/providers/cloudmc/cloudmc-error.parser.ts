@@ -5,6 +5,7 @@ import {
   ProviderAuthError,
   ProviderError,
   ProviderUnavailableError,
+  UpstreamErrorEntry,
   UpstreamInfo,
   ValidationError,
 } from '../../common/errors/gateway-error';
@@ -14,7 +15,8 @@ interface CmErrorEntry {
   code?: number | string;
   errorCode?: string;
   message?: string;
-  context?: { currentState?: string; expectedStates?: string[]; [key: string]: unknown };
+  field?: unknown;
+  context?: { currentState?: unknown; expectedStates?: unknown; field?: unknown; [key: string]: unknown };
 }
 
 /** A task document served with an error status (go-cloudca's tests serve FAILED tasks with 400). */
@@ -45,32 +47,61 @@ function failedTask(body: string): { failure: string | null } | null {
   }
 }
 
-/** The first entry of `{"errors": [...]}`, or null when the body is not that envelope. */
-export function firstError(body: string): CmErrorEntry | null {
+/** Bounds on what an error body may put in a problem: the backend's text is not ours to pass on unbounded. */
+const MAX_ENTRIES = 20;
+const MAX_TEXT = 500;
+
+/** The object entries of `{"errors": [...]}` (anything else in the array is skipped); [] for any other body. */
+export function errorEntries(body: string): CmErrorEntry[] {
   try {
     const parsed = JSON.parse(body) as { errors?: unknown };
-    if (Array.isArray(parsed?.errors) && parsed.errors.length > 0 && typeof parsed.errors[0] === 'object') {
-      return parsed.errors[0] as CmErrorEntry;
+    if (Array.isArray(parsed?.errors)) {
+      return parsed.errors.filter(
+        (entry): entry is CmErrorEntry => !!entry && typeof entry === 'object' && !Array.isArray(entry),
+      );
     }
   } catch {
     // not JSON: the status alone decides
   }
-  return null;
+  return [];
+}
+
+/** The first entry of `{"errors": [...]}`, or null when the body is not that envelope. */
+export function firstError(body: string): CmErrorEntry | null {
+  return errorEntries(body)[0] ?? null;
+}
+
+const text = (value: unknown): string | null => (typeof value === 'string' ? value.slice(0, MAX_TEXT) : null);
+
+function codeOf(entry: CmErrorEntry): string | null {
+  const code = entry.code ?? entry.errorCode;
+  return typeof code === 'string' || typeof code === 'number' ? String(code).slice(0, MAX_TEXT) : null;
+}
+
+/**
+ * One entry as the problem shows it. The docs' sample names no field; our reading takes `context.field` (the
+ * simulator's and a common convention) or a top-level `field` when either is a string.
+ */
+function upstreamEntry(entry: CmErrorEntry): UpstreamErrorEntry {
+  const field = text(entry.context?.field) ?? text(entry.field);
+  return { code: codeOf(entry), message: text(entry.message), ...(field ? { field } : {}) };
 }
 
 /**
  * The only reader of CloudMC error bodies. Accepts both the documented `code` (number) and go-cloudca's
- * `errorCode` (string), and keeps only code and message: never the raw body.
+ * `errorCode` (string), and keeps only codes, messages and named fields (bounded): never the raw body.
  */
 export function parseCloudmcError(response: UpstreamResponse): GatewayError {
-  const entry = firstError(response.body);
-  const code = entry?.code ?? entry?.errorCode;
-  const message = typeof entry?.message === 'string' ? entry.message.slice(0, 500) : null;
+  const entries = errorEntries(response.body);
+  const entry = entries[0];
   const upstream: UpstreamInfo = {
     status: response.status,
-    code: code === undefined ? null : String(code),
-    message,
+    code: entry ? codeOf(entry) : null,
+    message: entry ? text(entry.message) : null,
+    // The body is a list (docs: "a list of errors objects"); keep them all when there are several.
+    ...(entries.length > 1 ? { errors: entries.slice(0, MAX_ENTRIES).map(upstreamEntry) } : {}),
   };
+  const message = upstream.message;
   const said = message ? `: ${message}` : '';
   const { status } = response;
 
@@ -78,16 +109,14 @@ export function parseCloudmcError(response: UpstreamResponse): GatewayError {
   if (task) return new CmFailedTaskError(task.failure, upstream);
 
   if (status === 400 && entry?.context && (entry.context.currentState || entry.context.expectedStates)) {
-    const expected = entry.context.expectedStates?.join(', ');
+    const currentState = text(entry.context.currentState);
+    const expectedStates = Array.isArray(entry.context.expectedStates)
+      ? entry.context.expectedStates.filter((s): s is string => typeof s === 'string').slice(0, MAX_ENTRIES)
+      : [];
+    const expected = expectedStates.join(', ');
     return new ConflictError(
-      `The resource is ${entry.context.currentState ?? 'in another state'}${expected ? `; the operation needs ${expected}` : ''}.`,
-      {
-        upstream,
-        extensions: {
-          currentState: entry.context.currentState ?? null,
-          expectedStates: entry.context.expectedStates ?? [],
-        },
-      },
+      `The resource is ${currentState ?? 'in another state'}${expected ? `; the operation needs ${expected}` : ''}.`,
+      { upstream, extensions: { currentState, expectedStates } },
     );
   }
   if (status === 400)
@@ -98,6 +127,15 @@ export function parseCloudmcError(response: UpstreamResponse): GatewayError {
     });
   }
   if (status === 404) return new NotFoundError(`CloudMC has no such resource${said}`, { upstream });
+  if (status === 405) {
+    // The docs' 405 is "cannot use that verb on the endpoint": CloudMC will never do this call, however often
+    // it is tried. The gateway only calls what it believes the backend supports, so this backend (its version
+    // or plugin) lacks the operation: unsupported on this connection, not a backend failure.
+    return new GatewayError('unsupported_operation', `CloudMC does not support this operation${said}`, {
+      upstream,
+      retryable: false,
+    });
+  }
   if (status === 409) return new ConflictError(`CloudMC reports a conflict${said}`, { upstream });
   if (status === 429 || status === 503)
     return new ProviderUnavailableError(`CloudMC is busy (HTTP ${status})${said}`, { upstream });

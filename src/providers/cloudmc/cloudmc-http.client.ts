@@ -58,7 +58,7 @@ export class CloudmcClient {
     return { ...extra, ...(this.scope.orgId ? { org_id: this.scope.orgId } : {}) };
   }
 
-  /** A whole list: CloudMC does not page services lists (reference §1). */
+  /** A whole list: CloudMC does not page services lists (docs/providers/cloudmc.md §1). */
   async list<T>(entity: string, filters: Record<string, string | undefined> = {}): Promise<T[]> {
     const response = await this.http.request({
       method: 'GET',

@@ -8,7 +8,7 @@ import { waitFor } from '../ports/polling';
 import type { CloudmcContext } from './cloudmc.context';
 import { adoptCreated, requireInstance } from './cloudmc-lookups';
 import { callStep, waitTaskStep } from './cloudmc-task.steps';
-import { toIpAddress } from './cloudmc.mapper';
+import { hasPurpose, isSourceNat, toIpAddress } from './cloudmc.mapper';
 import type { IpAllocateOptions } from './cloudmc.options';
 import type { CmPublicIp, CmVpc } from './cloudmc.types';
 
@@ -16,11 +16,11 @@ const ENTITY = 'publicipaddresses';
 const DEADLINE_S = 600;
 
 const natTo = (ip: CmPublicIp | null) =>
-  ip?.purposes?.includes('STATIC_NAT') ? (ip.instances?.[0]?.id ?? null) : null;
+  ip && hasPurpose(ip, 'STATIC_NAT') ? (ip.instances?.[0]?.id ?? null) : null;
 
 /**
  * IP addresses = CloudMC public IPs. They belong to a VPC; "attach to a server" is static NAT to the
- * server's primary private IP (reference §10.10). The VPC's source-NAT address is listed but never released.
+ * server's primary private IP (docs/providers/cloudmc.md §10.10). The VPC's source-NAT address is listed but never released.
  */
 export class CloudmcIps implements IpPort {
   constructor(private readonly context: CloudmcContext) {}
@@ -93,7 +93,8 @@ export class CloudmcIps implements IpPort {
         callStep('release', async (ctx) => {
           const ip = await this.client.get<CmPublicIp>(ENTITY, ctx.nativeId!);
           if (!ip) return null;
-          if (ip.purposes?.includes('SOURCE_NAT'))
+          // Second guard: the model's allowed actions refuse this before any call (extra.sourceNat).
+          if (isSourceNat(ip))
             throw new ConflictError("This is the VPC's source-NAT address; it goes with the VPC.");
           return this.client.mutate('DELETE', ENTITY, { id: ctx.nativeId! });
         }),
@@ -139,7 +140,7 @@ export class CloudmcIps implements IpPort {
         const ip = await this.requireIp(ctx.nativeId!);
         if (natTo(ip) === serverId) return null;
         if (natTo(ip)) throw new ConflictError('The address is attached to another server; detach it first.');
-        if (ip.purposes?.includes('SOURCE_NAT'))
+        if (isSourceNat(ip))
           throw new ConflictError("The VPC's source-NAT address cannot be attached to a server.");
         const instance = await requireInstance(this.context, serverId);
         const privateIpId = instance.ipAddressId;

@@ -117,7 +117,7 @@ export class CloudmcNetworks implements NetworkPort {
     };
   }
 
-  /** The enabled offering for an isolated network or a VPC tier (reference §10.9: pick it by `vpcOnly`). */
+  /** The enabled offering for an isolated network or a VPC tier (docs/providers/cloudmc.md §10.9: pick it by `vpcOnly`). */
   private async offering(tier: boolean): Promise<string> {
     const offerings = await this.client.list<CmNetworkOffering>('networkofferings');
     const usable = offerings.filter(

@@ -2,7 +2,7 @@ import { IpState, NetworkState, ServerState, VolumeState } from '../../domain/st
 import { stateTable } from '../ports/state-table';
 
 /**
- * CloudStack VM states as CloudMC passes them through (reference §4 and §10.6). `Destroyed` without purge
+ * CloudStack VM states as CloudMC passes them through (docs/providers/cloudmc.md §4 and §10.6). `Destroyed` without purge
  * is recoverable but gone from the user's point of view: deleted.
  */
 export const instanceState = stateTable<ServerState>(

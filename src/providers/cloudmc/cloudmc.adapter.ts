@@ -51,7 +51,7 @@ export class CloudmcAdapter implements ProviderAdapter {
       tuning: config,
       parseError: parseCloudmcError,
       secretHeaders: ['MC-Api-Key'],
-      // GO and JS send the JSON content type on every call, GETs included (reference §1).
+      // GO and JS send the JSON content type on every call, GETs included (docs/providers/cloudmc.md §1).
       defaultHeaders: {
         'MC-Api-Key': config.apiKey,
         'Content-Type': 'application/json',

@@ -137,6 +137,29 @@ describe('CloudMC mappers', () => {
     });
   });
 
+  it("should say of every address whether it is the VPC's source-NAT address, whatever the purposes' case", () => {
+    const sourceNat = toIpAddress(ctx, {
+      id: '10001e7d-b4ef-489b-836e-0619a383bc8d',
+      ipAddress: '208.80.152.201',
+      state: 'Allocated',
+      purposes: ['SOURCE_NAT'],
+      vpcId: '0687f5ce-89f9-47c8-9f58-c522455d56eb',
+    });
+    expect(sourceNat.extra).toEqual({
+      purposes: ['SOURCE_NAT'],
+      sourceNat: true,
+      vpcId: '0687f5ce-89f9-47c8-9f58-c522455d56eb',
+    });
+    expect(
+      toIpAddress(ctx, { id: 'a', ipAddress: '203.0.113.9', state: 'Allocated', purposes: ['source_nat'] })
+        .extra.sourceNat,
+    ).toBe(true);
+    for (const purposes of [[], ['PORT_FORWARDING'], ['STATIC_NAT'], undefined]) {
+      const other = toIpAddress(ctx, { id: 'b', ipAddress: '203.0.113.10', state: 'Allocated', purposes });
+      expect(other.extra.sourceNat).toBe(false);
+    }
+  });
+
   it('should map catalog entries', () => {
     expect(
       toImage(ctx, { id: 't', name: 'ubuntu', osTypeName: 'Other (64-bit)', ready: true }),

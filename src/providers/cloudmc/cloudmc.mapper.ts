@@ -142,9 +142,19 @@ export function toNetwork(ctx: MapContext, raw: CmNetwork): Network {
   };
 }
 
+/** Purposes compared without case, as the clients compare CloudMC's other enums. */
+export const hasPurpose = (ip: Pick<CmPublicIp, 'purposes'>, purpose: string): boolean =>
+  Array.isArray(ip.purposes) && ip.purposes.some((p) => typeof p === 'string' && p.toUpperCase() === purpose);
+
+/**
+ * The VPC's source-NAT address: CloudMC lists it among the public IPs, but it belongs to the VPC's router and
+ * can be neither attached to a server nor released (docs/providers/cloudmc.md, "Public IPs").
+ */
+export const isSourceNat = (ip: Pick<CmPublicIp, 'purposes'>): boolean => hasPurpose(ip, 'SOURCE_NAT');
+
 export function toIpAddress(ctx: MapContext, raw: CmPublicIp): IpAddress {
-  const purposes = raw.purposes ?? [];
-  const staticNat = purposes.includes('STATIC_NAT');
+  const purposes = Array.isArray(raw.purposes) ? raw.purposes : [];
+  const staticNat = hasPurpose(raw, 'STATIC_NAT');
   return {
     ...base(ctx, raw.id, raw.ipAddress, raw.state),
     state: ipState(raw.state, staticNat, (state) => ctx.onUnknownState('ip', state)),
@@ -155,7 +165,8 @@ export function toIpAddress(ctx: MapContext, raw: CmPublicIp): IpAddress {
     public: true,
     extra: compact({
       purposes: purposes.length ? purposes : undefined,
-      sourceNat: purposes.includes('SOURCE_NAT') || undefined,
+      // Always a boolean: the allowed actions of an address read it to refuse attach and release.
+      sourceNat: isSourceNat(raw),
       vpcId: raw.vpcId,
       vpcName: raw.vpcName,
       zoneId: raw.zoneId,

@@ -7,7 +7,7 @@ export interface CmInstance {
   state?: string;
   imageId?: string;
   imageName?: string;
-  /** Older field names, still sent by some deployments (reference §4 "name drift"). */
+  /** Older field names, still sent by some deployments (docs/providers/cloudmc.md §4 "name drift"). */
   templateId?: string;
   templateName?: string;
   computeOfferingId?: string;

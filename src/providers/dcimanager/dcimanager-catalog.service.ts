@@ -7,7 +7,7 @@ import type { DciConfiguration, DciLocation, DciOsTemplate, DciServer } from './
 
 /**
  * OS templates → images, `server/configuration` → plans with free counts, locations. The template and
- * location collections are not in the reference: when a build answers 404 there, both are gathered from
+ * location collections are not in the public docs: when a build answers 404 there, both are gathered from
  * the servers' own `os_template` and `location` (the images then only show templates installed somewhere).
  */
 export class DcimanagerCatalog implements CatalogPort {

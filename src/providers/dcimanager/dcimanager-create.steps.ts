@@ -8,7 +8,7 @@ import { OPERATION_REF_KIND, type DcimanagerContext } from './dcimanager.context
 import { ownerEmailOf } from './dcimanager.mapper';
 import type { DciIp, DciServer } from './dcimanager.types';
 
-// "Create" takes a server from stock (reference §11): choose a free one, mark and assign it, make sure it has a
+// "Create" takes a server from stock (docs/providers/dcimanager.md §11): choose a free one, mark and assign it, make sure it has a
 // main IPv4 address (an OS install needs one), install the OS.
 
 export interface CreateSpec {

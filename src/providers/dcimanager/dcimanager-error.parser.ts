@@ -10,7 +10,7 @@ import {
 } from '../../common/errors/gateway-error';
 import type { UpstreamResponse } from '../http/upstream-client';
 
-/** Error code one VM6 client reads as "not logged in" (reference §2.3); DCImanager shares the auth service. */
+/** Error code one VM6 client reads as "not logged in" (docs/providers/dcimanager.md §2.3); DCImanager shares the auth service. */
 export const SESSION_ERROR_CODE = '1000';
 
 export interface DciErrorEntry {
@@ -22,7 +22,7 @@ export interface DciErrorEntry {
 export class DciSessionError extends ProviderAuthError {}
 
 /**
- * A service that was idle answers 503 until it wakes (reference §3). Not retryable by the upstream client
+ * A service that was idle answers 503 until it wakes (docs/providers/dcimanager.md §3). Not retryable by the upstream client
  * and not counted by its breaker: the DCImanager client retries it with a short backoff itself.
  */
 export class DciWakingError extends GatewayError {

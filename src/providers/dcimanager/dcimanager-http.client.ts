@@ -5,7 +5,7 @@ import type { DciSession } from './dcimanager-session.service';
 import { type ListParams, listQuery } from './dcimanager-where.codec';
 import type { DciAck, DciList } from './dcimanager.types';
 
-/** The docs' sample retries a 503 about ten times with a small backoff (reference §3). */
+/** The docs' sample retries a 503 about ten times with a small backoff (docs/providers/dcimanager.md §3). */
 const WAKE_TRIES = 10;
 const WAKE_BASE_MS = 100;
 const WAKE_MAX_MS = 2_000;

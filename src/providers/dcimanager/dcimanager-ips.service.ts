@@ -21,7 +21,7 @@ import type { DciAck, DciIp, DciServer } from './dcimanager.types';
 const DEADLINE_S = 5 * 60;
 
 /**
- * IP addresses = the addresses on the owner's servers (reference §8.1). DCImanager has no address outside a
+ * IP addresses = the addresses on the owner's servers (docs/providers/dcimanager.md §8.1). DCImanager has no address outside a
  * server, so allocation needs `serverId`, and attach/detach (moving a floating address) do not exist.
  */
 export class DcimanagerIps implements IpPort {

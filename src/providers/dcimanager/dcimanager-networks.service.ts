@@ -7,7 +7,7 @@ import { toNetwork } from './dcimanager.mapper';
 import type { DciIpnet } from './dcimanager.types';
 
 /**
- * Networks = IPmanager networks (`/ip/v3/ipnet`, reference §8.2), read only: the reference shows no way to
+ * Networks = IPmanager networks (`/ip/v3/ipnet`, docs/providers/dcimanager.md §8.2), read only: the reference shows no way to
  * create one, and deleting the provider's address ranges is not a customer's business.
  */
 export class DcimanagerNetworks implements NetworkPort {

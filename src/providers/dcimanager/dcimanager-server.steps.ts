@@ -151,7 +151,7 @@ export interface WaitOperationOptions {
 }
 
 /**
- * Waits for a long operation by reading the server (reference §7): running while `operation` runs, with
+ * Waits for a long operation by reading the server (docs/providers/dcimanager.md §7): running while `operation` runs, with
  * progress from `progress_info`; over when `operation` is cleared or finished; failed when it says so.
  */
 export function waitOperation(

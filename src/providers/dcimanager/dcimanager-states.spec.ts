@@ -13,7 +13,7 @@ const server = (fields: Partial<DciServer> = {}): DciServer => ({
   ...fields,
 });
 
-describe('DCImanager server state (reference §11 table, in order)', () => {
+describe('DCImanager server state (docs/providers/dcimanager.md §11 table, in order)', () => {
   const unknown: string[] = [];
   const derive = (fields: Partial<DciServer>) => serverState(server(fields), (raw) => unknown.push(raw));
   beforeEach(() => (unknown.length = 0));

@@ -2,8 +2,8 @@ import { IpState, ServerState } from '../../domain/states';
 import { stateTable } from '../ports/state-table';
 import type { DciOperation, DciServer } from './dcimanager.types';
 
-// DCImanager has three independent axes (reference §6): the long operation, the administrative `state` and
-// `power_status`. The server state follows the order of the reference's table (§11).
+// DCImanager has three independent axes (docs/providers/dcimanager.md §6): the long operation, the administrative `state` and
+// `power_status`. The server state follows the order of the table of docs/providers/dcimanager.md §11.
 
 export type OperationPhase = 'running' | 'done' | 'failed';
 

@@ -6,7 +6,7 @@ import type { DcimanagerContext } from './dcimanager.context';
 import { configurationOf, toDisk } from './dcimanager.mapper';
 
 /**
- * Volumes = the local disks of the owner's servers, read from their configuration code (reference §9). Bare
+ * Volumes = the local disks of the owner's servers, read from their configuration code (docs/providers/dcimanager.md §9). Bare
  * metal has no block volumes: nothing is created, attached, detached or deleted.
  */
 export class DcimanagerVolumes implements VolumePort {

@@ -3,7 +3,7 @@ import { and, eq, like, listQuery, literal } from './dcimanager-where.codec';
 
 describe('DCImanager where expressions', () => {
   it('should write the filters the public clients use', () => {
-    // The stock query of reference §4 / §10.
+    // The stock query of docs/providers/dcimanager.md §4 / §10.
     expect(and(eq('owner_email', null), eq('is_new', false))).toBe(
       '(owner_email IS null) AND (is_new EQ false)',
     );

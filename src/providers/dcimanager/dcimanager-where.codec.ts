@@ -1,7 +1,7 @@
 import { ValidationError } from '../../common/errors/gateway-error';
 
 /**
- * Builds DCImanager list queries (reference §4): `where` expressions such as
+ * Builds DCImanager list queries (docs/providers/dcimanager.md §4): `where` expressions such as
  * `(owner_email EQ 'a@b.c') AND (is_new EQ false)`, `orderby`, and `limit=<offset>,<count>`, encoded by hand
  * (spaces as %20, quotes and parentheses kept) because generic encoders mangle them.
  */

@@ -19,7 +19,7 @@ const ctx = {
   networkIdOf: (cidr: string) => (cidr === '192.0.2.0/24' ? '14' : null),
 };
 
-// Shaped like a row of the server list (reference §5.2): nested location, ip[] with `name` as the address,
+// Shaped like a row of the server list (docs/providers/dcimanager.md §5.2): nested location, ip[] with `name` as the address,
 // `main_ipv4` as an ip id, owner as {id, email}.
 const raw: DciServer = {
   id: 5120,

@@ -1,4 +1,4 @@
-// DCImanager 6 wire shapes (reference §5.2, §8, §10), optional wherever a build may leave a field out.
+// DCImanager 6 wire shapes (docs/providers/dcimanager.md §5.2, §8, §10), optional wherever a build may leave a field out.
 
 export interface DciList<T> {
   list: T[];

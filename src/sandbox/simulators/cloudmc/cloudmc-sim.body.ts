@@ -1,4 +1,4 @@
-import { CloudmcSimError, invalidField, missingField } from './cloudmc-sim.errors';
+import { CloudmcSimError, invalidField, missingField, missingFields } from './cloudmc-sim.errors';
 
 // Readers for JSON request bodies. Every rejection is a 400 naming the field in `context.field`.
 
@@ -20,6 +20,13 @@ export function requiredString(body: Body, field: string): string {
   if (value === undefined || value === null || value === '') throw missingField(field);
   if (typeof value !== 'string') throw invalidField(field, `The field ${field} must be a string`);
   return value;
+}
+
+/** Several required strings, checked together: every missing one is reported in the same answer. */
+export function requiredStrings<const K extends string>(body: Body, fields: readonly K[]): Record<K, string> {
+  const missing = fields.filter((f) => body[f] === undefined || body[f] === null || body[f] === '');
+  if (missing.length > 0) throw missingFields(missing);
+  return Object.fromEntries(fields.map((f) => [f, requiredString(body, f)])) as Record<K, string>;
 }
 
 export function optionalString(body: Body, field: string): string | undefined {

@@ -17,7 +17,6 @@ export type ErrorKind =
   | 'INVALID_PARAMETER'
   | 'MISSING_PARAMETER'
   | 'MALFORMED_BODY'
-  | 'UNSUPPORTED_OPERATION'
   | 'INVALID_STATE'
   | 'RESOURCE_IN_USE'
   | 'QUOTA_EXCEEDED';
@@ -32,7 +31,6 @@ export const ERROR_CODES: Readonly<Record<ErrorKind, number>> = {
   INVALID_PARAMETER: 2001,
   MISSING_PARAMETER: 2002,
   MALFORMED_BODY: 2003,
-  UNSUPPORTED_OPERATION: 2004,
   INVALID_STATE: 2012,
   RESOURCE_IN_USE: 2013,
   QUOTA_EXCEEDED: 2020,
@@ -44,6 +42,8 @@ export class CloudmcSimError extends Error {
     readonly kind: ErrorKind,
     message: string,
     readonly context: Record<string, unknown> = {},
+    /** Further errors of the same answer (the envelope is a list), e.g. one per missing field. */
+    readonly more: CloudmcSimError[] = [],
   ) {
     super(message);
   }
@@ -54,8 +54,13 @@ export interface ErrorEnvelope {
 }
 
 export function errorEnvelope(error: CloudmcSimError, key: ErrorKey): ErrorEnvelope {
-  const code = key === 'code' ? ERROR_CODES[error.kind] : error.kind;
-  return { errors: [{ [key]: code, message: error.message, context: error.context }] };
+  return {
+    errors: [error, ...error.more].map((e) => ({
+      [key]: key === 'code' ? ERROR_CODES[e.kind] : e.kind,
+      message: e.message,
+      context: e.context,
+    })),
+  };
 }
 
 // --- builders for the errors the routes and operations raise ---
@@ -65,6 +70,26 @@ export const notFound = (type: string, id: string): CloudmcSimError =>
 
 export const missingField = (field: string): CloudmcSimError =>
   new CloudmcSimError(400, 'MISSING_PARAMETER', `The field ${field} is required`, { field });
+
+/** Every missing required field at once, one entry each (the first decides the status and leads the list). */
+export const missingFields = (fields: string[]): CloudmcSimError => {
+  const [first, ...rest] = fields.map(missingField);
+  return new CloudmcSimError(first.status, first.kind, first.message, first.context, rest);
+};
+
+/**
+ * The one answer to anything the API (or the simulator) does not do on a path that exists: a verb an entity type
+ * does not take, an operation it does not have, or a collection the simulator does not model. HTTP 405, as the
+ * docs' status table says for a verb the endpoint does not take; see the simulator's header.
+ */
+export function unsupported(method: string, type: string, operation?: string): CloudmcSimError {
+  const what = operation === undefined ? method : `${method} ?operation=${operation}`;
+  return new CloudmcSimError(405, 'METHOD_NOT_ALLOWED', `Cannot use ${what} on ${type}`, {
+    method,
+    ...(operation === undefined ? {} : { operation }),
+    type,
+  });
+}
 
 export const invalidField = (
   field: string,

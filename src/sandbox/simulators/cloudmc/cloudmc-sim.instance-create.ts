@@ -5,7 +5,7 @@ import {
   optionalInteger,
   optionalString,
   optionalStringArray,
-  requiredString,
+  requiredStrings,
 } from './cloudmc-sim.body';
 import { invalidField, missingField } from './cloudmc-sim.errors';
 import type { ComputeOffering, InstanceRecord, Template, VolumeRecord } from './cloudmc-sim.model';
@@ -110,10 +110,12 @@ function portsToForward(body: Body, inVpc: boolean): string[] {
 /** `POST /instances`: validates everything up front, shows the VM as Starting, and runs a create task. */
 export function createInstance(state: CloudmcSimState, raw: unknown): string {
   const body = asBody(raw);
-  const name = requiredString(body, 'name');
-  const templateId = requiredString(body, 'templateId');
-  const offeringId = requiredString(body, 'computeOfferingId');
-  const networkId = requiredString(body, 'networkId');
+  const {
+    name,
+    templateId,
+    computeOfferingId: offeringId,
+    networkId,
+  } = requiredStrings(body, ['name', 'templateId', 'computeOfferingId', 'networkId']);
   const network = state.findIn(state.networks.values(), 'networkId', networkId);
   if (network.state === 'Destroy')
     throw invalidField('networkId', `Network ${network.name} is being deleted`);

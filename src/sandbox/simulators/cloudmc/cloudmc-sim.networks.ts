@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Body, asBody, optionalString, requiredString } from './cloudmc-sim.body';
+import { type Body, asBody, optionalString, requiredString, requiredStrings } from './cloudmc-sim.body';
 import { inUse, invalidField, missingField, wrongState } from './cloudmc-sim.errors';
 import type { NetworkRecord, Vpc } from './cloudmc-sim.model';
 import { renderNetwork } from './cloudmc-sim.render';
@@ -76,9 +76,11 @@ function placeNetwork(
 
 export function createNetwork(state: CloudmcSimState, raw: unknown): string {
   const body = asBody(raw);
-  const name = requiredString(body, 'name');
-  const description = requiredString(body, 'description');
-  const offeringId = requiredString(body, 'networkOfferingId');
+  const {
+    name,
+    description,
+    networkOfferingId: offeringId,
+  } = requiredStrings(body, ['name', 'description', 'networkOfferingId']);
   const offering = state.findIn(state.catalog.networkOfferings, 'networkOfferingId', offeringId);
   const vpcId = optionalString(body, 'vpcId');
   let vpc: Vpc | undefined;

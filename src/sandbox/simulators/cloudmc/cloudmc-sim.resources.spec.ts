@@ -200,6 +200,34 @@ describe('public IPs', () => {
   });
 });
 
+describe('source NAT', () => {
+  it("lists each VPC's source-NAT address among its public IPs, allocated and bound to no instance", async () => {
+    const vpcs = rows((await call('GET', 'vpcs')).body);
+    expect(vpcs.length).toBeGreaterThan(0);
+    for (const vpc of vpcs) {
+      const ips = rows((await call('GET', `publicipaddresses?vpc_id=${vpc.id as string}`)).body);
+      const sourceNat = ips.filter((ip) => (ip.purposes as string[]).includes('SOURCE_NAT'));
+      expect(sourceNat).toEqual([
+        expect.objectContaining({ ipAddress: vpc.sourceNatIp, state: 'Allocated', vpcId: vpc.id }),
+      ]);
+      expect(sourceNat[0].instances).toBeUndefined();
+    }
+  });
+
+  it('refuses static NAT and release on it, and never hands its address out again', async () => {
+    const natOn = await firstError(
+      'POST',
+      `publicipaddresses/${SEED_IDS.sourceNatIp}?operation=enableStaticNat`,
+      {
+        privateIpId: SEED_IDS.instanceIpAddressId,
+      },
+    );
+    expect(natOn).toMatchObject({ status: 400, code: 2013 });
+    const acquired = await mutate('POST', 'publicipaddresses', { vpcId: SEED_IDS.vpc });
+    expect(acquired.result.ipAddress).not.toBe('203.0.113.2');
+  });
+});
+
 describe('control API', () => {
   it('counts resources in /__sim/state and restores the seed on reset', async () => {
     await mutate('POST', 'publicipaddresses', { vpcId: SEED_IDS.vpc });

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { type EntityHandler, type Query, buildEntities } from './cloudmc-sim.entities';
-import { CloudmcSimError, errorEnvelope, notFound, unauthorized } from './cloudmc-sim.errors';
+import { CloudmcSimError, errorEnvelope, notFound, unauthorized, unsupported } from './cloudmc-sim.errors';
 import type { CloudmcSimState } from './cloudmc-sim.state';
 import { renderTask } from './cloudmc-sim.tasks';
 
@@ -22,10 +22,23 @@ interface ServiceParams {
 const METHODS: HTTPMethods[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'];
 const ENVIRONMENT_ID = '7d2f4a0c-52b1-4c6e-9d1e-3b8a5f0e6c21';
 
-const methodNotAllowed = (request: FastifyRequest): CloudmcSimError =>
-  new CloudmcSimError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed on this endpoint`, {
-    method: request.method,
-  });
+/**
+ * Entity types of the CloudStack plugin that the real API serves and the simulator does not model: they exist,
+ * so they are not a 404 (a client would take that for "already gone"); every call on them is unsupported.
+ */
+const UNMODELLED_ENTITY_TYPES = new Set([
+  'affinitygroups',
+  'egressrules',
+  'ingressrules',
+  'isos',
+  'loadbalancerrules',
+  'networkaclrules',
+  'portforwardingrules',
+  'remoteaccessvpns',
+  'sitetositevpns',
+  'snapshots',
+  'vpnusers',
+]);
 
 const accepted = (taskId: string) => ({ taskId, taskStatus: 'PENDING' });
 
@@ -85,7 +98,7 @@ export function registerCloudmcRoutes(app: FastifyInstance, options: CloudmcRout
     url: '/api/v2/tasks/:id',
     handler: async (request) => {
       // GET is what the clients use; POST too, because a docs sample polls with it.
-      if (!['GET', 'HEAD', 'POST'].includes(request.method)) throw methodNotAllowed(request);
+      if (!['GET', 'HEAD', 'POST'].includes(request.method)) throw unsupported(request.method, 'tasks');
       const task = state.tasks.get(request.params.id);
       if (!task) throw notFound('tasks', request.params.id);
       return renderTask(task, state.config.taskShape);
@@ -107,13 +120,29 @@ export function registerCloudmcRoutes(app: FastifyInstance, options: CloudmcRout
       type: 'CloudCA',
     },
   });
-  app.get('/api/v2/environments', async () => ({ data: [environment()], metadata: { recordCount: 1 } }));
-  app.get<{ Params: { id: string } }>('/api/v2/environments/:id', async (request) => {
-    if (request.params.id !== ENVIRONMENT_ID) throw notFound('environments', request.params.id);
-    return { data: environment() };
+  // Reads only: creating, updating or deleting environments is not modelled.
+  app.route({
+    method: METHODS,
+    url: '/api/v2/environments',
+    handler: async (request) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD')
+        throw unsupported(request.method, 'environments');
+      return { data: [environment()], metadata: { recordCount: 1 } };
+    },
+  });
+  app.route<{ Params: { id: string } }>({
+    method: METHODS,
+    url: '/api/v2/environments/:id',
+    handler: async (request) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD')
+        throw unsupported(request.method, 'environments');
+      if (request.params.id !== ENVIRONMENT_ID) throw notFound('environments', request.params.id);
+      return { data: environment() };
+    },
   });
 
-  const resolve = (params: ServiceParams): EntityHandler => {
+  /** The handler of a modelled entity type; 405 for one the simulator does not model, 404 for no such path. */
+  const resolve = (params: ServiceParams, method: string, operation: string | undefined): EntityHandler => {
     if (params.serviceCode !== options.serviceCode) {
       throw new CloudmcSimError(404, 'NOT_FOUND', `No service connection with code ${params.serviceCode}`, {
         serviceCode: params.serviceCode,
@@ -124,7 +153,9 @@ export function registerCloudmcRoutes(app: FastifyInstance, options: CloudmcRout
         environment: params.environment,
       });
     }
-    const handler = entities[params.entityType];
+    const handler = Object.hasOwn(entities, params.entityType) ? entities[params.entityType] : undefined;
+    if (!handler && UNMODELLED_ENTITY_TYPES.has(params.entityType))
+      throw unsupported(method, params.entityType, operation);
     if (!handler) {
       throw new CloudmcSimError(404, 'NOT_FOUND', `Unknown entity type ${params.entityType}`, {
         entityType: params.entityType,
@@ -134,44 +165,41 @@ export function registerCloudmcRoutes(app: FastifyInstance, options: CloudmcRout
   };
 
   const services = async (request: FastifyRequest<{ Params: ServiceParams; Querystring: Query }>) => {
-    const handler = resolve(request.params);
     const { id, entityType } = request.params;
     const query = request.query ?? {};
     const operation = query.operation;
     // Fastify answers HEAD through the GET route (without a body).
     const method = request.method === 'HEAD' ? 'GET' : request.method;
+    const handler = resolve(request.params, method, operation);
+    // What the entity type does not do is decided from the path, verb and operation alone, before any lookup.
+    const refuse = () => unsupported(method, entityType, operation);
     if (id === undefined) {
       if (method === 'GET') {
         const data = handler.list(query);
         return { data, metadata: { recordCount: data.length } };
       }
-      if (method !== 'POST' || !handler.create) throw methodNotAllowed(request);
       // GO-style collection operations: `?operation=create` is the same as a plain POST.
-      if (operation && operation !== 'create') throw unsupported(entityType, operation);
+      if (method !== 'POST' || !handler.create || (operation && operation !== 'create')) throw refuse();
       return accepted(handler.create(request.body));
     }
     switch (method) {
       case 'GET':
         return { data: handler.get(id) };
       case 'PUT':
-        if (!handler.update) throw methodNotAllowed(request);
+        if (!handler.update) throw refuse();
         return accepted(handler.update(id, request.body));
       case 'DELETE':
-        if (!handler.remove) throw methodNotAllowed(request);
+        if (!handler.remove) throw refuse();
         return accepted(handler.remove(id, request.body));
       case 'POST': {
-        if (!handler.operations) throw methodNotAllowed(request);
-        handler.get(id); // 404 for an unknown id comes before a bad operation
-        if (!operation)
-          throw new CloudmcSimError(400, 'MISSING_PARAMETER', 'The operation query parameter is required', {
-            field: 'operation',
-          });
-        const run = handler.operations[operation];
-        if (!run) throw unsupported(entityType, operation);
+        // A POST on an entity is an operation; none named, or one the type lacks, is unsupported.
+        const operations = handler.operations ?? {};
+        const run = operation && Object.hasOwn(operations, operation) ? operations[operation] : undefined;
+        if (!run) throw refuse();
         return accepted(run(id, request.body));
       }
       default:
-        throw methodNotAllowed(request);
+        throw refuse();
     }
   };
 
@@ -182,17 +210,4 @@ export function registerCloudmcRoutes(app: FastifyInstance, options: CloudmcRout
     url: `${base}/:id`,
     handler: services,
   });
-}
-
-function unsupported(entityType: string, operation: string): CloudmcSimError {
-  return new CloudmcSimError(
-    400,
-    'UNSUPPORTED_OPERATION',
-    `Operation ${operation} is not supported on ${entityType}`,
-    {
-      field: 'operation',
-      operation,
-      type: entityType,
-    },
-  );
 }

@@ -1,4 +1,4 @@
-import type { Catalog, Seed, Template } from './cloudmc-sim.model';
+import type { Catalog, PublicIpRecord, Seed, Template, Vpc } from './cloudmc-sim.model';
 
 // The seeded world: our own values (fixed ids so tests and humans can refer to them), shaped after the docs.
 
@@ -199,26 +199,43 @@ function catalog(): Catalog {
   };
 }
 
+/**
+ * A VPC's source-NAT address: every VPC has exactly one, listed among the public IPs with purpose SOURCE_NAT
+ * and the VPC's `sourceNatIp` as its address; it belongs to the VPC's router (no instance, never released).
+ */
+export function sourceNatIpOf(vpc: Vpc, id: string): PublicIpRecord {
+  return {
+    id,
+    ipAddress: vpc.sourceNatIp,
+    state: 'Allocated',
+    vpcId: vpc.id,
+    zoneId: vpc.zoneId,
+    purposes: ['SOURCE_NAT'],
+    ports: [],
+  };
+}
+
 /** A fresh copy of the seeded world (the state mutates it). */
 export function createSeed(now = new Date()): Seed {
+  const vpcs: Vpc[] = [
+    {
+      id: SEED_IDS.vpc,
+      name: 'sim-vpc',
+      description: 'Seeded VPC',
+      cidr: '10.200.0.0/16',
+      zoneId: SEED_IDS.zoneMtl,
+      zoneName: 'MTL-1',
+      state: 'Enabled',
+      networkDomain: 'sim.internal',
+      vpcOfferingId: SEED_IDS.vpcOffering,
+      requiresUpgrade: false,
+      sourceNatIp: '203.0.113.2',
+      vpnStatus: 'Disabled',
+    },
+  ];
   return {
     catalog: catalog(),
-    vpcs: [
-      {
-        id: SEED_IDS.vpc,
-        name: 'sim-vpc',
-        description: 'Seeded VPC',
-        cidr: '10.200.0.0/16',
-        zoneId: SEED_IDS.zoneMtl,
-        zoneName: 'MTL-1',
-        state: 'Enabled',
-        networkDomain: 'sim.internal',
-        vpcOfferingId: SEED_IDS.vpcOffering,
-        requiresUpgrade: false,
-        sourceNatIp: '203.0.113.2',
-        vpnStatus: 'Disabled',
-      },
-    ],
+    vpcs,
     networks: [
       {
         id: SEED_IDS.network,
@@ -265,16 +282,6 @@ export function createSeed(now = new Date()): Seed {
         sizeInGb: 10,
       },
     ],
-    publicIps: [
-      {
-        id: SEED_IDS.sourceNatIp,
-        ipAddress: '203.0.113.2',
-        state: 'Allocated',
-        vpcId: SEED_IDS.vpc,
-        zoneId: SEED_IDS.zoneMtl,
-        purposes: ['SOURCE_NAT'],
-        ports: [],
-      },
-    ],
+    publicIps: [sourceNatIpOf(vpcs[0], SEED_IDS.sourceNatIp)],
   };
 }

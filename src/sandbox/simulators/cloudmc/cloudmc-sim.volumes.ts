@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asBody, optionalInteger, requiredString } from './cloudmc-sim.body';
+import { asBody, optionalInteger, requiredString, requiredStrings } from './cloudmc-sim.body';
 import { inUse, invalidField, missingField, wrongState } from './cloudmc-sim.errors';
 import type { InstanceRecord, VolumeRecord } from './cloudmc-sim.model';
 import { renderVolume } from './cloudmc-sim.render';
@@ -31,13 +31,13 @@ function live(state: CloudmcSimState, volume: VolumeRecord): VolumeRecord {
 /** `POST /volumes {name, diskOfferingId, instanceId[, sizeInGb, iops]}`: the docs require an instance. */
 export function createVolume(state: CloudmcSimState, raw: unknown): string {
   const body = asBody(raw);
-  const name = requiredString(body, 'name');
-  const offering = state.findIn(
-    state.catalog.diskOfferings,
+  const { name, diskOfferingId, instanceId } = requiredStrings(body, [
+    'name',
     'diskOfferingId',
-    requiredString(body, 'diskOfferingId'),
-  );
-  const instance = targetInstance(state, requiredString(body, 'instanceId'), 'attach a volume to');
+    'instanceId',
+  ]);
+  const offering = state.findIn(state.catalog.diskOfferings, 'diskOfferingId', diskOfferingId);
+  const instance = targetInstance(state, instanceId, 'attach a volume to');
   let sizeInGb = offering.gbSize;
   if (offering.customSize) {
     const size = optionalInteger(body, 'sizeInGb');

@@ -94,6 +94,7 @@ describe('auth, envelopes and routing', () => {
       '/services/compute-xx/sandbox/instances',
       '/services/compute-sim/other/instances',
       svc('gadgets'),
+      svc('constructor'),
       svc('instances/00000000-0000-4000-8000-000000000000'),
       '/nothing/here',
     ]) {
@@ -108,6 +109,97 @@ describe('auth, envelopes and routing', () => {
     expect((await call('DELETE', svc(`zones/${SEED_IDS.zoneMtl}`))).status).toBe(405);
     expect((await call('POST', svc('templates'), {})).status).toBe(405);
     expect((await call('DELETE', '/tasks/abc')).status).toBe(405);
+  });
+
+  describe('unsupported operations answer 405 with one error body, everywhere (see the header)', () => {
+    const instance = svc(`instances/${SEED_IDS.instance}`);
+    const cases: [string, string, unknown?][] = [
+      // unknown or unmodelled operations on entities that have operations
+      ['POST', `${instance}?operation=changeComputeOffering`, { computeOfferingId: SEED_IDS.offeringLarge }],
+      ['POST', `${instance}?operation=resetPassword`],
+      ['POST', instance],
+      ['POST', svc(`volumes/${SEED_IDS.rootVolume}?operation=resize`), { sizeInGb: 50 }],
+      ['POST', svc(`publicipaddresses/${SEED_IDS.sourceNatIp}?operation=associate`)],
+      ['POST', svc('instances?operation=start')],
+      ['POST', `${instance}?operation=constructor`],
+      // operations on entities that have none
+      ['POST', svc(`networks/${SEED_IDS.network}?operation=replace`), { networkAclId: SEED_IDS.aclDeny }],
+      ['POST', svc(`vpcs/${SEED_IDS.vpc}?operation=restart`)],
+      // verbs an entity type does not take
+      ['POST', svc('vpcs'), { name: 'v2', description: 'd', vpcOfferingId: SEED_IDS.vpcOffering }],
+      ['PUT', svc(`vpcs/${SEED_IDS.vpc}`), { name: 'renamed' }],
+      ['DELETE', svc(`vpcs/${SEED_IDS.vpc}`)],
+      ['PUT', svc('instances'), {}],
+      ['PATCH', instance, { name: 'x' }],
+      ['DELETE', svc(`zones/${SEED_IDS.zoneMtl}`)],
+      ['POST', svc('templates'), {}],
+      // whole collections of the CloudStack plugin that the simulator does not model
+      ['GET', svc('portforwardingrules')],
+      ['GET', svc('portforwardingrules/ad5bcae8-ee8b-4ee8-a7a4-381c25444b8e')],
+      ['POST', svc('portforwardingrules'), { ipAddressId: SEED_IDS.sourceNatIp, protocol: 'TCP' }],
+      ['DELETE', svc('portforwardingrules/ad5bcae8-ee8b-4ee8-a7a4-381c25444b8e')],
+      ['GET', svc('snapshots')],
+      ['POST', svc('loadbalancerrules'), {}],
+      // outside the services paths
+      ['DELETE', '/tasks/abc'],
+      ['POST', '/environments', { name: 'env2' }],
+    ];
+
+    // Objects, not arrays: jest would pass a missing third array member as a `done` callback.
+    it.each(cases.map(([method, path, body]) => ({ method, path, body })))(
+      '$method $path',
+      async ({ method, path, body }) => {
+        const answer = await call(method, path, body);
+        expect(answer).toEqual({
+          status: 405,
+          body: {
+            errors: [
+              {
+                code: 1003,
+                message: expect.stringMatching(/^Cannot use .+ on .+/),
+                context: expect.objectContaining({ method }),
+              },
+            ],
+          },
+        });
+      },
+    );
+
+    it('names the entity type and the operation in the context', async () => {
+      const { body } = await call('POST', svc(`vpcs/${SEED_IDS.vpc}?operation=restart`));
+      expect(body.errors[0]).toEqual({
+        code: 1003,
+        message: 'Cannot use POST ?operation=restart on vpcs',
+        context: { method: 'POST', operation: 'restart', type: 'vpcs' },
+      });
+    });
+
+    it('decides before looking the id up, and changes nothing', async () => {
+      const unknown = svc('instances/00000000-0000-4000-8000-000000000000?operation=changeComputeOffering');
+      expect((await call('POST', unknown)).status).toBe(405);
+      expect((await call('GET', '/__sim/state')).body.tasks).toEqual({ live: 0, pending: 0 });
+    });
+
+    it("uses go-cloudca's string form when errorKey is errorCode", async () => {
+      await call('POST', '/__sim/config', { errorKey: 'errorCode' });
+      const { status, body } = await call('GET', svc('portforwardingrules'));
+      expect(status).toBe(405);
+      expect(body.errors[0]).toMatchObject({ errorCode: 'METHOD_NOT_ALLOWED' });
+    });
+  });
+
+  it('reports every missing required field of a create, one entry each', async () => {
+    const { status, body } = await call('POST', svc('instances'), { name: 'only-a-name' });
+    expect(status).toBe(400);
+    expect(body.errors).toEqual(
+      ['templateId', 'computeOfferingId', 'networkId'].map((field) => ({
+        code: 2002,
+        message: `The field ${field} is required`,
+        context: { field },
+      })),
+    );
+    const one = await call('POST', svc('volumes'), { name: 'v', diskOfferingId: SEED_IDS.disk20 });
+    expect(one.body.errors).toHaveLength(1);
   });
 
   it('rejects a wrong-state operation with the documented 2012 error', async () => {

@@ -1,18 +1,30 @@
 /**
- * CloudMC API v2 simulator (CloudStack plugin, "compute" service connection), written from
- * shared/providers/cloudmc.md and the getting-started page, independently of our adapter.
+ * CloudMC API v2 simulator (CloudStack plugin, "compute" service connection), written from CloudMC's public API
+ * documentation (summarised in docs/providers/cloudmc.md), independently of our adapter.
  *
- * Decisions taken where the reference marks a fact unknown [U] (or leaves it open):
+ * Decisions taken where the docs leave a fact unknown ([U] in docs/providers/cloudmc.md) or open:
  * - Accepted async calls answer HTTP 200 `{"taskId", "taskStatus": "PENDING"}`; no mutation answers synchronously.
  * - Auth: a missing or wrong `MC-Api-Key` answers 401 with the errors envelope (code 1001). 401 is not in the
  *   docs' status table; 403 is never produced. Injected faults come before the auth check.
- * - Error codes: only 2012 (wrong state) is documented. Ours: 1000 unexpected, 1001 unauthorized, 1002 not found,
- *   1003 bad verb, 1004 forbidden, 1005 rate limited (injected only), 2001 invalid field, 2002 missing field,
- *   2003 malformed body, 2004 unsupported operation, 2012 wrong state, 2013 resource in use (attached volume,
- *   network with instances, source-NAT IP), 2020 quota (address pool exhausted). All are HTTP 400 unless noted.
- *   Every entry has a `context` (`field` for body errors). `errorKey: "errorCode"` gives go-cloudca's string codes
- *   (INVALID_STATE, NOT_FOUND, ...) instead.
+ * - Error codes: only 2012 (wrong state) is documented. Ours: 1000 unexpected, 1001 unauthorized, 1002 not found
+ *   (404), 1003 unsupported (405, below), 1004 forbidden, 1005 rate limited (injected only), 2001 invalid field,
+ *   2002 missing field, 2003 malformed body, 2012 wrong state, 2013 resource in use (attached volume, network with
+ *   instances, source-NAT IP), 2020 quota (address pool exhausted). All are HTTP 400 unless noted. Every entry has a
+ *   `context` (`field` for body errors). `errorKey: "errorCode"` gives go-cloudca's string codes (INVALID_STATE,
+ *   NOT_FOUND, METHOD_NOT_ALLOWED, ...) instead.
+ * - The errors envelope is a list: a create missing several required fields gets one entry per field (2002, each
+ *   with its `context.field`); other refusals carry one entry.
+ * - Unsupported calls (the docs' status table has 405 for a verb an endpoint does not take, and nothing more
+ *   precise): one answer everywhere, HTTP 405 code 1003, message `Cannot use <verb>[ ?operation=<op>] on <type>`,
+ *   context `{method, operation?, type}`. It covers a verb an entity type does not take, a POST on an entity with
+ *   no operation or one the type lacks, a collection operation other than `create`, non-GET calls on tasks and
+ *   environments, and every call on a CloudStack entity type the simulator does not model (port-forwarding and
+ *   load-balancer rules, snapshots, ISOs, ...). It is decided from the path, verb and operation before any lookup
+ *   (an unknown id does not turn it into a 404). Only paths that exist nowhere (unknown service code, environment
+ *   or entity type) answer 404.
  * - Unknown ids in the URL → 404; unknown ids inside a body (templateId, networkId, vpcId...) → 400 naming the field.
+ * - Every VPC has one source-NAT public IP (its `sourceNatIp`), listed with purpose SOURCE_NAT, state Allocated and
+ *   no instance; release and static NAT on it answer 400/2013. VPCs are not created, so only the seeded one exists.
  * - Task poll: shape B by default, shape A by config; both are HTTP 200, also for FAILED tasks.
  * - FAILED payload: `result: {"message": "..."}` (no `errors` array). A failed task undoes what the request had
  *   already shown (a failed create removes the Starting instance and its volumes; a failed stop goes back to Running).
@@ -40,7 +52,7 @@
  *   are ignored. No rate limits (only injected ones). Timestamps use a fixed -04:00 offset.
  * - Pending tasks do not lock their entity beyond the state checks (e.g. a second stop on a Stopping VM is a force
  *   stop, as documented).
- * - Extras the reference describes outside the services API: `GET /api/v2/environments[/:id]` answer one environment
+ * - Extras the docs describe outside the services API: `GET /api/v2/environments[/:id]` answer one environment
  *   whose `serviceConnection.serviceCode` is ours (type `CloudCA`). HEAD works wherever GET does.
  * - Control API (`/__sim/config`): `taskShape`, `taskTtlMs`, `errorKey`, `failOperations` (`<entity>.<operation>`: n;
  *   operations create, delete, update, start, stop, reboot, purge, recover, attachToInstance, detachFromInstance,
@@ -49,7 +61,7 @@
  *
  * Not modelled: snapshots, ISOs, affinity groups (ids are stored as given), port-forwarding and load-balancer
  * rule entities, NIC create/delete, VPC create/update/delete, VPN, SSH key creation, changeComputeOffering,
- * resetPassword, changeNetwork, associateSSHKey, volume resize. Such calls answer 405 or 400 (unsupported operation).
+ * resetPassword, changeNetwork, associateSSHKey, volume resize. Such calls get the unsupported answer (405).
  */
 import { randomBytes } from 'node:crypto';
 import { ProviderKind } from '../../../domain/states';

@@ -4,7 +4,7 @@ import { DCI_CODES, DciSimError, errorBody, missingField, notFound } from './dci
 import type { UserRecord } from './dcimanager-sim.model';
 import type { DciSimState } from './dcimanager-sim.state';
 
-// Auth v4 (reference §2): token login, login keys, whoami, and the session check in front of every service.
+// Auth v4 (docs/providers/dcimanager.md §2): token login, login keys, whoami, and the session check in front of every service.
 
 const SERVICES = new Set(['auth', 'dci', 'ip']);
 const userOf = new WeakMap<FastifyRequest, UserRecord>();

@@ -1,6 +1,37 @@
+import type { FastifyInstance } from 'fastify';
 import { DCI_CODES, DciSimError, invalidValue, missingField } from './dcimanager-sim.errors';
 
 // Readers of JSON request bodies that answer the documented error body for bad input.
+
+/**
+ * Parses every POST body as JSON whatever its content type, as the real service does with the vendor's own
+ * curl examples (`-d '{}'`, sent as `application/x-www-form-urlencoded`) and with clients that send an empty
+ * `application/octet-stream` body (docs/providers/dcimanager.md, "Request bodies"). An empty body is no body.
+ * A body declared as JSON that does not parse is a 400 (2003); any other body that is not JSON is a 415 (2005).
+ * Replaces Fastify's own parsers, which answer 415 for any type but JSON and text, and for a chunked body
+ * without a type.
+ */
+export function registerBodyParsers(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      done(null, parseBody(request.headers['content-type'], String(body)));
+    } catch (error) {
+      done(error as DciSimError, undefined);
+    }
+  });
+}
+
+export function parseBody(contentType: string | undefined, text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    if (contentType !== undefined && /[/+]json\s*(;|$)/i.test(contentType))
+      throw new DciSimError(400, DCI_CODES.MALFORMED_BODY, 'The request body is not valid JSON', {});
+    throw new DciSimError(415, DCI_CODES.NOT_JSON, 'The request body must be JSON (or empty)', {});
+  }
+}
 
 export type Body = Record<string, unknown>;
 

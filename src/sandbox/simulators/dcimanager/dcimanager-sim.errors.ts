@@ -2,7 +2,7 @@ import type { ErrorBody } from '../common/fault-injector';
 
 /**
  * The documented error body `{"error": {"code", "msg", "value"}}`. DCImanager's numeric codes are not public
- * (reference §3); 1000 for an unknown or expired session follows a VM6 client, the rest are our own.
+ * (docs/providers/dcimanager.md §3); 1000 for an unknown or expired session follows a VM6 client, the rest are our own.
  */
 export const DCI_CODES = {
   SESSION: 1000,
@@ -14,6 +14,7 @@ export const DCI_CODES = {
   MISSING_FIELD: 2002,
   MALFORMED_BODY: 2003,
   METHOD_NOT_ALLOWED: 2004,
+  NOT_JSON: 2005,
   WRONG_POWER_STATE: 3001,
   SERVER_BUSY: 3002,
   WRONG_STATE: 3003,
@@ -56,6 +57,7 @@ const STATUS_CODES: Record<number, number> = {
   401: DCI_CODES.SESSION,
   404: DCI_CODES.NOT_FOUND,
   405: DCI_CODES.METHOD_NOT_ALLOWED,
+  415: DCI_CODES.NOT_JSON,
   429: DCI_CODES.RATE_LIMITED,
   503: DCI_CODES.WAKING,
 };

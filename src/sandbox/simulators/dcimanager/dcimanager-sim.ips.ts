@@ -4,7 +4,7 @@ import type { IpRecord, IpnetRecord, ServerRecord } from './dcimanager-sim.model
 import type { Accepted } from './dcimanager-sim.servers';
 import { DURATIONS, type DciSimState } from './dcimanager-sim.state';
 
-// Addresses on servers (reference §8.1): allocation from a pool, network or by address, release.
+// Addresses on servers (docs/providers/dcimanager.md §8.1): allocation from a pool, network or by address, release.
 
 const v4ToInt = (address: string): number | undefined => {
   const parts = address.split('.');

@@ -13,7 +13,7 @@ import { disksOf } from './dcimanager-sim.render';
 import { type Accepted, requireIdle, requirePowerControl } from './dcimanager-sim.servers';
 import { DURATIONS, type DciSimState } from './dcimanager-sim.state';
 
-// Long operations shown in `server.operation` (reference §7): OS install, disk wipe, diagnostics.
+// Long operations shown in `server.operation` (docs/providers/dcimanager.md §7): OS install, disk wipe, diagnostics.
 
 const RAIDS = ['no_raid', 'raid_0', 'raid_1', 'raid_5', 'raid_10'] as const;
 const RAID_MIN_DISKS: Record<(typeof RAIDS)[number], number> = {

@@ -1,7 +1,7 @@
 import { invalidValue } from './dcimanager-sim.errors';
 
 /**
- * The list conventions of reference §4: `where` expressions (`field OP value`, joined with AND/OR/NOT and
+ * The list conventions of docs/providers/dcimanager.md §4: `where` expressions (`field OP value`, joined with AND/OR/NOT and
  * parentheses), `orderby=<field> asc|desc`, and `limit=<offset>,<count>` or `limit=<count>`.
  */
 export type Row = Record<string, unknown>;

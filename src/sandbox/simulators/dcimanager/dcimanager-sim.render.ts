@@ -1,7 +1,7 @@
 import type { IpRecord, IpnetRecord, OperationRecord, ServerRecord } from './dcimanager-sim.model';
 import type { DciSimState } from './dcimanager-sim.state';
 
-// Wire shapes of reference §5.2 and §8 (field names as DCImanager lists them).
+// Wire shapes of docs/providers/dcimanager.md §5.2 and §8 (field names as DCImanager lists them).
 
 /** Disks of a configuration code (`...-2x960SSD-2x4000HDD`): one entry per physical disk. */
 export function disksOf(configuration: string): Array<{ sizeGb: number; type: string }> {

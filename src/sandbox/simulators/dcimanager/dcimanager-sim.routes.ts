@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { registerBodyParsers } from './dcimanager-sim.body';
 import { authRoutes, registerSessionCheck, requestUser } from './dcimanager-sim.auth';
 import { DCI_CODES, DciSimError, errorBody, notFound } from './dcimanager-sim.errors';
 import { allocateIp, releaseIp } from './dcimanager-sim.ips';
@@ -19,21 +20,9 @@ import type { DciSimState } from './dcimanager-sim.state';
 type IdRequest = FastifyRequest<{ Params: { id: string }; Querystring: ListQuery }>;
 const POWER: PowerAction[] = ['power_on', 'power_off', 'power_reset'];
 
-/** Registers the DCImanager API on the simulator's app, under `/api` and without a prefix (reference §1). */
+/** Registers the DCImanager API on the simulator's app, under `/api` and without a prefix (docs/providers/dcimanager.md §1). */
 export function registerDciRoutes(app: FastifyInstance, state: DciSimState): void {
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = String(body).trim();
-    if (text === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(
-        new DciSimError(400, DCI_CODES.MALFORMED_BODY, 'The request body is not valid JSON', {}),
-        undefined,
-      );
-    }
-  });
+  registerBodyParsers(app);
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof DciSimError) return reply.status(error.status).send(errorBody(error));
     const status = (error as { statusCode?: number }).statusCode ?? 500;

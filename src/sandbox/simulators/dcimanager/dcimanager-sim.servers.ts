@@ -3,7 +3,7 @@ import { DCI_CODES, DciSimError, invalidValue, missingField } from './dcimanager
 import type { OperationRecord, ServerRecord } from './dcimanager-sim.model';
 import { DURATIONS, type DciSimState } from './dcimanager-sim.state';
 
-// Power, suspend/resume, ownership and edits of a server (reference §5.1 and §6).
+// Power, suspend/resume, ownership and edits of a server (docs/providers/dcimanager.md §5.1 and §6).
 
 export type PowerAction = 'power_on' | 'power_off' | 'power_reset';
 export interface Accepted {

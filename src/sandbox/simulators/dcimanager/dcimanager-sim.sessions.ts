@@ -12,8 +12,8 @@ interface LoginKey {
 }
 
 /**
- * Auth v4 sessions: a token per login, ended after `lifetimeMs` without requests (the idle rule of reference
- * §2.3), and one-time login keys valid for an hour of simulated time.
+ * Auth v4 sessions: a token per login, ended after `lifetimeMs` without requests (the idle rule of
+ * docs/providers/dcimanager.md §2.3), and one-time login keys valid for an hour of simulated time.
  */
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
@@ -73,7 +73,7 @@ export class SessionStore {
 }
 
 /**
- * Idle platform services answer 503 until they wake (reference §3): a sleeping service starts waking at the
+ * Idle platform services answer 503 until they wake (docs/providers/dcimanager.md §3): a sleeping service starts waking at the
  * first request and answers 503 for `wakeMs` (real ms); `idleMs` > 0 puts a service to sleep after that long
  * without requests.
  */

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { SEED_CONFIGURATIONS, SEED_IDS, SIM_OTHER_EMAIL, SIM_OWNER_EMAIL } from './dcimanager-sim.seed';
 import { DciTestClient, type Fields } from './dcimanager-sim.test-client';
 import {
@@ -309,5 +310,95 @@ describe('faults', () => {
     expect((await call('GET', '/dci/v3/os_template')).body.list).toHaveLength(4);
     await config({ hideCatalog: true });
     expect((await call('GET', '/dci/v3/location')).status).toBe(404);
+  });
+});
+
+describe('request bodies (docs/providers/dcimanager.md, "Request bodies")', () => {
+  interface Raw {
+    body?: string;
+    contentType?: string;
+    /** Sends the body with `transfer-encoding: chunked` instead of a content length. */
+    chunked?: boolean;
+  }
+
+  /** A POST framed exactly as given (node:http, so no client adds a type or length), with the session header. */
+  const raw = (path: string, init: Raw): Promise<{ status: number; body: Fields }> => {
+    const headers: Record<string, string> = { 'isp-box-instance': 'true', 'x-xsrf-token': client.token! };
+    if (init.contentType) headers['content-type'] = init.contentType;
+    if (init.chunked) headers['transfer-encoding'] = 'chunked';
+    else headers['content-length'] = String(Buffer.byteLength(init.body ?? ''));
+    return new Promise((resolve, reject) => {
+      const request = httpRequest(`${sim.url}/api${path}`, { method: 'POST', headers }, (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: text ? (JSON.parse(text) as Fields) : {} }),
+        );
+      });
+      request.on('error', reject);
+      if (init.body) request.write(init.body);
+      request.end();
+    });
+  };
+  const powerOn = `/dci/v3/server/${SEED_IDS.ownedStopped}/power_on`;
+  const accepted = { status: 200, body: { id: SEED_IDS.ownedStopped, task: expect.any(Number) } };
+
+  it('takes a POST without a body or content type, with a zero length or chunked', async () => {
+    expect(await raw(powerOn, {})).toEqual(accepted);
+    await client.until(SEED_IDS.ownedStopped, (s) => s.power_status === 'on');
+    const reset = await raw(`/dci/v3/server/${SEED_IDS.ownedRunning}/power_reset`, { chunked: true });
+    expect(reset.status).toBe(200);
+  });
+
+  it("takes the docs' curl `-d '{}'`, sent as application/x-www-form-urlencoded", async () => {
+    expect(await raw(powerOn, { body: '{}', contentType: 'application/x-www-form-urlencoded' })).toEqual(
+      accepted,
+    );
+  });
+
+  it('takes JSON without a content type', async () => {
+    expect(await raw(powerOn, { body: '{}', chunked: true })).toEqual(accepted);
+  });
+
+  it('reads a JSON body sent with a form content type, as curl -d does', async () => {
+    const answer = await raw('/dci/v3/server/105/owner', {
+      body: JSON.stringify({ owner: SEED_IDS.owner }),
+      contentType: 'application/x-www-form-urlencoded',
+    });
+    expect(answer).toEqual({ status: 200, body: { id: 105 } });
+    expect((await client.server(105)).owner_email).toBe(SIM_OWNER_EMAIL);
+  });
+
+  it('takes an empty application/octet-stream body, with a zero length or chunked', async () => {
+    expect(await raw(powerOn, { contentType: 'application/octet-stream' })).toEqual(accepted);
+    const reset = await raw(`/dci/v3/server/${SEED_IDS.ownedRunning}/power_reset`, {
+      contentType: 'application/octet-stream',
+      chunked: true,
+    });
+    expect(reset.status).toBe(200);
+  });
+
+  it('takes an empty body declared as JSON', async () => {
+    expect(await raw(powerOn, { contentType: 'application/json' })).toEqual(accepted);
+  });
+
+  it('still answers 415, with the error body, for a body that is not JSON', async () => {
+    for (const [body, contentType] of [
+      ['owner=2', 'application/x-www-form-urlencoded'],
+      ['power on please', 'text/plain'],
+      ['owner=2', undefined],
+    ] as const) {
+      expect(await raw(powerOn, { body, contentType })).toEqual({
+        status: 415,
+        body: { error: { code: 2005, msg: expect.stringContaining('JSON'), value: {} } },
+      });
+    }
+    expect((await client.server(SEED_IDS.ownedStopped)).power_status).toBe('off');
+  });
+
+  it('answers 400 for malformed JSON declared as JSON', async () => {
+    const answer = await raw(powerOn, { body: '{"a":', contentType: 'application/json' });
+    expect(answer).toMatchObject({ status: 400, body: { error: { code: 2003 } } });
   });
 });

@@ -1,9 +1,9 @@
 /**
- * ISPsystem DCImanager 6 simulator (bare metal), written from shared/providers/dcimanager.md and the seed's
- * examples page, independently of our adapter. Services: Auth v4 (`/auth/v4`), DCI back (`/dci/v3`) and
- * IPmanager (`/ip/v3`), each reachable with and without the `/api` prefix (reference §1).
+ * ISPsystem DCImanager 6 simulator (bare metal), written from ISPsystem's public docs and their API examples
+ * page (summarised in docs/providers/dcimanager.md), independently of our adapter. Services: Auth v4 (`/auth/v4`), DCI back (`/dci/v3`) and
+ * IPmanager (`/ip/v3`), each reachable with and without the `/api` prefix (docs/providers/dcimanager.md §1).
  *
- * Decisions taken where the reference marks a fact unknown [U] (or leaves it open):
+ * Decisions taken where the docs leave a fact unknown ([U] in docs/providers/dcimanager.md) or open:
  * - Login `POST /auth/v4/public/token {email, password}` answers 201 `{"id": "<session id>", "token"}`; wrong
  *   credentials 401 (code 1001). `POST /auth/v4/user/{id|email}/key` (admins) mints a one-time key valid for one
  *   simulated hour, traded at `POST /auth/v4/public/key {key}`; `GET /auth/v4/whoami` names the user.
@@ -15,9 +15,12 @@
  *   without it are counted in `/__sim/state` (`requestsWithoutBoxHeader`).
  * - Error codes (ours; DCImanager's are not public): 1000 session, 1001 bad login, 1002 CSRF, 1003 forbidden,
  *   2000 not found (404), 2001 invalid value, 2002 missing field, 2003 malformed JSON, 2004 method not allowed
- *   (405), 3001 wrong power state, 3002 server busy with an operation, 3003 wrong suspend state, 3004 owned by
- *   another user, 3005 no main IPv4 for an OS install, 3006 address in use, 3007 no free address, 3008 no BMC or
- *   PDU, 5000 unexpected, 5030 service waking (503). Business refusals are HTTP 400.
+ *   (405), 2005 body not JSON (415), 3001 wrong power state, 3002 server busy with an operation, 3003 wrong
+ *   suspend state, 3004 owned by another user, 3005 no main IPv4 for an OS install, 3006 address in use, 3007 no
+ *   free address, 3008 no BMC or PDU, 5000 unexpected, 5030 service waking (503). Business refusals are HTTP 400.
+ * - Request bodies: JSON is read whatever the content type (the docs' curl examples send `-d '{}'` as a form);
+ *   no body, or an empty one of any type, is `{}`. Only a body that does not parse as JSON is refused: 400/2003
+ *   when it is declared as JSON, 415/2005 otherwise. How the real service treats a non-JSON body is unknown.
  * - Lists: `{list, size}` (server lists add `last_notify`, a change counter). `where` supports EQ, NE, CP (`%`
  *   and `_` wildcards), GT, LT, GE, LE, `IS [NOT] null`, NOT/AND/OR and parentheses; string comparisons ignore
  *   case; a quote inside a literal is doubled; an unknown field or operator is a 400. `orderby` takes
@@ -47,7 +50,7 @@
  *   shows `allocating`, then `ok` after 2 s (`allocation_fail` when a failure is injected). Release is
  *   `POST` (documented) or `DELETE` on `/server/{id}/ip/{ip_id}` (`ipReleaseMethods`; the other answers 405):
  *   `deleting`, then gone. Free stock in the south has no address (an OS install there needs one first).
- * - Catalog paths (not in the reference): `GET /dci/v3/location` and `GET /dci/v3/os_template` (both also by
+ * - Catalog paths (not in the public docs): `GET /dci/v3/location` and `GET /dci/v3/os_template` (both also by
  *   id); `hideCatalog` makes them 404. `GET /dci/v3/server/configuration` counts free servers (no owner, not
  *   `is_new`) per configuration, listing configurations with none free as 0. IPmanager: `ipnet`, `ippool`.
  * - 503 wake-up: `sleep` (true, or a list of auth/dci/ip) sends services to sleep; the first request starts
