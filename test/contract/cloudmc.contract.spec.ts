@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   ConflictError,
   GatewayError,
@@ -50,7 +53,10 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
   };
 
   beforeAll(async () => {
-    simulator = await cloudmcSimulator.start({ speed: 100, dataDir: '/tmp/cloudmux-contract-cm' });
+    simulator = await cloudmcSimulator.start({
+      speed: 100,
+      dataDir: mkdtempSync(join(tmpdir(), 'cloudmux-contract-cm-')),
+    });
   });
 
   beforeEach(async () => {

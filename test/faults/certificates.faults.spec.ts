@@ -1,5 +1,3 @@
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { ImcoSimulatorHandle } from '../../src/sandbox/simulators/imco/imco.simulator';
 import type { Server } from '../generated/client';
 import { expectProviderProblem } from '../support/faults-expect';
@@ -37,9 +35,8 @@ describe('IMCO client and server certificates (faults, all four backends)', () =
 
   afterAll(async () => {
     reportFigures('certificates', fg.ledger, fg.caller.tally, { imcoAuthFailures: refusals });
+    // Closing the gateway removes its simulators' folders, this process's IMCO key folder among them.
     await fg?.close();
-    // The key folder made for this process (`cert.crt` sits at its top).
-    if (imco) rmSync(dirname((imco.handle as ImcoSimulatorHandle).pki.files.certFile), { recursive: true });
   });
 
   it('a client certificate of another CA answers provider_auth_failed, and the right one works again', async () => {

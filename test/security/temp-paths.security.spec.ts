@@ -6,15 +6,6 @@ import { join, relative } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** Files others are fixing (issue 11 §9); a file leaves this list when it is fixed, and none may join it. */
-const KNOWN = new Set([
-  'test/contract/cloudmc.contract.spec.ts',
-  'test/e2e/imco.e2e.spec.ts',
-  'src/sandbox/simulators/cloudmc/cloudmc.simulator.spec.ts',
-  'src/sandbox/simulators/cloudsigma/cloudsigma.simulator.spec.ts',
-  'src/sandbox/simulators/dcimanager/dcimanager.simulator.spec.ts',
-]);
-
 const FIXED_TEMP_PATHS = [
   // A literal '/tmp' or '/tmp/...'.
   /['"`]\/tmp(?:\/|['"`])/,
@@ -56,8 +47,7 @@ function offenders(): Map<string, string[]> {
 
 describe('temporary files of the test suites', () => {
   it('should never use a fixed path in the system temp folder, so that two runs at once do not collide', () => {
-    const unexpected = [...offenders()].filter(([path]) => !KNOWN.has(path));
-    expect(Object.fromEntries(unexpected)).toEqual({});
+    expect(Object.fromEntries(offenders())).toEqual({});
   });
 
   it('should find the fixed paths it looks for (the check itself works)', () => {

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SEED_IDS } from './cloudmc-sim.seed';
 import { type Answer, SimTestClient, item, rows, svc } from './cloudmc-sim.test-client';
 import { type CloudmcSimulatorHandle, cloudmcSimulator, startCloudmcSimulator } from './cloudmc.simulator';
@@ -33,7 +36,12 @@ beforeEach(async () => {
 
 describe('cloudmc simulator definition', () => {
   it('starts with a connection block for the gateway config', async () => {
-    const handle = await cloudmcSimulator.start({ host: '127.0.0.1', port: 0, speed: 200, dataDir: '/tmp' });
+    const handle = await cloudmcSimulator.start({
+      host: '127.0.0.1',
+      port: 0,
+      speed: 200,
+      dataDir: mkdtempSync(join(tmpdir(), 'cloudmux-cloudmc-sim-')),
+    });
     try {
       expect(handle.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(handle.connection).toEqual({

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SIM_IDS } from './cloudsigma-sim.seed';
 import { lines, objects, SimTestClient } from './cloudsigma-sim.test-client';
 import {
@@ -32,7 +35,7 @@ describe('cloudsigma simulator definition', () => {
     const handle = await cloudsigmaSimulator.start({
       host: '127.0.0.1',
       speed: 100,
-      dataDir: '/tmp',
+      dataDir: mkdtempSync(join(tmpdir(), 'cloudmux-cloudsigma-sim-')),
       secret: 's3',
     });
     try {

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { SEED_CONFIGURATIONS, SEED_IDS, SIM_OTHER_EMAIL, SIM_OWNER_EMAIL } from './dcimanager-sim.seed';
 import { DciTestClient, type Fields } from './dcimanager-sim.test-client';
@@ -31,7 +34,7 @@ describe('dcimanager simulator definition', () => {
       host: '127.0.0.1',
       port: 0,
       speed: 200,
-      dataDir: '/tmp',
+      dataDir: mkdtempSync(join(tmpdir(), 'cloudmux-dcimanager-sim-')),
       secret: 'fixed-secret-1',
     });
     try {
