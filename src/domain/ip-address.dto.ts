@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { ResourceBase } from './resource-base.dto';
 import { IpState } from './states';
 
@@ -7,6 +8,7 @@ export class IpAddress extends ResourceBase {
   /** The address in text form. */
   address: string;
   /** 4 or 6. */
+  @ApiProperty({ enum: [4, 6], type: 'integer' })
   version: number;
   /** Gateway id of the server the address is attached to. */
   serverId: string | null;

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { ResourceBase } from './resource-base.dto';
 import { ServerState } from './states';
 
@@ -5,6 +6,7 @@ export class IpAddressRef {
   /** The address in text form. */
   address: string;
   /** 4 or 6. */
+  @ApiProperty({ enum: [4, 6], type: 'integer' })
   version: number;
   /** Whether the address is reachable from the internet. */
   public: boolean;

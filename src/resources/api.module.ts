@@ -13,6 +13,7 @@ import { MutationService } from './common/mutation.service';
 import { ProviderOptionsValidator } from './common/provider-options.validator';
 import { ResourceAccess } from './common/resource-access.service';
 import { ResourceReaderService } from './common/resource-reader.service';
+import { TaskPresenter } from './common/task-presenter';
 import { TaskResponder } from './common/task-responder';
 
 /** The public /v1 API (role api or all). */
@@ -35,6 +36,7 @@ import { TaskResponder } from './common/task-responder';
     ResourceAccess,
     ResourceReaderService,
     TaskResponder,
+    TaskPresenter,
   ],
 })
 export class ApiModule {}

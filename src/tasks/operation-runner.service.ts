@@ -245,7 +245,7 @@ export class OperationRunner {
     }
     task.status = TaskStatus.Succeeded;
     task.progress = 100;
-    task.result = result ? (result as unknown as Record<string, unknown>) : null;
+    task.result = result;
     task.completedAt = now;
     await this.finish(task, internal, 'task.succeeded');
   }
@@ -255,7 +255,7 @@ export class OperationRunner {
     task: Task,
     nativeId: string,
   ): Promise<AnyResource | null> {
-    const port = adapter[PORT_OF_TYPE[OPERATION_RESOURCE[task.operation as keyof typeof OPERATION_RESOURCE]]];
+    const port = adapter[PORT_OF_TYPE[OPERATION_RESOURCE[task.operation]]];
     try {
       return (await port?.get(nativeId)) ?? null;
     } catch (error) {

@@ -8,14 +8,14 @@ type Packed = [
   type: TaskEventType,
   id: string,
   provider: string,
-  operation: string,
+  operation: TaskSummary['operation'],
   status: TaskSummary['status'],
   progress: number | null,
   step: string | null,
   providerStatus: string | null,
   resourceType: TaskSummary['resource']['type'],
   resourceId: string | null,
-  errorCode: string | null,
+  errorCode: TaskSummary['errorCode'],
   updatedAtMs: number,
 ];
 

@@ -9,6 +9,7 @@ import {
   UnsupportedOperationError,
 } from '../common/errors/gateway-error';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import { RefusalReason } from '../domain/allowed-actions.dto';
 import { plannerOf } from '../providers/ports/capabilities';
 import {
   OPERATION_RESOURCE,
@@ -144,8 +145,10 @@ export class TaskIntake {
     if (accepted.kind === 'replay')
       return { task: await this.resolveReplay(accepted.taskId, accepted.sameRequest), replayed: true };
     if (accepted.kind === 'locked') {
+      // Retryable: the same request succeeds once that task has ended (`allowedActions` says `busy` meanwhile).
       throw new ConflictError(`The resource is busy with task ${accepted.taskId}; retry when it has ended.`, {
-        extensions: { activeTaskId: accepted.taskId },
+        retryable: true,
+        extensions: { reason: RefusalReason.Busy, activeTaskId: accepted.taskId },
       });
     }
     try {

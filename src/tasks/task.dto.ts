@@ -1,6 +1,15 @@
+import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
+import { ERROR_CODES, type ErrorCode } from '../common/errors/error-codes';
 import { Problem } from '../common/errors/problem.dto';
+import type { AnyResource } from '../domain/resource';
+import { IpAddressView, NetworkView, ServerView, VolumeView } from '../domain/resource-views.dto';
 import { ProviderKind, ResourceType } from '../domain/states';
+import { OPERATION_NAMES, type OperationName } from '../providers/ports/operations';
 
+/**
+ * `queued` → `running` → `succeeded` | `failed` | `canceled`. `canceled` is terminal like the others; this version
+ * never cancels a task (no cancel operation is offered yet), so a client sees it only from a later version.
+ */
 export enum TaskStatus {
   Queued = 'queued',
   Running = 'running',
@@ -53,7 +62,8 @@ export class Task {
   provider: string;
   providerKind: ProviderKind;
   /** What the task does, e.g. `server.create`, `volume.attach`. */
-  operation: string;
+  @ApiProperty({ enum: OPERATION_NAMES, enumName: 'Operation' })
+  operation: OperationName;
   status: TaskStatus;
   resource: TaskResourceRef;
   /** 0 to 100 when known (from the backend or from the steps done), else null. */
@@ -65,8 +75,26 @@ export class Task {
   providerStatus: string | null;
   /** Why the task failed. */
   error: Problem | null;
-  /** The resource after success (null for deletes and until success). */
-  result: Record<string, unknown> | null;
+  /**
+   * The resource after success (null for deletes and until success), told apart by `resourceType`. Its
+   * `allowedActions` judge the state it had then; read the resource for what can be done now.
+   */
+  @ApiProperty({
+    nullable: true,
+    oneOf: [ServerView, VolumeView, NetworkView, IpAddressView].map((view) => ({
+      $ref: getSchemaPath(view),
+    })),
+    discriminator: {
+      propertyName: 'resourceType',
+      mapping: {
+        [ResourceType.Server]: getSchemaPath(ServerView),
+        [ResourceType.Volume]: getSchemaPath(VolumeView),
+        [ResourceType.Network]: getSchemaPath(NetworkView),
+        [ResourceType.Ip]: getSchemaPath(IpAddressView),
+      },
+    },
+  })
+  result: AnyResource | null;
   createdAt: string;
   updatedAt: string;
   completedAt: string | null;
@@ -78,7 +106,8 @@ export class Task {
 export class TaskSummary {
   id: string;
   provider: string;
-  operation: string;
+  @ApiProperty({ enum: OPERATION_NAMES, enumName: 'Operation' })
+  operation: OperationName;
   status: TaskStatus;
   /** 0 to 100 when known. */
   progress: number | null;
@@ -88,7 +117,8 @@ export class TaskSummary {
   providerStatus: string | null;
   resource: TaskResourceRef;
   /** The problem code of a failed task, e.g. `provider_error`. */
-  errorCode: string | null;
+  @ApiProperty({ enum: ERROR_CODES, enumName: 'ProblemCode', nullable: true })
+  errorCode: ErrorCode | null;
   updatedAt: string;
 }
 

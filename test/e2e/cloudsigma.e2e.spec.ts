@@ -1,5 +1,5 @@
 import { SIMULATORS } from '../../src/sandbox/simulators/simulator-kinds';
-import { api, catalogPicks, clientFor, succeeded, waitForTask, type Client } from '../support/api';
+import { api, catalogPicks, clientFor, succeeded, type Client } from '../support/api';
 import { KEYS, startTestGateway, type TestGateway } from '../support/gateway';
 
 // The CloudSigma 1.0 backend through the public API: generated client, real Redis, the simulator behind.
@@ -133,8 +133,9 @@ describe('CloudSigma 1.0 through the gateway (e2e, generated client, real Redis)
     });
     expect((await api.getServer({ client, path: { id: serverId } })).data!.volumeIds).toContain(id);
 
-    const refused = await waitForTask(client, (await api.deleteVolume({ client, path: { id } })).data!.id);
-    expect(refused).toMatchObject({ status: 'failed', error: { code: 'conflict' } });
+    const refused = await api.deleteVolume({ client, path: { id } });
+    expect(refused.response.status).toBe(409);
+    expect(refused.error).toMatchObject({ code: 'conflict', reason: 'wrong_state', currentState: 'in-use' });
 
     const detached = await succeeded(client, (await api.detachVolume({ client, path: { id } })).data);
     expect(detached.result).toMatchObject({ state: 'available', serverId: null });

@@ -61,7 +61,7 @@ describe('a sick backend hurts only its own rows (e2e)', () => {
       status: 503,
       path: '/volumes$',
     });
-    const volumes = await api.listVolumes({ client, query: { fresh: 'true' } });
+    const volumes = await api.listVolumes({ client, query: { fresh: true } });
     expect(volumes.response.status).toBe(200);
     expect(volumes.data!.providers).toEqual([
       expect.objectContaining({ provider: 'cm-a', status: 'ok' }),
@@ -81,7 +81,7 @@ describe('a sick backend hurts only its own rows (e2e)', () => {
       delayMs: 8_000,
       path: '/networks$',
     });
-    const networks = await api.listNetworks({ client, query: { fresh: 'true' } });
+    const networks = await api.listNetworks({ client, query: { fresh: true } });
     expect(networks.response.status).toBe(200);
     expect(networks.data!.providers[0]).toMatchObject({
       provider: 'cm-a',

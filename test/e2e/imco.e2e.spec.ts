@@ -1,4 +1,6 @@
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startImcoSimulator } from '../../src/sandbox/simulators/imco/imco.simulator';
 import { api, catalogPicks, clientFor, succeeded, waitForTask, type Client } from '../support/api';
 import { KEYS, sim, startTestGateway, type TestGateway } from '../support/gateway';
@@ -112,21 +114,24 @@ describe('IMCO through the public API (e2e, generated client, real Redis)', () =
     expect((await api.getServer({ client, path: { id } })).response.status).toBe(404);
   });
 
-  it('should list servers with the provider status and fail a wrong-state action as a conflict', async () => {
+  it('should list servers with the provider status and refuse a wrong-state action with 409 before any task', async () => {
     const list = await api.listServers({ client, query: { provider: IMCO } });
     expect(list.data!.providers).toEqual([expect.objectContaining({ provider: IMCO, status: 'ok' })]);
     expect(list.data!.items.map((s) => s.id)).toContain(serverId);
 
     const cold = await createServer('e2e-cold', { powerOn: false });
-    expect((await api.getServer({ client, path: { id: cold } })).data).toMatchObject({ state: 'stopped' });
-    const refused = await waitForTask(
-      client,
-      (await api.rebootServer({ client, path: { id: cold } })).data!.id,
-    );
-    expect(refused).toMatchObject({ status: 'failed', error: { code: 'conflict' } });
+    const stopped = (await api.getServer({ client, path: { id: cold } })).data!;
+    expect(stopped).toMatchObject({ state: 'stopped', allowedActions: { reboot: { allowed: false } } });
+    const refused = await api.rebootServer({ client, path: { id: cold } });
+    expect(refused.response.status).toBe(409);
+    expect(refused.error).toMatchObject({
+      code: 'conflict',
+      reason: stopped.allowedActions.reboot.reason,
+      currentState: 'stopped',
+    });
   });
 
-  it('should create a volume on a server, detach, attach and delete it; deleting it attached fails', async () => {
+  it('should create a volume on a server, detach, attach and delete it; deleting it attached is refused', async () => {
     const created = await succeeded(
       client,
       (await api.createVolume({ client, body: { provider: IMCO, name: 'e2e-data', sizeGb: 20, serverId } }))
@@ -142,8 +147,9 @@ describe('IMCO through the public API (e2e, generated client, real Redis)', () =
     const id = created.resource.id!;
     expect((await api.getServer({ client, path: { id: serverId } })).data!.volumeIds).toContain(id);
 
-    const refused = await waitForTask(client, (await api.deleteVolume({ client, path: { id } })).data!.id);
-    expect(refused).toMatchObject({ status: 'failed', error: { code: 'conflict' } });
+    const refused = await api.deleteVolume({ client, path: { id } });
+    expect(refused.response.status).toBe(409);
+    expect(refused.error).toMatchObject({ code: 'conflict', reason: 'wrong_state', currentState: 'in-use' });
     const detached = await succeeded(client, (await api.detachVolume({ client, path: { id } })).data);
     expect(detached.result).toMatchObject({ state: 'available', serverId: null });
     const attached = await succeeded(
@@ -175,7 +181,7 @@ describe('IMCO through the public API (e2e, generated client, real Redis)', () =
     );
     expect(created.result).toMatchObject({ name: 'e2e-net', state: 'available', cidr: '10.42.0.0/16' });
     const id = created.resource.id!;
-    expect((created.result as { extra: { subnets: unknown[] } }).extra.subnets).toHaveLength(1);
+    expect(created.result!.extra.subnets).toHaveLength(1);
     expect(
       (await api.listNetworks({ client, query: { name: 'e2e-net' } })).data!.items.map((n) => n.id),
     ).toEqual([id]);
@@ -238,7 +244,8 @@ describe('IMCO through the public API (e2e, generated client, real Redis)', () =
 describe('IMCO with a client certificate the platform does not know (e2e)', () => {
   it('should show the connection unreachable with a provider auth problem, and fail reads the same way', async () => {
     // The simulator of the gateway below, started first to copy its identity and swap in a foreign client key.
-    const probe = await startImcoSimulator({ speed: 50, dataDir: '/tmp/cloudmux-test-sim/imco-foreign' });
+    const probeDir = mkdtempSync(join(tmpdir(), 'cloudmux-imco-foreign-'));
+    const probe = await startImcoSimulator({ speed: 50, dataDir: probeDir });
     const folder = tlsFolder(probe);
     await probe.stop();
     await folder.useForeignClient();
@@ -265,6 +272,7 @@ describe('IMCO with a client certificate the platform does not know (e2e)', () =
     } finally {
       await gateway.close();
       rmSync(folder.dir, { recursive: true, force: true });
+      rmSync(probeDir, { recursive: true, force: true });
     }
   });
 });

@@ -1,4 +1,4 @@
-import { api, catalogPicks, clientFor, succeeded, waitForTask, type Client } from '../support/api';
+import { api, catalogPicks, clientFor, succeeded, type Client } from '../support/api';
 import { KEYS, startTestGateway, type TestGateway } from '../support/gateway';
 
 describe('volumes, IP addresses and networks over CloudMC (e2e)', () => {
@@ -43,8 +43,9 @@ describe('volumes, IP addresses and networks over CloudMC (e2e)', () => {
     );
     expect(attached.result).toMatchObject({ state: 'in-use', serverId });
 
-    const refused = await waitForTask(client, (await api.deleteVolume({ client, path: { id } })).data!.id);
-    expect(refused).toMatchObject({ status: 'failed', error: { code: 'conflict' } });
+    const refused = await api.deleteVolume({ client, path: { id } });
+    expect(refused.response.status).toBe(409);
+    expect(refused.error).toMatchObject({ code: 'conflict', reason: 'wrong_state', currentState: 'in-use' });
 
     await succeeded(client, (await api.detachVolume({ client, path: { id } })).data);
     await succeeded(client, (await api.deleteVolume({ client, path: { id } })).data);

@@ -103,7 +103,7 @@ describe('servers over CloudMC (e2e, generated client, real Redis)', () => {
     const before = await instanceGets();
     await api.getServer({ client, path: { id } });
     expect(await instanceGets()).toBe(before);
-    await api.getServer({ client, path: { id }, query: { fresh: 'true' } });
+    await api.getServer({ client, path: { id }, query: { fresh: true } });
     await api.getServer({ client, path: { id }, headers: { 'Cache-Control': 'no-cache' } });
     expect(await instanceGets()).toBe(before + 2);
   });

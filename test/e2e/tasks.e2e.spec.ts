@@ -24,6 +24,11 @@ describe('tasks: idempotency, long polls, lists and events (e2e)', () => {
     const done = await succeeded(client, first.data);
     const afterDone = await api.createServer({ client, body, headers });
     expect(afterDone.data).toMatchObject({ id: first.data!.id, status: 'succeeded' });
+    // A replay of a finished task is a final answer: 200, nothing to retry after, the result presented.
+    expect(afterDone.response.status).toBe(200);
+    expect(afterDone.response.headers.get('retry-after')).toBeNull();
+    expect(afterDone.response.headers.get('location')).toBe(`/v1/tasks/${first.data!.id}`);
+    expect(afterDone.data!.result).toMatchObject({ resourceType: 'server', allowedActions: { stop: {} } });
 
     const mismatch = await api.createServer({ client, body: { ...body, name: 'other' }, headers });
     expect(mismatch.response.status).toBe(422);

@@ -53,7 +53,7 @@ describe('a worker killed mid-task (e2e, separate processes)', () => {
 
     const servers = await api.listServers({
       client,
-      query: { provider: 'cm-a', name: 'survivor', fresh: 'true' },
+      query: { provider: 'cm-a', name: 'survivor', fresh: true },
     });
     expect(servers.data!.items).toHaveLength(1);
   });

@@ -169,9 +169,9 @@ export async function refusedCredentials(
   await sim(handle, 'POST', '/faults', { action: 'error', status: 401, message });
   try {
     const codes: string[] = [];
-    const list = await api.listServers({ client, query: { provider: connection, fresh: 'true' } });
+    const list = await api.listServers({ client, query: { provider: connection, fresh: true } });
     codes.push(...list.data!.providers.map((p) => p.error?.code ?? p.status));
-    const one = await api.getServer({ client, path: { id: serverId }, query: { fresh: 'true' } });
+    const one = await api.getServer({ client, path: { id: serverId }, query: { fresh: true } });
     codes.push(String((one.error as { code?: string } | undefined)?.code ?? one.response.status));
     const task = await waitForTask(
       client,
@@ -181,7 +181,7 @@ export async function refusedCredentials(
     codes.push(task.error?.code ?? task.status);
     await sim(handle, 'DELETE', '/faults');
     // Credentials fixed: the gateway gets through again (DCImanager: with a new session).
-    const again = await api.listServers({ client, query: { provider: connection, fresh: 'true' } });
+    const again = await api.listServers({ client, query: { provider: connection, fresh: true } });
     return { codes, task, recovered: again.data!.providers[0].status };
   } finally {
     await sim(handle, 'DELETE', '/faults');

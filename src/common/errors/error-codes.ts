@@ -26,6 +26,7 @@ export const ERROR_STATUS = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
 
 export const ERROR_TITLES: Record<ErrorCode, string> = {
   validation_failed: 'The request is not valid',

@@ -118,7 +118,8 @@ export class UnsupportedOperationError extends GatewayError {
     super(
       'unsupported_operation',
       `Provider connection '${provider}' does not support ${operation}${reason ? `: ${reason}` : '.'}`,
-      { provider, extensions: { operation } },
+      // `reason` as in `allowedActions`, so every refusal of an action names why the same way.
+      { provider, extensions: { operation, reason: 'unsupported_operation' } },
     );
   }
 }

@@ -1,3 +1,7 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { RefusalReason } from '../../domain/allowed-actions.dto';
+import { ERROR_CODES, type ErrorCode } from './error-codes';
+
 export class ProblemFieldError {
   /** Dotted path of the offending field. */
   field: string;
@@ -36,8 +40,9 @@ export class Problem {
   detail: string;
   /** Path of the request that failed. */
   instance: string;
-  /** Stable snake_case error code for programs. */
-  code: string;
+  /** Stable snake_case error code for programs (docs/errors.md). */
+  @ApiProperty({ enum: ERROR_CODES, enumName: 'ProblemCode' })
+  code: ErrorCode;
   /** Whether sending the same request again may succeed. */
   retryable: boolean;
   /** Id of the request, also sent as `X-Request-Id`. */
@@ -47,8 +52,19 @@ export class Problem {
   /** Provider connection involved, for `provider_*` problems and provider-side errors. */
   provider?: string;
   upstream?: ProblemUpstream;
-  /** For `conflict` on a busy resource: the id of the task running on it. */
+  /**
+   * Why an action on a resource was refused, as its `allowedActions` says it: `busy`, `wrong_state`,
+   * `not_releasable`, `boot_volume` (409) or `unsupported_operation` (501).
+   */
+  reason?: RefusalReason;
+  /** For a `busy` refusal: the id of the task running on the resource. */
   activeTaskId?: string;
+  /** For a `wrong_state` refusal: the resource's state now (normalized, or the backend's own where it said so). */
+  currentState?: string | null;
+  /** For a `wrong_state` refusal: the states that would accept the action. */
+  expectedStates?: string[];
+  /** For `unsupported_operation`: the operation or action refused, e.g. `volume.create`, `server.stop`. */
+  operation?: string;
   /** Seconds to wait before retrying, also sent as `Retry-After`. */
   retryAfter?: number;
 }

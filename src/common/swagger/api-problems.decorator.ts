@@ -1,15 +1,16 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { Problem } from '../errors/problem.dto';
+import { COMMON_HEADERS, headerRefs } from './response-headers';
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request (`validation_failed`)',
   401: 'Missing or invalid API key (`unauthenticated`)',
   403: 'The API key lacks the scope (`forbidden`)',
   404: 'No such resource, or one the API key may not see (`not_found`)',
-  409: 'The resource is busy with another task or in the wrong state (`conflict`)',
+  409: 'The resource is busy with another task or in the wrong state (`conflict`, with `reason`)',
   413: 'Request body too large (`payload_too_large`)',
-  415: 'Request body is not JSON (`unsupported_media_type`)',
+  415: 'Request body is not `application/json` (`unsupported_media_type`)',
   422: 'Idempotency-Key reused with a different request (`idempotency_mismatch`)',
   429: 'Too many requests (`rate_limited`)',
   500: 'Internal error (`internal`)',
@@ -28,6 +29,11 @@ export function ApiProblems(...statuses: number[]): MethodDecorator & ClassDecor
       ApiResponse({
         status,
         description: DESCRIPTIONS[status] ?? 'Error',
+        // 429 and 503 tell how long to wait.
+        headers: headerRefs(
+          ...COMMON_HEADERS,
+          ...(status === 429 || status === 503 ? (['Retry-After'] as const) : []),
+        ),
         content: { 'application/problem+json': { schema: { $ref: getSchemaPath(Problem) } } },
       }),
     ),

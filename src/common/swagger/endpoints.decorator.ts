@@ -2,6 +2,7 @@ import { applyDecorators, HttpCode, type Type } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiHeader, ApiOkResponse } from '@nestjs/swagger';
 import { Task } from '../../tasks/task.dto';
 import { ApiProblems } from './api-problems.decorator';
+import { COMMON_HEADERS, headerRefs } from './response-headers';
 
 /**
  * Operation ids by `Controller.method`. Summaries and descriptions come from each route's TSDoc through the
@@ -38,10 +39,15 @@ export function TaskEndpoint(operationId: string, ...problems: number[]): Method
     }),
     ApiAcceptedResponse({
       type: Task,
-      description: 'The task was accepted; poll `Location`',
-      headers: { Location: { description: 'URL of the task', schema: { type: 'string' } } },
+      description: 'The task was accepted and runs; poll `Location`',
+      headers: headerRefs(...COMMON_HEADERS, 'Location', 'Retry-After'),
     }),
-    ApiOkResponse({ type: Task, description: 'The task ended within `Prefer: wait`' }),
+    ApiOkResponse({
+      type: Task,
+      description:
+        'The task has ended: within `Prefer: wait` (with `Preference-Applied`), or before this `Idempotency-Key` replay',
+      headers: headerRefs(...COMMON_HEADERS, 'Location', 'Preference-Applied'),
+    }),
     ApiProblems(400, 403, 404, 409, 413, 415, 422, 501, ...problems),
   );
 }
@@ -57,7 +63,15 @@ export function ReadEndpoint(
 ): MethodDecorator {
   return applyDecorators(
     OperationId(operationId),
-    ApiOkResponse({ type, description: 'OK' }),
+    // Single reads that can be served from cache when their backend fails say so (Cache-Status, Age).
+    ApiOkResponse({
+      type,
+      description: 'OK',
+      headers: headerRefs(
+        ...COMMON_HEADERS,
+        ...(problems.includes(503) ? (['Cache-Status', 'Age'] as const) : []),
+      ),
+    }),
     ApiProblems(400, 404, ...problems),
   );
 }

@@ -1,6 +1,7 @@
 import type { ConnectionConfig } from '../../config/gateway-config';
 import { ProviderKind } from '../../domain/states';
 import type { AdapterDeps, ProviderAdapter } from '../ports/provider-adapter';
+import { CLOUDMC_ACTIONS } from './cloudmc.actions';
 import { CloudmcCatalog } from './cloudmc-catalog.service';
 import { parseCloudmcError } from './cloudmc-error.parser';
 import { CloudmcClient } from './cloudmc-http.client';
@@ -40,6 +41,7 @@ export class CloudmcAdapter implements ProviderAdapter {
     'network.create': NetworkCreateOptions,
     'ip.allocate': IpAllocateOptions,
   };
+  readonly actions = CLOUDMC_ACTIONS;
   private readonly client: CloudmcClient;
 
   constructor(config: CloudmcConnection, deps: AdapterDeps) {

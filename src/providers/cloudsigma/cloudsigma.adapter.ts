@@ -3,6 +3,7 @@ import type { ConnectionConfig } from '../../config/gateway-config';
 import { ProviderKind } from '../../domain/states';
 import { CoalescedReader } from '../ports/coalesced-reader';
 import type { AdapterDeps, ProviderAdapter } from '../ports/provider-adapter';
+import { CLOUDSIGMA_ACTIONS } from './cloudsigma.actions';
 import type { KvObject } from './cloudsigma.codec';
 import { CloudsigmaCatalog } from './cloudsigma-catalog.service';
 import { parseCloudsigmaError } from './cloudsigma-error.parser';
@@ -36,6 +37,7 @@ export class CloudsigmaAdapter implements ProviderAdapter {
     'server.create': ServerCreateOptions,
     'volume.create': VolumeCreateOptions,
   };
+  readonly actions = CLOUDSIGMA_ACTIONS;
   private readonly client: CloudsigmaClient;
 
   constructor(config: CloudsigmaConnection, deps: AdapterDeps) {

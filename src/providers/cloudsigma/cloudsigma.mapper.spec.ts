@@ -306,7 +306,12 @@ describe('recorded answer shapes', () => {
     expect(volume).toMatchObject({ state: 'in-use', serverId: `cs-zrh:${GUESTS[0]}`, bootable: true });
     expect(volume.extra.serverIds).toEqual(GUESTS.map((id) => `cs-zrh:${id}`));
     expect(volume.extra.attachments).toEqual(
-      GUESTS.map((id, i) => ({ serverId: `cs-zrh:${id}`, device: i === 4 ? 'ide:0:1' : 'ide:0:0' })),
+      // Four boot from it (ide:0:0); the fifth has it as a second disk.
+      GUESTS.map((id, i) =>
+        i === 4
+          ? { serverId: `cs-zrh:${id}`, device: 'ide:0:1' }
+          : { serverId: `cs-zrh:${id}`, device: 'ide:0:0', boot: true },
+      ),
     );
   });
 

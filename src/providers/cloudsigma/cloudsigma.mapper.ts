@@ -147,7 +147,11 @@ export function toVolume(ctx: MapContext, raw: KvObject, attachments: Attachment
       progress: imagingProgress(raw),
       device: first?.device,
       serverIds: [...new Set(attachments.map((a) => ref(ctx, a.serverId)!))],
-      attachments: attachments.map((a) => ({ serverId: ref(ctx, a.serverId), device: a.device })),
+      attachments: attachments.map((a) => ({
+        serverId: ref(ctx, a.serverId),
+        device: a.device,
+        ...(a.boot ? { boot: true } : {}),
+      })),
       type: raw.type,
       claimType: raw['claim:type'],
       ssd: splitValues(raw.tags).includes('affinity:ssd') || undefined,

@@ -16,6 +16,7 @@ import {
   releaseChosen,
   waitIpStep,
 } from './dcimanager-create.steps';
+import { NO_GRACEFUL_STOP } from './dcimanager.actions';
 import { configurationOfPlan, isIntegerId } from './dcimanager-ids.codec';
 import { busy, powerStep, taskRef, waitOperation, waitPower } from './dcimanager-server.steps';
 import { OPERATION_REF_KIND, type DcimanagerContext } from './dcimanager.context';
@@ -149,7 +150,7 @@ export class DcimanagerServers implements ServerPort {
       throw new UnsupportedOperationError(
         this.context.connection,
         'server.stop with force: false',
-        'DCImanager has no graceful shutdown, only a hard power-off through the BMC or PDU; send {"force": true} to cut the power',
+        NO_GRACEFUL_STOP,
       );
     }
     return this.power(

@@ -2,6 +2,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { ConnectionConfig } from '../../config/gateway-config';
 import { ProviderKind } from '../../domain/states';
 import type { AdapterDeps, ProviderAdapter } from '../ports/provider-adapter';
+import { DCIMANAGER_ACTIONS } from './dcimanager.actions';
 import { DcimanagerCatalog } from './dcimanager-catalog.service';
 import { parseDciError, parseDciLoginError } from './dcimanager-error.parser';
 import { DciClient, decodeJson, untilAwake } from './dcimanager-http.client';
@@ -54,6 +55,7 @@ export class DcimanagerAdapter implements ProviderAdapter {
     'ip.detach':
       'DCImanager addresses exist only as allocations to one server; releasing it is the only way to take it off',
   };
+  readonly actions = DCIMANAGER_ACTIONS;
   /** The session, exposed for tests (login count); never its token. */
   readonly session: DciSession;
   private readonly lookups: DciLookups;

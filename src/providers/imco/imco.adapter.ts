@@ -1,5 +1,6 @@
 import type { ConnectionConfig } from '../../config/gateway-config';
 import { ProviderKind } from '../../domain/states';
+import type { ActionRules } from '../ports/actions';
 import type { AdapterDeps, ProviderAdapter } from '../ports/provider-adapter';
 import { ImcoCatalog } from './imco-catalog.service';
 import { parseImcoError } from './imco-error.parser';
@@ -8,6 +9,7 @@ import { ImcoIps } from './imco-ips.service';
 import { ImcoNetworks } from './imco-networks.service';
 import { ImcoReaders, PlanCache } from './imco-readers';
 import { ImcoServers } from './imco-servers.service';
+import { imcoActions } from './imco.actions';
 import { ImcoTls, type ImcoTlsFiles } from './imco-tls.loader';
 import { diagnoseHandshake, mayHideRefusedCertificate } from './imco-tls.probe';
 import { ImcoVolumes } from './imco-volumes.service';
@@ -53,11 +55,13 @@ export class ImcoAdapter implements ProviderAdapter {
     'network.create': NetworkCreateOptions,
     'ip.allocate': IpAllocateOptions,
   };
+  readonly actions: ActionRules;
   private readonly client: ImcoClient;
   private readonly tls: ImcoTls;
 
   constructor(config: ImcoConnection, deps: AdapterDeps) {
     this.name = config.name;
+    this.actions = imcoActions({ overrideStalled: config.overrideStalled });
     const endpoint = normalizeEndpoint(config.endpoint);
     // Reads and checks the PEM files now: a bad file stops the start-up with a message naming it.
     this.tls = new ImcoTls(

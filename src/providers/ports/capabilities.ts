@@ -7,6 +7,15 @@ export type ReadCapability =
   `${ResourceType}.read` | 'catalog.images' | 'catalog.plans' | 'catalog.locations';
 export type Capability = OperationName | ReadCapability;
 
+/** Every capability a connection can have, in the order the capability document lists them. */
+export const CAPABILITIES: Capability[] = [
+  ...Object.values(ResourceType).map((type): Capability => `${type}.read`),
+  ...OPERATION_NAMES,
+  'catalog.images',
+  'catalog.plans',
+  'catalog.locations',
+];
+
 type PortKey = 'servers' | 'volumes' | 'networks' | 'ips';
 
 export const PORT_OF_TYPE: Record<ResourceType, PortKey> = {

@@ -2,6 +2,7 @@ import type { TObject } from '@sinclair/typebox';
 import type { ConnectionConfig } from '../../config/gateway-config';
 import type { ProviderKind } from '../../domain/states';
 import type { UpstreamClientFactory } from '../http/upstream-client';
+import type { ActionRules } from './actions';
 import type { Claims } from './claims';
 import type { OperationName } from './operations';
 import type { CatalogPort, IpPort, NetworkPort, ServerPort, VolumePort } from './ports';
@@ -25,6 +26,8 @@ export interface ProviderAdapter {
   readonly optionSchemas?: Partial<Record<OperationName, TObject>>;
   /** Why an operation is missing, for the capability document (e.g. "bare metal has no block volumes"). */
   readonly unsupportedReasons?: Partial<Record<OperationName, string>>;
+  /** What the backend accepts on an existing resource (`allowedActions`); from `<kind>.actions.ts`. */
+  readonly actions?: ActionRules;
   /** Cheap check of reachability and credentials. Throws a GatewayError when the backend is not usable. */
   probe(): Promise<void>;
   close?(): Promise<void>;

@@ -1,5 +1,5 @@
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Problem } from '../../common/errors/problem.dto';
 import { CONNECTION_NAME_PATTERN } from '../../common/ids/resource-id';
 
@@ -19,6 +19,10 @@ export class ProviderListStatus {
   /** When the shown data was read from the backend. */
   observedAt: string | null;
 }
+
+/** `true` and `false` in a query string as booleans; anything else stays as it is and is refused. */
+const queryBoolean = ({ value }: { value: unknown }): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
 
 /** Cursor paging (AIP-158), shared by every list. */
 export class PageQuery {
@@ -52,14 +56,16 @@ export class ListQuery extends PageQuery {
 
   /** `true` reads past the cache: one call per backend now, at the price of latency (also `Cache-Control: no-cache`). */
   @IsOptional()
-  @IsIn(['true', 'false'])
-  fresh?: string;
+  @Transform(queryBoolean)
+  @IsBoolean()
+  fresh?: boolean;
 }
 
 /** Query of a single read. */
 export class ReadQuery {
   /** `true` reads past the cache: the backend's answer now (also `Cache-Control: no-cache`). */
   @IsOptional()
-  @IsIn(['true', 'false'])
-  fresh?: string;
+  @Transform(queryBoolean)
+  @IsBoolean()
+  fresh?: boolean;
 }

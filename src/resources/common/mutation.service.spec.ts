@@ -3,10 +3,12 @@ import type { SnapshotCache } from '../../cache/snapshot-cache.service';
 import { Caller } from '../../common/auth/caller';
 import { UnsupportedOperationError } from '../../common/errors/gateway-error';
 import type { HttpCall } from '../../common/http/call.decorator';
-import { ProviderKind } from '../../domain/states';
+import { ProviderKind, ServerState } from '../../domain/states';
+import { inStates } from '../../providers/ports/actions';
 import type { ProviderAdapter } from '../../providers/ports/provider-adapter';
 import { ProviderRegistry } from '../../providers/registry/provider-registry.service';
 import type { TaskIntake } from '../../tasks/task-intake.service';
+import type { TaskStore } from '../../tasks/task-store.service';
 import { MutationService } from './mutation.service';
 import { ProviderOptionsValidator } from './provider-options.validator';
 import { ResourceAccess } from './resource-access.service';
@@ -24,11 +26,13 @@ describe('MutationService', () => {
   };
   const intake = { submit: jest.fn(), replay: jest.fn() };
   const cache = { item: jest.fn() };
+  const tasks = { activeTaskIds: jest.fn() };
   const service = new MutationService(
     new ResourceAccess(new ProviderRegistry([adapter])),
     intake as unknown as TaskIntake,
     cache as unknown as SnapshotCache,
     new ProviderOptionsValidator(),
+    tasks as unknown as TaskStore,
   );
   const call = (caller = new Caller('k', new Set(['read', 'write']), null)): HttpCall => ({
     caller,
@@ -74,6 +78,78 @@ describe('MutationService', () => {
     const stranger = new Caller('s', new Set(['read', 'write']), new Set(['other']));
     await expect(service.submitOn(call(stranger), 'volume.detach', 'bm:7', {})).rejects.toMatchObject({
       code: 'not_found',
+    });
+  });
+
+  describe('actions on an existing resource, as allowedActions judges them', () => {
+    // Start only from stopped, as the adapter's own rules say.
+    const strict: ProviderAdapter = {
+      ...adapter,
+      name: 'st',
+      actions: {
+        rules: { 'server.start': inStates([ServerState.Stopped], 'start needs a stopped server') },
+        unsupported: { 'server.stop': 'no orderly shutdown here' },
+      },
+    };
+    const strictService = new MutationService(
+      new ResourceAccess(new ProviderRegistry([strict])),
+      intake as unknown as TaskIntake,
+      cache as unknown as SnapshotCache,
+      new ProviderOptionsValidator(),
+      tasks as unknown as TaskStore,
+    );
+    const seen = (state: ServerState) => ({
+      value: { id: 'st:1', nativeId: '1', provider: 'st', state },
+      observedAt: 'now',
+      status: 'ok',
+    });
+
+    it('should refuse a wrong state with 409 wrong_state, currentState and expectedStates, after a fresh read', async () => {
+      cache.item.mockResolvedValue(seen(ServerState.Running));
+      tasks.activeTaskIds.mockResolvedValue([null]);
+      await expect(strictService.submitOn(call(), 'server.start', 'st:1', {})).rejects.toMatchObject({
+        status: 409,
+        extensions: { reason: 'wrong_state', currentState: 'running', expectedStates: ['stopped'] },
+      });
+      expect(cache.item.mock.calls.map((c: unknown[]) => c[4])).toEqual([false, true]);
+      expect(intake.submit).not.toHaveBeenCalled();
+    });
+
+    it('should accept when the cached copy is stale but the backend says the state fits', async () => {
+      cache.item
+        .mockResolvedValueOnce(seen(ServerState.Running))
+        .mockResolvedValueOnce(seen(ServerState.Stopped));
+      tasks.activeTaskIds.mockResolvedValue([null]);
+      intake.submit.mockResolvedValue({ task: { id: 't' }, replayed: false });
+      await strictService.submitOn(call(), 'server.start', 'st:1', {});
+      expect(intake.submit).toHaveBeenCalledTimes(1);
+    });
+
+    it('should answer busy (409, retryable, activeTaskId) before the state rules', async () => {
+      cache.item.mockResolvedValue(seen(ServerState.Running));
+      tasks.activeTaskIds.mockResolvedValue(['01RUNNING']);
+      await expect(strictService.submitOn(call(), 'server.start', 'st:1', {})).rejects.toMatchObject({
+        status: 409,
+        retryable: true,
+        extensions: { reason: 'busy', activeTaskId: '01RUNNING' },
+      });
+      expect(cache.item).toHaveBeenCalledTimes(1);
+    });
+
+    it('should answer 501 for an unsupported variant of a supported operation without reading', async () => {
+      const strictWithStop = { ...strict, servers: { ...strict.servers!, stop: jest.fn() } };
+      const withStop = new MutationService(
+        new ResourceAccess(new ProviderRegistry([strictWithStop])),
+        intake as unknown as TaskIntake,
+        cache as unknown as SnapshotCache,
+        new ProviderOptionsValidator(),
+        tasks as unknown as TaskStore,
+      );
+      await expect(withStop.submitOn(call(), 'server.stop', 'st:1', { force: false })).rejects.toMatchObject({
+        status: 501,
+        extensions: { reason: 'unsupported_operation', operation: 'server.stop' },
+      });
+      expect(cache.item).not.toHaveBeenCalled();
     });
   });
 });

@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { HttpCall } from '../../common/http/call.decorator';
 import { NotFoundError, UnsupportedOperationError } from '../../common/errors/gateway-error';
+import { RefusalReason } from '../../domain/allowed-actions.dto';
+import type { AnyResource } from '../../domain/resource';
 import { readIdempotencyKey, requestFingerprint } from '../../common/http/fingerprint';
 import { SnapshotCache } from '../../cache/snapshot-cache.service';
 import { ResourceType } from '../../domain/states';
+import { judge, unsupportedReason } from '../../providers/ports/action-policy';
+import { ACTIONS, actionOfRequest, type ActionName } from '../../providers/ports/actions';
 import { PORT_OF_TYPE, plannerOf } from '../../providers/ports/capabilities';
 import {
   CREATE_OPERATIONS,
@@ -14,6 +18,8 @@ import {
 import type { ProviderAdapter } from '../../providers/ports/provider-adapter';
 import type { ResourceReader as ReaderPort } from '../../providers/ports/ports';
 import { IdempotencyContext, Submitted, TaskIntake } from '../../tasks/task-intake.service';
+import { TaskStore } from '../../tasks/task-store.service';
+import { refusalError } from './action-refusal';
 import { ProviderOptionsValidator } from './provider-options.validator';
 import { ResourceAccess } from './resource-access.service';
 
@@ -33,9 +39,17 @@ export interface MutationParams<O extends OperationName> {
   ): OperationInputs[O] | Promise<OperationInputs[O]>;
 }
 
+/** Refusals that depend on the resource's state, checked again against a fresh read before they are answered. */
+const STATE_REFUSALS: ReadonlySet<RefusalReason | undefined> = new Set([
+  RefusalReason.WrongState,
+  RefusalReason.NotReleasable,
+  RefusalReason.BootVolume,
+]);
+
 /**
- * The shared path of every mutation (DESIGN §2): idempotent replay first, then capability (501 before any
- * backend call), input and provider options, existence of the target, then a durable task.
+ * The shared path of every mutation: idempotent replay first, then capability (501 before any backend call),
+ * input and provider options, existence of the target and what `allowedActions` says of it (the same checks,
+ * in the same order, with the same reasons), then a durable task.
  */
 @Injectable()
 export class MutationService {
@@ -44,6 +58,7 @@ export class MutationService {
     private readonly intake: TaskIntake,
     private readonly cache: SnapshotCache,
     private readonly options: ProviderOptionsValidator,
+    private readonly tasks: TaskStore,
   ) {}
 
   async submit<O extends OperationName>(params: MutationParams<O>): Promise<Submitted> {
@@ -72,8 +87,11 @@ export class MutationService {
       adapter,
       this.options.validate(adapter, operation, params.providerOptions),
     );
-    if (target && !CREATE_OPERATIONS.has(operation))
-      await this.requireExisting(adapter, OPERATION_RESOURCE[operation], target.nativeId, target.id);
+    if (target && !CREATE_OPERATIONS.has(operation)) {
+      const action = actionOfRequest(operation, input);
+      if (action) await this.requireAccepted(adapter, action, target.nativeId, target.id);
+      else await this.requireExisting(adapter, OPERATION_RESOURCE[operation], target.nativeId, target.id);
+    }
 
     return this.intake.submit({
       adapter,
@@ -104,6 +122,37 @@ export class MutationService {
     const nativeId = this.access.nativeRef(adapter, ref, field);
     await this.requireExisting(adapter, type, nativeId, ref);
     return nativeId;
+  }
+
+  /**
+   * 404, 409 or 501 now, as `allowedActions` shows it, rather than a failed task later. Reads through the cache;
+   * a refusal for the resource's state is confirmed by a fresh read first, so a stale copy never refuses.
+   */
+  private async requireAccepted(
+    adapter: ProviderAdapter,
+    action: ActionName,
+    nativeId: string,
+    id: string,
+  ): Promise<void> {
+    const why = unsupportedReason(adapter, action);
+    if (why !== null) throw new UnsupportedOperationError(adapter.name, action, why);
+    const { type } = ACTIONS[action];
+    const port = adapter[PORT_OF_TYPE[type]] as ReaderPort<AnyResource> | undefined;
+    if (!port) return;
+    const read = (fresh: boolean) =>
+      Promise.all([
+        this.cache.item(adapter.name, type, nativeId, () => port.get(nativeId), fresh),
+        this.tasks.activeTaskIds([id]),
+      ]);
+    let [item, [activeTaskId]] = await read(false);
+    if (!item.value) throw new NotFoundError(`No ${type} '${id}'.`);
+    let verdict = judge(adapter, action, item.value, activeTaskId);
+    if (!verdict.allowed && STATE_REFUSALS.has(verdict.reason)) {
+      [item, [activeTaskId]] = await read(true);
+      if (!item.value) throw new NotFoundError(`No ${type} '${id}'.`);
+      verdict = judge(adapter, action, item.value, activeTaskId);
+    }
+    if (!verdict.allowed) throw refusalError(adapter.name, action, verdict, item.value.state);
   }
 
   /** 404 now rather than a failed task later; reads through the cache, so it costs little. */

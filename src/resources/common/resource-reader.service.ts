@@ -7,6 +7,7 @@ import { parseResourceId } from '../../common/ids/resource-id';
 import { MetricsService } from '../../common/metrics/metrics.service';
 import { decodePageToken, encodePageToken } from '../../common/pagination/page-token';
 import type { ResourceByType } from '../../domain/resource';
+import type { ViewByType } from '../../domain/resource-views.dto';
 import { ResourceType } from '../../domain/states';
 import { PORT_OF_TYPE } from '../../providers/ports/capabilities';
 import type { ResourceReader as ReaderPort } from '../../providers/ports/ports';
@@ -16,6 +17,7 @@ import { TaskStore } from '../../tasks/task-store.service';
 import { Inject } from '@nestjs/common';
 import { ProviderListState, ProviderListStatus } from './list.dto';
 import { ResourceAccess } from './resource-access.service';
+import { presentResource } from './resource-presenter';
 
 export interface ListParams {
   provider?: string;
@@ -70,7 +72,7 @@ export class ResourceReaderService {
     params: ListParams,
     requestId: string,
     fresh = false,
-  ): Promise<ListResult<ResourceByType[T]>> {
+  ): Promise<ListResult<ViewByType[T]>> {
     const pageSize = params.pageSize ?? 100;
     const query = { provider: params.provider, state: params.state, name: params.name?.toLowerCase() };
     const after = decodePageToken(params.pageToken, query, (cursor) => parseResourceId(cursor) !== null);
@@ -129,7 +131,7 @@ export class ResourceReaderService {
     const page = start < 0 ? [] : all.slice(start, start + pageSize);
     const more = start >= 0 && start + pageSize < all.length;
     return {
-      items: await this.withActiveTasks(page),
+      items: await this.present(type, page),
       nextPageToken: more ? encodePageToken(page[page.length - 1].id, query) : null,
       providers,
     };
@@ -140,7 +142,7 @@ export class ResourceReaderService {
     caller: Caller,
     id: string,
     fresh = false,
-  ): Promise<GetResult<ResourceByType[T]>> {
+  ): Promise<GetResult<ViewByType[T]>> {
     const resolved = this.access.resolve(caller, id);
     const port = this.access.port(resolved.adapter, type) as ReaderPort<ResourceByType[T]>;
     // The lock lookup goes out with the cache read (same round trip with auto-pipelining).
@@ -150,13 +152,21 @@ export class ResourceReaderService {
     ]);
     this.metrics.cacheReads.inc({ type, result: read.status });
     if (!read.value) throw new NotFoundError(`No ${type} '${id}'.`);
-    const resource = activeTaskId ? { ...read.value, activeTaskId } : read.value;
-    return { resource, stale: read.status === 'stale', observedAt: read.observedAt };
+    return {
+      resource: presentResource(resolved.adapter, type, read.value, activeTaskId),
+      stale: read.status === 'stale',
+      observedAt: read.observedAt,
+    };
   }
 
-  /** Adds `activeTaskId` from the resource locks, in one Redis round trip for the whole page. */
-  private async withActiveTasks<R extends { id: string; activeTaskId?: string }>(items: R[]): Promise<R[]> {
+  /** Adds `activeTaskId` from the resource locks (one Redis round trip for the page) and `allowedActions`. */
+  private async present<T extends ResourceType>(
+    type: T,
+    items: ResourceByType[T][],
+  ): Promise<ViewByType[T][]> {
     const active = await this.tasks.activeTaskIds(items.map((item) => item.id));
-    return items.map((item, i) => (active[i] ? { ...item, activeTaskId: active[i] } : item));
+    return items.map((item, i) =>
+      presentResource(this.registry.require(item.provider), type, item, active[i]),
+    );
   }
 }

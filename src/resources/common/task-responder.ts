@@ -4,14 +4,18 @@ import { parsePreferWait } from '../../common/http/prefer';
 import type { Submitted } from '../../tasks/task-intake.service';
 import { TaskWaiter } from '../../tasks/task-waiter.service';
 import { TERMINAL_STATUSES, Task } from '../../tasks/task.dto';
+import { TaskPresenter } from './task-presenter';
 
 /**
- * Answers a mutation: 202 + Location, or, with `Prefer: wait=N` and a task that ends within N seconds,
- * 200 with the finished task and `Preference-Applied`.
+ * Answers a mutation: 202 + Location while the task runs; 200 with the finished task when it has ended, either
+ * within `Prefer: wait=N` (with `Preference-Applied`) or before an `Idempotency-Key` replay arrived.
  */
 @Injectable()
 export class TaskResponder {
-  constructor(private readonly waiter: TaskWaiter) {}
+  constructor(
+    private readonly waiter: TaskWaiter,
+    private readonly presenter: TaskPresenter,
+  ) {}
 
   async respond({ request, reply }: HttpCall, submitted: Submitted): Promise<Task> {
     const wait = parsePreferWait(request.headers.prefer);
@@ -21,11 +25,9 @@ export class TaskResponder {
       void reply.header('Preference-Applied', `wait=${wait}`);
     }
     void reply.header('Location', `/v1/tasks/${task.id}`);
-    if (wait !== null && TERMINAL_STATUSES.has(task.status)) {
-      void reply.status(200);
-    } else {
-      void reply.status(202).header('Retry-After', '1');
-    }
-    return task;
+    // A finished task has nothing left to wait for: no Retry-After, and the status of a final answer.
+    if (TERMINAL_STATUSES.has(task.status)) void reply.status(200);
+    else void reply.status(202).header('Retry-After', '1');
+    return this.presenter.present(task);
   }
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/commo
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
 import { ReadEndpoint, TaskEndpoint } from '../../common/swagger/endpoints.decorator';
-import { IpAddress } from '../../domain/ip-address.dto';
+import { IpAddressView } from '../../domain/resource-views.dto';
 import { ResourceType } from '../../domain/states';
 import { Task } from '../../tasks/task.dto';
 import { wantsFresh } from '../../common/http/fresh';
@@ -69,12 +69,12 @@ export class IpsController {
    * @remarks Read through a short cache. When the backend fails, the last copy is served with `Cache-Status` and `Age`.
    */
   @Get(':id')
-  @ReadEndpoint('getIp', IpAddress, 501, 502, 503, 504)
+  @ReadEndpoint('getIp', IpAddressView, 501, 502, 503, 504)
   async get(
     @Call() call: HttpCall,
     @Param('id', ResourceIdPipe) id: string,
     @Query() query: ReadQuery,
-  ): Promise<IpAddress> {
+  ): Promise<IpAddressView> {
     return readHeaders(
       call.reply,
       await this.reader.get(ResourceType.Ip, call.caller, id, wantsFresh(call.request, query.fresh)),

@@ -1,6 +1,6 @@
 import { IsEnum, IsObject, IsOptional, Matches } from 'class-validator';
 import { CONNECTION_NAME_PATTERN } from '../../common/ids/resource-id';
-import { IpAddress } from '../../domain/ip-address.dto';
+import { IpAddressView } from '../../domain/resource-views.dto';
 import { IpState } from '../../domain/states';
 import { ListQuery, ProviderListStatus } from '../common/list.dto';
 import { IsResourceRef } from '../common/validators';
@@ -29,7 +29,7 @@ export class IpListQuery extends ListQuery {
 }
 
 export class IpList {
-  items: IpAddress[];
+  items: IpAddressView[];
   /** Pass as `pageToken` for the next page; null on the last page. */
   nextPageToken: string | null;
   /** How each provider connection contributed to this list. */

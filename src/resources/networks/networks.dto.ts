@@ -1,6 +1,6 @@
 import { IsEnum, IsObject, IsOptional, Matches } from 'class-validator';
 import { CONNECTION_NAME_PATTERN } from '../../common/ids/resource-id';
-import { Network } from '../../domain/network.dto';
+import { NetworkView } from '../../domain/resource-views.dto';
 import { NetworkState } from '../../domain/states';
 import { ListQuery, ProviderListStatus } from '../common/list.dto';
 import { IsResourceName } from '../common/validators';
@@ -36,7 +36,7 @@ export class NetworkListQuery extends ListQuery {
 }
 
 export class NetworkList {
-  items: Network[];
+  items: NetworkView[];
   /** Pass as `pageToken` for the next page; null on the last page. */
   nextPageToken: string | null;
   /** How each provider connection contributed to this list. */

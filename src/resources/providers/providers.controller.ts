@@ -4,6 +4,8 @@ import { SnapshotCache } from '../../cache/snapshot-cache.service';
 import { UnsupportedOperationError } from '../../common/errors/gateway-error';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
 import { ReadEndpoint } from '../../common/swagger/endpoints.decorator';
+import { unsupportedReason } from '../../providers/ports/action-policy';
+import { ACTION_NAMES, ACTIONS } from '../../providers/ports/actions';
 import { capabilitiesOf, plannerOf } from '../../providers/ports/capabilities';
 import { OPERATION_NAMES } from '../../providers/ports/operations';
 import type { ProviderAdapter } from '../../providers/ports/provider-adapter';
@@ -39,7 +41,7 @@ export class ProvidersController {
 
   /**
    * Get a provider connection
-   * @remarks Every operation of the API, whether this connection supports it (and why not), and the JSON Schema of the `providerOptions` it accepts.
+   * @remarks Every operation of the API, whether this connection supports it (and why not), and the JSON Schema of the `providerOptions` it accepts; and every action on existing resources, as `allowedActions` names them, with the same verdict on support.
    */
   @Get(':name')
   @ReadEndpoint('getProvider', ProviderDetail)
@@ -64,6 +66,13 @@ export class ProvidersController {
               reason: adapter.unsupportedReasons?.[operation] ?? 'not supported by this provider',
             },
       ),
+      actions: ACTION_NAMES.map((action) => {
+        const { type, operation } = ACTIONS[action];
+        const reason = unsupportedReason(adapter, action);
+        return reason === null
+          ? { action, resourceType: type, operation, supported: true }
+          : { action, resourceType: type, operation, supported: false, reason };
+      }),
     };
   }
 

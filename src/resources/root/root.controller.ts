@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../../common/swagger/api-problems.decorator';
 import { OperationId } from '../../common/swagger/endpoints.decorator';
+import { COMMON_HEADERS, headerRefs } from '../../common/swagger/response-headers';
 import { ApiRoot } from './root.dto';
 
 const ROOT: ApiRoot = Object.freeze({
@@ -18,18 +19,18 @@ const ROOT: ApiRoot = Object.freeze({
   openapi: '/openapi.json',
 });
 
+// Not ReadEndpoint: its 400 and 404 cannot happen here (no parameters), only the problems any route gives.
 @ApiTags('root')
 @ApiBearerAuth()
 @Controller('v1')
 export class RootController {
-  // Not ReadEndpoint: its 400 and 404 cannot happen here (no parameters), only the problems any route gives.
   /**
    * Get the API index
    * @remarks The collections of the API and where its documentation is; the same for every API key.
    */
   @Get()
   @OperationId('getApiRoot')
-  @ApiOkResponse({ type: ApiRoot, description: 'OK' })
+  @ApiOkResponse({ type: ApiRoot, description: 'OK', headers: headerRefs(...COMMON_HEADERS) })
   @ApiProblems()
   index(): ApiRoot {
     return ROOT;

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
 import { ReadEndpoint, TaskEndpoint } from '../../common/swagger/endpoints.decorator';
-import { Server } from '../../domain/server.dto';
+import { ServerView } from '../../domain/resource-views.dto';
 import { ResourceType } from '../../domain/states';
 import { Task } from '../../tasks/task.dto';
 import { wantsFresh } from '../../common/http/fresh';
@@ -61,12 +61,12 @@ export class ServersController {
    * @remarks Read through a short cache. When the backend fails, the last copy is served with `Cache-Status` and `Age`.
    */
   @Get(':id')
-  @ReadEndpoint('getServer', Server, 501, 502, 503, 504)
+  @ReadEndpoint('getServer', ServerView, 501, 502, 503, 504)
   async get(
     @Call() call: HttpCall,
     @Param('id', ResourceIdPipe) id: string,
     @Query() query: ReadQuery,
-  ): Promise<Server> {
+  ): Promise<ServerView> {
     return readHeaders(
       call.reply,
       await this.reader.get(ResourceType.Server, call.caller, id, wantsFresh(call.request, query.fresh)),
@@ -112,10 +112,12 @@ export class ServersController {
 
   /**
    * Stop a server
-   * @remarks An orderly shutdown, or a hard power-off with `force: true`. Backends without an orderly shutdown say so with 501.
+   * @remarks An orderly shutdown, or a hard power-off with `force: true`. Backends without an orderly shutdown say so with 501 (see `allowedActions.stop` and `allowedActions.forceStop`).
    */
   @Post(':id/stop')
   @TaskEndpoint('stopServer')
+  // No body is `{}`: an orderly shutdown.
+  @ApiBody({ type: StopServerRequest, required: false })
   async stop(
     @Call() call: HttpCall,
     @Param('id', ResourceIdPipe) id: string,

@@ -12,7 +12,7 @@ import {
   Min,
 } from 'class-validator';
 import { CONNECTION_NAME_PATTERN } from '../../common/ids/resource-id';
-import { Server } from '../../domain/server.dto';
+import { ServerView } from '../../domain/resource-views.dto';
 import { ServerState } from '../../domain/states';
 import { ListQuery, ProviderListStatus } from '../common/list.dto';
 import { IsResourceName, IsResourceRef, SSH_PUBLIC_KEY } from '../common/validators';
@@ -104,7 +104,7 @@ export class ServerListQuery extends ListQuery {
 }
 
 export class ServerList {
-  items: Server[];
+  items: ServerView[];
   /** Pass as `pageToken` for the next page; null on the last page. */
   nextPageToken: string | null;
   /** How each provider connection contributed to this list. */

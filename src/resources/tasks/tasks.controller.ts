@@ -9,6 +9,7 @@ import { ProviderRegistry } from '../../providers/registry/provider-registry.ser
 import { TaskStore } from '../../tasks/task-store.service';
 import { TaskWaiter } from '../../tasks/task-waiter.service';
 import { Task } from '../../tasks/task.dto';
+import { TaskPresenter } from '../common/task-presenter';
 import { TaskList, TaskListQuery, TaskWaitQuery } from './tasks.dto';
 
 const TASK_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -23,6 +24,7 @@ export class TasksController {
     private readonly store: TaskStore,
     private readonly waiter: TaskWaiter,
     private readonly registry: ProviderRegistry,
+    private readonly presenter: TaskPresenter,
   ) {}
 
   /**
@@ -52,7 +54,10 @@ export class TasksController {
       query.pageSize ?? 100,
       after,
     );
-    return { items: page.items, nextPageToken: page.next ? encodePageToken(page.next, filter) : null };
+    return {
+      items: page.items.map((task) => this.presenter.present(task)),
+      nextPageToken: page.next ? encodePageToken(page.next, filter) : null,
+    };
   }
 
   /**
@@ -73,6 +78,6 @@ export class TasksController {
     const first = await this.store.get(id);
     if (!first || !caller.canSee(first.provider)) throw new NotFoundError(`No task '${id}'.`);
     const task = query.waitSeconds ? await this.waiter.waitForEnd(id, query.waitSeconds) : first;
-    return task ?? first;
+    return this.presenter.present(task ?? first);
   }
 }

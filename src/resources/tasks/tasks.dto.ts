@@ -1,8 +1,9 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsEnum, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { CONNECTION_NAME_PATTERN } from '../../common/ids/resource-id';
 import { MAX_WAIT_SECONDS } from '../../common/http/prefer';
-import { OPERATION_NAMES } from '../../providers/ports/operations';
+import { OPERATION_NAMES, type OperationName } from '../../providers/ports/operations';
 import { Task, TaskStatus } from '../../tasks/task.dto';
 import { PageQuery } from '../common/list.dto';
 import { RESOURCE_REF } from '../common/validators';
@@ -23,9 +24,10 @@ export class TaskListQuery extends PageQuery {
   resourceId?: string;
 
   /** Only tasks of this operation, e.g. `server.create`. */
+  @ApiProperty({ enum: OPERATION_NAMES, enumName: 'Operation', required: false })
   @IsOptional()
   @IsIn(OPERATION_NAMES)
-  operation?: string;
+  operation?: OperationName;
 }
 
 export class TaskWaitQuery {

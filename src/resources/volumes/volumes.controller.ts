@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
 import { ReadEndpoint, TaskEndpoint } from '../../common/swagger/endpoints.decorator';
 import { ResourceType } from '../../domain/states';
-import { Volume } from '../../domain/volume.dto';
+import { VolumeView } from '../../domain/resource-views.dto';
 import { Task } from '../../tasks/task.dto';
 import { wantsFresh } from '../../common/http/fresh';
 import { ResourceIdPipe } from '../common/id-param.pipe';
@@ -55,12 +55,12 @@ export class VolumesController {
    * @remarks Read through a short cache. When the backend fails, the last copy is served with `Cache-Status` and `Age`.
    */
   @Get(':id')
-  @ReadEndpoint('getVolume', Volume, 501, 502, 503, 504)
+  @ReadEndpoint('getVolume', VolumeView, 501, 502, 503, 504)
   async get(
     @Call() call: HttpCall,
     @Param('id', ResourceIdPipe) id: string,
     @Query() query: ReadQuery,
-  ): Promise<Volume> {
+  ): Promise<VolumeView> {
     return readHeaders(
       call.reply,
       await this.reader.get(ResourceType.Volume, call.caller, id, wantsFresh(call.request, query.fresh)),

@@ -1,7 +1,7 @@
 import { IsEnum, IsNumber, IsObject, IsOptional, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { CONNECTION_NAME_PATTERN } from '../../common/ids/resource-id';
 import { VolumeState } from '../../domain/states';
-import { Volume } from '../../domain/volume.dto';
+import { VolumeView } from '../../domain/resource-views.dto';
 import { ListQuery, ProviderListStatus } from '../common/list.dto';
 import { IsResourceName, IsResourceRef } from '../common/validators';
 
@@ -60,7 +60,7 @@ export class VolumeListQuery extends ListQuery {
 }
 
 export class VolumeList {
-  items: Volume[];
+  items: VolumeView[];
   /** Pass as `pageToken` for the next page; null on the last page. */
   nextPageToken: string | null;
   /** How each provider connection contributed to this list. */
