@@ -24,6 +24,29 @@ async function loadMetadata(): Promise<void> {
   await SwaggerModule.loadPluginMetadata(metadata);
 }
 
+type SchemaLike = {
+  type?: string;
+  nullable?: boolean;
+  $ref?: string;
+  allOf?: SchemaLike[];
+  oneOf?: SchemaLike[];
+  properties?: Record<string, SchemaLike>;
+};
+
+/**
+ * OpenAPI 3.0 wants a `type` beside `nullable`; Nest leaves it out where a nullable property refers to a named
+ * schema (`allOf`/`oneOf`, e.g. a nullable enum or union). It is the referenced schema's own type.
+ */
+function typeNullableReferences(document: OpenAPIObject): void {
+  const schemas = (document.components?.schemas ?? {}) as Record<string, SchemaLike>;
+  for (const schema of Object.values(schemas))
+    for (const property of Object.values(schema.properties ?? {})) {
+      const ref = (property.allOf ?? property.oneOf)?.[0]?.$ref;
+      if (property.nullable && !property.type && ref)
+        property.type = schemas[ref.split('/').pop()!]?.type ?? 'object';
+    }
+}
+
 export async function buildOpenApiDocument(app: INestApplication): Promise<OpenAPIObject> {
   await loadMetadata();
   const config = new DocumentBuilder()
@@ -49,6 +72,7 @@ export async function buildOpenApiDocument(app: INestApplication): Promise<OpenA
   // API keys are opaque strings, not JWTs (Nest's default bearerFormat).
   const bearer = document.components.securitySchemes?.bearer as { bearerFormat?: string } | undefined;
   if (bearer) delete bearer.bearerFormat;
+  typeNullableReferences(document);
   // Routes without a security requirement are public on purpose (health probes): say so explicitly.
   for (const item of Object.values(document.paths))
     for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const)
