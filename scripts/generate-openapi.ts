@@ -25,6 +25,11 @@ async function main(): Promise<void> {
       bodyLimitBytes: 65_536,
       trustProxy: false,
       rateLimitPerMinute: 0,
+      authFailuresPerMinute: 0,
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 72_000,
+      connectionTimeoutMs: 120_000,
     },
     tasks: {
       retentionHours: 24,
@@ -33,8 +38,16 @@ async function main(): Promise<void> {
       stalledIntervalMs: 30_000,
       lockDurationMs: 60_000,
     },
-    cache: { freshMs: 5000, staleMs: 900_000 },
-    events: { retainEvents: 1000, tokenTtlSeconds: 300 },
+    cache: { freshMs: 5000, staleMs: 900_000, maxValueBytes: 8_388_608 },
+    events: {
+      retainEvents: 1000,
+      tokenTtlSeconds: 300,
+      maxStreams: 500,
+      maxStreamsPerKey: 100,
+      maxBufferedBytes: 262_144,
+      drainTimeoutSeconds: 30,
+      recheckSeconds: 30,
+    },
     sandbox: false,
   };
   const app = await NestFactory.create(

@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { CacheModule } from './cache/cache.module';
-import { redisOptionsFromUrl } from './cache/redis.options';
+import { bullConnectionOptions, redisTimeouts } from './cache/redis.options';
 import { RedisModule } from './cache/redis.module';
 import { AuthModule } from './common/auth/auth.module';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
@@ -26,7 +26,9 @@ export class AppModule {
         RedisModule,
         CacheModule,
         BullModule.forRoot({
-          connection: config.env.redisUrl ? redisOptionsFromUrl(config.env.redisUrl) : {},
+          connection: config.env.redisUrl
+            ? bullConnectionOptions(config.env.redisUrl, redisTimeouts(config.env))
+            : {},
           prefix: BULL_PREFIX,
         }),
         AuthModule,

@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createServer } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp } from './bootstrap/create-app';
+import { installRejectionGuard } from './common/errors/process-guards';
 import { createLogger } from './common/logging/logger';
 import { ConfigError } from './config/config.error';
 import { EnvError, listenFailure, readEnv } from './config/env';
@@ -59,6 +60,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(env.logLevel, env.production);
+  // An unhandled rejection (a Redis outage reaching a background chore) is logged, never the end of the process.
+  installRejectionGuard(logger);
   let sandbox: SandboxRuntime | null = null;
   let app: NestFastifyApplication | null = null;
   try {

@@ -1,16 +1,41 @@
-import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { Global, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import { LOGGER } from '../common/logging/logger';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
-import { redisOptionsFromUrl } from './redis.options';
+import { warnWithoutPersistence } from './redis-persistence';
+import { watchRedisClient, type RedisWatch } from './redis-watch';
+import { blockingClientOptions, redisTimeouts, requestClientOptions } from './redis.options';
 import { REDIS, REDIS_BLOCKING } from './redis.tokens';
 
-function createClient(config: GatewayConfig, name: string): Redis {
+const watches = new WeakMap<Redis, RedisWatch>();
+
+function createClient(
+  config: GatewayConfig,
+  logger: Logger,
+  name: string,
+  options: (url: string, timeouts: ReturnType<typeof redisTimeouts>) => RedisOptions,
+): Redis {
   if (!config.env.redisUrl) throw new Error('REDIS_URL is not set');
-  return new Redis({
-    ...redisOptionsFromUrl(config.env.redisUrl),
+  const client = new Redis({
+    ...options(config.env.redisUrl, redisTimeouts(config.env)),
     connectionName: name,
     enableAutoPipelining: true,
   });
+  watches.set(client, watchRedisClient(client, name, logger));
+  return client;
+}
+
+/**
+ * The request client queues commands only until its first connection (start-up must not race it); from then on a
+ * command sent while the connection is down fails at once, so requests answer 503 `unavailable` right away
+ * through an outage instead of each waiting for the command timeout.
+ */
+function failFastOnceConnected(client: Redis): Redis {
+  client.once('ready', () => {
+    client.options.enableOfflineQueue = false;
+  });
+  return client;
 }
 
 @Global()
@@ -18,24 +43,35 @@ function createClient(config: GatewayConfig, name: string): Redis {
   providers: [
     {
       provide: REDIS,
-      inject: [GATEWAY_CONFIG],
-      useFactory: (config: GatewayConfig) => createClient(config, 'gateway'),
+      inject: [GATEWAY_CONFIG, LOGGER],
+      useFactory: (config: GatewayConfig, logger: Logger) =>
+        failFastOnceConnected(createClient(config, logger, 'gateway', requestClientOptions)),
     },
     {
       provide: REDIS_BLOCKING,
-      inject: [GATEWAY_CONFIG],
-      useFactory: (config: GatewayConfig) => createClient(config, 'gateway-blocking'),
+      inject: [GATEWAY_CONFIG, LOGGER],
+      useFactory: (config: GatewayConfig, logger: Logger) =>
+        createClient(config, logger, 'gateway-blocking', blockingClientOptions),
     },
   ],
   exports: [REDIS, REDIS_BLOCKING],
 })
-export class RedisModule implements OnApplicationShutdown {
+export class RedisModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(REDIS_BLOCKING) private readonly blocking: Redis,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  onApplicationBootstrap(): void {
+    // Not awaited: a Redis that is down at start-up is checked once it is up, and never holds the start.
+    void warnWithoutPersistence(this.redis, this.logger, this.config.sandbox);
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    watches.get(this.redis)?.stop();
+    watches.get(this.blocking)?.stop();
     // A blocking XREAD would hold QUIT until it returns: disconnect that one at once.
     this.blocking.disconnect();
     await this.redis.quit().catch(() => this.redis.disconnect());

@@ -25,7 +25,11 @@ export const ApiKeySchema = Type.Object(
 
 /** Tuning every connection accepts beside its kind-specific fields (DESIGN §4); ajv fills the defaults. */
 export const ConnectionTuningSchema = Type.Object({
-  /** Timeout of one upstream HTTP call. */
+  /**
+   * Wall-clock deadline of one upstream HTTP call attempt from the moment it has one of the `concurrency` slots:
+   * connecting, sending and reading the whole answer. Past it the socket is closed, the slot freed, and the call
+   * answers `provider_timeout`.
+   */
   timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 300_000, default: 15_000 })),
   /** First delay between two polls of a running operation. */
   pollIntervalMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 600_000, default: 1_000 })),
@@ -41,6 +45,12 @@ export const ConnectionTuningSchema = Type.Object({
   breakerHalfOpenMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 })),
   /** Deadline of this connection's share of a fan-out list. */
   listDeadlineMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 120_000, default: 5_000 })),
+  /** Items one list answer of the backend may bring; the rest are left out and the list says `partial`. */
+  maxListItems: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 })),
+  /** Largest answer one backend call may bring; a larger one is dropped as it arrives (`provider_error`). */
+  maxResponseBytes: Type.Optional(
+    Type.Integer({ minimum: 65_536, maximum: 268_435_456, default: 16_777_216 }),
+  ),
   /** Per-operation deadline overrides in seconds, e.g. `{ "server.create": 3600 }`. */
   deadlines: Type.Optional(
     Type.Record(
@@ -72,10 +82,39 @@ export const ServerSettingsSchema = Type.Object(
     ),
     /** Largest accepted request body. */
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 10_485_760, default: 65_536 }),
-    /** Trust X-Forwarded-* from a proxy in front of the gateway. */
-    trustProxy: Type.Boolean({ default: false }),
+    /**
+     * Trust X-Forwarded-* from the proxies in front of the gateway: their addresses or CIDR ranges (then the client
+     * address is the last one no trusted proxy added), or `true` for any (then it is the left-most, which a client
+     * can forge: the per-address limits lose their bite).
+     */
+    trustProxy: Type.Union(
+      [
+        Type.Boolean(),
+        Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 64 }),
+      ],
+      { default: false },
+    ),
     /** Requests per minute one API key may make (429 beyond, with Retry-After); 0 turns the limit off. */
     rateLimitPerMinute: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 3_000 }),
+    /**
+     * Longest time a client may take to send a whole request, head and body (408 problem, connection closed).
+     * Only receiving counts: long polls and event streams are not cut by it.
+     */
+    requestTimeoutMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 30_000 }),
+    /** Longest time a client may take to send the request head (408); at most `requestTimeoutMs`. */
+    headersTimeoutMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 10_000 }),
+    /** How long an idle keep-alive connection is kept between two requests (above a proxy's 60 s idle timeout). */
+    keepAliveTimeoutMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 72_000 }),
+    /**
+     * A connection on which nothing at all moves for this long is closed. At least 65 s: a long poll
+     * (`waitSeconds`, `Prefer: wait`) stays silent for up to 60 s.
+     */
+    connectionTimeoutMs: Type.Integer({ minimum: 65_000, maximum: 3_600_000, default: 120_000 }),
+    /**
+     * Requests without valid credentials one client address may make per minute (counted in Redis across
+     * processes); beyond it they answer 429 with Retry-After for a minute. A valid key is never held back. 0: off.
+     */
+    authFailuresPerMinute: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 30 }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -92,6 +131,14 @@ export const TaskSettingsSchema = Type.Object(
     stalledIntervalMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 30_000 }),
     /** A worker's lock on the job it runs, renewed at half of it while a step runs: a dead worker's job is free after it. */
     lockDurationMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 60_000 }),
+    /**
+     * Key that encrypts the secrets clients give in `providerOptions` (a DCImanager root password) while their
+     * task runs: 32 random bytes in base64 (`openssl rand -base64 32`), or `secretKeyFile`. Without one, a
+     * request carrying a secret answers 400.
+     */
+    secretKey: Type.Optional(Type.String({ minLength: 1 })),
+    /** Earlier keys, used only to decrypt tasks sealed before a rotation; drop them once those tasks ended. */
+    previousSecretKeys: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 8 })),
   },
   { additionalProperties: false, default: {} },
 );
@@ -102,6 +149,8 @@ export const CacheSettingsSchema = Type.Object(
     freshMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 5_000 }),
     /** How long a snapshot is kept to be served, marked stale, when the backend fails. */
     staleMs: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 900_000 }),
+    /** Largest cached value (one connection's list of one type, in JSON); a larger read is served but not cached. */
+    maxValueBytes: Type.Integer({ minimum: 65_536, maximum: 536_870_912, default: 8_388_608 }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -112,6 +161,16 @@ export const EventSettingsSchema = Type.Object(
     retainEvents: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 100_000 }),
     /** Lifetime of the read-only tokens issued for browser EventSource clients. */
     tokenTtlSeconds: Type.Integer({ minimum: 10, maximum: 3_600, default: 300 }),
+    /** Open event streams one API process serves at once (429 with Retry-After beyond). */
+    maxStreams: Type.Integer({ minimum: 1, maximum: 100_000, default: 500 }),
+    /** Open event streams of one API key (its event tokens included) in one API process. */
+    maxStreamsPerKey: Type.Integer({ minimum: 1, maximum: 100_000, default: 100 }),
+    /** Bytes waiting to be sent to one stream's client; a stream beyond it is closed (the client resumes). */
+    maxBufferedBytes: Type.Integer({ minimum: 16_384, maximum: 67_108_864, default: 262_144 }),
+    /** A stream whose client has not taken what was sent within this many seconds is closed. */
+    drainTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 600, default: 30 }),
+    /** How often an open stream checks its key or token again (gone, no longer allowed: the stream ends). */
+    recheckSeconds: Type.Integer({ minimum: 1, maximum: 3_600, default: 30 }),
   },
   { additionalProperties: false, default: {} },
 );

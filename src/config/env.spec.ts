@@ -11,6 +11,18 @@ describe('readEnv', () => {
     expect(readEnv({ GATEWAY_CONFIG: '/config/gateway.yaml', HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
   });
 
+  it('should bound Redis waits: 5 s per command and per connection attempt unless set', () => {
+    expect(readEnv({})).toMatchObject({ redisCommandTimeoutMs: 5_000, redisConnectTimeoutMs: 5_000 });
+    expect(readEnv({ REDIS_COMMAND_TIMEOUT_MS: '800', REDIS_CONNECT_TIMEOUT_MS: '3000' })).toMatchObject({
+      redisCommandTimeoutMs: 800,
+      redisConnectTimeoutMs: 3_000,
+    });
+    expect(() => readEnv({ REDIS_COMMAND_TIMEOUT_MS: '0' })).toThrow(
+      /REDIS_COMMAND_TIMEOUT_MS: must be milliseconds/,
+    );
+    expect(() => readEnv({ REDIS_CONNECT_TIMEOUT_MS: 'soon' })).toThrow(/REDIS_CONNECT_TIMEOUT_MS/);
+  });
+
   it('should name every bad variable', () => {
     expect(() => readEnv({ PORT: 'x', GATEWAY_ROLE: 'boss' })).toThrow(EnvError);
     expect(() => readEnv({ PORT: 'x' })).toThrow(/PORT: must be a port number, got 'x'/);

@@ -17,11 +17,23 @@ export interface GatewayEnv {
   production: boolean;
   /** Where the sandbox looks for redis-server. */
   searchPath: string;
+  /** Longest wait for one Redis command of the gateway's own (REDIS_COMMAND_TIMEOUT_MS): then 503 `unavailable`. */
+  redisCommandTimeoutMs: number;
+  /** Longest wait for a Redis connection to open (REDIS_CONNECT_TIMEOUT_MS); reconnects go on after it. */
+  redisConnectTimeoutMs: number;
 }
 
 const ROLES: readonly GatewayRole[] = ['api', 'worker', 'all'];
 
 export class EnvError extends Error {}
+
+/** A duration variable in milliseconds, within [50 ms, 10 min]; a bad value is added to `problems`. */
+function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: string[]): number {
+  const value = Number(env[name] ?? fallback);
+  if (Number.isInteger(value) && value >= 50 && value <= 600_000) return value;
+  problems.push(`${name}: must be milliseconds in [50, 600000], got '${env[name]}'`);
+  return fallback;
+}
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): GatewayEnv {
   const problems: string[] = [];
@@ -34,6 +46,8 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): GatewayEnv {
   const sandboxSpeed = Number(env.SANDBOX_SPEED ?? 1);
   if (!(sandboxSpeed > 0) || sandboxSpeed > 1000)
     problems.push(`SANDBOX_SPEED: must be a number in (0, 1000], got '${env.SANDBOX_SPEED}'`);
+  const redisCommandTimeoutMs = milliseconds(env, 'REDIS_COMMAND_TIMEOUT_MS', 5_000, problems);
+  const redisConnectTimeoutMs = milliseconds(env, 'REDIS_CONNECT_TIMEOUT_MS', 5_000, problems);
   if (problems.length) throw new EnvError(`Invalid environment:\n  - ${problems.join('\n  - ')}`);
   const configPath = env.GATEWAY_CONFIG || undefined;
   return {
@@ -49,6 +63,8 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): GatewayEnv {
     sandboxDir: env.SANDBOX_DIR ?? '.sandbox',
     production: env.NODE_ENV === 'production',
     searchPath: env.PATH ?? '',
+    redisCommandTimeoutMs,
+    redisConnectTimeoutMs,
   };
 }
 

@@ -15,5 +15,6 @@ export class ReadyStatus {
   info?: Record<string, unknown>;
   error?: Record<string, unknown>;
   details: Record<string, unknown>;
+  /** Reachability of the connections the API key may see; empty without a key (connections are never named to anonymous callers). */
   providers: ProviderReachability[];
 }

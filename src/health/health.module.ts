@@ -7,7 +7,9 @@ import { MetricsController } from './metrics.controller';
 /** Health and metrics, served by every role so orchestrators can probe api and worker processes alike. */
 @Global()
 @Module({
-  imports: [TerminusModule],
+  // Terminus would log every failed probe at error level (every few seconds through an outage); the Redis
+  // connections log their state changes once each instead (cache/redis-watch.ts).
+  imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController, MetricsController],
   providers: [ProviderHealth],
   exports: [ProviderHealth],

@@ -1,25 +1,62 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, Job } from 'bullmq';
+import type { Logger } from 'pino';
+import { bullErrorListener } from '../cache/redis-watch';
+import { LogOncePerKind } from '../common/errors/log-once';
+import { asRedisUnavailable } from '../common/errors/redis-unavailable';
+import { LOGGER } from '../common/logging/logger';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { OperationRunner } from './operation-runner.service';
 import { JOB_ATTEMPTS, OPERATIONS_QUEUE, OperationJobData } from './queue.constants';
 
+/** How long a task waits before its next run when Redis could not serve the last one (full, down, slow). */
+export const REDIS_RETRY_DELAY_MS = 2_000;
+/**
+ * How long the worker stops taking jobs after Redis refused one of its commands (e.g. full): BullMQ would try the
+ * next fetch at once, and fail again, tens of thousands of times a second.
+ */
+export const WORKER_HOLD_ON_REDIS_MS = 1_000;
+
 /**
  * Runs operation steps. A step that must wait is not awaited here: the job moves itself to the delayed set
  * and the worker takes the next job (BullMQ "process step jobs" pattern).
+ *
+ * A run that Redis could not serve failed for a gateway reason, not the task's: the job is delayed and run
+ * again, without spending one of its attempts (attempts are for unexpected errors of the task's own logic), and
+ * a job that still ended in the failed set for such a reason is sent back to the queue, never abandoned.
  */
 @Processor(OPERATIONS_QUEUE, { autorun: false, maxStalledCount: 1_000 })
 export class OperationProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly redisFailures = new LogOncePerKind();
+  private readonly onWorkerError: (error: Error) => void;
+
   constructor(
     private readonly runner: OperationRunner,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {
     super();
+    this.onWorkerError = bullErrorListener('worker', logger);
   }
 
   async process(job: Job<OperationJobData>, token?: string): Promise<void> {
-    const next = await this.runner.run(job.data.taskId);
+    let next: Awaited<ReturnType<OperationRunner['run']>>;
+    try {
+      next = await this.runner.run(job.data.taskId);
+    } catch (error) {
+      const redis = asRedisUnavailable(error);
+      if (!redis) throw error;
+      this.redisFailures.note(redis.kind, (suppressed) =>
+        this.logger.warn(
+          { taskId: job.data.taskId, kind: redis.kind, ...(suppressed ? { suppressed } : {}) },
+          `task runs wait for Redis (${redis.kind}); they go on once it serves again`,
+        ),
+      );
+      // If Redis refuses this too, BullMQ cannot fail the job either: its lock lapses and the stalled-job check
+      // gives it back to a worker once Redis serves again.
+      next = { delayMs: REDIS_RETRY_DELAY_MS };
+    }
     if (!next) return;
     await job.moveToDelayed(Date.now() + next.delayMs, token);
     throw new DelayedError();
@@ -37,12 +74,54 @@ export class OperationProcessor extends WorkerHost implements OnApplicationBoots
     // worker: rebuilt with ours, or a lock shorter than ~15 s lapses under a running step and a second worker
     // runs the same create (found by the crash suite). It only starts in run().
     (this.worker as unknown as { createLockManager(): void }).createLockManager();
-    void this.worker.run();
+    void this.worker.run().catch((error: unknown) => this.onWorkerError(error as Error));
   }
 
+  /** BullMQ's worker reports its connection's and its scripts' failures here; without a listener it prints them. */
+  @OnWorkerEvent('error')
+  onError(error: Error): void {
+    this.onWorkerError(error);
+    if (asRedisUnavailable(error)) this.holdFetching(WORKER_HOLD_ON_REDIS_MS);
+  }
+
+  /**
+   * Holds the worker's fetching of new jobs for a while, as its own rate limit does, without asking Redis (which
+   * is what fails): the running jobs go on; the main loop waits, then fetches again.
+   */
+  private holdFetching(ms: number): void {
+    const worker = this.worker as unknown as { limitUntil?: number };
+    worker.limitUntil = Math.max(worker.limitUntil ?? 0, Date.now() + ms);
+  }
+
+  /**
+   * BullMQ emits this without awaiting it: it must never reject (an unhandled rejection). A job that exhausted
+   * its attempts on the task's own errors abandons the task; one that failed because Redis did not serve goes
+   * back to the queue. When even that fails (Redis still refuses), the task stays open with its job in the
+   * failed set, and the sweeper sends it back later.
+   */
   @OnWorkerEvent('failed')
   async onFailed(job: Job<OperationJobData> | undefined, error: Error): Promise<void> {
-    if (job && job.attemptsMade >= (job.opts.attempts ?? JOB_ATTEMPTS))
+    if (!job) return;
+    try {
+      const exhausted = job.attemptsMade >= (job.opts.attempts ?? JOB_ATTEMPTS);
+      if (!exhausted) return;
+      if (asRedisUnavailable(error)) {
+        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+        return;
+      }
       await this.runner.abandon(job.data.taskId, error.message);
+    } catch (failure) {
+      const redis = asRedisUnavailable(failure);
+      this.redisFailures.note(`failed:${redis?.kind ?? 'other'}`, (suppressed) =>
+        this.logger.warn(
+          {
+            taskId: job.data.taskId,
+            error: (failure as Error)?.message,
+            ...(suppressed ? { suppressed } : {}),
+          },
+          'a failed job could not be settled now; the task sweeper takes it up again',
+        ),
+      );
+    }
   }
 }

@@ -1,28 +1,61 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import { bullErrorListener } from '../cache/redis-watch';
+import { RedisUnavailableError } from '../common/errors/redis-unavailable';
+import { LOGGER } from '../common/logging/logger';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { JOB_ATTEMPTS, OPERATIONS_QUEUE, OperationJobData } from './queue.constants';
 
-/** The only producer of operation jobs. The payload is the task id; never input or credentials. */
+/**
+ * The only producer of operation jobs. The payload is the task id; never input or credentials.
+ *
+ * BullMQ's connection waits for Redis to come back (as BullMQ requires), so a caller serving a request bounds
+ * its wait here, by the Redis command timeout: a request answers 503 `unavailable` instead of hanging for the
+ * whole outage. A job add that gave up this way may still run once Redis is back; the job id is the task id, so
+ * it never makes a second job.
+ */
 @Injectable()
 export class TaskQueue {
-  constructor(@InjectQueue(OPERATIONS_QUEUE) private readonly queue: Queue<OperationJobData>) {}
+  constructor(
+    @InjectQueue(OPERATIONS_QUEUE) private readonly queue: Queue<OperationJobData>,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    // Without a listener BullMQ prints each of its connection's errors (every reconnect attempt) to stderr.
+    queue.on('error', bullErrorListener('queue', logger));
+  }
 
   async enqueue(taskId: string): Promise<void> {
-    await this.queue.add(
-      'run',
-      { taskId },
-      {
-        jobId: taskId,
-        attempts: JOB_ATTEMPTS,
-        backoff: { type: 'exponential', delay: 1_000 },
-        removeOnComplete: true,
-        removeOnFail: { age: 7 * 86_400 },
-      },
+    await this.bounded(
+      this.queue.add(
+        'run',
+        { taskId },
+        {
+          jobId: taskId,
+          attempts: JOB_ATTEMPTS,
+          backoff: { type: 'exponential', delay: 1_000 },
+          removeOnComplete: true,
+          removeOnFail: { age: 7 * 86_400 },
+        },
+      ),
     );
   }
 
   async counts(): Promise<Record<string, number>> {
-    return this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+    return this.bounded(this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'));
+  }
+
+  private bounded<T>(work: Promise<T>): Promise<T> {
+    const ms = this.config.env.redisCommandTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RedisUnavailableError('timeout')), ms);
+      timer.unref();
+    });
+    // The work may still settle after the deadline: its outcome is not wanted then, and must not go unhandled.
+    work.catch(() => undefined);
+    return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
   }
 }

@@ -14,7 +14,7 @@ describe('health, metrics, docs, CORS and the capability document (e2e)', () => 
 
   afterAll(() => gateway.close());
 
-  it('should report liveness and readiness without a key, with provider reachability in the body', async () => {
+  it('should report liveness and readiness without a key, and provider reachability to a key', async () => {
     expect((await api.healthLive({ client: clientFor(gateway.baseUrl) })).data).toEqual({ status: 'ok' });
     const ready = await api.healthReady({ client: clientFor(gateway.baseUrl) });
     expect(ready.response.status).toBe(200);
@@ -22,12 +22,18 @@ describe('health, metrics, docs, CORS and the capability document (e2e)', () => 
       status: 'ok',
       details: { redis: { status: 'up' }, queue: { status: 'up' } },
     });
-    expect(ready.data!.providers.map((p) => p.name)).toEqual(['cm-a']);
+    // Connections are named only to a key that may see them (issue 12).
+    expect(ready.data!.providers).toEqual([]);
+    const named = await api.healthReady({ client });
+    expect(named.data!.providers.map((p) => p.name)).toEqual(['cm-a']);
   });
 
   it('should expose Prometheus metrics', async () => {
     await api.listServers({ client });
-    const text = await (await fetch(`${gateway.baseUrl}/metrics`)).text();
+    // A key that sees every connection (the series name them all).
+    const text = await (
+      await fetch(`${gateway.baseUrl}/metrics`, { headers: { Authorization: `Bearer ${KEYS.admin}` } })
+    ).text();
     expect(text).toContain('gateway_http_request_duration_seconds_bucket');
     expect(text).toMatch(
       /gateway_upstream_request_duration_seconds_count\{provider="cm-a",kind="cloudmc",operation="instances.list",outcome="ok"\}/,

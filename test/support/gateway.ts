@@ -1,13 +1,14 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createApp } from '../../src/bootstrap/create-app';
 import { validateConfig } from '../../src/config/config.validator';
-import { readEnv, type GatewayRole } from '../../src/config/env';
+import { readEnv, type GatewayEnv, type GatewayRole } from '../../src/config/env';
 import type { GatewayConfig } from '../../src/config/gateway-config';
 import { connectionKindSchemas } from '../../src/providers/registry/provider-kinds';
 import type { SimulatorDefinition, SimulatorHandle } from '../../src/sandbox/simulators/common/simulator';
@@ -42,12 +43,22 @@ export interface TestGatewayOptions {
   speed?: number;
   role?: GatewayRole;
   /** Reuse running simulators instead of starting new ones (a second gateway process on the same backends). */
-  reuse?: TestGateway;
+  reuse?: Pick<TestGateway, 'simulators'>;
   tasks?: Record<string, unknown>;
   cache?: Record<string, unknown>;
   /** Connection tuning fields applied to every connection (e.g. `breakerFailures`). */
   tuning?: Record<string, unknown>;
   server?: Record<string, unknown>;
+  /** Event settings (`events`), e.g. a short `tokenTtlSeconds` or small stream caps. */
+  events?: Record<string, unknown>;
+  /** Names of the standard API keys (`admin`, `reader`, `tenant-a`, `tenant-b`) to leave out of the config. */
+  withoutKeys?: string[];
+  /** A Redis of the test's own (e.g. with AOF in a temp folder) instead of this jest worker's database. */
+  redisUrl?: string;
+  /** Where the gateway logs (default: silent, or TEST_LOG_LEVEL), e.g. to read its warnings. */
+  logger?: Logger;
+  /** Environment fields over the defaults (e.g. Redis timeouts). */
+  env?: Partial<GatewayEnv>;
 }
 
 /** Redis database of this jest worker, so that test files running in parallel do not share keys. */
@@ -63,10 +74,16 @@ function simulatorOf(kind: string): SimulatorDefinition {
   return definition;
 }
 
+/** Key of the task secrets (`tasks.secretKey`), one per test process: every gateway of a test shares it. */
+const TASK_SECRET_KEY = randomBytes(32).toString('base64');
+
+const definedOnly = (fields: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+
 /** A gateway served on loopback with simulated providers and a real Redis. */
 export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
   const speed = options.speed ?? 50;
-  const redisUrl = workerRedisUrl();
+  const redisUrl = options.redisUrl ?? workerRedisUrl();
   const simulators = options.reuse?.simulators ?? new Map<string, SimulatorHandle>();
   // The simulators' files (IMCO's certificates) in a folder of this gateway's own, removed by close().
   const dataDir = options.reuse ? null : mkdtempSync(join(tmpdir(), 'cloudmux-test-sim-'));
@@ -91,7 +108,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
       { name: 'reader', key: KEYS.reader, scopes: ['read'], providers: ['*'] },
       { name: 'tenant-a', key: KEYS.tenantA, scopes: ['read', 'write'], providers: [first] },
       { name: 'tenant-b', key: KEYS.tenantB, scopes: ['read', 'write'], providers: [second ?? first] },
-    ],
+    ].filter((key) => !options.withoutKeys?.includes(key.name)),
     providers: options.connections.map((c) => ({
       name: c.name,
       ...simulators.get(c.name)!.connection,
@@ -105,12 +122,21 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     server: {
       cors: { allowedOrigins: ['https://app.example.com'] },
       bodyLimitBytes: 65_536,
+      // Suites send wrong keys on purpose by the hundred (fuzz): the per-address limit only where a test asks.
+      authFailuresPerMinute: 0,
       ...options.server,
     },
-    tasks: { stalledIntervalMs: 2_000, lockDurationMs: 5_000, ...options.tasks },
+    // A field set to undefined in `options.tasks` is left out (e.g. `secretKey: undefined`: a gateway without one).
+    tasks: definedOnly({
+      stalledIntervalMs: 2_000,
+      lockDurationMs: 5_000,
+      secretKey: TASK_SECRET_KEY,
+      ...options.tasks,
+    }),
     cache: { freshMs: 1_000, staleMs: 60_000, ...options.cache },
+    events: { ...options.events },
   };
-  const env = { ...readEnv({}), redisUrl, role: options.role ?? 'all' };
+  const env = { ...readEnv({}), ...options.env, redisUrl, role: options.role ?? 'all' };
   const config = validateConfig(document, {
     env,
     kinds: connectionKindSchemas(),
@@ -119,7 +145,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   });
   const app: NestFastifyApplication = await createApp(
     config,
-    pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   );
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -1,8 +1,9 @@
 /**
- * Stable problem codes (DESIGN §3.6), with the HTTP status each one answers with. Three codes are additions
+ * Stable problem codes (DESIGN §3.6), with the HTTP status each one answers with. Four codes are additions
  * to the DESIGN list, see docs/adr/0002-error-codes.md: `provider_auth_failed` (the gateway's own credentials
- * for a backend were refused), `timeout` (a task passed its deadline) and `needs_attention` (a task could not
- * decide what the backend did and a person must look).
+ * for a backend were refused), `timeout` (a task passed its deadline), `needs_attention` (a task could not
+ * decide what the backend did and a person must look) and `unavailable` (the gateway's own Redis refused or
+ * did not answer: full, down, or too slow).
  */
 export const ERROR_STATUS = {
   validation_failed: 400,
@@ -20,6 +21,7 @@ export const ERROR_STATUS = {
   provider_error: 502,
   provider_auth_failed: 502,
   provider_unavailable: 503,
+  unavailable: 503,
   provider_timeout: 504,
   timeout: 504,
   needs_attention: 500,
@@ -44,6 +46,7 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   provider_error: 'The provider failed',
   provider_auth_failed: 'The provider refused the gateway credentials',
   provider_unavailable: 'The provider is unavailable',
+  unavailable: 'The gateway is briefly unavailable',
   provider_timeout: 'The provider did not answer in time',
   timeout: 'The operation did not finish before its deadline',
   needs_attention: 'The outcome is uncertain and needs a person',

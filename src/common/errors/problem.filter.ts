@@ -3,7 +3,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { LOGGER, loggableUrl } from '../logging/logger';
 import { isGatewayError } from './gateway-error';
+import { LogOncePerKind } from './log-once';
 import { toProblem } from './problem.mapper';
+import { asRedisUnavailable } from './redis-unavailable';
 
 /**
  * Every error answer is RFC 9457 problem+json. Faults of the gateway itself are logged with their stack and the
@@ -12,9 +14,22 @@ import { toProblem } from './problem.mapper';
  */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
+  /** Redis failures are logged once per kind and minute, not once per request: an outage must not flood the log. */
+  private readonly redisFailures = new LogOncePerKind();
+
   constructor(@Inject(LOGGER) private readonly logger: Logger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
+    const redis = isGatewayError(exception) ? null : asRedisUnavailable(exception);
+    if (redis) {
+      this.redisFailures.note(redis.kind, (suppressed) =>
+        this.logger.warn(
+          { kind: redis.kind, error: (exception as Error).message, ...(suppressed ? { suppressed } : {}) },
+          `requests answer 503 unavailable: Redis ${redis.kind}`,
+        ),
+      );
+      exception = redis;
+    }
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();

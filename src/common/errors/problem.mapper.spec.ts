@@ -1,4 +1,5 @@
 import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
+import { ReplyError } from 'ioredis';
 import {
   ConflictError,
   ProviderAuthError,
@@ -7,6 +8,7 @@ import {
   ValidationError,
 } from './gateway-error';
 import { toProblem } from './problem.mapper';
+import { RedisUnavailableError } from './redis-unavailable';
 
 const ctx = { requestId: 'req-1', instance: '/v1/servers' };
 
@@ -122,4 +124,53 @@ describe('toProblem', () => {
       expect(problem.detail).not.toContain('/v1/servers');
     },
   );
+
+  describe('Redis failures (issue 12)', () => {
+    const reply = (message: string): Error => new (ReplyError as new (message: string) => Error)(message);
+    const named = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+    it.each([
+      ['a refused write of a full Redis', reply("OOM command not allowed when used memory > 'maxmemory'.")],
+      [
+        'a refused write inside a script',
+        reply("OOM command not allowed when used memory > 'maxmemory'. script: 2a9f, on @user_script:3."),
+      ],
+      ['an aborted transaction', reply('EXECABORT Transaction discarded because of previous errors.')],
+      ['a read-only replica', reply("READONLY You can't write against a read only replica.")],
+      ['a Redis still loading', reply('LOADING Redis is loading the dataset in memory')],
+      ['a busy script', reply('BUSY Redis is busy running a script.')],
+      [
+        'a failing disk',
+        reply('MISCONF Redis is configured to save RDB snapshots, but it is currently not able'),
+      ],
+      ['a command timeout', new Error('Command timed out')],
+      ['a lost connection', new Error('Connection is closed.')],
+      ['an offline command', new Error("Stream isn't writeable and enableOfflineQueue options is false")],
+      [
+        'a flushed offline queue',
+        named('MaxRetriesPerRequestError', 'Reached the max retries per request limit (which is 1).'),
+      ],
+      [
+        'a failure wrapped by a caller',
+        new Error('saving failed', { cause: new Error('Command timed out') }),
+      ],
+    ])('should answer %s with 503 unavailable, retryable, with Retry-After', (_, error) => {
+      const problem = toProblem(error, ctx);
+      expect(problem).toMatchObject({ status: 503, code: 'unavailable', retryable: true });
+      expect(problem.retryAfter).toBeGreaterThan(0);
+      expect(problem.detail).not.toMatch(/maxmemory|user_script|replica/);
+    });
+
+    it('should keep a RedisUnavailableError thrown on purpose as it is', () => {
+      expect(toProblem(new RedisUnavailableError('timeout'), ctx)).toMatchObject({
+        status: 503,
+        code: 'unavailable',
+      });
+    });
+
+    it('should leave a Redis error about the command itself a gateway fault (500)', () => {
+      const wrongType = reply('WRONGTYPE Operation against a key holding the wrong kind of value');
+      expect(toProblem(wrongType, ctx)).toMatchObject({ status: 500, code: 'internal' });
+    });
+  });
 });

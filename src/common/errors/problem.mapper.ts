@@ -2,6 +2,7 @@ import { HttpException } from '@nestjs/common';
 import { ErrorCode, ERROR_STATUS, ERROR_TITLES, PROBLEM_TYPE_BASE } from './error-codes';
 import { GatewayError, isGatewayError } from './gateway-error';
 import { Problem } from './problem.dto';
+import { asRedisUnavailable } from './redis-unavailable';
 
 export interface ProblemContext {
   requestId: string;
@@ -73,6 +74,9 @@ export function problemFromGatewayError(error: GatewayError, ctx: ProblemContext
 /** Turns anything thrown while serving a request into a problem document. Never leaks internals. */
 export function toProblem(error: unknown, ctx: ProblemContext): Problem {
   if (isGatewayError(error)) return problemFromGatewayError(error, ctx);
+  // Redis full, down or too slow: 503 `unavailable` (retryable), never a 500 (issue 12).
+  const redis = asRedisUnavailable(error);
+  if (redis) return problemFromGatewayError(redis, ctx);
 
   // Nest's Fastify adapter hands a Fastify 4xx error over wrapped in an HttpException, the error as its cause.
   const fastifyError = error instanceof HttpException && error.cause ? error.cause : error;
