@@ -6,12 +6,18 @@ import type { Logger } from 'pino';
 import sjson from 'secure-json-parse';
 import { monotonicFactory } from 'ulid';
 import { AppModule } from '../app.module';
-import { clientErrorProblems, frameworkErrorProblems } from '../common/errors/framework-errors';
+import {
+  clientErrorProblems,
+  frameworkErrorProblems,
+  hostRequired,
+  markAnsweredEarly,
+} from '../common/errors/framework-errors';
 import { ProblemFilter } from '../common/errors/problem.filter';
 import { securityHeaders } from '../common/http/security-headers';
 import { createValidationPipe } from '../common/http/validation';
 import { PinoNestLogger, loggableUrl } from '../common/logging/logger';
 import { MetricsService } from '../common/metrics/metrics.service';
+import type { ServerSettings } from '../config/config.schema';
 import type { GatewayConfig } from '../config/gateway-config';
 import { buildOpenApiDocument } from './openapi';
 
@@ -41,6 +47,30 @@ export const ALLOWED_HEADERS = [
   'X-Request-Id',
 ];
 
+/**
+ * How long a client may take over its request and how long an idle connection stays (`server.*TimeoutMs`), so
+ * that slow or silent clients cannot hold connections. Node's request deadline stops once the request has
+ * arrived: what the gateway then takes (long polls, event streams) is bounded by `connectionTimeout` only, which
+ * counts silence on the socket. Node checks the request deadlines on `connectionsCheckingInterval` (30 s by
+ * default, which would let a slow client overstay them by as much): here a fraction of the head deadline.
+ */
+export function serverTimeouts(server: ServerSettings) {
+  const headersTimeout = Math.min(server.headersTimeoutMs, server.requestTimeoutMs);
+  return {
+    requestTimeout: server.requestTimeoutMs,
+    connectionTimeout: server.connectionTimeoutMs,
+    keepAliveTimeout: server.keepAliveTimeoutMs,
+    http: {
+      requestTimeout: server.requestTimeoutMs,
+      headersTimeout,
+      keepAliveTimeout: server.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.max(250, Math.min(5_000, Math.floor(headersTimeout / 2))),
+      // Node answers a bare 400 to an HTTP/1.1 request without Host: refused by `hostRequired` with a problem.
+      requireHostHeader: false,
+    },
+  };
+}
+
 export interface CreateAppOptions {
   /** Skip Swagger UI and the OpenAPI route (the OpenAPI script builds its own document). */
   docs?: boolean;
@@ -56,6 +86,7 @@ export async function createApp(
 ): Promise<NestFastifyApplication> {
   const headers = securityHeaders();
   const adapter = new FastifyAdapter({
+    ...serverTimeouts(config.server),
     bodyLimit: config.server.bodyLimitBytes,
     trustProxy: config.server.trustProxy,
     requestIdHeader: false,
@@ -134,6 +165,8 @@ export async function createApp(
     void reply.headers(headers).header('X-Request-Id', request.id);
     done();
   });
+  fastify.addHook('onRequest', hostRequired(headers));
+  fastify.addHook('onResponse', markAnsweredEarly);
   // Answers that end before that hook runs (CORS preflights: @fastify/cors answers in an earlier onRequest hook).
   fastify.addHook('onSend', (request, reply, payload, done) => {
     if (!reply.hasHeader('x-request-id')) void reply.headers(headers).header('X-Request-Id', request.id);

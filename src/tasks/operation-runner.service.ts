@@ -1,3 +1,4 @@
+import { asRedisUnavailable } from '../common/errors/redis-unavailable';
 import { Injectable, Logger } from '@nestjs/common';
 import { SnapshotCache } from '../cache/snapshot-cache.service';
 import { GatewayError, NotFoundError } from '../common/errors/gateway-error';
@@ -5,8 +6,14 @@ import { problemFromGatewayError } from '../common/errors/problem.mapper';
 import { formatResourceId } from '../common/ids/resource-id';
 import { MetricsService } from '../common/metrics/metrics.service';
 import type { AnyResource } from '../domain/resource';
+import { withCallSignal } from '../providers/http/call-scope';
 import { PORT_OF_TYPE, plannerOf } from '../providers/ports/capabilities';
-import type { OperationPlan, StepContext, StepOutcome } from '../providers/ports/operation-plan';
+import type {
+  OperationPlan,
+  OperationStep,
+  StepContext,
+  StepOutcome,
+} from '../providers/ports/operation-plan';
 import { DELETE_OPERATIONS, OPERATION_RESOURCE } from '../providers/ports/operations';
 import type { ProviderAdapter } from '../providers/ports/provider-adapter';
 import { ProviderRegistry } from '../providers/registry/provider-registry.service';
@@ -26,13 +33,18 @@ class UnexpectedStepError extends GatewayError {
 }
 
 class DeadlineError extends GatewayError {
-  constructor(seconds: number) {
+  constructor(seconds: number, abandonedStep?: string) {
     super(
       'timeout',
-      `The operation did not finish within its ${seconds} s deadline; the backend state could not confirm it.`,
+      abandonedStep
+        ? `The operation did not finish within its ${seconds} s deadline: step '${abandonedStep}' was still waiting for the backend, and the backend state could not confirm it.`
+        : `The operation did not finish within its ${seconds} s deadline; the backend state could not confirm it.`,
     );
   }
 }
+
+/** What a step run raced against its task's deadline yields when the deadline came first. */
+const ABANDONED = Symbol('abandoned');
 
 /** What the runner tells the queue: run again after `delayMs`, or stop (the task ended or is gone). */
 export type RunResult = { delayMs: number } | null;
@@ -80,7 +92,12 @@ export class OperationRunner {
       await this.fail(task, internal, null, this.asGatewayError(error, task));
       return null;
     }
-    if (task.status === TaskStatus.Queued) task.status = TaskStatus.Running;
+    if (task.status === TaskStatus.Queued) {
+      // Saved before the first step acts: a task whose backend call hangs reads as running, not queued (its
+      // event follows with the first step's outcome, as before).
+      task.status = TaskStatus.Running;
+      await this.store.save(this.touch(task), internal);
+    }
 
     let fresh: AnyResource | undefined;
     for (let taken = 0; taken < MAX_STEPS_PER_RUN; taken++) {
@@ -108,7 +125,20 @@ export class OperationRunner {
       }
       let outcome: StepOutcome;
       try {
-        outcome = await step.run(this.context(task, internal, resumed));
+        const ran = await this.runWithinDeadline(step, this.context(task, internal, resumed), internal);
+        if (ran === ABANDONED) {
+          this.metrics.stepRuns.inc({
+            provider: task.provider,
+            operation: task.operation,
+            outcome: 'abandoned',
+          });
+          this.logger.warn(
+            `task ${task.id} step '${step.name}' was still running at the deadline: abandoned`,
+          );
+          await this.onDeadline(adapter, plan, task, internal, undefined, step.name);
+          return null;
+        }
+        outcome = ran;
       } catch (error) {
         this.metrics.stepRuns.inc({ provider: task.provider, operation: task.operation, outcome: 'error' });
         return this.onStepError(adapter, plan, task, internal, error, seen);
@@ -146,6 +176,37 @@ export class OperationRunner {
     if (!loaded || TERMINAL_STATUSES.has(loaded.task.status)) return;
     this.logger.error(`task ${taskId} abandoned: ${reason}`);
     await this.fail(loaded.task, loaded.internal, null, new UnexpectedStepError());
+  }
+
+  /**
+   * Runs a step against what is left of its task's deadline. When the deadline comes first the step is
+   * abandoned: its upstream calls in flight are aborted (sockets closed, bulkhead slots freed) and any it would
+   * still make fail before they are sent, so the worker slot and the resource lock are freed now, not whenever
+   * a hanging backend lets go.
+   */
+  private async runWithinDeadline(
+    step: OperationStep,
+    ctx: StepContext,
+    internal: TaskInternal,
+  ): Promise<StepOutcome | typeof ABANDONED> {
+    const abandon = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<typeof ABANDONED>((resolve) => {
+      timer = setTimeout(() => resolve(ABANDONED), Math.max(0, internal.deadlineAtMs - Date.now()));
+      timer.unref();
+    });
+    const running = withCallSignal(abandon.signal, () => step.run(ctx));
+    try {
+      const first = await Promise.race([running, deadline]);
+      if (first === ABANDONED) {
+        abandon.abort();
+        // It ends on its own once its calls are aborted; nobody waits for it any more.
+        running.catch(() => undefined);
+      }
+      return first;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private context(task: Task, internal: TaskInternal, resumed: boolean): StepContext {
@@ -208,8 +269,11 @@ export class OperationRunner {
     task: Task,
     internal: TaskInternal,
     last?: GatewayError,
+    abandonedStep?: string,
   ): Promise<void> {
-    if (plan.reconcile) {
+    // An effect the backend's state cannot show is not done until the call that makes it was answered.
+    const effectPending = plan.effectStep !== undefined && !this.completed(plan, internal, plan.effectStep);
+    if (plan.reconcile && !effectPending) {
       try {
         if (await plan.reconcile(this.context(task, internal, true))) {
           await this.succeed(adapter, task, internal, undefined);
@@ -220,9 +284,15 @@ export class OperationRunner {
       }
     }
     const seconds = Math.round((internal.deadlineAtMs - Date.parse(task.createdAt)) / 1000);
-    const timeout = new DeadlineError(seconds);
+    const timeout = new DeadlineError(seconds, abandonedStep);
     if (last) Object.assign(timeout, { upstream: last.upstream, provider: last.provider });
     await this.fail(task, internal, plan, timeout);
+  }
+
+  /** Whether the step of that name has completed (a name the plan does not have never has). */
+  private completed(plan: OperationPlan, internal: TaskInternal, name: string): boolean {
+    const index = plan.steps.findIndex((step) => step.name === name);
+    return index >= 0 && index < internal.stepIndex;
   }
 
   private async succeed(
@@ -338,6 +408,9 @@ export class OperationRunner {
 
   private asGatewayError(error: unknown, task: Task): GatewayError {
     if (error instanceof GatewayError) return error;
+    // The gateway's Redis failing under a step (a lease, a claim) is a wait, not the task's failure.
+    const redis = asRedisUnavailable(error);
+    if (redis) return redis;
     this.logger.error(
       `task ${task.id} step threw an unexpected error`,
       (error as Error)?.stack ?? String(error),

@@ -12,6 +12,7 @@ import type { OperationPlan, OperationStep, StepContext } from '../providers/por
 import type { ProviderAdapter } from '../providers/ports/provider-adapter';
 import { ProviderRegistry } from '../providers/registry/provider-registry.service';
 import { findRedisBinary, startEmbeddedRedis, type EmbeddedRedis } from '../sandbox/embedded-redis';
+import { currentCallSignal } from '../providers/http/call-scope';
 import { OperationRunner, type RunResult } from './operation-runner.service';
 import { TaskEvents } from './task-events.service';
 import { TaskIntake } from './task-intake.service';
@@ -33,7 +34,7 @@ describe('OperationRunner', () => {
     name: 'fake',
     kind: ProviderKind.Cloudmc,
     servers: {
-      list: async () => [],
+      list: async () => ({ items: [], skipped: [] }),
       get: async () => server as never,
       start: () => plan(),
       create: () => plan(),
@@ -238,6 +239,75 @@ describe('OperationRunner', () => {
       status: 'failed',
       error: { code: 'timeout', status: 504 },
     });
+  });
+
+  it('should abandon a step still running at the deadline: its calls aborted, the task failed, the resource free', async () => {
+    let statusDuringStep: string | undefined;
+    let callAborted = false;
+    plan = () => ({
+      resourceType: ResourceType.Server,
+      deadlineSeconds: 1,
+      steps: [
+        step('hang', async (ctx) => {
+          statusDuringStep = (await store.get(ctx.taskId))?.status;
+          // A backend call that never answers: only the abort of the step's scope ends it.
+          return new Promise((_, reject) =>
+            currentCallSignal()?.addEventListener('abort', () => {
+              callAborted = true;
+              reject(new ProviderError('aborted'));
+            }),
+          );
+        }),
+      ],
+      reconcile: async () => false,
+    });
+    const task = await start();
+    expect(await drive(task.id)).toEqual([null]);
+    expect(statusDuringStep).toBe('running');
+    expect(callAborted).toBe(true);
+    expect((await store.get(task.id))!).toMatchObject({
+      status: 'failed',
+      error: { code: 'timeout', detail: expect.stringContaining("'hang'") },
+    });
+    expect(await store.activeTaskIds(['fake:n1'])).toEqual([null]);
+  });
+
+  it('should not let reconciliation confirm an effect whose call was never answered (effectStep)', async () => {
+    let reconciled = 0;
+    plan = () => ({
+      resourceType: ResourceType.Server,
+      deadlineSeconds: 0,
+      steps: [
+        step('reboot', () => Promise.reject(new ProviderError('the answer never came in full'))),
+        step('wait-running', async () => ({ status: 'done' })),
+      ],
+      // The server runs, as it did before the reboot was asked for.
+      reconcile: async () => ++reconciled > 0,
+      effectStep: 'reboot',
+    });
+    const task = await start();
+    await drive(task.id);
+    expect((await store.get(task.id))!).toMatchObject({ status: 'failed', error: { code: 'timeout' } });
+    expect(reconciled).toBe(0);
+  });
+
+  it('should let reconciliation decide once the effect step was answered', async () => {
+    plan = () => ({
+      resourceType: ResourceType.Server,
+      deadlineSeconds: 1,
+      steps: [
+        step('reboot', async () => ({ status: 'done' })),
+        step('wait-running', async () => {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          return { status: 'wait', delayMs: 5 };
+        }),
+      ],
+      reconcile: async () => true,
+      effectStep: 'reboot',
+    });
+    const task = await start();
+    await drive(task.id);
+    expect((await store.get(task.id))!.status).toBe('succeeded');
   });
 
   it('should fail with internal, hiding the details, when a step throws something unexpected', async () => {

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { clientErrorProblems, frameworkErrorProblems } from './framework-errors';
+import { clientErrorProblems, frameworkErrorProblems, hostRequired } from './framework-errors';
 
 /** Sends raw bytes (what no HTTP client would send) and reads the whole answer. */
 function raw(
@@ -74,5 +74,37 @@ describe('framework and client error problems', () => {
     expect(answer.head).toMatch(/content-type: application\/problem\+json/i);
     expect(answer.head).toMatch(/x-request-id: req-2/i);
     expect(answer.body).toMatchObject({ status, code: 'validation_failed', requestId: 'req-2' });
+  });
+});
+
+describe('hostRequired', () => {
+  let app: FastifyInstance;
+  let port: number;
+
+  beforeAll(async () => {
+    app = Fastify({ genReqId: () => 'req-3', http: { requireHostHeader: false } });
+    app.addHook('onRequest', hostRequired({ 'X-Content-Type-Options': 'nosniff' }));
+    app.get('/v1/servers', async () => ({ ok: true }));
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    port = (app.server.address() as AddressInfo).port;
+  });
+
+  afterAll(() => app.close());
+
+  it('should refuse an HTTP/1.1 request without Host with a problem+json 400', async () => {
+    const answer = await raw(port, 'GET /v1/servers HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(answer.status).toBe(400);
+    expect(answer.head).toMatch(/content-type: application\/problem\+json/i);
+    expect(answer.head).toMatch(/x-request-id: req-3/i);
+    expect(answer.body).toMatchObject({ status: 400, code: 'validation_failed', detail: /Host/ });
+  });
+
+  it.each([
+    ['an HTTP/1.1 request with Host', 'GET /v1/servers HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'],
+    ['an HTTP/1.0 request without Host', 'GET /v1/servers HTTP/1.0\r\n\r\n'],
+  ])('should let %s through', async (_, bytes) => {
+    const answer = await raw(port, bytes);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ ok: true });
   });
 });

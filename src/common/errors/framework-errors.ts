@@ -22,6 +22,36 @@ export function frameworkErrorProblems(headers: Record<string, string>) {
   };
 }
 
+/**
+ * An HTTP/1.1 request must name its Host (RFC 9112 §3.2). Node's own check (`requireHostHeader`, turned off in
+ * create-app.ts) answers a bare 400 before any hook runs: this onRequest hook refuses it with a problem+json.
+ */
+export function hostRequired(headers: Record<string, string>) {
+  const answer = frameworkErrorProblems(headers);
+  return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    const { httpVersionMajor, httpVersionMinor } = request.raw;
+    if (request.headers.host !== undefined || httpVersionMajor !== 1 || httpVersionMinor < 1) return done();
+    const error = Object.assign(new Error('An HTTP/1.1 request must carry a Host header.'), {
+      statusCode: 400,
+    });
+    answer(error as FastifyError, request, reply);
+  };
+}
+
+/** On a socket: the request answered before its body had arrived (e.g. refused at once), if any. */
+const ANSWERED_EARLY = Symbol('answeredEarly');
+type Marked = { [ANSWERED_EARLY]?: { complete: boolean } };
+
+/**
+ * Fastify's onResponse hook: remembers a request answered before its whole body arrived. Node keeps reading
+ * (and dropping) that body, and the request deadline may still fire on it: the answer is out by then, and
+ * `clientErrorProblems` must not write a second one after it.
+ */
+export function markAnsweredEarly(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+  if (!request.raw.complete) (request.raw.socket as Marked)[ANSWERED_EARLY] = request.raw;
+  done();
+}
+
 const CLIENT_ERRORS: Record<string, [number, string]> = {
   HPE_HEADER_OVERFLOW: [431, 'The request head is larger than the gateway accepts (16 KiB).'],
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request did not arrive in time.'],
@@ -41,7 +71,11 @@ export function clientErrorProblems(newRequestId: () => string) {
       instance: '',
     });
     const body = JSON.stringify(problem);
-    if (socket.writable)
+    // A request the gateway already answered (or began to) while its body was still on the way: anything
+    // written now would follow that answer as a stray second one, so the connection is only closed.
+    const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+    const answered = (socket as Marked)[ANSWERED_EARLY]?.complete === false;
+    if (socket.writable && !answering && !answered)
       socket.write(
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
           `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\n` +

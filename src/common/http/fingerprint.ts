@@ -13,10 +13,36 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-/** Identifies a request for Idempotency-Key replay: method, path and body, key order ignored. */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment; // the router refuses a broken encoding before any handler: kept as sent
+  }
+}
+
+/**
+ * The path as the router reads it (Fastify with `ignoreTrailingSlash`): the query left out, one trailing slash
+ * dropped, each segment percent-decoded. A decoded `%` or `/` is encoded again, so that two paths the router
+ * tells apart stay apart; every other character is kept as is, so that fingerprints stored before this
+ * normalization still match the same requests.
+ */
+export function routedPath(path: string): string {
+  let bare = path.split(/[?#]/, 1)[0];
+  if (bare.length > 1 && bare.endsWith('/')) bare = bare.slice(0, -1);
+  return bare
+    .split('/')
+    .map((segment) => decoded(segment).replace(/%/g, '%25').replace(/\//g, '%2F'))
+    .join('/');
+}
+
+/**
+ * Identifies a request for Idempotency-Key replay: method, path and body, key order ignored. The path is read
+ * the way the router reads it, so a retry of `POST /v1/servers` sent as `POST /v1/servers/` is the same request.
+ */
 export function requestFingerprint(method: string, path: string, body: unknown): string {
   return createHash('sha256')
-    .update(`${method.toUpperCase()} ${path}\n${JSON.stringify(canonical(body ?? null))}`)
+    .update(`${method.toUpperCase()} ${routedPath(path)}\n${JSON.stringify(canonical(body ?? null))}`)
     .digest('base64url');
 }
 

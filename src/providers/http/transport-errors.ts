@@ -62,6 +62,15 @@ export function classifyTransportError(
       notSent: true,
     };
   }
+  if (/^maxContentLength size of \d+ exceeded/.test(message)) {
+    return {
+      error: new ProviderError(
+        'The provider answered more than maxResponseBytes allows for one answer; the answer was dropped.',
+        { provider, retryable: false },
+      ),
+      notSent: false,
+    };
+  }
   if (code && RESET_CODES.has(code)) {
     return {
       error: new ProviderUnavailableError(`The provider closed the connection (${code}).`, { provider }),

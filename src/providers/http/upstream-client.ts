@@ -12,7 +12,12 @@ import {
   handleWhen,
 } from 'cockatiel';
 import type { ConnectionTuning } from '../../config/config.schema';
-import { GatewayError, ProviderUnavailableError } from '../../common/errors/gateway-error';
+import {
+  GatewayError,
+  ProviderTimeoutError,
+  ProviderUnavailableError,
+} from '../../common/errors/gateway-error';
+import { currentCallSignal } from './call-scope';
 import { classifyTransportError, isTransient } from './transport-errors';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
@@ -29,6 +34,7 @@ export interface UpstreamRequest {
   idempotent?: boolean;
   /** Metrics and log label, e.g. `instances.list`. */
   operation: string;
+  /** Wall-clock deadline of one attempt once it has a slot (connect, send, the whole answer); default `timeoutMs`. */
   timeoutMs?: number;
 }
 
@@ -59,7 +65,7 @@ export interface UpstreamClientOptions {
   baseUrl: string;
   tuning: Pick<
     ConnectionTuning,
-    'timeoutMs' | 'concurrency' | 'retries' | 'breakerFailures' | 'breakerHalfOpenMs'
+    'timeoutMs' | 'concurrency' | 'retries' | 'breakerFailures' | 'breakerHalfOpenMs' | 'maxResponseBytes'
   >;
   /** The adapter's error parser: the only reader of that backend's error bodies. */
   parseError(response: UpstreamResponse): GatewayError;
@@ -159,7 +165,8 @@ export class UpstreamClient {
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,
       maxRedirects: 0,
-      maxContentLength: 64 * 1024 * 1024,
+      // A larger answer is refused as it arrives (docs/adr/0004-untrusted-backends.md).
+      maxContentLength: options.tuning.maxResponseBytes,
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets: options.tuning.concurrency }),
       httpsAgent: options.httpsAgent
         ? undefined
@@ -170,7 +177,9 @@ export class UpstreamClient {
       [...SECRET_HEADERS, ...(options.secretHeaders ?? [])].map((name) => name.toLowerCase()),
     );
     this.bulkhead = bulkhead(options.tuning.concurrency, 10_000);
-    this.breaker = circuitBreaker(handleWhen(isTransient), {
+    // An abandoned call says nothing about the backend: its task ran out of time, maybe a moment after it began.
+    const counts = (error: Error) => !(error instanceof CallAbandoned) && isTransient(error);
+    this.breaker = circuitBreaker(handleWhen(counts), {
       halfOpenAfter: options.tuning.breakerHalfOpenMs,
       breaker: new ConsecutiveBreaker(options.tuning.breakerFailures),
     });
@@ -188,10 +197,14 @@ export class UpstreamClient {
   async request(request: UpstreamRequest): Promise<UpstreamResponse> {
     const idempotent = request.idempotent ?? request.method === 'GET';
     const retries = this.options.tuning.retries;
+    // Set when a task step makes this call: the engine aborts it when it abandons the step (call-scope.ts).
+    const scope = currentCallSignal();
     for (let attempt = 0; ; attempt++) {
+      if (scope?.aborted) throw this.abandoned();
       try {
-        return await this.attempt(request);
+        return await this.attempt(request, scope);
       } catch (error) {
+        if (scope?.aborted) throw stripMarker(error as GatewayError);
         const failure = error as GatewayError & { notSent?: boolean };
         const retryAfterMs = failure.retryAfter !== undefined ? failure.retryAfter * 1000 : undefined;
         const answeredNotProcessed =
@@ -209,14 +222,36 @@ export class UpstreamClient {
     }
   }
 
-  private async attempt(request: UpstreamRequest): Promise<UpstreamResponse> {
+  /**
+   * One try, within a wall-clock deadline from the moment it gets a bulkhead slot: connecting, sending and
+   * reading the whole answer. A backend that sends its headers and then trickles the body is cut off at it, its
+   * socket closed and its slot freed (axios' own `timeout` only watches the socket for silence), so a call
+   * waiting for a slot waits for calls that each end within their deadline.
+   */
+  private async attempt(request: UpstreamRequest, scope: AbortSignal | undefined): Promise<UpstreamResponse> {
     const started = performance.now();
+    const timeoutMs = request.timeoutMs ?? this.options.tuning.timeoutMs;
+    const deadline = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const abandon = () => deadline.abort(this.abandoned());
+    scope?.addEventListener('abort', abandon, { once: true });
+    let sent = false;
     try {
-      const response = await this.bulkhead.execute(() => this.breaker.execute(() => this.send(request)));
+      const call = this.bulkhead.execute(async () => {
+        // Abandoned while it waited for its turn: nothing is sent, the slot goes straight to the next in line.
+        if (deadline.signal.aborted) throw deadline.signal.reason;
+        sent = true;
+        timer = setTimeout(() => deadline.abort(this.expired(timeoutMs)), timeoutMs);
+        timer.unref();
+        return this.breaker.execute(() => this.send(request, deadline.signal));
+      });
+      // A call abandoned while still queued leaves the queue's promise behind at once.
+      const response = await untilAborted(call, deadline.signal);
       this.record(request, 'ok', response.status, started);
       return response;
     } catch (error) {
-      const mapped = this.mapError(error);
+      if (deadline.signal.aborted) Object.assign(deadline.signal.reason as object, { notSent: !sent });
+      const mapped = this.mapError(deadline.signal.aborted ? deadline.signal.reason : error);
       this.record(
         request,
         error instanceof BrokenCircuitError ? 'circuit_open' : mapped.code,
@@ -224,10 +259,25 @@ export class UpstreamClient {
         started,
       );
       throw mapped;
+    } finally {
+      clearTimeout(timer);
+      scope?.removeEventListener('abort', abandon);
     }
   }
 
-  private async send(request: UpstreamRequest): Promise<UpstreamResponse> {
+  private expired(timeoutMs: number): GatewayError {
+    return new ProviderTimeoutError(`The provider did not answer in full within ${timeoutMs} ms.`, {
+      provider: this.options.connection,
+    });
+  }
+
+  private abandoned(): GatewayError {
+    return new CallAbandoned('The call was abandoned: the task that made it passed its deadline.', {
+      provider: this.options.connection,
+    });
+  }
+
+  private async send(request: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
     const headers: Record<string, string> = { ...this.options.defaultHeaders, ...request.headers };
     await this.options.authorize?.(headers);
     let response;
@@ -239,9 +289,12 @@ export class UpstreamClient {
         data: request.body,
         headers,
         timeout: request.timeoutMs ?? this.options.tuning.timeoutMs,
+        signal,
         httpsAgent: this.options.httpsAgent?.(),
       });
     } catch (error) {
+      // Our own deadline (or the task's) aborted the call: its reason says which, nothing to explain.
+      if (signal.aborted) throw signal.reason;
       const failure = classifyTransportError(
         error,
         this.options.connection,
@@ -308,6 +361,19 @@ export class UpstreamClient {
 
 /** The breaker is open: nothing was sent. */
 class CircuitOpen extends ProviderUnavailableError {}
+
+/** The task engine abandoned the step that made this call (its task passed its deadline). */
+class CallAbandoned extends ProviderTimeoutError {}
+
+/** `work`, or the signal's reason as soon as it is aborted, whichever comes first. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    work.finally(() => signal.removeEventListener('abort', onAbort)).then(resolve, reject);
+  });
+}
 
 function stripMarker(error: GatewayError & { notSent?: boolean }): GatewayError {
   delete error.notSent;

@@ -67,6 +67,13 @@ export interface OperationPlan {
    * task: true when the operation visibly took effect. Without it a passed deadline fails the task.
    */
   reconcile?(ctx: StepContext): Promise<boolean>;
+  /**
+   * For an operation whose effect the backend's state cannot show (a rebooted server runs as it did before):
+   * the name of the step whose backend call performs it. Until that step has completed, its call answered, a
+   * passed deadline fails the task with `timeout` and `reconcile` is not asked: a state that was already there
+   * before must not pass for the operation's effect.
+   */
+  effectStep?: string;
   /** Best-effort cleanup after a failure (e.g. delete a drive cloned for a server that was never created). */
   onFailure?(ctx: StepContext): Promise<void>;
 }
