@@ -50,4 +50,18 @@ describe('security headers and per-key rate limits (e2e)', () => {
     ).toBe(200);
     expect((await fetch(`${gateway.baseUrl}/health/live`)).status).toBe(200);
   });
+
+  it('should count a key across routes: its minute is spent whichever routes it calls', async () => {
+    const tenant = clientFor(gateway.baseUrl, KEYS.tenantB);
+    const statuses = [
+      (await api.listProviders({ client: tenant })).response.status,
+      (await api.listServers({ client: tenant })).response.status,
+      (await api.listVolumes({ client: tenant })).response.status,
+      (await api.listNetworks({ client: tenant })).response.status,
+      (await api.listIps({ client: tenant })).response.status,
+      (await api.listTasks({ client: tenant })).response.status,
+    ];
+    // tenantB spent one request in the test above.
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+  });
 });

@@ -8,6 +8,10 @@ export interface SseStream {
   events: SseEvent[];
   status: number;
   headers: Headers;
+  /** Comment lines (`: text`) the server sent, without the colon, e.g. `closing: token_expired`. */
+  comments: string[];
+  /** Settles when the stream stops: true when the server ended it cleanly, false on a reset or abort. */
+  ended: Promise<boolean>;
   /** Resolves once `predicate` holds for the events read so far (or rejects after `timeoutMs`). */
   until(predicate: (events: SseEvent[]) => boolean, timeoutMs?: number): Promise<SseEvent[]>;
   close(): void;
@@ -21,8 +25,12 @@ export async function openEvents(url: string, headers: Record<string, string> = 
     signal: controller.signal,
   });
   const events: SseEvent[] = [];
+  const comments: string[] = [];
   const waiters = new Set<() => void>();
-  if (response.ok && response.body) {
+  let settle!: (clean: boolean) => void;
+  const ended = new Promise<boolean>((resolve) => (settle = resolve));
+  if (!response.ok || !response.body) settle(false);
+  else {
     void (async () => {
       const decoder = new TextDecoder();
       let buffer = '';
@@ -36,7 +44,10 @@ export async function openEvents(url: string, headers: Record<string, string> = 
             const event: SseEvent = { data: '' };
             const data: string[] = [];
             for (const line of block.split('\n')) {
-              if (line.startsWith(':')) continue;
+              if (line.startsWith(':')) {
+                comments.push(line.slice(1).trim());
+                continue;
+              }
               const [field, ...rest] = line.split(':');
               const value = rest.join(':').replace(/^ /, '');
               if (field === 'id') event.id = value;
@@ -50,8 +61,10 @@ export async function openEvents(url: string, headers: Record<string, string> = 
             }
           }
         }
+        settle(true);
       } catch {
         // aborted
+        settle(false);
       }
     })();
   }
@@ -59,6 +72,8 @@ export async function openEvents(url: string, headers: Record<string, string> = 
     events,
     status: response.status,
     headers: response.headers,
+    comments,
+    ended,
     until(predicate, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
         const check = () => {

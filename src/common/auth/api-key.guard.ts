@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ForbiddenError, UnauthenticatedError } from '../errors/gateway-error';
+import { AuthFailures } from '../rate-limit/auth-failures.service';
 import { ApiKeysService } from './api-keys.service';
 import { ACCEPTS_EVENT_TOKEN, AuthenticatedRequest, PUBLIC_ROUTE, REQUIRED_SCOPE } from './auth.decorators';
 import type { Scope } from './caller';
@@ -15,6 +16,7 @@ export class ApiKeyGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly keys: ApiKeysService,
     private readonly eventTokens: EventTokens,
+    private readonly failures: AuthFailures,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -25,16 +27,16 @@ export class ApiKeyGuard implements CanActivate {
     if (header) {
       const match = BEARER.exec(header);
       const caller = match ? this.keys.resolve(match[1]) : null;
-      if (!caller) throw new UnauthenticatedError('The API key is not valid.');
+      if (!caller) return this.refuse(request, 'The API key is not valid.');
       request.caller = caller;
     } else if (this.reflector.getAllAndOverride<boolean>(ACCEPTS_EVENT_TOKEN, targets)) {
       const token = (request.query as Record<string, unknown> | undefined)?.access_token;
-      if (typeof token !== 'string') throw new UnauthenticatedError();
+      if (typeof token !== 'string') return this.refuse(request);
       const caller = await this.eventTokens.resolve(token);
-      if (!caller) throw new UnauthenticatedError('The event token is not valid or has expired.');
+      if (!caller) return this.refuse(request, 'The event token is not valid or has expired.');
       request.caller = caller;
     } else {
-      throw new UnauthenticatedError();
+      return this.refuse(request);
     }
     const required: Scope =
       this.reflector.getAllAndOverride<Scope>(REQUIRED_SCOPE, targets) ??
@@ -43,5 +45,11 @@ export class ApiKeyGuard implements CanActivate {
       throw new ForbiddenError(`The API key '${request.caller.keyName}' lacks the '${required}' scope.`);
     }
     return true;
+  }
+
+  /** 401, or 429 once the client's address has failed too often (`server.authFailuresPerMinute`). */
+  private async refuse(request: AuthenticatedRequest, detail?: string): Promise<never> {
+    // request.ip follows `server.trustProxy`: the client before the proxy when the proxy is trusted.
+    throw (await this.failures.record(request.ip)) ?? new UnauthenticatedError(detail);
   }
 }

@@ -9,6 +9,8 @@ export class Caller {
     private readonly connections: ReadonlySet<string> | null,
     /** True for the short-lived read-only tokens issued for EventSource clients. */
     readonly eventTokenOnly = false,
+    /** When an event token stops working (ms since the epoch); null for an API key. */
+    readonly expiresAt: number | null = null,
   ) {}
 
   canSee(connection: string): boolean {
@@ -20,7 +22,12 @@ export class Caller {
     return all.filter((name) => this.canSee(name));
   }
 
-  /** Serializable form, for the event tokens. */
+  /** The caller of an event token this key issued: read-only, the key's connections, until `expiresAt`. */
+  eventToken(expiresAt: number): Caller {
+    return new Caller(this.keyName, new Set<Scope>(['read']), this.connections, true, expiresAt);
+  }
+
+  /** Serializable form. */
   toJSON(): { keyName: string; scopes: Scope[]; connections: string[] | null } {
     return {
       keyName: this.keyName,

@@ -10,6 +10,11 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
     return (request as unknown as AuthenticatedRequest).caller?.keyName ?? 'anonymous';
   }
 
+  /** One counter per key for all routes: the limit is what a key may send, not what it may send per route. */
+  protected override generateKey(_context: ExecutionContext, suffix: string, name: string): string {
+    return `${name}:${suffix}`;
+  }
+
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     return !context.switchToHttp().getRequest<AuthenticatedRequest>().caller;
   }

@@ -5,9 +5,14 @@ import type { Redis } from 'ioredis';
 import { REDIS } from '../../cache/redis.tokens';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { ApiKeyThrottlerGuard } from './api-key-throttler.guard';
+import { AuthFailures } from './auth-failures.service';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
-/** Per-API-key request limit (`server.rateLimitPerMinute`), counted in Redis; 429 problem+json with Retry-After. */
+/**
+ * Per-API-key request limit (`server.rateLimitPerMinute`), counted in Redis; 429 problem+json with Retry-After.
+ * Also the per-address limit on requests without valid credentials (`server.authFailuresPerMinute`), which the
+ * API key guard consults when it refuses a request.
+ */
 @Global()
 @Module({
   imports: [
@@ -21,6 +26,7 @@ import { RedisThrottlerStorage } from './redis-throttler.storage';
     }),
   ],
   // Registered after the API key guard (AuthModule), so the caller is known when it runs.
-  providers: [{ provide: APP_GUARD, useClass: ApiKeyThrottlerGuard }],
+  providers: [AuthFailures, { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard }],
+  exports: [AuthFailures],
 })
 export class RateLimitModule {}

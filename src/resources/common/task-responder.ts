@@ -23,6 +23,8 @@ export class TaskResponder {
     if (wait !== null) {
       if (!TERMINAL_STATUSES.has(task.status)) task = (await this.waiter.waitForEnd(task.id, wait)) ?? task;
       void reply.header('Preference-Applied', `wait=${wait}`);
+      // Cut short by a shutdown: the client asks again, on a connection to another process.
+      if (this.waiter.shuttingDown) void reply.header('Connection', 'close');
     }
     void reply.header('Location', `/v1/tasks/${task.id}`);
     // A finished task has nothing left to wait for: no Retry-After, and the status of a final answer.

@@ -1,4 +1,13 @@
-import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Logger,
+  Post,
+  Query,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -9,20 +18,24 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
+import { ApiKeysService } from '../../common/auth/api-keys.service';
 import { AcceptsEventToken, RequireScope } from '../../common/auth/auth.decorators';
+import type { Caller } from '../../common/auth/caller';
 import { EventTokens } from '../../common/auth/event-tokens.service';
 import { ValidationError } from '../../common/errors/gateway-error';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
 import { ApiProblems } from '../../common/swagger/api-problems.decorator';
 import { OperationId } from '../../common/swagger/endpoints.decorator';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { STREAM_ID_PATTERN, TaskEvent, TaskEvents } from '../../tasks/task-events.service';
 import { TaskSummary } from '../../tasks/task.dto';
 import { ResourceAccess } from '../common/resource-access.service';
 import { EventsQuery, EventToken } from './events.dto';
+import { EventStreams } from './event-streams';
+import { EventFeed } from './event-feed';
+import { SseStream } from './sse-stream';
 
 const HEARTBEAT_MS = 15_000;
-/** A client that reads slower than this much backlog is dropped; it resumes with Last-Event-ID. */
-const MAX_BACKLOG_BYTES = 1_048_576;
 
 /** Each event's `data:` line is one JSON TaskSummary; the extension names it for client generators. */
 const EVENT_STREAM_SCHEMA = { type: 'string', 'x-event-data': { $ref: getSchemaPath(TaskSummary) } };
@@ -36,26 +49,27 @@ function isResumable(id: string): boolean {
   return ms <= MAX_U64 && seq <= MAX_U64 && !(ms === MAX_U64 && seq === MAX_U64);
 }
 
-function after(a: string, b: string): boolean {
-  const [am, as] = a.split('-').map(BigInt);
-  const [bm, bs] = b.split('-').map(BigInt);
-  return am > bm || (am === bm && as > bs);
-}
-
 @ApiTags('events')
 @ApiExtraModels(TaskSummary)
 @ApiBearerAuth()
 @Controller('v1/events')
-export class EventsController {
+export class EventsController implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(EventsController.name);
+  private readonly streams: EventStreams;
+
   constructor(
     private readonly events: TaskEvents,
     private readonly tokens: EventTokens,
+    private readonly keys: ApiKeysService,
     private readonly access: ResourceAccess,
-  ) {}
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {
+    this.streams = new EventStreams(config.events);
+  }
 
   /**
    * Stream task events (SSE)
-   * @remarks Server-Sent Events of task changes: `task.created`, `task.updated`, `task.succeeded`, `task.failed`; the data is a `TaskSummary` (status, progress, current step, resource, error code), and `GET /v1/tasks/{id}` has the whole task. Resumable: send `Last-Event-ID` (EventSource does on reconnect) to replay what was missed. Browsers authenticate with `?access_token=` from `POST /v1/events/tokens`, since EventSource cannot send headers.
+   * @remarks Server-Sent Events of task changes: `task.created`, `task.updated`, `task.succeeded`, `task.failed`; the data is a `TaskSummary` (status, progress, current step, resource, error code), and `GET /v1/tasks/{id}` has the whole task. Resumable: send `Last-Event-ID` (EventSource does on reconnect) to replay what was missed. Browsers authenticate with `?access_token=` from `POST /v1/events/tokens`, since EventSource cannot send headers. The gateway ends a stream with a last comment `: closing: <reason>` when its token expires (`token_expired`: reconnect with a new token), its key or token is withdrawn (`credentials_revoked`), the process shuts down (`shutting_down`) or Redis fails (`interrupted`); reconnect with `Last-Event-ID`. Open streams are capped per API key and per process (429 with `Retry-After`), and a client that stops reading is disconnected.
    */
   @Get()
   @AcceptsEventToken()
@@ -80,22 +94,34 @@ export class EventsController {
         { field: 'Last-Event-ID', message: 'must look like 1700000000000-0' },
       ]);
     }
+    // 429 beyond the caps (events.maxStreams, events.maxStreamsPerKey), before anything is held for it.
+    const release = this.streams.admit(caller.keyName);
+
+    let viewer = caller;
     const matches = (event: TaskEvent) =>
-      caller.canSee(event.provider) &&
+      viewer.canSee(event.provider) &&
       (!query.provider || event.provider === query.provider) &&
       (!query.taskId || event.taskId === query.taskId);
 
     const raw = reply.raw;
-    let lastSent = resumeFrom ?? null;
+    const { maxBufferedBytes, drainTimeoutSeconds } = this.config.events;
+    const stream = new SseStream(raw, { maxBufferedBytes, drainTimeoutMs: drainTimeoutSeconds * 1000 });
+    const feed = new EventFeed(
+      stream,
+      (id, count) => this.events.range(id, count),
+      matches,
+      resumeFrom ?? null,
+    );
     let live = false;
-    const pending: TaskEvent[] = [];
-    const send = (event: TaskEvent) => {
-      if (!matches(event) || (lastSent && !after(event.id, lastSent))) return;
-      raw.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.task)}\n\n`);
-      lastSent = event.id;
-      if (raw.writableLength > MAX_BACKLOG_BYTES) raw.destroy();
-    };
-    const unsubscribe = await this.events.subscribe((event) => (live ? send(event) : pending.push(event)));
+    const early: TaskEvent[] = [];
+    let unsubscribe: () => void;
+    try {
+      // Subscribed before the replay starts, so that nothing published in between is missed.
+      unsubscribe = await this.events.subscribe((event) => (live ? feed.push(event) : early.push(event)));
+    } catch (error) {
+      release();
+      throw error;
+    }
 
     reply.hijack();
     raw.writeHead(200, {
@@ -106,24 +132,68 @@ export class EventsController {
       'x-accel-buffering': 'no',
       'x-request-id': String(request.id),
     });
-    raw.write('retry: 3000\n\n');
-    const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
-    raw.on('close', () => {
+    stream.write('retry: 3000\n\n');
+    const heartbeat = setInterval(() => stream.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    const timers = this.watchCredentials(caller, query.access_token, stream, (current) => (viewer = current));
+    stream.onClose(() => {
       clearInterval(heartbeat);
+      timers.forEach((timer) => clearTimeout(timer));
       unsubscribe();
+      release();
     });
-
-    if (resumeFrom) {
-      for (let cursor = resumeFrom; !raw.destroyed;) {
-        const batch = await this.events.range(cursor, 500);
-        batch.forEach(send);
-        if (batch.length < 500) break;
-        cursor = batch[batch.length - 1].id;
-      }
-    }
+    this.streams.track(stream);
     live = true;
-    pending.forEach(send);
-    pending.length = 0;
+    feed.start();
+    early.forEach((event) => feed.push(event));
+  }
+
+  /**
+   * Keeps an open stream to what its credentials allow now: an event token's stream ends at the token's expiry,
+   * and every `events.recheckSeconds` the key or token is checked again against the config and Redis (a key
+   * removed or no longer `read`, a token deleted: the stream ends). The viewer gets the key's connections as
+   * they are at each check.
+   */
+  private watchCredentials(
+    caller: Caller,
+    token: string | undefined,
+    stream: SseStream,
+    update: (current: Caller) => void,
+  ): NodeJS.Timeout[] {
+    const timers: NodeJS.Timeout[] = [];
+    if (caller.expiresAt !== null) {
+      // setTimeout takes at most 2^31-1 ms; tokens live an hour at most.
+      const expiry = setTimeout(
+        () => stream.close('token_expired'),
+        Math.max(0, caller.expiresAt - Date.now()),
+      );
+      expiry.unref();
+      timers.push(expiry);
+    }
+    const recheck = async () => {
+      if (caller.expiresAt !== null && Date.now() >= caller.expiresAt) return stream.close('token_expired');
+      let current: Caller | null;
+      try {
+        current =
+          caller.eventTokenOnly && token !== undefined
+            ? await this.tokens.resolve(token)
+            : (this.keys.current(caller.keyName)?.caller ?? null);
+      } catch (error) {
+        // Redis unreachable: the token cannot be read, nor can events; the expiry timer still holds.
+        this.logger.debug(`could not recheck a stream's credentials: ${String(error)}`);
+        return;
+      }
+      if (!current || !current.scopes.has('read')) return stream.close('credentials_revoked');
+      update(current);
+    };
+    const interval = setInterval(() => void recheck(), this.config.events.recheckSeconds * 1000);
+    interval.unref();
+    timers.push(interval);
+    return timers;
+  }
+
+  /** Before the HTTP server closes (it waits for open responses): end every stream. */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.streams.shutdown();
   }
 
   /**

@@ -67,7 +67,7 @@ export class TasksController {
   @Get(':id')
   @ReadEndpoint('getTask', Task)
   async get(
-    @Call() { caller }: HttpCall,
+    @Call() { caller, reply }: HttpCall,
     @Param('id') id: string,
     @Query() query: TaskWaitQuery,
   ): Promise<Task> {
@@ -78,6 +78,8 @@ export class TasksController {
     const first = await this.store.get(id);
     if (!first || !caller.canSee(first.provider)) throw new NotFoundError(`No task '${id}'.`);
     const task = query.waitSeconds ? await this.waiter.waitForEnd(id, query.waitSeconds) : first;
+    // A wait cut short by a shutdown: the client asks again, on a connection to another process.
+    if (query.waitSeconds && this.waiter.shuttingDown) void reply.header('Connection', 'close');
     return this.presenter.present(task ?? first);
   }
 }
