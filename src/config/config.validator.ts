@@ -59,6 +59,26 @@ export function describeSchemaErrors(
   return [...new Set(lines)];
 }
 
+/** 32 bytes in base64 (standard or URL alphabet, padding optional). */
+const SECRET_KEY = /^[A-Za-z0-9+/_-]{43}=?$/;
+
+/** `tasks.secretKey` and `tasks.previousSecretKeys` must be 32 random bytes; a message never repeats a key. */
+function secretKeyProblems(tasks: unknown): string[] {
+  const { secretKey, previousSecretKeys } = (tasks ?? {}) as Record<string, unknown>;
+  const given: Array<[string, unknown]> = [
+    ['tasks.secretKey', secretKey],
+    ...(Array.isArray(previousSecretKeys) ? previousSecretKeys : []).map((key, i): [string, unknown] => [
+      `tasks.previousSecretKeys[${i}]`,
+      key,
+    ]),
+  ];
+  return given
+    .filter(([, key]) => typeof key === 'string' && !SECRET_KEY.test(key.trim()))
+    .map(
+      ([at]) => `${at}: must be 32 random bytes in base64, e.g. the output of \`openssl rand -base64 32\``,
+    );
+}
+
 /**
  * Validates a parsed config document (DESIGN §4) and returns the typed config with defaults applied.
  * Throws ConfigError listing every problem found, so an operator fixes the file in one pass.
@@ -140,6 +160,8 @@ export function validateConfig(
       }
     }
   });
+
+  problems.push(...secretKeyProblems(resolved.tasks));
 
   if (problems.length) throw new ConfigError([...new Set(problems)]);
   return {

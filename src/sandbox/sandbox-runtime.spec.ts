@@ -81,6 +81,17 @@ describe('startSandbox', () => {
     expect(second.apiKey).toBe(first.apiKey);
   });
 
+  it('should keep the key of task secrets across restarts, in tasks-secret-key, readable by its owner only', async () => {
+    const first = await start();
+    const path = join(dir, 'tasks-secret-key');
+    expect(mode(path)).toBe(0o600);
+    const kept = readFileSync(path, 'utf8').trim();
+    expect(Buffer.from(kept, 'base64')).toHaveLength(32);
+    expect(first.config.tasks.secretKey).toBe(kept);
+    await stopAll();
+    expect((await start()).config.tasks.secretKey).toBe(kept);
+  });
+
   it('should let GATEWAY_SANDBOX_KEY win over the kept key, and replace a kept key that is not valid', async () => {
     writeFileSync(join(dir, 'api-key'), 'sbx_kept-key-from-last-time-0123456789\n');
     const given = await start({ GATEWAY_SANDBOX_KEY: 'sbx_given-by-the-environment-0123' });

@@ -62,6 +62,23 @@ function sandboxKey(env: GatewayEnv, file: string): string {
   return kept && USABLE_KEY.test(kept) ? kept : `sbx_${randomBytes(24).toString('base64url')}`;
 }
 
+/** 32 bytes in base64, as `tasks.secretKey` takes it. */
+const USABLE_TASK_SECRET_KEY = /^[A-Za-z0-9+/]{43}=$/;
+
+/**
+ * The key that encrypts the secrets clients give (a DCImanager root password) while their task runs: kept from
+ * the last start, so that tasks still open in the sandbox's Redis can be finished, else a new one.
+ */
+function taskSecretKey(file: string): string {
+  let kept: string | undefined;
+  try {
+    kept = readFileSync(file, 'utf8').trim();
+  } catch {
+    kept = undefined;
+  }
+  return kept && USABLE_TASK_SECRET_KEY.test(kept) ? kept : randomBytes(32).toString('base64');
+}
+
 function connectionOf(handle: SimulatorHandle): SandboxConnection {
   const { kind: _kind, endpoint, ...credentials } = handle.connection;
   return {
@@ -108,6 +125,8 @@ export async function startSandbox(
     const apiKeyFile = join(env.sandboxDir, 'api-key');
     const apiKey = sandboxKey(env, join(dir, 'api-key'));
     writePrivate(join(dir, 'api-key'), `${apiKey}\n`);
+    const secretKey = taskSecretKey(join(dir, 'tasks-secret-key'));
+    writePrivate(join(dir, 'tasks-secret-key'), `${secretKey}\n`);
     // For the backends' own CLIs and SDKs: each simulator's endpoint and credentials.
     const connections = simulators.map(connectionOf);
     const providersFile = join(env.sandboxDir, 'providers.json');
@@ -126,6 +145,7 @@ export async function startSandbox(
         ...tuning,
       })),
       server: { cors: { allowedOrigins: ['*'] } },
+      tasks: { secretKey },
     };
     const redisUrl = env.redisUrl ?? redis!.url;
     const config = validateConfig(document, {

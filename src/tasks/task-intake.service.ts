@@ -23,6 +23,7 @@ import { TaskQueue } from './task-queue.service';
 import { TaskStore } from './task-store.service';
 import { StepStatus, Task, TaskStatus } from './task.dto';
 import type { TaskInternal } from './task-record';
+import { secretOptionPaths } from './task-secrets';
 
 const ulid = monotonicFactory();
 
@@ -91,6 +92,12 @@ export class TaskIntake {
       taskId,
     };
     const plan = planner(request); // validates the request against what the backend can do, before anything is stored
+    // Secret inputs (writeOnly in the adapter's option schema) are stored sealed only; 400 without a key.
+    const secrets = this.store.sealSecrets(
+      taskId,
+      params.input,
+      secretOptionPaths(params.adapter.optionSchemas?.[params.operation]),
+    );
 
     const now = Date.now();
     const connection = this.config.providers.find((p) => p.name === params.adapter.name);
@@ -125,6 +132,7 @@ export class TaskIntake {
     };
     const internal: TaskInternal = {
       request,
+      ...(secrets.length ? { secrets } : {}),
       stepIndex: 0,
       stepState: {},
       polls: 0,

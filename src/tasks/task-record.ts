@@ -1,8 +1,15 @@
 import type { OperationRequest } from '../providers/ports/operations';
+import type { SealedSecret } from './task-secrets';
 
 /** What the worker needs besides the public task; never shown to clients. */
 export interface TaskInternal {
+  /**
+   * The operation as requested. In Redis without the values of its secrets (see `secrets`); in the worker's hands,
+   * as loaded by TaskStore.getWithInternal, with them.
+   */
   request: OperationRequest;
+  /** The request's secret inputs, sealed (task-secrets.ts); dropped with this record when the task ends. */
+  secrets?: SealedSecret[];
   /** Index of the step to run next. */
   stepIndex: number;
   /** The adapter's persisted step state. */

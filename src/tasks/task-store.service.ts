@@ -8,6 +8,14 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { Task, TaskStatus } from './task.dto';
 import type { TaskInternal } from './task-record';
 import { TASK_DICTIONARY } from './task-dictionary';
+import {
+  cipherFromSettings,
+  openSecrets,
+  sealSecrets,
+  storableRequest,
+  type SealedSecret,
+  type SecretCipher,
+} from './task-secrets';
 
 /**
  * Creates a task atomically with its idempotency record, resource lock and indexes, so two concurrent
@@ -72,8 +80,29 @@ export class TaskStore {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
+  private cipher: SecretCipher | null | undefined;
+
   private get retentionSeconds(): number {
     return this.config.tasks.retentionHours * 3600;
+  }
+
+  /** The key of `tasks.secretKey` (and `previousSecretKeys`), or null without one. */
+  private get secrets(): SecretCipher | null {
+    if (this.cipher === undefined) this.cipher = cipherFromSettings(this.config.tasks);
+    return this.cipher;
+  }
+
+  /**
+   * Seals the secret fields of an operation's input (paths inside `providerOptions`, from the adapter's option
+   * schema) for the task `taskId`; ValidationError (400) when there is one and no key to seal it with.
+   */
+  sealSecrets(taskId: string, input: unknown, optionPaths: string[][]): SealedSecret[] {
+    return sealSecrets(this.secrets, taskId, input, optionPaths);
+  }
+
+  /** The internal record as Redis keeps it: the request without the values of its sealed secrets. */
+  private storable(internal: TaskInternal): string {
+    return JSON.stringify({ ...internal, request: storableRequest(internal.request, internal.secrets) });
   }
 
   async accept(params: AcceptParams): Promise<AcceptResult> {
@@ -91,7 +120,7 @@ export class TaskStore {
       idempotency?.fingerprint ?? '',
       task.id,
       JSON.stringify(task),
-      JSON.stringify(internal),
+      this.storable(internal),
       String(Date.parse(task.createdAt)),
       String(this.retentionSeconds),
       String(lockTtl),
@@ -115,13 +144,16 @@ export class TaskStore {
   async getWithInternal(taskId: string): Promise<{ task: Task; internal: TaskInternal } | null> {
     const [publicJson, internalJson] = await this.redis.hmget(keys.task(taskId), 'public', 'internal');
     if (!publicJson || !internalJson) return null;
-    return { task: JSON.parse(publicJson) as Task, internal: JSON.parse(internalJson) as TaskInternal };
+    const internal = JSON.parse(internalJson) as TaskInternal;
+    // The worker rebuilds the plan from this request: its secrets are opened here, and only here.
+    openSecrets(this.secrets, taskId, internal.request, internal.secrets);
+    return { task: JSON.parse(publicJson) as Task, internal };
   }
 
   async save(task: Task, internal: TaskInternal): Promise<void> {
     const pipeline = this.redis
       .multi()
-      .hset(keys.task(task.id), 'public', JSON.stringify(task), 'internal', JSON.stringify(internal));
+      .hset(keys.task(task.id), 'public', JSON.stringify(task), 'internal', this.storable(internal));
     // A create learns its resource id late: index it from then on.
     if (task.resource.id)
       pipeline.zadd(keys.tasksByResource(task.resource.id), 'NX', decodeTime(task.id), task.id);
@@ -131,7 +163,8 @@ export class TaskStore {
   /**
    * Stores a terminal task: starts its retention clock, frees its lock, drops it from the open set. A task that
    * ended is written once and read rarely, so it is kept compressed and without its internal record (whose
-   * step state has no use any more): a third of the bytes (bench: Redis bytes per task).
+   * step state has no use any more): a third of the bytes (bench: Redis bytes per task). The sealed secrets of
+   * its request go with that record: an ended task keeps none, sealed or not.
    */
   async finish(task: Task, internal: TaskInternal): Promise<void> {
     const cutoff = Date.now() - this.retentionSeconds * 1000 - 86_400_000;

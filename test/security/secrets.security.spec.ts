@@ -55,7 +55,7 @@ describe('no secret leaves the gateway (security)', () => {
   let failures: Task[] = [];
   let refusals: Array<{ codes: string[]; task: Task; recovered: string }> = [];
   let badStatuses: number[] = [];
-  /** Task records that held a client secret where the design keeps it: the running task's own request. */
+  /** Running tasks' records seen holding client secrets sealed (the only form a task keeps them in). */
   const heldBy = new Set<string>();
   let echoReport = '';
 
@@ -75,6 +75,7 @@ describe('no secret leaves the gateway (security)', () => {
     scanner.add('provider/cloudsigma-password', cloudsigma.password);
     scanner.add('provider/cloudsigma-basic', basicOf(cloudsigma.email, cloudsigma.password));
     scanner.add('provider/dcimanager-password', dcimanager.password);
+    scanner.add('gateway/tasks-secret-key', gw.taskSecretKey);
     dciSessions.mock.results.forEach((r, i) =>
       scanner.add(`provider/dcimanager-session#${i + 1}`, (r.value as { token: string }).token),
     );
@@ -115,13 +116,10 @@ describe('no secret leaves the gateway (security)', () => {
     }
     for (const snapshot of snapshots)
       for (const value of snapshot) {
-        // DESIGN keeps a create's input in its task until the task ends (the worker needs it to run the steps).
-        const ownRequest = /^gw:task:/.test(value.key) && value.part === 'internal';
-        scanner.scan('redis', `${value.key} ${value.part}`, value.text, (secret) => {
-          const allowed = ownRequest && secret.startsWith('client/');
-          if (allowed) heldBy.add(value.key);
-          return allowed;
-        });
+        // A running task holds its client secrets sealed (tasks.secretKey), never in clear: no exception here.
+        if (/^gw:task:/.test(value.key) && value.part === 'internal' && value.text.includes('"secrets":['))
+          heldBy.add(value.key);
+        scanner.scan('redis', `${value.key} ${value.part}`, value.text);
       }
     gw.logLines.forEach((line, i) => scanner.scan('logs', `line ${i + 1}: ${line.slice(0, 120)}`, line));
     streams.forEach((s, n) =>
@@ -210,6 +208,9 @@ describe('no secret leaves the gateway (security)', () => {
       '/health/ready',
     ])
       await recorder.fetch(`${gw.baseUrl}${path}`);
+    // With a key too: /metrics takes one that sees every connection, readiness then lists connections.
+    for (const path of ['/metrics', '/health/ready'])
+      await recorder.fetch(`${gw.baseUrl}${path}`, { headers: { Authorization: `Bearer ${gw.keys.admin}` } });
     await api.listProviders({ client: admin });
     for (const name of NAMES) await api.getProvider({ client: admin, path: { name } });
     snapshots.push(await dumpRedis(redis));
@@ -234,7 +235,7 @@ describe('no secret leaves the gateway (security)', () => {
       sseEvents: streams.reduce((n, s) => n + s.events.length, 0),
       responses: recorder.responses.length,
       lifecycleTasks: lifecycles.length,
-      runningTasksHoldingClientSecrets: heldBy.size,
+      runningTasksWithSealedSecrets: heldBy.size,
     });
     // A folder of this run's own: it stays, for the paths printed below.
     const dir = mkdtempSync(join(tmpdir(), 'cloudmux-security-secrets-'));
@@ -281,17 +282,17 @@ describe('no secret leaves the gateway (security)', () => {
     });
   });
 
-  it('should keep provider credentials, sessions, private keys and API keys out of every source', () => {
-    const leaks = scanner.leaks().filter((f) => ['provider', 'api-key'].includes(group(f)));
+  it('should keep provider credentials, sessions, private keys, API keys and the task secret key out of every source', () => {
+    const leaks = scanner.leaks().filter((f) => ['provider', 'api-key', 'gateway'].includes(group(f)));
     expect(leaks).toEqual([]);
   });
 
-  it('should keep passwords given by clients or made by backends out of everything but the running task', () => {
+  it('should keep passwords given by clients or made by backends out of every source, running tasks included', () => {
     const leaks = scanner.leaks().filter((f) => ['client', 'backend'].includes(group(f)));
     expect(leaks).toEqual([]);
   });
 
-  it('should hold a client’s root password only in its own running task’s request, and drop it when the task ends', async () => {
+  it('should hold a client’s root password only sealed in its own running task, and drop even that when the task ends', async () => {
     const client = tenantClient('dcimanager');
     const rootPassword = `Held-${random(12)}`;
     const where = async (values: RedisValue[]) => {
@@ -303,6 +304,7 @@ describe('no secret leaves the gateway (security)', () => {
     // Paused, the simulated data centre holds the OS install where it is: the task stays open.
     await sim(gw.sims.dcimanager, 'POST', '/config', { paused: true });
     let task: Task;
+    let sealed: string[];
     try {
       const body = await serverBody(
         client,
@@ -313,7 +315,11 @@ describe('no secret leaves the gateway (security)', () => {
       );
       task = (await api.createServer({ client, body })).data!;
       const open = await dumpRedis(redis);
-      expect(await where(open)).toEqual([`gw:task:${task.id} internal`]);
+      expect(await where(open)).toEqual([]);
+      const record = open.find((v) => v.key === `gw:task:${task.id}` && v.part === 'internal');
+      const held = JSON.parse(record!.text) as { secrets?: Array<{ path: string[]; sealed: string }> };
+      expect(held.secrets?.map((secret) => secret.path)).toEqual([['providerOptions', 'password']]);
+      sealed = held.secrets!.map((secret) => secret.sealed);
       // The job that runs it carries the task id alone (ADR 0001), never the request.
       const job = open.find((v) => v.key === `gw:bull:operations:${task.id}` && v.part === 'data');
       expect(JSON.parse(job!.text)).toEqual({ taskId: task.id });
@@ -321,7 +327,9 @@ describe('no secret leaves the gateway (security)', () => {
       await sim(gw.sims.dcimanager, 'POST', '/config', { paused: false });
     }
     expect((await waitForTask(client, task.id, 60)).status).toBe('succeeded');
-    expect(await where(await dumpRedis(redis))).toEqual([]);
+    const ended = await dumpRedis(redis);
+    expect(await where(ended)).toEqual([]);
+    expect(ended.filter((v) => sealed.some((text) => v.text.includes(text))).map((v) => v.key)).toEqual([]);
   });
 
   // Request URLs are logged with `?access_token=` masked (loggableUrl).

@@ -65,6 +65,8 @@ export interface SecurityGateway {
   baseUrl: string;
   redisUrl: string;
   keys: SecurityKeys;
+  /** `tasks.secretKey`: encrypts the secrets clients give while their task runs (a secret itself). */
+  taskSecretKey: string;
   sims: Simulators;
   /** Simulator handle by connection name. */
   simOf(connection: string): SimulatorHandle;
@@ -108,6 +110,7 @@ export async function startSecurityGateway(options: SecurityGatewayOptions = {})
     tenant: Object.fromEntries(NAMES.map((name) => [name, newKey(`tenant-${name}`)])),
     tenantReader: Object.fromEntries(NAMES.map((name) => [name, newKey(`reader-${name}`)])),
   };
+  const taskSecretKey = randomBytes(32).toString('base64');
   const document = {
     apiKeys: [
       { name: 'admin', key: keys.admin, scopes: ['read', 'write'], providers: ['*'] },
@@ -137,7 +140,7 @@ export async function startSecurityGateway(options: SecurityGatewayOptions = {})
       breakerFailures: 1000,
     })),
     server: { bodyLimitBytes: 65_536 },
-    tasks: { stalledIntervalMs: 2_000, lockDurationMs: 5_000 },
+    tasks: { stalledIntervalMs: 2_000, lockDurationMs: 5_000, secretKey: taskSecretKey },
     cache: { freshMs: 1_000, staleMs: 60_000 },
     events: { tokenTtlSeconds: options.tokenTtlSeconds ?? 300 },
   };
@@ -176,6 +179,7 @@ export async function startSecurityGateway(options: SecurityGatewayOptions = {})
     baseUrl: `http://127.0.0.1:${port}`,
     redisUrl,
     keys,
+    taskSecretKey,
     sims,
     simOf: (connection) => byName.get(connection)!,
     logLines,

@@ -1,10 +1,13 @@
 import { Static, Type } from '@sinclair/typebox';
+import { SECRET_OPTION } from '../ports/provider-adapter';
 
 /** `providerOptions` of server.create: 1.0 server and boot-drive settings the normalized body has no place for. */
 export const ServerCreateOptions = Type.Object(
   {
-    /** VNC password (at most 8 characters, manual 8.2); without one VNC stays disabled. */
-    vncPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 8, pattern: '^\\S+$' })),
+    /** VNC password (at most 8 characters, manual 8.2; a secret: stored encrypted while the task runs); without one VNC stays disabled. */
+    vncPassword: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 8, pattern: '^\\S+$', ...SECRET_OPTION }),
+    ),
     /** Require VeNCrypt TLS on VNC (`vnc:tls on`). */
     vncTls: Type.Optional(Type.Boolean()),
     /** Emulated network card of the public NIC (and of the VLAN NIC). */

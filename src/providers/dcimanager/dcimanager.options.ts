@@ -1,4 +1,5 @@
 import { Static, Type } from '@sinclair/typebox';
+import { SECRET_OPTION } from '../ports/provider-adapter';
 
 const dciId = Type.Integer({ minimum: 1, maximum: 999_999_999_999 });
 
@@ -8,8 +9,8 @@ export const RAID_LEVELS = ['no_raid', 'raid_0', 'raid_1', 'raid_5', 'raid_10'] 
 /** `providerOptions` of server.create: what `operation_os` needs beyond the image and the SSH keys. */
 export const ServerCreateOptions = Type.Object(
   {
-    /** Root/administrator password of the installed OS (kept in the task request; prefer SSH keys). */
-    password: Type.Optional(Type.String({ minLength: 8, maxLength: 128 })),
+    /** Root/administrator password of the installed OS (a secret: stored encrypted while the task runs; prefer SSH keys). */
+    password: Type.Optional(Type.String({ minLength: 8, maxLength: 128, ...SECRET_OPTION })),
     /** Software RAID over the local disks; DCImanager's default when absent. */
     hddRaid: Type.Optional(Type.Union(RAID_LEVELS.map((level) => Type.Literal(level)))),
     /** IP pool for the main IPv4 address when the chosen server has none (default: the location's pools). */

@@ -8,6 +8,12 @@ import type { OperationName } from './operations';
 import type { CatalogPort, IpPort, NetworkPort, ServerPort, VolumePort } from './ports';
 
 /**
+ * Marks a `providerOptions` field as a secret (spread into its schema's options): shown as a write-only password
+ * in the capability document and OpenAPI sense, encrypted at rest while its task runs, refused without a key.
+ */
+export const SECRET_OPTION = { writeOnly: true, format: 'password' } as const;
+
+/**
  * One configured backend connection. The only seam between the gateway core and a provider: everything
  * that knows the provider's wire format sits behind it, in `src/providers/<kind>/`.
  */
@@ -21,7 +27,8 @@ export interface ProviderAdapter {
   readonly catalog?: CatalogPort;
   /**
    * JSON Schema of the `providerOptions` each operation accepts (published in the capability document).
-   * Operations without an entry accept no options.
+   * Operations without an entry accept no options. A field a client gives as a secret (a root password) is
+   * marked with `SECRET_OPTION`: the gateway stores it only encrypted, while its task runs (see task-secrets.ts).
    */
   readonly optionSchemas?: Partial<Record<OperationName, TObject>>;
   /** Why an operation is missing, for the capability document (e.g. "bare metal has no block volumes"). */

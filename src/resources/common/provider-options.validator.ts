@@ -1,20 +1,27 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Type } from '@sinclair/typebox';
 import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { ValidationError } from '../../common/errors/gateway-error';
 import { describeSchemaErrors } from '../../config/config.validator';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import type { OperationName } from '../../providers/ports/operations';
 import type { ProviderAdapter } from '../../providers/ports/provider-adapter';
+import { sealSecrets, secretOptionPaths } from '../../tasks/task-secrets';
 
 /** Operations without a published schema accept no provider options at all. */
 export const NO_OPTIONS = Type.Object({}, { additionalProperties: false });
 
-/** Checks `providerOptions` against the JSON Schema the adapter publishes for the operation. */
+/**
+ * Checks `providerOptions` against the JSON Schema the adapter publishes for the operation; a secret option
+ * (`writeOnly`) is refused when the gateway has no `tasks.secretKey` to store it encrypted.
+ */
 @Injectable()
 export class ProviderOptionsValidator {
   private readonly ajv = addFormats(new Ajv({ allErrors: true, useDefaults: true, strict: false }));
   private readonly compiled = new Map<string, ValidateFunction>();
+
+  constructor(@Optional() @Inject(GATEWAY_CONFIG) private readonly config?: GatewayConfig) {}
 
   /** Validates (and fills defaults into) the options; unknown keys → 400. */
   validate(
@@ -42,6 +49,14 @@ export class ProviderOptionsValidator {
         errors,
       );
     }
+    // Without a key, a secret given here answers 400 now (before any backend call), as the task intake would.
+    if (!this.config?.tasks?.secretKey)
+      sealSecrets(
+        null,
+        '',
+        { providerOptions: value },
+        secretOptionPaths(adapter.optionSchemas?.[operation]),
+      );
     return value;
   }
 }
