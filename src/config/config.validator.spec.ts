@@ -56,6 +56,14 @@ describe('validateConfig', () => {
     expect(config.server.cors.allowedOrigins).toEqual([]);
   });
 
+  it('should trust forwarded addresses only from the proxies it names, or from any with true', () => {
+    const vars = { FRONTEND_API_KEY: 'k'.repeat(32), CLOUDMC_API_KEY: 'secret-key-123' };
+    const proxies = validate(`${GOOD}server:\n  trustProxy: ['10.0.0.0/8', 127.0.0.1]\n`, vars);
+    expect(proxies.server.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(validate(`${GOOD}server:\n  trustProxy: true\n`, vars).server.trustProxy).toBe(true);
+    expect(problems(`${GOOD}server:\n  trustProxy: 5\n`, vars).join('\n')).toMatch(/server\.trustProxy/);
+  });
+
   it('should name every missing variable with the field that uses it', () => {
     expect(problems(GOOD)).toEqual(
       expect.arrayContaining([
