@@ -181,7 +181,10 @@ export async function tasks(context: BenchContext): Promise<TasksResult> {
     workerRss = Math.max(workerRss, rssMb(context.worker.process.pid!));
     await Promise.all(
       [...observers.entries()].map(async ([name, adapter]) => {
-        const servers = await adapter.servers!.list().catch(() => []);
+        const servers = await adapter.servers!.list().then(
+          (answer) => answer.items,
+          () => [],
+        );
         for (const server of servers) {
           if ((server.state as string) === 'running' && !runningAt.has(`${name}/${server.name}`))
             runningAt.set(`${name}/${server.name}`, tick);
@@ -235,7 +238,10 @@ export async function tasks(context: BenchContext): Promise<TasksResult> {
       await observers
         .get(simulator.name)!
         .servers!.list()
-        .catch(() => [])
+        .then(
+          (answer) => answer.items,
+          () => [],
+        )
     ).map((server) => server.name);
     duplicated += mine.filter((s) => names.filter((n) => n === s.name).length > 1).length;
     perBackend[simulator.name] = {

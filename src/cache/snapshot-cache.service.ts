@@ -1,7 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { GatewayError, ProviderTimeoutError } from '../common/errors/gateway-error';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import type { Listed, SkippedItem } from '../providers/ports/wire';
 import { keys } from './keys';
 import { REDIS } from './redis.tokens';
 import { SingleFlight } from './single-flight';
@@ -11,6 +12,10 @@ interface Stored<T> {
   /** Generation of the connection when the read started. */
   gen: number;
   value: T;
+  /** Items of a list answer that the adapter left out (malformed, over the item cap), first ones only. */
+  skipped?: SkippedItem[];
+  /** How many were left out in all. */
+  skippedCount?: number;
 }
 
 export interface SnapshotRead<T> {
@@ -19,7 +24,21 @@ export interface SnapshotRead<T> {
   /** `ok`: fresh or just loaded; `stale`: the backend failed and an older copy is served. */
   status: 'ok' | 'stale';
   error?: GatewayError;
+  /** Items of the backend's list answer left out by its adapter (the first few), and their count. */
+  skipped?: SkippedItem[];
+  skippedCount?: number;
 }
+
+/** Reasons kept with a snapshot: enough to say what is wrong, never a whole broken answer. */
+const KEPT_SKIP_REASONS = 10;
+
+const readOf = <T>(stored: Stored<T>, status: 'ok' | 'stale', error?: GatewayError): SnapshotRead<T> => ({
+  value: stored.value,
+  observedAt: stored.observedAt,
+  status,
+  ...(error ? { error } : {}),
+  ...(stored.skippedCount ? { skipped: stored.skipped, skippedCount: stored.skippedCount } : {}),
+});
 
 /** Stores an entry only if no task ended on the connection while it was being read (KEYS: entry, generation). */
 const SET_IF_GENERATION = `
@@ -50,6 +69,7 @@ const byNativeId = (a: { nativeId: string }, b: { nativeId: string }) =>
  */
 @Injectable()
 export class SnapshotCache {
+  private readonly logger = new Logger(SnapshotCache.name);
   private readonly flights = new SingleFlight();
   /**
    * The last list snapshot this process read or loaded, parsed, per key. While the connection's generation has
@@ -67,7 +87,7 @@ export class SnapshotCache {
   async list<T extends { nativeId: string }>(
     connection: string,
     type: string,
-    load: () => Promise<T[]>,
+    load: () => Promise<Listed<T>>,
     deadlineMs: number,
     fresh = false,
   ): Promise<SnapshotRead<T[]>> {
@@ -78,24 +98,24 @@ export class SnapshotCache {
       !fresh &&
       this.isFresh(known, Number((await this.redis.get(keys.generation(connection))) ?? 0))
     )
-      return { value: known.value, observedAt: known.observedAt, status: 'ok' };
+      return readOf(known, 'ok');
     const [cached, gen] = await this.read<T[]>(key, connection);
     if (cached && !fresh && this.isFresh(cached, gen)) {
       this.parsed.set(key, cached);
-      return { value: cached.value, observedAt: cached.observedAt, status: 'ok' };
+      return readOf(cached, 'ok');
     }
-    const loading = this.flights.run(`${key}:${gen}`, () =>
-      this.load(key, connection, gen, async () => [...(await load())].sort(byNativeId)),
-    );
+    const loading = this.flights.run(`${key}:${gen}`, async () => {
+      const { items, skipped } = await load();
+      return this.load(key, connection, gen, async () => [...items].sort(byNativeId), undefined, skipped);
+    });
     try {
       const stored = await withDeadline(loading, deadlineMs);
       this.parsed.set(key, stored);
-      return { value: stored.value, observedAt: stored.observedAt, status: 'ok' };
+      return readOf(stored, 'ok');
     } catch (error) {
       loading.catch(() => undefined); // a late failure of a load we stopped waiting for is not unhandled
       const problem = this.asGatewayError(error, connection, deadlineMs);
-      if (cached)
-        return { value: cached.value, observedAt: cached.observedAt, status: 'stale', error: problem };
+      if (cached) return readOf(cached, 'stale', problem);
       throw problem;
     }
   }
@@ -201,16 +221,32 @@ export class SnapshotCache {
     gen: number,
     load: () => Promise<T>,
     keep: (value: T) => boolean = () => true,
+    skipped: SkippedItem[] = [],
   ): Promise<Stored<T>> {
-    const stored: Stored<T> = { observedAt: new Date().toISOString(), gen, value: await load() };
+    const stored: Stored<T> = {
+      observedAt: new Date().toISOString(),
+      gen,
+      value: await load(),
+      ...(skipped.length
+        ? { skipped: skipped.slice(0, KEPT_SKIP_REASONS), skippedCount: skipped.length }
+        : {}),
+    };
     if (keep(stored.value)) {
+      const text = JSON.stringify(stored);
+      // A value over the bound is served from this read only: Redis is not a store for whole backends.
+      if (text.length > this.config.cache.maxValueBytes) {
+        this.logger.warn(
+          `${key}: ${text.length} bytes, over cache.maxValueBytes (${this.config.cache.maxValueBytes}); not cached`,
+        );
+        return stored;
+      }
       await this.redis.eval(
         SET_IF_GENERATION,
         2,
         key,
         keys.generation(connection),
         gen,
-        JSON.stringify(stored),
+        text,
         Math.max(1, this.config.cache.staleMs),
       );
     }

@@ -8,6 +8,7 @@ import {
   ProviderError,
   ProviderTimeoutError,
   ProviderUnavailableError,
+  ValidationError,
 } from '../../src/common/errors/gateway-error';
 import { ServerState } from '../../src/domain/states';
 import { parseCloudmcError } from '../../src/providers/cloudmc/cloudmc-error.parser';
@@ -20,6 +21,7 @@ import { cloudmcSimulator } from '../../src/sandbox/simulators/cloudmc/cloudmc.s
 import type { SimulatorHandle } from '../../src/sandbox/simulators/common/simulator';
 import { sim } from '../support/gateway';
 import { runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
+import { items } from '../support/listed';
 
 describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', () => {
   let simulator: SimulatorHandle;
@@ -72,10 +74,10 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
   describe('reads', () => {
     it('should list seeded servers, volumes, networks and IPs with normalized fields and raw states', async () => {
       const [servers, volumes, networks, ips] = await Promise.all([
-        adapter.servers!.list(),
-        adapter.volumes!.list(),
-        adapter.networks!.list(),
-        adapter.ips!.list(),
+        adapter.servers!.list().then(items),
+        adapter.volumes!.list().then(items),
+        adapter.networks!.list().then(items),
+        adapter.ips!.list().then(items),
       ]);
       expect(servers.length).toBeGreaterThan(0);
       expect(servers[0]).toMatchObject({
@@ -107,7 +109,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
     it('should refuse wrong credentials as a provider auth problem', async () => {
       const bad = adapterWith({ apiKey: 'wrong-key-000000' });
       await expect(bad.probe()).rejects.toBeInstanceOf(ProviderAuthError);
-      await expect(bad.servers!.list()).rejects.toMatchObject({
+      await expect(bad.servers!.list().then(items)).rejects.toMatchObject({
         code: 'provider_auth_failed',
         retryable: false,
         upstream: { status: 401 },
@@ -230,7 +232,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
           .filter(([k]) => k.startsWith('POST'))
           .reduce((sum, [, n]) => sum + n, 0),
       ).toBe(1);
-      expect((await adapter.servers!.list()).filter((s) => s.name === 'resumed')).toHaveLength(2);
+      expect((await adapter.servers!.list().then(items)).filter((s) => s.name === 'resumed')).toHaveLength(2);
     });
 
     it('should tell two same-named creates apart by their markers when both tasks are forgotten', async () => {
@@ -242,7 +244,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
       ]);
       expect(a.providerStatuses).toContain('EXPIRED');
       expect(a.nativeId).not.toBe(b.nativeId);
-      const twins = (await adapter.servers!.list()).filter((s) => s.name === 'twin');
+      const twins = (await adapter.servers!.list().then(items)).filter((s) => s.name === 'twin');
       expect(twins.map((s) => s.nativeId).sort()).toEqual([a.nativeId, b.nativeId].sort());
     });
 
@@ -316,7 +318,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
     });
 
     it('should report an operation CloudMC does not support as unsupported_operation, never as gone', async () => {
-      const id = (await adapter.servers!.list())[0].nativeId;
+      const id = (await adapter.servers!.list().then(items))[0].nativeId;
       const client = rawClient();
       const expected = {
         code: 'unsupported_operation',
@@ -349,6 +351,24 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
       expect(error.upstream?.message).toEqual(expect.any(String));
     });
 
+    it('should not read an error body larger than 64 KiB: the status alone decides', async () => {
+      const entry = { code: 2012, message: 'x'.repeat(70_000), context: { currentState: 'Running' } };
+      await sim(simulator, 'POST', '/faults', {
+        action: 'body',
+        status: 400,
+        method: 'POST',
+        path: '/instances/any-id$',
+        count: 1,
+        body: { errors: [entry] },
+      });
+      const error = await rawClient()
+        .mutate('POST', 'instances', { id: 'any-id', operation: 'stop' })
+        .catch((e: unknown) => e);
+      // Read, the entry's context would have made it a conflict; unread, the 400 makes it a validation error.
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error).toMatchObject({ upstream: { status: 400, code: null, message: null } });
+    });
+
     it('should retry a read once after a 500 and succeed', async () => {
       await sim(simulator, 'POST', '/faults', {
         action: 'error',
@@ -357,7 +377,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
         path: '/instances$',
         count: 1,
       });
-      await expect(adapter.servers!.list()).resolves.toEqual(expect.any(Array));
+      await expect(adapter.servers!.list().then(items)).resolves.toEqual(expect.any(Array));
     });
 
     it('should report persistent 5xx as a retryable provider error, then open the circuit', async () => {
@@ -443,6 +463,124 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
     });
   });
 
+  describe('odd answers (the backend is untrusted input)', () => {
+    type Wire = Record<string, unknown>;
+    /** What the simulator really answers, read past the adapter: the base of the odd answers below. */
+    const backend = async (entity: string): Promise<Wire[]> => {
+      const { endpoint, apiKey, serviceCode, environment } = simulator.connection as Record<string, string>;
+      const response = await fetch(`${endpoint}/services/${serviceCode}/${environment}/${entity}`, {
+        headers: { 'MC-Api-Key': apiKey },
+      });
+      return ((await response.json()) as { data: Wire[] }).data;
+    };
+    const answerOnce = (path: string, body: unknown) =>
+      sim(simulator, 'POST', '/faults', { action: 'body', method: 'GET', path, count: 1, body });
+    const without = (object: Wire, field: string) =>
+      Object.fromEntries(Object.entries(object).filter(([key]) => key !== field));
+
+    it('should list the other servers when an answer holds null, a nameless item or wrong types', async () => {
+      const real = await backend('instances');
+      const [first] = real;
+      await answerOnce('/instances$', {
+        data: [
+          null,
+          { ...without(first, 'name'), id: 'no-name' },
+          { ...first, id: 'bad-nics', nics: 'x' },
+          { ...first, id: 'bad-ips', publicIps: 7 },
+          ...real,
+        ],
+      });
+      const { items: servers, skipped } = await adapter.servers!.list();
+      expect(servers.map((s) => s.nativeId)).toEqual(real.map((r) => r.id));
+      expect(skipped).toEqual([
+        { nativeId: null, reason: expect.stringContaining('not a CloudMC instance') },
+        { nativeId: 'no-name', reason: expect.stringContaining('/name') },
+        { nativeId: 'bad-nics', reason: expect.stringContaining('/nics') },
+        { nativeId: 'bad-ips', reason: expect.stringContaining('/publicIps') },
+      ]);
+    });
+
+    it('should keep a server whose volume or public IP is malformed (only that entry goes missing)', async () => {
+      const { items: before } = await adapter.servers!.list();
+      const [volumes, ips] = await Promise.all([backend('volumes'), backend('publicipaddresses')]);
+      const server = before[0];
+      await answerOnce('/volumes$', {
+        data: [null, { id: 'v-bad', instanceId: server.nativeId, sizeInGb: 'lots' }, ...volumes],
+      });
+      await answerOnce('/publicipaddresses$', {
+        data: [7, { id: 'ip-bad', ipAddress: 5, instances: [{ id: server.nativeId }] }, ...ips],
+      });
+      const after = await adapter.servers!.list();
+      expect(after.skipped).toEqual([]);
+      expect(after.items).toEqual(before.map((s) => ({ ...s, stateObservedAt: expect.any(String) })));
+    });
+
+    it('should answer 502 provider_error for a single read of a malformed item', async () => {
+      const [instance] = await backend('instances');
+      const id = String(instance.id);
+      const single = `/instances/${id}$`;
+      for (const data of [
+        { ...instance, nics: 'x' },
+        { ...instance, publicIps: 7 },
+        without(instance, 'name'),
+      ]) {
+        await answerOnce(single, { data });
+        await expect(adapter.servers!.get(id)).rejects.toMatchObject({
+          status: 502,
+          code: 'provider_error',
+          retryable: false,
+        });
+      }
+      await answerOnce(single, { data: null });
+      await expect(adapter.servers!.get(id)).rejects.toMatchObject({ status: 502, code: 'provider_error' });
+      const [volume] = await backend('volumes');
+      await answerOnce(`/volumes/${String(volume.id)}$`, { data: { ...volume, name: 5 } });
+      await expect(adapter.volumes!.get(String(volume.id))).rejects.toMatchObject({
+        status: 502,
+        message: expect.stringContaining('/name'),
+      });
+      // The same read, answered well, maps.
+      expect(await adapter.servers!.get(id)).toMatchObject({ nativeId: id });
+    });
+
+    it('should clean names with NUL bytes and invalid UTF-8 in lists and single reads', async () => {
+      const real = await backend('instances');
+      const [first] = real;
+      // The name's bytes: "db", NUL (JSON-escaped), 0xff 0xfe (invalid UTF-8), "-2".
+      const json = (data: unknown) =>
+        JSON.stringify({ data }).replace('"@NAME@"', '"db\\u0000\u00ff\u00fe-2"');
+      const raw = (data: unknown) => Buffer.from(json(data), 'latin1').toString('base64');
+      await sim(simulator, 'POST', '/faults', {
+        action: 'body',
+        method: 'GET',
+        path: '/instances$',
+        count: 1,
+        bodyBase64: raw([{ ...first, name: '@NAME@' }, ...real.slice(1)]),
+      });
+      const { items: servers } = await adapter.servers!.list();
+      expect(servers[0]).toMatchObject({ nativeId: first.id, name: 'db-2' });
+      await sim(simulator, 'POST', '/faults', {
+        action: 'body',
+        method: 'GET',
+        path: `/instances/${String(first.id)}$`,
+        count: 1,
+        bodyBase64: raw({ ...first, name: '@NAME@' }),
+      });
+      expect((await adapter.servers!.get(String(first.id)))!.name).toBe('db-2');
+    });
+
+    it('should map at most maxListItems items of an answer, and say so', async () => {
+      const small = adapterWith({ maxListItems: 1 });
+      const [volume] = await backend('volumes');
+      await answerOnce('/volumes$', { data: [volume, { ...volume, id: 'v-2' }, { ...volume, id: 'v-3' }] });
+      const { items: listed, skipped } = await small.volumes!.list();
+      expect(listed.map((v) => v.nativeId)).toEqual([volume.id]);
+      expect(skipped).toEqual([
+        { nativeId: null, reason: expect.stringContaining('answered 3 CloudMC volume items; the first 1') },
+      ]);
+    });
+  });
+
   describe('volumes, networks and public IPs', () => {
     it('should create an attached volume, detach, re-attach and delete it; deleting attached is a conflict', async () => {
       const server = await createServer('with-disk');
@@ -499,12 +637,12 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
 
     it("should refuse to release or attach the VPC's source-NAT address, without asking CloudMC to", async () => {
       const other = (await runPlan(adapter, 'ip.allocate', null, { providerOptions: {} })).nativeId;
-      const ips = await adapter.ips!.list();
+      const ips = await adapter.ips!.list().then(items);
       const sourceNat = ips.filter((ip) => ip.extra.sourceNat === true);
       expect(sourceNat).toEqual([expect.objectContaining({ address: '203.0.113.2', serverId: null })]);
       // Every address says which it is (a boolean), so the allowed actions never guess from an absence.
       expect(ips.find((ip) => ip.nativeId === other)!.extra.sourceNat).toBe(false);
-      const server = (await adapter.servers!.list())[0].nativeId;
+      const server = (await adapter.servers!.list().then(items))[0].nativeId;
       await sim(simulator, 'DELETE', '/stats');
       await expect(runPlan(adapter, 'ip.release', sourceNat[0].nativeId, {})).rejects.toBeInstanceOf(
         ConflictError,

@@ -13,9 +13,16 @@ import {
   type CloudsigmaSimulatorHandle,
   startCloudsigmaSimulator,
 } from '../../src/sandbox/simulators/cloudsigma/cloudsigma.simulator';
-import { manualPlan, rawClient, requestCounts } from '../support/cloudsigma-contract';
+import {
+  answerNextWith,
+  manualPlan,
+  rawClient,
+  rawText,
+  requestCounts,
+} from '../support/cloudsigma-contract';
 import { sim } from '../support/gateway';
 import { runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
+import { items } from '../support/listed';
 
 describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, real HTTP)', () => {
   let simulator: CloudsigmaSimulatorHandle;
@@ -63,10 +70,10 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
   describe('reads', () => {
     it('should list the seeded servers, drives, VLANs and static IPs, normalized with raw states kept', async () => {
       const [servers, volumes, networks, ips] = await Promise.all([
-        adapter.servers!.list(),
-        adapter.volumes!.list(),
-        adapter.networks!.list(),
-        adapter.ips!.list(),
+        adapter.servers!.list().then(items),
+        adapter.volumes!.list().then(items),
+        adapter.networks!.list().then(items),
+        adapter.ips!.list().then(items),
       ]);
       expect(servers.map((s) => [s.name, s.state, s.providerState])).toEqual([
         ['web', ServerState.Running, 'active'],
@@ -141,7 +148,7 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
     it('should refuse wrong credentials as a provider auth problem', async () => {
       const bad = adapterWith({ password: 'not-the-password' });
       await expect(bad.probe()).rejects.toBeInstanceOf(ProviderAuthError);
-      await expect(bad.servers!.list()).rejects.toMatchObject({
+      await expect(bad.servers!.list().then(items)).rejects.toMatchObject({
         code: 'provider_auth_failed',
         retryable: false,
         upstream: { status: 401, code: 'system' },
@@ -350,7 +357,7 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
     });
 
     it('should destroy the clone when the create fails, and keep it once a server holds it', async () => {
-      const before = (await adapter.volumes!.list()).length;
+      const before = (await adapter.volumes!.list().then(items)).length;
       await sim(simulator, 'POST', '/faults', {
         action: 'error',
         status: 402,
@@ -370,9 +377,9 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
         code: 'provider_error',
         upstream: { status: 402 },
       });
-      expect((await adapter.volumes!.list()).length).toBe(before + 1);
+      expect((await adapter.volumes!.list().then(items)).length).toBe(before + 1);
       await task.plan.onFailure!(task.ctx(true));
-      expect((await adapter.volumes!.list()).length).toBe(before);
+      expect((await adapter.volumes!.list().then(items)).length).toBe(before);
     });
 
     it('should adopt a created drive and a created IP when their create steps are resumed', async () => {
@@ -461,8 +468,11 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
       const volume = await adapter.volumes!.get(id);
       expect(volume).toMatchObject({ state: 'in-use', serverId: both[0], bootable: false });
       expect(volume!.extra.serverIds).toEqual(both);
-      expect((await adapter.volumes!.list()).find((v) => v.nativeId === id)!.extra.serverIds).toEqual(both);
-      for (const server of await adapter.servers!.list()) expect(server.volumeIds).toContain(`cs:${id}`);
+      expect(
+        (await adapter.volumes!.list().then(items)).find((v) => v.nativeId === id)!.extra.serverIds,
+      ).toEqual(both);
+      for (const server of await adapter.servers!.list().then(items))
+        expect(server.volumeIds).toContain(`cs:${id}`);
       await expect(runPlan(adapter, 'volume.delete', id, {})).rejects.toBeInstanceOf(ConflictError);
 
       // A detach takes the drive off the server named in serverId; the other keeps it.
@@ -683,7 +693,7 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
         path: '/servers/info$',
         count: 1,
       });
-      await expect(adapter.servers!.list()).resolves.toHaveLength(2);
+      await expect(adapter.servers!.list().then(items)).resolves.toHaveLength(2);
       const fragile = adapterWith({ retries: 0 });
       await sim(simulator, 'POST', '/faults', {
         action: 'malformed',
@@ -691,7 +701,7 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
         path: '/servers/info$',
         count: 1,
       });
-      await expect(fragile.servers!.list()).rejects.toMatchObject({ code: 'provider_error' });
+      await expect(fragile.servers!.list().then(items)).rejects.toMatchObject({ code: 'provider_error' });
     });
 
     it('should time out a call never answered, and report a reset connection as unavailable', async () => {
@@ -719,6 +729,147 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
       await expect(
         runPlan(adapter, 'server.start', '00000000-1111-4222-8333-444444444444', {}),
       ).rejects.toBeInstanceOf(NotFoundError);
+    });
+  });
+
+  describe('odd answers (issue 12: the backend is untrusted input)', () => {
+    const ODD = [1, 2, 3, 4].map((n) => `0dd0000${n}-0000-4000-8000-00000000000${n}`);
+    const bytes = (...parts: Array<string | number[]>) =>
+      Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : Buffer.from(part))));
+    /** `web`, a NUL, `-`, two bytes that are not UTF-8, `1`. */
+    const DIRTY = [0x77, 0x65, 0x62, 0x00, 0x2d, 0xff, 0xfe, 0x31];
+
+    it('should list the servers that pass the checks, name those left out, and clean names', async () => {
+      const seeded = await rawText(simulator, '/servers/info');
+      await answerNextWith(
+        simulator,
+        '/servers/info$',
+        bytes(
+          seeded,
+          '\n',
+          'status active\nname no-id\n\n',
+          'server not-a-uuid\nname bad-id\n\n',
+          `server ${ODD[0]}\nname wrong-types\ncpu lots\n\n`,
+          `server ${ODD[1]}\nname far-future\nstatus active\nstarted 99999999999999999999\n\n`,
+          `server ${ODD[2]}\nname `,
+          DIRTY,
+          '\nstatus stopped\n',
+        ),
+      );
+      const listed = await adapter.servers!.list();
+      expect(listed.items.map((s) => [s.nativeId, s.name])).toEqual([
+        [SIM_IDS.serverWeb, 'web'],
+        [SIM_IDS.serverDb, 'db'],
+        [ODD[2], 'web-1'],
+      ]);
+      expect(listed.skipped).toEqual([
+        { nativeId: null, reason: expect.stringMatching(/^not a CloudSigma server: .*server/) },
+        { nativeId: 'not-a-uuid', reason: expect.stringMatching(/\/server/) },
+        { nativeId: ODD[0], reason: expect.stringMatching(/\/cpu/) },
+        { nativeId: ODD[1], reason: expect.stringMatching(/\/started/) },
+      ]);
+      expect((await adapter.servers!.list()).skipped).toEqual([]);
+    });
+
+    it('should answer a single read of a malformed object with 502 provider_error', async () => {
+      const malformed = { status: 502, code: 'provider_error', retryable: false };
+      await answerNextWith(
+        simulator,
+        `/servers/${SIM_IDS.serverWeb}/info$`,
+        `server ${SIM_IDS.serverWeb}\nstatus active\n`,
+      );
+      await expect(adapter.servers!.get(SIM_IDS.serverWeb)).rejects.toMatchObject({
+        ...malformed,
+        message: expect.stringMatching(/malformed CloudSigma server: \/name/),
+      });
+      await answerNextWith(
+        simulator,
+        `/drives/${SIM_IDS.driveScratch}/info$`,
+        `drive ${SIM_IDS.driveScratch}\nname scratch\nuser ${SIM_IDS.account}\nsize lots\n`,
+      );
+      await expect(adapter.volumes!.get(SIM_IDS.driveScratch)).rejects.toMatchObject(malformed);
+      await answerNextWith(
+        simulator,
+        `/resources/vlan/${SIM_IDS.vlan}/info$`,
+        `resource ${SIM_IDS.vlan}\ntype vlan\n`,
+      );
+      await expect(adapter.networks!.get(SIM_IDS.vlan)).rejects.toMatchObject(malformed);
+      await answerNextWith(
+        simulator,
+        `/resources/ip/${SIM_IDS.ipFree}/info$`,
+        'resource not-an-address\ntype ip\n',
+      );
+      await expect(adapter.ips!.get(SIM_IDS.ipFree)).rejects.toMatchObject(malformed);
+      await answerNextWith(
+        simulator,
+        `/servers/${SIM_IDS.serverWeb}/info$`,
+        bytes(`server ${SIM_IDS.serverWeb}\nstatus active\nname `, DIRTY, '\n'),
+      );
+      expect(await adapter.servers!.get(SIM_IDS.serverWeb)).toMatchObject({ name: 'web-1' });
+    });
+
+    it('should ignore bad servers that the drive and IP lists read, and keep every drive and IP', async () => {
+      const before = await Promise.all([adapter.volumes!.list(), adapter.ips!.list()]);
+      const seeded = await rawText(simulator, '/servers/info');
+      await answerNextWith(
+        simulator,
+        '/servers/info$',
+        bytes(
+          seeded,
+          '\n',
+          `status active\nname no-id\nide:0:0 ${SIM_IDS.driveScratch}\n\n`,
+          `server ${ODD[3]}\nname bad-device\nide:0:1 ../../x\nnic:0:dhcp ${SIM_IDS.ipFree}\n`,
+        ),
+        2,
+      );
+      const [volumes, ips] = await Promise.all([adapter.volumes!.list(), adapter.ips!.list()]);
+      expect(volumes.skipped).toEqual([]);
+      expect(volumes.items).toHaveLength(before[0].items.length);
+      expect(volumes.items.find((v) => v.nativeId === SIM_IDS.driveScratch)).toMatchObject({
+        state: 'available',
+        serverId: null,
+      });
+      expect(ips.skipped).toEqual([]);
+      expect(ips.items.find((ip) => ip.nativeId === SIM_IDS.ipFree)).toMatchObject({
+        state: 'available',
+        serverId: null,
+      });
+    });
+
+    it('should refuse an object with a million keys at once, and serve the rest of the list', async () => {
+      // The answer (~20 MB) is over the default maxResponseBytes: raised here so the key bound is what refuses it.
+      const adapter = adapterWith({ maxResponseBytes: 67_108_864 });
+      const drives = (await adapter.volumes!.list()).items.length;
+      await config({ bulkUserKeys: { [SIM_IDS.serverDb]: 1_000_000 } });
+      const listed = await adapter.servers!.list();
+      expect(listed.items.map((s) => s.nativeId)).toEqual([SIM_IDS.serverWeb]);
+      expect(listed.skipped).toEqual([
+        { nativeId: SIM_IDS.serverDb, reason: expect.stringMatching(/more than 2000 keys/) },
+      ]);
+      expect(await adapter.volumes!.list()).toEqual({
+        items: expect.arrayContaining([expect.objectContaining({ nativeId: SIM_IDS.driveDbData })]),
+        skipped: [],
+      });
+      expect((await adapter.volumes!.list()).items).toHaveLength(drives);
+      await expect(adapter.servers!.get(SIM_IDS.serverDb)).rejects.toMatchObject({ code: 'provider_error' });
+    });
+
+    it('should keep a wait polling while the polled list has an object it cannot read, saying why', async () => {
+      const seeded = await rawText(simulator, '/servers/info');
+      const withoutWebId = seeded.replace(`server ${SIM_IDS.serverWeb}\n`, '');
+      expect(withoutWebId).not.toBe(seeded);
+      await answerNextWith(simulator, '/servers/info$', withoutWebId, 2);
+      const run = await runPlan(adapter, 'server.stop', SIM_IDS.serverWeb, { force: true });
+      expect(run.providerStatuses).toContainEqual(expect.stringMatching(/^unreadable: /));
+      expect(run.providerStatuses.at(-1)).toBe('stopped');
+    });
+
+    it('should map at most maxListItems objects of one answer and say how many were sent', async () => {
+      const listed = await adapterWith({ maxListItems: 1 }).servers!.list();
+      expect(listed.items.map((s) => s.nativeId)).toEqual([SIM_IDS.serverWeb]);
+      expect(listed.skipped).toEqual([
+        { nativeId: null, reason: expect.stringContaining('answered 2 CloudSigma server items') },
+      ]);
     });
   });
 });

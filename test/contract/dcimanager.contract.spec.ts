@@ -17,8 +17,10 @@ import {
   type DcimanagerSimulatorHandle,
   startDcimanagerSimulator,
 } from '../../src/sandbox/simulators/dcimanager/dcimanager.simulator';
+import { DciTestClient } from '../../src/sandbox/simulators/dcimanager/dcimanager-sim.test-client';
 import { sim } from '../support/gateway';
 import { runOperationPlan, runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
+import { items } from '../support/listed';
 
 const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIContractKey contract@example.test';
 
@@ -92,7 +94,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
 
   describe('reads', () => {
     it("should list only the owner's servers, with state from operation, state and power", async () => {
-      const servers = await adapter.servers.list();
+      const servers = await adapter.servers.list().then(items);
       expect(servers.map((s) => s.nativeId)).toEqual(['101', '102', '103']);
       const [running, stopped, noBmc] = servers;
       expect(running).toMatchObject({
@@ -155,8 +157,12 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
 
     it('should page through lists until size', async () => {
       await sim(simulator, 'POST', '/config', { maxPageSize: 1 });
-      expect((await adapter.servers.list()).map((s) => s.nativeId)).toEqual(['101', '102', '103']);
-      expect((await adapter.networks.list()).length).toBe(3);
+      expect((await adapter.servers.list().then(items)).map((s) => s.nativeId)).toEqual([
+        '101',
+        '102',
+        '103',
+      ]);
+      expect((await adapter.networks.list().then(items)).length).toBe(3);
     });
 
     it('should read the catalog, addresses, networks and local disks', async () => {
@@ -175,7 +181,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
       expect(plans.find((p) => p.nativeId === SEED_CONFIGURATIONS.desktop)!.available).toBe(0);
       expect(locations.map((l) => l.name)).toEqual(['North (sandbox)', 'South (sandbox)']);
 
-      const ips = await adapter.ips.list();
+      const ips = await adapter.ips.list().then(items);
       expect(ips.find((ip) => ip.address === '203.0.113.10')).toMatchObject({
         id: 'dci:101-501',
         state: 'attached',
@@ -189,7 +195,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
         gateway: '198.51.100.1',
         vlan: '210',
       });
-      const disks = await adapter.volumes.list();
+      const disks = await adapter.volumes.list().then(items);
       expect(disks.filter((d) => d.serverId === 'dci:101')).toEqual([
         expect.objectContaining({ nativeId: '101-disk0', sizeGb: 480, state: 'in-use', bootable: true }),
         expect.objectContaining({ nativeId: '101-disk1', sizeGb: 480, bootable: false }),
@@ -204,9 +210,148 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
     });
   });
 
+  describe('odd answers (the backend is untrusted input)', () => {
+    type Wire = Record<string, unknown>;
+    /** What the simulator really answers for one server, read past the adapter: the base of odd answers. */
+    const backend = async (id: number): Promise<Wire> => {
+      const client = new DciTestClient(() => simulator);
+      await client.login();
+      return client.server(id);
+    };
+    const answerOnce = (path: string, body: unknown) =>
+      sim(simulator, 'POST', '/faults', { action: 'body', method: 'GET', path, count: 1, body });
+    const without = (object: Wire, field: string) =>
+      Object.fromEntries(Object.entries(object).filter(([key]) => key !== field));
+
+    it('should list the other servers when an answer holds null, a nameless item or wrong types', async () => {
+      const [running, stopped, noBmc] = await Promise.all([101, 102, 103].map(backend));
+      const ips = running.ip as Wire[];
+      await answerOnce('/dci/v3/server$', {
+        list: [
+          null,
+          without({ ...stopped, id: 901 }, 'id'),
+          { ...stopped, id: 902, user_note: 5 },
+          { ...stopped, id: 903, ip: 'x' },
+          { ...stopped, id: 904, operation: 'x' },
+          running,
+          stopped,
+          noBmc,
+        ],
+        size: 8,
+      });
+      const { items: servers, skipped } = await adapter.servers.list();
+      expect(servers.map((s) => s.nativeId)).toEqual(['101', '102', '103']);
+      expect(skipped).toEqual([
+        { nativeId: null, reason: expect.stringContaining('not a DCImanager server') },
+        { nativeId: null, reason: expect.stringContaining('/id') },
+        { nativeId: '902', reason: expect.stringContaining('/user_note') },
+        { nativeId: '903', reason: expect.stringContaining('/ip') },
+        { nativeId: '904', reason: expect.stringContaining('/operation') },
+      ]);
+
+      // An address without its address costs only itself: the server's other addresses are listed.
+      await answerOnce('/dci/v3/server$', {
+        list: [{ ...running, ip: [...ips, { ...without(ips[0], 'name'), id: 999 }, null] }],
+        size: 1,
+      });
+      const addresses = await adapter.ips.list();
+      expect(addresses.items.map((ip) => ip.nativeId)).toEqual(ips.map((ip) => `101-${String(ip.id)}`));
+      expect(addresses.skipped).toEqual([
+        { nativeId: '101-999', reason: expect.stringContaining('/ip/name') },
+        { nativeId: null, reason: expect.stringContaining('not a DCImanager server address') },
+      ]);
+    });
+
+    it('should answer 502 provider_error for a single read of a malformed item', async () => {
+      const running = await backend(101);
+      for (const body of [
+        { ...running, ip: 'x' },
+        { ...running, name: 5, user_note: null },
+        { ...running, os_template: { name: 'no id' } },
+      ]) {
+        await answerOnce('/dci/v3/server/101$', body);
+        await expect(adapter.servers.get('101')).rejects.toMatchObject({
+          status: 502,
+          code: 'provider_error',
+          retryable: false,
+        });
+      }
+      await answerOnce('/dci/v3/server/101$', { ...running, configuration: 42 });
+      await expect(adapter.volumes.get('101-disk0')).rejects.toMatchObject({
+        status: 502,
+        message: expect.stringContaining('/configuration'),
+      });
+      const [ip] = running.ip as Wire[];
+      await answerOnce('/dci/v3/server/101$', { ...running, ip: [{ ...ip, name: 7 }] });
+      await expect(adapter.ips.get(`101-${String(ip.id)}`)).rejects.toMatchObject({ status: 502 });
+      // The same read, answered well, maps.
+      expect(await adapter.servers.get('101')).toMatchObject({ nativeId: '101' });
+    });
+
+    it('should clean names with NUL bytes and invalid UTF-8 in lists and single reads', async () => {
+      const running = await backend(101);
+      // The note's bytes: "db", NUL (JSON-escaped), 0xff 0xfe (invalid UTF-8), "-2".
+      const raw = (body: unknown) =>
+        Buffer.from(JSON.stringify(body).replace('"@NAME@"', '"db\\u0000\u00ff\u00fe-2"'), 'latin1').toString(
+          'base64',
+        );
+      const noted = { ...running, user_note: '@NAME@' };
+      await sim(simulator, 'POST', '/faults', {
+        action: 'body',
+        method: 'GET',
+        path: '/dci/v3/server$',
+        count: 1,
+        bodyBase64: raw({ list: [noted], size: 1 }),
+      });
+      expect((await adapter.servers.list()).items[0]).toMatchObject({ nativeId: '101', name: 'db-2' });
+      await sim(simulator, 'POST', '/faults', {
+        action: 'body',
+        method: 'GET',
+        path: '/dci/v3/server/101$',
+        count: 1,
+        bodyBase64: raw(noted),
+      });
+      expect((await adapter.servers.get('101'))!.name).toBe('db-2');
+    });
+
+    it('should stop paging once maxListItems items are read, and say what was left unread', async () => {
+      await sim(simulator, 'POST', '/config', { maxPageSize: 1 });
+      const small = adapterWith({ maxListItems: 2 });
+      await sim(simulator, 'DELETE', '/stats');
+      const { items: servers, skipped } = await small.servers.list();
+      expect(servers.map((s) => s.nativeId)).toEqual(['101', '102']);
+      expect(skipped).toEqual([
+        {
+          nativeId: null,
+          reason: expect.stringMatching(/holds 3 servers.*first 2 are read \(maxListItems\)/),
+        },
+      ]);
+      expect(await requests(/^GET .*\/dci\/v3\/server$/)).toBe(2);
+    });
+
+    it('should not read an error body larger than 64 KiB: the status alone decides', async () => {
+      await sim(simulator, 'POST', '/faults', {
+        action: 'body',
+        status: 400,
+        method: 'GET',
+        path: '/dci/v3/server/101$',
+        count: 1,
+        body: { error: { code: 2001, msg: 'x'.repeat(70_000), value: {} } },
+      });
+      await expect(adapter.servers.get('101')).rejects.toMatchObject({
+        code: 'validation_failed',
+        upstream: { status: 400, code: null, message: null },
+      });
+    });
+  });
+
   describe('session', () => {
     it('should log in once, send the box header, and never log the token or the password', async () => {
-      await Promise.all([adapter.servers.list(), adapter.ips.list(), adapter.networks.list()]);
+      await Promise.all([
+        adapter.servers.list().then(items),
+        adapter.ips.list().then(items),
+        adapter.networks.list().then(items),
+      ]);
       expect(adapter.session.logins).toBe(1);
       const state = (await sim(simulator, 'GET', '/state')) as Record<string, unknown>;
       expect(state.requestsWithoutBoxHeader).toBe(0);
@@ -218,7 +363,11 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
       const id = (await runPlan(adapter, 'server.create', null, createInput('expiring'))).nativeId!;
       expect(adapter.session.logins).toBe(1);
       await sim(simulator, 'POST', '/config', { expireSessions: true });
-      await Promise.all([adapter.servers.get(id), adapter.servers.list(), adapter.ips.list()]);
+      await Promise.all([
+        adapter.servers.get(id),
+        adapter.servers.list().then(items),
+        adapter.ips.list().then(items),
+      ]);
       expect(adapter.session.logins).toBe(2);
       // The session ends between the power command and the wait for its effect.
       const stop = plan('server.stop', id, { force: true });
@@ -235,16 +384,16 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
     });
 
     it('should take error code 1000 for an ended session whatever the HTTP status', async () => {
-      await adapter.servers.list();
+      await adapter.servers.list().then(items);
       await sim(simulator, 'POST', '/config', { expireSessions: true, sessionErrorStatus: 403 });
-      expect(await adapter.servers.list()).toHaveLength(3);
+      expect(await adapter.servers.list().then(items)).toHaveLength(3);
       expect(adapter.session.logins).toBe(2);
     });
 
     it('should refuse wrong credentials and an unknown owner as provider auth problems', async () => {
       const wrong = adapterWith({ password: 'not-the-password' });
       await expect(wrong.probe()).rejects.toBeInstanceOf(ProviderAuthError);
-      await expect(wrong.servers.list()).rejects.toMatchObject({
+      await expect(wrong.servers.list().then(items)).rejects.toMatchObject({
         code: 'provider_auth_failed',
         retryable: false,
       });
@@ -254,7 +403,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
 
     it('should work against an instance served without the /api prefix', async () => {
       const bare = adapterWith({ apiPrefix: '' });
-      expect(await bare.servers.list()).toHaveLength(3);
+      expect(await bare.servers.list().then(items)).toHaveLength(3);
       expect(await requests(/ \/dci\/v3\/server$/)).toBeGreaterThan(0);
     });
   });
@@ -262,7 +411,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
   describe('503 wake-up', () => {
     it('should wait for sleeping services, the auth service included', async () => {
       await sim(simulator, 'POST', '/config', { sleep: true, wakeMs: 150 });
-      expect(await adapter.servers.list()).toHaveLength(3);
+      expect(await adapter.servers.list().then(items)).toHaveLength(3);
       expect(await requests(/token$/)).toBeGreaterThan(1);
     });
 
@@ -363,7 +512,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
         runPlan(adapter, 'server.create', null, createInput('twin-b')),
       ]);
       expect(a.nativeId).not.toBe(b.nativeId);
-      expect((await adapter.servers.list()).map((s) => s.name)).toEqual(
+      expect((await adapter.servers.list().then(items)).map((s) => s.name)).toEqual(
         expect.arrayContaining(['twin-a', 'twin-b']),
       );
     });

@@ -25,6 +25,8 @@ import { sim } from '../support/gateway';
 import { steppedPlan } from '../support/imco-plans';
 import { tlsFolder } from '../support/imco-tls';
 import { runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
+import { items } from '../support/listed';
+import { answerNext, DIRTY_NAME, jsonWithBytes } from '../support/imco-odd-answers';
 
 type Stats = { requests: Record<string, number> };
 
@@ -103,10 +105,10 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
   describe('reads', () => {
     it('should list seeded servers, volumes, networks and IPs with normalized fields and raw states', async () => {
       const [servers, volumes, networks, ips] = await Promise.all([
-        adapter.servers!.list(),
-        adapter.volumes!.list(),
-        adapter.networks!.list(),
-        adapter.ips!.list(),
+        adapter.servers!.list().then(items),
+        adapter.volumes!.list().then(items),
+        adapter.networks!.list().then(items),
+        adapter.ips!.list().then(items),
       ]);
       expect(servers).toEqual([
         expect.objectContaining({
@@ -176,7 +178,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
     it('should read the v2 API as well', async () => {
       const v2 = adapterWith({ endpoint: String(simulator.connection.endpoint).replace(/v3$/, 'v2') });
       try {
-        const [server] = await v2.servers!.list();
+        const [server] = await v2.servers!.list().then(items);
         expect(server.extra.sshProfileIds).toEqual([SEED_IDS.sshDefault]);
         await expect(v2.probe()).resolves.toBeUndefined();
       } finally {
@@ -406,7 +408,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         code: 'provider_error',
         message: expect.stringContaining('commission'),
       });
-      const doomed = (await adapter.servers!.list()).find((s) => s.name === 'doomed')!;
+      const doomed = (await adapter.servers!.list().then(items)).find((s) => s.name === 'doomed')!;
       expect(doomed).toMatchObject({ state: 'error', providerState: 'commission_stalled' });
       await runPlan(adapter, 'server.delete', doomed.nativeId, {});
       expect(await adapter.servers!.get(doomed.nativeId)).toBeNull();
@@ -431,7 +433,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       const resumed = await plan.runOnce({ resumed: true });
       expect(resumed).toMatchObject({ status: 'done', nativeId: made, providerStatus: 'adopted' });
       expect(await count('POST')).toBe(1);
-      expect((await adapter.servers!.list()).filter((s) => s.name === 'resumed')).toHaveLength(1);
+      expect((await adapter.servers!.list().then(items)).filter((s) => s.name === 'resumed')).toHaveLength(1);
     });
 
     it('should adopt by the ids seen before when IMCO has no labels, and refuse to guess between two', async () => {
@@ -501,7 +503,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         await expect(pinned.probe()).resolves.toBeUndefined();
         await folder.useForeignClient();
         await expect(pinned.probe()).rejects.toBeInstanceOf(ProviderAuthError);
-        await expect(pinned.servers!.list()).rejects.toMatchObject({
+        await expect(pinned.servers!.list().then(items)).rejects.toMatchObject({
           code: 'provider_auth_failed',
           message: expect.stringContaining('refused the client certificate'),
         });
@@ -529,7 +531,9 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       try {
         await folder.useForeignClient();
         for (let i = 0; i < 4; i++)
-          await expect(pinned.servers!.list()).rejects.toMatchObject({ code: 'provider_auth_failed' });
+          await expect(pinned.servers!.list().then(items)).rejects.toMatchObject({
+            code: 'provider_auth_failed',
+          });
         folder.restore();
         await expect(pinned.probe()).resolves.toBeUndefined();
       } finally {
@@ -623,7 +627,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         path: '/cloud/servers$',
         count: 1,
       });
-      await expect(adapter.servers!.list()).resolves.toHaveLength(1);
+      await expect(adapter.servers!.list().then(items)).resolves.toHaveLength(1);
       await sim(simulator, 'POST', '/faults', {
         action: 'error',
         status: 500,
@@ -745,6 +749,125 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       await runPlan(adapter, 'ip.detach', id, {});
       await runPlan(adapter, 'ip.release', id, {});
       expect(await adapter.ips!.get(id)).toBeNull();
+    });
+  });
+
+  describe('odd answers (issue 12: the backend is untrusted input)', () => {
+    const oddId = (n: number) => `64ac00000000000000000f0${n}`;
+    const seeded = async (path: string) =>
+      (await rawClient().list<Record<string, unknown>>(path, 'seed.read')).find((item) => item.id)!;
+
+    it('should list the servers that pass the checks, name those left out, and clean names', async () => {
+      const server = await seeded('/cloud/servers');
+      const answer = [
+        server,
+        null,
+        { ...server, id: oddId(1), name: undefined },
+        { ...server, id: oddId(2), privateness: 'x', label_ids: 'x' },
+        { ...server, id: oddId(3), public_ip: 7 },
+        { ...server, id: oddId(4), name: 'DIRTY' },
+      ];
+      await answerNext(simulator, 'GET', '/cloud/servers$', jsonWithBytes(answer, 'DIRTY', DIRTY_NAME));
+      const listed = await adapter.servers!.list();
+      expect(listed.items.map((s) => [s.nativeId, s.name])).toEqual([
+        [SEED_IDS.server, server.name],
+        [oddId(4), 'web-1'],
+      ]);
+      expect(listed.skipped).toEqual([
+        { nativeId: null, reason: expect.stringContaining('not a IMCO server: (root)') },
+        { nativeId: oddId(1), reason: expect.stringMatching(/\/name/) },
+        { nativeId: oddId(2), reason: expect.stringMatching(/\/privateness.*\/label_ids/) },
+        { nativeId: oddId(3), reason: expect.stringMatching(/\/public_ip/) },
+      ]);
+      // The next read is the backend's real answer again.
+      expect((await adapter.servers!.list()).skipped).toEqual([]);
+    });
+
+    it('should ignore bad volumes and floating IPs a server list reads, and keep the server', async () => {
+      const volume = await seeded('/storage/volumes');
+      const ip = await seeded('/network/floating_ips');
+      await answerNext(simulator, 'GET', '/storage/volumes$', [
+        null,
+        { ...volume, id: oddId(5), size: 'lots' },
+        volume,
+      ]);
+      await answerNext(simulator, 'GET', '/network/floating_ips$', [
+        7,
+        { ...ip, id: oddId(6), address: {} },
+        ip,
+      ]);
+      const listed = await adapter.servers!.list();
+      expect(listed.skipped).toEqual([]);
+      expect(listed.items).toEqual([
+        expect.objectContaining({ nativeId: SEED_IDS.server, volumeIds: [`im:${SEED_IDS.volume}`] }),
+      ]);
+      expect(listed.items[0].ipAddresses.map((a) => a.address)).toContain(ip.address);
+    });
+
+    it('should answer a single read of a malformed item with 502 provider_error', async () => {
+      const server = await seeded('/cloud/servers');
+      const volume = await seeded('/storage/volumes');
+      const vpc = await seeded('/network/vpcs');
+      const ip = await seeded('/network/floating_ips');
+      const malformed = { status: 502, code: 'provider_error', retryable: false };
+      await answerNext(simulator, 'GET', `/cloud/servers/${SEED_IDS.server}$`, { ...server, name: null });
+      await expect(adapter.servers!.get(SEED_IDS.server)).rejects.toMatchObject({
+        ...malformed,
+        message: expect.stringMatching(/malformed IMCO server: \/name/),
+      });
+      await answerNext(simulator, 'GET', `/storage/volumes/${SEED_IDS.volume}$`, { ...volume, size: 'lots' });
+      await expect(adapter.volumes!.get(SEED_IDS.volume)).rejects.toMatchObject(malformed);
+      await answerNext(simulator, 'GET', `/network/vpcs/${SEED_IDS.vpc}$`, { ...vpc, has_vpn: 'yes' });
+      await expect(adapter.networks!.get(SEED_IDS.vpc)).rejects.toMatchObject(malformed);
+      await answerNext(simulator, 'GET', `/network/floating_ips/${SEED_IDS.floatingIp}$`, { ...ip, id: 12 });
+      await expect(adapter.ips!.get(SEED_IDS.floatingIp)).rejects.toMatchObject(malformed);
+      await answerNext(
+        simulator,
+        'GET',
+        `/cloud/servers/${SEED_IDS.server}$`,
+        jsonWithBytes({ ...server, name: 'DIRTY' }, 'DIRTY', DIRTY_NAME),
+      );
+      expect(await adapter.servers!.get(SEED_IDS.server)).toMatchObject({ name: 'web-1' });
+    });
+
+    it('should keep a wait polling through a malformed item in the coalesced list, saying why', async () => {
+      const server = await seeded('/cloud/servers');
+      await answerNext(simulator, 'GET', '/cloud/servers$', [{ ...server, state: 42 }], 2);
+      const run = await runPlan(adapter, 'server.stop', SEED_IDS.server, { force: false });
+      expect(run.steps).toEqual(['shutdown', 'wait-inactive']);
+      expect(run.providerStatuses).toContainEqual(expect.stringMatching(/^unreadable: .*\/state/));
+      expect(run.providerStatuses.at(-1)).toBe('inactive');
+    });
+
+    it('should list the volumes, networks and IPs that pass the checks and name the others', async () => {
+      const volume = await seeded('/storage/volumes');
+      const vpc = await seeded('/network/vpcs');
+      const ip = await seeded('/network/floating_ips');
+      await answerNext(simulator, 'GET', '/storage/volumes$', [volume, { ...volume, id: oddId(7), name: 3 }]);
+      await answerNext(simulator, 'GET', '/network/vpcs$', [{ id: oddId(8) }, vpc]);
+      await answerNext(simulator, 'GET', '/network/floating_ips$', [ip, 'ip']);
+      const [volumes, networks, ips] = await Promise.all([
+        adapter.volumes!.list(),
+        adapter.networks!.list(),
+        adapter.ips!.list(),
+      ]);
+      expect(volumes.items.map((v) => v.nativeId)).toEqual([SEED_IDS.volume]);
+      expect(volumes.skipped).toEqual([{ nativeId: oddId(7), reason: expect.stringMatching(/\/name/) }]);
+      expect(networks.items.map((n) => n.nativeId)).toEqual([SEED_IDS.vpc]);
+      expect(networks.skipped).toEqual([{ nativeId: oddId(8), reason: expect.stringMatching(/\/name/) }]);
+      expect(ips.items.map((i) => i.nativeId)).toEqual([SEED_IDS.floatingIp]);
+      expect(ips.skipped).toEqual([{ nativeId: null, reason: expect.stringContaining('IMCO floating IP') }]);
+    });
+
+    it('should map at most maxListItems servers of one answer and say how many were sent', async () => {
+      const server = await seeded('/cloud/servers');
+      const many = Array.from({ length: 5 }, (_, i) => ({ ...server, id: oddId(i), name: `s${i}` }));
+      await answerNext(simulator, 'GET', '/cloud/servers$', many);
+      const listed = await adapterWith({ maxListItems: 3 }).servers!.list();
+      expect(listed.items).toHaveLength(3);
+      expect(listed.skipped).toEqual([
+        { nativeId: null, reason: expect.stringContaining('answered 5 IMCO server items') },
+      ]);
     });
   });
 });

@@ -2,11 +2,12 @@ import { Redis } from 'ioredis';
 import { keys } from '../../src/cache/keys';
 import { SnapshotCache } from '../../src/cache/snapshot-cache.service';
 import type { GatewayConfig } from '../../src/config/gateway-config';
+import { listed } from '../../src/providers/ports/wire';
 import { workerRedisUrl } from '../support/gateway';
 
 // Two SnapshotCache instances on one Redis are two gateway processes (an api and a worker).
 describe('SnapshotCache across processes', () => {
-  const config = { cache: { freshMs: 60_000, staleMs: 600_000 } } as GatewayConfig;
+  const config = { cache: { freshMs: 60_000, staleMs: 600_000, maxValueBytes: 65_536 } } as GatewayConfig;
   const apiRedis = new Redis(workerRedisUrl());
   const workerRedis = new Redis(workerRedisUrl());
   const api = new SnapshotCache(apiRedis, config);
@@ -22,7 +23,7 @@ describe('SnapshotCache across processes', () => {
     const backend = [{ nativeId: 'a', name: 'one' }];
     const load = async () => {
       loads++;
-      return backend.map((item) => ({ ...item }));
+      return listed(backend.map((item) => ({ ...item })));
     };
     expect((await api.list(connection, 'server', load, 1_000)).value).toEqual([
       { nativeId: 'a', name: 'one' },
@@ -46,7 +47,7 @@ describe('SnapshotCache across processes', () => {
     let loads = 0;
     const load = async () => {
       loads++;
-      return [{ nativeId: `n${loads}` }];
+      return listed([{ nativeId: `n${loads}` }]);
     };
     await api.list(connection, 'network', load, 1_000);
     await apiRedis.del(keys.snapshot(connection, 'network'));
@@ -54,5 +55,23 @@ describe('SnapshotCache across processes', () => {
     await workerRedis.incr(keys.generation(connection));
     expect((await api.list(connection, 'network', load, 1_000)).value).toEqual([{ nativeId: 'n2' }]);
     expect((await api.list(connection, 'network', load, 1_000, true)).value).toEqual([{ nativeId: 'n3' }]);
+  });
+
+  it('should keep what the adapter left out with the snapshot, and serve a value over maxValueBytes without caching it', async () => {
+    const connection = `conn-${Date.now()}-3`;
+    const skipped = [{ nativeId: 'bad', reason: 'not a test item: /name: Expected string' }];
+    await api.list(connection, 'volume', async () => listed([{ nativeId: 'ok' }], skipped), 1_000);
+    const again = await worker.list(
+      connection,
+      'volume',
+      () => Promise.reject(new Error('not called')),
+      1_000,
+    );
+    expect(again).toMatchObject({ skippedCount: 1, skipped, value: [{ nativeId: 'ok' }] });
+
+    const huge = Array.from({ length: 2_000 }, (_, i) => ({ nativeId: `v${i}`, name: 'x'.repeat(40) }));
+    const read = await api.list(connection, 'ip', async () => listed(huge), 1_000);
+    expect(read.value).toHaveLength(2_000);
+    expect(await apiRedis.exists(keys.snapshot(connection, 'ip'))).toBe(0);
   });
 });

@@ -75,3 +75,30 @@ export function rawClient(handle: CloudsigmaSimulatorHandle): CloudsigmaClient {
     }),
   );
 }
+
+/** The simulator's own text answer to a read, as a 1.0 client gets it (to build odd answers from). */
+export async function rawText(handle: CloudsigmaSimulatorHandle, path: string): Promise<string> {
+  const response = await fetch(`${handle.url}${path}`, {
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${handle.email}:${handle.password}`).toString('base64')}`,
+    },
+  });
+  if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
+  return response.text();
+}
+
+/** Answers the next `count` requests `GET path` (a regular expression) with these exact bytes (the `body` fault). */
+export async function answerNextWith(
+  handle: CloudsigmaSimulatorHandle,
+  path: string,
+  body: Buffer | string,
+  count = 1,
+): Promise<void> {
+  await sim(handle, 'POST', '/faults', {
+    action: 'body',
+    method: 'GET',
+    path,
+    count,
+    bodyBase64: Buffer.from(body).toString('base64'),
+  });
+}

@@ -142,5 +142,7 @@ export const TEST_TUNING = {
   breakerFailures: 5,
   breakerHalfOpenMs: 1_000,
   listDeadlineMs: 5_000,
+  maxListItems: 10_000,
+  maxResponseBytes: 16_777_216,
   deadlines: {},
 };

@@ -59,6 +59,13 @@ export class MetricsService implements UpstreamObserver {
     registers: [this.registry],
   });
 
+  readonly backendItemsSkipped = new Counter({
+    name: 'gateway_backend_items_skipped_total',
+    help: "Items of a backend's list answer left out by its adapter (malformed, or over maxListItems)",
+    labelNames: ['provider', 'type'] as const,
+    registers: [this.registry],
+  });
+
   readonly queueJobs = new Gauge({
     name: 'gateway_queue_jobs',
     help: 'Jobs in the operations queue by state (sampled at scrape time)',

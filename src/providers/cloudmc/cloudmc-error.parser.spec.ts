@@ -32,6 +32,22 @@ describe('parseCloudmcError', () => {
     expect(error.message).toContain('Stopped');
   });
 
+  it('should not parse an error body larger than 64 KiB: the status alone decides', () => {
+    const entry = {
+      code: 2012,
+      message: 'x',
+      context: { currentState: 'Stopped', expectedStates: ['Running'] },
+    };
+    const huge = { errors: [entry], padding: 'p'.repeat(64 * 1024) };
+    expect(parseCloudmcError(response(400, { errors: [entry] }))).toMatchObject({ code: 'conflict' });
+    expect(parseCloudmcError(response(400, huge))).toMatchObject({
+      code: 'validation_failed',
+      upstream: { status: 400, code: null, message: null },
+    });
+    const failedTask = { data: { status: 'FAILED', result: 'no' }, padding: 'p'.repeat(64 * 1024) };
+    expect(parseCloudmcError(response(400, failedTask))).toMatchObject({ code: 'validation_failed' });
+  });
+
   it("should read go-cloudca's string errorCode form", () => {
     const error = parseCloudmcError(
       response(400, {

@@ -29,9 +29,25 @@ export class CmFailedTaskError extends ProviderError {
   }
 }
 
+/**
+ * Error bodies up to this size are read; a larger one is treated as unparsable and the status alone decides (an
+ * error answer is never worth a long parse: docs/adr/0004-untrusted-backends.md).
+ */
+export const MAX_ERROR_BODY_CHARS = 64 * 1024;
+
+/** The parsed error body, or undefined when it is too large to read or not JSON. */
+function parsedBody(body: string): unknown {
+  if (body.length > MAX_ERROR_BODY_CHARS) return undefined;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 function failedTask(body: string): { failure: string | null } | null {
   try {
-    const parsed = JSON.parse(body) as {
+    const parsed = parsedBody(body) as {
       data?: { status?: unknown; result?: unknown };
       taskStatus?: unknown;
       result?: unknown;
@@ -53,15 +69,12 @@ const MAX_TEXT = 500;
 
 /** The object entries of `{"errors": [...]}` (anything else in the array is skipped); [] for any other body. */
 export function errorEntries(body: string): CmErrorEntry[] {
-  try {
-    const parsed = JSON.parse(body) as { errors?: unknown };
-    if (Array.isArray(parsed?.errors)) {
-      return parsed.errors.filter(
-        (entry): entry is CmErrorEntry => !!entry && typeof entry === 'object' && !Array.isArray(entry),
-      );
-    }
-  } catch {
-    // not JSON: the status alone decides
+  // Not JSON, or too large to read: the status alone decides.
+  const parsed = parsedBody(body) as { errors?: unknown } | null | undefined;
+  if (Array.isArray(parsed?.errors)) {
+    return parsed.errors.filter(
+      (entry): entry is CmErrorEntry => !!entry && typeof entry === 'object' && !Array.isArray(entry),
+    );
   }
   return [];
 }

@@ -1,7 +1,11 @@
 import { NotFoundError, ProviderError } from '../../common/errors/gateway-error';
+import { parseJsonText } from '../http/json-text';
 import type { HttpMethod, UpstreamClient, UpstreamResponse } from '../http/upstream-client';
+import type { WireType } from '../ports/wire';
 import { CmFailedTaskError } from './cloudmc-error.parser';
 import type { CmAck, CmTaskView } from './cloudmc.types';
+import { TASK } from './cloudmc.wire';
+import { checked, validItems } from '../ports/wire';
 
 export interface CloudmcScope {
   serviceCode: string;
@@ -9,10 +13,11 @@ export interface CloudmcScope {
   orgId?: string;
 }
 
-function decode(response: UpstreamResponse): Record<string, unknown> {
+/** The JSON envelope of an answer, parsed without holding the event loop for a large body (json-text.ts). */
+async function decode(response: UpstreamResponse): Promise<Record<string, unknown>> {
   if (response.status === 204 || response.body.trim() === '') return {};
   try {
-    const parsed = JSON.parse(response.body) as unknown;
+    const parsed = await parseJsonText(response.body);
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
       return parsed as Record<string, unknown>;
   } catch {
@@ -58,21 +63,34 @@ export class CloudmcClient {
     return { ...extra, ...(this.scope.orgId ? { org_id: this.scope.orgId } : {}) };
   }
 
-  /** A whole list: CloudMC does not page services lists (docs/providers/cloudmc.md §1). */
-  async list<T>(entity: string, filters: Record<string, string | undefined> = {}): Promise<T[]> {
+  /**
+   * A whole list, its items unchecked (for `mapListed`): CloudMC does not page services lists
+   * (docs/providers/cloudmc.md §1).
+   */
+  async list(entity: string, filters: Record<string, string | undefined> = {}): Promise<unknown[]> {
     const response = await this.http.request({
       method: 'GET',
       path: this.path(entity),
       query: this.query(filters),
       operation: `${entity}.list`,
     });
-    const data = decode(response).data;
-    if (!Array.isArray(data)) throw new ProviderError(`CloudMC listed ${entity} without a data array.`);
-    return data as T[];
+    const data = (await decode(response)).data;
+    if (!Array.isArray(data))
+      throw new ProviderError(`CloudMC listed ${entity} without a data array.`, { retryable: false });
+    return data as unknown[];
   }
 
-  /** One entity, or null when CloudMC answers 404. */
-  async get<T>(entity: string, id: string): Promise<T | null> {
+  /** The items of a list that are of the wire type; the others are left out (they cost only themselves). */
+  async listOf<T>(
+    entity: string,
+    type: WireType<T>,
+    filters: Record<string, string | undefined> = {},
+  ): Promise<T[]> {
+    return (await validItems(await this.list(entity, filters), type)).valid;
+  }
+
+  /** One entity, unchecked (for `mapOne`), or null when CloudMC answers 404. */
+  async get(entity: string, id: string): Promise<unknown> {
     try {
       const response = await this.http.request({
         method: 'GET',
@@ -80,14 +98,20 @@ export class CloudmcClient {
         query: this.query(),
         operation: `${entity}.get`,
       });
-      const data = decode(response).data;
-      if (!data || typeof data !== 'object')
-        throw new ProviderError(`CloudMC returned ${entity} ${id} without data.`);
-      return data as T;
+      const data = (await decode(response)).data;
+      if (data === undefined || data === null)
+        throw new ProviderError(`CloudMC returned ${entity} ${id} without data.`, { retryable: false });
+      return data;
     } catch (error) {
       if (error instanceof NotFoundError) return null;
       throw error;
     }
+  }
+
+  /** One entity an operation goes on with: null on 404, 502 when it is not of the wire type. */
+  async getOf<T>(entity: string, id: string, type: WireType<T>): Promise<T | null> {
+    const raw = await this.get(entity, id);
+    return raw === null ? null : checked(raw, type);
   }
 
   /** POST/PUT/DELETE; never retried blindly (the upstream client retries only what was not processed). */
@@ -104,7 +128,7 @@ export class CloudmcClient {
       idempotent: false,
       operation: `${entity}.${options.operation ?? method.toLowerCase()}`,
     });
-    const body = decode(response);
+    const body = await decode(response);
     const taskId = typeof body.taskId === 'string' ? body.taskId : null;
     const taskStatus =
       typeof body.taskStatus === 'string'
@@ -140,16 +164,20 @@ export class CloudmcClient {
         return { status: 'FAILED', result: null, failure: error.failure };
       throw error;
     }
-    const body = decode(response);
-    const nested = body.data && typeof body.data === 'object' ? (body.data as Record<string, unknown>) : null;
-    const status =
-      typeof nested?.status === 'string'
-        ? nested.status
-        : typeof body.taskStatus === 'string'
-          ? body.taskStatus
-          : null;
-    if (!status) throw new ProviderError('CloudMC returned a task without a status.');
-    const result = nested && 'status' in nested ? nested.result : body.result;
+    const body = await decode(response);
+    if (!TASK.is(body))
+      throw new ProviderError(`CloudMC returned a malformed task: ${TASK.explain(body)}.`, {
+        retryable: false,
+      });
+    // Shape B when `data` carries the status, else shape A (a `data` member may sit beside `taskStatus`).
+    const data = (body as { data?: unknown }).data;
+    const nested =
+      data && typeof data === 'object' && typeof (data as { status?: unknown }).status === 'string'
+        ? (data as { status: string; result?: unknown })
+        : null;
+    const status = nested ? nested.status : (body as { taskStatus: string }).taskStatus;
+    if (!status) throw new ProviderError('CloudMC returned a task without a status.', { retryable: false });
+    const result = nested ? nested.result : (body as { result?: unknown }).result;
     const failure = status.toUpperCase() === 'FAILED' ? (failureOf(result) ?? failureOf(body)) : null;
     return { status: status.toUpperCase(), result: result ?? null, failure };
   }

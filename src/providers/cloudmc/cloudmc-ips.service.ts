@@ -10,7 +10,9 @@ import { adoptCreated, requireInstance } from './cloudmc-lookups';
 import { callStep, waitTaskStep } from './cloudmc-task.steps';
 import { hasPurpose, isSourceNat, toIpAddress } from './cloudmc.mapper';
 import type { IpAllocateOptions } from './cloudmc.options';
-import type { CmPublicIp, CmVpc } from './cloudmc.types';
+import type { CmPublicIp } from './cloudmc.types';
+import { type Listed, mapListed, mapOne } from '../ports/wire';
+import { PUBLIC_IP, VPC } from './cloudmc.wire';
 
 const ENTITY = 'publicipaddresses';
 const DEADLINE_S = 600;
@@ -29,13 +31,15 @@ export class CloudmcIps implements IpPort {
     return this.context.client;
   }
 
-  async list(): Promise<IpAddress[]> {
-    return (await this.client.list<CmPublicIp>(ENTITY)).map((ip) => toIpAddress(this.context.map, ip));
+  async list(): Promise<Listed<IpAddress>> {
+    return mapListed(await this.client.list(ENTITY), PUBLIC_IP, (ip) => toIpAddress(this.context.map, ip), {
+      maxItems: this.context.maxListItems,
+    });
   }
 
   async get(nativeId: string): Promise<IpAddress | null> {
-    const ip = await this.client.get<CmPublicIp>(ENTITY, nativeId);
-    return ip ? toIpAddress(this.context.map, ip) : null;
+    const ip = await this.client.get(ENTITY, nativeId);
+    return ip === null ? null : mapOne(ip, PUBLIC_IP, (raw) => toIpAddress(this.context.map, raw));
   }
 
   allocate(request: OperationRequest<'ip.allocate'>): OperationPlan {
@@ -49,7 +53,9 @@ export class CloudmcIps implements IpPort {
           (serverId ? (await requireInstance(this.context, serverId)).vpcId : undefined) ??
           (await this.firstVpc());
         ctx.state.vpcId = vpcId;
-        ctx.state.before = (await this.client.list<CmPublicIp>(ENTITY, { vpc_id: vpcId })).map((ip) => ip.id);
+        ctx.state.before = (await this.client.listOf(ENTITY, PUBLIC_IP, { vpc_id: vpcId })).map(
+          (ip) => ip.id,
+        );
         return { status: 'done' };
       },
     };
@@ -80,7 +86,7 @@ export class CloudmcIps implements IpPort {
       steps,
       deadlineSeconds: DEADLINE_S,
       reconcile: async (ctx) => {
-        const ip = ctx.nativeId ? await this.client.get<CmPublicIp>(ENTITY, ctx.nativeId) : null;
+        const ip = ctx.nativeId ? await this.client.getOf(ENTITY, ctx.nativeId, PUBLIC_IP) : null;
         return !!ip && (!serverId || natTo(ip) === serverId);
       },
     };
@@ -91,7 +97,7 @@ export class CloudmcIps implements IpPort {
       resourceType: ResourceType.Ip,
       steps: [
         callStep('release', async (ctx) => {
-          const ip = await this.client.get<CmPublicIp>(ENTITY, ctx.nativeId!);
+          const ip = await this.client.getOf(ENTITY, ctx.nativeId!, PUBLIC_IP);
           if (!ip) return null;
           // Second guard: the model's allowed actions refuse this before any call (extra.sourceNat).
           if (isSourceNat(ip))
@@ -102,7 +108,7 @@ export class CloudmcIps implements IpPort {
         this.waitIp('wait-released', () => false, 'done'),
       ],
       deadlineSeconds: DEADLINE_S,
-      reconcile: async (ctx) => !(await this.client.get<CmPublicIp>(ENTITY, ctx.nativeId!)),
+      reconcile: async (ctx) => !(await this.client.getOf(ENTITY, ctx.nativeId!, PUBLIC_IP)),
     };
   }
 
@@ -112,7 +118,7 @@ export class CloudmcIps implements IpPort {
       steps: this.natSteps(request.input.serverId),
       deadlineSeconds: DEADLINE_S,
       reconcile: async (ctx) =>
-        natTo(await this.client.get<CmPublicIp>(ENTITY, ctx.nativeId!)) === request.input.serverId,
+        natTo(await this.client.getOf(ENTITY, ctx.nativeId!, PUBLIC_IP)) === request.input.serverId,
     };
   }
 
@@ -130,7 +136,7 @@ export class CloudmcIps implements IpPort {
         this.waitIp('wait-detached', (ip) => !natTo(ip)),
       ],
       deadlineSeconds: DEADLINE_S,
-      reconcile: async (ctx) => !natTo(await this.client.get<CmPublicIp>(ENTITY, ctx.nativeId!)),
+      reconcile: async (ctx) => !natTo(await this.client.getOf(ENTITY, ctx.nativeId!, PUBLIC_IP)),
     };
   }
 
@@ -166,22 +172,22 @@ export class CloudmcIps implements IpPort {
   ): OperationStep {
     return waitFor<CmPublicIp>({
       name,
-      read: (ctx) => this.client.get<CmPublicIp>(ENTITY, ctx.nativeId!),
+      read: (ctx) => this.client.getOf(ENTITY, ctx.nativeId!, PUBLIC_IP),
       done,
       whenMissing,
       backoff: this.context.backoff,
-      describe: (ip) => ({ providerStatus: ip.state }),
+      describe: (ip) => ({ providerStatus: ip.state ?? undefined }),
     });
   }
 
   private async requireIp(id: string): Promise<CmPublicIp> {
-    const ip = await this.client.get<CmPublicIp>(ENTITY, id);
+    const ip = await this.client.getOf(ENTITY, id, PUBLIC_IP);
     if (!ip) throw new NotFoundError(`CloudMC has no public IP '${id}'.`);
     return ip;
   }
 
   private async firstVpc(): Promise<string> {
-    const vpcs = await this.client.list<CmVpc>('vpcs');
+    const vpcs = await this.client.listOf('vpcs', VPC);
     if (!vpcs.length) {
       throw new ValidationError('CloudMC public IPs belong to a VPC and this environment has none.', [
         { field: 'providerOptions.vpcId', message: 'no VPC exists' },

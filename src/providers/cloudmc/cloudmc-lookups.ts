@@ -2,15 +2,16 @@ import { NeedsAttentionError, NotFoundError } from '../../common/errors/gateway-
 import type { StepContext } from '../ports/operation-plan';
 import type { CloudmcContext } from './cloudmc.context';
 import type { CmInstance } from './cloudmc.types';
+import { INSTANCE, NAMED } from './cloudmc.wire';
 
 /** Reads an instance that the operation needs to exist. */
 export async function requireInstance(context: CloudmcContext, id: string): Promise<CmInstance> {
-  const instance = await context.client.get<CmInstance>('instances', id);
+  const instance = await context.client.getOf('instances', id, INSTANCE);
   if (!instance) throw new NotFoundError(`CloudMC has no instance '${id}'.`, { retryable: false });
   return instance;
 }
 
-export function stateIs(instance: { state?: string } | null, ...states: string[]): boolean {
+export function stateIs(instance: { state?: string | null } | null, ...states: string[]): boolean {
   const state = instance?.state?.toLowerCase();
   return !!state && states.some((s) => s.toLowerCase() === state);
 }
@@ -28,8 +29,10 @@ export async function adoptCreated(
   filters: Record<string, string | undefined> = {},
 ): Promise<string | null> {
   const before = (ctx.state.before as string[] | undefined) ?? [];
-  const items = await context.client.list<{ id: string; name?: string }>(entity, filters);
-  const fresh = items.filter((item) => match(item) && !before.includes(item.id));
+  const items = await context.client.listOf(entity, NAMED, filters);
+  const fresh = items.filter(
+    (item) => match({ id: item.id, name: item.name ?? undefined }) && !before.includes(item.id),
+  );
   if (fresh.length > 1) {
     throw new NeedsAttentionError(
       `Several new CloudMC ${entity} match this create; the gateway cannot tell which one this task made.`,

@@ -12,7 +12,9 @@ import { adoptCreated, stateIs } from './cloudmc-lookups';
 import { callStep, waitTaskStep } from './cloudmc-task.steps';
 import { toNetwork } from './cloudmc.mapper';
 import type { NetworkCreateOptions } from './cloudmc.options';
-import type { CmNetwork, CmNetworkAcl, CmNetworkOffering } from './cloudmc.types';
+import type { CmNetwork } from './cloudmc.types';
+import { type Listed, mapListed, mapOne } from '../ports/wire';
+import { NETWORK, NETWORK_ACL, NETWORK_OFFERING } from './cloudmc.wire';
 
 const ENTITY = 'networks';
 const DEADLINE_S = 600;
@@ -25,13 +27,15 @@ export class CloudmcNetworks implements NetworkPort {
     return this.context.client;
   }
 
-  async list(): Promise<Network[]> {
-    return (await this.client.list<CmNetwork>(ENTITY)).map((n) => toNetwork(this.context.map, n));
+  async list(): Promise<Listed<Network>> {
+    return mapListed(await this.client.list(ENTITY), NETWORK, (n) => toNetwork(this.context.map, n), {
+      maxItems: this.context.maxListItems,
+    });
   }
 
   async get(nativeId: string): Promise<Network | null> {
-    const network = await this.client.get<CmNetwork>(ENTITY, nativeId);
-    return network ? toNetwork(this.context.map, network) : null;
+    const network = await this.client.get(ENTITY, nativeId);
+    return network === null ? null : mapOne(network, NETWORK, (n) => toNetwork(this.context.map, n));
   }
 
   create(request: OperationRequest<'network.create'>): OperationPlan {
@@ -76,19 +80,19 @@ export class CloudmcNetworks implements NetworkPort {
         }),
         waitFor<CmNetwork>({
           name: 'wait-available',
-          read: (ctx) => this.client.get<CmNetwork>(ENTITY, ctx.nativeId!),
+          read: (ctx) => this.client.getOf(ENTITY, ctx.nativeId!, NETWORK),
           done: (network) => stateIs(network, 'Allocated', 'Implemented', 'Setup'),
           failed: (network) =>
             stateIs(network, 'Shutdown', 'Destroy') ? `The network went to ${network.state}.` : null,
           whenMissing: 'wait',
           backoff: this.context.backoff,
-          describe: (network) => ({ providerStatus: network.state }),
+          describe: (network) => ({ providerStatus: network.state ?? undefined }),
         }),
       ],
       deadlineSeconds: DEADLINE_S,
       reconcile: async (ctx) => {
         const id = ctx.nativeId ?? (await adoptCreated(this.context, ENTITY, ctx, isMine));
-        return !!id && !!(await this.client.get<CmNetwork>(ENTITY, id));
+        return !!id && !!(await this.client.getOf(ENTITY, id, NETWORK));
       },
     };
   }
@@ -98,28 +102,28 @@ export class CloudmcNetworks implements NetworkPort {
       resourceType: ResourceType.Network,
       steps: [
         callStep('delete', async (ctx) =>
-          (await this.client.get<CmNetwork>(ENTITY, ctx.nativeId!))
+          (await this.client.getOf(ENTITY, ctx.nativeId!, NETWORK))
             ? this.client.mutate('DELETE', ENTITY, { id: ctx.nativeId! })
             : null,
         ),
         waitTaskStep('wait-delete-task', this.context, { whenForgotten: async () => true }),
         waitFor<CmNetwork>({
           name: 'wait-deleted',
-          read: (ctx) => this.client.get<CmNetwork>(ENTITY, ctx.nativeId!),
+          read: (ctx) => this.client.getOf(ENTITY, ctx.nativeId!, NETWORK),
           done: () => false,
           whenMissing: 'done',
           backoff: this.context.backoff,
-          describe: (network) => ({ providerStatus: network.state }),
+          describe: (network) => ({ providerStatus: network.state ?? undefined }),
         }),
       ],
       deadlineSeconds: DEADLINE_S,
-      reconcile: async (ctx) => !(await this.client.get<CmNetwork>(ENTITY, ctx.nativeId!)),
+      reconcile: async (ctx) => !(await this.client.getOf(ENTITY, ctx.nativeId!, NETWORK)),
     };
   }
 
   /** The enabled offering for an isolated network or a VPC tier (docs/providers/cloudmc.md §10.9: pick it by `vpcOnly`). */
   private async offering(tier: boolean): Promise<string> {
-    const offerings = await this.client.list<CmNetworkOffering>('networkofferings');
+    const offerings = await this.client.listOf('networkofferings', NETWORK_OFFERING);
     const usable = offerings.filter(
       (o) => !!o.vpcOnly === tier && (o.state ?? 'ENABLED').toUpperCase() === 'ENABLED',
     );
@@ -133,7 +137,7 @@ export class CloudmcNetworks implements NetworkPort {
   }
 
   private async firstAcl(vpcId: string): Promise<string> {
-    const acls = await this.client.list<CmNetworkAcl>('networkacls', { vpc_id: vpcId });
+    const acls = await this.client.listOf('networkacls', NETWORK_ACL, { vpc_id: vpcId });
     if (!acls.length) {
       throw new ValidationError('The VPC has no network ACL to put the tier behind.', [
         { field: 'providerOptions.networkAclId', message: 'is required for this VPC' },

@@ -11,11 +11,25 @@ import { adoptCreated, requireInstance, stateIs } from './cloudmc-lookups';
 import { callStep, waitTaskStep } from './cloudmc-task.steps';
 import { toServer } from './cloudmc.mapper';
 import type { ServerCreateOptions } from './cloudmc.options';
-import type { CmComputeOffering, CmInstance, CmNetwork, CmPublicIp, CmVolume } from './cloudmc.types';
+import type { CmComputeOffering, CmInstance } from './cloudmc.types';
+import { type Listed, mapListed, mapOne } from '../ports/wire';
+import { COMPUTE_OFFERING, INSTANCE, NETWORK, PUBLIC_IP, VOLUME } from './cloudmc.wire';
 
 const ENTITY = 'instances';
 const CREATE_DEADLINE_S = 1_800;
 const ACTION_DEADLINE_S = 600;
+
+/** Items by the instance ids they name (one pass, not one filter per instance). */
+function groupBy<T>(items: T[], keysOf: (item: T) => string[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items)
+    for (const key of new Set(keysOf(item))) {
+      const group = groups.get(key);
+      if (group) group.push(item);
+      else groups.set(key, [item]);
+    }
+  return groups;
+}
 
 /** Servers = CloudMC instances (CloudStack plugin). */
 export class CloudmcServers implements ServerPort {
@@ -25,29 +39,36 @@ export class CloudmcServers implements ServerPort {
     return this.context.client;
   }
 
-  async list(): Promise<Server[]> {
+  /**
+   * Instances, each with its volumes and public IPs from the volume and public-IP lists: an instance that is
+   * malformed is left out with its reason; a malformed volume or address only goes missing from its server.
+   */
+  async list(): Promise<Listed<Server>> {
     const [instances, volumes, ips] = await Promise.all([
-      this.client.list<CmInstance>('instances'),
-      this.client.list<CmVolume>('volumes'),
-      this.client.list<CmPublicIp>('publicipaddresses'),
+      this.client.list('instances'),
+      this.client.listOf('volumes', VOLUME),
+      this.client.listOf('publicipaddresses', PUBLIC_IP),
     ]);
-    return instances.map((instance) =>
-      toServer(
-        this.context.map,
-        instance,
-        volumes,
-        ips.filter((ip) => ip.instances?.some((i) => i.id === instance.id)),
-      ),
+    const volumesOf = groupBy(volumes, (v) => (v.instanceId ? [v.instanceId] : []));
+    const ipsOf = groupBy(ips, (ip) => (ip.instances ?? []).map((i) => i.id));
+    return mapListed(
+      instances,
+      INSTANCE,
+      (instance) =>
+        toServer(this.context.map, instance, volumesOf.get(instance.id) ?? [], ipsOf.get(instance.id) ?? []),
+      { maxItems: this.context.maxListItems },
     );
   }
 
   async get(nativeId: string): Promise<Server | null> {
     // Both at once: a read costs one round trip to CloudMC, not two.
     const [instance, volumes] = await Promise.all([
-      this.client.get<CmInstance>('instances', nativeId),
-      this.client.list<CmVolume>('volumes', { instance_id: nativeId }),
+      this.client.get('instances', nativeId),
+      this.client.listOf('volumes', VOLUME, { instance_id: nativeId }),
     ]);
-    return instance ? toServer(this.context.map, instance, volumes, []) : null;
+    return instance === null
+      ? null
+      : mapOne(instance, INSTANCE, (raw) => toServer(this.context.map, raw, volumes, []));
   }
 
   create(request: OperationRequest<'server.create'>): OperationPlan {
@@ -121,7 +142,7 @@ export class CloudmcServers implements ServerPort {
       deadlineSeconds: CREATE_DEADLINE_S,
       reconcile: async (ctx) => {
         const id = ctx.nativeId ?? (await adoptCreated(this.context, ENTITY, ctx, isMine));
-        const instance = id ? await this.client.get<CmInstance>('instances', id) : null;
+        const instance = id ? await this.client.getOf('instances', id, INSTANCE) : null;
         return stateIs(instance, ...(input.powerOn ? ['Running'] : ['Stopped', 'Shutdowned']));
       },
     };
@@ -133,7 +154,10 @@ export class CloudmcServers implements ServerPort {
         const instance = await requireInstance(this.context, ctx.nativeId!);
         if (stateIs(instance, 'Running', 'Starting')) return null;
         if (stateIs(instance, 'Stopping'))
-          return { wait: pollDelay(ctx.polls, this.context.backoff), providerStatus: instance.state };
+          return {
+            wait: pollDelay(ctx.polls, this.context.backoff),
+            providerStatus: instance.state ?? undefined,
+          };
         if (!stateIs(instance, 'Stopped', 'Shutdowned'))
           throw this.wrongState(instance, 'start', ['Stopped']);
         return this.client.mutate('POST', 'instances', { id: ctx.nativeId!, operation: 'start' });
@@ -155,16 +179,19 @@ export class CloudmcServers implements ServerPort {
       ],
       deadlineSeconds: ACTION_DEADLINE_S,
       reconcile: async (ctx) =>
-        stateIs(await this.client.get<CmInstance>('instances', ctx.nativeId!), 'Stopped', 'Shutdowned'),
+        stateIs(await this.client.getOf('instances', ctx.nativeId!, INSTANCE), 'Stopped', 'Shutdowned'),
     };
   }
 
   reboot(_request: OperationRequest<'server.reboot'>): OperationPlan {
-    return this.action(
+    const plan = this.action(
       callStep('reboot', async (ctx) => {
         const instance = await requireInstance(this.context, ctx.nativeId!);
         if (stateIs(instance, 'Starting', 'Stopping', 'Rebooting'))
-          return { wait: pollDelay(ctx.polls, this.context.backoff), providerStatus: instance.state };
+          return {
+            wait: pollDelay(ctx.polls, this.context.backoff),
+            providerStatus: instance.state ?? undefined,
+          };
         if (!stateIs(instance, 'Running', 'Stopped', 'Shutdowned'))
           throw this.wrongState(instance, 'reboot', ['Running', 'Stopped']);
         return this.client.mutate('POST', 'instances', { id: ctx.nativeId!, operation: 'reboot' });
@@ -173,6 +200,8 @@ export class CloudmcServers implements ServerPort {
       this.waitState('wait-running', ['Running'], ['Error', 'Destroyed', 'Expunging']),
       ['Running'],
     );
+    // A server that runs again looks as it did before: only an answered reboot call counts (issue 12).
+    return { ...plan, effectStep: 'reboot' };
   }
 
   rename(request: OperationRequest<'server.rename'>): OperationPlan {
@@ -186,7 +215,7 @@ export class CloudmcServers implements ServerPort {
       ],
       deadlineSeconds: ACTION_DEADLINE_S,
       reconcile: async (ctx) =>
-        (await this.client.get<CmInstance>('instances', ctx.nativeId!))?.name === request.input.name,
+        (await this.client.getOf('instances', ctx.nativeId!, INSTANCE))?.name === request.input.name,
     };
   }
 
@@ -198,13 +227,16 @@ export class CloudmcServers implements ServerPort {
       resourceType: ResourceType.Server,
       steps: [
         callStep('delete', async (ctx) => {
-          const instance = await this.client.get<CmInstance>('instances', ctx.nativeId!);
+          const instance = await this.client.getOf('instances', ctx.nativeId!, INSTANCE);
           if (gone(instance)) return null;
           if (stateIs(instance, 'Expunging')) return null;
           if (stateIs(instance, 'Destroyed'))
             return this.client.mutate('POST', 'instances', { id: ctx.nativeId!, operation: 'purge' });
           if (stateIs(instance, 'Starting', 'Stopping', 'Rebooting', 'Migrating')) {
-            return { wait: pollDelay(ctx.polls, this.context.backoff), providerStatus: instance!.state };
+            return {
+              wait: pollDelay(ctx.polls, this.context.backoff),
+              providerStatus: instance!.state ?? undefined,
+            };
           }
           return this.client.mutate('DELETE', 'instances', {
             id: ctx.nativeId!,
@@ -215,25 +247,25 @@ export class CloudmcServers implements ServerPort {
         waitFor<CmInstance | { state: 'gone' }>({
           name: 'wait-deleted',
           read: async (ctx) =>
-            (await this.client.get<CmInstance>('instances', ctx.nativeId!)) ?? { state: 'gone' },
+            (await this.client.getOf('instances', ctx.nativeId!, INSTANCE)) ?? { state: 'gone' },
           done: (instance) => instance.state === 'gone' || gone(instance as CmInstance),
           failed: (instance) =>
             stateIs(instance, 'Error') ? 'The instance went to Error while being deleted.' : null,
           whenMissing: 'done',
           backoff: this.context.backoff,
           describe: (instance) => ({
-            providerStatus: instance.state === 'gone' ? 'deleted' : instance.state,
+            providerStatus: instance.state === 'gone' ? 'deleted' : (instance.state ?? undefined),
           }),
         }),
       ],
       deadlineSeconds: ACTION_DEADLINE_S,
-      reconcile: async (ctx) => gone(await this.client.get<CmInstance>('instances', ctx.nativeId!)),
+      reconcile: async (ctx) => gone(await this.client.getOf('instances', ctx.nativeId!, INSTANCE)),
     };
   }
 
   /** The custom offering that accepts this size (CloudMC validates the exact values it lists). */
   private async customOffering(cpuCores: number, memoryMb: number): Promise<CmComputeOffering> {
-    const offerings = await this.client.list<CmComputeOffering>('computeofferings');
+    const offerings = await this.client.listOf('computeofferings', COMPUTE_OFFERING);
     const fixed = offerings.find((o) => !o.custom && o.cpuCount === cpuCores && o.memoryInMB === memoryMb);
     if (fixed) return fixed;
     const custom = offerings.find(
@@ -254,7 +286,7 @@ export class CloudmcServers implements ServerPort {
 
   /** The network a server goes to when the request names none: the first one in the location (zone). */
   private async defaultNetwork(locationId: string | undefined): Promise<string> {
-    const networks = await this.client.list<CmNetwork>('networks', locationId ? { zone_id: locationId } : {});
+    const networks = await this.client.listOf('networks', NETWORK, locationId ? { zone_id: locationId } : {});
     const usable = networks.find((n) => (n.state ?? '').toLowerCase() !== 'destroy');
     if (!usable) {
       throw new ValidationError(
@@ -271,7 +303,10 @@ export class CloudmcServers implements ServerPort {
         const instance = await requireInstance(this.context, ctx.nativeId!);
         if (stateIs(instance, 'Stopped', 'Shutdowned')) return null;
         if (stateIs(instance, 'Starting', 'Rebooting'))
-          return { wait: pollDelay(ctx.polls, this.context.backoff), providerStatus: instance.state };
+          return {
+            wait: pollDelay(ctx.polls, this.context.backoff),
+            providerStatus: instance.state ?? undefined,
+          };
         if (stateIs(instance, 'Stopping') && !force) return null;
         if (!stateIs(instance, 'Running', 'Stopping')) throw this.wrongState(instance, 'stop', ['Running']);
         return this.client.mutate('POST', 'instances', {
@@ -295,14 +330,14 @@ export class CloudmcServers implements ServerPort {
       steps: [call, waitTaskStep(waitName, this.context, { whenForgotten: async () => true }), confirm],
       deadlineSeconds: ACTION_DEADLINE_S,
       reconcile: async (ctx) =>
-        stateIs(await this.client.get<CmInstance>('instances', ctx.nativeId!), ...target),
+        stateIs(await this.client.getOf('instances', ctx.nativeId!, INSTANCE), ...target),
     };
   }
 
   private waitState(name: string, target: string[], failure: string[]): OperationStep {
     return waitFor<CmInstance>({
       name,
-      read: (ctx) => this.client.get<CmInstance>('instances', ctx.nativeId!),
+      read: (ctx) => this.client.getOf('instances', ctx.nativeId!, INSTANCE),
       done: (instance) => stateIs(instance, ...target),
       failed: (instance) =>
         stateIs(instance, ...failure)
@@ -310,7 +345,7 @@ export class CloudmcServers implements ServerPort {
           : null,
       whenMissing: 'wait',
       backoff: this.context.backoff,
-      describe: (instance) => ({ providerStatus: instance.state }),
+      describe: (instance) => ({ providerStatus: instance.state ?? undefined }),
     });
   }
 

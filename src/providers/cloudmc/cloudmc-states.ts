@@ -39,7 +39,7 @@ const volumeBase = stateTable<VolumeState>(
 );
 
 export function volumeState(
-  raw: string | undefined,
+  raw: string | null | undefined,
   attached: boolean,
   onUnknown?: (raw: string) => void,
 ): VolumeState {
@@ -71,7 +71,7 @@ const ipBase = stateTable<IpState>(
 
 /** A public IP with static NAT to a VM is attached; otherwise the raw state decides. */
 export function ipState(
-  raw: string | undefined,
+  raw: string | null | undefined,
   staticNat: boolean,
   onUnknown?: (raw: string) => void,
 ): IpState {

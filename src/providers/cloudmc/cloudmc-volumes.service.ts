@@ -11,7 +11,9 @@ import { adoptCreated, stateIs } from './cloudmc-lookups';
 import { callStep, waitTaskStep } from './cloudmc-task.steps';
 import { toVolume } from './cloudmc.mapper';
 import type { VolumeCreateOptions } from './cloudmc.options';
-import type { CmDiskOffering, CmVolume } from './cloudmc.types';
+import type { CmVolume } from './cloudmc.types';
+import { type Listed, mapListed, mapOne } from '../ports/wire';
+import { DISK_OFFERING, VOLUME } from './cloudmc.wire';
 
 const ENTITY = 'volumes';
 const DEADLINE_S = 900;
@@ -24,13 +26,15 @@ export class CloudmcVolumes implements VolumePort {
     return this.context.client;
   }
 
-  async list(): Promise<Volume[]> {
-    return (await this.client.list<CmVolume>('volumes')).map((v) => toVolume(this.context.map, v));
+  async list(): Promise<Listed<Volume>> {
+    return mapListed(await this.client.list('volumes'), VOLUME, (v) => toVolume(this.context.map, v), {
+      maxItems: this.context.maxListItems,
+    });
   }
 
   async get(nativeId: string): Promise<Volume | null> {
-    const volume = await this.client.get<CmVolume>('volumes', nativeId);
-    return volume ? toVolume(this.context.map, volume) : null;
+    const volume = await this.client.get('volumes', nativeId);
+    return volume === null ? null : mapOne(volume, VOLUME, (v) => toVolume(this.context.map, v));
   }
 
   create(request: OperationRequest<'volume.create'>): OperationPlan {
@@ -86,7 +90,7 @@ export class CloudmcVolumes implements VolumePort {
       deadlineSeconds: DEADLINE_S,
       reconcile: async (ctx) => {
         const id = ctx.nativeId ?? (await adoptCreated(this.context, ENTITY, ctx, isMine));
-        return stateIs(id ? await this.client.get<CmVolume>('volumes', id) : null, 'Ready');
+        return stateIs(id ? await this.client.getOf('volumes', id, VOLUME) : null, 'Ready');
       },
     };
   }
@@ -94,7 +98,7 @@ export class CloudmcVolumes implements VolumePort {
   delete(_request: OperationRequest<'volume.delete'>): OperationPlan {
     return this.plan(
       callStep('delete', async (ctx) => {
-        const volume = await this.client.get<CmVolume>('volumes', ctx.nativeId!);
+        const volume = await this.client.getOf('volumes', ctx.nativeId!, VOLUME);
         if (!volume) return null;
         if (volume.type?.toLowerCase() === 'os')
           throw new ConflictError('A root volume is deleted with its server, not on its own.');
@@ -108,13 +112,13 @@ export class CloudmcVolumes implements VolumePort {
       'wait-delete-task',
       waitFor<CmVolume>({
         name: 'wait-deleted',
-        read: (ctx) => this.client.get<CmVolume>('volumes', ctx.nativeId!),
+        read: (ctx) => this.client.getOf('volumes', ctx.nativeId!, VOLUME),
         done: (volume) => stateIs(volume, 'Expunged'),
         whenMissing: 'done',
         backoff: this.context.backoff,
-        describe: (volume) => ({ providerStatus: volume.state }),
+        describe: (volume) => ({ providerStatus: volume.state ?? undefined }),
       }),
-      async (ctx) => !(await this.client.get<CmVolume>('volumes', ctx.nativeId!)),
+      async (ctx) => !(await this.client.getOf('volumes', ctx.nativeId!, VOLUME)),
     );
   }
 
@@ -134,7 +138,7 @@ export class CloudmcVolumes implements VolumePort {
       }),
       'wait-attach-task',
       this.waitVolume('wait-attached', (v) => v.instanceId === serverId && stateIs(v, 'Ready')),
-      async (ctx) => (await this.client.get<CmVolume>('volumes', ctx.nativeId!))?.instanceId === serverId,
+      async (ctx) => (await this.client.getOf('volumes', ctx.nativeId!, VOLUME))?.instanceId === serverId,
     );
   }
 
@@ -149,7 +153,7 @@ export class CloudmcVolumes implements VolumePort {
       }),
       'wait-detach-task',
       this.waitVolume('wait-detached', (v) => !v.instanceId && stateIs(v, 'Ready', 'Allocated')),
-      async (ctx) => !(await this.client.get<CmVolume>('volumes', ctx.nativeId!))?.instanceId,
+      async (ctx) => !(await this.client.getOf('volumes', ctx.nativeId!, VOLUME))?.instanceId,
     );
   }
 
@@ -170,7 +174,7 @@ export class CloudmcVolumes implements VolumePort {
   private waitVolume(name: string, done: (volume: CmVolume) => boolean): OperationStep {
     return waitFor<CmVolume>({
       name,
-      read: (ctx) => this.client.get<CmVolume>('volumes', ctx.nativeId!),
+      read: (ctx) => this.client.getOf('volumes', ctx.nativeId!, VOLUME),
       done,
       failed: (volume) =>
         stateIs(volume, 'Error', 'UploadError', 'Destroy', 'Expunging')
@@ -178,19 +182,19 @@ export class CloudmcVolumes implements VolumePort {
           : null,
       whenMissing: 'wait',
       backoff: this.context.backoff,
-      describe: (volume) => ({ providerStatus: volume.state }),
+      describe: (volume) => ({ providerStatus: volume.state ?? undefined }),
     });
   }
 
   private async requireVolume(id: string): Promise<CmVolume> {
-    const volume = await this.client.get<CmVolume>('volumes', id);
+    const volume = await this.client.getOf('volumes', id, VOLUME);
     if (!volume) throw new NotFoundError(`CloudMC has no volume '${id}'.`);
     return volume;
   }
 
   /** The disk offering of exactly this size, else a custom-size one. */
   private async offering(sizeGb: number): Promise<{ id: string; customSize: boolean }> {
-    const offerings = await this.client.list<CmDiskOffering>('diskofferings');
+    const offerings = await this.client.listOf('diskofferings', DISK_OFFERING);
     const exact = offerings.find((o) => !o.customSize && o.gbSize === sizeGb);
     const custom = offerings.find((o) => o.customSize);
     const chosen = exact ?? custom;

@@ -26,6 +26,9 @@ export interface CloudmcConnection extends ConnectionConfig {
   purgeOnDelete: boolean;
 }
 
+/** `maxListItems` when the config leaves it out (the schema's default). */
+const DEFAULT_MAX_LIST_ITEMS = 10_000;
+
 /** CloudMC API v2, CloudStack plugin: one service connection and environment per gateway connection. */
 export class CloudmcAdapter implements ProviderAdapter {
   readonly kind = ProviderKind.Cloudmc;
@@ -70,6 +73,8 @@ export class CloudmcAdapter implements ProviderAdapter {
       map: { connection: config.name, onUnknownState: (resource, raw) => deps.onUnknownState(resource, raw) },
       backoff: { initialMs: config.pollIntervalMs, maxMs: config.maxPollIntervalMs },
       purgeOnDelete: config.purgeOnDelete,
+      maxListItems: config.maxListItems ?? DEFAULT_MAX_LIST_ITEMS,
+      logger: deps.logger,
     };
     this.servers = new CloudmcServers(context);
     this.volumes = new CloudmcVolumes(context);

@@ -35,7 +35,7 @@ function compact(record: Record<string, unknown>): Record<string, unknown> {
   );
 }
 
-function base(ctx: MapContext, nativeId: string, name: string, rawState: string | undefined) {
+function base(ctx: MapContext, nativeId: string, name: string, rawState: string | null | undefined) {
   return {
     id: formatResourceId(ctx.connection, nativeId),
     provider: ctx.connection,

@@ -13,6 +13,8 @@ import type { UpstreamResponse } from '../http/upstream-client';
 import { errorsOf, parseObjects } from './cloudsigma.codec';
 
 const NOT_FOUND = /could not be found/i;
+/** Error bodies are a few lines: only their first 64 KiB are read (an error answer can be as large as any). */
+const ERROR_BODY_CHARS = 64 * 1024;
 const IN_USE = /currently in use/i;
 
 /**
@@ -21,7 +23,7 @@ const IN_USE = /currently in use/i;
  * retry), other 400s are validation problems naming the backend's fields; 401 is our credentials.
  */
 export function parseCloudsigmaError(response: UpstreamResponse): GatewayError {
-  const errors = errorsOf(parseObjects(response.body)).map((e) => ({
+  const errors = errorsOf(parseObjects(response.body.slice(0, ERROR_BODY_CHARS))).map((e) => ({
     field: e.field,
     message: e.message.slice(0, 500),
   }));

@@ -5,7 +5,13 @@ import {
   ValidationError,
 } from '../../common/errors/gateway-error';
 import type { UpstreamClient } from '../http/upstream-client';
-import { type KvObject, type ListEntry, parseList, parseObjects, serializeObject } from './cloudsigma.codec';
+import {
+  type KvObject,
+  type ListEntry,
+  parseList,
+  parseObjectsAsync,
+  serializeObject,
+} from './cloudsigma.codec';
 
 type Plain = string | number | boolean | null | undefined;
 
@@ -20,11 +26,7 @@ function malformed(path: string, idKey: string): ProviderError {
   );
 }
 
-/** Each object must carry its id key: a body that does not is not the 1.0 text format. */
-function checked(objects: KvObject[], path: string, idKey: string): KvObject[] {
-  if (objects.some((o) => !o[idKey] || /\s/.test(o[idKey]))) throw malformed(path, idKey);
-  return objects;
-}
+const named = (object: KvObject, idKey: string) => !!object[idKey] && !/\s/.test(object[idKey]);
 
 /**
  * CloudSigma 1.0 over HTTP (reference §1, §8.10): GET for reads and POST for changes at the host root, text
@@ -34,10 +36,16 @@ function checked(objects: KvObject[], path: string, idKey: string): KvObject[] {
 export class CloudsigmaClient {
   constructor(private readonly http: UpstreamClient) {}
 
-  /** Every object of a multi-object read (`/servers/info`). */
+  /**
+   * Every object of a multi-object read (`/servers/info`), as sent: the adapter checks each one (a malformed
+   * object is left out of its list, docs/adr/0004-untrusted-backends.md). A body none of whose objects names
+   * itself is not the 1.0 text at all (an HTML page, JSON, a cut answer): 502.
+   */
   async objects(path: string, idKey: string, operation: string): Promise<KvObject[]> {
     const response = await this.http.request({ method: 'GET', path, operation });
-    return checked(parseObjects(response.body), path, idKey);
+    const objects = await parseObjectsAsync(response.body, { idKey });
+    if (objects.length && !objects.some((o) => named(o, idKey))) throw malformed(path, idKey);
+    return objects;
   }
 
   /**
@@ -47,8 +55,8 @@ export class CloudsigmaClient {
   async object(path: string, idKey: string, operation: string): Promise<KvObject | null> {
     try {
       const response = await this.http.request({ method: 'GET', path, operation });
-      const [first] = checked(parseObjects(response.body), path, idKey);
-      if (!first) throw malformed(path, idKey);
+      const [first] = await parseObjectsAsync(response.body, { idKey });
+      if (!first || !named(first, idKey)) throw malformed(path, idKey);
       return first;
     } catch (error) {
       if (error instanceof NotFoundError) return null;
@@ -73,7 +81,7 @@ export class CloudsigmaClient {
       idempotent: false,
       operation,
     });
-    return response.status === 204 ? [] : parseObjects(response.body);
+    return response.status === 204 ? [] : parseObjectsAsync(response.body);
   }
 
   /**
@@ -87,7 +95,7 @@ export class CloudsigmaClient {
       const status = (error as GatewayError).upstream?.status;
       if (!(error instanceof GatewayError) || (status !== 405 && status !== 411)) throw error;
       const response = await this.http.request({ method: 'GET', path, idempotent: false, operation });
-      return response.status === 204 ? [] : parseObjects(response.body);
+      return response.status === 204 ? [] : parseObjectsAsync(response.body);
     }
   }
 }

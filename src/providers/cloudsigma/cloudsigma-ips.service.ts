@@ -15,6 +15,8 @@ import { type CloudsigmaContext, ipPath, listServers } from './cloudsigma.contex
 import { holderOf } from './cloudsigma-devices';
 import { toIpAddress } from './cloudsigma.mapper';
 import { reconfigureSteps } from './cloudsigma-reconfigure.steps';
+import { type Listed, mapListed, mapOne } from '../ports/wire';
+import { CloudsigmaStaticIp } from './cloudsigma.wire';
 
 const DEADLINE_S = 900;
 /** The lease that lets one IP create at a time run between its two lists (see `allocate`). */
@@ -43,18 +45,25 @@ export class CloudsigmaIps implements IpPort {
     return (await this.context.client.list('/resources/ip/list', 'ips.ids')).map((entry) => entry.value);
   }
 
-  async list(): Promise<IpAddress[]> {
+  /** The static IPs; a server that fails its checks holds no address here. */
+  async list(): Promise<Listed<IpAddress>> {
     const [ips, servers] = await Promise.all([this.all(), listServers(this.context)]);
-    return ips.map((ip) =>
-      toIpAddress(this.context.map, ip, holderOf(ip.resource!, servers)?.serverId ?? null),
+    return mapListed(
+      ips,
+      CloudsigmaStaticIp,
+      (ip) => toIpAddress(this.context.map, ip, holderOf(ip.resource!, servers)?.serverId ?? null),
+      this.context.limits,
+      CloudsigmaStaticIp.nativeIdOf,
     );
   }
 
   async get(nativeId: string): Promise<IpAddress | null> {
     const ip = await this.read(nativeId);
     if (!ip) return null;
-    const holder = holderOf(nativeId, await listServers(this.context));
-    return toIpAddress(this.context.map, ip, holder?.serverId ?? null);
+    const servers = CloudsigmaStaticIp.is(ip) ? await listServers(this.context) : [];
+    return mapOne(ip, CloudsigmaStaticIp, (checked) =>
+      toIpAddress(this.context.map, checked, holderOf(checked.resource!, servers)?.serverId ?? null),
+    );
   }
 
   /**

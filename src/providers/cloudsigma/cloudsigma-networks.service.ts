@@ -8,6 +8,9 @@ import type { NetworkPort } from '../ports/ports';
 import { pollDelay } from '../ports/polling';
 import { type CloudsigmaContext, findMarked, vlanPath } from './cloudsigma.context';
 import { toNetwork } from './cloudsigma.mapper';
+import { type Listed, mapListed, mapOne } from '../ports/wire';
+import { CloudsigmaVlan } from './cloudsigma.wire';
+import { ofType } from '../ports/wire';
 
 const DEADLINE_S = 300;
 
@@ -18,21 +21,33 @@ const DEADLINE_S = 300;
 export class CloudsigmaNetworks implements NetworkPort {
   constructor(private readonly context: CloudsigmaContext) {}
 
-  private all() {
+  /** Every VLAN object as sent (the list checks each one). */
+  private fetchAll() {
     return this.context.client.objects('/resources/vlan/info', 'resource', 'vlans.list');
+  }
+
+  /** The VLANs that pass their checks (for finding a created one). */
+  private async all() {
+    return ofType(await this.fetchAll(), CloudsigmaVlan);
   }
 
   private read(id: string) {
     return this.context.client.object(vlanPath(id, 'info'), 'resource', 'vlans.get');
   }
 
-  async list(): Promise<Network[]> {
-    return (await this.all()).map((vlan) => toNetwork(this.context.map, vlan));
+  async list(): Promise<Listed<Network>> {
+    return mapListed(
+      await this.fetchAll(),
+      CloudsigmaVlan,
+      (vlan) => toNetwork(this.context.map, vlan),
+      this.context.limits,
+      CloudsigmaVlan.nativeIdOf,
+    );
   }
 
   async get(nativeId: string): Promise<Network | null> {
     const vlan = await this.read(nativeId);
-    return vlan ? toNetwork(this.context.map, vlan) : null;
+    return vlan ? mapOne(vlan, CloudsigmaVlan, (v) => toNetwork(this.context.map, v)) : null;
   }
 
   create(request: OperationRequest<'network.create'>): OperationPlan {

@@ -1,10 +1,11 @@
 import { ConflictError, NeedsAttentionError, ValidationError } from '../../common/errors/gateway-error';
 import { MemoryClaims } from '../ports/claims';
-import { CoalescedReader } from '../ports/coalesced-reader';
 import { parseObject, type KvObject } from './cloudsigma.codec';
 import { type CloudsigmaContext, findMarked } from './cloudsigma.context';
 import type { CloudsigmaClient } from './cloudsigma-http.client';
 import { powerAction, waitServer } from './cloudsigma-power.steps';
+import { PolledReader } from './cloudsigma-readers';
+import { CloudsigmaDrive, CloudsigmaServer } from './cloudsigma.wire';
 
 // The tolerant parts of the power steps, against a scripted client (the contract suite covers the happy paths).
 
@@ -15,16 +16,9 @@ function contextWith(client: Partial<CloudsigmaClient>, servers: KvObject[] = []
     client: client as CloudsigmaClient,
     map: { connection: 'cs', location: { id: 'zrh', name: 'Zurich' }, onUnknownState: () => undefined },
     backoff: { initialMs: 10, maxMs: 10 },
-    servers: new CoalescedReader(
-      async () => servers,
-      (s) => s.server!,
-      1,
-    ),
-    drives: new CoalescedReader<KvObject>(
-      async () => [],
-      (d) => d.drive!,
-      1,
-    ),
+    servers: new PolledReader(async () => servers, CloudsigmaServer, 1),
+    drives: new PolledReader(async () => [], CloudsigmaDrive, 1),
+    limits: { maxItems: 100 },
     shutdownGraceMs: 0,
     deleteDrives: false,
     claims: new MemoryClaims(),
@@ -45,7 +39,7 @@ describe('powerAction', () => {
     for (const refusal of [new ValidationError('already active'), new ConflictError('busy')]) {
       const context = contextWith({
         action: jest.fn().mockRejectedValue(refusal),
-        object: jest.fn().mockResolvedValue(parseObject(`server ${ID}\nstatus active\n`)),
+        object: jest.fn().mockResolvedValue(parseObject(`server ${ID}\nname web\nstatus active\n`)),
       });
       await expect(powerAction(context, ID, 'start', (s) => s === 'active')).resolves.toBeUndefined();
     }
@@ -55,7 +49,7 @@ describe('powerAction', () => {
     const refusal = new ValidationError('not active');
     const context = contextWith({
       action: jest.fn().mockRejectedValue(refusal),
-      object: jest.fn().mockResolvedValue(parseObject(`server ${ID}\nstatus paused\n`)),
+      object: jest.fn().mockResolvedValue(parseObject(`server ${ID}\nname web\nstatus paused\n`)),
     });
     await expect(powerAction(context, ID, 'stop', (s) => s === 'stopped')).rejects.toBe(refusal);
   });
@@ -64,7 +58,7 @@ describe('powerAction', () => {
 describe('waitServer', () => {
   it('should follow an unanswered shutdown of its own with a hard stop once the grace period passed', async () => {
     const action = jest.fn().mockResolvedValue([]);
-    const context = contextWith({ action }, [parseObject(`server ${ID}\nstatus active\n`)]);
+    const context = contextWith({ action }, [parseObject(`server ${ID}\nname web\nstatus active\n`)]);
     const step = waitServer(context, 'wait-stopped', 'stopped', () => ID, {
       whenMissing: 'fail',
       graceStop: true,
@@ -80,7 +74,7 @@ describe('waitServer', () => {
   });
 
   it('should fail a wait for running when the server goes dumped, and count it as stopped for a delete', async () => {
-    const context = contextWith({}, [parseObject(`server ${ID}\nstatus dumped\n`)]);
+    const context = contextWith({}, [parseObject(`server ${ID}\nname web\nstatus dumped\n`)]);
     await expect(
       waitServer(context, 'wait-running', 'active', () => ID, { whenMissing: 'fail' }).run(ctx()),
     ).rejects.toThrow(/dumped/);
@@ -90,6 +84,39 @@ describe('waitServer', () => {
         acceptBroken: true,
       }).run(ctx()),
     ).resolves.toMatchObject({ status: 'done' });
+  });
+});
+
+describe('waitServer on an answer it cannot read (issue 12)', () => {
+  const stopped = (context: CloudsigmaContext) =>
+    waitServer(context, 'wait-stopped', 'stopped', () => ID, { whenMissing: 'done' }).run(ctx());
+
+  it('should keep waiting, saying why, while the server object fails its checks', async () => {
+    const context = contextWith({}, [parseObject(`server ${ID}\nname web\nstatus stopped\nstarted soon\n`)]);
+    await expect(stopped(context)).resolves.toMatchObject({
+      status: 'wait',
+      providerStatus: expect.stringMatching(/^unreadable: not a CloudSigma server: \/started/),
+    });
+  });
+
+  it('should not take a server hidden among objects without a usable id for a deleted one', async () => {
+    const nameless = parseObject('name web\nstatus active\n');
+    await expect(stopped(contextWith({}, [nameless]))).resolves.toMatchObject({
+      status: 'wait',
+      providerStatus: expect.stringMatching(/^unreadable: .*without a usable id/),
+    });
+    await expect(stopped(contextWith({}, []))).resolves.toMatchObject({ status: 'done' });
+  });
+
+  it('should fail a step with provider_error when the server it reads is malformed', async () => {
+    const context = contextWith({
+      action: jest.fn().mockRejectedValue(new ValidationError('not active')),
+      object: jest.fn().mockResolvedValue(parseObject(`server ${ID}\nstatus active\n`)),
+    });
+    await expect(powerAction(context, ID, 'stop', (s) => s === 'stopped')).rejects.toMatchObject({
+      code: 'provider_error',
+      message: expect.stringMatching(/malformed CloudSigma server: \/name/),
+    });
   });
 });
 

@@ -8,6 +8,7 @@ import {
   serverPath,
   statusOf,
 } from './cloudsigma.context';
+import { Unreadable } from './cloudsigma-readers';
 
 // Power steps shared by the server operations and by the attach/detach tasks that must stop a server.
 
@@ -96,7 +97,11 @@ export interface WaitServerOptions {
   acceptBroken?: boolean;
 }
 
-/** Polls the server (one `/servers/info` per tick for every task in flight) until it reaches `target`. */
+/**
+ * Polls the server (one `/servers/info` per tick for every task in flight) until it reaches `target`. A server
+ * object that fails its checks keeps the wait going (its status shows why) until it reads well again or the
+ * task's deadline passes.
+ */
 export function waitServer(
   context: CloudsigmaContext,
   name: string,
@@ -110,6 +115,9 @@ export function waitServer(
       const id = idOf(ctx);
       const server = await context.servers.get(id);
       const delayMs = pollDelay(ctx.polls, context.backoff);
+      // An object that fails its checks is an unknown state: keep waiting, say why; the deadline decides.
+      if (server instanceof Unreadable)
+        return { status: 'wait', delayMs, providerStatus: server.providerStatus };
       if (!server) {
         if (options.whenMissing === 'done') return done('deleted');
         throw new ProviderError(`The server disappeared while waiting for it to be ${target}.`, {

@@ -19,6 +19,7 @@ import type { ServerCreateOptions } from './cloudsigma.options';
 import { startStep, stopStep, waitServer } from './cloudsigma-power.steps';
 import { gibToBytes, sizingOf } from './cloudsigma-sizing';
 import { imagingProgress, isImaging } from './cloudsigma-states';
+import { Unreadable } from './cloudsigma-readers';
 
 const CREATE_DEADLINE_S = 3_600; // clients cap imaging at 20 minutes; a large image may need more
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -97,17 +98,25 @@ export function serverCreatePlan(
     },
   };
 
-  const waitImaging = waitFor<KvObject>({
+  // A drive object that fails its checks keeps the wait going (an unknown state), saying why.
+  const waitImaging = waitFor<KvObject | Unreadable>({
     name: 'wait-imaging',
     read: (ctx) => context.drives.get(ctx.state.driveId as string),
-    done: (drive) => !isImaging(drive),
-    failed: (drive) => (drive.status === 'inactive' ? 'The cloned drive went inactive while imaging.' : null),
+    done: (drive) => !(drive instanceof Unreadable) && !isImaging(drive),
+    failed: (drive) =>
+      !(drive instanceof Unreadable) && drive.status === 'inactive'
+        ? 'The cloned drive went inactive while imaging.'
+        : null,
     whenMissing: 'fail',
     backoff: context.backoff,
-    describe: (drive) => ({
-      providerStatus: drive.imaging !== undefined ? `imaging ${drive.imaging}` : (drive.status ?? undefined),
-      progress: imagingProgress(drive),
-    }),
+    describe: (drive) =>
+      drive instanceof Unreadable
+        ? { providerStatus: drive.providerStatus }
+        : {
+            providerStatus:
+              drive.imaging !== undefined ? `imaging ${drive.imaging}` : (drive.status ?? undefined),
+            progress: imagingProgress(drive),
+          },
   });
 
   const create: OperationStep = {

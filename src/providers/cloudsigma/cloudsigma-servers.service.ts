@@ -8,7 +8,8 @@ import { pollDelay } from '../ports/polling';
 import {
   type CloudsigmaContext,
   drivePath,
-  listServers,
+  fetchServer,
+  fetchServers,
   readServer,
   requireServer,
   serverPath,
@@ -18,6 +19,9 @@ import { devicesOf } from './cloudsigma-devices';
 import { toServer } from './cloudsigma.mapper';
 import { powerAction, startStep, stopStep, waitServer } from './cloudsigma-power.steps';
 import { serverCreatePlan } from './cloudsigma-server-create';
+import { type Listed, mapListed, mapOne } from '../ports/wire';
+import { CloudsigmaServer } from './cloudsigma.wire';
+import { Unreadable } from './cloudsigma-readers';
 
 const ACTION_DEADLINE_S = 600;
 const idOf = (ctx: StepContext) => ctx.nativeId!;
@@ -26,13 +30,19 @@ const idOf = (ctx: StepContext) => ctx.nativeId!;
 export class CloudsigmaServers implements ServerPort {
   constructor(private readonly context: CloudsigmaContext) {}
 
-  async list(): Promise<Server[]> {
-    return (await listServers(this.context)).map((s) => toServer(this.context.map, s));
+  async list(): Promise<Listed<Server>> {
+    return mapListed(
+      await fetchServers(this.context),
+      CloudsigmaServer,
+      (s) => toServer(this.context.map, s),
+      this.context.limits,
+      CloudsigmaServer.nativeIdOf,
+    );
   }
 
   async get(nativeId: string): Promise<Server | null> {
-    const server = await readServer(this.context, nativeId);
-    return server ? toServer(this.context.map, server) : null;
+    const server = await fetchServer(this.context, nativeId);
+    return server ? mapOne(server, CloudsigmaServer, (s) => toServer(this.context.map, s)) : null;
   }
 
   create(request: OperationRequest<'server.create'>): OperationPlan {
@@ -96,10 +106,12 @@ export class CloudsigmaServers implements ServerPort {
         return wait('stop sent');
       },
     };
-    return this.plan(
+    const plan = this.plan(
       [reboot, waitServer(this.context, 'wait-running', 'active', idOf, { whenMissing: 'fail' })],
       'active',
     );
+    // A server that runs again looks as it did before: only an answered reset (or start) counts (issue 12).
+    return { ...plan, effectStep: 'reboot' };
   }
 
   /** `/set` with the new name; a name may change while the server runs. */
@@ -166,11 +178,14 @@ export class CloudsigmaServers implements ServerPort {
         name: 'wait-deleted',
         run: async (ctx) => {
           const server = await context.servers.get(ctx.nativeId!);
+          // Gone from a list that may hide it (an object without a usable id): only its own read tells.
+          if (server instanceof Unreadable && !(await fetchServer(context, ctx.nativeId!)))
+            return { status: 'done', providerStatus: 'deleted' };
           if (!server) return { status: 'done', providerStatus: 'deleted' };
           return {
             status: 'wait',
             delayMs: pollDelay(ctx.polls, context.backoff),
-            providerStatus: statusOf(server),
+            providerStatus: server instanceof Unreadable ? server.providerStatus : statusOf(server),
           };
         },
       },

@@ -14,6 +14,8 @@ import { pollDelay } from '../ports/polling';
 import {
   type CloudsigmaContext,
   drivePath,
+  fetchDrive,
+  fetchDrives,
   findMarked,
   listDrives,
   listServers,
@@ -25,6 +27,9 @@ import type { VolumeCreateOptions } from './cloudsigma.options';
 import { reconfigureSteps } from './cloudsigma-reconfigure.steps';
 import { gibToBytes } from './cloudsigma-sizing';
 import { isImaging } from './cloudsigma-states';
+import { type Listed, mapListed, mapOne } from '../ports/wire';
+import { CloudsigmaDrive } from './cloudsigma.wire';
+import { Unreadable } from './cloudsigma-readers';
 
 const DEADLINE_S = 900;
 const MAX_GB = 1024;
@@ -41,16 +46,23 @@ const serversOf = (attachments: Attachment[]) => {
 export class CloudsigmaVolumes implements VolumePort {
   constructor(private readonly context: CloudsigmaContext) {}
 
-  async list(): Promise<Volume[]> {
-    const [drives, servers] = await Promise.all([listDrives(this.context), listServers(this.context)]);
-    return drives.map((d) => toVolume(this.context.map, d, attachmentsFrom(d, servers)));
+  /** The account's drives; a server that fails its checks is left out of the attachments, not the drives. */
+  async list(): Promise<Listed<Volume>> {
+    const [drives, servers] = await Promise.all([fetchDrives(this.context), listServers(this.context)]);
+    return mapListed(
+      drives,
+      CloudsigmaDrive,
+      (d) => toVolume(this.context.map, d, attachmentsFrom(d, servers)),
+      this.context.limits,
+      CloudsigmaDrive.nativeIdOf,
+    );
   }
 
   async get(nativeId: string): Promise<Volume | null> {
-    const drive = await readDrive(this.context, nativeId);
+    const drive = await fetchDrive(this.context, nativeId);
     if (!drive || drive.user === LIBRARY_USER) return null;
-    const servers = await listServers(this.context);
-    return toVolume(this.context.map, drive, attachmentsFrom(drive, servers));
+    const servers = CloudsigmaDrive.is(drive) ? await listServers(this.context) : [];
+    return mapOne(drive, CloudsigmaDrive, (d) => toVolume(this.context.map, d, attachmentsFrom(d, servers)));
   }
 
   create(request: OperationRequest<'volume.create'>): OperationPlan {
@@ -123,11 +135,14 @@ export class CloudsigmaVolumes implements VolumePort {
       name: 'wait-deleted',
       run: async (ctx) => {
         const drive = await this.context.drives.get(ctx.nativeId!);
+        // Gone from a list that may hide it (an object without a usable id): only its own read tells.
+        if (drive instanceof Unreadable && !(await fetchDrive(this.context, ctx.nativeId!)))
+          return { status: 'done', providerStatus: 'deleted' };
         if (!drive) return { status: 'done', providerStatus: 'deleted' };
         return {
           status: 'wait',
           delayMs: pollDelay(ctx.polls, this.context.backoff),
-          providerStatus: drive.status ?? '',
+          providerStatus: drive instanceof Unreadable ? drive.providerStatus : (drive.status ?? ''),
         };
       },
     };

@@ -1,10 +1,8 @@
 import { ProviderError } from '../../common/errors/gateway-error';
 import type { ConnectionConfig } from '../../config/gateway-config';
 import { ProviderKind } from '../../domain/states';
-import { CoalescedReader } from '../ports/coalesced-reader';
 import type { AdapterDeps, ProviderAdapter } from '../ports/provider-adapter';
 import { CLOUDSIGMA_ACTIONS } from './cloudsigma.actions';
-import type { KvObject } from './cloudsigma.codec';
 import { CloudsigmaCatalog } from './cloudsigma-catalog.service';
 import { parseCloudsigmaError } from './cloudsigma-error.parser';
 import { CloudsigmaClient } from './cloudsigma-http.client';
@@ -13,7 +11,9 @@ import { CloudsigmaNetworks } from './cloudsigma-networks.service';
 import { CloudsigmaServers } from './cloudsigma-servers.service';
 import { locationOf } from './cloudsigma-sizing';
 import { CloudsigmaVolumes } from './cloudsigma-volumes.service';
-import { type CloudsigmaContext, listDrives, listServers } from './cloudsigma.context';
+import { type CloudsigmaContext, fetchDrives, fetchServers } from './cloudsigma.context';
+import { PolledReader } from './cloudsigma-readers';
+import { CloudsigmaDrive, CloudsigmaServer } from './cloudsigma.wire';
 import { ServerCreateOptions, VolumeCreateOptions } from './cloudsigma.options';
 
 export interface CloudsigmaConnection extends ConnectionConfig {
@@ -63,14 +63,9 @@ export class CloudsigmaAdapter implements ProviderAdapter {
         onUnknownState: (resource, raw) => deps.onUnknownState(resource, raw),
       },
       backoff: { initialMs: config.pollIntervalMs, maxMs: config.maxPollIntervalMs },
-      servers: new CoalescedReader<KvObject>(
-        () => listServers(context),
-        (s) => s.server!,
-      ),
-      drives: new CoalescedReader<KvObject>(
-        () => listDrives(context),
-        (d) => d.drive!,
-      ),
+      servers: new PolledReader(() => fetchServers(context), CloudsigmaServer),
+      drives: new PolledReader(() => fetchDrives(context), CloudsigmaDrive),
+      limits: { maxItems: config.maxListItems },
       shutdownGraceMs: (config.shutdownTimeoutSeconds ?? 120) * 1000,
       deleteDrives: config.deleteDrives ?? false,
       claims: deps.claims,

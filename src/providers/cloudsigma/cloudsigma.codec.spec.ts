@@ -1,11 +1,15 @@
 import fc from 'fast-check';
 import {
+  ASYNC_FROM_CHARS,
   decodeText,
   encodeValue,
   errorsOf,
+  keysBeyondBound,
+  MAX_KEYS_PER_OBJECT,
   parseList,
   parseObject,
   parseObjects,
+  parseObjectsAsync,
   serializeList,
   serializeObject,
   serializeObjects,
@@ -255,5 +259,65 @@ describe('cloudsigma codec: the manual examples', () => {
     expect(parseObjects('')).toEqual([]);
     expect(plain(parseObject('\n\n'))).toEqual({});
     expect(parseList('  \n')).toEqual([]);
+  });
+});
+
+describe('bounded parsing (issue 12)', () => {
+  const user = (n: number, from = 0) =>
+    Array.from({ length: n }, (_, i) => `user:k${from + i} v${from + i}\n`).join('');
+
+  it('should keep an object of the bound whole, and mark one over it with its key count', () => {
+    const full = parseObject(`server s-1\n${user(MAX_KEYS_PER_OBJECT - 1)}`);
+    expect(Object.keys(full)).toHaveLength(MAX_KEYS_PER_OBJECT);
+    expect(keysBeyondBound(full)).toBeUndefined();
+    const [over, next] = parseObjects(
+      `server s-2\n${user(MAX_KEYS_PER_OBJECT + 9)}\nserver s-3\nname next\n`,
+    );
+    expect(keysBeyondBound(over)).toBe(MAX_KEYS_PER_OBJECT + 10);
+    expect(Object.keys(over)).toHaveLength(MAX_KEYS_PER_OBJECT);
+    expect(over.server).toBe('s-2');
+    expect(plain(next)).toEqual({ server: 's-3', name: 'next' });
+    expect(keysBeyondBound(next)).toBeUndefined();
+    expect(keysBeyondBound(null)).toBeUndefined();
+    expect(keysBeyondBound('server s-1')).toBeUndefined();
+  });
+
+  it('should still read the id key of an object over the bound, wherever it comes, to name it', () => {
+    const [over] = parseObjects(`${user(5)}name big\nserver s-9\n`, { maxKeys: 3, idKey: 'server' });
+    expect(keysBeyondBound(over)).toBe(7);
+    expect(plain(over)).toEqual({ 'user:k0': 'v0', 'user:k1': 'v1', 'user:k2': 'v2', server: 's-9' });
+  });
+
+  it('should parse a large body asynchronously to the same objects as the sync parser', async () => {
+    const small = 'server s-1\r\nname a b\r\n\r\n\nserver s-2\rname c';
+    expect(await parseObjectsAsync(small)).toEqual(parseObjects(small));
+    const large = Array.from(
+      { length: 3_000 },
+      (_, i) => `server s-${i}\nname node ${i}\r\nnic:0:dhcp auto\r${user(20)}`,
+    ).join('\n');
+    expect(large.length).toBeGreaterThan(ASYNC_FROM_CHARS);
+    const parsed = await parseObjectsAsync(large);
+    expect(parsed).toHaveLength(3_000);
+    expect(parsed.map(plain)).toEqual(parseObjects(large).map(plain));
+  });
+
+  it('should refuse a million keys, yielding to the event loop while it reads them', async () => {
+    const text = `server s-1\nname huge\n${user(1_000_000)}\nserver s-2\nname small\n`;
+    let ticks = 0;
+    let running = true;
+    const spin = () => {
+      if (!running) return;
+      ticks++;
+      setImmediate(spin);
+    };
+    setImmediate(spin);
+    const [huge, small] = await parseObjectsAsync(text, { idKey: 'server' });
+    running = false;
+    expect(keysBeyondBound(huge)).toBe(1_000_002);
+    expect(huge.server).toBe('s-1');
+    expect(plain(small)).toEqual({ server: 's-2', name: 'small' });
+    // Other work got turns while the body was read (one synchronous parse would give it none). How long it
+    // took is for the benchmark, not a test.
+    expect(ticks).toBeGreaterThan(10);
   });
 });

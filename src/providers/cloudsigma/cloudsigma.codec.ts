@@ -6,6 +6,9 @@
  * without a value (null), a value running to the end of the line (spaces included), UTF-8. Keys are opaque
  * and kept flat (`nic:0:dhcp`, never nested). Values are kept as sent: a newline inside a value travels as a
  * literal backslash-n, which `decodeText` turns back for display only.
+ *
+ * Parsing is bounded: an object over `MAX_KEYS_PER_OBJECT` keys is marked (`keysBeyondBound`) and its further
+ * keys dropped, and large bodies are parsed without stalling the event loop (`parseObjectsAsync`).
  */
 
 /** One object: key → value, null for a key that came without a value. No prototype, so any key is safe. */
@@ -27,6 +30,32 @@ type Plain = string | number | boolean | null | undefined;
 const LINE_END = /\r\n|\n|\r/;
 const SEPARATOR = /[ \t]/;
 
+/**
+ * Keys one object may have (the largest recorded object has about forty). An object with more is malformed:
+ * its further lines are counted, not kept, and the wire checks refuse it (issue 12: a million `user:` keys
+ * stalled the process for 15 s).
+ */
+export const MAX_KEYS_PER_OBJECT = 2_000;
+/** Bodies from this size on are parsed by `parseObjectsAsync` in slices, yielding to the event loop between two. */
+export const ASYNC_FROM_CHARS = 256 * 1024;
+/** Lines parsed between two yields: a few milliseconds of work at most. */
+const YIELD_EVERY_LINES = 2_000;
+
+export interface ParseOptions {
+  /** Keys an object may have (`MAX_KEYS_PER_OBJECT` when absent). */
+  maxKeys?: number;
+  /** The id key of the objects: still read beyond the bound, so that a refused object can be named. */
+  idKey?: string;
+}
+
+/** Objects that had more keys than the bound, with how many they had. */
+const overBound = new WeakMap<object, number>();
+
+/** How many key lines an object had when it had more than the bound; undefined for any other value. */
+export function keysBeyondBound(value: unknown): number | undefined {
+  return value !== null && typeof value === 'object' ? overBound.get(value) : undefined;
+}
+
 function emptyObject(): KvObject {
   return Object.create(null) as KvObject;
 }
@@ -41,23 +70,72 @@ function parseLine(line: string, into: KvObject): void {
   into[line.slice(0, at)] = value === '' ? null : value;
 }
 
-/** Every object of a body, in order. A body without any key gives an empty list. */
-export function parseObjects(text: string): KvObject[] {
-  const objects: KvObject[] = [];
-  let current: KvObject | null = null;
-  for (const raw of text.split(LINE_END)) {
+/** Builds the objects of a body line by line; an object over the key bound keeps its first keys and its id. */
+class ObjectsReader {
+  readonly objects: KvObject[] = [];
+  private current: KvObject | null = null;
+  private keys = 0;
+  private readonly maxKeys: number;
+  private readonly idPrefixes: string[];
+
+  constructor(options: ParseOptions) {
+    this.maxKeys = options.maxKeys ?? MAX_KEYS_PER_OBJECT;
+    this.idPrefixes = options.idKey ? [`${options.idKey} `, `${options.idKey}\t`] : [];
+  }
+
+  line(raw: string): void {
     const line = raw.trim();
     if (line === '') {
-      current = null;
-      continue;
+      this.current = null;
+      return;
     }
-    if (!current) {
-      current = emptyObject();
-      objects.push(current);
+    if (!this.current) {
+      this.current = emptyObject();
+      this.objects.push(this.current);
+      this.keys = 0;
     }
-    parseLine(line, current);
+    if (++this.keys <= this.maxKeys) {
+      parseLine(line, this.current);
+      return;
+    }
+    overBound.set(this.current, this.keys);
+    if (this.idPrefixes.some((prefix) => line.startsWith(prefix))) parseLine(line, this.current);
   }
-  return objects;
+}
+
+/** The lines of a text (CRLF, LF or CR ends), without splitting it all at once. */
+function* linesOf(text: string): Generator<string> {
+  const end = new RegExp(LINE_END.source, 'g');
+  let start = 0;
+  for (let match = end.exec(text); match; match = end.exec(text)) {
+    yield text.slice(start, match.index);
+    start = end.lastIndex;
+  }
+  yield text.slice(start);
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Every object of a body, in order. A body without any key gives an empty list. For small bodies and tests. */
+export function parseObjects(text: string, options: ParseOptions = {}): KvObject[] {
+  const reader = new ObjectsReader(options);
+  for (const line of linesOf(text)) reader.line(line);
+  return reader.objects;
+}
+
+/**
+ * `parseObjects` for bodies of any size: from `ASYNC_FROM_CHARS` on, it yields to the event loop every few
+ * thousand lines, so that a large answer never holds the process for more than a few milliseconds.
+ */
+export async function parseObjectsAsync(text: string, options: ParseOptions = {}): Promise<KvObject[]> {
+  if (text.length < ASYNC_FROM_CHARS) return parseObjects(text, options);
+  const reader = new ObjectsReader(options);
+  let lines = 0;
+  for (const line of linesOf(text)) {
+    reader.line(line);
+    if (++lines % YIELD_EVERY_LINES === 0) await yieldToEventLoop();
+  }
+  return reader.objects;
 }
 
 /** The object of a single-object body (the first one if the backend sent more); empty when there is none. */

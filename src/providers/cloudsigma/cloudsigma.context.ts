@@ -1,19 +1,27 @@
 import { NeedsAttentionError, NotFoundError } from '../../common/errors/gateway-error';
 import type { Claims } from '../ports/claims';
-import type { CoalescedReader } from '../ports/coalesced-reader';
 import type { Backoff } from '../ports/polling';
+import type { ListLimits } from '../ports/wire';
 import type { KvObject } from './cloudsigma.codec';
 import type { CloudsigmaClient } from './cloudsigma-http.client';
 import { MARKER_KEY, type MapContext } from './cloudsigma.mapper';
+import type { PolledReader } from './cloudsigma-readers';
+import { CloudsigmaDrive, CloudsigmaServer } from './cloudsigma.wire';
+import { checked, ofType } from '../ports/wire';
 
 /** What the CloudSigma resource services share. */
 export interface CloudsigmaContext {
   client: CloudsigmaClient;
   map: MapContext;
   backoff: Backoff;
-  /** Polls of servers and drives in flight, answered by one `/servers/info` or `/drives/info` per tick. */
-  servers: CoalescedReader<KvObject>;
-  drives: CoalescedReader<KvObject>;
+  /**
+   * Polls of servers and drives in flight, answered by one `/servers/info` or `/drives/info` per tick; an object
+   * that fails its checks is `Unreadable` there, never missing.
+   */
+  servers: PolledReader;
+  drives: PolledReader;
+  /** How many items of one list answer are mapped (`maxListItems`). */
+  limits: ListLimits;
   /** How long a guest gets to power off after an ACPI shutdown the gateway sent itself, before a hard stop. */
   shutdownGraceMs: number;
   /** Delete a server's drives with it. */
@@ -28,14 +36,38 @@ export const drivePath = (id: string, action: string) => path('drives', id, acti
 export const ipPath = (address: string, action: string) => path('resources/ip', address, action);
 export const vlanPath = (id: string, action: string) => path('resources/vlan', id, action);
 
-export const readServer = (context: CloudsigmaContext, id: string) =>
+/** A server as CloudSigma sent it, or null when it does not exist (the port's `get` checks it itself). */
+export const fetchServer = (context: CloudsigmaContext, id: string) =>
   context.client.object(serverPath(id, 'info'), 'server', 'servers.get');
-export const readDrive = (context: CloudsigmaContext, id: string) =>
+/** A drive as CloudSigma sent it, or null when it does not exist. */
+export const fetchDrive = (context: CloudsigmaContext, id: string) =>
   context.client.object(drivePath(id, 'info'), 'drive', 'drives.get');
-export const listServers = (context: CloudsigmaContext) =>
+
+/** A server the steps can rely on: null when it does not exist, 502 `provider_error` when malformed. */
+export async function readServer(context: CloudsigmaContext, id: string): Promise<KvObject | null> {
+  const server = await fetchServer(context, id);
+  return server && checked(server, CloudsigmaServer);
+}
+
+/** A drive the steps can rely on: null when it does not exist, 502 `provider_error` when malformed. */
+export async function readDrive(context: CloudsigmaContext, id: string): Promise<KvObject | null> {
+  const drive = await fetchDrive(context, id);
+  return drive && checked(drive, CloudsigmaDrive);
+}
+
+/** Every server object as sent (the servers list checks each one). */
+export const fetchServers = (context: CloudsigmaContext) =>
   context.client.objects('/servers/info', 'server', 'servers.list');
-export const listDrives = (context: CloudsigmaContext) =>
+/** Every drive object as sent. */
+export const fetchDrives = (context: CloudsigmaContext) =>
   context.client.objects('/drives/info', 'drive', 'drives.list');
+
+/** The servers that pass their checks, for what reads them as context (attachments, address holders, steps). */
+export const listServers = async (context: CloudsigmaContext) =>
+  ofType(await fetchServers(context), CloudsigmaServer);
+/** The drives that pass their checks. */
+export const listDrives = async (context: CloudsigmaContext) =>
+  ofType(await fetchDrives(context), CloudsigmaDrive);
 
 export async function requireServer(context: CloudsigmaContext, id: string): Promise<KvObject> {
   const server = await readServer(context, id);

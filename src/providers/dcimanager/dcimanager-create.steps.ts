@@ -7,6 +7,8 @@ import { type ServerView, busy, readView, taskRef } from './dcimanager-server.st
 import { OPERATION_REF_KIND, type DcimanagerContext } from './dcimanager.context';
 import { ownerEmailOf } from './dcimanager.mapper';
 import type { DciIp, DciServer } from './dcimanager.types';
+import { SERVER } from './dcimanager.wire';
+import { validItems } from '../ports/wire';
 
 // "Create" takes a server from stock (docs/providers/dcimanager.md §11): choose a free one, mark and assign it, make sure it has a
 // main IPv4 address (an OS install needs one), install the OS.
@@ -51,12 +53,13 @@ async function pickFree(
     eq('configuration', spec.configuration),
     spec.locationId ? eq('location_id', Number(spec.locationId)) : undefined,
   );
-  const { list } = await context.client.page<DciServer>(
+  const { list } = await context.client.page(
     '/dci/v3/server',
     { where, orderby: 'id asc', offset: 0, count: CANDIDATES },
     'server.list',
   );
-  const usable = list.filter(
+  // A malformed stock server is never chosen: the steps after this one could not read it.
+  const usable = (await validItems(list, SERVER)).valid.filter(
     (s) =>
       !ownerEmailOf(s) &&
       !s.is_new &&

@@ -27,6 +27,14 @@ describe('parseDciError', () => {
     expect(JSON.stringify(error)).not.toContain('secret');
   });
 
+  it('should not parse an error body larger than 64 KiB: the status alone decides', () => {
+    const huge = { ...dciError(1000, 'x'), padding: 'p'.repeat(64 * 1024) };
+    expect(parseDciError(response(409, dciError(1000, 'x')))).toBeInstanceOf(DciSessionError);
+    const error = parseDciError(response(409, huge));
+    expect(error).toMatchObject({ code: 'conflict', upstream: { status: 409, code: null, message: null } });
+    expect(readDciError(JSON.stringify(huge))).toBeNull();
+  });
+
   it('should take a 401, or code 1000 with any status, for an ended session', () => {
     for (const [status, body] of [
       [401, dciError(1000, 'Unauthorized')],

@@ -31,8 +31,15 @@ export class DciWakingError extends GatewayError {
   }
 }
 
-/** `{"error": {"code", "msg", "value"}}`, or null when the body is not that shape. */
+/**
+ * Error bodies up to this size are read; a larger one is treated as unparsable and the status alone decides (an
+ * error answer is never worth a long parse: docs/adr/0004-untrusted-backends.md).
+ */
+export const MAX_ERROR_BODY_CHARS = 64 * 1024;
+
+/** `{"error": {"code", "msg", "value"}}`, or null when the body is not that shape (or too large to read). */
 export function readDciError(body: string): DciErrorEntry | null {
+  if (body.length > MAX_ERROR_BODY_CHARS) return null;
   try {
     const parsed = JSON.parse(body) as { error?: { code?: unknown; msg?: unknown; message?: unknown } };
     const error = parsed?.error;

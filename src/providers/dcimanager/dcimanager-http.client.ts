@@ -1,9 +1,11 @@
 import { NotFoundError, ProviderError, ProviderUnavailableError } from '../../common/errors/gateway-error';
+import { parseJsonText } from '../http/json-text';
 import type { HttpMethod, UpstreamClient, UpstreamRequest, UpstreamResponse } from '../http/upstream-client';
 import { DciSessionError, DciWakingError } from './dcimanager-error.parser';
 import type { DciSession } from './dcimanager-session.service';
 import { type ListParams, listQuery } from './dcimanager-where.codec';
 import type { DciAck, DciList } from './dcimanager.types';
+import type { ListAnswer } from './dcimanager.wire';
 
 /** The docs' sample retries a 503 about ten times with a small backoff (docs/providers/dcimanager.md §3). */
 const WAKE_TRIES = 10;
@@ -14,10 +16,11 @@ export const PAGE_SIZE = 200;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
-export function decodeJson(response: UpstreamResponse): Record<string, unknown> {
+/** The JSON object of an answer, parsed without holding the event loop for a large body (json-text.ts). */
+export async function decodeJson(response: UpstreamResponse): Promise<Record<string, unknown>> {
   if (response.status === 204 || response.body.trim() === '') return {};
   try {
-    const parsed = JSON.parse(response.body) as unknown;
+    const parsed = await parseJsonText(response.body);
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
       return parsed as Record<string, unknown>;
   } catch {
@@ -75,44 +78,55 @@ export class DciClient {
     }
   }
 
-  async get<T>(path: string, operation: string): Promise<T> {
+  /** A JSON object, unchecked: its reader checks what it reads (dcimanager.wire.ts). */
+  async get(path: string, operation: string): Promise<Record<string, unknown>> {
     const response = await this.send({ method: 'GET', path, operation });
-    return decodeJson(response) as T;
+    return decodeJson(response);
   }
 
-  /** One object, or null when DCImanager answers 404. */
-  async find<T>(path: string, operation: string): Promise<T | null> {
+  /** One object, unchecked, or null when DCImanager answers 404. */
+  async find(path: string, operation: string): Promise<Record<string, unknown> | null> {
     try {
-      return await this.get<T>(path, operation);
+      return await this.get(path, operation);
     } catch (error) {
       if (error instanceof NotFoundError) return null;
       throw error;
     }
   }
 
-  async page<T>(path: string, params: ListParams, operation: string): Promise<DciList<T>> {
+  /** One page, its items unchecked. */
+  async page(path: string, params: ListParams, operation: string): Promise<DciList<unknown>> {
     const query = listQuery(params);
-    const body = await this.get<Partial<DciList<T>>>(query ? `${path}?${query}` : path, operation);
-    if (!Array.isArray(body.list)) throw new ProviderError(`DCImanager listed ${path} without a list array.`);
-    return { list: body.list, size: typeof body.size === 'number' ? body.size : undefined };
+    const body = await this.get(query ? `${path}?${query}` : path, operation);
+    if (!Array.isArray(body.list))
+      throw new ProviderError(`DCImanager listed ${path} without a list array.`, { retryable: false });
+    return { list: body.list as unknown[], size: typeof body.size === 'number' ? body.size : undefined };
   }
 
-  /** Every match, paging with `limit=<offset>,<count>` until `size` (or a short page when `size` is absent). */
-  async listAll<T>(
+  /**
+   * Every match up to `max` items (unchecked), paging with `limit=<offset>,<count>` until `size` (or a short page
+   * when `size` is absent); paging stops once `max` items are read, and `total` says how many DCImanager holds.
+   */
+  async listAll(
     path: string,
     params: Omit<ListParams, 'offset' | 'count'>,
     operation: string,
-  ): Promise<T[]> {
-    const items: T[] = [];
+    max: number,
+  ): Promise<ListAnswer> {
+    const items: unknown[] = [];
+    let total: number | undefined;
     for (;;) {
-      const { list, size } = await this.page<T>(
-        path,
-        { ...params, offset: items.length, count: PAGE_SIZE },
-        operation,
-      );
-      items.push(...list);
-      if (list.length === 0 || (size !== undefined ? items.length >= size : list.length < PAGE_SIZE))
-        return items;
+      const count = Math.min(PAGE_SIZE, max - items.length);
+      const { list, size } = await this.page(path, { ...params, offset: items.length, count }, operation);
+      total = size;
+      // A page longer than asked for is cut: `max` bounds what one list holds in memory.
+      items.push(...list.slice(0, count));
+      if (
+        items.length >= max ||
+        list.length === 0 ||
+        (size !== undefined ? items.length >= size : list.length < count)
+      )
+        return { items, total };
     }
   }
 

@@ -17,6 +17,9 @@ import type { DcimanagerContext } from './dcimanager.context';
 import { toIpAddress } from './dcimanager.mapper';
 import type { IpAllocateOptions } from './dcimanager.options';
 import type { DciAck, DciIp, DciServer } from './dcimanager.types';
+import { type Listed, mapListed, mapOne } from '../ports/wire';
+import { SERVER_ADDRESS, SERVER_ADDRESSES, beyondLimit } from './dcimanager.wire';
+import { idOf, validItems } from '../ports/wire';
 
 const DEADLINE_S = 5 * 60;
 
@@ -31,22 +34,43 @@ export class DcimanagerIps implements IpPort {
     return this.context.lookups;
   }
 
-  async list(): Promise<IpAddress[]> {
-    const [servers] = await Promise.all([this.lookups.ownedServers(), this.lookups.prepareNetworks()]);
-    return servers.flatMap((server) =>
-      (server.ip ?? []).map((ip) => toIpAddress(this.context.map, server, ip)),
+  /**
+   * The addresses on the owner's servers, each checked on its own: a malformed address is left out with its
+   * reason, the server's other addresses are listed.
+   */
+  async list(): Promise<Listed<IpAddress>> {
+    const max = this.context.maxListItems;
+    const [answer] = await Promise.all([this.lookups.ownedServersRaw(), this.lookups.prepareNetworks()]);
+    const { valid, skipped } = await validItems(answer.items, SERVER_ADDRESSES);
+    const addresses = valid.flatMap((server) => (server.ip ?? []).map((ip) => ({ server, ip })));
+    const listed = await mapListed(
+      addresses,
+      SERVER_ADDRESS,
+      ({ server, ip }) => toIpAddress(this.context.map, server, ip),
+      { maxItems: max },
+      (raw) => {
+        const { server, ip } = raw as { server?: unknown; ip?: unknown };
+        const [serverId, ipId] = [idOf(server), idOf(ip)];
+        return serverId === null || ipId === null ? null : ipIdOf(serverId, ipId);
+      },
     );
+    return {
+      items: listed.items,
+      skipped: [...skipped, ...listed.skipped, ...beyondLimit(answer, max, 'servers of this owner')],
+    };
   }
 
   async get(nativeId: string): Promise<IpAddress | null> {
     const parsed = parseIpId(nativeId);
     if (!parsed) return null;
     const [server] = await Promise.all([
-      this.lookups.ownedServer(parsed.serverId),
+      this.lookups.ownedServerRaw(parsed.serverId),
       this.lookups.prepareNetworks(),
     ]);
-    const ip = server?.ip?.find((i) => String(i.id) === parsed.ipId);
-    return server && ip ? toIpAddress(this.context.map, server, ip) : null;
+    const entries: unknown[] = Array.isArray(server?.ip) ? (server.ip as unknown[]) : [];
+    const ip = entries.find((i) => idOf(i) === parsed.ipId);
+    if (!server || ip === undefined) return null;
+    return mapOne({ server, ip }, SERVER_ADDRESS, (raw) => toIpAddress(this.context.map, raw.server, raw.ip));
   }
 
   allocate(request: OperationRequest<'ip.allocate'>): OperationPlan {
@@ -174,7 +198,7 @@ export class DcimanagerIps implements IpPort {
             return {
               status: 'wait',
               delayMs: pollDelay(ctx.polls, this.context.backoff),
-              providerStatus: ip.status,
+              providerStatus: ip.status ?? undefined,
             };
           },
         },

@@ -5,42 +5,52 @@ import type { DciClient } from './dcimanager-http.client';
 import { isIntegerId } from './dcimanager-ids.codec';
 import { ownerEmailOf } from './dcimanager.mapper';
 import { eq } from './dcimanager-where.codec';
-import type { DciIp, DciIpnet, DciServer, DciUser } from './dcimanager.types';
+import type { DciServer } from './dcimanager.types';
+import { IPNET, type ListAnswer, SERVER, USER } from './dcimanager.wire';
+import { checked, idOf, validItems } from '../ports/wire';
 
 const IPNET_TTL_MS = 60_000;
 
 /**
  * Reads shared by the resource services of one connection: the owner's user id, the owner's servers (one
  * list call per tick for every task polling them), single servers, and the IPmanager networks that name the
- * networks of server addresses.
+ * networks of server addresses. Lists are read up to `maxListItems`; what they hold is checked by their readers
+ * (`*Raw` reads, for `mapListed`/`mapOne`) or here (typed reads, for operations: 502 when malformed).
  */
 export class DciLookups {
   private owner: Promise<number> | null = null;
-  private readonly polls: CoalescedReader<DciServer>;
-  private ipnetCache: { at: number; nets: DciIpnet[]; byCidr: Map<string, string> } | null = null;
-  private ipnetLoad: Promise<DciIpnet[]> | null = null;
+  private readonly polls: CoalescedReader<unknown>;
+  private ipnetCache: { at: number; answer: ListAnswer; byCidr: Map<string, string> } | null = null;
+  private ipnetLoad: Promise<ListAnswer> | null = null;
 
   constructor(
     private readonly client: DciClient,
     readonly ownerEmail: string,
     private readonly logger: AdapterLogger,
+    private readonly maxListItems: number,
   ) {
     this.polls = new CoalescedReader(
-      () => this.ownedServers(),
-      (server) => String(server.id),
+      async () => (await this.ownedServersRaw()).items,
+      (server) => String(idOf(server)),
     );
   }
 
+  /** Whether the server (checked or not) belongs to this connection's owner. */
   isOwned(server: DciServer | null | undefined): server is DciServer {
+    return this.ownsRaw(server);
+  }
+
+  private ownsRaw(server: unknown): boolean {
     return !!server && ownerEmailOf(server) === this.ownerEmail.toLowerCase();
   }
 
   /** The DCImanager user id of `ownerEmail`, looked up once per process. */
   ownerId(): Promise<number> {
     this.owner ??= this.client
-      .page<DciUser>('/dci/v3/user', { where: eq('email', this.ownerEmail), count: 2 }, 'user.list')
-      .then(({ list }) => {
-        const user = list.find((u) => u.email.toLowerCase() === this.ownerEmail.toLowerCase());
+      .page('/dci/v3/user', { where: eq('email', this.ownerEmail), count: 2 }, 'user.list')
+      .then(async ({ list }) => {
+        const { valid } = await validItems(list, USER);
+        const user = valid.find((u) => u.email.toLowerCase() === this.ownerEmail.toLowerCase());
         if (!user) {
           throw new ProviderAuthError(
             `DCImanager has no user '${this.ownerEmail}' (ownerEmail of this connection).`,
@@ -55,16 +65,19 @@ export class DciLookups {
     return this.owner;
   }
 
-  ownedServers(): Promise<DciServer[]> {
-    return this.client.listAll<DciServer>(
+  /** The owner's servers as DCImanager lists them (unchecked), up to `maxListItems`. */
+  ownedServersRaw(): Promise<ListAnswer> {
+    return this.client.listAll(
       '/dci/v3/server',
       { where: eq('owner_email', this.ownerEmail), orderby: 'id asc' },
       'server.list',
+      this.maxListItems,
     );
   }
 
-  async firstOwned(): Promise<DciServer | null> {
-    const { list } = await this.client.page<DciServer>(
+  /** One short page of the owner's servers (the probe). */
+  async firstOwned(): Promise<unknown> {
+    const { list } = await this.client.page(
       '/dci/v3/server',
       { where: eq('owner_email', this.ownerEmail), orderby: 'id asc', count: 1 },
       'server.list',
@@ -72,27 +85,39 @@ export class DciLookups {
     return list[0] ?? null;
   }
 
-  /** An owned server as the next coalesced list shows it (for wait steps), or null. */
-  poll(id: string): Promise<DciServer | null> {
-    return this.polls.get(id);
+  /** An owned server as the next coalesced list shows it (for wait steps), or null; 502 when malformed. */
+  async poll(id: string): Promise<DciServer | null> {
+    const raw = await this.polls.get(id);
+    return raw === null || raw === undefined ? null : checked(raw, SERVER);
   }
 
   /** Any server, owned or not (creates look at free stock); null when DCImanager has none with this id. */
   async rawServer(id: string): Promise<DciServer | null> {
     if (!isIntegerId(id)) return null;
-    return this.client.find<DciServer>(`/dci/v3/server/${id}`, 'server.get');
+    const raw = await this.client.find(`/dci/v3/server/${id}`, 'server.get');
+    return raw ? checked(raw, SERVER) : null;
   }
 
-  /** A server of this connection's owner, with its addresses; null for another's, free stock or unknown. */
-  async ownedServer(id: string): Promise<DciServer | null> {
-    const server = await this.rawServer(id);
-    if (!this.isOwned(server)) return null;
+  /**
+   * A server of this connection's owner (unchecked), with its addresses; null for another's, free stock or
+   * unknown, and for one whose owner cannot be read.
+   */
+  async ownedServerRaw(id: string): Promise<Record<string, unknown> | null> {
+    if (!isIntegerId(id)) return null;
+    const server = await this.client.find(`/dci/v3/server/${id}`, 'server.get');
+    if (!server || !this.ownsRaw(server)) return null;
     // A GET by id may leave associated objects out (as VM6 does); the address list is then read apart.
-    if (!Array.isArray(server.ip)) {
-      const ips = await this.client.page<DciIp>(`/dci/v3/server/${id}/ip`, { count: 1000 }, 'server.ip.list');
+    if (server.ip === undefined || server.ip === null) {
+      const ips = await this.client.page(`/dci/v3/server/${id}/ip`, { count: 1000 }, 'server.ip.list');
       server.ip = ips.list;
     }
     return server;
+  }
+
+  /** A server of this connection's owner, with its addresses; null when not ours, 502 when malformed. */
+  async ownedServer(id: string): Promise<DciServer | null> {
+    const raw = await this.ownedServerRaw(id);
+    return raw ? checked(raw, SERVER) : null;
   }
 
   async requireOwned(id: string): Promise<DciServer> {
@@ -101,17 +126,20 @@ export class DciLookups {
     return server;
   }
 
-  async ipnets(): Promise<DciIpnet[]> {
-    if (this.ipnetCache && Date.now() - this.ipnetCache.at < IPNET_TTL_MS) return this.ipnetCache.nets;
+  /** The IPmanager networks (unchecked), up to `maxListItems`, kept for a minute. */
+  async ipnetsRaw(): Promise<ListAnswer> {
+    if (this.ipnetCache && Date.now() - this.ipnetCache.at < IPNET_TTL_MS) return this.ipnetCache.answer;
     this.ipnetLoad ??= this.client
-      .listAll<DciIpnet>('/ip/v3/ipnet', { orderby: 'id asc' }, 'ipnet.list')
-      .then((nets) => {
+      .listAll('/ip/v3/ipnet', { orderby: 'id asc' }, 'ipnet.list', this.maxListItems)
+      .then(async (answer) => {
+        // Only well-formed networks name the networks of addresses.
+        const { valid } = await validItems(answer.items, IPNET);
         this.ipnetCache = {
           at: Date.now(),
-          nets,
-          byCidr: new Map(nets.map((n) => [n.name.toLowerCase(), String(n.id)])),
+          answer,
+          byCidr: new Map(valid.map((n) => [n.name.toLowerCase(), String(n.id)])),
         };
-        return nets;
+        return answer;
       })
       .finally(() => {
         this.ipnetLoad = null;
@@ -122,7 +150,7 @@ export class DciLookups {
   /** Loads the networks so that `networkIdOf` can answer; a failure only leaves network ids out. */
   async prepareNetworks(): Promise<void> {
     try {
-      await this.ipnets();
+      await this.ipnetsRaw();
     } catch (error) {
       this.logger.debug('IPmanager networks unavailable; server network ids left out', {
         error: (error as Error).message,

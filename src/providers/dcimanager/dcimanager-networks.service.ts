@@ -5,6 +5,9 @@ import { eq } from './dcimanager-where.codec';
 import type { DcimanagerContext } from './dcimanager.context';
 import { toNetwork } from './dcimanager.mapper';
 import type { DciIpnet } from './dcimanager.types';
+import { type Listed, mapListed, mapOne } from '../ports/wire';
+import { IPNET, beyondLimit } from './dcimanager.wire';
+import { idOf } from '../ports/wire';
 
 /**
  * Networks = IPmanager networks (`/ip/v3/ipnet`, docs/providers/dcimanager.md §8.2), read only: the reference shows no way to
@@ -13,19 +16,23 @@ import type { DciIpnet } from './dcimanager.types';
 export class DcimanagerNetworks implements NetworkPort {
   constructor(private readonly context: DcimanagerContext) {}
 
-  async list(): Promise<Network[]> {
-    return (await this.context.lookups.ipnets()).map((net) => toNetwork(this.context.map, net));
+  async list(): Promise<Listed<Network>> {
+    const max = this.context.maxListItems;
+    const answer = await this.context.lookups.ipnetsRaw();
+    const toNet = (net: DciIpnet) => toNetwork(this.context.map, net);
+    const { items, skipped } = await mapListed(answer.items, IPNET, toNet, { maxItems: max });
+    return { items, skipped: [...skipped, ...beyondLimit(answer, max, 'IPmanager networks')] };
   }
 
   async get(nativeId: string): Promise<Network | null> {
     if (!isIntegerId(nativeId)) return null;
     // The VM6 clients read one network through the list filter rather than a path.
-    const { list } = await this.context.client.page<DciIpnet>(
+    const { list } = await this.context.client.page(
       '/ip/v3/ipnet',
       { where: eq('id', Number(nativeId)), count: 1 },
       'ipnet.get',
     );
-    const net = list.find((n) => String(n.id) === nativeId);
-    return net ? toNetwork(this.context.map, net) : null;
+    const net = list.find((n) => idOf(n) === nativeId);
+    return net === undefined ? null : mapOne(net, IPNET, (raw) => toNetwork(this.context.map, raw));
   }
 }

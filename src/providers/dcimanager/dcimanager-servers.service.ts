@@ -22,6 +22,8 @@ import { busy, powerStep, taskRef, waitOperation, waitPower } from './dcimanager
 import { OPERATION_REF_KIND, type DcimanagerContext } from './dcimanager.context';
 import { displayName, toServer } from './dcimanager.mapper';
 import type { ServerCreateOptions } from './dcimanager.options';
+import { type Listed, mapListed, mapOne } from '../ports/wire';
+import { type DciServer, SERVER, beyondLimit } from './dcimanager.wire';
 
 const CREATE_DEADLINE_S = 90 * 60;
 const DELETE_DEADLINE_S = 3 * 60 * 60;
@@ -39,14 +41,18 @@ export class DcimanagerServers implements ServerPort {
     return this.context.lookups;
   }
 
-  async list(): Promise<Server[]> {
-    const [servers] = await Promise.all([this.lookups.ownedServers(), this.lookups.prepareNetworks()]);
-    return servers.map((raw) => toServer(this.context.map, raw));
+  /** The owner's servers: one that is malformed is left out with its reason; the others are listed. */
+  async list(): Promise<Listed<Server>> {
+    const max = this.context.maxListItems;
+    const [answer] = await Promise.all([this.lookups.ownedServersRaw(), this.lookups.prepareNetworks()]);
+    const toOne = (raw: DciServer) => toServer(this.context.map, raw);
+    const { items, skipped } = await mapListed(answer.items, SERVER, toOne, { maxItems: max });
+    return { items, skipped: [...skipped, ...beyondLimit(answer, max, 'servers of this owner')] };
   }
 
   async get(nativeId: string): Promise<Server | null> {
-    const [raw] = await Promise.all([this.lookups.ownedServer(nativeId), this.lookups.prepareNetworks()]);
-    return raw ? toServer(this.context.map, raw) : null;
+    const [raw] = await Promise.all([this.lookups.ownedServerRaw(nativeId), this.lookups.prepareNetworks()]);
+    return raw ? mapOne(raw, SERVER, (server) => toServer(this.context.map, server)) : null;
   }
 
   create(request: OperationRequest<'server.create'>): OperationPlan {
@@ -160,10 +166,12 @@ export class DcimanagerServers implements ServerPort {
   }
 
   reboot(_request: OperationRequest<'server.reboot'>): OperationPlan {
-    return this.power(
+    const plan = this.power(
       [powerStep(this.context, 'power_reset'), waitPower(this.context, 'wait-running', 'on')],
       'on',
     );
+    // A server that runs again looks as it did before: only an answered reset call counts (issue 12).
+    return { ...plan, effectStep: 'power-reset' };
   }
 
   rename(request: OperationRequest<'server.rename'>): OperationPlan {

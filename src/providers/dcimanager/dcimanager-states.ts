@@ -63,7 +63,7 @@ const powerTable = stateTable<ServerState>(
   ServerState.Unknown,
 );
 
-const failedIp = (status: string | undefined) => /^(fail|allocation_fail)$/i.test(status ?? '');
+const failedIp = (status: string | null | undefined) => /^(fail|allocation_fail)$/i.test(status ?? '');
 
 export interface DerivedState {
   state: ServerState;
@@ -104,7 +104,9 @@ export const ipState = stateTable<IpState>(
 
 /** 0-100 from `progress_info`: a numeric `progress`/`percent` when given, else the share of finished stages. */
 export function operationProgress(operation: DciOperation | null | undefined): number | undefined {
-  const stages = Array.isArray(operation?.progress_info) ? operation.progress_info : [];
+  const stages: unknown[] = Array.isArray(operation?.progress_info)
+    ? (operation.progress_info as unknown[])
+    : [];
   if (stages.length === 0) return undefined;
   const numbers = stages
     .map((s) =>

@@ -91,7 +91,7 @@ export class DcimanagerAdapter implements ProviderAdapter {
         }),
       );
       // Auth v4 answers `token`; the older v3 flow called the same value `session`.
-      const body = decodeJson(response);
+      const body = await decodeJson(response);
       const token = body.token ?? body.session;
       if (typeof token !== 'string' || token === '')
         throw new ProviderError('DCImanager logged in without a token.');
@@ -100,7 +100,8 @@ export class DcimanagerAdapter implements ProviderAdapter {
     });
     const http = deps.http({ ...common, parseError: parseDciError, authorize: this.session.authorize });
     const client = new DciClient(http, this.session);
-    this.lookups = new DciLookups(client, config.ownerEmail, deps.logger);
+    const maxListItems = config.maxListItems ?? 10_000;
+    this.lookups = new DciLookups(client, config.ownerEmail, deps.logger, maxListItems);
     const context: DcimanagerContext = {
       connection: config.name,
       client,
@@ -111,6 +112,7 @@ export class DcimanagerAdapter implements ProviderAdapter {
         networkIdOf: (cidr) => this.lookups.networkIdOf(cidr),
       },
       backoff: { initialMs: config.pollIntervalMs, maxMs: config.maxPollIntervalMs },
+      maxListItems,
       logger: deps.logger,
       wipeOnDelete: config.wipeOnDelete,
       claims: deps.claims,

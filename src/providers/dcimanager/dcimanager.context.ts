@@ -14,6 +14,8 @@ export interface DcimanagerContext {
   lookups: DciLookups;
   map: MapContext;
   backoff: Backoff;
+  /** Items read from one list (the connection's `maxListItems`); the rest are left out. */
+  maxListItems: number;
   logger: AdapterLogger;
   /** How `delete` wipes the disks before the server goes back to stock (`operation_clear_hdd`). */
   wipeOnDelete: WipeMode;

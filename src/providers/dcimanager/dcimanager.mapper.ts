@@ -17,6 +17,13 @@ import type {
   DciOsTemplate,
   DciServer,
 } from './dcimanager.types';
+import type { DciServerAddresses, DciServerDisks } from './dcimanager.wire';
+
+/** The fields a configuration code is read from. */
+type Configured = Pick<
+  DciServer,
+  'configuration' | 'generated_configuration' | 'custom_configuration' | 'is_custom_configuration'
+>;
 
 export interface MapContext {
   connection: string;
@@ -67,19 +74,23 @@ export function isPublicAddress(address: string): boolean {
 const versionOf = (ip: DciIp) => (ip.family?.toLowerCase() === 'ipv6' || ip.name.includes(':') ? 6 : 4);
 
 /** The configuration the server is sold as: the custom one when set, else the detected one. */
-export function configurationOf(raw: DciServer): string {
+export function configurationOf(raw: Configured): string {
   const custom = raw.is_custom_configuration ? raw.custom_configuration : null;
   return (custom || raw.configuration || raw.generated_configuration || '').trim();
 }
 
 /** The caller's name lives in `user_note` (first line); the inventory name is the fallback. */
-export function displayName(raw: DciServer): string {
+export function displayName(raw: Pick<DciServer, 'id' | 'name' | 'user_note'>): string {
   const note = (raw.user_note ?? '').split('\n')[0].trim();
   return unmarkedName(note) || raw.name || String(raw.id);
 }
 
-export const ownerEmailOf = (raw: DciServer) =>
-  (raw.owner_email ?? raw.owner?.email ?? null)?.toLowerCase() ?? null;
+/** The owner's e-mail, lower-cased; null when the server has none, or none that reads as text. */
+export function ownerEmailOf(raw: unknown): string | null {
+  const server = raw as { owner_email?: unknown; owner?: { email?: unknown } | null } | null;
+  const email = server?.owner_email ?? server?.owner?.email ?? null;
+  return typeof email === 'string' ? email.toLowerCase() : null;
+}
 
 export function toServer(ctx: MapContext, raw: DciServer): Server {
   const derived = serverState(raw, (state) => ctx.onUnknownState('server', state));
@@ -141,7 +152,7 @@ export function toServer(ctx: MapContext, raw: DciServer): Server {
   };
 }
 
-export function toIpAddress(ctx: MapContext, server: DciServer, ip: DciIp): IpAddress {
+export function toIpAddress(ctx: MapContext, server: DciServerAddresses, ip: DciIp): IpAddress {
   const main = ip.id === server.main_ipv4 || ip.id === server.main_ipv6;
   return {
     ...base(ctx, ipIdOf(server.id, ip.id), ip.name, ip.status ?? null),
@@ -166,7 +177,11 @@ const familyOf = (net: DciIpnet) =>
   net.family === 10 || String(net.family).toLowerCase() === 'ipv6' || net.name.includes(':') ? 6 : 4;
 
 export function toNetwork(ctx: MapContext, raw: DciIpnet): Network {
-  const cidr = raw.name.includes('/') ? raw.name : raw.mask !== undefined ? `${raw.name}/${raw.mask}` : null;
+  const cidr = raw.name.includes('/')
+    ? raw.name
+    : raw.mask !== undefined && raw.mask !== null
+      ? `${raw.name}/${raw.mask}`
+      : null;
   return {
     // IPmanager networks have no lifecycle state: one that is listed is usable.
     ...base(ctx, String(raw.id), raw.name, null),
@@ -185,7 +200,7 @@ export function toNetwork(ctx: MapContext, raw: DciIpnet): Network {
 }
 
 /** A local disk from the configuration code: read-only, always in use by its server. */
-export function toDisk(ctx: MapContext, server: DciServer, index: number): Volume | null {
+export function toDisk(ctx: MapContext, server: DciServerDisks, index: number): Volume | null {
   const disk = physicalDisks(configurationOf(server))[index];
   if (!disk) return null;
   return {
@@ -215,12 +230,13 @@ export function toImage(ctx: MapContext, raw: DciOsTemplate): Image {
 }
 
 export function toPlan(ctx: MapContext, raw: DciConfiguration): Plan {
-  const parsed = parseConfiguration(raw.configuration);
-  const nativeId = planIdOf(raw.configuration);
+  const configuration = raw.configuration ?? '';
+  const parsed = parseConfiguration(configuration);
+  const nativeId = planIdOf(configuration);
   return {
     id: formatResourceId(ctx.connection, nativeId),
     nativeId,
-    name: raw.configuration,
+    name: configuration,
     cpuCores: null,
     cpuMhz: null,
     memoryMb: parsed.memoryMb,

@@ -1,10 +1,11 @@
 import { ConflictError, NotFoundError, ProviderError } from '../../common/errors/gateway-error';
-import type { CoalescedReader } from '../ports/coalesced-reader';
 import type { OperationStep, StepContext } from '../ports/operation-plan';
 import { seg } from './imco-http.client';
+import type { PolledReader } from './imco-readers';
 import { stateIs } from './imco-states';
 import { later, waitState } from './imco-wait.steps';
 import type { ImcoContext } from './imco.context';
+import type { WireType } from '../ports/wire';
 
 /** What volumes and floating IPs share: attach with POST, detach with DELETE on `/attached_server`. */
 export interface Attachable {
@@ -18,7 +19,9 @@ export interface AttachmentKind<T extends Attachable> {
   noun: string;
   path: string;
   operation: string;
-  reader: CoalescedReader<T>;
+  reader: PolledReader<T>;
+  /** What the items read one by one must be (a malformed one fails the step with provider_error). */
+  type: WireType<T>;
 }
 
 const SEEN_ATTACHING = 'sawAttaching';
@@ -28,7 +31,7 @@ async function requireItem<T extends Attachable>(
   kind: AttachmentKind<T>,
   id: string,
 ): Promise<T> {
-  const item = await ctx.client.get<T>(`${kind.path}/${seg(id)}`, `${kind.operation}.get`);
+  const item = await ctx.client.get<T>(`${kind.path}/${seg(id)}`, `${kind.operation}.get`, kind.type);
   if (!item) throw new NotFoundError(`IMCO has no ${kind.noun} '${id}'.`);
   return item;
 }
@@ -120,7 +123,11 @@ export function removeStep<T extends Attachable>(
   return {
     name: ctx.discardOnDelete ? 'discard' : verb,
     async run(step) {
-      const item = await ctx.client.get<T>(`${kind.path}/${seg(step.nativeId!)}`, `${kind.operation}.get`);
+      const item = await ctx.client.get<T>(
+        `${kind.path}/${seg(step.nativeId!)}`,
+        `${kind.operation}.get`,
+        kind.type,
+      );
       if (!item || stateIs(item, 'decommissioning'))
         return { status: 'done', providerStatus: item?.state ?? 'deleted' };
       if (item.attached_server_id)

@@ -11,6 +11,8 @@ import { adoptCreated, markStep, withMarker } from './imco-markers';
 import { stateIs } from './imco-states';
 import { waitState } from './imco-wait.steps';
 import type { ImcoContext } from './imco.context';
+import { ImcoMarkable } from './imco.wire';
+import { ofType } from '../ports/wire';
 
 export interface MarkedCreate<T extends Attachable> {
   kind: AttachmentKind<T>;
@@ -42,7 +44,9 @@ export function markedCreatePlan<T extends Attachable>(
 ): OperationPlan {
   const { kind, name } = spec;
   const plural = `${kind.noun}s`;
-  const list = () => ctx.client.list<T>(kind.path, `${kind.operation}.list`);
+  // What the marker and the adoption read of each item (its id, name and labels) is checked; others are skipped.
+  const list = async () =>
+    ofType(await ctx.client.list<unknown>(kind.path, `${kind.operation}.list`), ImcoMarkable);
   const create: OperationStep = {
     name: spec.createStep,
     idempotent: false,

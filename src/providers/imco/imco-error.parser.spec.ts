@@ -1,4 +1,4 @@
-import { parseImcoError, readImcoErrorBody } from './imco-error.parser';
+import { MAX_ERROR_BODY_CHARS, parseImcoError, readImcoErrorBody } from './imco-error.parser';
 
 const response = (status: number, body: unknown) => ({
   status,
@@ -7,6 +7,26 @@ const response = (status: number, body: unknown) => ({
 });
 
 describe('readImcoErrorBody', () => {
+  it('should parse at most the first 64 KiB of an error body (issue 12)', () => {
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      const huge = JSON.stringify({ errors: { name: ['is bad'] }, padding: 'x'.repeat(5_000_000) });
+      const read = readImcoErrorBody(huge);
+      expect(parse).toHaveBeenCalled();
+      for (const [text] of parse.mock.calls) expect(text.length).toBeLessThanOrEqual(64 * 1024);
+      // Cut there, the JSON is text: clipped, without fields.
+      expect(read.fields).toEqual([]);
+      expect(read.message!.length).toBeLessThanOrEqual(501);
+      expect(parseImcoError(response(500, `<html>${'y'.repeat(5_000_000)}</html>`)).message).toMatch(/y…$/);
+    } finally {
+      parse.mockRestore();
+    }
+    expect(MAX_ERROR_BODY_CHARS).toBe(64 * 1024);
+    // A body under the bound is read whole, as before.
+    const padded = JSON.stringify({ error: 'short', padding: 'x'.repeat(60_000) });
+    expect(readImcoErrorBody(padded)).toEqual({ fields: [], message: 'short' });
+  });
+
   it('should flatten the errors hash into field messages', () => {
     expect(
       readImcoErrorBody(

@@ -12,6 +12,11 @@ import {
 import type { UpstreamResponse } from '../http/upstream-client';
 
 const MAX_MESSAGE = 500;
+/**
+ * Error bodies are a few lines; only their first 64 KiB are read (an error answer can be as large as any, and
+ * this parse is synchronous). A JSON body cut there reads as text, clipped.
+ */
+export const MAX_ERROR_BODY_CHARS = 64 * 1024;
 
 export interface ImcoErrorBody {
   /** `{"errors": {"<field>": ["msg", ...]}}`, flattened. */
@@ -30,10 +35,11 @@ function clip(text: string): string {
 
 /**
  * Reads an IMCO error body the way CIO's CheckStandardStatus does (reference §4): the `errors` hash of field
- * messages, else the `error` string, else the raw text (HTML tags stripped, clipped).
+ * messages, else the `error` string, else the raw text (HTML tags stripped, clipped). Only the first
+ * `MAX_ERROR_BODY_CHARS` are read.
  */
 export function readImcoErrorBody(body: string): ImcoErrorBody {
-  const text = body.trim();
+  const text = body.slice(0, MAX_ERROR_BODY_CHARS).trim();
   if (!text) return { fields: [], message: null };
   let parsed: unknown;
   try {

@@ -1,13 +1,16 @@
 import { NotFoundError, ProviderError } from '../../common/errors/gateway-error';
+import { parseJsonText } from '../http/json-text';
 import type { HttpMethod, UpstreamClient, UpstreamRequest, UpstreamResponse } from '../http/upstream-client';
+import type { WireType } from '../ports/wire';
 
 /** Path segment for an id (IMCO ids are 24-hex, but nothing a caller sends reaches a URL unescaped). */
 export const seg = (id: string) => encodeURIComponent(id);
 
-function parse(response: UpstreamResponse): unknown {
+/** The JSON of an answer, parsed without stalling the event loop on a large body (`parseJsonText`). */
+async function parse(response: UpstreamResponse): Promise<unknown> {
   if (response.status === 204 || response.body.trim() === '') return undefined;
   try {
-    return JSON.parse(response.body) as unknown;
+    return await parseJsonText(response.body);
   } catch {
     throw new ProviderError('IMCO answered with a body that is not JSON.', {
       upstream: { status: response.status, code: null, message: null },
@@ -23,19 +26,32 @@ function parse(response: UpstreamResponse): unknown {
 export class ImcoClient {
   constructor(private readonly http: UpstreamClient) {}
 
-  /** A whole list: IMCO never pages (reference §4). */
+  /**
+   * A whole list: IMCO never pages (reference §4). Its items are as IMCO sent them: the callers that map them
+   * check each one (docs/adr/0004-untrusted-backends.md).
+   */
   async list<T>(path: string, operation: string, query?: Record<string, string | undefined>): Promise<T[]> {
-    const body = parse(await this.call({ method: 'GET', path, query, operation }));
+    const body = await parse(await this.call({ method: 'GET', path, query, operation }));
     if (!Array.isArray(body)) throw new ProviderError(`IMCO answered ${operation} without a JSON array.`);
     return body as T[];
   }
 
-  /** One resource, or null when IMCO answers 404. */
-  async get<T>(path: string, operation: string): Promise<T | null> {
+  /**
+   * One resource, or null when IMCO answers 404. With a wire type, a resource that fails its checks is the
+   * backend's fault: 502 `provider_error` (not retryable), so a step never works on a malformed object.
+   */
+  async get<T>(path: string, operation: string, type?: WireType<T>): Promise<T | null> {
     try {
-      const body = parse(await this.call({ method: 'GET', path, operation }));
+      const body = await parse(await this.call({ method: 'GET', path, operation }));
       if (!body || typeof body !== 'object' || Array.isArray(body))
         throw new ProviderError(`IMCO answered ${operation} without a JSON object.`);
+      if (type && !type.is(body))
+        throw new ProviderError(
+          `IMCO answered ${operation} with a malformed ${type.name}: ${type.explain(body)}.`,
+          {
+            retryable: false,
+          },
+        );
       return body as T;
     } catch (error) {
       if (error instanceof NotFoundError) return null;
@@ -59,7 +75,7 @@ export class ImcoClient {
     });
     let parsed: unknown;
     try {
-      parsed = parse(response);
+      parsed = await parse(response);
     } catch {
       return null;
     }

@@ -13,6 +13,8 @@ import type { ImcoContext } from './imco.context';
 import { toIpAddress } from './imco.mapper';
 import type { IpAllocateOptions } from './imco.options';
 import type { ImFloatingIp } from './imco.types';
+import { type Listed, mapListed, mapOne } from '../ports/wire';
+import { ImcoFloatingIp } from './imco.wire';
 
 const DEADLINE_S = 1_200;
 const DEFAULT_NAME = 'floating-ip';
@@ -27,6 +29,7 @@ export class ImcoIps implements IpPort {
       path: PATHS.floatingIps,
       operation: 'floating_ips',
       reader: context.readers.floatingIps,
+      type: ImcoFloatingIp,
     };
   }
 
@@ -34,15 +37,18 @@ export class ImcoIps implements IpPort {
     return this.context.client;
   }
 
-  async list(): Promise<IpAddress[]> {
-    return (await this.client.list<ImFloatingIp>(PATHS.floatingIps, 'floating_ips.list')).map((ip) =>
-      toIpAddress(this.context.map, ip),
+  async list(): Promise<Listed<IpAddress>> {
+    return mapListed(
+      await this.client.list<unknown>(PATHS.floatingIps, 'floating_ips.list'),
+      ImcoFloatingIp,
+      (ip) => toIpAddress(this.context.map, ip),
+      this.context.limits,
     );
   }
 
   async get(nativeId: string): Promise<IpAddress | null> {
-    const ip = await this.read(nativeId);
-    return ip ? toIpAddress(this.context.map, ip) : null;
+    const ip = await this.client.get<unknown>(`${PATHS.floatingIps}/${seg(nativeId)}`, 'floating_ips.get');
+    return ip ? mapOne(ip, ImcoFloatingIp, (checked) => toIpAddress(this.context.map, checked)) : null;
   }
 
   allocate(request: OperationRequest<'ip.allocate'>): OperationPlan {
@@ -118,6 +124,10 @@ export class ImcoIps implements IpPort {
   }
 
   private read(id: string): Promise<ImFloatingIp | null> {
-    return this.client.get<ImFloatingIp>(`${PATHS.floatingIps}/${seg(id)}`, 'floating_ips.get');
+    return this.client.get<ImFloatingIp>(
+      `${PATHS.floatingIps}/${seg(id)}`,
+      'floating_ips.get',
+      ImcoFloatingIp,
+    );
   }
 }

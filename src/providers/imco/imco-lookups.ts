@@ -10,11 +10,17 @@ import type {
   ImServerPlan,
   ImTemplate,
 } from './imco.types';
+import { ImcoCloudAccount, ImcoRealm, ImcoServer, ImcoServerPlan, ImcoTemplate } from './imco.wire';
+import { ofType } from '../ports/wire';
 
 // Discovery of what a create needs when the caller names none (reference §6.2): accounts, realms, plans, images.
 
+// Lists read here leave out the items that fail their checks (imco.wire.ts): a malformed realm or plan is one
+// the catalog does not show and a create does not pick.
+
 export async function cloudAccounts(ctx: ImcoContext): Promise<ImCloudAccount[]> {
-  return ctx.client.list<ImCloudAccount>('/settings/cloud_accounts', 'cloud_accounts.list');
+  const answer = await ctx.client.list<unknown>('/settings/cloud_accounts', 'cloud_accounts.list');
+  return ofType(answer, ImcoCloudAccount);
 }
 
 /** The cloud providers this user has accounts with (their realms and plans are the usable ones). */
@@ -24,11 +30,14 @@ export async function providerIds(ctx: ImcoContext): Promise<string[]> {
 }
 
 export async function realmsOf(ctx: ImcoContext, providerId: string): Promise<ImRealm[]> {
-  const realms = await ctx.client.list<ImRealm>(
+  const answer = await ctx.client.list<unknown>(
     `/cloud/cloud_providers/${seg(providerId)}/realms`,
     'realms.list',
   );
-  return realms.map((realm) => ({ ...realm, cloud_provider_id: realm.cloud_provider_id ?? providerId }));
+  return ofType(answer, ImcoRealm).map((realm) => ({
+    ...realm,
+    cloud_provider_id: realm.cloud_provider_id ?? providerId,
+  }));
 }
 
 export async function allRealms(ctx: ImcoContext): Promise<ImRealm[]> {
@@ -38,12 +47,12 @@ export async function allRealms(ctx: ImcoContext): Promise<ImRealm[]> {
 
 /** v3 lists plans per realm only (`realm_id` is required there). */
 export async function plansOf(ctx: ImcoContext, realm: ImRealm): Promise<ImServerPlan[]> {
-  const plans = await ctx.client.list<ImServerPlan>(
+  const answer = await ctx.client.list<unknown>(
     `/cloud/cloud_providers/${seg(realm.cloud_provider_id ?? '')}/server_plans`,
     'server_plans.list',
     { realm_id: realm.id },
   );
-  return plans.map((plan) => ({
+  return ofType(answer, ImcoServerPlan).map((plan) => ({
     ...plan,
     realm_id: plan.realm_id ?? realm.id,
     cloud_provider_id: plan.cloud_provider_id ?? realm.cloud_provider_id,
@@ -81,7 +90,11 @@ export async function chooseAccount(
 }
 
 export async function requirePlan(ctx: ImcoContext, planId: string): Promise<ImServerPlan> {
-  const plan = await ctx.client.get<ImServerPlan>(`/cloud/server_plans/${seg(planId)}`, 'server_plans.get');
+  const plan = await ctx.client.get<ImServerPlan>(
+    `/cloud/server_plans/${seg(planId)}`,
+    'server_plans.get',
+    ImcoServerPlan,
+  );
   if (!plan)
     throw new ValidationError(`IMCO has no server plan '${planId}'.`, [
       { field: 'planId', message: 'no such plan' },
@@ -111,7 +124,7 @@ export async function planOfSize(
 }
 
 export async function requireServer(ctx: ImcoContext, id: string): Promise<ImServer> {
-  const server = await ctx.client.get<ImServer>(`${PATHS.servers}/${seg(id)}`, 'servers.get');
+  const server = await ctx.client.get<ImServer>(`${PATHS.servers}/${seg(id)}`, 'servers.get', ImcoServer);
   if (!server) throw new NotFoundError(`IMCO has no server '${id}'.`);
   return server;
 }
@@ -126,7 +139,11 @@ export type ImageChoice = { template: ImTemplate } | { genericImage: ImGenericIm
 
 /** An image id names a template, or a generic image that a template still has to be found or made for. */
 export async function resolveImage(ctx: ImcoContext, imageId: string): Promise<ImageChoice> {
-  const template = await ctx.client.get<ImTemplate>(`/blueprint/templates/${seg(imageId)}`, 'templates.get');
+  const template = await ctx.client.get<ImTemplate>(
+    `/blueprint/templates/${seg(imageId)}`,
+    'templates.get',
+    ImcoTemplate,
+  );
   if (template) return { template };
   const images = await ctx.client.list<ImGenericImage>('/cloud/generic_images', 'generic_images.list');
   const genericImage = images.find((image) => image.id === imageId);

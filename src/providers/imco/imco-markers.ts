@@ -42,7 +42,7 @@ export async function ensureMarkerLabel(ctx: ImcoContext, taskId: string): Promi
 export function markStep(
   ctx: ImcoContext,
   taskId: string,
-  namesakes: () => Promise<Array<{ id: string; name?: string }>>,
+  namesakes: () => Promise<Array<{ id: string; name?: string | null }>>,
   name: () => string,
 ): OperationStep {
   return {
@@ -71,7 +71,7 @@ export function withMarker(step: StepContext, labelIds: string[] | undefined): s
 export async function adoptCreated(
   step: StepContext,
   what: string,
-  list: () => Promise<Array<{ id: string; name?: string; label_ids?: string[] | null }>>,
+  list: () => Promise<Array<{ id: string; name?: string | null; label_ids?: string[] | null }>>,
   name: string,
 ): Promise<string | null> {
   const marker = step.state[LABEL_KEY] as string | null | undefined;

@@ -19,7 +19,10 @@ import { later, waitGone, waitState } from './imco-wait.steps';
 import type { ImcoContext } from './imco.context';
 import { toNetwork } from './imco.mapper';
 import type { NetworkCreateOptions } from './imco.options';
-import type { ImRealm, ImServer, ImSubnet, ImVpc } from './imco.types';
+import type { ImRealm, ImSubnet, ImVpc } from './imco.types';
+import { type Listed, mapListed, mapOne } from '../ports/wire';
+import { ImcoMarkable, ImcoServer, ImcoSubnet, ImcoVpc } from './imco.wire';
+import { ofType } from '../ports/wire';
 
 const DEADLINE_S = 1_800;
 const DEFAULT_CIDR = '10.0.0.0/16';
@@ -48,21 +51,36 @@ export class ImcoNetworks implements NetworkPort {
     return this.context.client;
   }
 
-  async list(): Promise<Network[]> {
-    const vpcs = await this.client.list<ImVpc>(PATHS.vpcs, 'vpcs.list');
-    return Promise.all(vpcs.map(async (vpc) => toNetwork(this.context.map, vpc, await this.subnets(vpc.id))));
+  /** VPCs with their subnets; a subnet that fails its checks is left out of its VPC's `extra.subnets`. */
+  async list(): Promise<Listed<Network>> {
+    const vpcs = await this.client.list<unknown>(PATHS.vpcs, 'vpcs.list');
+    const limits = this.context.limits;
+    // Subnets are read for the VPCs that will be shown: those that pass their checks, up to maxListItems.
+    const shown = ofType(vpcs.slice(0, limits.maxItems), ImcoVpc);
+    const subnets = new Map(
+      await Promise.all(shown.map(async (vpc) => [vpc.id, await this.subnets(vpc.id)] as const)),
+    );
+    return mapListed(
+      vpcs,
+      ImcoVpc,
+      (vpc) => toNetwork(this.context.map, vpc, subnets.get(vpc.id) ?? []),
+      limits,
+    );
   }
 
   async get(nativeId: string): Promise<Network | null> {
-    const vpc = await this.read(nativeId);
-    return vpc ? toNetwork(this.context.map, vpc, await this.subnets(vpc.id)) : null;
+    const vpc = await this.client.get<unknown>(`${PATHS.vpcs}/${seg(nativeId)}`, 'vpcs.get');
+    if (!vpc) return null;
+    const subnets = ImcoVpc.is(vpc) ? await this.subnets(vpc.id) : [];
+    return mapOne(vpc, ImcoVpc, (checked) => toNetwork(this.context.map, checked, subnets));
   }
 
   create(request: OperationRequest<'network.create'>): OperationPlan {
     const { name } = request.input;
     const options = request.input.providerOptions as NetworkCreateOptions;
     const ranges = vpcRanges(request.input.cidr ?? DEFAULT_CIDR);
-    const listVpcs = () => this.client.list<ImVpc>(PATHS.vpcs, 'vpcs.list');
+    const listVpcs = async () =>
+      ofType(await this.client.list<unknown>(PATHS.vpcs, 'vpcs.list'), ImcoMarkable);
     const prepare: OperationStep = {
       name: 'prepare',
       run: async (step) => {
@@ -139,8 +157,13 @@ export class ImcoNetworks implements NetworkPort {
             const vpc = await this.read(step.nativeId!);
             if (!vpc || stateIs(vpc, 'decommissioning'))
               return { status: 'done', providerStatus: vpc?.state ?? 'deleted' };
-            const servers = await this.client.list<ImServer>(PATHS.servers, 'servers.list');
-            if (servers.some((server) => server.vpc_id === vpc.id))
+            // A server that fails its checks counts as in the VPC when it names it at all.
+            const servers = await this.client.list<unknown>(PATHS.servers, 'servers.list');
+            const inVpc = (server: unknown) =>
+              ImcoServer.is(server)
+                ? server.vpc_id === vpc.id
+                : (server as { vpc_id?: unknown } | null)?.vpc_id === vpc.id;
+            if (servers.some(inVpc))
               throw new ConflictError('The network (VPC) still has servers; delete or move them first.');
             if (stateIs(vpc, 'commissioning')) return later(this.context, step, vpc.state);
             try {
@@ -163,13 +186,14 @@ export class ImcoNetworks implements NetworkPort {
   }
 
   private read(id: string): Promise<ImVpc | null> {
-    return this.client.get<ImVpc>(`${PATHS.vpcs}/${seg(id)}`, 'vpcs.get');
+    return this.client.get<ImVpc>(`${PATHS.vpcs}/${seg(id)}`, 'vpcs.get', ImcoVpc);
   }
 
-  /** A VPC's subnets; none when the VPC went away meanwhile. */
+  /** A VPC's subnets that pass their checks; none when the VPC went away meanwhile. */
   private async subnets(vpcId: string): Promise<ImSubnet[]> {
     try {
-      return await this.client.list<ImSubnet>(`${PATHS.vpcs}/${seg(vpcId)}/subnets`, 'subnets.list');
+      const answer = await this.client.list<unknown>(`${PATHS.vpcs}/${seg(vpcId)}/subnets`, 'subnets.list');
+      return ofType(answer, ImcoSubnet);
     } catch (error) {
       if (error instanceof NotFoundError) return [];
       throw error;

@@ -60,6 +60,7 @@ class ScriptedImco {
       map: { connection: 'im', onUnknownState: (resource, raw) => this.unknown.push(`${resource}:${raw}`) },
       backoff: { initialMs: 10, maxMs: 10 },
       readers: {} as ImcoReaders,
+      limits: { maxItems: 100 },
       plans: {} as PlanCache,
       discardOnDelete: false,
       overrideStalled: false,

@@ -6,8 +6,10 @@ import { chooseAccount, planOfSize, requirePlan, resolveImage } from './imco-loo
 import { stateIs, templatePhase } from './imco-states';
 import { later } from './imco-wait.steps';
 import type { ImcoContext } from './imco.context';
+import { ImcoSubnet, ImcoTemplate } from './imco.wire';
+import { ofType } from '../ports/wire';
 import type { ServerCreateOptions } from './imco.options';
-import type { ImFirewallProfile, ImSshProfile, ImSubnet, ImTemplate } from './imco.types';
+import type { ImFirewallProfile, ImSshProfile, ImTemplate } from './imco.types';
 
 // The "choose" steps of a server create: everything is decided and saved before anything is made.
 
@@ -47,7 +49,10 @@ async function firewallProfile(ctx: ImcoContext, explicit: string | undefined): 
 }
 
 async function subnetOf(ctx: ImcoContext, vpcId: string): Promise<string> {
-  const subnets = await ctx.client.list<ImSubnet>(`/network/vpcs/${seg(vpcId)}/subnets`, 'subnets.list');
+  const subnets = ofType(
+    await ctx.client.list<unknown>(`/network/vpcs/${seg(vpcId)}/subnets`, 'subnets.list'),
+    ImcoSubnet,
+  );
   const usable = subnets.find((s) => (s.state ?? 'active') === 'active' && !s.server_creation_disabled);
   if (!usable)
     throw new ValidationError('The network (VPC) has no subnet that accepts servers.', [
@@ -142,7 +147,7 @@ async function findOrMakeTemplate(
   ctx: ImcoContext,
   image: NonNullable<ServerDraft['genericImage']>,
 ): Promise<ImTemplate | null> {
-  const templates = await ctx.client.list<ImTemplate>(TEMPLATES, 'templates.list');
+  const templates = ofType(await ctx.client.list<unknown>(TEMPLATES, 'templates.list'), ImcoTemplate);
   const mine = templates.filter((t) => t.generic_image_id === image.id && t.name === image.name);
   const rank = (t: ImTemplate) => (templateIsReady(t) ? 0 : stateIs(t, 'compiling_error') ? 2 : 1);
   const found = mine.sort((a, b) => rank(a) - rank(b))[0];
@@ -169,7 +174,7 @@ async function askCompile(
   } catch (error) {
     // Refused as a wrong-state transition: someone else asked first. Fine if it is compiling (or done) now.
     if (!(error instanceof ConflictError)) throw error;
-    answer = await ctx.client.get<ImTemplate>(path, 'templates.get');
+    answer = await ctx.client.get<ImTemplate>(path, 'templates.get', ImcoTemplate);
     if (!answer?.state || !['compiling', 'ready'].includes(templatePhase(answer.state))) throw error;
   }
   return later(ctx, step, `template-${answer?.state ?? 'compiling'}`);
@@ -188,7 +193,11 @@ async function readyTemplate(
   if (draft.body.template_id || (!draft.genericImage && !draft.template)) return null;
   // Always a fresh look before acting: the state decides, never what an earlier run believed.
   let template = draft.template
-    ? await ctx.client.get<ImTemplate>(`${TEMPLATES}/${seg(draft.template.id)}`, 'templates.get')
+    ? await ctx.client.get<ImTemplate>(
+        `${TEMPLATES}/${seg(draft.template.id)}`,
+        'templates.get',
+        ImcoTemplate,
+      )
     : null;
   if (!template) {
     if (!draft.genericImage)

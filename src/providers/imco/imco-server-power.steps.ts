@@ -4,7 +4,9 @@ import { seg } from './imco-http.client';
 import { requireServer } from './imco-lookups';
 import { PATHS } from './imco-readers';
 import { stateIs } from './imco-states';
+import { Unreadable } from './imco-readers';
 import { lastServerError, later, waitGone, waitState } from './imco-wait.steps';
+import { ImcoServer } from './imco.wire';
 import type { ImcoContext } from './imco.context';
 import type { ImServer } from './imco.types';
 
@@ -41,7 +43,7 @@ export function bootStep(ctx: ImcoContext, name = 'boot'): OperationStep {
     async run(step) {
       const server = await requireServer(ctx, step.nativeId!);
       if (stateIs(server, 'operational', 'booting', 'bootstrapping'))
-        return { status: 'done', providerStatus: server.state };
+        return { status: 'done', providerStatus: server.state ?? undefined };
       if (stateIs(server, 'inactive')) return act(ctx, server, 'boot');
       if (stateIs(server, 'commissioning', 'shutting_down')) return later(ctx, step, server.state);
       if (stateIs(server, 'stalled') && ctx.overrideStalled) return act(ctx, server, 'override');
@@ -66,7 +68,7 @@ export function shutdownStep(ctx: ImcoContext): OperationStep {
     async run(step) {
       const server = await requireServer(ctx, step.nativeId!);
       if (stateIs(server, 'inactive', 'shutting_down'))
-        return { status: 'done', providerStatus: server.state };
+        return { status: 'done', providerStatus: server.state ?? undefined };
       if (stateIs(server, 'operational')) return act(ctx, server, 'shutdown');
       if (stateIs(server, 'commissioning', 'booting', 'bootstrapping')) return later(ctx, step, server.state);
       throw wrongState(server, 'stop', ['operational']);
@@ -92,7 +94,7 @@ export function rebootStep(ctx: ImcoContext): OperationStep {
       const server = await requireServer(ctx, step.nativeId!);
       if (stateIs(server, 'operational')) return act(ctx, server, 'reboot');
       if (stateIs(server, 'booting', 'bootstrapping'))
-        return { status: 'done', providerStatus: server.state };
+        return { status: 'done', providerStatus: server.state ?? undefined };
       throw wrongState(server, 'reboot', ['operational']);
     },
   };
@@ -101,7 +103,7 @@ export function rebootStep(ctx: ImcoContext): OperationStep {
 /** The steps of a delete: shut down if running, decommission, and wait for the 404. */
 export function decommissionSteps(ctx: ImcoContext): OperationStep[] {
   const read = (step: StepContext) =>
-    ctx.client.get<ImServer>(`${PATHS.servers}/${seg(step.nativeId!)}`, 'servers.get');
+    ctx.client.get<ImServer>(`${PATHS.servers}/${seg(step.nativeId!)}`, 'servers.get', ImcoServer);
   const quiet = ['inactive', 'stalled', 'commission_stalled', 'decommissioning'];
   return [
     {
@@ -118,6 +120,7 @@ export function decommissionSteps(ctx: ImcoContext): OperationStep[] {
       name: 'wait-inactive',
       async run(step) {
         const server = await ctx.readers.servers.get(step.nativeId!);
+        if (server instanceof Unreadable) return later(ctx, step, server.providerStatus);
         if (!server || stateIs(server, ...quiet))
           return { status: 'done', providerStatus: server?.state ?? 'deleted' };
         return later(ctx, step, server.state);

@@ -27,10 +27,25 @@ import { lastServerError, waitState } from './imco-wait.steps';
 import type { ImcoContext } from './imco.context';
 import { toServer } from './imco.mapper';
 import type { ServerCreateOptions } from './imco.options';
-import type { ImFloatingIp, ImServer, ImVolume } from './imco.types';
+import type { ImServer } from './imco.types';
+import { type Listed, mapListed, mapOne } from '../ports/wire';
+import { ImcoFloatingIp, ImcoMarkable, ImcoServer, ImcoVolume } from './imco.wire';
+import { ofType, checked } from '../ports/wire';
 
 const CREATE_DEADLINE_S = 3_600;
 const ACTION_DEADLINE_S = 1_800;
+
+/** Items by the server they are attached to (each server's relations, without a scan of the lists per server). */
+function byServer<T extends { attached_server_id?: string | null }>(items: T[]): Map<string, T[]> {
+  const found = new Map<string, T[]>();
+  for (const item of items) {
+    if (!item.attached_server_id) continue;
+    const list = found.get(item.attached_server_id);
+    if (list) list.push(item);
+    else found.set(item.attached_server_id, [item]);
+  }
+  return found;
+}
 
 /** Servers: commissioned, then booted (IMCO has no task API: every wait polls the server's `state`). */
 export class ImcoServers implements ServerPort {
@@ -40,31 +55,45 @@ export class ImcoServers implements ServerPort {
     return this.context.client;
   }
 
-  async list(): Promise<Server[]> {
+  /**
+   * Servers with their volumes and floating IPs (read from the two lists) and plans. A volume or floating IP that
+   * fails its checks is left out of every server; a server that fails is left out of the list, with its reason.
+   */
+  async list(): Promise<Listed<Server>> {
     const [servers, volumes, floatingIps] = await Promise.all([
-      this.client.list<ImServer>(PATHS.servers, 'servers.list'),
-      this.client.list<ImVolume>(PATHS.volumes, 'volumes.list'),
-      this.client.list<ImFloatingIp>(PATHS.floatingIps, 'floating_ips.list'),
+      this.client.list<unknown>(PATHS.servers, 'servers.list'),
+      this.client.list<unknown>(PATHS.volumes, 'volumes.list'),
+      this.client.list<unknown>(PATHS.floatingIps, 'floating_ips.list'),
     ]);
-    const plans = await this.context.plans.many(servers.map((s) => s.server_plan_id));
-    return servers.map((server) =>
-      toServer(this.context.map, server, {
-        volumes,
-        floatingIps,
-        plan: plans.get(server.server_plan_id ?? ''),
-      }),
+    const limits = this.context.limits;
+    const shown = ofType(servers.slice(0, limits.maxItems), ImcoServer);
+    const plans = await this.context.plans.many(shown.map((s) => s.server_plan_id));
+    const volumesOf = byServer(ofType(volumes, ImcoVolume));
+    const floatingIpsOf = byServer(ofType(floatingIps, ImcoFloatingIp));
+    return mapListed(
+      servers,
+      ImcoServer,
+      (server) =>
+        toServer(this.context.map, server, {
+          volumes: volumesOf.get(server.id) ?? [],
+          floatingIps: floatingIpsOf.get(server.id) ?? [],
+          plan: plans.get(server.server_plan_id ?? ''),
+        }),
+      limits,
     );
   }
 
   async get(nativeId: string): Promise<Server | null> {
-    const server = await this.read(nativeId);
-    if (!server) return null;
-    let volumes: ImVolume[];
-    let floatingIps: ImFloatingIp[];
+    const raw = await this.client.get<unknown>(`${PATHS.servers}/${seg(nativeId)}`, 'servers.get');
+    if (!raw) return null;
+    // A malformed server is 502 before anything more is read for it.
+    const server = checked(raw, ImcoServer);
+    let volumes: unknown[];
+    let floatingIps: unknown[];
     try {
       [volumes, floatingIps] = await Promise.all([
-        this.client.list<ImVolume>(`${PATHS.servers}/${seg(nativeId)}/volumes`, 'server_volumes.list'),
-        this.client.list<ImFloatingIp>(
+        this.client.list<unknown>(`${PATHS.servers}/${seg(nativeId)}/volumes`, 'server_volumes.list'),
+        this.client.list<unknown>(
           `${PATHS.servers}/${seg(nativeId)}/floating_ips`,
           'server_floating_ips.list',
         ),
@@ -75,21 +104,24 @@ export class ImcoServers implements ServerPort {
       throw error;
     }
     const plans = await this.context.plans.many([server.server_plan_id]);
-    // Sub-lists name their server only implicitly.
+    // Sub-lists name their server only implicitly; their items that fail their checks are left out.
     const own = <T extends { attached_server_id?: string | null }>(items: T[]) =>
       items.map((item) => ({ ...item, attached_server_id: item.attached_server_id ?? nativeId }));
-    return toServer(this.context.map, server, {
-      volumes: own(volumes),
-      floatingIps: own(floatingIps),
-      plan: plans.get(server.server_plan_id ?? ''),
-    });
+    return mapOne(server, ImcoServer, (checked) =>
+      toServer(this.context.map, checked, {
+        volumes: own(ofType(volumes, ImcoVolume)),
+        floatingIps: own(ofType(floatingIps, ImcoFloatingIp)),
+        plan: plans.get(checked.server_plan_id ?? ''),
+      }),
+    );
   }
 
   create(request: OperationRequest<'server.create'>): OperationPlan {
     checkServerCreate(request);
     const input = request.input;
     const options = input.providerOptions as ServerCreateOptions;
-    const listServers = () => this.client.list<ImServer>(PATHS.servers, 'servers.list');
+    const listServers = async () =>
+      ofType(await this.client.list<unknown>(PATHS.servers, 'servers.list'), ImcoMarkable);
     const commission: OperationStep = {
       name: 'commission',
       idempotent: false,
@@ -151,7 +183,12 @@ export class ImcoServers implements ServerPort {
   }
 
   reboot(_request: OperationRequest<'server.reboot'>): OperationPlan {
-    return this.action([rebootStep(this.context), waitOperational(this.context, 'reboot')], 'operational');
+    const plan = this.action(
+      [rebootStep(this.context), waitOperational(this.context, 'reboot')],
+      'operational',
+    );
+    // A server that runs again looks as it did before: only an answered reboot call counts (issue 12).
+    return { ...plan, effectStep: 'reboot' };
   }
 
   rename(request: OperationRequest<'server.rename'>): OperationPlan {
@@ -200,7 +237,7 @@ export class ImcoServers implements ServerPort {
   }
 
   private read(id: string): Promise<ImServer | null> {
-    return this.client.get<ImServer>(`${PATHS.servers}/${seg(id)}`, 'servers.get');
+    return this.client.get<ImServer>(`${PATHS.servers}/${seg(id)}`, 'servers.get', ImcoServer);
   }
 
   private async cause(id: string): Promise<string> {

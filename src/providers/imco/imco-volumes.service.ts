@@ -14,6 +14,8 @@ import type { ImcoContext } from './imco.context';
 import { toVolume } from './imco.mapper';
 import type { VolumeCreateOptions } from './imco.options';
 import type { ImStoragePlan, ImVolume } from './imco.types';
+import { type Listed, mapListed, mapOne } from '../ports/wire';
+import { ImcoVolume } from './imco.wire';
 
 const DEADLINE_S = 1_800;
 
@@ -27,6 +29,7 @@ export class ImcoVolumes implements VolumePort {
       path: PATHS.volumes,
       operation: 'volumes',
       reader: context.readers.volumes,
+      type: ImcoVolume,
     };
   }
 
@@ -34,15 +37,18 @@ export class ImcoVolumes implements VolumePort {
     return this.context.client;
   }
 
-  async list(): Promise<Volume[]> {
-    return (await this.client.list<ImVolume>(PATHS.volumes, 'volumes.list')).map((v) =>
-      toVolume(this.context.map, v),
+  async list(): Promise<Listed<Volume>> {
+    return mapListed(
+      await this.client.list<unknown>(PATHS.volumes, 'volumes.list'),
+      ImcoVolume,
+      (v) => toVolume(this.context.map, v),
+      this.context.limits,
     );
   }
 
   async get(nativeId: string): Promise<Volume | null> {
-    const volume = await this.client.get<ImVolume>(`${PATHS.volumes}/${seg(nativeId)}`, 'volumes.get');
-    return volume ? toVolume(this.context.map, volume) : null;
+    const volume = await this.client.get<unknown>(`${PATHS.volumes}/${seg(nativeId)}`, 'volumes.get');
+    return volume ? mapOne(volume, ImcoVolume, (v) => toVolume(this.context.map, v)) : null;
   }
 
   create(request: OperationRequest<'volume.create'>): OperationPlan {
@@ -119,7 +125,7 @@ export class ImcoVolumes implements VolumePort {
   }
 
   private read(id: string): Promise<ImVolume | null> {
-    return this.client.get<ImVolume>(`${PATHS.volumes}/${seg(id)}`, 'volumes.get');
+    return this.client.get<ImVolume>(`${PATHS.volumes}/${seg(id)}`, 'volumes.get', ImcoVolume);
   }
 
   /** The named plan (checked against the size), or the first current plan of the realm that takes the size. */

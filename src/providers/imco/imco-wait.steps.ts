@@ -1,8 +1,8 @@
 import { ProviderError } from '../../common/errors/gateway-error';
-import type { CoalescedReader } from '../ports/coalesced-reader';
 import type { OperationStep, StepContext, StepOutcome } from '../ports/operation-plan';
 import { pollDelay } from '../ports/polling';
 import { seg } from './imco-http.client';
+import { type PolledReader, Unreadable } from './imco-readers';
 import type { ImcoContext } from './imco.context';
 import type { ImEvent } from './imco.types';
 
@@ -19,7 +19,7 @@ export function later(ctx: ImcoContext, step: StepContext, providerStatus?: stri
 
 export interface WaitStateOptions<T extends Stateful> {
   name: string;
-  reader: CoalescedReader<T>;
+  reader: PolledReader<T>;
   done(value: T, step: StepContext): boolean;
   /** A failure message when the value shows the operation failed (may read more, e.g. events). */
   failed?(value: T, step: StepContext): Promise<string | null> | string | null;
@@ -27,12 +27,16 @@ export interface WaitStateOptions<T extends Stateful> {
   whenMissing: 'wait' | 'fail';
 }
 
-/** Polls a resource through the connection's coalesced reader (one list call per tick for all tasks). */
+/**
+ * Polls a resource through the connection's coalesced reader (one list call per tick for all tasks). An item
+ * that fails its checks is an unknown state: the step keeps waiting and shows why (docs/providers/imco.md).
+ */
 export function waitState<T extends Stateful>(ctx: ImcoContext, options: WaitStateOptions<T>): OperationStep {
   return {
     name: options.name,
     async run(step): Promise<StepOutcome> {
       const value = await options.reader.get(step.nativeId!);
+      if (value instanceof Unreadable) return later(ctx, step, value.providerStatus);
       if (!value) {
         if (options.whenMissing === 'fail')
           throw new ProviderError(`The resource disappeared from IMCO while waiting (${options.name}).`, {
@@ -55,7 +59,7 @@ export function waitState<T extends Stateful>(ctx: ImcoContext, options: WaitSta
 export function waitGone<T extends Stateful>(
   ctx: ImcoContext,
   name: string,
-  reader: CoalescedReader<T>,
+  reader: PolledReader<T>,
   path: string,
   failed?: (value: T) => Promise<string | null> | string | null,
 ): OperationStep {
@@ -63,13 +67,23 @@ export function waitGone<T extends Stateful>(
     name,
     async run(step): Promise<StepOutcome> {
       const listed = await reader.get(step.nativeId!);
-      if (listed) {
+      if (listed && !(listed instanceof Unreadable)) {
         const failure = await failed?.(listed);
         if (failure) throw new ProviderError(failure, { retryable: false });
         return later(ctx, step, listed.state);
       }
-      const confirmed = await ctx.client.get<T>(`${path}/${seg(step.nativeId!)}`, `${name}.confirm`);
-      return confirmed ? later(ctx, step, confirmed.state) : { status: 'done', providerStatus: 'deleted' };
+      // Absent from the list, or unreadable there: only its own read tells whether it is gone (404).
+      const confirmed = await ctx.client.get<{ state?: unknown }>(
+        `${path}/${seg(step.nativeId!)}`,
+        `${name}.confirm`,
+      );
+      if (!confirmed) return { status: 'done', providerStatus: 'deleted' };
+      return later(
+        ctx,
+        step,
+        listed?.providerStatus ??
+          (typeof confirmed.state === 'string' ? confirmed.state : 'unreadable state'),
+      );
     },
   };
 }

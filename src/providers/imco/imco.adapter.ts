@@ -89,6 +89,7 @@ export class ImcoAdapter implements ProviderAdapter {
       map: { connection: config.name, onUnknownState: (resource, raw) => deps.onUnknownState(resource, raw) },
       backoff: { initialMs: config.pollIntervalMs, maxMs: config.maxPollIntervalMs },
       readers: new ImcoReaders(this.client, coalescingWindowMs(config.pollIntervalMs)),
+      limits: { maxItems: config.maxListItems },
       plans: new PlanCache(this.client),
       discardOnDelete: config.discardOnDelete,
       overrideStalled: config.overrideStalled,

@@ -1,4 +1,5 @@
 import type { Backoff } from '../ports/polling';
+import type { ListLimits } from '../ports/wire';
 import type { ImcoClient } from './imco-http.client';
 import type { ImcoReaders, PlanCache } from './imco-readers';
 import type { MapContext } from './imco.mapper';
@@ -9,6 +10,8 @@ export interface ImcoContext {
   map: MapContext;
   backoff: Backoff;
   readers: ImcoReaders;
+  /** How many items of one list answer are mapped (`maxListItems`). */
+  limits: ListLimits;
   plans: PlanCache;
   /** Volume, VPC and floating-IP deletes only forget the resource in IMCO (`DELETE .../discard`). */
   discardOnDelete: boolean;

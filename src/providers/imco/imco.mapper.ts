@@ -44,7 +44,12 @@ function compact(record: Record<string, unknown>): Record<string, unknown> {
   );
 }
 
-function base(ctx: MapContext, nativeId: string, name: string | undefined, rawState: string | undefined) {
+function base(
+  ctx: MapContext,
+  nativeId: string,
+  name: string | null | undefined,
+  rawState: string | null | undefined,
+) {
   return {
     id: formatResourceId(ctx.connection, nativeId),
     provider: ctx.connection,

@@ -1,11 +1,12 @@
 // Raw IMCO v2/v3 shapes (reference §3): flat snake_case objects. Everything beyond the id is optional, because
-// fields differ between API versions and platform releases.
+// fields differ between API versions and platform releases. What the mappers read is checked against the
+// schemas of imco.wire.ts before they see an object.
 
 export interface ImServer {
   id: string;
   name?: string;
   fqdn?: string | null;
-  state?: string;
+  state?: string | null;
   public_ip?: string | null;
   private_ip?: string | null;
   template_id?: string | null;
@@ -27,7 +28,7 @@ export interface ImVolume {
   id: string;
   name?: string;
   size?: number | string | null;
-  state?: string;
+  state?: string | null;
   device?: string | null;
   storage_plan_id?: string | null;
   cloud_account_id?: string | null;
@@ -43,7 +44,7 @@ export interface ImVpc {
   id: string;
   name?: string;
   cidr?: string | null;
-  state?: string;
+  state?: string | null;
   cloud_account_id?: string | null;
   realm_provider_name?: string | null;
   has_vpn?: boolean | null;
@@ -54,9 +55,9 @@ export interface ImVpc {
 
 export interface ImSubnet {
   id: string;
-  name?: string;
+  name?: string | null;
   cidr?: string | null;
-  state?: string;
+  state?: string | null;
   type?: string | null;
   vpc_id?: string | null;
   server_creation_disabled?: boolean | null;
@@ -66,7 +67,7 @@ export interface ImFloatingIp {
   id: string;
   name?: string;
   address?: string | null;
-  state?: string;
+  state?: string | null;
   cloud_account_id?: string | null;
   realm_id?: string | null;
   attached_server_id?: string | null;
@@ -90,7 +91,7 @@ export interface ImCloudProvider {
 
 export interface ImRealm {
   id: string;
-  name?: string;
+  name?: string | null;
   location_id?: string | null;
   cloud_provider_id?: string | null;
   provider_name?: string | null;
@@ -99,7 +100,7 @@ export interface ImRealm {
 
 export interface ImServerPlan {
   id: string;
-  name?: string;
+  name?: string | null;
   memory?: number | null;
   cpus?: number | null;
   storage?: number | null;
@@ -122,12 +123,12 @@ export interface ImStoragePlan {
 
 export interface ImGenericImage {
   id: string;
-  name?: string;
+  name?: string | null;
 }
 
 export interface ImTemplate {
   id: string;
-  name?: string;
+  name?: string | null;
   generic_image_id?: string | null;
   state?: string | null;
   run_list?: string[] | null;

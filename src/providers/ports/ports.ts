@@ -5,10 +5,15 @@ import type { Server } from '../../domain/server.dto';
 import type { Volume } from '../../domain/volume.dto';
 import type { OperationRequest } from './operations';
 import type { OperationPlan } from './operation-plan';
+import type { Listed } from './wire';
 
-/** Reads of one resource type. `get` answers null when the backend says the resource does not exist. */
+/**
+ * Reads of one resource type. `list` answers the items that passed the adapter's checks of the backend's
+ * answer and those it left out (docs/adr/0004-untrusted-backends.md); `get` answers null when the backend says
+ * the resource does not exist.
+ */
 export interface ResourceReader<R> {
-  list(): Promise<R[]>;
+  list(): Promise<Listed<R>>;
   get(nativeId: string): Promise<R | null>;
 }
 

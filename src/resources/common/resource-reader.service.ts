@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { SnapshotCache, SnapshotRead } from '../../cache/snapshot-cache.service';
 import type { Caller } from '../../common/auth/caller';
-import { GatewayError, NotFoundError } from '../../common/errors/gateway-error';
+import { GatewayError, NotFoundError, ProviderError } from '../../common/errors/gateway-error';
 import { problemFromGatewayError } from '../../common/errors/problem.mapper';
+import { isRedisUnavailable } from '../../common/errors/redis-unavailable';
 import { parseResourceId } from '../../common/ids/resource-id';
 import { MetricsService } from '../../common/metrics/metrics.service';
 import { decodePageToken, encodePageToken } from '../../common/pagination/page-token';
@@ -11,10 +12,11 @@ import type { ViewByType } from '../../domain/resource-views.dto';
 import { ResourceType } from '../../domain/states';
 import { PORT_OF_TYPE } from '../../providers/ports/capabilities';
 import type { ResourceReader as ReaderPort } from '../../providers/ports/ports';
+import type { Listed, SkippedItem } from '../../providers/ports/wire';
 import { ProviderRegistry } from '../../providers/registry/provider-registry.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { TaskStore } from '../../tasks/task-store.service';
-import { Inject } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { ProviderListState, ProviderListStatus } from './list.dto';
 import { ResourceAccess } from './resource-access.service';
 import { presentResource } from './resource-presenter';
@@ -51,12 +53,22 @@ const compare = (a: { provider: string; nativeId: string }, b: { provider: strin
           ? 1
           : 0;
 
+/** The problem of a `partial` row: how many items were left out and the first reasons. */
+function partialAnswer(type: ResourceType, count: number, skipped: SkippedItem[]): GatewayError {
+  return new ProviderError(
+    `${count} ${type} item(s) of the backend's answer could not be read and are left out; first: ${skipped[0]?.reason ?? 'unknown'}.`,
+    { retryable: false, extensions: { skipped } },
+  );
+}
+
 /**
  * Reads of every resource type: fan-out lists over the caller's connections with a per-provider deadline and
  * honest partial results, and single reads through the snapshot cache.
  */
 @Injectable()
 export class ResourceReaderService {
+  private readonly logger = new Logger(ResourceReaderService.name);
+
   constructor(
     private readonly registry: ProviderRegistry,
     private readonly access: ResourceAccess,
@@ -87,13 +99,21 @@ export class ResourceReaderService {
         const port = adapter[PORT_OF_TYPE[type]] as ReaderPort<ResourceByType[T]>;
         const deadline = this.config.providers.find((p) => p.name === adapter.name)?.listDeadlineMs ?? 5_000;
         try {
-          const read = await this.cache.list(adapter.name, type, () => port.list(), deadline, fresh);
+          const read = await this.cache.list(
+            adapter.name,
+            type,
+            () => port.list().then((answer) => this.counted(adapter.name, type, answer)),
+            deadline,
+            fresh,
+          );
           this.metrics.cacheReads.inc({ type, result: read.status });
           return { adapter, read };
         } catch (error) {
-          if (!(error instanceof GatewayError)) throw error;
+          // The gateway's own Redis failing is not this connection's fault: the whole answer is a 503.
+          if (isRedisUnavailable(error)) throw error;
+          // One connection's failure of any other kind never fails the fan-out: it is that connection's row.
           this.metrics.cacheReads.inc({ type, result: 'error' });
-          return { adapter, error };
+          return { adapter, error: this.asProblemCause(adapter.name, type, error) };
         }
       }),
     );
@@ -109,10 +129,21 @@ export class ResourceReaderService {
           observedAt: null,
         };
       const read = (r as { read: SnapshotRead<ResourceByType[T][]> }).read;
+      const skipped = read.skippedCount ?? 0;
+      const status =
+        read.status === 'stale'
+          ? ProviderListState.Stale
+          : skipped
+            ? ProviderListState.Partial
+            : ProviderListState.Ok;
+      const error =
+        read.error ??
+        (skipped ? partialAnswer(type, skipped, read.skipped ?? []).withProvider(r.adapter.name) : undefined);
       return {
         provider: r.adapter.name,
-        status: read.status === 'stale' ? ProviderListState.Stale : ProviderListState.Ok,
-        ...(read.error ? { error: problemOf(read.error) } : {}),
+        status,
+        ...(error ? { error: problemOf(error) } : {}),
+        ...(skipped ? { skipped } : {}),
         observedAt: read.observedAt,
       };
     });
@@ -157,6 +188,27 @@ export class ResourceReaderService {
       stale: read.status === 'stale',
       observedAt: read.observedAt,
     };
+  }
+
+  /** Items a backend's answer brought that its adapter left out: counted and logged once per backend read. */
+  private counted<R>(provider: string, type: ResourceType, answer: Listed<R>): Listed<R> {
+    if (answer.skipped.length) {
+      this.metrics.backendItemsSkipped.inc({ provider, type }, answer.skipped.length);
+      this.logger.warn(
+        `${provider}: ${answer.skipped.length} ${type} item(s) left out of the backend's answer; first: ${answer.skipped[0].reason}`,
+      );
+    }
+    return answer;
+  }
+
+  /** Anything but a GatewayError is the gateway's own fault: logged with its stack, shown as `internal`. */
+  private asProblemCause(provider: string, type: ResourceType, error: unknown): GatewayError {
+    if (error instanceof GatewayError) return error;
+    this.logger.error(`${provider}: reading ${type}s failed`, (error as Error)?.stack);
+    return new GatewayError('internal', `The gateway failed to read this connection's ${type}s.`, {
+      provider,
+      cause: error,
+    });
   }
 
   /** Adds `activeTaskId` from the resource locks (one Redis round trip for the page) and `allowedActions`. */

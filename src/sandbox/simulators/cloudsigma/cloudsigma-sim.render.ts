@@ -53,6 +53,8 @@ export function renderServer(state: CloudsigmaSimState, server: ServerRecord): P
     for (const counter of ['read:bytes', 'read:requests', 'write:bytes', 'write:requests'])
       pairs.push([`${key}:${counter}`, '0']);
   }
+  const bulk = state.config.bulkUserKeys.get(server.uuid) ?? 0;
+  for (let i = 0; i < bulk; i++) pairs.push([`user:bulk${i}`, `v${i}`]);
   return pairs;
 }
 

@@ -34,6 +34,11 @@ export interface CloudsigmaSimConfig {
   shutdownMs: number;
   /** Raw `status` values forced onto servers (`dumped`, `dead`, `paused`, anything), by server UUID. */
   serverStatus: Map<string, string>;
+  /**
+   * Extra `user:bulkN vN` metadata lines shown on servers, by server UUID: a bloated object (issue 12 measured
+   * one with a million `user:` keys), too large to inject as a fault body.
+   */
+  bulkUserKeys: Map<string, number>;
 }
 
 const DEFAULTS = {
@@ -79,13 +84,17 @@ export class CloudsigmaSimState {
     this.servers = new Map(seed.servers.map((s) => [s.uuid, s]));
     this.ips = new Map(seed.ips.map((ip) => [ip.address, ip]));
     this.vlans = new Map(seed.vlans.map((v) => [v.uuid, v]));
-    this.config = { ...DEFAULTS, serverStatus: new Map() };
+    this.config = { ...DEFAULTS, serverStatus: new Map(), bulkUserKeys: new Map() };
     this.tempCursor = 0;
   }
 
   /** `POST /__sim/config`; throws (→ 400) on a bad setting and changes nothing then. */
   configure(settings: Record<string, unknown>): void {
-    const next = { ...this.config, serverStatus: new Map(this.config.serverStatus) };
+    const next = {
+      ...this.config,
+      serverStatus: new Map(this.config.serverStatus),
+      bulkUserKeys: new Map(this.config.bulkUserKeys),
+    };
     for (const [key, value] of Object.entries(settings)) {
       switch (key) {
         case 'createStarts':
@@ -122,6 +131,17 @@ export class CloudsigmaSimState {
             else throw new Error('serverStatus maps server UUIDs to a status word, or null to clear');
           }
           break;
+        case 'bulkUserKeys':
+          for (const [uuid, count] of Object.entries((value ?? {}) as Record<string, unknown>)) {
+            if (count === null || count === 0) next.bulkUserKeys.delete(uuid);
+            else if (typeof count === 'number' && Number.isInteger(count) && count > 0 && count <= 2_000_000)
+              next.bulkUserKeys.set(uuid, count);
+            else
+              throw new Error(
+                'bulkUserKeys maps server UUIDs to a count from 1 to 2000000, or null to clear',
+              );
+          }
+          break;
         default:
           throw new Error(`unknown setting ${key}`);
       }
@@ -146,7 +166,11 @@ export class CloudsigmaSimState {
         imaging: [...this.drives.values()].filter((d) => this.imagingOf(d) !== undefined).length,
       },
       serverStatuses: statuses,
-      config: { ...this.config, serverStatus: Object.fromEntries(this.config.serverStatus) },
+      config: {
+        ...this.config,
+        serverStatus: Object.fromEntries(this.config.serverStatus),
+        bulkUserKeys: Object.fromEntries(this.config.bulkUserKeys),
+      },
     };
   }
 

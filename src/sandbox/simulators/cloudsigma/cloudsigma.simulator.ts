@@ -64,7 +64,8 @@
  *
  * Control API (`/__sim/`): faults with this API's error lines; `/state` counts; `/config` takes createStarts,
  * startStatus, notFoundStatus, imagingStatus, claimWhenStopped, ipCreateReturnsAll, ipCreateCount, ignoreAcpi,
- * imagingQueueMs, imagingMs, shutdownMs (simulated ms) and serverStatus; `/reset` restores the seed and these defaults.
+ * imagingQueueMs, imagingMs, shutdownMs (simulated ms), serverStatus and bulkUserKeys (extra `user:` lines per server,
+ * for a bloated object); `/reset` restores the seed and these defaults.
  *
  * Not modelled: drive read/write (binary), server clone, multiple-server commands, server groups, billing and
  * subscriptions, profile set: they answer 404 (unknown command).

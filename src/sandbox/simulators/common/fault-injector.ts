@@ -7,9 +7,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  * - `rate-limit`: 429 with `Retry-After: retryAfter`;
  * - `reset`: destroy the connection without an answer;
  * - `timeout`: never answer (the client must time out);
- * - `malformed`: 200 with a body the client cannot parse.
+ * - `malformed`: 200 with a body the client cannot parse;
+ * - `body`: answer `status` (200 when absent) with `body` as JSON text, or with the exact bytes of `bodyBase64`
+ *   (for what JSON cannot carry, e.g. invalid UTF-8), in place of the real answer: a well-formed answer of an
+ *   odd shape (a `null` list item, a missing name, a wrong type).
  */
-export type FaultAction = 'delay' | 'error' | 'rate-limit' | 'reset' | 'timeout' | 'malformed';
+export type FaultAction = 'delay' | 'error' | 'rate-limit' | 'reset' | 'timeout' | 'malformed' | 'body';
 
 export interface FaultRule {
   id: string;
@@ -22,6 +25,10 @@ export interface FaultRule {
   message?: string;
   delayMs?: number;
   retryAfter?: number;
+  /** For `body`: the answer, sent as JSON text. */
+  body?: unknown;
+  /** For `body`: the answer's exact bytes, base64-encoded (wins over `body`). */
+  bodyBase64?: string;
   /** How many matching requests the rule affects before it retires (unlimited when absent). */
   count?: number;
   /** Chance in [0, 1] that a matching request is affected (1 when absent). */
@@ -32,7 +39,15 @@ export interface FaultRule {
 
 export type ErrorBody = (status: number, message: string) => { contentType: string; body: string };
 
-const ACTIONS: readonly FaultAction[] = ['delay', 'error', 'rate-limit', 'reset', 'timeout', 'malformed'];
+const ACTIONS: readonly FaultAction[] = [
+  'delay',
+  'error',
+  'rate-limit',
+  'reset',
+  'timeout',
+  'malformed',
+  'body',
+];
 
 export class FaultInjector {
   private rules: FaultRule[] = [];
@@ -52,6 +67,12 @@ export class FaultInjector {
     if (input.path !== undefined) new RegExp(input.path);
     if (input.action === 'error' && !(input.status && input.status >= 400 && input.status <= 599))
       throw new Error('error needs status 400-599');
+    if (input.action === 'body') {
+      if (input.body === undefined && typeof input.bodyBase64 !== 'string')
+        throw new Error('body needs body (JSON) or bodyBase64');
+      if (input.status !== undefined && !(input.status >= 200 && input.status <= 599))
+        throw new Error('body needs status 200-599');
+    }
     const rule: FaultRule = { ...input, action: input.action, id: `f${++this.sequence}`, hits: 0 };
     this.rules.push(rule);
     return rule;
@@ -115,6 +136,16 @@ export class FaultInjector {
         return true;
       case 'malformed':
         await reply.status(200).header('Content-Type', 'application/json').send('{"data": [ {"id": "trunc');
+        return true;
+      case 'body':
+        await reply
+          .status(rule.status ?? 200)
+          .header('Content-Type', 'application/json')
+          .send(
+            typeof rule.bodyBase64 === 'string'
+              ? Buffer.from(rule.bodyBase64, 'base64')
+              : JSON.stringify(rule.body),
+          );
         return true;
     }
   }
