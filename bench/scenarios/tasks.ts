@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis';
-import type { ConnectionConfig } from '../../src/config/gateway-config';
+import { validateConfig } from '../../src/config/config.validator';
+import { readEnv } from '../../src/config/env';
 import { UpstreamClient } from '../../src/providers/http/upstream-client';
 import { MemoryClaims } from '../../src/providers/ports/claims';
 import type { ProviderAdapter } from '../../src/providers/ports/provider-adapter';
-import { PROVIDER_KINDS } from '../../src/providers/registry/provider-kinds';
+import { PROVIDER_KINDS, connectionKindSchemas } from '../../src/providers/registry/provider-kinds';
 import { type BenchContext, type BenchSimulator, gatewayCall, simControl } from '../lib/context';
 import { rssMb } from '../lib/processes';
 
@@ -28,7 +29,14 @@ export interface TasksResult {
   summary: TasksSummary;
   perBackend: Record<
     string,
-    { tasks: number; completed: number; upstreamCalls: number; listCallsPerSecond: number }
+    {
+      tasks: number;
+      completed: number;
+      upstreamCalls: number;
+      listCallsPerSecond: number;
+      p50DetectLagMs: number | null;
+      p99DetectLagMs: number | null;
+    }
   >;
   durationSeconds: number;
   failures: Record<string, number>;
@@ -70,19 +78,29 @@ const observerLists = new Map<string, number>();
 /** An adapter of the bench's own, to watch the backend directly (when a server really runs). */
 function observerOf(simulator: BenchSimulator): ProviderAdapter {
   const definition = PROVIDER_KINDS.find((k) => (k.kind as string) === simulator.kind)!;
-  const config = {
-    name: simulator.name,
-    ...simulator.connection,
-    timeoutMs: 30_000,
-    pollIntervalMs: 100,
-    maxPollIntervalMs: 100,
-    concurrency: 8,
-    retries: 2,
-    breakerFailures: 1000,
-    breakerHalfOpenMs: 1000,
-    listDeadlineMs: 30_000,
-    deadlines: {},
-  } as unknown as ConnectionConfig;
+  // Through the config validator, as the gateway's own: every default filled in (a cast config once lacked
+  // maxListItems, which emptied the observers' lists, and DCImanager's apiPrefix, which broke its URLs).
+  const [config] = validateConfig(
+    {
+      apiKeys: [{ name: 'bench', key: 'bench-observer-key-0000', scopes: ['read'], providers: ['*'] }],
+      providers: [
+        {
+          ...simulator.connection,
+          name: simulator.name,
+          timeoutMs: 30_000,
+          pollIntervalMs: 100,
+          maxPollIntervalMs: 100,
+          concurrency: 8,
+          breakerFailures: 1000,
+          breakerHalfOpenMs: 1000,
+          listDeadlineMs: 30_000,
+          maxListItems: 1_000_000,
+          maxResponseBytes: 268_435_456,
+        },
+      ],
+    },
+    { env: readEnv({}), kinds: connectionKindSchemas(), baseDir: process.cwd(), variables: {} },
+  ).providers;
   return definition.create(config, {
     http: (options) =>
       new UpstreamClient(options, {
@@ -209,12 +227,17 @@ export async function tasks(context: BenchContext): Promise<TasksResult> {
   const memoryAfter = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
 
   const lags: number[] = [];
+  const lagsOf = new Map<string, number[]>();
   const failures: Record<string, number> = {};
   for (const s of submitted) {
     const end = s.taskId ? ended.get(s.taskId) : undefined;
     if (end?.status === 'succeeded') {
       const backend = runningAt.get(`${s.provider}/${s.name}`);
-      if (backend !== undefined) lags.push(Math.max(0, Date.parse(end.completedAt) - backend));
+      if (backend !== undefined) {
+        const lag = Math.max(0, Date.parse(end.completedAt) - backend);
+        lags.push(lag);
+        lagsOf.set(s.provider, [...(lagsOf.get(s.provider) ?? []), lag]);
+      }
     } else {
       const reason = !s.taskId ? 'not accepted' : end ? end.status : 'never ended';
       failures[reason] = (failures[reason] ?? 0) + 1;
@@ -249,6 +272,8 @@ export async function tasks(context: BenchContext): Promise<TasksResult> {
       completed: mine.filter((s) => s.taskId && ended.get(s.taskId)?.status === 'succeeded').length,
       upstreamCalls: calls,
       listCallsPerSecond: Math.round((lists / durationSeconds) * 10) / 10,
+      p50DetectLagMs: percentile(lagsOf.get(simulator.name) ?? [], 50),
+      p99DetectLagMs: percentile(lagsOf.get(simulator.name) ?? [], 99),
     };
   }
   const familiesAfter = await keySpaceBytes(redis);
