@@ -1,6 +1,5 @@
-import { writeConfig } from '../support/child-gateway';
+import { startChildGateway, writeConfig, type ChildGateway } from '../support/child-gateway';
 import { KEYS, startTestGateway, type TestGateway } from '../support/gateway';
-import { startSourceGateway, type SourceGateway } from '../support/source-gateway';
 import { openEvents } from '../support/sse';
 
 // Issue 12, point 11: SIGTERM with an open event stream and long-polls in flight ends them at once and cleanly
@@ -10,7 +9,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('graceful shutdown with open streams and long-polls (e2e)', () => {
   let backends: TestGateway;
-  let child: SourceGateway | null = null;
+  let child: ChildGateway | null = null;
 
   beforeAll(async () => {
     // Simulators, Redis and a config; no workers anywhere, so that the tasks below stay queued.
@@ -18,12 +17,12 @@ describe('graceful shutdown with open streams and long-polls (e2e)', () => {
   });
 
   afterAll(async () => {
-    await child?.kill();
+    await child?.crash();
     await backends.close();
   });
 
   it('should end the stream and answer the long-polls, then exit 0, on SIGTERM', async () => {
-    child = await startSourceGateway({
+    child = await startChildGateway({
       configPath: writeConfig(backends.document),
       redisUrl: backends.redisUrl,
       role: 'api',
