@@ -7,8 +7,6 @@ import { ACCEPTS_EVENT_TOKEN, AuthenticatedRequest, PUBLIC_ROUTE, REQUIRED_SCOPE
 import type { Scope } from './caller';
 import { EventTokens } from './event-tokens.service';
 
-const BEARER = /^Bearer\s+([\x21-\x7E]{1,512})$/i;
-
 /** `Authorization: Bearer <key>` on every route but the public ones; scopes from the method or metadata. */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -25,8 +23,7 @@ export class ApiKeyGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = request.headers.authorization;
     if (header) {
-      const match = BEARER.exec(header);
-      const caller = match ? this.keys.resolve(match[1]) : null;
+      const caller = this.keys.resolveHeader(header);
       if (!caller) return this.refuse(request, 'The API key is not valid.');
       request.caller = caller;
     } else if (this.reflector.getAllAndOverride<boolean>(ACCEPTS_EVENT_TOKEN, targets)) {

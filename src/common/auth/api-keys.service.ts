@@ -15,6 +15,8 @@ const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').dig
 const REMEMBERED_KEYS = 1_000;
 
 /** Resolves bearer keys to callers. Keys are compared by SHA-256 digest in constant time, never logged. */
+const BEARER = /^Bearer\s+([\x21-\x7E]{1,512})$/i;
+
 @Injectable()
 export class ApiKeysService {
   private readonly entries: KeyEntry[];
@@ -37,6 +39,12 @@ export class ApiKeysService {
       };
     });
     for (const entry of this.entries) this.byName.set(entry.caller.keyName, entry);
+  }
+
+  /** The caller of an `Authorization` header (`Bearer <key>`), or null when it names no valid key. */
+  resolveHeader(header: string): Caller | null {
+    const match = BEARER.exec(header);
+    return match ? this.resolve(match[1]) : null;
   }
 
   resolve(presented: string): Caller | null {
