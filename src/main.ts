@@ -9,11 +9,12 @@ import { ConfigError } from './config/config.error';
 import { EnvError, listenFailure, readEnv } from './config/env';
 import { loadGatewayConfig } from './config/load-config';
 import { connectionKindSchemas } from './providers/registry/provider-kinds';
-import { sandboxBanner } from './sandbox/banner';
-import { RedisMissingError } from './sandbox/embedded-redis';
-import { SandboxRuntime, startSandbox } from './sandbox/sandbox-runtime';
+import type { SandboxRuntime } from '../sandbox/sandbox-runtime';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** The sandbox's "no redis-server on this machine" error, known by name so main.ts need not load the sandbox. */
+const isSandboxSetupError = (error: unknown) => error instanceof Error && error.name === 'RedisMissingError';
 
 function installShutdown(app: NestFastifyApplication, sandbox: SandboxRuntime | null, logger: Logger): void {
   let stopping = false;
@@ -67,9 +68,11 @@ async function main(): Promise<void> {
   try {
     await probeAddress(env.host, env.port);
     const kinds = connectionKindSchemas();
-    const config = env.configPath
-      ? loadGatewayConfig(env, kinds)
-      : (sandbox = await startSandbox(env, logger, kinds)).config;
+    // The simulators and the embedded Redis are loaded only in sandbox mode: a configured gateway never imports them.
+    const sandboxModule = env.configPath ? null : await import('../sandbox/sandbox-runtime.js');
+    const config = sandboxModule
+      ? (sandbox = await sandboxModule.startSandbox(env, logger, kinds)).config
+      : loadGatewayConfig(env, kinds);
     app = await createApp(config, logger);
     await app.listen({ port: env.port, host: env.host });
     installShutdown(app, sandbox, logger);
@@ -83,7 +86,8 @@ async function main(): Promise<void> {
       },
       'gateway ready',
     );
-    if (sandbox) process.stdout.write(sandboxBanner(sandbox, env) + '\n');
+    if (sandbox)
+      process.stdout.write((await import('../sandbox/banner.js')).sandboxBanner(sandbox, env) + '\n');
   } catch (error) {
     // The app first (its workers hold Redis connections), then the sandbox's simulators and Redis.
     await app?.close().catch(() => undefined);
@@ -93,8 +97,8 @@ async function main(): Promise<void> {
       console.error(listenProblem);
       process.exit(2);
     }
-    if (error instanceof ConfigError || error instanceof EnvError || error instanceof RedisMissingError) {
-      console.error(error.message);
+    if (error instanceof ConfigError || error instanceof EnvError || isSandboxSetupError(error)) {
+      console.error((error as Error).message);
       process.exit(2);
     }
     logger.fatal({ err: error }, 'the gateway failed to start');
