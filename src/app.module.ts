@@ -2,10 +2,11 @@ import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { CacheModule } from './cache/cache.module';
-import { bullConnectionOptions, redisTimeouts } from './cache/redis.options';
-import { RedisModule } from './cache/redis.module';
+import { bullConnectionOptions, redisTimeouts } from './common/redis/redis.options';
+import { RedisModule } from './common/redis/redis.module';
 import { AuthModule } from './common/auth/auth.module';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
+import { ObservabilityModule } from './common/observability.module';
 import { GatewayConfigModule } from './config/config.module';
 import type { GatewayConfig } from './config/gateway-config';
 import { HealthModule } from './health/health.module';
@@ -14,7 +15,7 @@ import { ApiModule } from './resources/api.module';
 import { BULL_PREFIX } from './tasks/queue.constants';
 import { TasksModule } from './tasks/tasks.module';
 
-/** One image, three roles (DESIGN §2): the API, the workers, or both. */
+/** One image, three roles (docs/design.md#roles): the API, the workers, or both. */
 @Module({})
 export class AppModule {
   static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
@@ -22,7 +23,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        GatewayConfigModule.forRoot(config, logger),
+        GatewayConfigModule.forRoot(config),
+        ObservabilityModule.forRoot(logger),
         RedisModule,
         CacheModule,
         BullModule.forRoot({

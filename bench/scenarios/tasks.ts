@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { validateConfig } from '../../src/config/config.validator';
 import { readEnv } from '../../src/config/env';
-import { UpstreamClient } from '../../src/providers/http/upstream-client';
-import { MemoryClaims } from '../../src/providers/ports/claims';
+import { UpstreamClient } from '../../src/providers/kit/http/upstream-client';
+import { MemoryClaims } from '../../src/providers/kit/memory-claims';
 import type { ProviderAdapter } from '../../src/providers/ports/provider-adapter';
 import { PROVIDER_KINDS, connectionKindSchemas } from '../../src/providers/registry/provider-kinds';
 import { type BenchContext, type BenchSimulator, gatewayCall, simControl } from '../lib/context';

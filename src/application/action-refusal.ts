@@ -1,7 +1,7 @@
-import { ConflictError, GatewayError, UnsupportedOperationError } from '../../common/errors/gateway-error';
-import { RefusalReason } from '../../domain/allowed-actions.dto';
-import type { ActionName } from '../../providers/ports/actions';
-import type { Verdict } from '../../providers/ports/action-policy';
+import { ConflictError, GatewayError, UnsupportedOperationError } from '../common/errors/gateway-error';
+import { RefusalReason } from '../domain/allowed-actions.dto';
+import type { ActionName } from '../providers/ports/actions';
+import type { Verdict } from '../providers/registry/action-policy';
 
 /**
  * The answer to a request that `allowedActions` refuses: the same `reason`, so a frontend that read the

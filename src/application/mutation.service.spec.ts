@@ -1,17 +1,20 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { SnapshotCache } from '../../cache/snapshot-cache.service';
-import { Caller } from '../../common/auth/caller';
-import { UnsupportedOperationError } from '../../common/errors/gateway-error';
-import type { HttpCall } from '../../common/http/call.decorator';
-import { ProviderKind, ServerState } from '../../domain/states';
-import { inStates } from '../../providers/ports/actions';
-import type { ProviderAdapter } from '../../providers/ports/provider-adapter';
-import { ProviderRegistry } from '../../providers/registry/provider-registry.service';
-import type { TaskIntake } from '../../tasks/task-intake.service';
-import type { TaskStore } from '../../tasks/task-store.service';
-import { MutationService } from './mutation.service';
+import type { SnapshotCache } from '../cache/snapshot-cache.service';
+import { Caller } from '../common/auth/caller';
+import { UnsupportedOperationError } from '../common/errors/gateway-error';
+import { ProviderKind, ServerState } from '../domain/states';
+import { inStates } from '../providers/ports/actions';
+import type { ConnectionConfig } from '../config/gateway-config';
+import type { ProviderAdapter } from '../providers/ports/provider-adapter';
+import { Connection } from '../providers/registry/connection';
+import { ProviderRegistry } from '../providers/registry/provider-registry.service';
+import type { TaskIntake } from '../tasks/task-intake.service';
+import type { TaskStore } from '../tasks/task-store.service';
+import { MutationService, type MutationCall } from './mutation.service';
 import { ProviderOptionsValidator } from './provider-options.validator';
 import { ResourceAccess } from './resource-access.service';
+
+const connectionOf = (adapter: ProviderAdapter) =>
+  new Connection(adapter, { name: adapter.name, kind: adapter.kind } as ConnectionConfig);
 
 describe('MutationService', () => {
   const backend = { list: jest.fn(), get: jest.fn() };
@@ -19,8 +22,9 @@ describe('MutationService', () => {
   const adapter: ProviderAdapter = {
     name: 'bm',
     kind: ProviderKind.Dcimanager,
-    servers: { ...backend, start: jest.fn() },
+    servers: { ...backend },
     volumes: { ...backend },
+    plans: { 'server.start': jest.fn() },
     unsupportedReasons: { 'volume.create': 'bare metal has no block volumes' },
     probe: jest.fn(),
   };
@@ -28,22 +32,19 @@ describe('MutationService', () => {
   const cache = { item: jest.fn() };
   const tasks = { activeTaskIds: jest.fn() };
   const service = new MutationService(
-    new ResourceAccess(new ProviderRegistry([adapter])),
+    new ResourceAccess(new ProviderRegistry([connectionOf(adapter)])),
     intake as unknown as TaskIntake,
     cache as unknown as SnapshotCache,
     new ProviderOptionsValidator(),
     tasks as unknown as TaskStore,
   );
-  const call = (caller = new Caller('k', new Set(['read', 'write']), null)): HttpCall => ({
+  const call = (caller = new Caller('k', new Set(['read', 'write']), null)): MutationCall => ({
     caller,
-    request: {
-      headers: {},
-      method: 'POST',
-      url: '/v1/volumes',
-      body: {},
-      id: 'r1',
-    } as unknown as FastifyRequest,
-    reply: {} as FastifyReply,
+    idempotencyKey: undefined,
+    method: 'POST',
+    path: '/v1/volumes',
+    body: {},
+    requestId: 'r1',
   });
 
   beforeEach(() => jest.clearAllMocks());
@@ -92,7 +93,7 @@ describe('MutationService', () => {
       },
     };
     const strictService = new MutationService(
-      new ResourceAccess(new ProviderRegistry([strict])),
+      new ResourceAccess(new ProviderRegistry([connectionOf(strict)])),
       intake as unknown as TaskIntake,
       cache as unknown as SnapshotCache,
       new ProviderOptionsValidator(),
@@ -137,9 +138,9 @@ describe('MutationService', () => {
     });
 
     it('should answer 501 for an unsupported variant of a supported operation without reading', async () => {
-      const strictWithStop = { ...strict, servers: { ...strict.servers!, stop: jest.fn() } };
+      const strictWithStop = { ...strict, plans: { ...strict.plans, 'server.stop': jest.fn() } };
       const withStop = new MutationService(
-        new ResourceAccess(new ProviderRegistry([strictWithStop])),
+        new ResourceAccess(new ProviderRegistry([connectionOf(strictWithStop)])),
         intake as unknown as TaskIntake,
         cache as unknown as SnapshotCache,
         new ProviderOptionsValidator(),

@@ -1,30 +1,46 @@
 import { Injectable } from '@nestjs/common';
-import type { HttpCall } from '../../common/http/call.decorator';
-import { NotFoundError, UnsupportedOperationError } from '../../common/errors/gateway-error';
-import { RefusalReason } from '../../domain/allowed-actions.dto';
-import type { AnyResource } from '../../domain/resource';
-import { readIdempotencyKey, requestFingerprint } from '../../common/http/fingerprint';
-import { SnapshotCache } from '../../cache/snapshot-cache.service';
-import { ResourceType } from '../../domain/states';
-import { judge, unsupportedReason } from '../../providers/ports/action-policy';
-import { ACTIONS, actionOfRequest, type ActionName } from '../../providers/ports/actions';
-import { PORT_OF_TYPE, plannerOf } from '../../providers/ports/capabilities';
+import type { Caller } from '../common/auth/caller';
+import { NotFoundError, UnsupportedOperationError } from '../common/errors/gateway-error';
+import { RefusalReason } from '../domain/allowed-actions.dto';
+import type { AnyResource } from '../domain/resource';
+import { readIdempotencyKey, requestFingerprint } from '../common/http/fingerprint';
+import { SnapshotCache } from '../cache/snapshot-cache.service';
+import { ResourceType } from '../domain/states';
+import { judge, unsupportedReason } from '../providers/registry/action-policy';
+import { ACTIONS, actionOfRequest, type ActionName } from '../providers/ports/actions';
+import { PORT_OF_TYPE } from '../providers/registry/capabilities';
 import {
   CREATE_OPERATIONS,
   OPERATION_RESOURCE,
   OperationInputs,
   OperationName,
-} from '../../providers/ports/operations';
-import type { ProviderAdapter } from '../../providers/ports/provider-adapter';
-import type { ResourceReader as ReaderPort } from '../../providers/ports/ports';
-import { IdempotencyContext, Submitted, TaskIntake } from '../../tasks/task-intake.service';
-import { TaskStore } from '../../tasks/task-store.service';
+} from '../providers/ports/operations';
+import type { Connection } from '../providers/registry/connection';
+import type { ResourceReader as ReaderPort } from '../providers/ports/ports';
+import { IdempotencyContext, Submitted, TaskIntake } from '../tasks/task-intake.service';
+import { TaskStore } from '../tasks/task-store.service';
 import { refusalError } from './action-refusal';
 import { ProviderOptionsValidator } from './provider-options.validator';
 import { ResourceAccess } from './resource-access.service';
 
+/**
+ * What a mutation takes from its request, as plain data (the HTTP layer reads it off the request): who asks,
+ * the `Idempotency-Key` as sent, what the replay fingerprint is made of, and the request id.
+ */
+export interface MutationCall {
+  caller: Caller;
+  /** The `Idempotency-Key` header as sent; checked here, once the target is known. */
+  idempotencyKey: string | string[] | undefined;
+  method: string;
+  /** The request path without its query. */
+  path: string;
+  /** The request body as parsed, before validation. */
+  body: unknown;
+  requestId: string;
+}
+
 export interface MutationParams<O extends OperationName> {
-  call: HttpCall;
+  call: MutationCall;
   operation: O;
   /** For creates: the connection named in the body. */
   connection?: string;
@@ -34,7 +50,7 @@ export interface MutationParams<O extends OperationName> {
   providerOptions?: Record<string, unknown>;
   /** Builds the operation input once the adapter is known (to resolve references to native ids). */
   input(
-    adapter: ProviderAdapter,
+    adapter: Connection,
     providerOptions: Record<string, unknown>,
   ): OperationInputs[O] | Promise<OperationInputs[O]>;
 }
@@ -62,17 +78,17 @@ export class MutationService {
   ) {}
 
   async submit<O extends OperationName>(params: MutationParams<O>): Promise<Submitted> {
-    const { operation } = params;
-    const { caller, request } = params.call;
+    const { operation, call } = params;
+    const { caller } = call;
     const target = params.resourceId ? this.access.resolve(caller, params.resourceId) : null;
     const adapter = target?.adapter ?? this.access.connection(caller, params.connection!);
 
-    const key = readIdempotencyKey(request.headers['idempotency-key']);
+    const key = readIdempotencyKey(call.idempotencyKey);
     const idempotency: IdempotencyContext | null = key
       ? {
           apiKeyName: caller.keyName,
           key,
-          fingerprint: requestFingerprint(request.method, request.url.split('?')[0], request.body),
+          fingerprint: requestFingerprint(call.method, call.path, call.body),
         }
       : null;
     if (idempotency) {
@@ -80,7 +96,7 @@ export class MutationService {
       if (earlier) return { task: earlier, replayed: true };
     }
 
-    if (!plannerOf(adapter, operation)) {
+    if (!adapter.can(operation)) {
       throw new UnsupportedOperationError(adapter.name, operation, adapter.unsupportedReasons?.[operation]);
     }
     const input = await params.input(
@@ -100,13 +116,13 @@ export class MutationService {
       resourceId: target?.id ?? null,
       input,
       idempotency,
-      requestId: String(request.id),
+      requestId: call.requestId,
     });
   }
 
   /** An operation on an existing resource whose input needs no adapter-specific resolution. */
   submitOn<O extends OperationName>(
-    call: HttpCall,
+    call: MutationCall,
     operation: O,
     resourceId: string,
     input: OperationInputs[O],
@@ -118,7 +134,7 @@ export class MutationService {
    * Resolves a reference to another resource of the same connection (e.g. `serverId`) and checks that it
    * exists, so that a typo answers 400/404 now instead of a failed task later.
    */
-  async reference(adapter: ProviderAdapter, type: ResourceType, ref: string, field: string): Promise<string> {
+  async reference(adapter: Connection, type: ResourceType, ref: string, field: string): Promise<string> {
     const nativeId = this.access.nativeRef(adapter, ref, field);
     await this.requireExisting(adapter, type, nativeId, ref);
     return nativeId;
@@ -129,7 +145,7 @@ export class MutationService {
    * a refusal for the resource's state is confirmed by a fresh read first, so a stale copy never refuses.
    */
   private async requireAccepted(
-    adapter: ProviderAdapter,
+    adapter: Connection,
     action: ActionName,
     nativeId: string,
     id: string,
@@ -157,7 +173,7 @@ export class MutationService {
 
   /** 404 now rather than a failed task later; reads through the cache, so it costs little. */
   async requireExisting(
-    adapter: ProviderAdapter,
+    adapter: Connection,
     type: ResourceType,
     nativeId: string,
     id: string,

@@ -2,12 +2,12 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Type } from '@sinclair/typebox';
 import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { ValidationError } from '../../common/errors/gateway-error';
-import { describeSchemaErrors } from '../../config/config.validator';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
-import type { OperationName } from '../../providers/ports/operations';
-import type { ProviderAdapter } from '../../providers/ports/provider-adapter';
-import { sealSecrets, secretOptionPaths } from '../../tasks/task-secrets';
+import { ValidationError } from '../common/errors/gateway-error';
+import { describeSchemaErrors } from '../config/config.validator';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import type { OperationName } from '../providers/ports/operations';
+import type { Connection } from '../providers/registry/connection';
+import { sealSecrets, secretOptionPaths } from '../tasks/task-secrets';
 
 /** Operations without a published schema accept no provider options at all. */
 export const NO_OPTIONS = Type.Object({}, { additionalProperties: false });
@@ -25,7 +25,7 @@ export class ProviderOptionsValidator {
 
   /** Validates (and fills defaults into) the options; unknown keys → 400. */
   validate(
-    adapter: ProviderAdapter,
+    adapter: Connection,
     operation: OperationName,
     options: Record<string, unknown> | undefined,
   ): Record<string, unknown> {

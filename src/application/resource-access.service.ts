@@ -1,18 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import type { Caller } from '../../common/auth/caller';
-import { NotFoundError, UnsupportedOperationError, ValidationError } from '../../common/errors/gateway-error';
-import { parseResourceId, resolveNativeRef } from '../../common/ids/resource-id';
-import { ResourceType } from '../../domain/states';
-import { PORT_OF_TYPE } from '../../providers/ports/capabilities';
-import type { ProviderAdapter } from '../../providers/ports/provider-adapter';
-import type { ResourceReader as ReaderPort } from '../../providers/ports/ports';
-import { ProviderRegistry } from '../../providers/registry/provider-registry.service';
+import type { Caller } from '../common/auth/caller';
+import { NotFoundError, UnsupportedOperationError, ValidationError } from '../common/errors/gateway-error';
+import { parseResourceId, resolveNativeRef } from '../common/ids/resource-id';
+import { ResourceType } from '../domain/states';
+import { PORT_OF_TYPE } from '../providers/registry/capabilities';
+import type { Connection } from '../providers/registry/connection';
+import type { ResourceReader as ReaderPort } from '../providers/ports/ports';
+import { ProviderRegistry } from '../providers/registry/provider-registry.service';
 
 export interface ResolvedId {
   id: string;
   connection: string;
   nativeId: string;
-  adapter: ProviderAdapter;
+  adapter: Connection;
 }
 
 /** Id parsing and tenancy in one place: a foreign connection looks exactly like an unknown one (404). */
@@ -20,7 +20,7 @@ export interface ResolvedId {
 export class ResourceAccess {
   constructor(private readonly registry: ProviderRegistry) {}
 
-  connection(caller: Caller, name: string): ProviderAdapter {
+  connection(caller: Caller, name: string): Connection {
     if (!caller.canSee(name)) throw new NotFoundError(`No provider connection '${name}'.`);
     return this.registry.require(name);
   }
@@ -37,7 +37,7 @@ export class ResourceAccess {
   }
 
   /** A reference in a request body (`serverId`, `imageId`...) to a resource of the same connection. */
-  nativeRef(adapter: ProviderAdapter, ref: string, field: string): string {
+  nativeRef(adapter: Connection, ref: string, field: string): string {
     const native = resolveNativeRef(ref, adapter.name);
     if (native === null) {
       throw new ValidationError(`${field} must name a resource of connection '${adapter.name}'.`, [
@@ -47,7 +47,7 @@ export class ResourceAccess {
     return native;
   }
 
-  port(adapter: ProviderAdapter, type: ResourceType): ReaderPort<unknown> {
+  port(adapter: Connection, type: ResourceType): ReaderPort<unknown> {
     const port = adapter[PORT_OF_TYPE[type]];
     if (!port)
       throw new UnsupportedOperationError(

@@ -1,23 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { SnapshotCache, SnapshotRead } from '../../cache/snapshot-cache.service';
-import type { Caller } from '../../common/auth/caller';
-import { GatewayError, NotFoundError, ProviderError } from '../../common/errors/gateway-error';
-import { problemFromGatewayError } from '../../common/errors/problem.mapper';
-import { isRedisUnavailable } from '../../common/errors/redis-unavailable';
-import { parseResourceId } from '../../common/ids/resource-id';
-import { MetricsService } from '../../common/metrics/metrics.service';
-import { decodePageToken, encodePageToken } from '../../common/pagination/page-token';
-import type { ResourceByType } from '../../domain/resource';
-import type { ViewByType } from '../../domain/resource-views.dto';
-import { ResourceType } from '../../domain/states';
-import { PORT_OF_TYPE } from '../../providers/ports/capabilities';
-import type { ResourceReader as ReaderPort } from '../../providers/ports/ports';
-import type { Listed, SkippedItem } from '../../providers/ports/wire';
-import { ProviderRegistry } from '../../providers/registry/provider-registry.service';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
-import { TaskStore } from '../../tasks/task-store.service';
-import { Inject, Logger } from '@nestjs/common';
-import { ProviderListState, ProviderListStatus } from './list.dto';
+import { SnapshotCache, SnapshotRead } from '../cache/snapshot-cache.service';
+import type { Caller } from '../common/auth/caller';
+import { GatewayError, NotFoundError, ProviderError } from '../common/errors/gateway-error';
+import { problemFromGatewayError } from '../common/errors/problem.mapper';
+import { isRedisUnavailable } from '../common/errors/redis-unavailable';
+import { parseResourceId } from '../common/ids/resource-id';
+import { MetricsService } from '../common/metrics/metrics.service';
+import { decodePageToken, encodePageToken } from '../common/pagination/page-token';
+import type { ResourceByType } from '../domain/resource';
+import type { ViewByType } from '../domain/resource-views.dto';
+import { ResourceType } from '../domain/states';
+import { PORT_OF_TYPE } from '../providers/registry/capabilities';
+import type { ResourceReader as ReaderPort } from '../providers/ports/ports';
+import type { Listed, SkippedItem } from '../domain/listed';
+import { ProviderRegistry } from '../providers/registry/provider-registry.service';
+import { TaskStore } from '../tasks/task-store.service';
+import { Logger } from '@nestjs/common';
+import { ProviderListState, ProviderListStatus } from './provider-list-status.dto';
 import { ResourceAccess } from './resource-access.service';
 import { presentResource } from './resource-presenter';
 
@@ -75,7 +74,6 @@ export class ResourceReaderService {
     private readonly cache: SnapshotCache,
     private readonly tasks: TaskStore,
     private readonly metrics: MetricsService,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   async list<T extends ResourceType>(
@@ -97,7 +95,7 @@ export class ResourceReaderService {
     const reads = await Promise.all(
       readable.map(async (adapter) => {
         const port = adapter[PORT_OF_TYPE[type]] as ReaderPort<ResourceByType[T]>;
-        const deadline = this.config.providers.find((p) => p.name === adapter.name)?.listDeadlineMs ?? 5_000;
+        const deadline = adapter.settings.listDeadlineMs;
         try {
           const read = await this.cache.list(
             adapter.name,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { ProviderAdapter } from '../../providers/ports/provider-adapter';
-import { ProviderRegistry } from '../../providers/registry/provider-registry.service';
-import type { Task } from '../../tasks/task.dto';
+import { Connection } from '../providers/registry/connection';
+import { ProviderRegistry } from '../providers/registry/provider-registry.service';
+import type { Task } from '../tasks/task.dto';
 import { presentResource } from './resource-presenter';
 
 /**
@@ -15,11 +15,7 @@ export class TaskPresenter {
   present(task: Task): Task {
     if (!task.result) return task;
     // A connection removed from the configuration can do nothing: every action shows as unsupported.
-    const adapter: ProviderAdapter = this.registry.get(task.provider) ?? {
-      name: task.provider,
-      kind: task.providerKind,
-      probe: () => Promise.resolve(),
-    };
+    const adapter = this.registry.get(task.provider) ?? Connection.removed(task.provider, task.providerKind);
     return { ...task, result: presentResource(adapter, task.resource.type, task.result as never, null) };
   }
 }

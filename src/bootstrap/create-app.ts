@@ -26,7 +26,10 @@ import { buildOpenApiDocument } from './openapi';
 const ulid = monotonicFactory(() => Math.random());
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Headers a browser frontend may read and send (DESIGN: browser frontends are first-class callers). */
+/**
+ * Headers a browser frontend may read and send (docs/design.md#what-the-gateway-is: frontends are its first
+ * users).
+ */
 export const EXPOSED_HEADERS = [
   'Location',
   'X-Request-Id',

@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { GatewayError, ProviderTimeoutError } from '../common/errors/gateway-error';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
-import type { Listed, SkippedItem } from '../providers/ports/wire';
-import { keys } from './keys';
-import { REDIS } from './redis.tokens';
+import type { Listed, SkippedItem } from '../domain/listed';
+import { keys } from '../common/redis/keys';
+import { REDIS } from '../common/redis/redis.tokens';
 import { SingleFlight } from './single-flight';
 
 interface Stored<T> {
@@ -62,10 +62,10 @@ const byNativeId = (a: { nativeId: string }, b: { nativeId: string }) =>
   a.nativeId < b.nativeId ? -1 : a.nativeId > b.nativeId ? 1 : 0;
 
 /**
- * Per-connection snapshots of backend reads in Redis (DESIGN §2: reads go to the provider through a short
- * cache). An entry is fresh for `cache.freshMs` while no task has ended on its connection since it was read;
- * it is kept for `cache.staleMs` to be served, marked stale, when the backend fails. Concurrent readers in
- * one process share one upstream call.
+ * Per-connection snapshots of backend reads in Redis (docs/design.md#reads-and-the-snapshot-cache: reads go
+ * to the provider through a short cache). An entry is fresh for `cache.freshMs` while no task has ended on
+ * its connection since it was read; it is kept for `cache.staleMs` to be served, marked stale, when the
+ * backend fails. Concurrent readers in one process share one upstream call.
  */
 @Injectable()
 export class SnapshotCache {

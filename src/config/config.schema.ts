@@ -1,5 +1,5 @@
 import { Static, TObject, Type } from '@sinclair/typebox';
-import { CONNECTION_NAME_PATTERN } from '../common/ids/resource-id';
+import { CONNECTION_NAME_PATTERN } from '../domain/connection-name';
 
 const connectionName = Type.String({ pattern: CONNECTION_NAME_PATTERN.source });
 
@@ -23,7 +23,10 @@ export const ApiKeySchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** Tuning every connection accepts beside its kind-specific fields (DESIGN §4); ajv fills the defaults. */
+/**
+ * Tuning every connection accepts beside its kind-specific fields (docs/design.md#configuration); ajv fills
+ * the defaults.
+ */
 export const ConnectionTuningSchema = Type.Object({
   /**
    * Wall-clock deadline of one upstream HTTP call attempt from the moment it has one of the `concurrency` slots:

@@ -80,8 +80,9 @@ function secretKeyProblems(tasks: unknown): string[] {
 }
 
 /**
- * Validates a parsed config document (DESIGN §4) and returns the typed config with defaults applied.
- * Throws ConfigError listing every problem found, so an operator fixes the file in one pass.
+ * Validates a parsed config document (docs/design.md#configuration) and returns the typed config with
+ * defaults applied. Throws ConfigError listing every problem found, so an operator fixes the file in one
+ * pass.
  */
 export function validateConfig(
   document: unknown,

@@ -1,6 +1,6 @@
 /**
- * The only reader of process.env in the code base (DESIGN §2 layout rule). Everything else receives these
- * values through the config module.
+ * The only reader of process.env in the code base (docs/design.md#layout-rules). Everything else receives
+ * these values through the config module.
  */
 export type GatewayRole = 'api' | 'worker' | 'all';
 

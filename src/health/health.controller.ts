@@ -4,7 +4,8 @@ import { OperationId } from '../common/swagger/endpoints.decorator';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { REDIS } from '../cache/redis.tokens';
+import { keys as redisKeys } from '../common/redis/keys';
+import { REDIS } from '../common/redis/redis.tokens';
 import { ApiKeysService } from '../common/auth/api-keys.service';
 import { Public } from '../common/auth/auth.decorators';
 import type { Caller } from '../common/auth/caller';
@@ -18,10 +19,9 @@ import { TaskQueue } from '../tasks/task-queue.service';
 import { LiveStatus, ProviderReachability, ReadyStatus } from './health.dto';
 
 /**
- * What the readiness check writes: a full Redis still answers PING, but refuses what the gateway must store.
- * One small key with a short life, shared by every process.
+ * Life of what the readiness check writes (`redisKeys.readyProbe()`): a full Redis still answers PING, but
+ * refuses what the gateway must store. One small key with a short life, shared by every process.
  */
-export const READY_PROBE_KEY = 'gw:ready:probe';
 const READY_PROBE_TTL_MS = 10_000;
 
 @ApiTags('health')
@@ -96,7 +96,7 @@ export class HealthController {
     const redis = this.indicators.check('redis');
     try {
       if ((await this.redis.ping()) !== 'PONG') return redis.down({ message: 'no PONG' });
-      await this.redis.set(READY_PROBE_KEY, String(Date.now()), 'PX', READY_PROBE_TTL_MS);
+      await this.redis.set(redisKeys.readyProbe(), String(Date.now()), 'PX', READY_PROBE_TTL_MS);
       return redis.up();
     } catch (error) {
       return redis.down({ message: asRedisUnavailable(error)?.kind ?? 'error' });

@@ -8,7 +8,7 @@ import { MetricsController } from './metrics.controller';
 @Global()
 @Module({
   // Terminus would log every failed probe at error level (every few seconds through an outage); the Redis
-  // connections log their state changes once each instead (cache/redis-watch.ts).
+  // connections log their state changes once each instead (common/redis/redis-watch.ts).
   imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController, MetricsController],
   providers: [ProviderHealth],

@@ -9,11 +9,11 @@ import { ServersService } from './servers/servers.service';
 import { TasksController } from './tasks/tasks.controller';
 import { VolumesController } from './volumes/volumes.controller';
 import { VolumesService } from './volumes/volumes.service';
-import { MutationService } from './common/mutation.service';
-import { ProviderOptionsValidator } from './common/provider-options.validator';
-import { ResourceAccess } from './common/resource-access.service';
-import { ResourceReaderService } from './common/resource-reader.service';
-import { TaskPresenter } from './common/task-presenter';
+import { MutationService } from '../application/mutation.service';
+import { ProviderOptionsValidator } from '../application/provider-options.validator';
+import { ResourceAccess } from '../application/resource-access.service';
+import { ResourceReaderService } from '../application/resource-reader.service';
+import { TaskPresenter } from '../application/task-presenter';
 import { TaskResponder } from './common/task-responder';
 
 /** The public /v1 API (role api or all). */

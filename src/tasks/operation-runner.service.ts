@@ -6,8 +6,8 @@ import { problemFromGatewayError } from '../common/errors/problem.mapper';
 import { formatResourceId } from '../common/ids/resource-id';
 import { MetricsService } from '../common/metrics/metrics.service';
 import type { AnyResource } from '../domain/resource';
-import { withCallSignal } from '../providers/http/call-scope';
-import { PORT_OF_TYPE, plannerOf } from '../providers/ports/capabilities';
+import { withCallSignal } from '../providers/kit/http/call-scope';
+import { PORT_OF_TYPE } from '../providers/registry/capabilities';
 import type {
   OperationPlan,
   OperationStep,
@@ -15,7 +15,7 @@ import type {
   StepOutcome,
 } from '../providers/ports/operation-plan';
 import { DELETE_OPERATIONS, OPERATION_RESOURCE } from '../providers/ports/operations';
-import type { ProviderAdapter } from '../providers/ports/provider-adapter';
+import type { Connection } from '../providers/registry/connection';
 import { ProviderRegistry } from '../providers/registry/provider-registry.service';
 import { TaskEvents } from './task-events.service';
 import { TaskStore } from './task-store.service';
@@ -85,9 +85,9 @@ export class OperationRunner {
       );
       return null;
     }
-    let plan: OperationPlan;
+    let plan: OperationPlan<AnyResource>;
     try {
-      plan = plannerOf(adapter, internal.request.operation)!(internal.request);
+      plan = adapter.plan(internal.request);
     } catch (error) {
       await this.fail(task, internal, null, this.asGatewayError(error, task));
       return null;
@@ -123,7 +123,7 @@ export class OperationRunner {
         internal.stepInFlight = true;
         await this.store.save(this.touch(task), internal);
       }
-      let outcome: StepOutcome;
+      let outcome: StepOutcome<AnyResource>;
       try {
         const ran = await this.runWithinDeadline(step, this.context(task, internal, resumed), internal);
         if (ran === ABANDONED) {
@@ -185,10 +185,10 @@ export class OperationRunner {
    * a hanging backend lets go.
    */
   private async runWithinDeadline(
-    step: OperationStep,
+    step: OperationStep<AnyResource>,
     ctx: StepContext,
     internal: TaskInternal,
-  ): Promise<StepOutcome | typeof ABANDONED> {
+  ): Promise<StepOutcome<AnyResource> | typeof ABANDONED> {
     const abandon = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<typeof ABANDONED>((resolve) => {
@@ -232,8 +232,8 @@ export class OperationRunner {
   }
 
   private async onStepError(
-    adapter: ProviderAdapter,
-    plan: OperationPlan,
+    adapter: Connection,
+    plan: OperationPlan<AnyResource>,
     task: Task,
     internal: TaskInternal,
     error: unknown,
@@ -264,8 +264,8 @@ export class OperationRunner {
   }
 
   private async onDeadline(
-    adapter: ProviderAdapter,
-    plan: OperationPlan,
+    adapter: Connection,
+    plan: OperationPlan<AnyResource>,
     task: Task,
     internal: TaskInternal,
     last?: GatewayError,
@@ -290,13 +290,13 @@ export class OperationRunner {
   }
 
   /** Whether the step of that name has completed (a name the plan does not have never has). */
-  private completed(plan: OperationPlan, internal: TaskInternal, name: string): boolean {
+  private completed(plan: OperationPlan<AnyResource>, internal: TaskInternal, name: string): boolean {
     const index = plan.steps.findIndex((step) => step.name === name);
     return index >= 0 && index < internal.stepIndex;
   }
 
   private async succeed(
-    adapter: ProviderAdapter,
+    adapter: Connection,
     task: Task,
     internal: TaskInternal,
     fresh: AnyResource | undefined,
@@ -320,11 +320,7 @@ export class OperationRunner {
     await this.finish(task, internal, 'task.succeeded');
   }
 
-  private async readFinal(
-    adapter: ProviderAdapter,
-    task: Task,
-    nativeId: string,
-  ): Promise<AnyResource | null> {
+  private async readFinal(adapter: Connection, task: Task, nativeId: string): Promise<AnyResource | null> {
     const port = adapter[PORT_OF_TYPE[OPERATION_RESOURCE[task.operation]]];
     try {
       return (await port?.get(nativeId)) ?? null;
@@ -337,7 +333,7 @@ export class OperationRunner {
   private async fail(
     task: Task,
     internal: TaskInternal,
-    plan: OperationPlan | null,
+    plan: OperationPlan<AnyResource> | null,
     error: GatewayError,
   ): Promise<void> {
     const now = new Date().toISOString();

@@ -6,13 +6,14 @@ import { SnapshotCache } from '../cache/snapshot-cache.service';
 import { ProviderError, ProviderUnavailableError } from '../common/errors/gateway-error';
 import { MetricsService } from '../common/metrics/metrics.service';
 import { readEnv } from '../config/env';
-import type { GatewayConfig } from '../config/gateway-config';
-import { ProviderKind, ResourceType } from '../domain/states';
+import type { ConnectionConfig, GatewayConfig } from '../config/gateway-config';
+import { ProviderKind, ResourceType, ServerState } from '../domain/states';
+import type { NativeServer } from '../providers/ports/native';
 import type { OperationPlan, OperationStep, StepContext } from '../providers/ports/operation-plan';
-import type { ProviderAdapter } from '../providers/ports/provider-adapter';
+import { Connection } from '../providers/registry/connection';
 import { ProviderRegistry } from '../providers/registry/provider-registry.service';
-import { findRedisBinary, startEmbeddedRedis, type EmbeddedRedis } from '../sandbox/embedded-redis';
-import { currentCallSignal } from '../providers/http/call-scope';
+import { findRedisBinary, startEmbeddedRedis, type EmbeddedRedis } from '../../sandbox/embedded-redis';
+import { currentCallSignal } from '../providers/kit/http/call-scope';
 import { OperationRunner, type RunResult } from './operation-runner.service';
 import { TaskEvents } from './task-events.service';
 import { TaskIntake } from './task-intake.service';
@@ -28,19 +29,36 @@ describe('OperationRunner', () => {
   let intake: TaskIntake;
   let store: TaskStore;
   let plan: () => OperationPlan;
-  const server = { nativeId: 'n1', id: 'fake:n1', name: 'srv', state: 'running' };
-
-  const adapter: ProviderAdapter = {
-    name: 'fake',
-    kind: ProviderKind.Cloudmc,
-    servers: {
-      list: async () => ({ items: [], skipped: [] }),
-      get: async () => server as never,
-      start: () => plan(),
-      create: () => plan(),
-    },
-    probe: async () => undefined,
+  const server: NativeServer = {
+    nativeId: 'n1',
+    name: 'srv',
+    state: ServerState.Running,
+    providerState: 'Running',
+    cpuCores: 1,
+    cpuMhz: null,
+    memoryMb: 512,
+    imageId: null,
+    planId: null,
+    locationId: null,
+    ipAddresses: [],
+    volumeIds: [],
+    networkIds: [],
+    extra: {},
   };
+
+  const adapter = new Connection(
+    {
+      name: 'fake',
+      kind: ProviderKind.Cloudmc,
+      servers: {
+        list: async () => ({ items: [], skipped: [] }),
+        get: async () => server,
+      },
+      plans: { 'server.start': () => plan(), 'server.create': () => plan() },
+      probe: async () => undefined,
+    },
+    { name: 'fake', kind: 'cloudmc' } as ConnectionConfig,
+  );
 
   const step = (
     name: string,
@@ -141,7 +159,7 @@ describe('OperationRunner', () => {
       status: 'succeeded',
       progress: 100,
       providerRef: { kind: 'fake-task', id: 't-1' },
-      result: { nativeId: 'n1' },
+      result: { id: 'fake:n1', nativeId: 'n1', provider: 'fake' },
     });
     expect(done.steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
     expect(await store.activeTaskIds(['fake:n1'])).toEqual([null]);

@@ -2,7 +2,7 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { bullErrorListener } from '../cache/redis-watch';
+import { bullErrorListener } from '../common/redis/redis-watch';
 import { LogOncePerKind } from '../common/errors/log-once';
 import { asRedisUnavailable } from '../common/errors/redis-unavailable';
 import { LOGGER } from '../common/logging/logger';

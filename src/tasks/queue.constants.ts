@@ -1,7 +1,9 @@
+import { keys } from '../common/redis/keys';
+
 /** The BullMQ queue that runs operation steps; one job per task, job id = task id. */
 export const OPERATIONS_QUEUE = 'operations';
 /** Key prefix of BullMQ's own keys. */
-export const BULL_PREFIX = 'gw:bull';
+export const BULL_PREFIX = keys.bullPrefix();
 
 export interface OperationJobData {
   taskId: string;

@@ -1,4 +1,4 @@
-import type { TaskEvent, TaskEventType } from './task-events.service';
+import type { TaskEvent, TaskEventType } from './task-event';
 import type { TaskSummary } from './task.dto';
 
 // One stream entry per event, kept by the hundred thousand: a JSON array in one field is about half the bytes of

@@ -1,31 +1,18 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { keys } from '../cache/keys';
-import { REDIS, REDIS_BLOCKING } from '../cache/redis.tokens';
+import { keys } from '../common/redis/keys';
+import { REDIS, REDIS_BLOCKING } from '../common/redis/redis.tokens';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import type { TaskEvent, TaskEventType } from './task-event';
 import { encodeEvent, decodeEvent } from './task-event.codec';
-import { summarize, type Task, type TaskSummary } from './task.dto';
-
-export type TaskEventType =
-  'task.created' | 'task.updated' | 'task.succeeded' | 'task.failed' | 'task.canceled';
-
-export interface TaskEvent {
-  /** Stream entry id; SSE sends it as `id:` and takes it back as `Last-Event-ID`. */
-  id: string;
-  type: TaskEventType;
-  provider: string;
-  taskId: string;
-  /** A summary, not the whole task: events are kept by the hundred thousand (Redis bytes per task). */
-  task: TaskSummary;
-}
+import { summarize, type Task } from './task.dto';
 
 type Listener = (event: TaskEvent) => void;
 
-export const STREAM_ID_PATTERN = /^\d{1,20}-\d{1,20}$/;
-
 /**
- * Task events on a Redis stream (DESIGN §2: SSE ◀── Redis stream ◀── TaskService), so any API process can
- * serve and resume any client. One blocking reader per process fans events out to its local listeners.
+ * Task events on a Redis stream (docs/design.md#task-events-and-sse: SSE ◀── Redis stream ◀── tasks), so any
+ * API process can serve and resume any client. One blocking reader per process fans events out to its local
+ * listeners.
  */
 @Injectable()
 export class TaskEvents implements OnApplicationShutdown {

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { monotonicFactory } from 'ulid';
-import { keys } from '../cache/keys';
-import { REDIS } from '../cache/redis.tokens';
+import { keys } from '../common/redis/keys';
+import { REDIS } from '../common/redis/redis.tokens';
 import {
   ConflictError,
   IdempotencyMismatchError,
@@ -10,14 +10,13 @@ import {
 } from '../common/errors/gateway-error';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { RefusalReason } from '../domain/allowed-actions.dto';
-import { plannerOf } from '../providers/ports/capabilities';
 import {
   OPERATION_RESOURCE,
   OperationInputs,
   OperationName,
   OperationRequest,
 } from '../providers/ports/operations';
-import type { ProviderAdapter } from '../providers/ports/provider-adapter';
+import type { Connection } from '../providers/registry/connection';
 import { TaskEvents } from './task-events.service';
 import { TaskQueue } from './task-queue.service';
 import { TaskStore } from './task-store.service';
@@ -35,7 +34,7 @@ export interface IdempotencyContext {
 }
 
 export interface SubmitParams<O extends OperationName> {
-  adapter: ProviderAdapter;
+  adapter: Connection;
   operation: O;
   /** Native id of the resource acted on; null for creates. */
   target: string | null;
@@ -77,8 +76,7 @@ export class TaskIntake {
   }
 
   async submit<O extends OperationName>(params: SubmitParams<O>): Promise<Submitted> {
-    const planner = plannerOf(params.adapter, params.operation);
-    if (!planner)
+    if (!params.adapter.can(params.operation))
       throw new UnsupportedOperationError(
         params.adapter.name,
         params.operation,
@@ -91,7 +89,7 @@ export class TaskIntake {
       input: params.input,
       taskId,
     };
-    const plan = planner(request); // validates the request against what the backend can do, before anything is stored
+    const plan = params.adapter.plan(request); // validates the request against what the backend can do, before anything is stored
     // Secret inputs (writeOnly in the adapter's option schema) are stored sealed only; 400 without a key.
     const secrets = this.store.sealSecrets(
       taskId,
@@ -100,9 +98,8 @@ export class TaskIntake {
     );
 
     const now = Date.now();
-    const connection = this.config.providers.find((p) => p.name === params.adapter.name);
     const deadlineSeconds =
-      connection?.deadlines?.[params.operation] ??
+      params.adapter.settings.deadlines?.[params.operation] ??
       plan.deadlineSeconds ??
       this.config.tasks.defaultDeadlineSeconds;
     const deadlineAtMs = now + deadlineSeconds * 1000;

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { bullErrorListener } from '../cache/redis-watch';
+import { bullErrorListener } from '../common/redis/redis-watch';
 import { RedisUnavailableError } from '../common/errors/redis-unavailable';
 import { LOGGER } from '../common/logging/logger';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';

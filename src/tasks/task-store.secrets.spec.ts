@@ -6,14 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SnapshotCache } from '../cache/snapshot-cache.service';
 import { MetricsService } from '../common/metrics/metrics.service';
+import { keys } from '../common/redis/keys';
 import { readEnv } from '../config/env';
-import type { GatewayConfig } from '../config/gateway-config';
+import type { ConnectionConfig, GatewayConfig } from '../config/gateway-config';
 import { ProviderKind, ResourceType } from '../domain/states';
 import type { OperationPlan } from '../providers/ports/operation-plan';
 import type { OperationRequest } from '../providers/ports/operations';
 import { SECRET_OPTION, type ProviderAdapter } from '../providers/ports/provider-adapter';
+import { Connection } from '../providers/registry/connection';
 import { ProviderRegistry } from '../providers/registry/provider-registry.service';
-import { findRedisBinary, startEmbeddedRedis, type EmbeddedRedis } from '../sandbox/embedded-redis';
+import { findRedisBinary, startEmbeddedRedis, type EmbeddedRedis } from '../../sandbox/embedded-redis';
 import { OperationRunner } from './operation-runner.service';
 import { TaskEvents } from './task-events.service';
 import { TaskIntake } from './task-intake.service';
@@ -33,7 +35,7 @@ describe('TaskStore with task secrets', () => {
   /** Passwords the fake backend was given by the plans it built. */
   const installedWith: unknown[] = [];
 
-  const adapter: ProviderAdapter = {
+  const native: ProviderAdapter = {
     name: 'fake',
     kind: ProviderKind.Dcimanager,
     optionSchemas: {
@@ -44,9 +46,20 @@ describe('TaskStore with task secrets', () => {
     },
     servers: {
       list: async () => [] as never,
-      get: async () => ({ nativeId: 'n1', id: 'fake:n1', name: 'metal', state: 'running' }) as never,
+      get: async () =>
+        ({
+          nativeId: 'n1',
+          name: 'metal',
+          state: 'running',
+          ipAddresses: [],
+          volumeIds: [],
+          networkIds: [],
+          extra: {},
+        }) as never,
+    },
+    plans: {
       // As a real adapter: reads the options when it plans, and sends them in a step.
-      create: (request: OperationRequest<'server.create'>): OperationPlan => {
+      'server.create': (request: OperationRequest<'server.create'>): OperationPlan => {
         const { password } = request.input.providerOptions as { password?: string };
         return {
           resourceType: ResourceType.Server,
@@ -64,6 +77,7 @@ describe('TaskStore with task secrets', () => {
     },
     probe: async () => undefined,
   };
+  const adapter = new Connection(native, { name: 'fake', kind: 'dcimanager' } as ConnectionConfig);
 
   const configWith = (tasks: Record<string, unknown>) =>
     ({
@@ -141,7 +155,7 @@ describe('TaskStore with task secrets', () => {
     const key = newKey();
     const { create, drive, store } = gateway({ secretKey: key }, { secretKey: key });
     const task = await create();
-    const stored = await redis.hget(`gw:task:${task.id}`, 'internal');
+    const stored = await redis.hget(keys.task(task.id), 'internal');
     expect(stored).not.toContain(PASSWORD);
     expect(JSON.parse(stored!)).toMatchObject({
       request: { input: { name: 'metal', providerOptions: { hddRaid: 'raid_1' } } },
@@ -152,7 +166,7 @@ describe('TaskStore with task secrets', () => {
 
     expect(await drive(task.id)).toMatchObject({ status: 'succeeded' });
     expect(installedWith).toEqual([PASSWORD]);
-    expect(await redis.hkeys(`gw:task:${task.id}`)).toEqual(['packed']);
+    expect(await redis.hkeys(keys.task(task.id))).toEqual(['packed']);
   });
 
   it('should finish tasks sealed before a key rotation when the old key is kept in previousSecretKeys', async () => {
@@ -179,19 +193,19 @@ describe('TaskStore with task secrets', () => {
     });
     expect(JSON.stringify(failed)).not.toContain(PASSWORD);
     expect(installedWith).toEqual([]);
-    expect(await redis.hkeys(`gw:task:${task.id}`)).toEqual(['packed']);
+    expect(await redis.hkeys(keys.task(task.id))).toEqual(['packed']);
   });
 
   it('should fail the same way when the sealed value was altered in Redis', async () => {
     const key = newKey();
     const { create, drive } = gateway({ secretKey: key }, { secretKey: key });
     const task = await create();
-    const internal = JSON.parse((await redis.hget(`gw:task:${task.id}`, 'internal'))!) as {
+    const internal = JSON.parse((await redis.hget(keys.task(task.id), 'internal'))!) as {
       secrets: Array<{ sealed: string }>;
     };
     const sealed = internal.secrets[0].sealed;
     internal.secrets[0].sealed = `${sealed.slice(0, -2)}${sealed.endsWith('AA') ? 'BB' : 'AA'}`;
-    await redis.hset(`gw:task:${task.id}`, 'internal', JSON.stringify(internal));
+    await redis.hset(keys.task(task.id), 'internal', JSON.stringify(internal));
     expect(await drive(task.id)).toMatchObject({
       status: 'failed',
       error: { code: 'internal', detail: expect.stringContaining('altered or belongs to another task') },

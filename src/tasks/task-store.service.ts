@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { decodeTime } from 'ulid';
-import { keys } from '../cache/keys';
-import { REDIS } from '../cache/redis.tokens';
+import { keys } from '../common/redis/keys';
+import { REDIS } from '../common/redis/redis.tokens';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { Task, TaskStatus } from './task.dto';
 import type { TaskInternal } from './task-record';
@@ -44,8 +44,6 @@ return {'created', ARGV[2]}`;
 const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
-
-const OPEN_TASKS = 'gw:tasks:open';
 
 export type AcceptResult =
   | { kind: 'created'; taskId: string }
@@ -116,7 +114,7 @@ export class TaskStore {
       keys.task(task.id),
       keys.tasksByProvider(task.provider),
       task.resource.id ? keys.tasksByResource(task.resource.id) : '',
-      OPEN_TASKS,
+      keys.openTasks(),
       idempotency?.fingerprint ?? '',
       task.id,
       JSON.stringify(task),
@@ -177,7 +175,7 @@ export class TaskStore {
       )
       .hdel(keys.task(task.id), 'public', 'internal')
       .expire(keys.task(task.id), this.retentionSeconds)
-      .srem(OPEN_TASKS, task.id)
+      .srem(keys.openTasks(), task.id)
       .zremrangebyscore(keys.tasksByProvider(task.provider), '-inf', cutoff);
     if (task.resource.id) {
       pipeline
@@ -203,11 +201,11 @@ export class TaskStore {
   }
 
   async openTaskIds(): Promise<string[]> {
-    return this.redis.smembers(OPEN_TASKS);
+    return this.redis.smembers(keys.openTasks());
   }
 
   async forgetOpen(taskId: string): Promise<void> {
-    await this.redis.srem(OPEN_TASKS, taskId);
+    await this.redis.srem(keys.openTasks(), taskId);
   }
 
   /**

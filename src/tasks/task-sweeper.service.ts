@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { REDIS } from '../cache/redis.tokens';
+import { REDIS } from '../common/redis/redis.tokens';
 import { TaskQueue } from './task-queue.service';
 import { TaskStore } from './task-store.service';
 import { OPERATIONS_QUEUE } from './queue.constants';

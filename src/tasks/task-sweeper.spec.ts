@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { readEnv } from '../config/env';
 import type { GatewayConfig } from '../config/gateway-config';
-import { findRedisBinary, startEmbeddedRedis, type EmbeddedRedis } from '../sandbox/embedded-redis';
+import { findRedisBinary, startEmbeddedRedis, type EmbeddedRedis } from '../../sandbox/embedded-redis';
 import { BULL_PREFIX, OPERATIONS_QUEUE, type OperationJobData } from './queue.constants';
 import { TaskQueue } from './task-queue.service';
 import type { TaskStore } from './task-store.service';

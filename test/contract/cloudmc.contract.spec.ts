@@ -11,21 +11,23 @@ import {
   ValidationError,
 } from '../../src/common/errors/gateway-error';
 import { ServerState } from '../../src/domain/states';
-import { parseCloudmcError } from '../../src/providers/cloudmc/cloudmc-error.parser';
-import { CloudmcClient } from '../../src/providers/cloudmc/cloudmc-http.client';
+import { parseCloudmcError } from '../../src/providers/cloudmc/client/errors';
+import { CloudmcClient } from '../../src/providers/cloudmc/client/http.client';
 import { cloudmcKind } from '../../src/providers/cloudmc/cloudmc.kind';
-import { UpstreamClient } from '../../src/providers/http/upstream-client';
-import { plannerOf } from '../../src/providers/ports/capabilities';
+import { UpstreamClient } from '../../src/providers/kit/http/upstream-client';
 import type { ProviderAdapter } from '../../src/providers/ports/provider-adapter';
-import { cloudmcSimulator } from '../../src/sandbox/simulators/cloudmc/cloudmc.simulator';
-import type { SimulatorHandle } from '../../src/sandbox/simulators/common/simulator';
+import type { Connection } from '../../src/providers/registry/connection';
+import { cloudmcSimulator } from '../../sandbox/simulators/cloudmc/cloudmc.simulator';
+import type { SimulatorHandle } from '../../sandbox/simulators/common/simulator';
 import { sim } from '../support/gateway';
-import { runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
+import { normalized, runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
 import { items } from '../support/listed';
 
 describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', () => {
   let simulator: SimulatorHandle;
   let adapter: ProviderAdapter;
+  /** The adapter as clients see it: gateway ids, stamped fields, names without the task marker. */
+  let gateway: Connection;
   let unknownStates: string[];
   let imageId: string;
   let planId: string;
@@ -65,6 +67,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
     await sim(simulator, 'POST', '/reset');
     unknownStates = [];
     adapter = adapterWith();
+    gateway = normalized(adapter);
     imageId = (await adapter.catalog!.images!())[0].nativeId;
     planId = (await adapter.catalog!.plans!()).find((p) => !p.custom)!.nativeId;
   });
@@ -74,10 +77,10 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
   describe('reads', () => {
     it('should list seeded servers, volumes, networks and IPs with normalized fields and raw states', async () => {
       const [servers, volumes, networks, ips] = await Promise.all([
-        adapter.servers!.list().then(items),
-        adapter.volumes!.list().then(items),
-        adapter.networks!.list().then(items),
-        adapter.ips!.list().then(items),
+        gateway.servers!.list().then(items),
+        gateway.volumes!.list().then(items),
+        gateway.networks!.list().then(items),
+        gateway.ips!.list().then(items),
       ]);
       expect(servers.length).toBeGreaterThan(0);
       expect(servers[0]).toMatchObject({
@@ -94,8 +97,17 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
       expect(unknownStates).toEqual([]);
     });
 
+    it('should answer native records: the backend ids in references, no gateway fields', async () => {
+      const [native] = (await adapter.servers!.list()).items.filter((s) => s.volumeIds.length);
+      expect(native).not.toHaveProperty('id');
+      expect(native).not.toHaveProperty('provider');
+      const shown = (await gateway.servers!.get(native.nativeId))!;
+      expect(shown.volumeIds).toEqual(native.volumeIds.map((id) => `cm:${id}`));
+      expect(shown.imageId).toBe(`cm:${native.imageId}`);
+    });
+
     it('should answer null for an unknown id, and read the catalog', async () => {
-      expect(await adapter.servers!.get('00000000-0000-0000-0000-000000000000')).toBeNull();
+      expect(await gateway.servers!.get('00000000-0000-0000-0000-000000000000')).toBeNull();
       const [images, plans, locations] = await Promise.all([
         adapter.catalog!.images!(),
         adapter.catalog!.plans!(),
@@ -129,7 +141,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
       expect(create.steps).toEqual(['prepare', 'create-instance', 'wait-create-task', 'wait-running']);
       expect(create.providerStatuses).toContain('SUCCESS');
       const id = create.nativeId!;
-      expect(await adapter.servers!.get(id)).toMatchObject({
+      expect(await gateway.servers!.get(id)).toMatchObject({
         name: 'contract-1',
         state: 'running',
         imageId: `cm:${imageId}`,
@@ -137,15 +149,15 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
       });
 
       await runPlan(adapter, 'server.stop', id, { force: false });
-      expect((await adapter.servers!.get(id))!.state).toBe('stopped');
+      expect((await gateway.servers!.get(id))!.state).toBe('stopped');
       await runPlan(adapter, 'server.start', id, {});
-      expect((await adapter.servers!.get(id))!.state).toBe('running');
+      expect((await gateway.servers!.get(id))!.state).toBe('running');
       await runPlan(adapter, 'server.reboot', id, {});
-      expect((await adapter.servers!.get(id))!.state).toBe('running');
+      expect((await gateway.servers!.get(id))!.state).toBe('running');
       await runPlan(adapter, 'server.rename', id, { name: 'contract-renamed' });
-      expect((await adapter.servers!.get(id))!.name).toBe('contract-renamed');
+      expect((await gateway.servers!.get(id))!.name).toBe('contract-renamed');
       await runPlan(adapter, 'server.delete', id, {});
-      expect(await adapter.servers!.get(id)).toBeNull();
+      expect(await gateway.servers!.get(id)).toBeNull();
     });
 
     it('should create a server with cpuCores and memoryMb on the custom offering', async () => {
@@ -160,7 +172,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
         powerOn: true,
         providerOptions: {},
       });
-      expect(await adapter.servers!.get(run.nativeId!)).toMatchObject({ cpuCores: cpu, memoryMb: memory });
+      expect(await gateway.servers!.get(run.nativeId!)).toMatchObject({ cpuCores: cpu, memoryMb: memory });
     });
 
     it('should treat start on a running instance as done without calling CloudMC', async () => {
@@ -174,7 +186,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
 
     it('should stop a server created with powerOn false', async () => {
       const id = await createServer('cold', false);
-      expect((await adapter.servers!.get(id))!.state).toBe('stopped');
+      expect((await gateway.servers!.get(id))!.state).toBe('stopped');
     });
   });
 
@@ -185,7 +197,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
       await sim(simulator, 'POST', '/config', { taskTtlMs: 1 });
       const run = await runPlan(adapter, 'server.start', id, {});
       expect(run.providerStatuses).toContain('EXPIRED');
-      expect((await adapter.servers!.get(id))!.state).toBe('running');
+      expect((await gateway.servers!.get(id))!.state).toBe('running');
     });
 
     it('should adopt the created instance when the create task has expired', async () => {
@@ -198,12 +210,12 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
         providerOptions: {},
       });
       expect(run.providerStatuses).toContain('EXPIRED');
-      expect(await adapter.servers!.get(run.nativeId!)).toMatchObject({ name: 'adopted', state: 'running' });
+      expect(await gateway.servers!.get(run.nativeId!)).toMatchObject({ name: 'adopted', state: 'running' });
     });
 
     it('should adopt its own instance, not create a second, when the create step is resumed after a crash', async () => {
       const older = await createServer('resumed'); // a namesake from before: never to be taken for this create
-      const plan = plannerOf(adapter, 'server.create')!({
+      const plan = adapter.plans['server.create']!({
         operation: 'server.create',
         target: null,
         taskId: '01JRESUMEDCREATETASK000001',
@@ -232,7 +244,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
           .filter(([k]) => k.startsWith('POST'))
           .reduce((sum, [, n]) => sum + n, 0),
       ).toBe(1);
-      expect((await adapter.servers!.list().then(items)).filter((s) => s.name === 'resumed')).toHaveLength(2);
+      expect((await gateway.servers!.list().then(items)).filter((s) => s.name === 'resumed')).toHaveLength(2);
     });
 
     it('should tell two same-named creates apart by their markers when both tasks are forgotten', async () => {
@@ -244,7 +256,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
       ]);
       expect(a.providerStatuses).toContain('EXPIRED');
       expect(a.nativeId).not.toBe(b.nativeId);
-      const twins = (await adapter.servers!.list().then(items)).filter((s) => s.name === 'twin');
+      const twins = (await gateway.servers!.list().then(items)).filter((s) => s.name === 'twin');
       expect(twins.map((s) => s.nativeId).sort()).toEqual([a.nativeId, b.nativeId].sort());
     });
 
@@ -263,7 +275,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
     it.each(['A', 'B'])('should read task shape %s', async (shape) => {
       await sim(simulator, 'POST', '/config', { taskShape: shape });
       const id = await createServer(`shape-${shape}`);
-      expect((await adapter.servers!.get(id))!.state).toBe('running');
+      expect((await gateway.servers!.get(id))!.state).toBe('running');
     });
   });
 
@@ -318,7 +330,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
     });
 
     it('should report an operation CloudMC does not support as unsupported_operation, never as gone', async () => {
-      const id = (await adapter.servers!.list().then(items))[0].nativeId;
+      const id = (await gateway.servers!.list().then(items))[0].nativeId;
       const client = rawClient();
       const expected = {
         code: 'unsupported_operation',
@@ -377,7 +389,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
         path: '/instances$',
         count: 1,
       });
-      await expect(adapter.servers!.list().then(items)).resolves.toEqual(expect.any(Array));
+      await expect(gateway.servers!.list().then(items)).resolves.toEqual(expect.any(Array));
     });
 
     it('should report persistent 5xx as a retryable provider error, then open the circuit', async () => {
@@ -431,7 +443,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
         count: 1,
       });
       await runPlan(adapter, 'server.stop', id, { force: true });
-      expect((await adapter.servers!.get(id))!.state).toBe('stopped');
+      expect((await gateway.servers!.get(id))!.state).toBe('stopped');
     });
 
     it('should time out a call the backend never answers', async () => {
@@ -490,7 +502,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
           ...real,
         ],
       });
-      const { items: servers, skipped } = await adapter.servers!.list();
+      const { items: servers, skipped } = await gateway.servers!.list();
       expect(servers.map((s) => s.nativeId)).toEqual(real.map((r) => r.id));
       expect(skipped).toEqual([
         { nativeId: null, reason: expect.stringContaining('not a CloudMC instance') },
@@ -501,7 +513,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
     });
 
     it('should keep a server whose volume or public IP is malformed (only that entry goes missing)', async () => {
-      const { items: before } = await adapter.servers!.list();
+      const { items: before } = await gateway.servers!.list();
       const [volumes, ips] = await Promise.all([backend('volumes'), backend('publicipaddresses')]);
       const server = before[0];
       await answerOnce('/volumes$', {
@@ -510,7 +522,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
       await answerOnce('/publicipaddresses$', {
         data: [7, { id: 'ip-bad', ipAddress: 5, instances: [{ id: server.nativeId }] }, ...ips],
       });
-      const after = await adapter.servers!.list();
+      const after = await gateway.servers!.list();
       expect(after.skipped).toEqual([]);
       expect(after.items).toEqual(before.map((s) => ({ ...s, stateObservedAt: expect.any(String) })));
     });
@@ -525,22 +537,22 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
         without(instance, 'name'),
       ]) {
         await answerOnce(single, { data });
-        await expect(adapter.servers!.get(id)).rejects.toMatchObject({
+        await expect(gateway.servers!.get(id)).rejects.toMatchObject({
           status: 502,
           code: 'provider_error',
           retryable: false,
         });
       }
       await answerOnce(single, { data: null });
-      await expect(adapter.servers!.get(id)).rejects.toMatchObject({ status: 502, code: 'provider_error' });
+      await expect(gateway.servers!.get(id)).rejects.toMatchObject({ status: 502, code: 'provider_error' });
       const [volume] = await backend('volumes');
       await answerOnce(`/volumes/${String(volume.id)}$`, { data: { ...volume, name: 5 } });
-      await expect(adapter.volumes!.get(String(volume.id))).rejects.toMatchObject({
+      await expect(gateway.volumes!.get(String(volume.id))).rejects.toMatchObject({
         status: 502,
         message: expect.stringContaining('/name'),
       });
       // The same read, answered well, maps.
-      expect(await adapter.servers!.get(id)).toMatchObject({ nativeId: id });
+      expect(await gateway.servers!.get(id)).toMatchObject({ nativeId: id });
     });
 
     it('should clean names with NUL bytes and invalid UTF-8 in lists and single reads', async () => {
@@ -557,7 +569,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
         count: 1,
         bodyBase64: raw([{ ...first, name: '@NAME@' }, ...real.slice(1)]),
       });
-      const { items: servers } = await adapter.servers!.list();
+      const { items: servers } = await gateway.servers!.list();
       expect(servers[0]).toMatchObject({ nativeId: first.id, name: 'db-2' });
       await sim(simulator, 'POST', '/faults', {
         action: 'body',
@@ -566,7 +578,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
         count: 1,
         bodyBase64: raw({ ...first, name: '@NAME@' }),
       });
-      expect((await adapter.servers!.get(String(first.id)))!.name).toBe('db-2');
+      expect((await gateway.servers!.get(String(first.id)))!.name).toBe('db-2');
     });
 
     it('should map at most maxListItems items of an answer, and say so', async () => {
@@ -591,7 +603,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
         providerOptions: {},
       });
       const id = created.nativeId!;
-      expect(await adapter.volumes!.get(id)).toMatchObject({
+      expect(await gateway.volumes!.get(id)).toMatchObject({
         state: 'in-use',
         serverId: `cm:${server}`,
         sizeGb: 20,
@@ -599,12 +611,12 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
       });
       await expect(runPlan(adapter, 'volume.delete', id, {})).rejects.toBeInstanceOf(ConflictError);
       await runPlan(adapter, 'volume.detach', id, {});
-      expect(await adapter.volumes!.get(id)).toMatchObject({ state: 'available', serverId: null });
+      expect(await gateway.volumes!.get(id)).toMatchObject({ state: 'available', serverId: null });
       await runPlan(adapter, 'volume.attach', id, { serverId: server });
-      expect((await adapter.volumes!.get(id))!.serverId).toBe(`cm:${server}`);
+      expect((await gateway.volumes!.get(id))!.serverId).toBe(`cm:${server}`);
       await runPlan(adapter, 'volume.detach', id, {});
       await runPlan(adapter, 'volume.delete', id, {});
-      expect(await adapter.volumes!.get(id)).toBeNull();
+      expect(await gateway.volumes!.get(id)).toBeNull();
     });
 
     it('should create an isolated network from a CIDR and delete it', async () => {
@@ -613,36 +625,36 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
         cidr: '10.9.8.0/24',
         providerOptions: {},
       });
-      expect(await adapter.networks!.get(run.nativeId!)).toMatchObject({
+      expect(await gateway.networks!.get(run.nativeId!)).toMatchObject({
         name: 'net-1',
         state: 'available',
         gateway: '10.9.8.1',
       });
       await runPlan(adapter, 'network.delete', run.nativeId, {});
-      expect(await adapter.networks!.get(run.nativeId!)).toBeNull();
+      expect(await gateway.networks!.get(run.nativeId!)).toBeNull();
     });
 
     it('should acquire a public IP, static-NAT it to a server, detach and release it', async () => {
       const server = await createServer('nat-target');
       const run = await runPlan(adapter, 'ip.allocate', null, { serverId: server, providerOptions: {} });
       const id = run.nativeId!;
-      expect(await adapter.ips!.get(id)).toMatchObject({ state: 'attached', serverId: `cm:${server}` });
+      expect(await gateway.ips!.get(id)).toMatchObject({ state: 'attached', serverId: `cm:${server}` });
       await runPlan(adapter, 'ip.detach', id, {});
-      expect(await adapter.ips!.get(id)).toMatchObject({ state: 'available', serverId: null });
+      expect(await gateway.ips!.get(id)).toMatchObject({ state: 'available', serverId: null });
       await runPlan(adapter, 'ip.attach', id, { serverId: server });
-      expect((await adapter.ips!.get(id))!.serverId).toBe(`cm:${server}`);
+      expect((await gateway.ips!.get(id))!.serverId).toBe(`cm:${server}`);
       await runPlan(adapter, 'ip.release', id, {});
-      expect(await adapter.ips!.get(id)).toBeNull();
+      expect(await gateway.ips!.get(id)).toBeNull();
     });
 
     it("should refuse to release or attach the VPC's source-NAT address, without asking CloudMC to", async () => {
       const other = (await runPlan(adapter, 'ip.allocate', null, { providerOptions: {} })).nativeId;
-      const ips = await adapter.ips!.list().then(items);
+      const ips = await gateway.ips!.list().then(items);
       const sourceNat = ips.filter((ip) => ip.extra.sourceNat === true);
       expect(sourceNat).toEqual([expect.objectContaining({ address: '203.0.113.2', serverId: null })]);
       // Every address says which it is (a boolean), so the allowed actions never guess from an absence.
       expect(ips.find((ip) => ip.nativeId === other)!.extra.sourceNat).toBe(false);
-      const server = (await adapter.servers!.list().then(items))[0].nativeId;
+      const server = (await gateway.servers!.list().then(items))[0].nativeId;
       await sim(simulator, 'DELETE', '/stats');
       await expect(runPlan(adapter, 'ip.release', sourceNat[0].nativeId, {})).rejects.toBeInstanceOf(
         ConflictError,

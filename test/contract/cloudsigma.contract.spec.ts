@@ -7,12 +7,12 @@ import {
 } from '../../src/common/errors/gateway-error';
 import { ServerState } from '../../src/domain/states';
 import { cloudsigmaKind } from '../../src/providers/cloudsigma/cloudsigma.kind';
-import type { ProviderAdapter } from '../../src/providers/ports/provider-adapter';
-import { SIM_IDS } from '../../src/sandbox/simulators/cloudsigma/cloudsigma-sim.seed';
+import type { Connection } from '../../src/providers/registry/connection';
+import { SIM_IDS } from '../../sandbox/simulators/cloudsigma/cloudsigma-sim.seed';
 import {
   type CloudsigmaSimulatorHandle,
   startCloudsigmaSimulator,
-} from '../../src/sandbox/simulators/cloudsigma/cloudsigma.simulator';
+} from '../../sandbox/simulators/cloudsigma/cloudsigma.simulator';
 import {
   answerNextWith,
   manualPlan,
@@ -21,26 +21,30 @@ import {
   requestCounts,
 } from '../support/cloudsigma-contract';
 import { sim } from '../support/gateway';
-import { runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
+import { normalized, runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
 import { items } from '../support/listed';
 
 describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, real HTTP)', () => {
   let simulator: CloudsigmaSimulatorHandle;
-  let adapter: ProviderAdapter;
+  /** The adapter as the core sees it: reads and plans through the normalizer, so ids are gateway ids. */
+  let adapter: Connection;
   let unknownStates: string[];
 
   const adapterWith = (overrides: Record<string, unknown> = {}) =>
-    cloudsigmaKind.create(
-      {
-        name: 'cs',
-        kind: 'cloudsigma',
-        ...simulator.connection,
-        ...TEST_TUNING,
-        shutdownTimeoutSeconds: 120,
-        deleteDrives: false,
-        ...overrides,
-      },
-      testDeps(unknownStates),
+    normalized(
+      cloudsigmaKind.create(
+        {
+          name: 'cs',
+          kind: 'cloudsigma',
+          ...simulator.connection,
+          ...TEST_TUNING,
+          shutdownTimeoutSeconds: 120,
+          deleteDrives: false,
+          ...overrides,
+        },
+        testDeps(unknownStates),
+      ),
+      overrides,
     );
 
   const serverInput = (name: string, extra: Record<string, unknown> = {}) => ({
@@ -108,7 +112,7 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
       expect(unknownStates).toEqual([]);
     });
 
-    it('should find attachments from the server configuration when stopped servers claim nothing [U]', async () => {
+    it('should find attachments from the server configuration when stopped servers claim nothing (docs/providers/cloudsigma.md#drives-on-several-servers)', async () => {
       await config({ claimWhenStopped: false });
       expect(await adapter.volumes!.get(SIM_IDS.driveDbData)).toMatchObject({
         state: 'in-use',
@@ -255,7 +259,8 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
     });
 
     it('should start a server the backend created stopped, and leave one stopped for powerOn false', async () => {
-      // Also: a copying drive shows `status imaging` here, another of the signals clients read [U].
+      // Also: a copying drive shows `status imaging` here, another of the signals clients read
+      // (docs/providers/cloudsigma.md#drive-states-and-imaging).
       await config({ createStarts: false, startStatus: 204, imagingStatus: true });
       const started = await createServer('cold-start');
       expect((await adapter.servers!.get(started))!.state).toBe('running');
@@ -306,7 +311,7 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
       await expect(
         runPlan(adapter, 'server.stop', SIM_IDS.serverWeb, { force: false }, { maxMs: 400 }),
       ).rejects.toThrow(/did not finish in time/);
-      const plan = adapter.servers!.stop!({
+      const plan = adapter.plan({
         operation: 'server.stop',
         target: SIM_IDS.serverWeb,
         input: { force: false },
@@ -732,7 +737,7 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
     });
   });
 
-  describe('odd answers (issue 12: the backend is untrusted input)', () => {
+  describe('odd answers (the backend is untrusted input: docs/adr/0004-untrusted-backends.md)', () => {
     const ODD = [1, 2, 3, 4].map((n) => `0dd0000${n}-0000-4000-8000-00000000000${n}`);
     const bytes = (...parts: Array<string | number[]>) =>
       Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : Buffer.from(part))));

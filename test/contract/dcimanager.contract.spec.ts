@@ -9,17 +9,18 @@ import {
 import { ServerState } from '../../src/domain/states';
 import type { DcimanagerAdapter } from '../../src/providers/dcimanager/dcimanager.adapter';
 import { dcimanagerKind } from '../../src/providers/dcimanager/dcimanager.kind';
-import { plannerOf } from '../../src/providers/ports/capabilities';
-import type { OperationInputs } from '../../src/providers/ports/operations';
+import type { OperationInputs, OperationName } from '../../src/providers/ports/operations';
+import type { Planner } from '../../src/providers/ports/ports';
+import type { Connection } from '../../src/providers/registry/connection';
 import type { StepContext } from '../../src/providers/ports/operation-plan';
-import { SEED_CONFIGURATIONS, SEED_IDS } from '../../src/sandbox/simulators/dcimanager/dcimanager-sim.seed';
+import { SEED_CONFIGURATIONS, SEED_IDS } from '../../sandbox/simulators/dcimanager/dcimanager-sim.seed';
 import {
   type DcimanagerSimulatorHandle,
   startDcimanagerSimulator,
-} from '../../src/sandbox/simulators/dcimanager/dcimanager.simulator';
-import { DciTestClient } from '../../src/sandbox/simulators/dcimanager/dcimanager-sim.test-client';
+} from '../../sandbox/simulators/dcimanager/dcimanager.simulator';
+import { DciTestClient } from '../support/simulators/dcimanager-sim.test-client';
 import { sim } from '../support/gateway';
-import { runOperationPlan, runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
+import { normalized, runOperationPlan, runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
 import { items } from '../support/listed';
 
 const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIContractKey contract@example.test';
@@ -27,6 +28,8 @@ const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIContractKey contract@examp
 describe('DCImanager adapter against the DCImanager simulator (contract, real HTTP)', () => {
   let simulator: DcimanagerSimulatorHandle;
   let adapter: DcimanagerAdapter;
+  /** The adapter as the core sees it: reads answer gateway ids (`dci:<native id>`). */
+  let dci: Connection;
   let unknownStates: string[];
   let logged: string[];
 
@@ -63,11 +66,14 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
     ...extra,
   });
 
-  const plan = <O extends keyof OperationInputs>(
-    operation: O,
-    target: string | null,
-    input: OperationInputs[O],
-  ) => plannerOf(adapter, operation)!({ operation, target, input, taskId: `T${Date.now()}${Math.random()}` });
+  /** The adapter's own plan (native resources), for tests that run or rearrange its steps themselves. */
+  const plan = <O extends OperationName>(operation: O, target: string | null, input: OperationInputs[O]) =>
+    (adapter.plans[operation] as Planner<O>)({
+      operation,
+      target,
+      input,
+      taskId: `T${Date.now()}${Math.random()}`,
+    });
 
   const requests = async (pattern: RegExp): Promise<number> => {
     const stats = (await sim(simulator, 'GET', '/stats')) as { requests: Record<string, number> };
@@ -88,13 +94,14 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
     unknownStates = [];
     logged = [];
     adapter = adapterWith();
+    dci = normalized(adapter);
   });
 
   afterAll(() => simulator.stop());
 
   describe('reads', () => {
     it("should list only the owner's servers, with state from operation, state and power", async () => {
-      const servers = await adapter.servers.list().then(items);
+      const servers = await dci.servers!.list().then(items);
       expect(servers.map((s) => s.nativeId)).toEqual(['101', '102', '103']);
       const [running, stopped, noBmc] = servers;
       expect(running).toMatchObject({
@@ -124,8 +131,8 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
 
     it('should answer null for free stock, for another customer’s server and for unknown ids', async () => {
       for (const id of ['105', String(SEED_IDS.othersServer), '999999', 'not-a-number'])
-        expect(await adapter.servers.get(id)).toBeNull();
-      expect(await adapter.servers.get('102')).toMatchObject({ state: ServerState.Stopped });
+        expect(await dci.servers!.get(id)).toBeNull();
+      expect(await dci.servers!.get('102')).toMatchObject({ state: ServerState.Stopped });
     });
 
     it('should show an administratively suspended server as suspended', async () => {
@@ -142,14 +149,14 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
         headers: { 'content-type': 'application/json', 'x-xsrf-token': token },
         body: '{}',
       });
-      expect(await adapter.servers.get('101')).toMatchObject({
+      expect(await dci.servers!.get('101')).toMatchObject({
         state: ServerState.Suspended,
         providerState: 'suspending',
       });
       await sim(simulator, 'POST', '/config', { paused: false });
-      for (let i = 0; i < 100 && (await adapter.servers.get('101'))!.providerState !== 'suspended'; i++)
+      for (let i = 0; i < 100 && (await dci.servers!.get('101'))!.providerState !== 'suspended'; i++)
         await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(await adapter.servers.get('101')).toMatchObject({
+      expect(await dci.servers!.get('101')).toMatchObject({
         state: ServerState.Suspended,
         providerState: 'suspended',
       });
@@ -157,12 +164,8 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
 
     it('should page through lists until size', async () => {
       await sim(simulator, 'POST', '/config', { maxPageSize: 1 });
-      expect((await adapter.servers.list().then(items)).map((s) => s.nativeId)).toEqual([
-        '101',
-        '102',
-        '103',
-      ]);
-      expect((await adapter.networks.list().then(items)).length).toBe(3);
+      expect((await dci.servers!.list().then(items)).map((s) => s.nativeId)).toEqual(['101', '102', '103']);
+      expect((await dci.networks!.list().then(items)).length).toBe(3);
     });
 
     it('should read the catalog, addresses, networks and local disks', async () => {
@@ -181,7 +184,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
       expect(plans.find((p) => p.nativeId === SEED_CONFIGURATIONS.desktop)!.available).toBe(0);
       expect(locations.map((l) => l.name)).toEqual(['North (sandbox)', 'South (sandbox)']);
 
-      const ips = await adapter.ips.list().then(items);
+      const ips = await dci.ips!.list().then(items);
       expect(ips.find((ip) => ip.address === '203.0.113.10')).toMatchObject({
         id: 'dci:101-501',
         state: 'attached',
@@ -190,17 +193,17 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
         extra: expect.objectContaining({ main: true }),
       });
       expect(ips.some((ip) => ip.serverId === `dci:${SEED_IDS.othersServer}`)).toBe(false);
-      expect(await adapter.networks.get('3')).toMatchObject({
+      expect(await dci.networks!.get('3')).toMatchObject({
         cidr: '198.51.100.0/24',
         gateway: '198.51.100.1',
         vlan: '210',
       });
-      const disks = await adapter.volumes.list().then(items);
+      const disks = await dci.volumes!.list().then(items);
       expect(disks.filter((d) => d.serverId === 'dci:101')).toEqual([
         expect.objectContaining({ nativeId: '101-disk0', sizeGb: 480, state: 'in-use', bootable: true }),
         expect.objectContaining({ nativeId: '101-disk1', sizeGb: 480, bootable: false }),
       ]);
-      expect(await adapter.volumes.get('104-disk0')).toBeNull();
+      expect(await dci.volumes!.get('104-disk0')).toBeNull();
     });
 
     it('should fall back to the servers for images and locations when the collections answer 404', async () => {
@@ -239,7 +242,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
         ],
         size: 8,
       });
-      const { items: servers, skipped } = await adapter.servers.list();
+      const { items: servers, skipped } = await dci.servers!.list();
       expect(servers.map((s) => s.nativeId)).toEqual(['101', '102', '103']);
       expect(skipped).toEqual([
         { nativeId: null, reason: expect.stringContaining('not a DCImanager server') },
@@ -254,7 +257,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
         list: [{ ...running, ip: [...ips, { ...without(ips[0], 'name'), id: 999 }, null] }],
         size: 1,
       });
-      const addresses = await adapter.ips.list();
+      const addresses = await dci.ips!.list();
       expect(addresses.items.map((ip) => ip.nativeId)).toEqual(ips.map((ip) => `101-${String(ip.id)}`));
       expect(addresses.skipped).toEqual([
         { nativeId: '101-999', reason: expect.stringContaining('/ip/name') },
@@ -270,22 +273,22 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
         { ...running, os_template: { name: 'no id' } },
       ]) {
         await answerOnce('/dci/v3/server/101$', body);
-        await expect(adapter.servers.get('101')).rejects.toMatchObject({
+        await expect(dci.servers!.get('101')).rejects.toMatchObject({
           status: 502,
           code: 'provider_error',
           retryable: false,
         });
       }
       await answerOnce('/dci/v3/server/101$', { ...running, configuration: 42 });
-      await expect(adapter.volumes.get('101-disk0')).rejects.toMatchObject({
+      await expect(dci.volumes!.get('101-disk0')).rejects.toMatchObject({
         status: 502,
         message: expect.stringContaining('/configuration'),
       });
       const [ip] = running.ip as Wire[];
       await answerOnce('/dci/v3/server/101$', { ...running, ip: [{ ...ip, name: 7 }] });
-      await expect(adapter.ips.get(`101-${String(ip.id)}`)).rejects.toMatchObject({ status: 502 });
+      await expect(dci.ips!.get(`101-${String(ip.id)}`)).rejects.toMatchObject({ status: 502 });
       // The same read, answered well, maps.
-      expect(await adapter.servers.get('101')).toMatchObject({ nativeId: '101' });
+      expect(await dci.servers!.get('101')).toMatchObject({ nativeId: '101' });
     });
 
     it('should clean names with NUL bytes and invalid UTF-8 in lists and single reads', async () => {
@@ -303,7 +306,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
         count: 1,
         bodyBase64: raw({ list: [noted], size: 1 }),
       });
-      expect((await adapter.servers.list()).items[0]).toMatchObject({ nativeId: '101', name: 'db-2' });
+      expect((await dci.servers!.list()).items[0]).toMatchObject({ nativeId: '101', name: 'db-2' });
       await sim(simulator, 'POST', '/faults', {
         action: 'body',
         method: 'GET',
@@ -311,7 +314,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
         count: 1,
         bodyBase64: raw(noted),
       });
-      expect((await adapter.servers.get('101'))!.name).toBe('db-2');
+      expect((await dci.servers!.get('101'))!.name).toBe('db-2');
     });
 
     it('should stop paging once maxListItems items are read, and say what was left unread', async () => {
@@ -338,7 +341,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
         count: 1,
         body: { error: { code: 2001, msg: 'x'.repeat(70_000), value: {} } },
       });
-      await expect(adapter.servers.get('101')).rejects.toMatchObject({
+      await expect(dci.servers!.get('101')).rejects.toMatchObject({
         code: 'validation_failed',
         upstream: { status: 400, code: null, message: null },
       });
@@ -348,9 +351,9 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
   describe('session', () => {
     it('should log in once, send the box header, and never log the token or the password', async () => {
       await Promise.all([
-        adapter.servers.list().then(items),
-        adapter.ips.list().then(items),
-        adapter.networks.list().then(items),
+        dci.servers!.list().then(items),
+        dci.ips!.list().then(items),
+        dci.networks!.list().then(items),
       ]);
       expect(adapter.session.logins).toBe(1);
       const state = (await sim(simulator, 'GET', '/state')) as Record<string, unknown>;
@@ -363,11 +366,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
       const id = (await runPlan(adapter, 'server.create', null, createInput('expiring'))).nativeId!;
       expect(adapter.session.logins).toBe(1);
       await sim(simulator, 'POST', '/config', { expireSessions: true });
-      await Promise.all([
-        adapter.servers.get(id),
-        adapter.servers.list().then(items),
-        adapter.ips.list().then(items),
-      ]);
+      await Promise.all([dci.servers!.get(id), dci.servers!.list().then(items), dci.ips!.list().then(items)]);
       expect(adapter.session.logins).toBe(2);
       // The session ends between the power command and the wait for its effect.
       const stop = plan('server.stop', id, { force: true });
@@ -379,14 +378,14 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
         },
       };
       await runOperationPlan({ ...stop, steps: [stop.steps[0], expire, stop.steps[1]] }, { nativeId: id });
-      expect((await adapter.servers.get(id))!.state).toBe(ServerState.Stopped);
+      expect((await dci.servers!.get(id))!.state).toBe(ServerState.Stopped);
       expect(adapter.session.logins).toBe(3);
     });
 
     it('should take error code 1000 for an ended session whatever the HTTP status', async () => {
-      await adapter.servers.list().then(items);
+      await dci.servers!.list().then(items);
       await sim(simulator, 'POST', '/config', { expireSessions: true, sessionErrorStatus: 403 });
-      expect(await adapter.servers.list().then(items)).toHaveLength(3);
+      expect(await dci.servers!.list().then(items)).toHaveLength(3);
       expect(adapter.session.logins).toBe(2);
     });
 
@@ -411,7 +410,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
   describe('503 wake-up', () => {
     it('should wait for sleeping services, the auth service included', async () => {
       await sim(simulator, 'POST', '/config', { sleep: true, wakeMs: 150 });
-      expect(await adapter.servers.list().then(items)).toHaveLength(3);
+      expect(await dci.servers!.list().then(items)).toHaveLength(3);
       expect(await requests(/token$/)).toBeGreaterThan(1);
     });
 
@@ -424,7 +423,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
         count: 2,
       });
       await runPlan(adapter, 'server.stop', '101', { force: true });
-      expect((await adapter.servers.get('101'))!.state).toBe(ServerState.Stopped);
+      expect((await dci.servers!.get('101'))!.state).toBe(ServerState.Stopped);
       expect(await requests(/^POST .*power_off$/)).toBe(3);
     });
   });
@@ -448,7 +447,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
         expect.arrayContaining([expect.stringMatching(/^operation:/)]),
       );
       const id = created.nativeId!;
-      expect(await adapter.servers.get(id)).toMatchObject({
+      expect(await dci.servers!.get(id)).toMatchObject({
         name: 'lifecycle',
         state: ServerState.Running,
         imageId: `dci:${SEED_IDS.debian}`,
@@ -457,18 +456,24 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
       });
       expect(await freeSmall()).toBe(before! - 1);
 
-      await runPlan(adapter, 'server.stop', id, { force: true });
-      expect((await adapter.servers.get(id))!.state).toBe(ServerState.Stopped);
+      const stopped = await runPlan(adapter, 'server.stop', id, { force: true });
+      // The fresh server the wait step hands over reaches the core normalized.
+      expect(stopped.resource).toMatchObject({
+        id: `dci:${id}`,
+        name: 'lifecycle',
+        state: ServerState.Stopped,
+      });
+      expect((await dci.servers!.get(id))!.state).toBe(ServerState.Stopped);
       await runPlan(adapter, 'server.start', id, {});
-      expect((await adapter.servers.get(id))!.state).toBe(ServerState.Running);
+      expect((await dci.servers!.get(id))!.state).toBe(ServerState.Running);
       await runPlan(adapter, 'server.reboot', id, {});
-      expect((await adapter.servers.get(id))!.state).toBe(ServerState.Running);
+      expect((await dci.servers!.get(id))!.state).toBe(ServerState.Running);
       await runPlan(adapter, 'server.rename', id, { name: 'renamed' });
-      expect((await adapter.servers.get(id))!.name).toBe('renamed');
+      expect((await dci.servers!.get(id))!.name).toBe('renamed');
 
       const deleted = await runPlan(adapter, 'server.delete', id, {});
       expect(deleted.steps).toEqual(['power-off', 'wait-stopped', 'wipe-disks', 'wait-wiped', 'release']);
-      expect(await adapter.servers.get(id)).toBeNull();
+      expect(await dci.servers!.get(id)).toBeNull();
       expect(await freeSmall()).toBe(before);
       const stock = simulator.state.servers.get(Number(id))!;
       expect(stock).toMatchObject({ ownerId: null, userNote: '', osTemplateId: null, power: 'off' });
@@ -485,7 +490,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
           providerOptions: { password: 'a-good-password' },
         }),
       );
-      const server = await adapter.servers.get(run.nativeId!);
+      const server = await dci.servers!.get(run.nativeId!);
       expect(server).toMatchObject({ state: ServerState.Stopped, locationId: 'dci:2' });
       expect(server!.ipAddresses).toEqual([
         { address: expect.stringMatching(/^198\.51\.100\./), version: 4, public: true },
@@ -512,7 +517,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
         runPlan(adapter, 'server.create', null, createInput('twin-b')),
       ]);
       expect(a.nativeId).not.toBe(b.nativeId);
-      expect((await adapter.servers.list().then(items)).map((s) => s.name)).toEqual(
+      expect((await dci.servers!.list().then(items)).map((s) => s.name)).toEqual(
         expect.arrayContaining(['twin-a', 'twin-b']),
       );
     });
@@ -532,7 +537,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
     it('should tolerate an operation left on the server as complete', async () => {
       await sim(simulator, 'POST', '/config', { keepFinishedOperation: true });
       const run = await runPlan(adapter, 'server.create', null, createInput('kept-operation'));
-      expect((await adapter.servers.get(run.nativeId!))!.state).toBe(ServerState.Running);
+      expect((await dci.servers!.get(run.nativeId!))!.state).toBe(ServerState.Running);
     });
 
     it('should refuse invalid creates before any backend call', async () => {
@@ -600,7 +605,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
     });
 
     it('should keep its chosen server and not assign or install twice when steps are resumed', async () => {
-      const create = plannerOf(adapter, 'server.create')!({
+      const create = adapter.plans['server.create']!({
         operation: 'server.create',
         target: null,
         taskId: 'T00000000000CRASH1',
@@ -647,16 +652,16 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
         providerOptions: { family: 'ipv4' },
       });
       expect(run.steps).toEqual(['prepare', 'allocate', 'wait-allocated']);
-      const ip = await adapter.ips.get(run.nativeId!);
+      const ip = await dci.ips!.get(run.nativeId!);
       expect(ip).toMatchObject({ state: 'attached', serverId: 'dci:102', version: 4, networkId: 'dci:1' });
       await runPlan(adapter, 'ip.release', run.nativeId, {});
-      expect(await adapter.ips.get(run.nativeId!)).toBeNull();
+      expect(await dci.ips!.get(run.nativeId!)).toBeNull();
     });
 
     it('should release with DELETE where the instance refuses POST', async () => {
       await sim(simulator, 'POST', '/config', { ipReleaseMethods: ['DELETE'] });
       await runPlan(adapter, 'ip.release', '101-510', {});
-      expect(await adapter.ips.get('101-510')).toBeNull();
+      expect(await dci.ips!.get('101-510')).toBeNull();
       expect(await requests(/^DELETE .*ip\/:ipId$/)).toBe(1);
     });
 
@@ -665,7 +670,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
         serverId: '101',
         providerOptions: { address: '203.0.113.77' },
       });
-      expect((await adapter.ips.get(chosen.nativeId!))!.address).toBe('203.0.113.77');
+      expect((await dci.ips!.get(chosen.nativeId!))!.address).toBe('203.0.113.77');
       await sim(simulator, 'POST', '/config', { failOperations: { ip_allocate: 1 } });
       await expect(
         runPlan(adapter, 'ip.allocate', null, { serverId: '101', providerOptions: {} }),
@@ -687,7 +692,8 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
         'ip.attach',
         'ip.detach',
       ] as const) {
-        expect(plannerOf(adapter, operation)).toBeUndefined();
+        expect(adapter.plans[operation]).toBeUndefined();
+        expect(dci.can(operation)).toBe(false);
         expect(adapter.unsupportedReasons[operation]).toEqual(expect.any(String));
       }
     });

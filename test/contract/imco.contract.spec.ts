@@ -11,20 +11,19 @@ import {
   ValidationError,
 } from '../../src/common/errors/gateway-error';
 import { ConfigError } from '../../src/config/config.error';
-import { UpstreamClient } from '../../src/providers/http/upstream-client';
-import { parseImcoError } from '../../src/providers/imco/imco-error.parser';
-import { ImcoClient } from '../../src/providers/imco/imco-http.client';
+import { UpstreamClient } from '../../src/providers/kit/http/upstream-client';
+import { parseImcoError } from '../../src/providers/imco/client/errors';
+import { ImcoClient } from '../../src/providers/imco/client/http.client';
 import { imcoKind } from '../../src/providers/imco/imco.kind';
+import { OPERATION_NAMES } from '../../src/providers/ports/operations';
 import type { ProviderAdapter } from '../../src/providers/ports/provider-adapter';
-import { SEED_IDS, storagePlanId } from '../../src/sandbox/simulators/imco/imco-sim.seed';
-import {
-  type ImcoSimulatorHandle,
-  startImcoSimulator,
-} from '../../src/sandbox/simulators/imco/imco.simulator';
+import type { Connection } from '../../src/providers/registry/connection';
+import { SEED_IDS, storagePlanId } from '../../sandbox/simulators/imco/imco-sim.seed';
+import { type ImcoSimulatorHandle, startImcoSimulator } from '../../sandbox/simulators/imco/imco.simulator';
 import { sim } from '../support/gateway';
 import { steppedPlan } from '../support/imco-plans';
 import { tlsFolder } from '../support/imco-tls';
-import { runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
+import { normalized, runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
 import { items } from '../support/listed';
 import { answerNext, DIRTY_NAME, jsonWithBytes } from '../support/imco-odd-answers';
 
@@ -34,6 +33,8 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
   let simulator: ImcoSimulatorHandle;
   let dataDir: string;
   let adapter: ProviderAdapter;
+  /** The adapter as clients see it: gateway ids (`im:<native id>`), stamped fields. */
+  let gateway: Connection;
   let unknownStates: string[];
   let planId: string;
 
@@ -92,7 +93,8 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
     await sim(simulator, 'POST', '/reset');
     unknownStates = [];
     adapter = adapterWith();
-    planId = (await adapter.catalog!.plans!()).find((p) => p.name.startsWith('small (Frankfurt'))!.nativeId;
+    gateway = normalized(adapter);
+    planId = (await gateway.catalog!.plans!()).find((p) => p.name.startsWith('small (Frankfurt'))!.nativeId;
   });
 
   afterEach(() => adapter.close?.());
@@ -105,10 +107,10 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
   describe('reads', () => {
     it('should list seeded servers, volumes, networks and IPs with normalized fields and raw states', async () => {
       const [servers, volumes, networks, ips] = await Promise.all([
-        adapter.servers!.list().then(items),
-        adapter.volumes!.list().then(items),
-        adapter.networks!.list().then(items),
-        adapter.ips!.list().then(items),
+        gateway.servers!.list().then(items),
+        gateway.volumes!.list().then(items),
+        gateway.networks!.list().then(items),
+        gateway.ips!.list().then(items),
       ]);
       expect(servers).toEqual([
         expect.objectContaining({
@@ -140,16 +142,24 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         serverId: `im:${SEED_IDS.server}`,
       });
       expect(unknownStates).toEqual([]);
-      expect(await adapter.servers!.get(SEED_IDS.server)).toMatchObject({ volumeIds: servers[0].volumeIds });
+      expect(await gateway.servers!.get(SEED_IDS.server)).toMatchObject({ volumeIds: servers[0].volumeIds });
+    });
+
+    it('should offer every operation and read, as the capability document has always listed them', () => {
+      expect(Object.keys(adapter.plans).sort()).toEqual([...OPERATION_NAMES].sort());
+      expect(gateway.capabilities).toEqual(
+        expect.arrayContaining(['server.read', 'volume.read', 'network.read', 'ip.read', 'catalog.images']),
+      );
+      expect(gateway.capabilities).toHaveLength(4 + OPERATION_NAMES.length + 3);
     });
 
     it('should answer null for unknown ids and read the catalog', async () => {
-      expect(await adapter.servers!.get('0123456789abcdef01234567')).toBeNull();
-      expect(await adapter.volumes!.get('0123456789abcdef01234567')).toBeNull();
+      expect(await gateway.servers!.get('0123456789abcdef01234567')).toBeNull();
+      expect(await gateway.volumes!.get('0123456789abcdef01234567')).toBeNull();
       const [images, plans, locations] = await Promise.all([
-        adapter.catalog!.images!(),
-        adapter.catalog!.plans!(),
-        adapter.catalog!.locations!(),
+        gateway.catalog!.images!(),
+        gateway.catalog!.plans!(),
+        gateway.catalog!.locations!(),
       ]);
       expect(images.map((i) => i.extra.kind)).toEqual(expect.arrayContaining(['template', 'generic_image']));
       expect(images.find((i) => i.nativeId === SEED_IDS.templateUbuntu)!.os).toMatch(/Ubuntu/);
@@ -168,7 +178,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       await sim(simulator, 'POST', '/config', {
         setStates: { servers: { [SEED_IDS.server]: 'hibernating' } },
       });
-      expect(await adapter.servers!.get(SEED_IDS.server)).toMatchObject({
+      expect(await gateway.servers!.get(SEED_IDS.server)).toMatchObject({
         state: 'unknown',
         providerState: 'hibernating',
       });
@@ -203,7 +213,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         expect.arrayContaining(['commissioning', 'inactive', 'booting', 'operational']),
       );
       const id = create.nativeId!;
-      expect(await adapter.servers!.get(id)).toMatchObject({
+      expect(await gateway.servers!.get(id)).toMatchObject({
         name: 'contract-1',
         state: 'running',
         planId: `im:${planId}`,
@@ -213,14 +223,14 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         }),
       });
       await runPlan(adapter, 'server.stop', id, { force: false });
-      expect((await adapter.servers!.get(id))!.state).toBe('stopped');
+      expect((await gateway.servers!.get(id))!.state).toBe('stopped');
       await runPlan(adapter, 'server.start', id, {});
-      expect((await adapter.servers!.get(id))!.state).toBe('running');
+      expect((await gateway.servers!.get(id))!.state).toBe('running');
       const reboot = await runPlan(adapter, 'server.reboot', id, {});
       expect(reboot.providerStatuses).toContain('booting');
-      expect((await adapter.servers!.get(id))!.state).toBe('running');
+      expect((await gateway.servers!.get(id))!.state).toBe('running');
       await runPlan(adapter, 'server.rename', id, { name: 'contract-renamed' });
-      expect((await adapter.servers!.get(id))!.name).toBe('contract-renamed');
+      expect((await gateway.servers!.get(id))!.name).toBe('contract-renamed');
 
       await sim(simulator, 'DELETE', '/stats');
       const deletion = await runPlan(adapter, 'server.delete', id, {});
@@ -230,7 +240,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       const requests = await stats();
       expect(requests['PUT /v3/cloud/servers/:id/shutdown']).toBe(1);
       expect(requests['DELETE /v3/cloud/servers/:id']).toBe(1);
-      expect(await adapter.servers!.get(id)).toBeNull();
+      expect(await gateway.servers!.get(id)).toBeNull();
     });
 
     it('should create from a generic image with a new SSH key, making the template and profile once', async () => {
@@ -239,9 +249,9 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         imageId: SEED_IDS.imageWindows,
         sshPublicKeys: [key],
       });
-      const server = await adapter.servers!.get(first);
+      const server = await gateway.servers!.get(first);
       expect(server!.imageId).not.toBe(`im:${SEED_IDS.imageWindows}`);
-      const images = await adapter.catalog!.images!();
+      const images = await gateway.catalog!.images!();
       const made = images.filter((i) => i.extra.genericImageId === SEED_IDS.imageWindows);
       expect(made).toHaveLength(1);
       expect(server!.imageId).toBe(made[0].id);
@@ -265,11 +275,11 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       const requests = await stats();
       expect(requests['POST /v3/blueprint/templates']).toBe(1);
       expect(requests['PUT /v3/blueprint/templates/:id/compile']).toBe(1);
-      const made = (await adapter.catalog!.images!()).filter(
+      const made = (await gateway.catalog!.images!()).filter(
         (i) => i.extra.genericImageId === SEED_IDS.imageWindows,
       );
       expect(made).toEqual([expect.objectContaining({ extra: expect.objectContaining({ state: 'ready' }) })]);
-      expect(await adapter.servers!.get(run.nativeId!)).toMatchObject({
+      expect(await gateway.servers!.get(run.nativeId!)).toMatchObject({
         state: 'running',
         imageId: made[0].id,
       });
@@ -286,7 +296,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       await sim(simulator, 'DELETE', '/stats');
       const id = await createServer('on-named', { imageId: template.id, powerOn: false });
       expect((await stats())['PUT /v3/blueprint/templates/:id/compile']).toBe(1);
-      expect((await adapter.servers!.get(id))!.imageId).toBe(`im:${template.id}`);
+      expect((await gateway.servers!.get(id))!.imageId).toBe(`im:${template.id}`);
     });
 
     it('should fail the create with provider_error naming the template when its compile fails (injected through /__sim/)', async () => {
@@ -298,7 +308,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         null,
         serverInput('never', { imageId: SEED_IDS.imageWindows }),
       ).catch((e: unknown) => e);
-      const template = (await adapter.catalog!.images!()).find(
+      const template = (await gateway.catalog!.images!()).find(
         (i) => i.extra.genericImageId === SEED_IDS.imageWindows,
       )!;
       expect(template.extra.state).toBe('compiling_error');
@@ -349,7 +359,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         networkIds: [SEED_IDS.vpc],
         powerOn: false,
       });
-      expect(await adapter.servers!.get(id)).toMatchObject({
+      expect(await gateway.servers!.get(id)).toMatchObject({
         state: 'stopped',
         cpuCores: 4,
         networkIds: [`im:${SEED_IDS.vpc}`],
@@ -388,11 +398,11 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         retryable: false,
         message: expect.stringMatching(/stalled.*simulated failure/),
       });
-      expect((await adapter.servers!.get(id))!.state).toBe('error');
+      expect((await gateway.servers!.get(id))!.state).toBe('error');
       await expect(runPlan(adapter, 'server.start', id, {})).rejects.toBeInstanceOf(ConflictError);
       const forcing = adapterWith({ overrideStalled: true });
       await runPlan(forcing, 'server.start', id, {});
-      expect((await adapter.servers!.get(id))!.state).toBe('running');
+      expect((await gateway.servers!.get(id))!.state).toBe('running');
       await forcing.close?.();
     });
 
@@ -408,10 +418,10 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         code: 'provider_error',
         message: expect.stringContaining('commission'),
       });
-      const doomed = (await adapter.servers!.list().then(items)).find((s) => s.name === 'doomed')!;
+      const doomed = (await gateway.servers!.list().then(items)).find((s) => s.name === 'doomed')!;
       expect(doomed).toMatchObject({ state: 'error', providerState: 'commission_stalled' });
       await runPlan(adapter, 'server.delete', doomed.nativeId, {});
-      expect(await adapter.servers!.get(doomed.nativeId)).toBeNull();
+      expect(await gateway.servers!.get(doomed.nativeId)).toBeNull();
     });
   });
 
@@ -433,7 +443,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       const resumed = await plan.runOnce({ resumed: true });
       expect(resumed).toMatchObject({ status: 'done', nativeId: made, providerStatus: 'adopted' });
       expect(await count('POST')).toBe(1);
-      expect((await adapter.servers!.list().then(items)).filter((s) => s.name === 'resumed')).toHaveLength(1);
+      expect((await gateway.servers!.list().then(items)).filter((s) => s.name === 'resumed')).toHaveLength(1);
     });
 
     it('should adopt by the ids seen before when IMCO has no labels, and refuse to guess between two', async () => {
@@ -627,7 +637,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         path: '/cloud/servers$',
         count: 1,
       });
-      await expect(adapter.servers!.list().then(items)).resolves.toHaveLength(1);
+      await expect(gateway.servers!.list().then(items)).resolves.toHaveLength(1);
       await sim(simulator, 'POST', '/faults', {
         action: 'error',
         status: 500,
@@ -672,22 +682,22 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         'wait-attached',
       ]);
       const id = created.nativeId!;
-      expect(await adapter.volumes!.get(id)).toMatchObject({
+      expect(await gateway.volumes!.get(id)).toMatchObject({
         state: 'in-use',
         sizeGb: 30,
         serverId: `im:${server}`,
         bootable: false,
       });
-      expect((await adapter.servers!.get(server))!.volumeIds).toContain(`im:${id}`);
+      expect((await gateway.servers!.get(server))!.volumeIds).toContain(`im:${id}`);
       await expect(runPlan(adapter, 'volume.delete', id, {})).rejects.toBeInstanceOf(ConflictError);
       await runPlan(adapter, 'volume.detach', id, {});
-      expect(await adapter.volumes!.get(id)).toMatchObject({ state: 'available', serverId: null });
+      expect(await gateway.volumes!.get(id)).toMatchObject({ state: 'available', serverId: null });
       await runPlan(adapter, 'volume.attach', id, { serverId: server });
-      expect((await adapter.volumes!.get(id))!.serverId).toBe(`im:${server}`);
+      expect((await gateway.volumes!.get(id))!.serverId).toBe(`im:${server}`);
       await runPlan(adapter, 'volume.detach', id, {});
       const deletion = await runPlan(adapter, 'volume.delete', id, {});
       expect(deletion.providerStatuses.at(-1)).toBe('deleted');
-      expect(await adapter.volumes!.get(id)).toBeNull();
+      expect(await gateway.volumes!.get(id)).toBeNull();
     });
 
     it('should discard instead of deleting when the connection says so', async () => {
@@ -719,7 +729,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         'create-subnet',
         'wait-subnet',
       ]);
-      const network = await adapter.networks!.get(run.nativeId!);
+      const network = await gateway.networks!.get(run.nativeId!);
       expect(network).toMatchObject({ name: 'net-1', state: 'available', cidr: '10.77.0.0/16' });
       expect(network!.extra.subnets).toEqual([
         expect.objectContaining({ name: 'net-1-subnet', cidr: '10.77.0.0/24' }),
@@ -730,25 +740,25 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       );
       await runPlan(adapter, 'server.delete', server, {});
       await runPlan(adapter, 'network.delete', run.nativeId, {});
-      expect(await adapter.networks!.get(run.nativeId!)).toBeNull();
+      expect(await gateway.networks!.get(run.nativeId!)).toBeNull();
     });
 
     it('should allocate a floating IP onto a server, detach, attach and release it', async () => {
       const server = await createServer('ip-target');
       const run = await runPlan(adapter, 'ip.allocate', null, { serverId: server, providerOptions: {} });
       const id = run.nativeId!;
-      expect(await adapter.ips!.get(id)).toMatchObject({
+      expect(await gateway.ips!.get(id)).toMatchObject({
         state: 'attached',
         serverId: `im:${server}`,
         public: true,
       });
       await runPlan(adapter, 'ip.detach', id, {});
-      expect(await adapter.ips!.get(id)).toMatchObject({ state: 'available', serverId: null });
+      expect(await gateway.ips!.get(id)).toMatchObject({ state: 'available', serverId: null });
       await runPlan(adapter, 'ip.attach', id, { serverId: server });
       await expect(runPlan(adapter, 'ip.release', id, {})).rejects.toBeInstanceOf(ConflictError);
       await runPlan(adapter, 'ip.detach', id, {});
       await runPlan(adapter, 'ip.release', id, {});
-      expect(await adapter.ips!.get(id)).toBeNull();
+      expect(await gateway.ips!.get(id)).toBeNull();
     });
   });
 
@@ -768,7 +778,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         { ...server, id: oddId(4), name: 'DIRTY' },
       ];
       await answerNext(simulator, 'GET', '/cloud/servers$', jsonWithBytes(answer, 'DIRTY', DIRTY_NAME));
-      const listed = await adapter.servers!.list();
+      const listed = await gateway.servers!.list();
       expect(listed.items.map((s) => [s.nativeId, s.name])).toEqual([
         [SEED_IDS.server, server.name],
         [oddId(4), 'web-1'],
@@ -780,7 +790,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         { nativeId: oddId(3), reason: expect.stringMatching(/\/public_ip/) },
       ]);
       // The next read is the backend's real answer again.
-      expect((await adapter.servers!.list()).skipped).toEqual([]);
+      expect((await gateway.servers!.list()).skipped).toEqual([]);
     });
 
     it('should ignore bad volumes and floating IPs a server list reads, and keep the server', async () => {
@@ -796,7 +806,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         { ...ip, id: oddId(6), address: {} },
         ip,
       ]);
-      const listed = await adapter.servers!.list();
+      const listed = await gateway.servers!.list();
       expect(listed.skipped).toEqual([]);
       expect(listed.items).toEqual([
         expect.objectContaining({ nativeId: SEED_IDS.server, volumeIds: [`im:${SEED_IDS.volume}`] }),
@@ -811,23 +821,23 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       const ip = await seeded('/network/floating_ips');
       const malformed = { status: 502, code: 'provider_error', retryable: false };
       await answerNext(simulator, 'GET', `/cloud/servers/${SEED_IDS.server}$`, { ...server, name: null });
-      await expect(adapter.servers!.get(SEED_IDS.server)).rejects.toMatchObject({
+      await expect(gateway.servers!.get(SEED_IDS.server)).rejects.toMatchObject({
         ...malformed,
         message: expect.stringMatching(/malformed IMCO server: \/name/),
       });
       await answerNext(simulator, 'GET', `/storage/volumes/${SEED_IDS.volume}$`, { ...volume, size: 'lots' });
-      await expect(adapter.volumes!.get(SEED_IDS.volume)).rejects.toMatchObject(malformed);
+      await expect(gateway.volumes!.get(SEED_IDS.volume)).rejects.toMatchObject(malformed);
       await answerNext(simulator, 'GET', `/network/vpcs/${SEED_IDS.vpc}$`, { ...vpc, has_vpn: 'yes' });
-      await expect(adapter.networks!.get(SEED_IDS.vpc)).rejects.toMatchObject(malformed);
+      await expect(gateway.networks!.get(SEED_IDS.vpc)).rejects.toMatchObject(malformed);
       await answerNext(simulator, 'GET', `/network/floating_ips/${SEED_IDS.floatingIp}$`, { ...ip, id: 12 });
-      await expect(adapter.ips!.get(SEED_IDS.floatingIp)).rejects.toMatchObject(malformed);
+      await expect(gateway.ips!.get(SEED_IDS.floatingIp)).rejects.toMatchObject(malformed);
       await answerNext(
         simulator,
         'GET',
         `/cloud/servers/${SEED_IDS.server}$`,
         jsonWithBytes({ ...server, name: 'DIRTY' }, 'DIRTY', DIRTY_NAME),
       );
-      expect(await adapter.servers!.get(SEED_IDS.server)).toMatchObject({ name: 'web-1' });
+      expect(await gateway.servers!.get(SEED_IDS.server)).toMatchObject({ name: 'web-1' });
     });
 
     it('should keep a wait polling through a malformed item in the coalesced list, saying why', async () => {
@@ -847,9 +857,9 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       await answerNext(simulator, 'GET', '/network/vpcs$', [{ id: oddId(8) }, vpc]);
       await answerNext(simulator, 'GET', '/network/floating_ips$', [ip, 'ip']);
       const [volumes, networks, ips] = await Promise.all([
-        adapter.volumes!.list(),
-        adapter.networks!.list(),
-        adapter.ips!.list(),
+        gateway.volumes!.list(),
+        gateway.networks!.list(),
+        gateway.ips!.list(),
       ]);
       expect(volumes.items.map((v) => v.nativeId)).toEqual([SEED_IDS.volume]);
       expect(volumes.skipped).toEqual([{ nativeId: oddId(7), reason: expect.stringMatching(/\/name/) }]);

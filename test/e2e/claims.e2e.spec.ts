@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { RedisClaims } from '../../src/cache/redis-claims';
+import { RedisClaims } from '../../src/providers/registry/redis-claims';
 import { workerRedisUrl } from '../support/gateway';
 
 // Two gateway processes are two Redis clients: a lease taken through one is refused through the other.

@@ -1,4 +1,4 @@
-import { SIMULATORS } from '../../src/sandbox/simulators/simulator-kinds';
+import { SIMULATORS } from '../../sandbox/simulators/simulator-kinds';
 import { api, catalogPicks, clientFor, succeeded, type Client } from '../support/api';
 import { KEYS, startTestGateway, type TestGateway } from '../support/gateway';
 

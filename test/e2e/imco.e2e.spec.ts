@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startImcoSimulator } from '../../src/sandbox/simulators/imco/imco.simulator';
+import { startImcoSimulator } from '../../sandbox/simulators/imco/imco.simulator';
 import { api, catalogPicks, clientFor, succeeded, waitForTask, type Client } from '../support/api';
 import { KEYS, sim, startTestGateway, type TestGateway } from '../support/gateway';
 import { tlsFolder } from '../support/imco-tls';

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
-import { keys } from '../../src/cache/keys';
+import { keys } from '../../src/common/redis/keys';
 import { SnapshotCache } from '../../src/cache/snapshot-cache.service';
 import type { GatewayConfig } from '../../src/config/gateway-config';
-import { listed } from '../../src/providers/ports/wire';
+import { listed } from '../../src/providers/kit/wire';
 import { workerRedisUrl } from '../support/gateway';
 
 // Two SnapshotCache instances on one Redis are two gateway processes (an api and a worker).

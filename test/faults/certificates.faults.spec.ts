@@ -1,4 +1,4 @@
-import type { ImcoSimulatorHandle } from '../../src/sandbox/simulators/imco/imco.simulator';
+import type { ImcoSimulatorHandle } from '../../sandbox/simulators/imco/imco.simulator';
 import type { Server } from '../generated/client';
 import { expectProviderProblem } from '../support/faults-expect';
 import { startFaultGateway, type FaultBackend, type FaultGateway } from '../support/faults-gateway';

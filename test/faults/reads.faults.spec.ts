@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { keys } from '../../src/cache/keys';
+import { keys } from '../../src/common/redis/keys';
 import type { ProviderListStatus, Server } from '../generated/client';
 import { expectListEntryProblem, expectProviderProblem } from '../support/faults-expect';
 import {

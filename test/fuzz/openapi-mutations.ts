@@ -113,7 +113,7 @@ function fieldMutations(schema: Schema): fc.Arbitrary<Mutation>[] {
       );
     }
     if (s.type === 'object' && s.additionalProperties === true) {
-      // providerOptions: unknown keys are refused against the connection's published schema (DESIGN §3.2).
+      // providerOptions: unknown keys are refused against the connection's published schema (docs/design.md#provider-options).
       const key = fc.oneof(
         fc.string({ minLength: 1, maxLength: 20 }).map((k) => `fuzz${k}`),
         reserved,

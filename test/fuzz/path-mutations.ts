@@ -7,7 +7,7 @@ import { baseBody } from './openapi-mutations';
 const CONNECTION = /^[a-z0-9][a-z0-9-]{0,39}$/;
 const NATIVE = /^[A-Za-z0-9._~-]{1,200}$/;
 
-/** Ids that are not `<connection>:<nativeId>` (DESIGN §3.1: malformed → 400), as the router decodes them. */
+/** Ids that are not `<connection>:<nativeId>` (docs/design.md#ids: malformed → 400), as the router decodes them. */
 const malformedIds = fc.oneof(
   fc.constantFrom('nocolon', ':x', 'cm:', 'cm::x', 'cm:a:b', 'CM:1', 'c_m:1', '-cm:1', `${'c'.repeat(41)}:1`),
   fc.constantFrom(

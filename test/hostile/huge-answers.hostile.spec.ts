@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { keys } from '../../src/cache/keys';
+import { keys } from '../../src/common/redis/keys';
 import { call, startHostileGateway, type HostileGateway } from '../support/hostile-gateway';
 
 /** A CloudMC instance list of `count` well-formed instances, as `GET /instances` answers it. */

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { keys as redisKeys } from '../../src/cache/keys';
+import { keys as redisKeys } from '../../src/common/redis/keys';
 import { encodeEvent } from '../../src/tasks/task-event.codec';
 import { ResourceType } from '../../src/domain/states';
 import { TaskStatus, type TaskSummary } from '../../src/tasks/task.dto';

@@ -8,11 +8,11 @@ import { KEYS, sim, startTestGateway, type TestGateway } from '../support/gatewa
 import { startRecordingRelay, type RecordingRelay } from '../support/recording-relay';
 import { SecretScanner } from '../support/secret-scan';
 import { dumpRedis } from '../support/security-redis';
-import type { SimulatorHandle } from '../../src/sandbox/simulators/common/simulator';
+import type { SimulatorHandle } from '../../sandbox/simulators/common/simulator';
 import {
   startDcimanagerSimulator,
   type DcimanagerSimulatorHandle,
-} from '../../src/sandbox/simulators/dcimanager/dcimanager.simulator';
+} from '../../sandbox/simulators/dcimanager/dcimanager.simulator';
 
 // Issue 12, point 8: a secret a client hands over (the DCImanager root password of server.create) is kept out
 // of what Redis persists: sealed (AES-256-GCM, key from the config) while its task runs, gone from the task

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { ulid } from 'ulid';
-import { keys as redisKeys } from '../../src/cache/keys';
+import { keys as redisKeys } from '../../src/common/redis/keys';
 import { api, clientFor, succeeded, type Client } from '../support/api';
 import { expectHidden as expectHiddenOnce, renamed, type Answer } from '../support/security-assert';
 import { backendWrites, loadFixture, storedTasks } from '../support/security-fixtures';
@@ -13,7 +13,7 @@ import { openEvents, type SseEvent, type SseStream } from '../support/sse';
 import { FULL, sized } from '../support/suite-size';
 
 // Keys scoped to one connection each, over all four backends: nothing of another connection may show, be
-// touched, or be confirmed to exist (DESIGN §3.7: 404, not 403). Read-only keys change nothing.
+// touched, or be confirmed to exist (docs/design.md#authentication-and-tenancy: 404, not 403). Read-only keys change nothing.
 
 const UNKNOWN = 'sec-nowhere';
 const TOKEN_TTL_SECONDS = 10;

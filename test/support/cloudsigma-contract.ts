@@ -1,26 +1,31 @@
-import { parseCloudsigmaError } from '../../src/providers/cloudsigma/cloudsigma-error.parser';
-import { CloudsigmaClient } from '../../src/providers/cloudsigma/cloudsigma-http.client';
-import { UpstreamClient } from '../../src/providers/http/upstream-client';
+import type { AnyResource } from '../../src/domain/resource';
+import { parseCloudsigmaError } from '../../src/providers/cloudsigma/client/errors';
+import { CloudsigmaClient } from '../../src/providers/cloudsigma/client/http.client';
+import { UpstreamClient } from '../../src/providers/kit/http/upstream-client';
 import type { ProviderAdapter } from '../../src/providers/ports/provider-adapter';
-import { plannerOf } from '../../src/providers/ports/capabilities';
+import { Connection } from '../../src/providers/registry/connection';
 import type { OperationPlan, StepContext, StepOutcome } from '../../src/providers/ports/operation-plan';
 import type { OperationInputs, OperationName } from '../../src/providers/ports/operations';
-import type { CloudsigmaSimulatorHandle } from '../../src/sandbox/simulators/cloudsigma/cloudsigma.simulator';
-import type { SimulatorHandle } from '../../src/sandbox/simulators/common/simulator';
+import type { CloudsigmaSimulatorHandle } from '../../sandbox/simulators/cloudsigma/cloudsigma.simulator';
+import type { SimulatorHandle } from '../../sandbox/simulators/common/simulator';
 import { sim } from './gateway';
-import { TEST_TUNING } from './plan-runner';
+import { normalized, TEST_TUNING } from './plan-runner';
 
 // Contract-test helpers for the CloudSigma adapter: steps driven by hand (crashes, failures) and sim stats.
 
-/** A plan with a shared step state, whose steps the test runs one by one as a worker would. */
+/**
+ * A plan with a shared step state, whose steps the test runs one by one as a worker would. The plan comes
+ * through the core's `Connection`, so the resources its steps report are normalized.
+ */
 export function manualPlan<O extends OperationName>(
-  adapter: ProviderAdapter,
+  adapter: ProviderAdapter | Connection,
   operation: O,
   target: string | null,
   input: OperationInputs[O],
   taskId: string,
 ) {
-  const plan: OperationPlan = plannerOf(adapter, operation)!({ operation, target, input, taskId });
+  const connection = adapter instanceof Connection ? adapter : normalized(adapter);
+  const plan: OperationPlan<AnyResource> = connection.plan({ operation, target, input, taskId });
   const state: Record<string, unknown> = {};
   let nativeId = target;
   const ctx = (resumed: boolean, polls = 0): StepContext => ({
@@ -39,7 +44,7 @@ export function manualPlan<O extends OperationName>(
     },
     ctx,
     /** Runs the named step until it answers done (bounded), as a worker would, optionally resumed at first. */
-    async run(name: string, resumed = false): Promise<StepOutcome> {
+    async run(name: string, resumed = false): Promise<StepOutcome<AnyResource>> {
       const step = plan.steps.find((s) => s.name === name)!;
       for (let polls = 0; polls < 500; polls++) {
         const outcome = await step.run(ctx(resumed && polls === 0, polls));

@@ -1,23 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SimulatorHandle } from '../../src/sandbox/simulators/common/simulator';
+import type { SimulatorHandle } from '../../sandbox/simulators/common/simulator';
 import {
   startCloudmcSimulator,
   type CloudmcSimulatorHandle,
-} from '../../src/sandbox/simulators/cloudmc/cloudmc.simulator';
+} from '../../sandbox/simulators/cloudmc/cloudmc.simulator';
 import {
   startCloudsigmaSimulator,
   type CloudsigmaSimulatorHandle,
-} from '../../src/sandbox/simulators/cloudsigma/cloudsigma.simulator';
+} from '../../sandbox/simulators/cloudsigma/cloudsigma.simulator';
 import {
   startDcimanagerSimulator,
   type DcimanagerSimulatorHandle,
-} from '../../src/sandbox/simulators/dcimanager/dcimanager.simulator';
-import {
-  startImcoSimulator,
-  type ImcoSimulatorHandle,
-} from '../../src/sandbox/simulators/imco/imco.simulator';
+} from '../../sandbox/simulators/dcimanager/dcimanager.simulator';
+import { startImcoSimulator, type ImcoSimulatorHandle } from '../../sandbox/simulators/imco/imco.simulator';
 import { startAnswerDelayProxy, type AnswerDelayProxy } from './crash-proxy';
 import { sized } from './suite-size';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findRedisBinary } from '../../src/sandbox/embedded-redis';
+import { findRedisBinary } from '../../sandbox/embedded-redis';
 
 /**
  * A Redis of the test's own, as an operator runs it next to the gateway: append-only file on, so that a

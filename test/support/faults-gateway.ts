@@ -1,4 +1,4 @@
-import type { SimulatorHandle } from '../../src/sandbox/simulators/common/simulator';
+import type { SimulatorHandle } from '../../sandbox/simulators/common/simulator';
 import { FaultLedger } from './faults-ledger';
 import { GatewayCaller } from './faults-http';
 import { KEYS, startTestGateway, type TestGateway, type TestGatewayOptions } from './gateway';

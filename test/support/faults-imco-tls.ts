@@ -1,9 +1,6 @@
 import { renameSync, writeFileSync } from 'node:fs';
-import {
-  createCertificateAuthority,
-  issueCertificate,
-} from '../../src/sandbox/simulators/imco/imco-sim.certs';
-import type { ImcoSimulatorHandle } from '../../src/sandbox/simulators/imco/imco.simulator';
+import { createCertificateAuthority, issueCertificate } from '../../sandbox/simulators/imco/imco-sim.certs';
+import type { ImcoSimulatorHandle } from '../../sandbox/simulators/imco/imco.simulator';
 
 /**
  * The PEM files a test gateway's IMCO connection uses (the simulator's data folder: the connection block points

@@ -1,4 +1,4 @@
-import type { SimulatorHandle } from '../../src/sandbox/simulators/common/simulator';
+import type { SimulatorHandle } from '../../sandbox/simulators/common/simulator';
 import { sim } from './gateway';
 
 /** A rule for a simulator's `/__sim/faults` (see src/sandbox/simulators/common/fault-injector.ts). */

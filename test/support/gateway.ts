@@ -11,8 +11,8 @@ import { validateConfig } from '../../src/config/config.validator';
 import { readEnv, type GatewayEnv, type GatewayRole } from '../../src/config/env';
 import type { GatewayConfig } from '../../src/config/gateway-config';
 import { connectionKindSchemas } from '../../src/providers/registry/provider-kinds';
-import type { SimulatorDefinition, SimulatorHandle } from '../../src/sandbox/simulators/common/simulator';
-import { SIMULATORS } from '../../src/sandbox/simulators/simulator-kinds';
+import type { SimulatorDefinition, SimulatorHandle } from '../../sandbox/simulators/common/simulator';
+import { SIMULATORS } from '../../sandbox/simulators/simulator-kinds';
 
 /** API keys every test gateway has: all rights, read-only, and one per connection (tenancy). */
 export const KEYS = {

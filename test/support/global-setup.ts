@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findRedisBinary, startEmbeddedRedis } from '../../src/sandbox/embedded-redis';
+import { findRedisBinary, startEmbeddedRedis } from '../../sandbox/embedded-redis';
 
 /** One Redis for the whole e2e run (each test file takes its own database, see gateway.ts). */
 export default async function globalSetup(): Promise<void> {

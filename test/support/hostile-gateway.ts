@@ -2,8 +2,8 @@ import { Redis } from 'ioredis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SimulatorHandle } from '../../src/sandbox/simulators/common/simulator';
-import { SIMULATORS } from '../../src/sandbox/simulators/simulator-kinds';
+import type { SimulatorHandle } from '../../sandbox/simulators/common/simulator';
+import { SIMULATORS } from '../../sandbox/simulators/simulator-kinds';
 import { KEYS, startTestGateway, workerRedisUrl, type TestGateway, type TestGatewayOptions } from './gateway';
 import { startTricklingBackend, type TricklingBackend } from './trickling-backend';
 

@@ -1,4 +1,4 @@
-import type { SimulatorHandle } from '../../src/sandbox/simulators/common/simulator';
+import type { SimulatorHandle } from '../../sandbox/simulators/common/simulator';
 import { sim } from './gateway';
 
 // Odd but well-formed IMCO answers for the contract suite (issue 12): the simulator's `body` fault answers the

@@ -1,9 +1,11 @@
 import type { StepContext, StepOutcome } from '../../src/providers/ports/operation-plan';
-import { plannerOf } from '../../src/providers/ports/capabilities';
 import type { OperationInputs, OperationName } from '../../src/providers/ports/operations';
 import type { ProviderAdapter } from '../../src/providers/ports/provider-adapter';
 
-/** A plan driven step by step by a test (several tasks in lockstep, or a step resumed after a "crash"). */
+/**
+ * A plan driven step by step by a test (several tasks in lockstep, or a step resumed after a "crash"). Built from
+ * the adapter's own planner: its steps report native records.
+ */
 export interface SteppedPlan {
   names: string[];
   state: Record<string, unknown>;
@@ -25,7 +27,9 @@ export function steppedPlan<O extends OperationName>(
   input: OperationInputs[O],
   taskId: string,
 ): SteppedPlan {
-  const plan = plannerOf(adapter, operation)!({ operation, target, input, taskId });
+  const planner = adapter.plans[operation];
+  if (!planner) throw new Error(`${adapter.name} cannot ${operation}`);
+  const plan = planner({ operation, target, input, taskId });
   let polls = 0;
   const stepped: SteppedPlan = {
     names: plan.steps.map((s) => s.name),

@@ -1,11 +1,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createCertificateAuthority,
-  issueCertificate,
-} from '../../src/sandbox/simulators/imco/imco-sim.certs';
-import type { ImcoSimulatorHandle } from '../../src/sandbox/simulators/imco/imco.simulator';
+import { createCertificateAuthority, issueCertificate } from '../../sandbox/simulators/imco/imco-sim.certs';
+import type { ImcoSimulatorHandle } from '../../sandbox/simulators/imco/imco.simulator';
 
 /** A folder with PEM files a test may change: the simulator's own identity, copied. */
 export interface TlsFolder {

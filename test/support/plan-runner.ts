@@ -1,11 +1,12 @@
 import { GatewayError } from '../../src/common/errors/gateway-error';
 import type { AnyResource } from '../../src/domain/resource';
-import { plannerOf } from '../../src/providers/ports/capabilities';
-import { MemoryClaims } from '../../src/providers/ports/claims';
+import { MemoryClaims } from '../../src/providers/kit/memory-claims';
 import type { OperationPlan, StepContext } from '../../src/providers/ports/operation-plan';
 import type { OperationInputs, OperationName } from '../../src/providers/ports/operations';
 import type { AdapterDeps, ProviderAdapter } from '../../src/providers/ports/provider-adapter';
-import { UpstreamClient } from '../../src/providers/http/upstream-client';
+import { UpstreamClient } from '../../src/providers/kit/http/upstream-client';
+import type { ConnectionConfig } from '../../src/config/gateway-config';
+import { Connection } from '../../src/providers/registry/connection';
 
 export interface PlanRun {
   nativeId: string | null;
@@ -44,16 +45,16 @@ const newTaskId = () =>
  * polls. Contract suites use it to check an adapter against its simulator without Redis or queues.
  */
 export async function runPlan<O extends OperationName>(
-  adapter: ProviderAdapter,
+  adapter: ProviderAdapter | Connection,
   operation: O,
   target: string | null,
   input: OperationInputs[O],
   options: RunOptions = {},
 ): Promise<PlanRun> {
-  const planner = plannerOf(adapter, operation);
-  if (!planner) throw new Error(`${adapter.name} cannot ${operation}`);
+  const connection = adapter instanceof Connection ? adapter : normalized(adapter);
+  if (!connection.can(operation)) throw new Error(`${adapter.name} cannot ${operation}`);
   const taskId = options.taskId ?? newTaskId();
-  return runOperationPlan(planner({ operation, target, input, taskId }), {
+  return runOperationPlan(connection.plan({ operation, target, input, taskId }), {
     ...options,
     taskId,
     nativeId: options.nativeId === undefined ? target : options.nativeId,
@@ -64,7 +65,10 @@ export async function runPlan<O extends OperationName>(
  * The engine's loop over one plan: steps in order, polls until done, and the plan's `onFailure` when a step
  * throws (as when a task fails), before the error reaches the test.
  */
-export async function runOperationPlan(plan: OperationPlan, options: RunOptions = {}): Promise<PlanRun> {
+export async function runOperationPlan(
+  plan: OperationPlan<AnyResource> | OperationPlan,
+  options: RunOptions = {},
+): Promise<PlanRun> {
   const taskId = options.taskId ?? newTaskId();
   const run: PlanRun = {
     nativeId: options.nativeId ?? null,
@@ -108,7 +112,8 @@ export async function runOperationPlan(plan: OperationPlan, options: RunOptions 
         if (outcome.progress !== undefined) run.progress.push(outcome.progress);
         if (outcome.nativeId) run.nativeId = outcome.nativeId;
         if (outcome.status === 'done') {
-          if (outcome.resource) run.resource = outcome.resource;
+          // Normalized when the plan came through a Connection (runPlan); native from a bare planner.
+          if (outcome.resource) run.resource = outcome.resource as AnyResource;
           break;
         }
         polls++;
@@ -120,6 +125,19 @@ export async function runOperationPlan(plan: OperationPlan, options: RunOptions 
     throw error;
   }
   return run;
+}
+
+/**
+ * The adapter as the core sees it (gateway ids, stamped fields): reads and plans normalized, as through the
+ * registry. Contract suites read through it to check what clients get.
+ */
+export function normalized(adapter: ProviderAdapter, settings: Partial<ConnectionConfig> = {}): Connection {
+  return new Connection(adapter, {
+    name: adapter.name,
+    kind: adapter.kind,
+    ...TEST_TUNING,
+    ...settings,
+  });
 }
 
 /** Adapter dependencies for tests: real HTTP, unknown states collected. */

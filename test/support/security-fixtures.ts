@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { SimulatorHandle } from '../../src/sandbox/simulators/common/simulator';
+import type { SimulatorHandle } from '../../sandbox/simulators/common/simulator';
 import { api, catalogPicks, type Client } from './api';
 import { sim } from './gateway';
 import type { ConnectionFixture } from './security-routes';

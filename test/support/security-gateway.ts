@@ -14,20 +14,17 @@ import { connectionKindSchemas } from '../../src/providers/registry/provider-kin
 import {
   startCloudmcSimulator,
   type CloudmcSimulatorHandle,
-} from '../../src/sandbox/simulators/cloudmc/cloudmc.simulator';
+} from '../../sandbox/simulators/cloudmc/cloudmc.simulator';
 import {
   startCloudsigmaSimulator,
   type CloudsigmaSimulatorHandle,
-} from '../../src/sandbox/simulators/cloudsigma/cloudsigma.simulator';
-import type { SimulatorHandle } from '../../src/sandbox/simulators/common/simulator';
+} from '../../sandbox/simulators/cloudsigma/cloudsigma.simulator';
+import type { SimulatorHandle } from '../../sandbox/simulators/common/simulator';
 import {
   startDcimanagerSimulator,
   type DcimanagerSimulatorHandle,
-} from '../../src/sandbox/simulators/dcimanager/dcimanager.simulator';
-import {
-  startImcoSimulator,
-  type ImcoSimulatorHandle,
-} from '../../src/sandbox/simulators/imco/imco.simulator';
+} from '../../sandbox/simulators/dcimanager/dcimanager.simulator';
+import { startImcoSimulator, type ImcoSimulatorHandle } from '../../sandbox/simulators/imco/imco.simulator';
 import { workerRedisUrl } from './gateway';
 
 /** One connection per backend kind; every security test runs against all four. */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { keys as redisKeys } from '../../cache/keys';
+import { keys as redisKeys } from '../redis/keys';
 import type { ApiKeyConfig } from '../../config/config.schema';
 import type { GatewayConfig } from '../../config/gateway-config';
 import { ApiKeysService } from './api-keys.service';

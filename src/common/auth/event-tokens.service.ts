@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { keys } from '../../cache/keys';
-import { REDIS } from '../../cache/redis.tokens';
+import { keys } from '../redis/keys';
+import { REDIS } from '../redis/redis.tokens';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { UnauthenticatedError } from '../errors/gateway-error';
 import { ApiKeysService } from './api-keys.service';

@@ -1,9 +1,9 @@
 /**
- * Stable problem codes (DESIGN §3.6), with the HTTP status each one answers with. Four codes are additions
- * to the DESIGN list, see docs/adr/0002-error-codes.md: `provider_auth_failed` (the gateway's own credentials
- * for a backend were refused), `timeout` (a task passed its deadline), `needs_attention` (a task could not
- * decide what the backend did and a person must look) and `unavailable` (the gateway's own Redis refused or
- * did not answer: full, down, or too slow).
+ * Stable problem codes (docs/design.md#errors), with the HTTP status each one answers with. Four codes are
+ * additions to the first list, see docs/adr/0002-error-codes.md: `provider_auth_failed` (the gateway's own
+ * credentials for a backend were refused), `timeout` (a task passed its deadline), `needs_attention` (a task
+ * could not decide what the backend did and a person must look) and `unavailable` (the gateway's own Redis
+ * refused or did not answer: full, down, or too slow).
  */
 export const ERROR_STATUS = {
   validation_failed: 400,

@@ -1,5 +1,5 @@
-/** Connection names, as DESIGN §3.1 fixes them. */
-export const CONNECTION_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
+import { CONNECTION_NAME_PATTERN } from '../../domain/connection-name';
+
 /** Characters a native id may hold so that `<connection>:<nativeId>` is a safe URL path segment. */
 export const NATIVE_ID_PATTERN = /^[A-Za-z0-9._~-]{1,200}$/;
 /** `.` and `..` fit the pattern, but in a backend URL they are dot segments: the collection or its parent. */

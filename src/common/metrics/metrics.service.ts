@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { UpstreamCallRecord, UpstreamObserver } from '../../providers/http/upstream-client';
+import type { UpstreamCallRecord, UpstreamObserver } from './upstream-observer';
 
 /** All Prometheus metrics of one process, on a private registry (so tests can build many apps). */
 @Injectable()

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isIP } from 'node:net';
 import type { Redis } from 'ioredis';
-import { REDIS } from '../../cache/redis.tokens';
+import { REDIS } from '../redis/redis.tokens';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { GatewayError } from '../errors/gateway-error';
 import { RedisThrottlerStorage } from './redis-throttler.storage';

@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
-import { REDIS } from '../../cache/redis.tokens';
+import { REDIS } from '../redis/redis.tokens';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { ApiKeyThrottlerGuard } from './api-key-throttler.guard';
 import { AuthFailures } from './auth-failures.service';

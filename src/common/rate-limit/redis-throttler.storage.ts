@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
-import { keys } from '../../cache/keys';
-import { REDIS } from '../../cache/redis.tokens';
+import { keys } from '../redis/keys';
+import { REDIS } from '../redis/redis.tokens';
 
 /**
- * Counts in Redis, so the limit holds across every API process (DESIGN: rate-limit counters live in Redis).
- * KEYS: counter, block marker. ARGV: window ms, limit, block ms. Returns hits, ms left in the window, ms left
- * of the block (0 when not blocked).
+ * Counts in Redis, so the limit holds across every API process (docs/design.md#roles: API processes keep no
+ * state). KEYS: counter, block marker. ARGV: window ms, limit, block ms. Returns hits, ms left in the window,
+ * ms left of the block (0 when not blocked).
  */
 const INCREMENT = `
 local hits = redis.call('INCR', KEYS[1])

@@ -8,6 +8,8 @@ const digest = (value: string) => createHash('sha256').update(value).digest('hex
 export const keys = {
   /** Hash: `public` (the Task JSON clients see) and `internal` (input, step state). */
   task: (taskId: string) => `${P}:task:${taskId}`,
+  /** Set of the ids of tasks not yet ended, which the sweeper walks. */
+  openTasks: () => `${P}:tasks:open`,
   /** Sorted set of task ids per connection, scored by creation time. */
   tasksByProvider: (connection: string) => `${P}:tasks:p:${connection}`,
   /** Sorted set of task ids per resource id. */
@@ -39,4 +41,8 @@ export const keys = {
   claim: (connection: string, thing: string) => `${P}:claim:${connection}:${thing}`,
   /** Last known reachability of a connection. */
   providerHealth: (connection: string) => `${P}:health:${connection}`,
+  /** What the readiness check writes, to learn that Redis still accepts writes. */
+  readyProbe: () => `${P}:ready:probe`,
+  /** Prefix of BullMQ's own keys (queues, jobs, locks), which BullMQ builds itself. */
+  bullPrefix: () => `${P}:bull`,
 };

@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { LogOncePerKind } from '../common/errors/log-once';
-import { asRedisUnavailable } from '../common/errors/redis-unavailable';
+import { LogOncePerKind } from '../errors/log-once';
+import { asRedisUnavailable } from '../errors/redis-unavailable';
 
 type State = 'connecting' | 'up' | 'down' | 'stopped';
 

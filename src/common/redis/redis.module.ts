@@ -1,8 +1,8 @@
 import { Global, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { LOGGER } from '../common/logging/logger';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import { LOGGER } from '../logging/logger';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { warnWithoutPersistence } from './redis-persistence';
 import { watchRedisClient, type RedisWatch } from './redis-watch';
 import { blockingClientOptions, redisTimeouts, requestClientOptions } from './redis.options';

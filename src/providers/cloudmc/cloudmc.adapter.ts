@@ -1,21 +1,29 @@
 import type { ConnectionConfig } from '../../config/gateway-config';
 import { ProviderKind } from '../../domain/states';
+import type {
+  CatalogPort,
+  IpReader,
+  NetworkReader,
+  OperationPlans,
+  ServerReader,
+  VolumeReader,
+} from '../ports/ports';
 import type { AdapterDeps, ProviderAdapter } from '../ports/provider-adapter';
 import { CLOUDMC_ACTIONS } from './cloudmc.actions';
-import { CloudmcCatalog } from './cloudmc-catalog.service';
-import { parseCloudmcError } from './cloudmc-error.parser';
-import { CloudmcClient } from './cloudmc-http.client';
-import { CloudmcIps } from './cloudmc-ips.service';
-import { CloudmcNetworks } from './cloudmc-networks.service';
-import { CloudmcServers } from './cloudmc-servers.service';
-import { CloudmcVolumes } from './cloudmc-volumes.service';
-import type { CloudmcContext } from './cloudmc.context';
 import {
   IpAllocateOptions,
   NetworkCreateOptions,
   ServerCreateOptions,
   VolumeCreateOptions,
 } from './cloudmc.options';
+import { parseCloudmcError } from './client/errors';
+import { CloudmcClient } from './client/http.client';
+import { CloudmcCatalog } from './plans/catalog';
+import type { CloudmcContext } from './plans/context';
+import { CloudmcIpPlans, CloudmcIpReader } from './plans/ips';
+import { CloudmcNetworkPlans, CloudmcNetworkReader } from './plans/networks';
+import { CloudmcServerPlans, CloudmcServerReader } from './plans/servers';
+import { CloudmcVolumePlans, CloudmcVolumeReader } from './plans/volumes';
 
 export interface CloudmcConnection extends ConnectionConfig {
   endpoint: string;
@@ -29,15 +37,19 @@ export interface CloudmcConnection extends ConnectionConfig {
 /** `maxListItems` when the config leaves it out (the schema's default). */
 const DEFAULT_MAX_LIST_ITEMS = 10_000;
 
-/** CloudMC API v2, CloudStack plugin: one service connection and environment per gateway connection. */
+/**
+ * CloudMC API v2, CloudStack plugin: one service connection and environment per gateway connection. Wiring only:
+ * the client, the context every plan receives, the readers and the plans of each operation CloudMC can do.
+ */
 export class CloudmcAdapter implements ProviderAdapter {
   readonly kind = ProviderKind.Cloudmc;
   readonly name: string;
-  readonly servers: CloudmcServers;
-  readonly volumes: CloudmcVolumes;
-  readonly networks: CloudmcNetworks;
-  readonly ips: CloudmcIps;
-  readonly catalog: CloudmcCatalog;
+  readonly servers: ServerReader;
+  readonly volumes: VolumeReader;
+  readonly networks: NetworkReader;
+  readonly ips: IpReader;
+  readonly catalog: CatalogPort;
+  readonly plans: OperationPlans;
   readonly optionSchemas = {
     'server.create': ServerCreateOptions,
     'volume.create': VolumeCreateOptions,
@@ -56,7 +68,7 @@ export class CloudmcAdapter implements ProviderAdapter {
       tuning: config,
       parseError: parseCloudmcError,
       secretHeaders: ['MC-Api-Key'],
-      // GO and JS send the JSON content type on every call, GETs included (docs/providers/cloudmc.md §1).
+      // GO and JS send the JSON content type on every call, GETs included (docs/providers/cloudmc.md#conventions).
       defaultHeaders: {
         'MC-Api-Key': config.apiKey,
         'Content-Type': 'application/json',
@@ -70,17 +82,40 @@ export class CloudmcAdapter implements ProviderAdapter {
     });
     const context: CloudmcContext = {
       client: this.client,
-      map: { connection: config.name, onUnknownState: (resource, raw) => deps.onUnknownState(resource, raw) },
+      map: { onUnknownState: (resource, raw) => deps.onUnknownState(resource, raw) },
       backoff: { initialMs: config.pollIntervalMs, maxMs: config.maxPollIntervalMs },
       purgeOnDelete: config.purgeOnDelete,
       maxListItems: config.maxListItems ?? DEFAULT_MAX_LIST_ITEMS,
       logger: deps.logger,
     };
-    this.servers = new CloudmcServers(context);
-    this.volumes = new CloudmcVolumes(context);
-    this.networks = new CloudmcNetworks(context);
-    this.ips = new CloudmcIps(context);
+    this.servers = new CloudmcServerReader(context);
+    this.volumes = new CloudmcVolumeReader(context);
+    this.networks = new CloudmcNetworkReader(context);
+    this.ips = new CloudmcIpReader(context);
     this.catalog = new CloudmcCatalog(context);
+
+    const servers = new CloudmcServerPlans(context);
+    const volumes = new CloudmcVolumePlans(context);
+    const networks = new CloudmcNetworkPlans(context);
+    const ips = new CloudmcIpPlans(context);
+    this.plans = {
+      'server.create': (r) => servers.create(r),
+      'server.start': (r) => servers.start(r),
+      'server.stop': (r) => servers.stop(r),
+      'server.reboot': (r) => servers.reboot(r),
+      'server.rename': (r) => servers.rename(r),
+      'server.delete': (r) => servers.delete(r),
+      'volume.create': (r) => volumes.create(r),
+      'volume.delete': (r) => volumes.delete(r),
+      'volume.attach': (r) => volumes.attach(r),
+      'volume.detach': (r) => volumes.detach(r),
+      'network.create': (r) => networks.create(r),
+      'network.delete': (r) => networks.delete(r),
+      'ip.allocate': (r) => ips.allocate(r),
+      'ip.release': (r) => ips.release(r),
+      'ip.attach': (r) => ips.attach(r),
+      'ip.detach': (r) => ips.detach(r),
+    };
   }
 
   /** Listing zones is the cheapest call that proves both reachability and the key's rights on the environment. */

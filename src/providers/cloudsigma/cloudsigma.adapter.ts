@@ -1,20 +1,28 @@
 import { ProviderError } from '../../common/errors/gateway-error';
 import type { ConnectionConfig } from '../../config/gateway-config';
 import { ProviderKind } from '../../domain/states';
+import type {
+  CatalogPort,
+  IpReader,
+  NetworkReader,
+  OperationPlans,
+  ServerReader,
+  VolumeReader,
+} from '../ports/ports';
 import type { AdapterDeps, ProviderAdapter } from '../ports/provider-adapter';
 import { CLOUDSIGMA_ACTIONS } from './cloudsigma.actions';
-import { CloudsigmaCatalog } from './cloudsigma-catalog.service';
-import { parseCloudsigmaError } from './cloudsigma-error.parser';
-import { CloudsigmaClient } from './cloudsigma-http.client';
-import { CloudsigmaIps } from './cloudsigma-ips.service';
-import { CloudsigmaNetworks } from './cloudsigma-networks.service';
-import { CloudsigmaServers } from './cloudsigma-servers.service';
-import { locationOf } from './cloudsigma-sizing';
-import { CloudsigmaVolumes } from './cloudsigma-volumes.service';
-import { type CloudsigmaContext, fetchDrives, fetchServers } from './cloudsigma.context';
-import { PolledReader } from './cloudsigma-readers';
-import { CloudsigmaDrive, CloudsigmaServer } from './cloudsigma.wire';
 import { ServerCreateOptions, VolumeCreateOptions } from './cloudsigma.options';
+import { parseCloudsigmaError } from './client/errors';
+import { CloudsigmaClient } from './client/http.client';
+import { CloudsigmaDrive, CloudsigmaServer } from './client/wire';
+import { locationOf } from './model/sizing';
+import { CloudsigmaCatalog } from './plans/catalog';
+import type { CloudsigmaContext } from './plans/context';
+import { CloudsigmaIpPlans, CloudsigmaIpReader } from './plans/ips';
+import { CloudsigmaNetworkPlans, CloudsigmaNetworkReader } from './plans/networks';
+import { fetchDrives, fetchServers, PolledReader } from './plans/reads';
+import { CloudsigmaServerPlans, CloudsigmaServerReader } from './plans/servers';
+import { CloudsigmaVolumePlans, CloudsigmaVolumeReader } from './plans/volumes';
 
 export interface CloudsigmaConnection extends ConnectionConfig {
   endpoint: string;
@@ -24,21 +32,47 @@ export interface CloudsigmaConnection extends ConnectionConfig {
   shutdownTimeoutSeconds?: number;
 }
 
-/** CloudSigma API 1.0 (text/plain key-value, HTTP Basic): one account in one location per connection. */
+/**
+ * CloudSigma API 1.0 (text/plain key-value, HTTP Basic): one account in one location per connection
+ * (src/providers/cloudsigma/README.md). Wiring only: the client, the context the plan files share, the readers
+ * and the operations this backend can do.
+ */
 export class CloudsigmaAdapter implements ProviderAdapter {
   readonly kind = ProviderKind.Cloudsigma;
   readonly name: string;
-  readonly servers: CloudsigmaServers;
-  readonly volumes: CloudsigmaVolumes;
-  readonly networks: CloudsigmaNetworks;
-  readonly ips: CloudsigmaIps;
-  readonly catalog: CloudsigmaCatalog;
+  readonly servers: ServerReader;
+  readonly volumes: VolumeReader;
+  readonly networks: NetworkReader;
+  readonly ips: IpReader;
+  readonly catalog: CatalogPort;
   readonly optionSchemas = {
     'server.create': ServerCreateOptions,
     'volume.create': VolumeCreateOptions,
   };
   readonly actions = CLOUDSIGMA_ACTIONS;
+  readonly plans: OperationPlans = {
+    'server.create': (r) => this.serverPlans.create(r),
+    'server.start': (r) => this.serverPlans.start(r),
+    'server.stop': (r) => this.serverPlans.stop(r),
+    'server.reboot': (r) => this.serverPlans.reboot(r),
+    'server.rename': (r) => this.serverPlans.rename(r),
+    'server.delete': (r) => this.serverPlans.delete(r),
+    'volume.create': (r) => this.volumePlans.create(r),
+    'volume.delete': (r) => this.volumePlans.delete(r),
+    'volume.attach': (r) => this.volumePlans.attach(r),
+    'volume.detach': (r) => this.volumePlans.detach(r),
+    'network.create': (r) => this.networkPlans.create(r),
+    'network.delete': (r) => this.networkPlans.delete(r),
+    'ip.allocate': (r) => this.ipPlans.allocate(r),
+    'ip.release': (r) => this.ipPlans.release(r),
+    'ip.attach': (r) => this.ipPlans.attach(r),
+    'ip.detach': (r) => this.ipPlans.detach(r),
+  };
   private readonly client: CloudsigmaClient;
+  private readonly serverPlans: CloudsigmaServerPlans;
+  private readonly volumePlans: CloudsigmaVolumePlans;
+  private readonly networkPlans: CloudsigmaNetworkPlans;
+  private readonly ipPlans: CloudsigmaIpPlans;
 
   constructor(config: CloudsigmaConnection, deps: AdapterDeps) {
     this.name = config.name;
@@ -48,7 +82,8 @@ export class CloudsigmaAdapter implements ProviderAdapter {
       baseUrl: config.endpoint,
       tuning: config,
       parseError: parseCloudsigmaError,
-      // The answer is text whatever Accept says (reference §1 [I]); ask for it explicitly anyway.
+      // The answer is text whatever Accept says; ask for it explicitly anyway
+      // (docs/providers/cloudsigma.md#transport-and-auth).
       defaultHeaders: {
         Authorization: `Basic ${Buffer.from(`${config.email}:${config.password}`, 'utf8').toString('base64')}`,
         Accept: 'text/plain',
@@ -58,7 +93,6 @@ export class CloudsigmaAdapter implements ProviderAdapter {
     const context: CloudsigmaContext = {
       client: this.client,
       map: {
-        connection: config.name,
         location: locationOf(config.endpoint),
         onUnknownState: (resource, raw) => deps.onUnknownState(resource, raw),
       },
@@ -70,11 +104,15 @@ export class CloudsigmaAdapter implements ProviderAdapter {
       deleteDrives: config.deleteDrives ?? false,
       claims: deps.claims,
     };
-    this.servers = new CloudsigmaServers(context);
-    this.volumes = new CloudsigmaVolumes(context);
-    this.networks = new CloudsigmaNetworks(context);
-    this.ips = new CloudsigmaIps(context);
+    this.servers = new CloudsigmaServerReader(context);
+    this.volumes = new CloudsigmaVolumeReader(context);
+    this.networks = new CloudsigmaNetworkReader(context);
+    this.ips = new CloudsigmaIpReader(context);
     this.catalog = new CloudsigmaCatalog(context);
+    this.serverPlans = new CloudsigmaServerPlans(context);
+    this.volumePlans = new CloudsigmaVolumePlans(context);
+    this.networkPlans = new CloudsigmaNetworkPlans(context);
+    this.ipPlans = new CloudsigmaIpPlans(context);
   }
 
   /** The account profile: the cheapest read that proves reachability and the credentials. */

@@ -4,7 +4,10 @@ import { SECRET_OPTION } from '../ports/provider-adapter';
 /** `providerOptions` of server.create: 1.0 server and boot-drive settings the normalized body has no place for. */
 export const ServerCreateOptions = Type.Object(
   {
-    /** VNC password (at most 8 characters, manual 8.2; a secret: stored encrypted while the task runs); without one VNC stays disabled. */
+    /**
+     * VNC password: at most 8 characters (docs/providers/cloudsigma.md#creating-a-server); a secret, stored
+     * encrypted while the task runs. Without one VNC stays disabled.
+     */
     vncPassword: Type.Optional(
       Type.String({ minLength: 1, maxLength: 8, pattern: '^\\S+$', ...SECRET_OPTION }),
     ),

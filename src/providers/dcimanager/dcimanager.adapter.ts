@@ -1,45 +1,42 @@
-import { Agent as HttpsAgent } from 'node:https';
-import type { ConnectionConfig } from '../../config/gateway-config';
 import { ProviderKind } from '../../domain/states';
+import type { OperationPlans, IpReader, NetworkReader, ServerReader, VolumeReader } from '../ports/ports';
 import type { AdapterDeps, ProviderAdapter } from '../ports/provider-adapter';
+import { parseDciError, parseDciLoginError } from './client/errors';
+import { DciClient, type DciEndpoint, requestToken, upstreamOptions } from './client/http.client';
+import { DciSession } from './client/session';
 import { DCIMANAGER_ACTIONS } from './dcimanager.actions';
-import { DcimanagerCatalog } from './dcimanager-catalog.service';
-import { parseDciError, parseDciLoginError } from './dcimanager-error.parser';
-import { DciClient, decodeJson, untilAwake } from './dcimanager-http.client';
-import { DcimanagerIps } from './dcimanager-ips.service';
-import { DciLookups } from './dcimanager-lookups';
-import { DcimanagerNetworks } from './dcimanager-networks.service';
-import { DcimanagerServers } from './dcimanager-servers.service';
-import { DciSession } from './dcimanager-session.service';
-import { DcimanagerVolumes } from './dcimanager-volumes.service';
-import type { DcimanagerContext, WipeMode } from './dcimanager.context';
 import { IpAllocateOptions, ServerCreateOptions } from './dcimanager.options';
-import { ProviderError } from '../../common/errors/gateway-error';
+import { DcimanagerCatalog } from './plans/catalog';
+import type { DcimanagerContext, WipeMode } from './plans/context';
+import { DcimanagerIps } from './plans/ips';
+import { DcimanagerNetworks } from './plans/networks';
+import { DciReads } from './plans/reads';
+import { DcimanagerServers } from './plans/servers';
+import { DcimanagerVolumes } from './plans/volumes';
 
-export interface DcimanagerConnection extends ConnectionConfig {
-  /** Host root, e.g. https://dci.example.com (the API prefix is added). */
-  endpoint: string;
+export interface DcimanagerConnection extends DciEndpoint {
   email: string;
   password: string;
   /** The customer account whose servers this connection manages. */
   ownerEmail: string;
-  apiPrefix: string;
   wipeOnDelete: WipeMode;
-  /** PEM CA bundle for instances with a private or self-signed certificate. */
-  ca?: string;
 }
 
 const BARE_METAL = 'DCImanager manages physical servers with local disks; it has no block volumes';
 
-/** ISPsystem DCImanager 6: an admin login acting for one customer account (`ownerEmail`). */
+/**
+ * ISPsystem DCImanager 6: an admin login acting for one customer account (`ownerEmail`). Wiring only: the
+ * client, the shared reads and the plan files (README.md of this folder maps them).
+ */
 export class DcimanagerAdapter implements ProviderAdapter {
   readonly kind = ProviderKind.Dcimanager;
   readonly name: string;
-  readonly servers: DcimanagerServers;
-  readonly volumes: DcimanagerVolumes;
-  readonly networks: DcimanagerNetworks;
-  readonly ips: DcimanagerIps;
+  readonly servers: ServerReader;
+  readonly volumes: VolumeReader;
+  readonly networks: NetworkReader;
+  readonly ips: IpReader;
   readonly catalog: DcimanagerCatalog;
+  readonly plans: OperationPlans;
   readonly optionSchemas = { 'server.create': ServerCreateOptions, 'ip.allocate': IpAllocateOptions };
   readonly unsupportedReasons = {
     'volume.create': `${BARE_METAL}; the local disks are listed read-only`,
@@ -58,58 +55,24 @@ export class DcimanagerAdapter implements ProviderAdapter {
   readonly actions = DCIMANAGER_ACTIONS;
   /** The session, exposed for tests (login count); never its token. */
   readonly session: DciSession;
-  private readonly lookups: DciLookups;
+  private readonly reads: DciReads;
 
   constructor(config: DcimanagerConnection, deps: AdapterDeps) {
     this.name = config.name;
-    const baseUrl = `${config.endpoint.replace(/\/+$/, '')}${config.apiPrefix}`;
-    const agent = config.ca
-      ? new HttpsAgent({ ca: config.ca, keepAlive: true, maxSockets: config.concurrency })
-      : undefined;
-    const common = {
-      connection: config.name,
-      kind: this.kind,
-      baseUrl,
-      tuning: config,
-      httpsAgent: agent ? () => agent : undefined,
-      secretHeaders: ['x-xsrf-token'],
-      defaultHeaders: {
-        'Content-Type': 'application/json',
-        Accept: 'application/json',
-        'isp-box-instance': 'true',
-      },
-    };
-    const auth = deps.http({ ...common, parseError: parseDciLoginError });
-    this.session = new DciSession(async () => {
-      const response = await untilAwake(() =>
-        auth.request({
-          method: 'POST',
-          path: '/auth/v4/public/token',
-          body: JSON.stringify({ email: config.email, password: config.password }),
-          idempotent: true,
-          operation: 'auth.token',
-        }),
-      );
-      // Auth v4 answers `token`; the older v3 flow called the same value `session`.
-      const body = await decodeJson(response);
-      const token = body.token ?? body.session;
-      if (typeof token !== 'string' || token === '')
-        throw new ProviderError('DCImanager logged in without a token.');
-      deps.logger.debug('DCImanager session started');
-      return token;
-    });
-    const http = deps.http({ ...common, parseError: parseDciError, authorize: this.session.authorize });
+    const upstream = upstreamOptions(config);
+    const auth = deps.http({ ...upstream, parseError: parseDciLoginError });
+    this.session = new DciSession(() => requestToken(auth, config), deps.logger);
+    const http = deps.http({ ...upstream, parseError: parseDciError, authorize: this.session.authorize });
     const client = new DciClient(http, this.session);
     const maxListItems = config.maxListItems ?? 10_000;
-    this.lookups = new DciLookups(client, config.ownerEmail, deps.logger, maxListItems);
+    const reads = (this.reads = new DciReads(client, config.ownerEmail, deps.logger, maxListItems));
     const context: DcimanagerContext = {
       connection: config.name,
       client,
-      lookups: this.lookups,
+      reads,
       map: {
-        connection: config.name,
         onUnknownState: (resource, raw) => deps.onUnknownState(resource, raw),
-        networkIdOf: (cidr) => this.lookups.networkIdOf(cidr),
+        networkIdOf: (cidr) => reads.networkIdOf(cidr),
       },
       backoff: { initialMs: config.pollIntervalMs, maxMs: config.maxPollIntervalMs },
       maxListItems,
@@ -117,11 +80,24 @@ export class DcimanagerAdapter implements ProviderAdapter {
       wipeOnDelete: config.wipeOnDelete,
       claims: deps.claims,
     };
-    this.servers = new DcimanagerServers(context);
+    const servers = new DcimanagerServers(context);
+    const ips = new DcimanagerIps(context);
+    this.servers = servers;
     this.volumes = new DcimanagerVolumes(context);
     this.networks = new DcimanagerNetworks(context);
-    this.ips = new DcimanagerIps(context);
+    this.ips = ips;
     this.catalog = new DcimanagerCatalog(context);
+    // Volumes and networks are read only (unsupportedReasons says why).
+    this.plans = {
+      'server.create': (request) => servers.create(request),
+      'server.start': (request) => servers.start(request),
+      'server.stop': (request) => servers.stop(request),
+      'server.reboot': (request) => servers.reboot(request),
+      'server.rename': (request) => servers.rename(request),
+      'server.delete': (request) => servers.delete(request),
+      'ip.allocate': (request) => ips.allocate(request),
+      'ip.release': (request) => ips.release(request),
+    };
   }
 
   /**
@@ -129,7 +105,7 @@ export class DcimanagerAdapter implements ProviderAdapter {
    * proves on every probe that the session and the DCI service still answer.
    */
   async probe(): Promise<void> {
-    await this.lookups.ownerId();
-    await this.lookups.firstOwned();
+    await this.reads.ownerId();
+    await this.reads.firstOwned();
   }
 }

@@ -4,7 +4,8 @@ import { ProviderKind } from '../../domain/states';
 import type { ProviderKindDefinition } from '../ports/provider-adapter';
 import { DcimanagerAdapter, DcimanagerConnection } from './dcimanager.adapter';
 
-// Emails end up inside `where` filters, whose quoting is undocumented: no quotes or backslashes.
+// Emails end up inside `where` filters, whose quoting is undocumented (docs/providers/dcimanager.md#filters):
+// no quotes or backslashes.
 const email = Type.String({ pattern: '^[^\\s\'"\\\\@]+@[^\\s\'"\\\\@]+$', maxLength: 254 });
 
 /** Connection = host + admin login + the customer account it acts for. */
@@ -19,7 +20,10 @@ export const dcimanagerKind: ProviderKindDefinition = {
     password: Type.String({ minLength: 1 }),
     /** The customer account whose servers this connection lists and manages. */
     ownerEmail: email,
-    /** Path before `/<service>/<version>`: `/api` (default) or empty for instances served without it. */
+    /**
+     * Path before `/<service>/<version>`: `/api` (default) or empty for instances served without it
+     * (docs/providers/dcimanager.md#urls-and-transport).
+     */
     apiPrefix: Type.Optional(Type.String({ pattern: '^(/[A-Za-z0-9._~-]+)*$', default: '/api' })),
     /** How delete wipes the disks before the server goes back to stock (`operation_clear_hdd`). */
     wipeOnDelete: Type.Optional(

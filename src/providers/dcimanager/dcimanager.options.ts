@@ -3,7 +3,7 @@ import { SECRET_OPTION } from '../ports/provider-adapter';
 
 const dciId = Type.Integer({ minimum: 1, maximum: 999_999_999_999 });
 
-/** RAID levels `operation_os` accepts (`hdd_raid`, seed examples page). */
+/** RAID levels `operation_os` accepts (`hdd_raid`, docs/providers/dcimanager.md#disks). */
 export const RAID_LEVELS = ['no_raid', 'raid_0', 'raid_1', 'raid_5', 'raid_10'] as const;
 
 /** `providerOptions` of server.create: what `operation_os` needs beyond the image and the SSH keys. */

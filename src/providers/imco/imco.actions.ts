@@ -10,7 +10,7 @@ const attachedElsewhere = (noun: string) => ({
 
 /**
  * What IMCO accepts on an existing resource, as the adapter's power and attachment steps treat each server state
- * (docs/providers/imco.md, "State rules"). States the steps wait through (commissioning, booting, shutting down)
+ * (docs/providers/imco.md#state-rules). States the steps wait through (commissioning, booting, shutting down)
  * are allowed: the task waits, then acts. A `stalled` server can be started only with `overrideStalled`.
  */
 export function imcoActions(options: { overrideStalled: boolean }): ActionRules {

@@ -1,25 +1,27 @@
 import type { ConnectionConfig } from '../../config/gateway-config';
 import { ProviderKind } from '../../domain/states';
 import type { ActionRules } from '../ports/actions';
+import type { IpReader, NetworkReader, OperationPlans, ServerReader, VolumeReader } from '../ports/ports';
 import type { AdapterDeps, ProviderAdapter } from '../ports/provider-adapter';
-import { ImcoCatalog } from './imco-catalog.service';
-import { parseImcoError } from './imco-error.parser';
-import { ImcoClient } from './imco-http.client';
-import { ImcoIps } from './imco-ips.service';
-import { ImcoNetworks } from './imco-networks.service';
-import { ImcoReaders, PlanCache } from './imco-readers';
-import { ImcoServers } from './imco-servers.service';
+import { parseImcoError } from './client/errors';
+import { ImcoClient } from './client/http.client';
+import { ImcoTls, type ImcoTlsFiles } from './client/tls';
+import { diagnoseHandshake, mayHideRefusedCertificate } from './client/tls.probe';
 import { imcoActions } from './imco.actions';
-import { ImcoTls, type ImcoTlsFiles } from './imco-tls.loader';
-import { diagnoseHandshake, mayHideRefusedCertificate } from './imco-tls.probe';
-import { ImcoVolumes } from './imco-volumes.service';
-import type { ImcoContext } from './imco.context';
 import {
   IpAllocateOptions,
   NetworkCreateOptions,
   ServerCreateOptions,
   VolumeCreateOptions,
 } from './imco.options';
+import { ImcoCatalog } from './plans/catalog';
+import type { ImcoContext } from './plans/context';
+import { ImcoIpPlans, ImcoIpReader } from './plans/ips';
+import { ImcoNetworkPlans, ImcoNetworkReader } from './plans/networks';
+import { ServerPlanCache } from './plans/reads';
+import { ImcoServerPlans, ImcoServerReader } from './plans/servers';
+import { ImcoVolumePlans, ImcoVolumeReader } from './plans/volumes';
+import { PolledCollections } from './plans/wait.steps';
 
 export interface ImcoConnection extends ConnectionConfig {
   endpoint: string;
@@ -28,7 +30,10 @@ export interface ImcoConnection extends ConnectionConfig {
   overrideStalled: boolean;
 }
 
-/** The endpoint carries the API version; one without a path gets `/v3`, as the CLI does (reference §1). */
+/**
+ * The endpoint carries the API version; one without a path gets `/v3`, as IMCO's CLI does
+ * (docs/providers/imco.md#endpoint-and-api-versions).
+ */
 export function normalizeEndpoint(endpoint: string): string {
   const url = new URL(endpoint);
   const path = url.pathname.replace(/\/+$/, '');
@@ -44,11 +49,12 @@ function coalescingWindowMs(pollIntervalMs: number): number {
 export class ImcoAdapter implements ProviderAdapter {
   readonly kind = ProviderKind.Imco;
   readonly name: string;
-  readonly servers: ImcoServers;
-  readonly volumes: ImcoVolumes;
-  readonly networks: ImcoNetworks;
-  readonly ips: ImcoIps;
+  readonly servers: ServerReader;
+  readonly volumes: VolumeReader;
+  readonly networks: NetworkReader;
+  readonly ips: IpReader;
   readonly catalog: ImcoCatalog;
+  readonly plans: OperationPlans;
   readonly optionSchemas = {
     'server.create': ServerCreateOptions,
     'volume.create': VolumeCreateOptions,
@@ -86,19 +92,41 @@ export class ImcoAdapter implements ProviderAdapter {
     this.client = new ImcoClient(http);
     const context: ImcoContext = {
       client: this.client,
-      map: { connection: config.name, onUnknownState: (resource, raw) => deps.onUnknownState(resource, raw) },
+      map: { onUnknownState: (resource, raw) => deps.onUnknownState(resource, raw) },
       backoff: { initialMs: config.pollIntervalMs, maxMs: config.maxPollIntervalMs },
-      readers: new ImcoReaders(this.client, coalescingWindowMs(config.pollIntervalMs)),
+      polled: new PolledCollections(this.client, coalescingWindowMs(config.pollIntervalMs)),
       limits: { maxItems: config.maxListItems },
-      plans: new PlanCache(this.client),
+      serverPlans: new ServerPlanCache(this.client),
       discardOnDelete: config.discardOnDelete,
       overrideStalled: config.overrideStalled,
     };
-    this.servers = new ImcoServers(context);
-    this.volumes = new ImcoVolumes(context);
-    this.networks = new ImcoNetworks(context);
-    this.ips = new ImcoIps(context);
+    this.servers = new ImcoServerReader(context);
+    this.volumes = new ImcoVolumeReader(context);
+    this.networks = new ImcoNetworkReader(context);
+    this.ips = new ImcoIpReader(context);
     this.catalog = new ImcoCatalog(context);
+    const servers = new ImcoServerPlans(context);
+    const volumes = new ImcoVolumePlans(context);
+    const networks = new ImcoNetworkPlans(context);
+    const ips = new ImcoIpPlans(context);
+    this.plans = {
+      'server.create': (r) => servers.create(r),
+      'server.start': (r) => servers.start(r),
+      'server.stop': (r) => servers.stop(r),
+      'server.reboot': (r) => servers.reboot(r),
+      'server.rename': (r) => servers.rename(r),
+      'server.delete': (r) => servers.delete(r),
+      'volume.create': (r) => volumes.create(r),
+      'volume.delete': (r) => volumes.delete(r),
+      'volume.attach': (r) => volumes.attach(r),
+      'volume.detach': (r) => volumes.detach(r),
+      'network.create': (r) => networks.create(r),
+      'network.delete': (r) => networks.delete(r),
+      'ip.allocate': (r) => ips.allocate(r),
+      'ip.release': (r) => ips.release(r),
+      'ip.attach': (r) => ips.attach(r),
+      'ip.detach': (r) => ips.detach(r),
+    };
   }
 
   /** `GET /ping` under the version prefix: the documented check of credentials and reachability. */

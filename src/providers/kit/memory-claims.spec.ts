@@ -1,4 +1,4 @@
-import { MemoryClaims } from './claims';
+import { MemoryClaims } from './memory-claims';
 
 describe('MemoryClaims', () => {
   it('gives a key to one owner at a time, lets that owner renew it, and frees it on release', async () => {

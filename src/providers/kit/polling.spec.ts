@@ -1,5 +1,5 @@
 import { ProviderError } from '../../common/errors/gateway-error';
-import type { StepContext } from './operation-plan';
+import type { StepContext } from '../ports/operation-plan';
 import { pollDelay, waitFor } from './polling';
 
 const ctx = (polls = 0): StepContext => ({

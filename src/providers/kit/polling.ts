@@ -1,6 +1,6 @@
 import type { AnyResource } from '../../domain/resource';
 import { ProviderError } from '../../common/errors/gateway-error';
-import type { OperationStep, ProviderRef, StepContext, StepOutcome } from './operation-plan';
+import type { OperationStep, ProviderRef, StepContext, StepOutcome } from '../ports/operation-plan';
 
 export interface Backoff {
   initialMs: number;

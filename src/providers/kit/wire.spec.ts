@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { markedName, unmarkedName } from '../ports/markers';
 import { cleanText, mapListed, mapOne, wireType } from './wire';
 
 const Item = wireType(
@@ -60,6 +61,17 @@ describe('wire checks', () => {
     expect(items[0].name).toMatch(/^web-1\[31m y+…$/);
     expect(items[0].name).toHaveLength(255);
     expect(cleanText('  ok  ')).toBe('ok');
+  });
+
+  it('should keep the task marker whole at the end of a name it cuts, so the core can still remove it', async () => {
+    const marked = markedName(`${'n'.repeat(300)} `, '01JTASKID0000000000000000A');
+    const { items } = await mapListed([{ id: 'x', name: marked }], Item, toResource, { maxItems: 10 });
+    expect(items[0].name).toMatch(/^n+…-gw[0-9a-z]{10}$/);
+    expect(unmarkedName(items[0].name)).toHaveLength(255);
+    const spaced = await mapListed([{ id: 'y', name: markedName('web ', 'T0000000000') }], Item, toResource, {
+      maxItems: 10,
+    });
+    expect(unmarkedName(spaced.items[0].name)).toBe('web');
   });
 
   it('should answer 502 for a single malformed item', () => {

@@ -1,6 +1,11 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ProviderError } from '../../common/errors/gateway-error';
+import { MARKER_SUFFIX } from '../ports/markers';
+import type { Listed, SkippedItem } from '../ports/ports';
+
+// Adapters take the list types from here with the tools that build them.
+export type { Listed, SkippedItem };
 
 /**
  * What a backend sends is checked before it is mapped (docs/adr/0004-untrusted-backends.md): a schema per wire
@@ -31,19 +36,6 @@ export function wireType<S extends TSchema>(name: string, schema: S): WireType<S
   };
 }
 
-/** An item of a backend list that was left out, and why. */
-export interface SkippedItem {
-  /** The backend's id of the item, when it had a usable one. */
-  nativeId: string | null;
-  reason: string;
-}
-
-/** A list answer: the items that passed the checks, and those left out. */
-export interface Listed<R> {
-  items: R[];
-  skipped: SkippedItem[];
-}
-
 export interface ListLimits {
   /** Items mapped from one answer; beyond it the rest are left out (one reason for all). */
   maxItems: number;
@@ -72,9 +64,18 @@ interface Mappable {
   providerState: string | null;
 }
 
+/**
+ * A name cleaned and bounded as `cleanText` does, with the gateway's task marker kept whole at its end: the core
+ * removes the marker after this (src/providers/registry/resource-normalizer.ts), so a cut must not break it.
+ */
+function cleanName(name: string): string {
+  const marker = MARKER_SUFFIX.exec(name);
+  return marker ? cleanText(name.slice(0, marker.index)) + marker[0] : cleanText(name);
+}
+
 /** Every mapped resource passes here: the name and raw state a backend sent are bounded and cleaned. */
 function bounded<R extends Mappable>(resource: R): R {
-  resource.name = cleanText(resource.name);
+  resource.name = cleanName(resource.name);
   if (resource.providerState !== null && resource.providerState.length > MAX_STATE_LENGTH)
     resource.providerState = cleanText(resource.providerState, MAX_STATE_LENGTH);
   return resource;

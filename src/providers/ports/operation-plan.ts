@@ -1,5 +1,6 @@
-import type { AnyResource } from '../../domain/resource';
 import { ResourceType } from '../../domain/states';
+import type { AnyResource } from '../../domain/resource';
+import type { NativeResource } from './native';
 
 /** Reference to the backend's own handle of an operation (task id, operation id). */
 export interface ProviderRef {
@@ -7,14 +8,17 @@ export interface ProviderRef {
   id: string;
 }
 
-/** What one run of a step reports back to the engine. */
-export type StepOutcome =
+/**
+ * What one run of a step reports back to the engine. Adapters report native resources (`R`); the core sees them
+ * normalized (`AnyResource`).
+ */
+export type StepOutcome<R extends NativeResource | AnyResource = NativeResource> =
   | {
       status: 'done';
       /** Native id of the resource, once known (creates learn it here). */
       nativeId?: string;
       /** The fresh resource, when the step read it anyway; saves the engine a read. */
-      resource?: AnyResource;
+      resource?: R;
       progress?: number;
       providerStatus?: string;
       providerRef?: ProviderRef;
@@ -44,7 +48,7 @@ export interface StepContext {
   readonly resumed: boolean;
 }
 
-export interface OperationStep {
+export interface OperationStep<R extends NativeResource | AnyResource = NativeResource> {
   /** Shown to clients in `steps[]`, e.g. `clone-drive`, `wait-imaging`, `create`, `start`. */
   name: string;
   /**
@@ -53,13 +57,13 @@ export interface OperationStep {
    */
   idempotent?: boolean;
   /** Steps skipped for this request (e.g. `start` when `powerOn: false`) are left out of the plan instead. */
-  run(ctx: StepContext): Promise<StepOutcome>;
+  run(ctx: StepContext): Promise<StepOutcome<R>>;
 }
 
 /** The adapter's recipe for one operation; rebuilt from the task record whenever a worker runs it. */
-export interface OperationPlan {
+export interface OperationPlan<R extends NativeResource | AnyResource = NativeResource> {
   resourceType: ResourceType;
-  steps: OperationStep[];
+  steps: OperationStep<R>[];
   /** Deadline of the whole operation, unless the connection config overrides it. */
   deadlineSeconds?: number;
   /**

@@ -1,11 +1,18 @@
 import type { TObject } from '@sinclair/typebox';
 import type { ConnectionConfig } from '../../config/gateway-config';
 import type { ProviderKind } from '../../domain/states';
-import type { UpstreamClientFactory } from '../http/upstream-client';
+import type { UpstreamClientFactory } from '../kit/http/upstream-client';
 import type { ActionRules } from './actions';
 import type { Claims } from './claims';
 import type { OperationName } from './operations';
-import type { CatalogPort, IpPort, NetworkPort, ServerPort, VolumePort } from './ports';
+import type {
+  CatalogPort,
+  IpReader,
+  NetworkReader,
+  OperationPlans,
+  ServerReader,
+  VolumeReader,
+} from './ports';
 
 /**
  * Marks a `providerOptions` field as a secret (spread into its schema's options): shown as a write-only password
@@ -15,16 +22,19 @@ export const SECRET_OPTION = { writeOnly: true, format: 'password' } as const;
 
 /**
  * One configured backend connection. The only seam between the gateway core and a provider: everything
- * that knows the provider's wire format sits behind it, in `src/providers/<kind>/`.
+ * that knows the provider's wire format sits behind it, in `src/providers/<kind>/`. It speaks native: records
+ * with the backend's ids, which the core normalizes (src/providers/registry/connection.ts).
  */
 export interface ProviderAdapter {
   readonly name: string;
   readonly kind: ProviderKind;
-  readonly servers?: ServerPort;
-  readonly volumes?: VolumePort;
-  readonly networks?: NetworkPort;
-  readonly ips?: IpPort;
+  readonly servers?: ServerReader;
+  readonly volumes?: VolumeReader;
+  readonly networks?: NetworkReader;
+  readonly ips?: IpReader;
   readonly catalog?: CatalogPort;
+  /** What the adapter can change, one planner per operation; the capability document lists the keys. */
+  readonly plans: OperationPlans;
   /**
    * JSON Schema of the `providerOptions` each operation accepts (published in the capability document).
    * Operations without an entry accept no options. A field a client gives as a secret (a root password) is

@@ -2,21 +2,25 @@ import type { Server } from '../../domain/server.dto';
 import type { Volume } from '../../domain/volume.dto';
 import { ProviderKind, ResourceType, ServerState, VolumeState } from '../../domain/states';
 import { allowedActions, judge } from './action-policy';
-import { inStates, RefusalReason } from './actions';
-import type { ProviderAdapter } from './provider-adapter';
+import { inStates, RefusalReason } from '../ports/actions';
+import type { ConnectionConfig } from '../../config/gateway-config';
+import type { ProviderAdapter } from '../ports/provider-adapter';
+import { Connection } from './connection';
 
 const plan = () => ({ resourceType: 'server', steps: [] }) as never;
 
-function adapter(overrides: Partial<ProviderAdapter> = {}): ProviderAdapter {
-  return {
+function adapter(overrides: Partial<ProviderAdapter> = {}): Connection {
+  const native: ProviderAdapter = {
     name: 'c1',
     kind: ProviderKind.Dcimanager,
-    servers: { list: jest.fn(), get: jest.fn(), start: plan, stop: plan, delete: plan },
-    volumes: { list: jest.fn(), get: jest.fn(), delete: plan },
+    servers: { list: jest.fn(), get: jest.fn() },
+    volumes: { list: jest.fn(), get: jest.fn() },
+    plans: { 'server.start': plan, 'server.stop': plan, 'server.delete': plan, 'volume.delete': plan },
     unsupportedReasons: { 'server.reboot': 'no reset on this backend' },
     probe: jest.fn(),
     ...overrides,
   };
+  return new Connection(native, { name: 'c1', kind: 'dcimanager' } as ConnectionConfig);
 }
 
 const server = (state: ServerState) => ({ id: 'c1:1', nativeId: '1', provider: 'c1', state }) as Server;

@@ -1,9 +1,8 @@
 import type { ActionsByType, ActionVerdict } from '../../domain/allowed-actions.dto';
 import type { AnyResource, ResourceByType } from '../../domain/resource';
 import type { ResourceType } from '../../domain/states';
-import { ACTIONS, ACTIONS_OF_TYPE, ActionName, ActionRule, RefusalReason } from './actions';
-import { plannerOf } from './capabilities';
-import type { ProviderAdapter } from './provider-adapter';
+import { ACTIONS, ACTIONS_OF_TYPE, ActionName, ActionRule, RefusalReason } from '../ports/actions';
+import type { Connection } from './connection';
 
 /** Whether an action would be accepted now, and if not, why (the `reason` its request would answer with). */
 export type Verdict = ActionVerdict;
@@ -11,15 +10,15 @@ export type Verdict = ActionVerdict;
 const ALLOWED: Verdict = Object.freeze({ allowed: true });
 
 /** Why an adapter cannot do an action at all, or null when it can; remembered per adapter (it never changes). */
-const SUPPORT = new WeakMap<ProviderAdapter, Map<ActionName, string | null>>();
+const SUPPORT = new WeakMap<Connection, Map<ActionName, string | null>>();
 
-export function unsupportedReason(adapter: ProviderAdapter, action: ActionName): string | null {
+export function unsupportedReason(adapter: Connection, action: ActionName): string | null {
   let known = SUPPORT.get(adapter);
   if (!known) SUPPORT.set(adapter, (known = new Map<ActionName, string | null>()));
   let reason = known.get(action);
   if (reason === undefined) {
     const { operation } = ACTIONS[action];
-    reason = !plannerOf(adapter, operation)
+    reason = !adapter.can(operation)
       ? (adapter.unsupportedReasons?.[operation] ?? 'not supported by this provider')
       : (adapter.actions?.unsupported?.[action] ?? null);
     known.set(action, reason);
@@ -32,7 +31,7 @@ export function unsupportedReason(adapter: ProviderAdapter, action: ActionName):
  * whether a task holds the resource, then the backend's rules on its current state.
  */
 export function judge(
-  adapter: ProviderAdapter,
+  adapter: Connection,
   action: ActionName,
   resource: AnyResource,
   activeTaskId: string | null | undefined,
@@ -54,7 +53,7 @@ export function judge(
 
 /** Every action of the resource's type, keyed by its short name (`start`, `forceStop`, `release`…). */
 export function allowedActions<T extends ResourceType>(
-  adapter: ProviderAdapter,
+  adapter: Connection,
   type: T,
   resource: ResourceByType[T],
   activeTaskId: string | null | undefined,

@@ -1,32 +1,33 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { NotFoundError } from '../../common/errors/gateway-error';
-import type { ProviderAdapter } from '../ports/provider-adapter';
-import { PROVIDER_ADAPTERS } from './provider.tokens';
+import type { Connection } from './connection';
+import { PROVIDER_CONNECTIONS } from './provider.tokens';
 
-/** Looks adapters up by connection name; the only way the core reaches a provider. */
+/** Looks connections up by name; the only way the core reaches a provider (through its normalizing Connection). */
 @Injectable()
 export class ProviderRegistry implements OnApplicationShutdown {
-  private readonly byName = new Map<string, ProviderAdapter>();
+  private readonly byName = new Map<string, Connection>();
 
-  constructor(@Inject(PROVIDER_ADAPTERS) adapters: ProviderAdapter[]) {
-    for (const adapter of adapters) {
-      if (this.byName.has(adapter.name)) throw new Error(`Duplicate provider connection '${adapter.name}'`);
-      this.byName.set(adapter.name, adapter);
+  constructor(@Inject(PROVIDER_CONNECTIONS) connections: Connection[]) {
+    for (const connection of connections) {
+      if (this.byName.has(connection.name))
+        throw new Error(`Duplicate provider connection '${connection.name}'`);
+      this.byName.set(connection.name, connection);
     }
   }
 
-  get(name: string): ProviderAdapter | undefined {
+  get(name: string): Connection | undefined {
     return this.byName.get(name);
   }
 
   /** The adapter of a connection the caller may see; 404 otherwise (foreign and unknown look the same). */
-  require(name: string): ProviderAdapter {
+  require(name: string): Connection {
     const adapter = this.byName.get(name);
     if (!adapter) throw new NotFoundError(`No provider connection '${name}'.`);
     return adapter;
   }
 
-  all(): ProviderAdapter[] {
+  all(): Connection[] {
     return [...this.byName.values()];
   }
 
@@ -35,6 +36,6 @@ export class ProviderRegistry implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled(this.all().map(async (adapter) => adapter.close?.()));
+    await Promise.allSettled(this.all().map(async (connection) => connection.close()));
   }
 }

@@ -1,2 +1,2 @@
-/** All adapters built from the config, as an array. */
-export const PROVIDER_ADAPTERS = Symbol('PROVIDER_ADAPTERS');
+/** Every configured connection, built from the config, as an array. */
+export const PROVIDER_CONNECTIONS = Symbol('PROVIDER_CONNECTIONS');

@@ -1,23 +1,24 @@
 import { Global, Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { RedisClaims } from '../../cache/redis-claims';
-import { REDIS } from '../../cache/redis.tokens';
+import { RedisClaims } from './redis-claims';
+import { REDIS } from '../../common/redis/redis.tokens';
 import { LOGGER } from '../../common/logging/logger';
 import { MetricsService } from '../../common/metrics/metrics.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
-import { UpstreamClient } from '../http/upstream-client';
-import type { AdapterDeps, ProviderAdapter } from '../ports/provider-adapter';
+import { UpstreamClient } from '../kit/http/upstream-client';
+import type { AdapterDeps } from '../ports/provider-adapter';
+import { Connection } from './connection';
 import { PROVIDER_KINDS } from './provider-kinds';
 import { ProviderRegistry } from './provider-registry.service';
-import { PROVIDER_ADAPTERS } from './provider.tokens';
+import { PROVIDER_CONNECTIONS } from './provider.tokens';
 
-function buildAdapters(
+function buildConnections(
   config: GatewayConfig,
   metrics: MetricsService,
   logger: Logger,
   redis: Redis,
-): ProviderAdapter[] {
+): Connection[] {
   const kinds = new Map(PROVIDER_KINDS.map((definition) => [definition.kind as string, definition]));
   return config.providers.map((connection) => {
     const definition = kinds.get(connection.kind);
@@ -37,7 +38,7 @@ function buildAdapters(
       },
       claims: new RedisClaims(redis, connection.name),
     };
-    return definition.create(connection, deps);
+    return new Connection(definition.create(connection, deps), connection);
   });
 }
 
@@ -45,9 +46,9 @@ function buildAdapters(
 @Module({
   providers: [
     {
-      provide: PROVIDER_ADAPTERS,
+      provide: PROVIDER_CONNECTIONS,
       inject: [GATEWAY_CONFIG, MetricsService, LOGGER, REDIS],
-      useFactory: buildAdapters,
+      useFactory: buildConnections,
     },
     ProviderRegistry,
   ],

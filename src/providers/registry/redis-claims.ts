@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { Claims } from '../providers/ports/claims';
-import { keys } from './keys';
+import type { Claims } from '../ports/claims';
+import { keys } from '../../common/redis/keys';
 
 // Take the lease if free, or renew it if it is already the caller's; one round trip, atomic.
 const CLAIM = `

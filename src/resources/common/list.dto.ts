@@ -1,32 +1,6 @@
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { Problem } from '../../common/errors/problem.dto';
-import { CONNECTION_NAME_PATTERN } from '../../common/ids/resource-id';
-
-export enum ProviderListState {
-  Ok = 'ok',
-  /** Fresh, but some items of the backend's answer could not be read and are left out (see `error`). */
-  Partial = 'partial',
-  Error = 'error',
-  Stale = 'stale',
-}
-
-/** How one provider connection contributed to a list. */
-export class ProviderListStatus {
-  provider: string;
-  /**
-   * `ok`: fresh data; `partial`: fresh, but some items of the backend's answer were malformed (or over
-   * `maxListItems`) and are left out; `stale`: the backend failed and cached data is shown; `error`: nothing
-   * from it.
-   */
-  status: ProviderListState;
-  /** Why the backend could not be read (`error`, `stale`), or what was left out (`partial`). */
-  error?: Problem;
-  /** For `partial`: how many items of the backend's answer were left out. */
-  skipped?: number;
-  /** When the shown data was read from the backend. */
-  observedAt: string | null;
-}
+import { CONNECTION_NAME_PATTERN } from '../../domain/connection-name';
 
 /** `true` and `false` in a query string as booleans; anything else stays as it is and is refused. */
 const queryBoolean = ({ value }: { value: unknown }): unknown =>
@@ -49,7 +23,7 @@ export class PageQuery {
   pageToken?: string;
 }
 
-/** Query of every resource list (DESIGN §3.4). */
+/** Query of every resource list (docs/design.md#lists). */
 export class ListQuery extends PageQuery {
   /** Only this provider connection. */
   @IsOptional()

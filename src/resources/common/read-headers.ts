@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { GetResult } from './resource-reader.service';
+import type { GetResult } from '../../application/resource-reader.service';
 
 /**
  * A single read served from cache because the backend failed says so (RFC 9211 Cache-Status) and how old

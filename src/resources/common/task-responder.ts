@@ -4,7 +4,7 @@ import { parsePreferWait } from '../../common/http/prefer';
 import type { Submitted } from '../../tasks/task-intake.service';
 import { TaskWaiter } from '../../tasks/task-waiter.service';
 import { TERMINAL_STATUSES, Task } from '../../tasks/task.dto';
-import { TaskPresenter } from './task-presenter';
+import { TaskPresenter } from '../../application/task-presenter';
 
 /**
  * Answers a mutation: 202 + Location while the task runs; 200 with the finished task when it has ended, either

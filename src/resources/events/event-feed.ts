@@ -1,4 +1,4 @@
-import type { TaskEvent } from '../../tasks/task-events.service';
+import type { TaskEvent } from '../../tasks/task-event';
 import type { SseStream } from './sse-stream';
 
 const BATCH = 500;

@@ -1,5 +1,5 @@
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { CONNECTION_NAME_PATTERN } from '../../common/ids/resource-id';
+import { CONNECTION_NAME_PATTERN } from '../../domain/connection-name';
 
 export class EventsQuery {
   /** Only events of tasks on this provider connection. */

@@ -1,16 +1,18 @@
 import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
-import { ReadEndpoint, TaskEndpoint } from '../../common/swagger/endpoints.decorator';
+import { ReadEndpoint } from '../../common/swagger/endpoints.decorator';
+import { TaskEndpoint } from '../common/task-endpoint.decorator';
 import { IpAddressView } from '../../domain/resource-views.dto';
 import { ResourceType } from '../../domain/states';
 import { Task } from '../../tasks/task.dto';
 import { wantsFresh } from '../../common/http/fresh';
 import { ResourceIdPipe } from '../common/id-param.pipe';
 import { ReadQuery } from '../common/list.dto';
-import { MutationService } from '../common/mutation.service';
+import { mutationCall } from '../common/mutation-call';
+import { MutationService } from '../../application/mutation.service';
 import { readHeaders } from '../common/read-headers';
-import { ResourceReaderService } from '../common/resource-reader.service';
+import { ResourceReaderService } from '../../application/resource-reader.service';
 import { TaskResponder } from '../common/task-responder';
 import { AttachRequest } from '../volumes/volumes.dto';
 import { AllocateIpRequest, IpList, IpListQuery } from './ips.dto';
@@ -49,7 +51,7 @@ export class IpsController {
   @TaskEndpoint('allocateIp')
   async allocate(@Call() call: HttpCall, @Body() body: AllocateIpRequest): Promise<Task> {
     const submitted = await this.mutations.submit({
-      call,
+      call: mutationCall(call),
       operation: 'ip.allocate',
       connection: body.provider,
       providerOptions: body.providerOptions,
@@ -88,7 +90,10 @@ export class IpsController {
   @Delete(':id')
   @TaskEndpoint('releaseIp')
   async release(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Task> {
-    return this.responder.respond(call, await this.mutations.submitOn(call, 'ip.release', id, {}));
+    return this.responder.respond(
+      call,
+      await this.mutations.submitOn(mutationCall(call), 'ip.release', id, {}),
+    );
   }
 
   /**
@@ -103,7 +108,7 @@ export class IpsController {
     @Body() body: AttachRequest,
   ): Promise<Task> {
     const submitted = await this.mutations.submit({
-      call,
+      call: mutationCall(call),
       operation: 'ip.attach',
       resourceId: id,
       input: async (adapter) => ({
@@ -120,6 +125,9 @@ export class IpsController {
   @Post(':id/detach')
   @TaskEndpoint('detachIp')
   async detach(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Task> {
-    return this.responder.respond(call, await this.mutations.submitOn(call, 'ip.detach', id, {}));
+    return this.responder.respond(
+      call,
+      await this.mutations.submitOn(mutationCall(call), 'ip.detach', id, {}),
+    );
   }
 }

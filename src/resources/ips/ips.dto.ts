@@ -1,8 +1,9 @@
 import { IsEnum, IsObject, IsOptional, Matches } from 'class-validator';
-import { CONNECTION_NAME_PATTERN } from '../../common/ids/resource-id';
+import { CONNECTION_NAME_PATTERN } from '../../domain/connection-name';
 import { IpAddressView } from '../../domain/resource-views.dto';
 import { IpState } from '../../domain/states';
-import { ListQuery, ProviderListStatus } from '../common/list.dto';
+import { ProviderListStatus } from '../../application/provider-list-status.dto';
+import { ListQuery } from '../common/list.dto';
 import { IsResourceRef } from '../common/validators';
 
 export class AllocateIpRequest {

@@ -1,16 +1,18 @@
 import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
-import { ReadEndpoint, TaskEndpoint } from '../../common/swagger/endpoints.decorator';
+import { ReadEndpoint } from '../../common/swagger/endpoints.decorator';
+import { TaskEndpoint } from '../common/task-endpoint.decorator';
 import { NetworkView } from '../../domain/resource-views.dto';
 import { ResourceType } from '../../domain/states';
 import { Task } from '../../tasks/task.dto';
 import { wantsFresh } from '../../common/http/fresh';
 import { ResourceIdPipe } from '../common/id-param.pipe';
 import { ReadQuery } from '../common/list.dto';
-import { MutationService } from '../common/mutation.service';
+import { mutationCall } from '../common/mutation-call';
+import { MutationService } from '../../application/mutation.service';
 import { readHeaders } from '../common/read-headers';
-import { ResourceReaderService } from '../common/resource-reader.service';
+import { ResourceReaderService } from '../../application/resource-reader.service';
 import { TaskResponder } from '../common/task-responder';
 import { CreateNetworkRequest, NetworkList, NetworkListQuery } from './networks.dto';
 
@@ -48,7 +50,7 @@ export class NetworksController {
   @TaskEndpoint('createNetwork')
   async create(@Call() call: HttpCall, @Body() body: CreateNetworkRequest): Promise<Task> {
     const submitted = await this.mutations.submit({
-      call,
+      call: mutationCall(call),
       operation: 'network.create',
       connection: body.provider,
       providerOptions: body.providerOptions,
@@ -81,6 +83,9 @@ export class NetworksController {
   @Delete(':id')
   @TaskEndpoint('deleteNetwork')
   async delete(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Task> {
-    return this.responder.respond(call, await this.mutations.submitOn(call, 'network.delete', id, {}));
+    return this.responder.respond(
+      call,
+      await this.mutations.submitOn(mutationCall(call), 'network.delete', id, {}),
+    );
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { keys } from '../../cache/keys';
-import { REDIS } from '../../cache/redis.tokens';
+import { keys } from '../../common/redis/keys';
+import { REDIS } from '../../common/redis/redis.tokens';
 import { GatewayError } from '../../common/errors/gateway-error';
 import { Problem } from '../../common/errors/problem.dto';
 import { problemFromGatewayError } from '../../common/errors/problem.mapper';

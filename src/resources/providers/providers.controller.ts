@@ -4,15 +4,14 @@ import { SnapshotCache } from '../../cache/snapshot-cache.service';
 import { UnsupportedOperationError } from '../../common/errors/gateway-error';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
 import { ReadEndpoint } from '../../common/swagger/endpoints.decorator';
-import { unsupportedReason } from '../../providers/ports/action-policy';
+import { unsupportedReason } from '../../providers/registry/action-policy';
 import { ACTION_NAMES, ACTIONS } from '../../providers/ports/actions';
-import { capabilitiesOf, plannerOf } from '../../providers/ports/capabilities';
 import { OPERATION_NAMES } from '../../providers/ports/operations';
-import type { ProviderAdapter } from '../../providers/ports/provider-adapter';
-import type { CatalogPort } from '../../providers/ports/ports';
+import type { Connection } from '../../providers/registry/connection';
+import type { NormalizedCatalog } from '../../providers/ports/ports';
 import { ProviderRegistry } from '../../providers/registry/provider-registry.service';
-import { NO_OPTIONS } from '../common/provider-options.validator';
-import { ResourceAccess } from '../common/resource-access.service';
+import { NO_OPTIONS } from '../../application/provider-options.validator';
+import { ResourceAccess } from '../../application/resource-access.service';
 import { ProviderHealth, ProviderHealthRecord } from './provider-health.service';
 import { ImageList, LocationList, PlanList, Provider, ProviderDetail, ProviderList } from './providers.dto';
 
@@ -51,7 +50,7 @@ export class ProvidersController {
     return {
       ...this.describe(adapter, health),
       operations: OPERATION_NAMES.map((operation) =>
-        plannerOf(adapter, operation)
+        adapter.can(operation)
           ? {
               operation,
               supported: true,
@@ -106,27 +105,27 @@ export class ProvidersController {
     return { items: await this.catalog(this.access.connection(caller, name), 'locations') };
   }
 
-  private async catalog<K extends keyof CatalogPort>(
-    adapter: ProviderAdapter,
+  private async catalog<K extends keyof NormalizedCatalog>(
+    adapter: Connection,
     what: K,
-  ): Promise<Awaited<ReturnType<NonNullable<CatalogPort[K]>>>> {
+  ): Promise<Awaited<ReturnType<NonNullable<NormalizedCatalog[K]>>>> {
     const load = adapter.catalog?.[what];
     if (!load) throw new UnsupportedOperationError(adapter.name, `catalog.${what}`);
     return this.cache.catalog(
       adapter.name,
       what,
-      () => load.call(adapter.catalog) as Promise<Awaited<ReturnType<NonNullable<CatalogPort[K]>>>>,
+      () => load.call(adapter.catalog) as Promise<Awaited<ReturnType<NonNullable<NormalizedCatalog[K]>>>>,
     );
   }
 
-  private describe(adapter: ProviderAdapter, health: ProviderHealthRecord): Provider {
+  private describe(adapter: Connection, health: ProviderHealthRecord): Provider {
     return {
       name: adapter.name,
       kind: adapter.kind,
       status: health.status,
       lastCheckedAt: health.lastCheckedAt,
       ...(health.statusDetail ? { statusDetail: health.statusDetail } : {}),
-      capabilities: capabilitiesOf(adapter),
+      capabilities: [...adapter.capabilities],
     };
   }
 }

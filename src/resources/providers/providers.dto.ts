@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Problem } from '../../common/errors/problem.dto';
 import { ACTION_NAMES, type ActionName } from '../../providers/ports/actions';
-import { CAPABILITIES, type Capability } from '../../providers/ports/capabilities';
+import { CAPABILITIES, type Capability } from '../../providers/registry/capabilities';
 import { OPERATION_NAMES, type OperationName } from '../../providers/ports/operations';
 import { Image, Location, Plan } from '../../domain/catalog.dto';
 import { ProviderKind, ResourceType } from '../../domain/states';

@@ -1,15 +1,17 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
-import { ReadEndpoint, TaskEndpoint } from '../../common/swagger/endpoints.decorator';
+import { ReadEndpoint } from '../../common/swagger/endpoints.decorator';
+import { TaskEndpoint } from '../common/task-endpoint.decorator';
 import { ServerView } from '../../domain/resource-views.dto';
 import { ResourceType } from '../../domain/states';
 import { Task } from '../../tasks/task.dto';
 import { wantsFresh } from '../../common/http/fresh';
 import { ResourceIdPipe } from '../common/id-param.pipe';
 import { ReadQuery } from '../common/list.dto';
+import { mutationCall } from '../common/mutation-call';
 import { readHeaders } from '../common/read-headers';
-import { ResourceReaderService } from '../common/resource-reader.service';
+import { ResourceReaderService } from '../../application/resource-reader.service';
 import { TaskResponder } from '../common/task-responder';
 import {
   CreateServerRequest,
@@ -53,7 +55,7 @@ export class ServersController {
   @Post()
   @TaskEndpoint('createServer')
   async create(@Call() call: HttpCall, @Body() body: CreateServerRequest): Promise<Task> {
-    return this.responder.respond(call, await this.servers.create(call, body));
+    return this.responder.respond(call, await this.servers.create(mutationCall(call), body));
   }
 
   /**
@@ -86,7 +88,7 @@ export class ServersController {
   ): Promise<Task> {
     return this.responder.respond(
       call,
-      await this.servers.submit(call, 'server.rename', id, { name: body.name }),
+      await this.servers.submit(mutationCall(call), 'server.rename', id, { name: body.name }),
     );
   }
 
@@ -97,7 +99,10 @@ export class ServersController {
   @Delete(':id')
   @TaskEndpoint('deleteServer')
   async delete(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Task> {
-    return this.responder.respond(call, await this.servers.submit(call, 'server.delete', id, {}));
+    return this.responder.respond(
+      call,
+      await this.servers.submit(mutationCall(call), 'server.delete', id, {}),
+    );
   }
 
   /**
@@ -107,7 +112,10 @@ export class ServersController {
   @Post(':id/start')
   @TaskEndpoint('startServer')
   async start(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Task> {
-    return this.responder.respond(call, await this.servers.submit(call, 'server.start', id, {}));
+    return this.responder.respond(
+      call,
+      await this.servers.submit(mutationCall(call), 'server.start', id, {}),
+    );
   }
 
   /**
@@ -125,7 +133,7 @@ export class ServersController {
   ): Promise<Task> {
     return this.responder.respond(
       call,
-      await this.servers.submit(call, 'server.stop', id, { force: body?.force ?? false }),
+      await this.servers.submit(mutationCall(call), 'server.stop', id, { force: body?.force ?? false }),
     );
   }
 
@@ -136,6 +144,9 @@ export class ServersController {
   @Post(':id/reboot')
   @TaskEndpoint('rebootServer')
   async reboot(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Task> {
-    return this.responder.respond(call, await this.servers.submit(call, 'server.reboot', id, {}));
+    return this.responder.respond(
+      call,
+      await this.servers.submit(mutationCall(call), 'server.reboot', id, {}),
+    );
   }
 }

@@ -11,10 +11,11 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { CONNECTION_NAME_PATTERN } from '../../common/ids/resource-id';
+import { CONNECTION_NAME_PATTERN } from '../../domain/connection-name';
 import { ServerView } from '../../domain/resource-views.dto';
 import { ServerState } from '../../domain/states';
-import { ListQuery, ProviderListStatus } from '../common/list.dto';
+import { ProviderListStatus } from '../../application/provider-list-status.dto';
+import { ListQuery } from '../common/list.dto';
 import { IsResourceName, IsResourceRef, SSH_PUBLIC_KEY } from '../common/validators';
 
 export class CreateServerRequest {

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationError } from '../../common/errors/gateway-error';
-import type { HttpCall } from '../../common/http/call.decorator';
 import type { OperationInputs } from '../../providers/ports/operations';
 import type { Submitted } from '../../tasks/task-intake.service';
-import { MutationService } from '../common/mutation.service';
-import { ResourceAccess } from '../common/resource-access.service';
+import { MutationService, type MutationCall } from '../../application/mutation.service';
+import { ResourceAccess } from '../../application/resource-access.service';
 import { CreateServerRequest } from './servers.dto';
 
 type ServerOperation = 'server.start' | 'server.stop' | 'server.reboot' | 'server.rename' | 'server.delete';
@@ -16,7 +15,7 @@ export class ServersService {
     private readonly access: ResourceAccess,
   ) {}
 
-  create(call: HttpCall, body: CreateServerRequest): Promise<Submitted> {
+  create(call: MutationCall, body: CreateServerRequest): Promise<Submitted> {
     const sized = body.cpuCores !== undefined || body.memoryMb !== undefined;
     if (body.planId && sized) {
       throw new ValidationError('Give either planId or cpuCores and memoryMb, not both.', [
@@ -55,7 +54,7 @@ export class ServersService {
   }
 
   submit<O extends ServerOperation>(
-    call: HttpCall,
+    call: MutationCall,
     operation: O,
     id: string,
     input: OperationInputs[O],

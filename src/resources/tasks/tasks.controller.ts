@@ -9,7 +9,7 @@ import { ProviderRegistry } from '../../providers/registry/provider-registry.ser
 import { TaskStore } from '../../tasks/task-store.service';
 import { TaskWaiter } from '../../tasks/task-waiter.service';
 import { Task } from '../../tasks/task.dto';
-import { TaskPresenter } from '../common/task-presenter';
+import { TaskPresenter } from '../../application/task-presenter';
 import { TaskList, TaskListQuery, TaskWaitQuery } from './tasks.dto';
 
 const TASK_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;

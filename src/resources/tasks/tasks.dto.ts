@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsEnum, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { CONNECTION_NAME_PATTERN } from '../../common/ids/resource-id';
+import { CONNECTION_NAME_PATTERN } from '../../domain/connection-name';
 import { MAX_WAIT_SECONDS } from '../../common/http/prefer';
 import { OPERATION_NAMES, type OperationName } from '../../providers/ports/operations';
 import { Task, TaskStatus } from '../../tasks/task.dto';

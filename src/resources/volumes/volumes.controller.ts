@@ -1,15 +1,17 @@
 import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
-import { ReadEndpoint, TaskEndpoint } from '../../common/swagger/endpoints.decorator';
+import { ReadEndpoint } from '../../common/swagger/endpoints.decorator';
+import { TaskEndpoint } from '../common/task-endpoint.decorator';
 import { ResourceType } from '../../domain/states';
 import { VolumeView } from '../../domain/resource-views.dto';
 import { Task } from '../../tasks/task.dto';
 import { wantsFresh } from '../../common/http/fresh';
 import { ResourceIdPipe } from '../common/id-param.pipe';
 import { ReadQuery } from '../common/list.dto';
+import { mutationCall } from '../common/mutation-call';
 import { readHeaders } from '../common/read-headers';
-import { ResourceReaderService } from '../common/resource-reader.service';
+import { ResourceReaderService } from '../../application/resource-reader.service';
 import { TaskResponder } from '../common/task-responder';
 import { AttachRequest, CreateVolumeRequest, VolumeList, VolumeListQuery } from './volumes.dto';
 import { VolumesService } from './volumes.service';
@@ -47,7 +49,7 @@ export class VolumesController {
   @Post()
   @TaskEndpoint('createVolume')
   async create(@Call() call: HttpCall, @Body() body: CreateVolumeRequest): Promise<Task> {
-    return this.responder.respond(call, await this.volumes.create(call, body));
+    return this.responder.respond(call, await this.volumes.create(mutationCall(call), body));
   }
 
   /**
@@ -74,7 +76,7 @@ export class VolumesController {
   @Delete(':id')
   @TaskEndpoint('deleteVolume')
   async delete(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Task> {
-    return this.responder.respond(call, await this.volumes.submit(call, 'volume.delete', id));
+    return this.responder.respond(call, await this.volumes.submit(mutationCall(call), 'volume.delete', id));
   }
 
   /**
@@ -88,7 +90,7 @@ export class VolumesController {
     @Param('id', ResourceIdPipe) id: string,
     @Body() body: AttachRequest,
   ): Promise<Task> {
-    return this.responder.respond(call, await this.volumes.attach(call, id, body.serverId));
+    return this.responder.respond(call, await this.volumes.attach(mutationCall(call), id, body.serverId));
   }
 
   /**
@@ -98,6 +100,6 @@ export class VolumesController {
   @Post(':id/detach')
   @TaskEndpoint('detachVolume')
   async detach(@Call() call: HttpCall, @Param('id', ResourceIdPipe) id: string): Promise<Task> {
-    return this.responder.respond(call, await this.volumes.submit(call, 'volume.detach', id));
+    return this.responder.respond(call, await this.volumes.submit(mutationCall(call), 'volume.detach', id));
   }
 }

@@ -1,8 +1,9 @@
 import { IsEnum, IsNumber, IsObject, IsOptional, Matches, Max, Min, ValidateBy } from 'class-validator';
-import { CONNECTION_NAME_PATTERN } from '../../common/ids/resource-id';
+import { CONNECTION_NAME_PATTERN } from '../../domain/connection-name';
 import { VolumeState } from '../../domain/states';
 import { VolumeView } from '../../domain/resource-views.dto';
-import { ListQuery, ProviderListStatus } from '../common/list.dto';
+import { ProviderListStatus } from '../../application/provider-list-status.dto';
+import { ListQuery } from '../common/list.dto';
 import { IsResourceName, IsResourceRef } from '../common/validators';
 
 /**

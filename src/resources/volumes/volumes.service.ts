@@ -1,15 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import type { HttpCall } from '../../common/http/call.decorator';
 import { ResourceType } from '../../domain/states';
 import type { Submitted } from '../../tasks/task-intake.service';
-import { MutationService } from '../common/mutation.service';
+import { MutationService, type MutationCall } from '../../application/mutation.service';
 import { CreateVolumeRequest } from './volumes.dto';
 
 @Injectable()
 export class VolumesService {
   constructor(private readonly mutations: MutationService) {}
 
-  create(call: HttpCall, body: CreateVolumeRequest): Promise<Submitted> {
+  create(call: MutationCall, body: CreateVolumeRequest): Promise<Submitted> {
     return this.mutations.submit({
       call,
       operation: 'volume.create',
@@ -27,7 +26,7 @@ export class VolumesService {
     });
   }
 
-  attach(call: HttpCall, id: string, serverId: string): Promise<Submitted> {
+  attach(call: MutationCall, id: string, serverId: string): Promise<Submitted> {
     return this.mutations.submit({
       call,
       operation: 'volume.attach',
@@ -38,7 +37,7 @@ export class VolumesService {
     });
   }
 
-  submit(call: HttpCall, operation: 'volume.delete' | 'volume.detach', id: string): Promise<Submitted> {
+  submit(call: MutationCall, operation: 'volume.delete' | 'volume.detach', id: string): Promise<Submitted> {
     return this.mutations.submitOn(call, operation, id, {});
   }
 }

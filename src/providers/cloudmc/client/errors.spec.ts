@@ -1,4 +1,4 @@
-import { parseCloudmcError } from './cloudmc-error.parser';
+import { parseCloudmcError } from './errors';
 
 const response = (status: number, body: unknown) => ({
   status,

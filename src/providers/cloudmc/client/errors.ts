@@ -8,8 +8,8 @@ import {
   UpstreamErrorEntry,
   UpstreamInfo,
   ValidationError,
-} from '../../common/errors/gateway-error';
-import type { UpstreamResponse } from '../http/upstream-client';
+} from '../../../common/errors/gateway-error';
+import type { UpstreamResponse } from '../../kit/http/upstream-client';
 
 interface CmErrorEntry {
   code?: number | string;
@@ -19,7 +19,10 @@ interface CmErrorEntry {
   context?: { currentState?: unknown; expectedStates?: unknown; field?: unknown; [key: string]: unknown };
 }
 
-/** A task document served with an error status (go-cloudca's tests serve FAILED tasks with 400). */
+/**
+ * A task document served with an error status (go-cloudca's tests serve FAILED tasks with 400:
+ * docs/providers/cloudmc.md#tasks).
+ */
 export class CmFailedTaskError extends ProviderError {
   constructor(
     readonly failure: string | null,
@@ -93,7 +96,8 @@ function codeOf(entry: CmErrorEntry): string | null {
 
 /**
  * One entry as the problem shows it. The docs' sample names no field; our reading takes `context.field` (the
- * simulator's and a common convention) or a top-level `field` when either is a string.
+ * simulator's and a common convention) or a top-level `field` when either is a string
+ * (docs/providers/cloudmc.md#errors: no public source shows one).
  */
 function upstreamEntry(entry: CmErrorEntry): UpstreamErrorEntry {
   const field = text(entry.context?.field) ?? text(entry.field);
@@ -102,7 +106,8 @@ function upstreamEntry(entry: CmErrorEntry): UpstreamErrorEntry {
 
 /**
  * The only reader of CloudMC error bodies. Accepts both the documented `code` (number) and go-cloudca's
- * `errorCode` (string), and keeps only codes, messages and named fields (bounded): never the raw body.
+ * `errorCode` (string), and keeps only codes, messages and named fields (bounded): never the raw body. How each
+ * status becomes a problem: docs/providers/cloudmc.md#how-errors-are-mapped.
  */
 export function parseCloudmcError(response: UpstreamResponse): GatewayError {
   const entries = errorEntries(response.body);
@@ -143,7 +148,8 @@ export function parseCloudmcError(response: UpstreamResponse): GatewayError {
   if (status === 405) {
     // The docs' 405 is "cannot use that verb on the endpoint": CloudMC will never do this call, however often
     // it is tried. The gateway only calls what it believes the backend supports, so this backend (its version
-    // or plugin) lacks the operation: unsupported on this connection, not a backend failure.
+    // or plugin) lacks the operation: unsupported on this connection, not a backend failure
+    // (docs/providers/cloudmc.md#unsupported-calls).
     return new GatewayError('unsupported_operation', `CloudMC does not support this operation${said}`, {
       upstream,
       retryable: false,

@@ -1,12 +1,26 @@
-import { NotFoundError, ProviderError } from '../../common/errors/gateway-error';
-import { parseJsonText } from '../http/json-text';
-import type { HttpMethod, UpstreamClient, UpstreamResponse } from '../http/upstream-client';
-import type { WireType } from '../ports/wire';
-import { CmFailedTaskError } from './cloudmc-error.parser';
-import type { CmAck, CmTaskView } from './cloudmc.types';
-import { TASK } from './cloudmc.wire';
-import { checked, validItems } from '../ports/wire';
+import { NotFoundError, ProviderError } from '../../../common/errors/gateway-error';
+import { parseJsonText } from '../../kit/http/json-text';
+import type { HttpMethod, UpstreamClient, UpstreamResponse } from '../../kit/http/upstream-client';
+import { checked, validItems, type WireType } from '../../kit/wire';
+import { CmFailedTaskError } from './errors';
+import { TASK } from './wire';
 
+/** What a mutation answered: a task to poll, or the result at once. */
+export interface CmAck {
+  taskId: string | null;
+  taskStatus: string | null;
+  data: unknown;
+}
+
+/** A task read back, from either documented shape. */
+export interface CmTaskView {
+  status: string;
+  result: unknown;
+  /** A failure message, when the task says why it failed. */
+  failure: string | null;
+}
+
+/** Where this connection's entities live: `/services/<serviceCode>/<environment>/...` (+ `org_id`). */
 export interface CloudmcScope {
   serviceCode: string;
   environment: string;
@@ -45,8 +59,9 @@ function failureOf(value: unknown): string | null {
 }
 
 /**
- * CloudMC v2 over HTTP: the `/services/:code/:env/:entity` path shape, the `MC-Api-Key` header (set by the
- * upstream client), the `{data}` / `{taskId}` envelopes, and both documented task shapes.
+ * CloudMC v2 over HTTP: the `/services/:code/:env/:entity` path shape (docs/providers/cloudmc.md#addressing), the
+ * `MC-Api-Key` header (set by the upstream client), the `{data}` / `{taskId}` envelopes, and both documented task
+ * shapes (docs/providers/cloudmc.md#tasks).
  */
 export class CloudmcClient {
   constructor(
@@ -65,7 +80,7 @@ export class CloudmcClient {
 
   /**
    * A whole list, its items unchecked (for `mapListed`): CloudMC does not page services lists
-   * (docs/providers/cloudmc.md §1).
+   * (docs/providers/cloudmc.md#conventions).
    */
   async list(entity: string, filters: Record<string, string | undefined> = {}): Promise<unknown[]> {
     const response = await this.http.request({

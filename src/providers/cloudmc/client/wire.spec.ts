@@ -1,5 +1,5 @@
-import { mapListed, mapOne } from '../ports/wire';
-import { toServer } from './cloudmc.mapper';
+import { mapListed, mapOne, validItems } from '../../kit/wire';
+import { toServer } from '../model/mapper';
 import {
   COMPUTE_OFFERING,
   DISK_OFFERING,
@@ -13,11 +13,10 @@ import {
   VOLUME,
   VPC,
   ZONE,
-} from './cloudmc.wire';
-import { validItems } from '../ports/wire';
+} from './wire';
 
-// Payloads shaped like the recorded CloudMC bodies of ../shared/fixtures/cloudmc (v2 docs, the 2016 v1 docs,
-// go-cloudca's tests): same fields, types and nesting, other values.
+// Payloads shaped like recorded CloudMC bodies (the v2 docs' samples, the 2016 v1 docs' task result, go-cloudca's
+// test payloads: docs/providers/cloudmc.md#what-the-adapter-checks): same fields, types and nesting, other values.
 const U = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 const listedInstance = {
@@ -290,7 +289,7 @@ describe('CloudMC wire types', () => {
     for (const payload of payloads) expect(type.is(payload)).toBe(true);
   });
 
-  it('should refuse the defects of issue 12, with reasons naming the field', async () => {
+  it('should refuse malformed instances, with reasons naming the field', async () => {
     const defects = [
       null,
       { ...without(listedInstance, 'name'), id: U(90) },
@@ -325,7 +324,7 @@ describe('CloudMC wire types', () => {
   });
 
   it('should list the other servers of an answer with defects, and clean the names backends send', async () => {
-    const ctx = { connection: 'cm', onUnknownState: () => undefined };
+    const ctx = { onUnknownState: () => undefined };
     const answer = [
       null,
       { ...without(listedInstance, 'name'), id: U(90) },

@@ -1,11 +1,12 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { wireType, nullable } from '../ports/wire';
+import { wireType, nullable } from '../../kit/wire';
 
 /**
- * What the CloudMC adapter reads from each CloudMC v2 object (CloudStack plugin), checked before it is mapped
- * (docs/adr/0004-untrusted-backends.md). Each schema names only the fields the mapper and the services read, with
- * the types they read them as; everything else a backend sends passes unchecked. Shaped after the v2 docs'
- * samples, go-cloudca's test payloads and the simulator (docs/providers/cloudmc.md, "What the adapter checks").
+ * What CloudMC v2 (CloudStack plugin) sends, as the adapter reads it: one TypeBox schema per object, checked before
+ * it is mapped (docs/adr/0004-untrusted-backends.md), and the TS types derived from them, so nothing is read that
+ * was not checked first. Each schema names only the fields the mapper and the plans read, with the types they read
+ * them as; everything else a backend sends passes unchecked. Shaped after the v2 docs' samples and go-cloudca's
+ * test payloads (docs/providers/cloudmc.md#what-the-adapter-checks).
  */
 
 /** A native id: what `<connection>:<id>` needs to be one safe URL path segment (never `.` or `..`). */
@@ -35,7 +36,7 @@ export const CmInstanceSchema = Type.Object({
   state: opt(text),
   imageId: opt(id),
   imageName: opt(text),
-  /** Older field names, still sent by some deployments (docs/providers/cloudmc.md §4, name drift). */
+  /** Older field names, still sent by some deployments (docs/providers/cloudmc.md#name-drift). */
   templateId: opt(id),
   templateName: opt(text),
   computeOfferingId: opt(id),
@@ -156,8 +157,8 @@ export const CmZoneSchema = Type.Object({ id, name });
 export const CmNamedSchema = Type.Object({ id, name: opt(name) });
 
 /**
- * `GET /tasks/:id`, in either documented shape (docs/providers/cloudmc.md §3): B `{data: {id, status, result}}`, which
- * both public clients read, or A `{taskId, taskStatus, result}`, the getting-started page's.
+ * `GET /tasks/:id`, in either documented shape (docs/providers/cloudmc.md#tasks): B `{data: {id, status, result}}`,
+ * which both public clients read, or A `{taskId, taskStatus, result}`, the getting-started page's.
  */
 export const CmTaskSchema = Type.Union([
   Type.Object({ data: Type.Object({ status: text, result: Type.Optional(Type.Unknown()) }) }),

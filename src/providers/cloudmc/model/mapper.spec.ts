@@ -1,9 +1,8 @@
-import { IpState, NetworkState, ProviderKind, ServerState, VolumeState } from '../../domain/states';
-import { toImage, toIpAddress, toNetwork, toPlan, toServer, toVolume } from './cloudmc.mapper';
+import { IpState, NetworkState, ServerState, VolumeState } from '../../../domain/states';
+import { toImage, toIpAddress, toNetwork, toPlan, toServer, toVolume } from './mapper';
 
 const unknown: string[] = [];
 const ctx = {
-  connection: 'cm',
   onUnknownState: (resource: string, raw: string) => unknown.push(`${resource}:${raw}`),
 };
 
@@ -29,7 +28,7 @@ const instance = {
 describe('CloudMC mappers', () => {
   beforeEach(() => (unknown.length = 0));
 
-  it('should normalize an instance and keep the raw state', () => {
+  it('should map an instance to a native record with native references, and keep the raw state', () => {
     const server = toServer(
       ctx,
       instance,
@@ -37,19 +36,17 @@ describe('CloudMC mappers', () => {
       [],
     );
     expect(server).toMatchObject({
-      id: 'cm:9db8ff2f-b49b-466d-a2f3-c1e6def408f4',
-      provider: 'cm',
-      providerKind: ProviderKind.Cloudmc,
+      nativeId: '9db8ff2f-b49b-466d-a2f3-c1e6def408f4',
       name: 'backup_instance',
       state: ServerState.Running,
       providerState: 'Running',
       cpuCores: 1,
       memoryMb: 512,
-      imageId: 'cm:5f968ad6-56d0-4d0d-ad7e-f8f4a5b5d986',
-      planId: 'cm:3caab5ed-b5a2-4d8a-82e4-51c46168ee6c',
-      locationId: 'cm:04afdbd1-e32d-4999-86d0-96703736dded',
-      volumeIds: ['cm:vol-1'],
-      networkIds: ['cm:d5a68379-a9ee-404f-9492-a1964b374d6f'],
+      imageId: '5f968ad6-56d0-4d0d-ad7e-f8f4a5b5d986',
+      planId: '3caab5ed-b5a2-4d8a-82e4-51c46168ee6c',
+      locationId: '04afdbd1-e32d-4999-86d0-96703736dded',
+      volumeIds: ['vol-1'],
+      networkIds: ['d5a68379-a9ee-404f-9492-a1964b374d6f'],
       ipAddresses: [
         { address: '10.164.212.68', version: 4, public: false },
         { address: '199.215.226.46', version: 4, public: true },
@@ -60,7 +57,9 @@ describe('CloudMC mappers', () => {
       zoneName: 'QC-1',
       computeOfferingName: '1vCPU.512MB',
     });
-    expect(Date.parse(server.stateObservedAt)).not.toBeNaN();
+    // The gateway's own fields are the core's to stamp (resource-normalizer.ts), never the mapper's.
+    for (const field of ['id', 'provider', 'providerKind', 'stateObservedAt'])
+      expect(server).not.toHaveProperty(field);
   });
 
   it('should show an unmapped instance state as unknown and report it', () => {
@@ -82,7 +81,7 @@ describe('CloudMC mappers', () => {
       state: VolumeState.InUse,
       bootable: true,
       sizeGb: 40,
-      serverId: 'cm:i',
+      serverId: 'i',
       providerState: 'Ready',
     });
     expect(
@@ -119,7 +118,7 @@ describe('CloudMC mappers', () => {
       }),
     ).toMatchObject({
       state: IpState.Attached,
-      serverId: 'cm:i-1',
+      serverId: 'i-1',
       address: '69.196.164.98',
       public: true,
     });
@@ -161,11 +160,14 @@ describe('CloudMC mappers', () => {
   });
 
   it('should map catalog entries', () => {
-    expect(
-      toImage(ctx, { id: 't', name: 'ubuntu', osTypeName: 'Other (64-bit)', ready: true }),
-    ).toMatchObject({ id: 'cm:t', os: 'Other (64-bit)' });
-    expect(
-      toPlan(ctx, { id: 'c', name: 'Custom', custom: true, availableCpuCountValues: [1, 2] }),
-    ).toMatchObject({ custom: true, cpuCores: null, extra: { availableCpuCountValues: [1, 2] } });
+    expect(toImage({ id: 't', name: 'ubuntu', osTypeName: 'Other (64-bit)', ready: true })).toMatchObject({
+      nativeId: 't',
+      os: 'Other (64-bit)',
+    });
+    expect(toPlan({ id: 'c', name: 'Custom', custom: true, availableCpuCountValues: [1, 2] })).toMatchObject({
+      custom: true,
+      cpuCores: null,
+      extra: { availableCpuCountValues: [1, 2] },
+    });
   });
 });

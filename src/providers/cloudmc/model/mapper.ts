@@ -1,12 +1,14 @@
-import type { Image, Location, Plan } from '../../domain/catalog.dto';
-import type { IpAddress } from '../../domain/ip-address.dto';
-import type { Network } from '../../domain/network.dto';
-import type { IpAddressRef, Server } from '../../domain/server.dto';
-import { ProviderKind } from '../../domain/states';
-import type { Volume } from '../../domain/volume.dto';
-import { formatResourceId } from '../../common/ids/resource-id';
-import { unmarkedName } from '../ports/markers';
-import { instanceState, ipState, networkState, volumeState } from './cloudmc-states';
+import type { IpAddressRef } from '../../../domain/server.dto';
+import { compact } from '../../kit/compact';
+import type {
+  NativeImage,
+  NativeIpAddress,
+  NativeLocation,
+  NativeNetwork,
+  NativePlan,
+  NativeServer,
+  NativeVolume,
+} from '../../ports/native';
 import type {
   CmComputeOffering,
   CmInstance,
@@ -15,37 +17,21 @@ import type {
   CmTemplate,
   CmVolume,
   CmZone,
-} from './cloudmc.types';
+} from '../client/wire';
+import { instanceState, ipState, networkState, volumeState } from './states';
+
+/**
+ * CloudMC wire records -> native records: the backend's ids and names as CloudMC sends them; the core stamps the
+ * gateway's fields and turns the references into gateway ids (src/providers/registry/resource-normalizer.ts).
+ * The ids inside `extra` (vpcId, zoneId, offering ids, instanceIds) are CloudMC's own and stay so: they are shown
+ * as the backend's, not as references to gateway resources.
+ */
 
 export interface MapContext {
-  connection: string;
   onUnknownState(resource: string, raw: string): void;
 }
 
 const GIB = 1024 ** 3;
-
-function ref(ctx: MapContext, nativeId: string | null | undefined): string | null {
-  return nativeId ? formatResourceId(ctx.connection, nativeId) : null;
-}
-
-/** Drops undefined and null members so `extra` only carries what the backend said. */
-function compact(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(record).filter(([, v]) => v !== undefined && v !== null && v !== ''),
-  );
-}
-
-function base(ctx: MapContext, nativeId: string, name: string, rawState: string | null | undefined) {
-  return {
-    id: formatResourceId(ctx.connection, nativeId),
-    provider: ctx.connection,
-    providerKind: ProviderKind.Cloudmc,
-    nativeId,
-    name: unmarkedName(name),
-    providerState: rawState ?? null,
-    stateObservedAt: new Date().toISOString(),
-  };
-}
 
 const version = (address: string) => (address.includes(':') ? 6 : 4);
 
@@ -54,7 +40,7 @@ export function toServer(
   raw: CmInstance,
   volumes: CmVolume[],
   publicIps: CmPublicIp[],
-): Server {
+): NativeServer {
   const addresses: IpAddressRef[] = [];
   if (raw.ipAddress)
     addresses.push({ address: raw.ipAddress, version: version(raw.ipAddress), public: false });
@@ -66,21 +52,19 @@ export function toServer(
   }
   const networks = raw.nics?.length ? raw.nics.map((nic) => nic.networkId) : [raw.networkId];
   return {
-    ...base(ctx, raw.id, raw.name, raw.state),
+    nativeId: raw.id,
+    name: raw.name,
+    providerState: raw.state ?? null,
     state: instanceState(raw.state, (state) => ctx.onUnknownState('server', state)),
     cpuCores: raw.cpuCount ?? null,
     cpuMhz: null,
     memoryMb: raw.memoryInMB ?? null,
-    imageId: ref(ctx, raw.imageId ?? raw.templateId),
-    planId: ref(ctx, raw.computeOfferingId),
-    locationId: ref(ctx, raw.zoneId),
+    imageId: raw.imageId ?? raw.templateId ?? null,
+    planId: raw.computeOfferingId ?? null,
+    locationId: raw.zoneId ?? null,
     ipAddresses: addresses,
-    volumeIds: volumes
-      .filter((v) => v.instanceId === raw.id)
-      .map((v) => formatResourceId(ctx.connection, v.id)),
-    networkIds: [...new Set(networks.filter((id): id is string => !!id))].map((id) =>
-      formatResourceId(ctx.connection, id),
-    ),
+    volumeIds: volumes.filter((v) => v.instanceId === raw.id).map((v) => v.id),
+    networkIds: [...new Set(networks.filter((id): id is string => !!id))],
     extra: compact({
       hostname: raw.hostname,
       imageName: raw.imageName ?? raw.templateName,
@@ -102,12 +86,14 @@ function sizeGb(raw: CmVolume): number {
   return 0;
 }
 
-export function toVolume(ctx: MapContext, raw: CmVolume): Volume {
+export function toVolume(ctx: MapContext, raw: CmVolume): NativeVolume {
   return {
-    ...base(ctx, raw.id, raw.name, raw.state),
+    nativeId: raw.id,
+    name: raw.name,
+    providerState: raw.state ?? null,
     state: volumeState(raw.state, !!raw.instanceId, (state) => ctx.onUnknownState('volume', state)),
     sizeGb: sizeGb(raw),
-    serverId: ref(ctx, raw.instanceId),
+    serverId: raw.instanceId ?? null,
     bootable: raw.type?.toLowerCase() === 'os',
     extra: compact({
       type: raw.type,
@@ -121,9 +107,11 @@ export function toVolume(ctx: MapContext, raw: CmVolume): Volume {
   };
 }
 
-export function toNetwork(ctx: MapContext, raw: CmNetwork): Network {
+export function toNetwork(ctx: MapContext, raw: CmNetwork): NativeNetwork {
   return {
-    ...base(ctx, raw.id, raw.name, raw.state),
+    nativeId: raw.id,
+    name: raw.name,
+    providerState: raw.state ?? null,
     state: networkState(raw.state, (state) => ctx.onUnknownState('network', state)),
     cidr: raw.cidr ?? null,
     gateway: raw.gateway ?? null,
@@ -148,20 +136,23 @@ export const hasPurpose = (ip: Pick<CmPublicIp, 'purposes'>, purpose: string): b
 
 /**
  * The VPC's source-NAT address: CloudMC lists it among the public IPs, but it belongs to the VPC's router and
- * can be neither attached to a server nor released (docs/providers/cloudmc.md, "Public IPs").
+ * can be neither attached to a server nor released (docs/providers/cloudmc.md#source-nat).
  */
 export const isSourceNat = (ip: Pick<CmPublicIp, 'purposes'>): boolean => hasPurpose(ip, 'SOURCE_NAT');
 
-export function toIpAddress(ctx: MapContext, raw: CmPublicIp): IpAddress {
+export function toIpAddress(ctx: MapContext, raw: CmPublicIp): NativeIpAddress {
   const purposes = Array.isArray(raw.purposes) ? raw.purposes : [];
   const staticNat = hasPurpose(raw, 'STATIC_NAT');
   return {
-    ...base(ctx, raw.id, raw.ipAddress, raw.state),
+    nativeId: raw.id,
+    // Public IPs have no name: the address is shown as one.
+    name: raw.ipAddress,
+    providerState: raw.state ?? null,
     state: ipState(raw.state, staticNat, (state) => ctx.onUnknownState('ip', state)),
     address: raw.ipAddress,
     version: version(raw.ipAddress),
-    serverId: staticNat ? ref(ctx, raw.instances?.[0]?.id) : null,
-    networkId: ref(ctx, raw.networkId),
+    serverId: staticNat ? (raw.instances?.[0]?.id ?? null) : null,
+    networkId: raw.networkId ?? null,
     public: true,
     extra: compact({
       purposes: purposes.length ? purposes : undefined,
@@ -176,9 +167,8 @@ export function toIpAddress(ctx: MapContext, raw: CmPublicIp): IpAddress {
   };
 }
 
-export function toImage(ctx: MapContext, raw: CmTemplate): Image {
+export function toImage(raw: CmTemplate): NativeImage {
   return {
-    id: formatResourceId(ctx.connection, raw.id),
     nativeId: raw.id,
     name: raw.name,
     os: raw.osTypeName ?? null,
@@ -192,9 +182,8 @@ export function toImage(ctx: MapContext, raw: CmTemplate): Image {
   };
 }
 
-export function toPlan(ctx: MapContext, raw: CmComputeOffering): Plan {
+export function toPlan(raw: CmComputeOffering): NativePlan {
   return {
-    id: formatResourceId(ctx.connection, raw.id),
     nativeId: raw.id,
     name: raw.name,
     cpuCores: raw.cpuCount ?? null,
@@ -212,6 +201,6 @@ export function toPlan(ctx: MapContext, raw: CmComputeOffering): Plan {
   };
 }
 
-export function toLocation(ctx: MapContext, raw: CmZone): Location {
-  return { id: formatResourceId(ctx.connection, raw.id), nativeId: raw.id, name: raw.name, extra: {} };
+export function toLocation(raw: CmZone): NativeLocation {
+  return { nativeId: raw.id, name: raw.name, extra: {} };
 }

@@ -1,5 +1,5 @@
-import { IpState, NetworkState, ServerState, VolumeState } from '../../domain/states';
-import { instanceState, ipState, networkState, volumeState } from './cloudmc-states';
+import { IpState, NetworkState, ServerState, VolumeState } from '../../../domain/states';
+import { instanceState, ipState, networkState, volumeState } from './states';
 
 describe('CloudMC state tables', () => {
   it.each([

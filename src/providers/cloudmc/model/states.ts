@@ -1,9 +1,9 @@
-import { IpState, NetworkState, ServerState, VolumeState } from '../../domain/states';
-import { stateTable } from '../ports/state-table';
+import { IpState, NetworkState, ServerState, VolumeState } from '../../../domain/states';
+import { stateTable } from '../../kit/state-table';
 
 /**
- * CloudStack VM states as CloudMC passes them through (docs/providers/cloudmc.md §4 and §10.6). `Destroyed` without purge
- * is recoverable but gone from the user's point of view: deleted.
+ * CloudStack VM states as CloudMC passes them through (docs/providers/cloudmc.md#instance-states). `Destroyed`
+ * without purge is recoverable but gone from the user's point of view: deleted.
  */
 export const instanceState = stateTable<ServerState>(
   {
@@ -21,7 +21,10 @@ export const instanceState = stateTable<ServerState>(
   ServerState.Unknown,
 );
 
-/** Volume states (only `Ready` is documented; the rest are CloudStack's). Attachment decides in-use. */
+/**
+ * Volume states (only `Ready` is documented; the rest are CloudStack's: docs/providers/cloudmc.md#volume-states).
+ * Attachment decides in-use.
+ */
 const volumeBase = stateTable<VolumeState>(
   {
     Allocated: VolumeState.Available,
@@ -47,6 +50,7 @@ export function volumeState(
   return state === VolumeState.Available && attached ? VolumeState.InUse : state;
 }
 
+/** Network states (docs/providers/cloudmc.md#network-states). */
 export const networkState = stateTable<NetworkState>(
   {
     Allocated: NetworkState.Available,
@@ -59,6 +63,7 @@ export const networkState = stateTable<NetworkState>(
   NetworkState.Unknown,
 );
 
+/** Public IP states (docs/providers/cloudmc.md#public-ip-states). */
 const ipBase = stateTable<IpState>(
   {
     Allocating: IpState.Allocating,

@@ -1,28 +1,25 @@
-import type { Image, Location, Plan } from '../../domain/catalog.dto';
-import type { CatalogPort } from '../ports/ports';
-import { cleanText, type WireType } from '../ports/wire';
-import type { CloudmcContext } from './cloudmc.context';
-import { toImage, toLocation, toPlan } from './cloudmc.mapper';
-import { COMPUTE_OFFERING, TEMPLATE, ZONE } from './cloudmc.wire';
-import { validItems } from '../ports/wire';
+import { cleanText, validItems, type WireType } from '../../kit/wire';
+import type { NativeImage, NativeLocation, NativePlan } from '../../ports/native';
+import type { CatalogPort } from '../../ports/ports';
+import { COMPUTE_OFFERING, TEMPLATE, ZONE } from '../client/wire';
+import { toImage, toLocation, toPlan } from '../model/mapper';
+import type { CloudmcContext } from './context';
 
-/** Templates → images, compute offerings → plans, zones → locations. */
+/** Templates → images, compute offerings → plans, zones → locations (docs/providers/cloudmc.md#catalog). */
 export class CloudmcCatalog implements CatalogPort {
   constructor(private readonly context: CloudmcContext) {}
 
-  async images(): Promise<Image[]> {
+  async images(): Promise<NativeImage[]> {
     const templates = await this.read('templates', TEMPLATE);
-    return templates.filter((t) => t.ready !== false).map((t) => named(toImage(this.context.map, t)));
+    return templates.filter((t) => t.ready !== false).map((t) => named(toImage(t)));
   }
 
-  async plans(): Promise<Plan[]> {
-    return (await this.read('computeofferings', COMPUTE_OFFERING)).map((o) =>
-      named(toPlan(this.context.map, o)),
-    );
+  async plans(): Promise<NativePlan[]> {
+    return (await this.read('computeofferings', COMPUTE_OFFERING)).map((o) => named(toPlan(o)));
   }
 
-  async locations(): Promise<Location[]> {
-    return (await this.read('zones', ZONE)).map((z) => named(toLocation(this.context.map, z)));
+  async locations(): Promise<NativeLocation[]> {
+    return (await this.read('zones', ZONE)).map((z) => named(toLocation(z)));
   }
 
   /** The entries of the wire type, at most `maxListItems`; the others are left out and logged. */

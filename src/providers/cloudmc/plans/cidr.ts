@@ -1,4 +1,4 @@
-import { ValidationError } from '../../common/errors/gateway-error';
+import { ValidationError } from '../../../common/errors/gateway-error';
 
 /** Gateway (first host) and netmask of an IPv4 CIDR, as CloudStack's isolated networks take them. */
 export function ipv4GatewayAndNetmask(cidr: string): { gateway: string; netmask: string } {

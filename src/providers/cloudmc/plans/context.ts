@@ -1,12 +1,13 @@
-import type { Backoff } from '../ports/polling';
-import type { AdapterLogger } from '../ports/provider-adapter';
-import type { CloudmcClient } from './cloudmc-http.client';
-import type { MapContext } from './cloudmc.mapper';
+import type { Backoff } from '../../kit/polling';
+import type { AdapterLogger } from '../../ports/provider-adapter';
+import type { CloudmcClient } from '../client/http.client';
+import type { MapContext } from '../model/mapper';
 
-/** What the CloudMC resource services share. */
+/** What every CloudMC plan and reader receives from the adapter: data only, built once per connection. */
 export interface CloudmcContext {
   client: CloudmcClient;
   map: MapContext;
+  /** Polling of tasks and states, from the connection's poll interval up to its maximum. */
   backoff: Backoff;
   /** Delete instances with `purgeImmediately` (no recoverable `Destroyed` left behind). */
   purgeOnDelete: boolean;
@@ -14,5 +15,3 @@ export interface CloudmcContext {
   maxListItems: number;
   logger: AdapterLogger;
 }
-
-export const TASK_REF_KIND = 'cloudmc-task';

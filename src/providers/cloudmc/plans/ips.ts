@@ -1,18 +1,22 @@
-import { ConflictError, NotFoundError, ValidationError } from '../../common/errors/gateway-error';
-import type { IpAddress } from '../../domain/ip-address.dto';
-import { ResourceType } from '../../domain/states';
-import type { OperationPlan, OperationStep, StepContext } from '../ports/operation-plan';
-import type { OperationRequest } from '../ports/operations';
-import type { IpPort } from '../ports/ports';
-import { waitFor } from '../ports/polling';
-import type { CloudmcContext } from './cloudmc.context';
-import { adoptCreated, requireInstance } from './cloudmc-lookups';
-import { callStep, waitTaskStep } from './cloudmc-task.steps';
-import { hasPurpose, isSourceNat, toIpAddress } from './cloudmc.mapper';
-import type { IpAllocateOptions } from './cloudmc.options';
-import type { CmPublicIp } from './cloudmc.types';
-import { type Listed, mapListed, mapOne } from '../ports/wire';
-import { PUBLIC_IP, VPC } from './cloudmc.wire';
+import { ConflictError, NotFoundError, ValidationError } from '../../../common/errors/gateway-error';
+import { ResourceType } from '../../../domain/states';
+import { waitFor } from '../../kit/polling';
+import { type Listed, mapListed, mapOne } from '../../kit/wire';
+import type { NativeIpAddress } from '../../ports/native';
+import type { OperationPlan, OperationStep, StepContext } from '../../ports/operation-plan';
+import type { OperationRequest } from '../../ports/operations';
+import type { IpReader } from '../../ports/ports';
+import { type CmPublicIp, PUBLIC_IP, VPC } from '../client/wire';
+import type { IpAllocateOptions } from '../cloudmc.options';
+import { hasPurpose, isSourceNat, toIpAddress } from '../model/mapper';
+import { callStep } from './call.steps';
+import type { CloudmcContext } from './context';
+import { adoptCreated, requireInstance } from './reads';
+import { waitTask, waitTaskStep } from './wait.steps';
+
+// IP addresses = CloudMC public IPs. They belong to a VPC; "attach to a server" is static NAT to the server's
+// primary private IP (docs/providers/cloudmc.md#public-ip-model). The VPC's source-NAT address is listed but never
+// released or attached (docs/providers/cloudmc.md#source-nat).
 
 const ENTITY = 'publicipaddresses';
 const DEADLINE_S = 600;
@@ -20,26 +24,30 @@ const DEADLINE_S = 600;
 const natTo = (ip: CmPublicIp | null) =>
   ip && hasPurpose(ip, 'STATIC_NAT') ? (ip.instances?.[0]?.id ?? null) : null;
 
-/**
- * IP addresses = CloudMC public IPs. They belong to a VPC; "attach to a server" is static NAT to the
- * server's primary private IP (docs/providers/cloudmc.md §10.10). The VPC's source-NAT address is listed but never released.
- */
-export class CloudmcIps implements IpPort {
+export class CloudmcIpReader implements IpReader {
+  constructor(private readonly context: CloudmcContext) {}
+
+  async list(): Promise<Listed<NativeIpAddress>> {
+    return mapListed(
+      await this.context.client.list(ENTITY),
+      PUBLIC_IP,
+      (ip) => toIpAddress(this.context.map, ip),
+      { maxItems: this.context.maxListItems },
+    );
+  }
+
+  async get(nativeId: string): Promise<NativeIpAddress | null> {
+    const ip = await this.context.client.get(ENTITY, nativeId);
+    return ip === null ? null : mapOne(ip, PUBLIC_IP, (raw) => toIpAddress(this.context.map, raw));
+  }
+}
+
+/** The public IP operations' plans. */
+export class CloudmcIpPlans {
   constructor(private readonly context: CloudmcContext) {}
 
   private get client() {
     return this.context.client;
-  }
-
-  async list(): Promise<Listed<IpAddress>> {
-    return mapListed(await this.client.list(ENTITY), PUBLIC_IP, (ip) => toIpAddress(this.context.map, ip), {
-      maxItems: this.context.maxListItems,
-    });
-  }
-
-  async get(nativeId: string): Promise<IpAddress | null> {
-    const ip = await this.client.get(ENTITY, nativeId);
-    return ip === null ? null : mapOne(ip, PUBLIC_IP, (raw) => toIpAddress(this.context.map, raw));
   }
 
   allocate(request: OperationRequest<'ip.allocate'>): OperationPlan {
@@ -104,7 +112,7 @@ export class CloudmcIps implements IpPort {
             throw new ConflictError("This is the VPC's source-NAT address; it goes with the VPC.");
           return this.client.mutate('DELETE', ENTITY, { id: ctx.nativeId! });
         }),
-        waitTaskStep('wait-release-task', this.context, { whenForgotten: async () => true }),
+        waitTask('wait-release-task', this.context),
         this.waitIp('wait-released', () => false, 'done'),
       ],
       deadlineSeconds: DEADLINE_S,
@@ -132,7 +140,7 @@ export class CloudmcIps implements IpPort {
             ? this.client.mutate('POST', ENTITY, { id: ctx.nativeId!, operation: 'disableStaticNat' })
             : null;
         }),
-        waitTaskStep('wait-nat-task', this.context, { whenForgotten: async () => true }),
+        waitTask('wait-nat-task', this.context),
         this.waitIp('wait-detached', (ip) => !natTo(ip)),
       ],
       deadlineSeconds: DEADLINE_S,
@@ -160,7 +168,7 @@ export class CloudmcIps implements IpPort {
           body: { privateIpId },
         });
       }),
-      waitTaskStep('wait-nat-task', this.context, { whenForgotten: async () => true }),
+      waitTask('wait-nat-task', this.context),
       this.waitIp('wait-attached', (ip) => natTo(ip) === serverId),
     ];
   }

@@ -1,41 +1,48 @@
-import { ValidationError } from '../../common/errors/gateway-error';
-import type { Network } from '../../domain/network.dto';
-import { ResourceType } from '../../domain/states';
-import type { OperationPlan, OperationStep } from '../ports/operation-plan';
-import type { OperationRequest } from '../ports/operations';
-import type { NetworkPort } from '../ports/ports';
-import { waitFor } from '../ports/polling';
+import { ValidationError } from '../../../common/errors/gateway-error';
+import { ResourceType } from '../../../domain/states';
+import { waitFor } from '../../kit/polling';
+import { type Listed, mapListed, mapOne } from '../../kit/wire';
+import { hasMarker, markedName } from '../../ports/markers';
+import type { NativeNetwork } from '../../ports/native';
+import type { OperationPlan, OperationStep } from '../../ports/operation-plan';
+import type { OperationRequest } from '../../ports/operations';
+import type { NetworkReader } from '../../ports/ports';
+import { type CmNetwork, NETWORK, NETWORK_ACL, NETWORK_OFFERING } from '../client/wire';
+import type { NetworkCreateOptions } from '../cloudmc.options';
+import { toNetwork } from '../model/mapper';
+import { callStep } from './call.steps';
 import { ipv4GatewayAndNetmask } from './cidr';
-import type { CloudmcContext } from './cloudmc.context';
-import { hasMarker, markedName } from '../ports/markers';
-import { adoptCreated, stateIs } from './cloudmc-lookups';
-import { callStep, waitTaskStep } from './cloudmc-task.steps';
-import { toNetwork } from './cloudmc.mapper';
-import type { NetworkCreateOptions } from './cloudmc.options';
-import type { CmNetwork } from './cloudmc.types';
-import { type Listed, mapListed, mapOne } from '../ports/wire';
-import { NETWORK, NETWORK_ACL, NETWORK_OFFERING } from './cloudmc.wire';
+import type { CloudmcContext } from './context';
+import { adoptCreated, stateIs } from './reads';
+import { waitTask, waitTaskStep } from './wait.steps';
+
+// Networks = CloudMC networks: an isolated network, or a VPC tier when `providerOptions.vpcId` is given
+// (docs/providers/cloudmc.md#networks-and-vpcs).
 
 const ENTITY = 'networks';
 const DEADLINE_S = 600;
 
-/** Networks = CloudMC networks: an isolated network, or a VPC tier when `providerOptions.vpcId` is given. */
-export class CloudmcNetworks implements NetworkPort {
+export class CloudmcNetworkReader implements NetworkReader {
   constructor(private readonly context: CloudmcContext) {}
 
-  private get client() {
-    return this.context.client;
-  }
-
-  async list(): Promise<Listed<Network>> {
-    return mapListed(await this.client.list(ENTITY), NETWORK, (n) => toNetwork(this.context.map, n), {
+  async list(): Promise<Listed<NativeNetwork>> {
+    return mapListed(await this.context.client.list(ENTITY), NETWORK, (n) => toNetwork(this.context.map, n), {
       maxItems: this.context.maxListItems,
     });
   }
 
-  async get(nativeId: string): Promise<Network | null> {
-    const network = await this.client.get(ENTITY, nativeId);
+  async get(nativeId: string): Promise<NativeNetwork | null> {
+    const network = await this.context.client.get(ENTITY, nativeId);
     return network === null ? null : mapOne(network, NETWORK, (n) => toNetwork(this.context.map, n));
+  }
+}
+
+/** The network operations' plans. */
+export class CloudmcNetworkPlans {
+  constructor(private readonly context: CloudmcContext) {}
+
+  private get client() {
+    return this.context.client;
   }
 
   create(request: OperationRequest<'network.create'>): OperationPlan {
@@ -106,7 +113,7 @@ export class CloudmcNetworks implements NetworkPort {
             ? this.client.mutate('DELETE', ENTITY, { id: ctx.nativeId! })
             : null,
         ),
-        waitTaskStep('wait-delete-task', this.context, { whenForgotten: async () => true }),
+        waitTask('wait-delete-task', this.context),
         waitFor<CmNetwork>({
           name: 'wait-deleted',
           read: (ctx) => this.client.getOf(ENTITY, ctx.nativeId!, NETWORK),
@@ -121,7 +128,10 @@ export class CloudmcNetworks implements NetworkPort {
     };
   }
 
-  /** The enabled offering for an isolated network or a VPC tier (docs/providers/cloudmc.md §10.9: pick it by `vpcOnly`). */
+  /**
+   * The enabled offering for an isolated network or a VPC tier, picked by `vpcOnly`
+   * (docs/providers/cloudmc.md#network-offerings).
+   */
   private async offering(tier: boolean): Promise<string> {
     const offerings = await this.client.listOf('networkofferings', NETWORK_OFFERING);
     const usable = offerings.filter(

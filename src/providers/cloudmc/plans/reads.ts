@@ -1,8 +1,7 @@
-import { NeedsAttentionError, NotFoundError } from '../../common/errors/gateway-error';
-import type { StepContext } from '../ports/operation-plan';
-import type { CloudmcContext } from './cloudmc.context';
-import type { CmInstance } from './cloudmc.types';
-import { INSTANCE, NAMED } from './cloudmc.wire';
+import { NeedsAttentionError, NotFoundError } from '../../../common/errors/gateway-error';
+import type { StepContext } from '../../ports/operation-plan';
+import { type CmInstance, INSTANCE, NAMED } from '../client/wire';
+import type { CloudmcContext } from './context';
 
 /** Reads an instance that the operation needs to exist. */
 export async function requireInstance(context: CloudmcContext, id: string): Promise<CmInstance> {
@@ -11,6 +10,10 @@ export async function requireInstance(context: CloudmcContext, id: string): Prom
   return instance;
 }
 
+/**
+ * Whether an entity is in one of these states, compared without case as the clients do
+ * (docs/providers/cloudmc.md#instance-states).
+ */
 export function stateIs(instance: { state?: string | null } | null, ...states: string[]): boolean {
   const state = instance?.state?.toLowerCase();
   return !!state && states.some((s) => s.toLowerCase() === state);
@@ -19,7 +22,8 @@ export function stateIs(instance: { state?: string | null } | null, ...states: s
 /**
  * After a crash or a forgotten task: the entity this create made, i.e. the one that matches (by its gateway
  * marker; for public IPs, which have no name, by not being among the ids seen before, in step state `before`).
- * Several matches cannot be told apart: the task then needs a person rather than a guess.
+ * Several matches cannot be told apart: the task then needs a person rather than a guess
+ * (docs/providers/cloudmc.md#creates-after-a-crash).
  */
 export async function adoptCreated(
   context: CloudmcContext,

@@ -1,21 +1,21 @@
-import { ConflictError, ValidationError } from '../../common/errors/gateway-error';
-import type { Server } from '../../domain/server.dto';
-import { ResourceType } from '../../domain/states';
-import type { OperationPlan, OperationStep } from '../ports/operation-plan';
-import type { OperationRequest } from '../ports/operations';
-import type { ServerPort } from '../ports/ports';
-import { pollDelay, waitFor } from '../ports/polling';
-import type { CloudmcContext } from './cloudmc.context';
-import { hasMarker, markedName } from '../ports/markers';
-import { adoptCreated, requireInstance, stateIs } from './cloudmc-lookups';
-import { callStep, waitTaskStep } from './cloudmc-task.steps';
-import { toServer } from './cloudmc.mapper';
-import type { ServerCreateOptions } from './cloudmc.options';
-import type { CmComputeOffering, CmInstance } from './cloudmc.types';
-import { type Listed, mapListed, mapOne } from '../ports/wire';
-import { COMPUTE_OFFERING, INSTANCE, NETWORK, PUBLIC_IP, VOLUME } from './cloudmc.wire';
+import { ResourceType } from '../../../domain/states';
+import { pollDelay, waitFor } from '../../kit/polling';
+import { type Listed, mapListed, mapOne } from '../../kit/wire';
+import type { NativeServer } from '../../ports/native';
+import type { OperationPlan, OperationStep } from '../../ports/operation-plan';
+import type { OperationRequest } from '../../ports/operations';
+import type { ServerReader } from '../../ports/ports';
+import { type CmInstance, INSTANCE, PUBLIC_IP, VOLUME } from '../client/wire';
+import { toServer } from '../model/mapper';
+import { callStep } from './call.steps';
+import type { CloudmcContext } from './context';
+import { adoptInstance, serverCreateSteps } from './create.steps';
+import { rebootStep, startStep, stopSteps, waitRunning, waitStopped } from './power.steps';
+import { stateIs } from './reads';
+import { waitTask } from './wait.steps';
 
-const ENTITY = 'instances';
+// Servers = CloudMC instances (CloudStack plugin): docs/providers/cloudmc.md#instances.
+
 const CREATE_DEADLINE_S = 1_800;
 const ACTION_DEADLINE_S = 600;
 
@@ -31,23 +31,19 @@ function groupBy<T>(items: T[], keysOf: (item: T) => string[]): Map<string, T[]>
   return groups;
 }
 
-/** Servers = CloudMC instances (CloudStack plugin). */
-export class CloudmcServers implements ServerPort {
+export class CloudmcServerReader implements ServerReader {
   constructor(private readonly context: CloudmcContext) {}
-
-  private get client() {
-    return this.context.client;
-  }
 
   /**
    * Instances, each with its volumes and public IPs from the volume and public-IP lists: an instance that is
    * malformed is left out with its reason; a malformed volume or address only goes missing from its server.
    */
-  async list(): Promise<Listed<Server>> {
+  async list(): Promise<Listed<NativeServer>> {
+    const client = this.context.client;
     const [instances, volumes, ips] = await Promise.all([
-      this.client.list('instances'),
-      this.client.listOf('volumes', VOLUME),
-      this.client.listOf('publicipaddresses', PUBLIC_IP),
+      client.list('instances'),
+      client.listOf('volumes', VOLUME),
+      client.listOf('publicipaddresses', PUBLIC_IP),
     ]);
     const volumesOf = groupBy(volumes, (v) => (v.instanceId ? [v.instanceId] : []));
     const ipsOf = groupBy(ips, (ip) => (ip.instances ?? []).map((i) => i.id));
@@ -60,147 +56,64 @@ export class CloudmcServers implements ServerPort {
     );
   }
 
-  async get(nativeId: string): Promise<Server | null> {
+  async get(nativeId: string): Promise<NativeServer | null> {
     // Both at once: a read costs one round trip to CloudMC, not two.
     const [instance, volumes] = await Promise.all([
-      this.client.get('instances', nativeId),
-      this.client.listOf('volumes', VOLUME, { instance_id: nativeId }),
+      this.context.client.get('instances', nativeId),
+      this.context.client.listOf('volumes', VOLUME, { instance_id: nativeId }),
     ]);
     return instance === null
       ? null
       : mapOne(instance, INSTANCE, (raw) => toServer(this.context.map, raw, volumes, []));
   }
+}
+
+/** The server operations' plans. */
+export class CloudmcServerPlans {
+  constructor(private readonly context: CloudmcContext) {}
+
+  private instance(id: string) {
+    return this.context.client.getOf('instances', id, INSTANCE);
+  }
 
   create(request: OperationRequest<'server.create'>): OperationPlan {
-    const input = request.input;
-    if (!input.planId && (input.cpuCores === undefined || input.memoryMb === undefined)) {
-      throw new ValidationError(
-        'CloudMC needs a compute offering: give planId, or cpuCores and memoryMb for a custom offering.',
-        [{ field: 'planId', message: 'is required on CloudMC unless cpuCores and memoryMb are given' }],
-      );
-    }
-    if ((input.sshPublicKeys?.length ?? 0) > 1) {
-      throw new ValidationError('CloudMC installs one SSH key at creation.', [
-        { field: 'sshPublicKeys', message: 'at most one key on CloudMC' },
-      ]);
-    }
-    if ((input.networkIds?.length ?? 0) > 1) {
-      throw new ValidationError('CloudMC creates an instance in one network.', [
-        { field: 'networkIds', message: 'at most one network on CloudMC' },
-      ]);
-    }
-    const options = input.providerOptions as ServerCreateOptions;
-    // The marker in the name lets a resumed or forgotten create find its own instance (markers.ts).
-    const isMine = (item: { name?: string }) => hasMarker(item.name, request.taskId);
-
-    const prepare: OperationStep = {
-      name: 'prepare',
-      run: async (ctx) => {
-        const body: Record<string, unknown> = {
-          name: markedName(input.name, request.taskId),
-          templateId: input.imageId,
-          ...options,
-        };
-        body.computeOfferingId =
-          input.planId ?? (await this.customOffering(input.cpuCores!, input.memoryMb!)).id;
-        if (!input.planId) Object.assign(body, { cpuCount: input.cpuCores, memoryInMB: input.memoryMb });
-        body.networkId = input.networkIds?.[0] ?? (await this.defaultNetwork(input.locationId));
-        if (input.sshPublicKeys?.[0]) body.publicKey = input.sshPublicKeys[0];
-        ctx.state.body = body;
-        return { status: 'done' };
-      },
-    };
-    const create = callStep(
-      'create-instance',
-      async (ctx) => {
-        if (ctx.resumed) {
-          const adopted = await adoptCreated(this.context, ENTITY, ctx, isMine);
-          if (adopted) return { taskId: null, taskStatus: null, data: { id: adopted } };
-        }
-        return this.client.mutate('POST', 'instances', { body: ctx.state.body });
-      },
-      { idempotent: false },
-    );
-    const waitCreate = waitTaskStep('wait-create-task', this.context, {
-      resultId: true,
-      whenForgotten: async (ctx) => (await adoptCreated(this.context, ENTITY, ctx, isMine)) ?? false,
-    });
-    const steps = [
-      prepare,
-      create,
-      waitCreate,
-      this.waitState('wait-running', ['Running'], ['Error', 'Destroyed', 'Expunging']),
-    ];
-    if (!input.powerOn)
-      steps.push(
-        ...this.stopSteps(false),
-        this.waitState('wait-stopped', ['Stopped', 'Shutdowned'], ['Error', 'Destroyed']),
-      );
+    const { powerOn } = request.input;
+    const steps = [...serverCreateSteps(this.context, request), waitRunning(this.context)];
+    if (!powerOn)
+      steps.push(...stopSteps(this.context, false), waitStopped(this.context, ['Error', 'Destroyed']));
     return {
       resourceType: ResourceType.Server,
       steps,
       deadlineSeconds: CREATE_DEADLINE_S,
       reconcile: async (ctx) => {
-        const id = ctx.nativeId ?? (await adoptCreated(this.context, ENTITY, ctx, isMine));
-        const instance = id ? await this.client.getOf('instances', id, INSTANCE) : null;
-        return stateIs(instance, ...(input.powerOn ? ['Running'] : ['Stopped', 'Shutdowned']));
+        const id = ctx.nativeId ?? (await adoptInstance(this.context, ctx, request.taskId));
+        const instance = id ? await this.instance(id) : null;
+        return stateIs(instance, ...(powerOn ? ['Running'] : ['Stopped', 'Shutdowned']));
       },
     };
   }
 
   start(_request: OperationRequest<'server.start'>): OperationPlan {
-    return this.action(
-      callStep('start', async (ctx) => {
-        const instance = await requireInstance(this.context, ctx.nativeId!);
-        if (stateIs(instance, 'Running', 'Starting')) return null;
-        if (stateIs(instance, 'Stopping'))
-          return {
-            wait: pollDelay(ctx.polls, this.context.backoff),
-            providerStatus: instance.state ?? undefined,
-          };
-        if (!stateIs(instance, 'Stopped', 'Shutdowned'))
-          throw this.wrongState(instance, 'start', ['Stopped']);
-        return this.client.mutate('POST', 'instances', { id: ctx.nativeId!, operation: 'start' });
-      }),
-      'wait-start-task',
-      this.waitState('wait-running', ['Running'], ['Error', 'Destroyed', 'Expunging']),
-      ['Running'],
-    );
+    return this.action(startStep(this.context), 'wait-start-task', waitRunning(this.context), ['Running']);
   }
 
   stop(request: OperationRequest<'server.stop'>): OperationPlan {
-    const [stop, wait] = this.stopSteps(request.input.force);
     return {
       resourceType: ResourceType.Server,
       steps: [
-        stop,
-        wait,
-        this.waitState('wait-stopped', ['Stopped', 'Shutdowned'], ['Error', 'Destroyed', 'Expunging']),
+        ...stopSteps(this.context, request.input.force),
+        waitStopped(this.context, ['Error', 'Destroyed', 'Expunging']),
       ],
       deadlineSeconds: ACTION_DEADLINE_S,
-      reconcile: async (ctx) =>
-        stateIs(await this.client.getOf('instances', ctx.nativeId!, INSTANCE), 'Stopped', 'Shutdowned'),
+      reconcile: async (ctx) => stateIs(await this.instance(ctx.nativeId!), 'Stopped', 'Shutdowned'),
     };
   }
 
   reboot(_request: OperationRequest<'server.reboot'>): OperationPlan {
-    const plan = this.action(
-      callStep('reboot', async (ctx) => {
-        const instance = await requireInstance(this.context, ctx.nativeId!);
-        if (stateIs(instance, 'Starting', 'Stopping', 'Rebooting'))
-          return {
-            wait: pollDelay(ctx.polls, this.context.backoff),
-            providerStatus: instance.state ?? undefined,
-          };
-        if (!stateIs(instance, 'Running', 'Stopped', 'Shutdowned'))
-          throw this.wrongState(instance, 'reboot', ['Running', 'Stopped']);
-        return this.client.mutate('POST', 'instances', { id: ctx.nativeId!, operation: 'reboot' });
-      }),
-      'wait-reboot-task',
-      this.waitState('wait-running', ['Running'], ['Error', 'Destroyed', 'Expunging']),
-      ['Running'],
-    );
-    // A server that runs again looks as it did before: only an answered reboot call counts (issue 12).
+    const plan = this.action(rebootStep(this.context), 'wait-reboot-task', waitRunning(this.context), [
+      'Running',
+    ]);
+    // A server that runs again looks as it did before: only an answered reboot call counts.
     return { ...plan, effectStep: 'reboot' };
   }
 
@@ -209,16 +122,22 @@ export class CloudmcServers implements ServerPort {
       resourceType: ResourceType.Server,
       steps: [
         callStep('rename', (ctx) =>
-          this.client.mutate('PUT', 'instances', { id: ctx.nativeId!, body: { name: request.input.name } }),
+          this.context.client.mutate('PUT', 'instances', {
+            id: ctx.nativeId!,
+            body: { name: request.input.name },
+          }),
         ),
-        waitTaskStep('wait-rename-task', this.context, { whenForgotten: async () => true }),
+        waitTask('wait-rename-task', this.context),
       ],
       deadlineSeconds: ACTION_DEADLINE_S,
-      reconcile: async (ctx) =>
-        (await this.client.getOf('instances', ctx.nativeId!, INSTANCE))?.name === request.input.name,
+      reconcile: async (ctx) => (await this.instance(ctx.nativeId!))?.name === request.input.name,
     };
   }
 
+  /**
+   * Destroys the instance, with `purgeImmediately` as the connection says; a `Destroyed` one is purged
+   * (docs/providers/cloudmc.md#instances).
+   */
   delete(_request: OperationRequest<'server.delete'>): OperationPlan {
     const purge = this.context.purgeOnDelete;
     const gone = (instance: CmInstance | null) =>
@@ -227,27 +146,26 @@ export class CloudmcServers implements ServerPort {
       resourceType: ResourceType.Server,
       steps: [
         callStep('delete', async (ctx) => {
-          const instance = await this.client.getOf('instances', ctx.nativeId!, INSTANCE);
+          const instance = await this.instance(ctx.nativeId!);
           if (gone(instance)) return null;
           if (stateIs(instance, 'Expunging')) return null;
           if (stateIs(instance, 'Destroyed'))
-            return this.client.mutate('POST', 'instances', { id: ctx.nativeId!, operation: 'purge' });
+            return this.context.client.mutate('POST', 'instances', { id: ctx.nativeId!, operation: 'purge' });
           if (stateIs(instance, 'Starting', 'Stopping', 'Rebooting', 'Migrating')) {
             return {
               wait: pollDelay(ctx.polls, this.context.backoff),
               providerStatus: instance!.state ?? undefined,
             };
           }
-          return this.client.mutate('DELETE', 'instances', {
+          return this.context.client.mutate('DELETE', 'instances', {
             id: ctx.nativeId!,
             body: { purgeImmediately: purge },
           });
         }),
-        waitTaskStep('wait-delete-task', this.context, { whenForgotten: async () => true }),
+        waitTask('wait-delete-task', this.context),
         waitFor<CmInstance | { state: 'gone' }>({
           name: 'wait-deleted',
-          read: async (ctx) =>
-            (await this.client.getOf('instances', ctx.nativeId!, INSTANCE)) ?? { state: 'gone' },
+          read: async (ctx) => (await this.instance(ctx.nativeId!)) ?? { state: 'gone' },
           done: (instance) => instance.state === 'gone' || gone(instance as CmInstance),
           failed: (instance) =>
             stateIs(instance, 'Error') ? 'The instance went to Error while being deleted.' : null,
@@ -259,66 +177,11 @@ export class CloudmcServers implements ServerPort {
         }),
       ],
       deadlineSeconds: ACTION_DEADLINE_S,
-      reconcile: async (ctx) => gone(await this.client.getOf('instances', ctx.nativeId!, INSTANCE)),
+      reconcile: async (ctx) => gone(await this.instance(ctx.nativeId!)),
     };
   }
 
-  /** The custom offering that accepts this size (CloudMC validates the exact values it lists). */
-  private async customOffering(cpuCores: number, memoryMb: number): Promise<CmComputeOffering> {
-    const offerings = await this.client.listOf('computeofferings', COMPUTE_OFFERING);
-    const fixed = offerings.find((o) => !o.custom && o.cpuCount === cpuCores && o.memoryInMB === memoryMb);
-    if (fixed) return fixed;
-    const custom = offerings.find(
-      (o) =>
-        o.custom &&
-        (!o.availableCpuCountValues || o.availableCpuCountValues.includes(cpuCores)) &&
-        (!o.availableMemoryInMBValues || o.availableMemoryInMBValues.includes(memoryMb)) &&
-        (!o.maxMemoryInMBToCpuRatio || memoryMb / cpuCores <= o.maxMemoryInMBToCpuRatio),
-    );
-    if (!custom) {
-      throw new ValidationError(
-        `No CloudMC compute offering takes ${cpuCores} cores and ${memoryMb} MiB; see GET /v1/providers/{name}/plans.`,
-        [{ field: 'cpuCores', message: 'no offering of this size' }],
-      );
-    }
-    return custom;
-  }
-
-  /** The network a server goes to when the request names none: the first one in the location (zone). */
-  private async defaultNetwork(locationId: string | undefined): Promise<string> {
-    const networks = await this.client.listOf('networks', NETWORK, locationId ? { zone_id: locationId } : {});
-    const usable = networks.find((n) => (n.state ?? '').toLowerCase() !== 'destroy');
-    if (!usable) {
-      throw new ValidationError(
-        'CloudMC instances need a network and this environment has none there; create one first.',
-        [{ field: 'networkIds', message: 'is required: no network exists in this location' }],
-      );
-    }
-    return usable.id;
-  }
-
-  private stopSteps(force: boolean): OperationStep[] {
-    return [
-      callStep('stop', async (ctx) => {
-        const instance = await requireInstance(this.context, ctx.nativeId!);
-        if (stateIs(instance, 'Stopped', 'Shutdowned')) return null;
-        if (stateIs(instance, 'Starting', 'Rebooting'))
-          return {
-            wait: pollDelay(ctx.polls, this.context.backoff),
-            providerStatus: instance.state ?? undefined,
-          };
-        if (stateIs(instance, 'Stopping') && !force) return null;
-        if (!stateIs(instance, 'Running', 'Stopping')) throw this.wrongState(instance, 'stop', ['Running']);
-        return this.client.mutate('POST', 'instances', {
-          id: ctx.nativeId!,
-          operation: 'stop',
-          body: force ? { forceStop: true } : {},
-        });
-      }),
-      waitTaskStep('wait-stop-task', this.context, { whenForgotten: async () => true }),
-    ];
-  }
-
+  /** A power action: its call, the wait for its task, the wait for the target state. */
   private action(
     call: OperationStep,
     waitName: string,
@@ -327,34 +190,9 @@ export class CloudmcServers implements ServerPort {
   ): OperationPlan {
     return {
       resourceType: ResourceType.Server,
-      steps: [call, waitTaskStep(waitName, this.context, { whenForgotten: async () => true }), confirm],
+      steps: [call, waitTask(waitName, this.context), confirm],
       deadlineSeconds: ACTION_DEADLINE_S,
-      reconcile: async (ctx) =>
-        stateIs(await this.client.getOf('instances', ctx.nativeId!, INSTANCE), ...target),
+      reconcile: async (ctx) => stateIs(await this.instance(ctx.nativeId!), ...target),
     };
-  }
-
-  private waitState(name: string, target: string[], failure: string[]): OperationStep {
-    return waitFor<CmInstance>({
-      name,
-      read: (ctx) => this.client.getOf('instances', ctx.nativeId!, INSTANCE),
-      done: (instance) => stateIs(instance, ...target),
-      failed: (instance) =>
-        stateIs(instance, ...failure)
-          ? `The instance went to ${instance.state} instead of ${target.join(' or ')}.`
-          : null,
-      whenMissing: 'wait',
-      backoff: this.context.backoff,
-      describe: (instance) => ({ providerStatus: instance.state ?? undefined }),
-    });
-  }
-
-  private wrongState(instance: CmInstance, operation: string, expected: string[]): ConflictError {
-    return new ConflictError(
-      `Cannot ${operation} an instance that is ${instance.state}; expected ${expected.join(' or ')}.`,
-      {
-        extensions: { currentState: instance.state ?? null, expectedStates: expected },
-      },
-    );
   }
 }

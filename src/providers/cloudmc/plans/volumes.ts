@@ -1,47 +1,55 @@
-import { ConflictError, NotFoundError, ValidationError } from '../../common/errors/gateway-error';
-import { ResourceType } from '../../domain/states';
-import type { Volume } from '../../domain/volume.dto';
-import type { OperationPlan, OperationStep, StepContext } from '../ports/operation-plan';
-import type { OperationRequest } from '../ports/operations';
-import type { VolumePort } from '../ports/ports';
-import { waitFor } from '../ports/polling';
-import type { CloudmcContext } from './cloudmc.context';
-import { hasMarker, markedName } from '../ports/markers';
-import { adoptCreated, stateIs } from './cloudmc-lookups';
-import { callStep, waitTaskStep } from './cloudmc-task.steps';
-import { toVolume } from './cloudmc.mapper';
-import type { VolumeCreateOptions } from './cloudmc.options';
-import type { CmVolume } from './cloudmc.types';
-import { type Listed, mapListed, mapOne } from '../ports/wire';
-import { DISK_OFFERING, VOLUME } from './cloudmc.wire';
+import { ConflictError, NotFoundError, ValidationError } from '../../../common/errors/gateway-error';
+import { ResourceType } from '../../../domain/states';
+import { waitFor } from '../../kit/polling';
+import { type Listed, mapListed, mapOne } from '../../kit/wire';
+import { hasMarker, markedName } from '../../ports/markers';
+import type { NativeVolume } from '../../ports/native';
+import type { OperationPlan, OperationStep, StepContext } from '../../ports/operation-plan';
+import type { OperationRequest } from '../../ports/operations';
+import type { VolumeReader } from '../../ports/ports';
+import { type CmVolume, DISK_OFFERING, VOLUME } from '../client/wire';
+import type { VolumeCreateOptions } from '../cloudmc.options';
+import { toVolume } from '../model/mapper';
+import { callStep } from './call.steps';
+import type { CloudmcContext } from './context';
+import { adoptCreated, stateIs } from './reads';
+import { waitTask, waitTaskStep } from './wait.steps';
+
+// Volumes = CloudMC volumes; root (`os`) volumes are listed as bootable and come and go with their instance
+// (docs/providers/cloudmc.md#volumes).
 
 const ENTITY = 'volumes';
 const DEADLINE_S = 900;
 
-/** Volumes = CloudMC volumes; root (`os`) volumes are listed as bootable and come and go with their instance. */
-export class CloudmcVolumes implements VolumePort {
+export class CloudmcVolumeReader implements VolumeReader {
+  constructor(private readonly context: CloudmcContext) {}
+
+  async list(): Promise<Listed<NativeVolume>> {
+    return mapListed(await this.context.client.list(ENTITY), VOLUME, (v) => toVolume(this.context.map, v), {
+      maxItems: this.context.maxListItems,
+    });
+  }
+
+  async get(nativeId: string): Promise<NativeVolume | null> {
+    const volume = await this.context.client.get(ENTITY, nativeId);
+    return volume === null ? null : mapOne(volume, VOLUME, (v) => toVolume(this.context.map, v));
+  }
+}
+
+/** The volume operations' plans. */
+export class CloudmcVolumePlans {
   constructor(private readonly context: CloudmcContext) {}
 
   private get client() {
     return this.context.client;
   }
 
-  async list(): Promise<Listed<Volume>> {
-    return mapListed(await this.client.list('volumes'), VOLUME, (v) => toVolume(this.context.map, v), {
-      maxItems: this.context.maxListItems,
-    });
-  }
-
-  async get(nativeId: string): Promise<Volume | null> {
-    const volume = await this.client.get('volumes', nativeId);
-    return volume === null ? null : mapOne(volume, VOLUME, (v) => toVolume(this.context.map, v));
-  }
-
   create(request: OperationRequest<'volume.create'>): OperationPlan {
     const { name, sizeGb, serverId } = request.input;
     const options = request.input.providerOptions as VolumeCreateOptions;
     if (!serverId) {
-      // The v2 docs (and Terraform) require instanceId on create: CloudMC data volumes are born attached.
+      // The v2 docs (and Terraform) require instanceId on create: CloudMC data volumes are born attached
+      // (docs/providers/cloudmc.md#volumes).
       throw new ValidationError('CloudMC creates data volumes attached to an instance: give serverId.', [
         { field: 'serverId', message: 'is required on CloudMC' },
       ]);
@@ -165,7 +173,7 @@ export class CloudmcVolumes implements VolumePort {
   ): OperationPlan {
     return {
       resourceType: ResourceType.Volume,
-      steps: [call, waitTaskStep(waitName, this.context, { whenForgotten: async () => true }), confirm],
+      steps: [call, waitTask(waitName, this.context), confirm],
       deadlineSeconds: DEADLINE_S,
       reconcile,
     };

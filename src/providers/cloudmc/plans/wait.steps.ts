@@ -1,56 +1,18 @@
-import { ProviderError } from '../../common/errors/gateway-error';
-import type { OperationStep, StepContext, StepOutcome } from '../ports/operation-plan';
-import { pollDelay } from '../ports/polling';
-import { TASK_REF_KIND, type CloudmcContext } from './cloudmc.context';
-import type { CmAck } from './cloudmc.types';
-
-const TASK_KEY = 'cmTask';
-const DATA_KEY = 'cmData';
-
-function taskRef(taskId: string) {
-  return { kind: TASK_REF_KIND, id: taskId };
-}
-
-/** Native id of a resource in a task result or a synchronous answer (`{id}` or the resource itself). */
-export function idOf(result: unknown): string | undefined {
-  const id = (result as { id?: unknown } | null)?.id;
-  return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
-}
-
-/**
- * A step that makes one CloudMC call which may start a task. `begin` answers null when there is nothing to
- * do (already in the target state), or `wait` when the resource must settle first.
- */
-export function callStep(
-  name: string,
-  begin: (ctx: StepContext) => Promise<CmAck | null | { wait: number; providerStatus?: string }>,
-  options: { idempotent?: boolean } = {},
-): OperationStep {
-  return {
-    name,
-    idempotent: options.idempotent,
-    async run(ctx): Promise<StepOutcome> {
-      const ack = await begin(ctx);
-      if (ack && 'wait' in ack)
-        return { status: 'wait', delayMs: ack.wait, providerStatus: ack.providerStatus };
-      ctx.state[TASK_KEY] = ack?.taskId ?? null;
-      ctx.state[DATA_KEY] = ack && !ack.taskId ? (ack.data ?? null) : null;
-      if (!ack?.taskId) return { status: 'done', nativeId: idOf(ack?.data) };
-      return {
-        status: 'done',
-        providerRef: taskRef(ack.taskId),
-        providerStatus: ack.taskStatus ?? 'PENDING',
-      };
-    },
-  };
-}
+import { ProviderError } from '../../../common/errors/gateway-error';
+import { pollDelay, waitFor } from '../../kit/polling';
+import type { OperationStep, StepContext, StepOutcome } from '../../ports/operation-plan';
+import { type CmInstance, INSTANCE } from '../client/wire';
+import { DATA_KEY, idOf, TASK_KEY, taskRef } from './call.steps';
+import type { CloudmcContext } from './context';
+import { stateIs } from './reads';
 
 export interface WaitTaskOptions {
   /** Native id learned from the task result (creates). */
   resultId?: boolean;
   /**
    * CloudMC forgot the task (404 after ~30 min, or never knew it): decide from the resources. Answer the
-   * native id found, `true` to go on (the next step checks the resource), or false when there is no trace.
+   * native id found, `true` to go on (the next step checks the resource), or false when there is no trace
+   * (docs/providers/cloudmc.md#tasks).
    */
   whenForgotten(ctx: StepContext): Promise<string | boolean>;
 }
@@ -105,4 +67,32 @@ export function waitTaskStep(name: string, context: CloudmcContext, options: Wai
       });
     },
   };
+}
+
+/** The wait for a task that, once forgotten, leaves the check to the step after it. */
+export const waitTask = (name: string, context: CloudmcContext): OperationStep =>
+  waitTaskStep(name, context, { whenForgotten: async () => true });
+
+/**
+ * Polls the instance until it is in one of the `target` states; one of the `failure` states fails the task.
+ * A missing instance is waited for (a create's instance may not be listed yet).
+ */
+export function waitInstance(
+  context: CloudmcContext,
+  name: string,
+  target: string[],
+  failure: string[],
+): OperationStep {
+  return waitFor<CmInstance>({
+    name,
+    read: (ctx) => context.client.getOf('instances', ctx.nativeId!, INSTANCE),
+    done: (instance) => stateIs(instance, ...target),
+    failed: (instance) =>
+      stateIs(instance, ...failure)
+        ? `The instance went to ${instance.state} instead of ${target.join(' or ')}.`
+        : null,
+    whenMissing: 'wait',
+    backoff: context.backoff,
+    describe: (instance) => ({ providerStatus: instance.state ?? undefined }),
+  });
 }

@@ -15,7 +15,7 @@ import {
   serializeObjects,
   splitValues,
   type KvObject,
-} from './cloudsigma.codec';
+} from './codec';
 
 // Property tests (serialize → parse round trips) and examples shaped like each example of the 1.0 manual,
 // with our own values.
@@ -262,7 +262,7 @@ describe('cloudsigma codec: the manual examples', () => {
   });
 });
 
-describe('bounded parsing (issue 12)', () => {
+describe('bounded parsing (docs/adr/0004-untrusted-backends.md)', () => {
   const user = (n: number, from = 0) =>
     Array.from({ length: n }, (_, i) => `user:k${from + i} v${from + i}\n`).join('');
 

@@ -1,5 +1,5 @@
 /**
- * The CloudSigma 1.0 text format (reference §2, §8.1-8.2): `key value` lines, objects separated by blank
+ * The CloudSigma 1.0 text format (docs/providers/cloudsigma.md#wire-format): `key value` lines, objects separated by blank
  * lines, lists of bare values or of `type value` lines, and `errors:<field> <message>` lines.
  *
  * Parsing is tolerant: CRLF or CR line ends, any number of blank lines, a missing final newline, a key
@@ -32,8 +32,8 @@ const SEPARATOR = /[ \t]/;
 
 /**
  * Keys one object may have (the largest recorded object has about forty). An object with more is malformed:
- * its further lines are counted, not kept, and the wire checks refuse it (issue 12: a million `user:` keys
- * stalled the process for 15 s).
+ * its further lines are counted, not kept, and the wire checks refuse it (a million `user:` keys once
+ * stalled the process for 15 s: docs/providers/cloudsigma.md#what-the-adapter-checks).
  */
 export const MAX_KEYS_PER_OBJECT = 2_000;
 /** Bodies from this size on are parsed by `parseObjectsAsync` in slices, yielding to the event loop between two. */
@@ -155,7 +155,7 @@ export function parseList(text: string): ListEntry[] {
   return entries;
 }
 
-/** A newline inside a value is sent as a literal backslash-n (reference §8.2). */
+/** A newline inside a value is sent as a literal backslash-n (docs/providers/cloudsigma.md#wire-format). */
 export function encodeValue(value: string): string {
   return value.replace(/\r\n|\r|\n/g, '\\n');
 }
@@ -205,7 +205,7 @@ export function splitValues(value: string | null | undefined): string[] {
   return (value ?? '').split(/\s+/).filter(Boolean);
 }
 
-/** The `errors:<field> <message>` lines of every object of a body (reference §2; manual §5). */
+/** The `errors:<field> <message>` lines of every object of a body (docs/providers/cloudsigma.md#errors). */
 export function errorsOf(objects: KvObject[]): KvFieldError[] {
   const errors: KvFieldError[] = [];
   for (const object of objects) {

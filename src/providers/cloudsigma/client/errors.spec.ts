@@ -6,10 +6,10 @@ import {
   ProviderTimeoutError,
   ProviderUnavailableError,
   ValidationError,
-} from '../../common/errors/gateway-error';
-import { parseCloudsigmaError } from './cloudsigma-error.parser';
+} from '../../../common/errors/gateway-error';
+import { parseCloudsigmaError } from './errors';
 
-// Error bodies shaped after the reference (§3) and the manual's examples, with our own values.
+// Error bodies shaped after the manual's examples (docs/providers/cloudsigma.md#errors), with our own values.
 
 const answer = (status: number, body: string) => ({ status, headers: {}, body });
 

@@ -8,9 +8,9 @@ import {
   ProviderUnavailableError,
   UpstreamInfo,
   ValidationError,
-} from '../../common/errors/gateway-error';
-import type { UpstreamResponse } from '../http/upstream-client';
-import { errorsOf, parseObjects } from './cloudsigma.codec';
+} from '../../../common/errors/gateway-error';
+import type { UpstreamResponse } from '../../kit/http/upstream-client';
+import { errorsOf, parseObjects } from './codec';
 
 const NOT_FOUND = /could not be found/i;
 /** Error bodies are a few lines: only their first 64 KiB are read (an error answer can be as large as any). */
@@ -18,7 +18,8 @@ const ERROR_BODY_CHARS = 64 * 1024;
 const IN_USE = /currently in use/i;
 
 /**
- * The only reader of CloudSigma 1.0 error bodies: `errors:<field> <message>` lines (reference §2-3, §8.9).
+ * The only reader of CloudSigma 1.0 error bodies: `errors:<field> <message>` lines
+ * (docs/providers/cloudsigma.md#errors).
  * 400 "could not be found" is a 404, 400 "currently in use" and 409 are conflicts (409 means busy, worth a
  * retry), other 400s are validation problems naming the backend's fields; 401 is our credentials.
  */

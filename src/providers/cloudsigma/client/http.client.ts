@@ -3,15 +3,9 @@ import {
   NotFoundError,
   ProviderError,
   ValidationError,
-} from '../../common/errors/gateway-error';
-import type { UpstreamClient } from '../http/upstream-client';
-import {
-  type KvObject,
-  type ListEntry,
-  parseList,
-  parseObjectsAsync,
-  serializeObject,
-} from './cloudsigma.codec';
+} from '../../../common/errors/gateway-error';
+import type { UpstreamClient } from '../../kit/http/upstream-client';
+import { type KvObject, type ListEntry, parseList, parseObjectsAsync, serializeObject } from './codec';
 
 type Plain = string | number | boolean | null | undefined;
 
@@ -29,7 +23,7 @@ function malformed(path: string, idKey: string): ProviderError {
 const named = (object: KvObject, idKey: string) => !!object[idKey] && !/\s/.test(object[idKey]);
 
 /**
- * CloudSigma 1.0 over HTTP (reference §1, §8.10): GET for reads and POST for changes at the host root, text
+ * CloudSigma 1.0 over HTTP (docs/providers/cloudsigma.md#transport-and-auth): GET for reads and POST for changes at the host root, text
  * bodies both ways (`Accept` and `Content-Type` text/plain, Basic auth set by the upstream client), and an
  * explicit empty body on bodiless POSTs so that `Content-Length: 0` goes out.
  */
@@ -50,7 +44,7 @@ export class CloudsigmaClient {
 
   /**
    * One object, or null when CloudSigma says it does not exist: 404, 400 "could not be found", or any 400 on
-   * an `/info` read (jclouds' rule: such a read has no input that could be wrong but the id).
+   * an `/info` read: such a read has no input that could be wrong but the id (docs/providers/cloudsigma.md#errors).
    */
   async object(path: string, idKey: string, operation: string): Promise<KvObject | null> {
     try {
@@ -86,7 +80,8 @@ export class CloudsigmaClient {
 
   /**
    * A bodiless action (start, stop, destroy...): POST, as the manual asks for changes; some 1.0 front ends
-   * refused bodiless POSTs and clients moved destroys to GET (JC-493), so a 405 or 411 is retried once as GET.
+   * refused bodiless POSTs and clients moved destroys to GET, so a 405 or 411 is retried once as GET
+   * (docs/providers/cloudsigma.md#transport-and-auth).
    */
   async action(path: string, operation: string): Promise<KvObject[]> {
     try {

@@ -1,15 +1,10 @@
-import { MAX_KEYS_PER_OBJECT, parseObject, parseObjects } from './cloudsigma.codec';
-import {
-  CloudsigmaDrive,
-  CloudsigmaServer,
-  CloudsigmaStaticIp,
-  CloudsigmaVlan,
-  type KvType,
-} from './cloudsigma.wire';
-import { checked, ofType } from '../ports/wire';
+import { MAX_KEYS_PER_OBJECT, parseObject, parseObjects } from './codec';
+import { CloudsigmaDrive, CloudsigmaServer, CloudsigmaStaticIp, CloudsigmaVlan, type KvType } from './wire';
+import { checked, ofType } from '../../kit/wire';
 
-// The wire checks against objects shaped like the recorded 1.0 answers (../shared/fixtures/cloudsigma: libcloud
-// and jclouds; every recorded object passes), with our own values, and against the defects of issue 12.
+// The wire checks against objects shaped like the recorded 1.0 answers of libcloud and jclouds (every recorded
+// object passes: docs/providers/cloudsigma.md#what-the-adapter-checks), with our own values, and against the
+// defects of hostile answers.
 
 const SERVER = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
 const DRIVE = 'b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e';

@@ -1,6 +1,6 @@
 import { type TSchema, Type } from '@sinclair/typebox';
-import { type WireType, wireType, nullable } from '../ports/wire';
-import { type KvObject, keysBeyondBound, MAX_KEYS_PER_OBJECT } from './cloudsigma.codec';
+import { type WireType, wireType, nullable } from '../../kit/wire';
+import { type KvObject, keysBeyondBound, MAX_KEYS_PER_OBJECT } from './codec';
 
 // What the CloudSigma mappers read from each 1.0 object (docs/adr/0004-untrusted-backends.md). The codec makes
 // every value a string (or null for a key sent without one), so these schemas check presence and the formats the

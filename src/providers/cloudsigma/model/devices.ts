@@ -1,8 +1,9 @@
-import { splitValues, type KvObject } from './cloudsigma.codec';
+import { splitValues, type KvObject } from '../client/codec';
 
-// Where drives sit on servers: device keys, boot lists, `claimed` entries and NIC keys (reference §6-7).
+// Where drives sit on servers: device keys, boot lists, `claimed` entries and NIC keys
+// (docs/providers/cloudsigma.md#devices-and-nics).
 
-/** `ide:B:U`, `scsi:0:U`, `block:N` (N one number: JC's `block:0:N` was a bug). */
+/** `ide:B:U`, `scsi:0:U`, `block:N`, N one number (docs/providers/cloudsigma.md#devices-and-nics). */
 export const DEVICE_KEY = /^(ide:[01]:[01]|scsi:0:[0-7]|block:[0-7])$/;
 const BLOCK_SLOTS = Array.from({ length: 8 }, (_, n) => `block:${n}`);
 const ADDRESS = /^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-f:]+:[0-9a-f:]*$/i;
@@ -14,10 +15,13 @@ export interface Device {
   boot: boolean;
 }
 
-/** Where a server without a `boot` key boots from [I]: every client's create recipe boots from `ide:0:0`. */
+/**
+ * Where a server without a `boot` key boots from: every client's create recipe boots from `ide:0:0`, an inferred
+ * default (docs/providers/cloudsigma.md#boot-drives).
+ */
 export const DEFAULT_BOOT_SLOT = 'ide:0:0';
 
-/** The devices a server boots from: its `boot` list, else the default boot slot (docs/providers/cloudsigma.md). */
+/** The devices a server boots from: its `boot` list, else the default boot slot (docs/providers/cloudsigma.md#boot-drives). */
 export function bootDevices(server: KvObject): Set<string> {
   const listed = splitValues(server.boot);
   return new Set(listed.length ? listed : [DEFAULT_BOOT_SLOT]);
@@ -57,11 +61,12 @@ export function guestClaims(drive: KvObject): Array<{ serverId: string; device: 
 }
 
 /**
- * Every place a drive is attached (a shared drive can be on several servers: jclouds' drive.txt claims five),
- * in the order of its `claimed` list, then the account's servers that have it but no claim shows (a stopped
- * server may not claim [U]). For a server of the account its configuration names the devices and the boot
- * list; a claim on any other server is taken as it stands, and it boots from the drive when the drive is an OS
- * disk (`type disk`) at the default boot slot [I] (docs/providers/cloudsigma.md).
+ * Every place a drive is attached (a shared drive can be on several servers), in the order of its `claimed`
+ * list, then the account's servers that have it but no claim shows: whether a stopped server claims is unknown
+ * (docs/providers/cloudsigma.md#drives-on-several-servers). For a server of the account its configuration
+ * names the devices and the boot list; a claim on any other server is taken as it stands, and it boots from the
+ * drive when the drive is an OS disk (`type disk`) at the default boot slot, an inferred reading
+ * (docs/providers/cloudsigma.md#boot-drives).
  */
 export function attachmentsFrom(drive: KvObject, servers: KvObject[]): Attachment[] {
   const found: Attachment[] = [];
@@ -100,7 +105,7 @@ export function nicAddresses(server: KvObject): Array<{ nic: string; address: st
 
 /**
  * The public address `vnc:ip` shows while the server runs (it equals the public IP then). A running server may
- * show it there only, without a `nic:0:dhcp` line, as jclouds recorded (docs/providers/cloudsigma.md).
+ * show it there only, without a `nic:0:dhcp` line (docs/providers/cloudsigma.md#a-servers-public-address).
  */
 export function vncAddress(server: KvObject): string | null {
   const value = server['vnc:ip'];

@@ -1,16 +1,13 @@
-import { parseObject, parseObjects, type KvObject } from './cloudsigma.codec';
-import { attachmentsFrom, freeBlockSlot, holderOf } from './cloudsigma-devices';
-import {
-  customPlan,
-  type MapContext,
-  toImage,
-  toIpAddress,
-  toNetwork,
-  toServer,
-  toVolume,
-} from './cloudsigma.mapper';
+import { ProviderKind } from '../../../domain/states';
+import { NativeRef } from '../../ports/native';
+import { ResourceNormalizer } from '../../registry/resource-normalizer';
+import { parseObject, parseObjects, type KvObject } from '../client/codec';
+import { type Attachment, attachmentsFrom, freeBlockSlot, holderOf } from './devices';
+import { customPlan, type MapContext, toImage, toIpAddress, toNetwork, toServer, toVolume } from './mapper';
 
-// Payloads shaped like the manual's and the reference's examples (servers 8.6/8.7, drives 7.6/7.7, resources 9.x).
+// Payloads shaped like the manual's examples of server, drive, VLAN and static IP objects
+// (docs/providers/cloudsigma.md#servers, #drives, #vlans, #static-ips). The mappers answer native records; most
+// cases read them as clients get them, through the core's normalizer (gateway ids, marker stripped).
 
 const S1 = '11111111-aaaa-4bbb-8ccc-000000000001';
 const D1 = '22222222-aaaa-4bbb-8ccc-000000000001';
@@ -21,10 +18,17 @@ const IMG = '55555555-aaaa-4bbb-8ccc-000000000005';
 
 let unknown: string[];
 const ctx = (): MapContext => ({
-  connection: 'cs-zrh',
   location: { id: 'zrh', name: 'Zurich' },
   onUnknownState: (resource, raw) => unknown.push(`${resource}:${raw}`),
 });
+
+const gateway = new ResourceNormalizer('cs-zrh', ProviderKind.Cloudsigma);
+const mapServer = (raw: KvObject) => gateway.server(toServer(ctx(), raw));
+const mapVolume = (raw: KvObject, attachments: Attachment[]) =>
+  gateway.volume(toVolume(ctx(), raw, attachments));
+const mapNetwork = (raw: KvObject) => gateway.network(toNetwork(raw));
+const mapIp = (raw: KvObject, serverId: string | null) => gateway.ip(toIpAddress(raw, serverId));
+const mapImage = (raw: KvObject) => gateway.image(toImage(raw));
 
 const running = parseObject(
   [
@@ -61,9 +65,32 @@ beforeEach(() => {
   unknown = [];
 });
 
+describe('native records', () => {
+  it('should answer the backend ids, the name as sent, and references in extra as native refs', () => {
+    const server = toServer(ctx(), running);
+    expect(server).not.toHaveProperty('id');
+    expect(server).not.toHaveProperty('provider');
+    expect(server).toMatchObject({
+      nativeId: S1,
+      planId: 'medium',
+      imageId: IMG,
+      locationId: 'zrh',
+      volumeIds: [D1, D2],
+      networkIds: [V1],
+    });
+    const drive = parseObject(`drive ${D1}\nstatus active\nname root-gw0123456789\nsize 1024\n`);
+    const volume = toVolume(ctx(), drive, attachmentsFrom(drive, [running]));
+    expect(volume).toMatchObject({ name: 'root-gw0123456789', serverId: S1 });
+    expect(volume.extra.serverIds).toEqual([new NativeRef(S1)]);
+    expect(volume.extra.attachments).toEqual([
+      { serverId: new NativeRef(S1), device: 'ide:0:0', boot: true },
+    ]);
+  });
+});
+
 describe('toServer', () => {
   it('should normalize a running server: MHz, MB, cores, address, drives, VLAN, image and epoch seconds', () => {
-    const server = toServer(ctx(), running);
+    const server = mapServer(running);
     expect(server).toMatchObject({
       id: `cs-zrh:${S1}`,
       providerKind: 'cloudsigma',
@@ -90,14 +117,13 @@ describe('toServer', () => {
   });
 
   it('should never leak the VNC password or the gateway marker keys into extra', () => {
-    const text = JSON.stringify(toServer(ctx(), running));
+    const text = JSON.stringify(mapServer(running));
     expect(text).not.toContain('Secr3t');
     expect(text).not.toContain('gw0123456789');
   });
 
   it('should show a stopped server with nic:0:dhcp auto and smp auto as stopped without an address', () => {
-    const server = toServer(
-      ctx(),
+    const server = mapServer(
       parseObject(
         `server ${S1}\nstatus stopped\nname Clone\ncpu 2000\nmem 2048\nsmp auto\nnic:0:dhcp auto\nvnc:ip auto\n`,
       ),
@@ -113,11 +139,11 @@ describe('toServer', () => {
   });
 
   it('should map dumped and dead to error keeping the raw value, and unknown statuses to unknown', () => {
-    expect(toServer(ctx(), parseObject(`server ${S1}\nstatus dumped\n`))).toMatchObject({
+    expect(mapServer(parseObject(`server ${S1}\nstatus dumped\n`))).toMatchObject({
       state: 'error',
       providerState: 'dumped',
     });
-    expect(toServer(ctx(), parseObject(`server ${S1}\nstatus frozen\n`))).toMatchObject({
+    expect(mapServer(parseObject(`server ${S1}\nstatus frozen\n`))).toMatchObject({
       state: 'unknown',
       providerState: 'frozen',
     });
@@ -132,7 +158,7 @@ describe('toVolume and attachments', () => {
     const drive = parseObject(
       `drive ${D1}\nstatus active\nname root\nsize 21474836480\ntype disk\nos linux\n`,
     );
-    const volume = toVolume(ctx(), drive, attachmentsFrom(drive, servers));
+    const volume = mapVolume(drive, attachmentsFrom(drive, servers));
     expect(volume).toMatchObject({
       id: `cs-zrh:${D1}`,
       sizeGb: 20,
@@ -155,13 +181,13 @@ describe('toVolume and attachments', () => {
     const copying = parseObject(
       `drive ${D2}\nstatus active\nname boot\nsize 1073741824\nimaging 35%\nclaimed h-1:imaging\n`,
     );
-    expect(toVolume(ctx(), copying, attachmentsFrom(copying, []))).toMatchObject({
+    expect(mapVolume(copying, attachmentsFrom(copying, []))).toMatchObject({
       state: 'creating',
       serverId: null,
       extra: { imaging: '35%', progress: 35 },
     });
     const free = parseObject(`drive ${D2}\nstatus active\nname data\nsize 12582912\ntags affinity:ssd\n`);
-    expect(toVolume(ctx(), free, [])).toMatchObject({
+    expect(mapVolume(free, [])).toMatchObject({
       state: 'available',
       sizeGb: 0.012,
       bootable: false,
@@ -176,7 +202,7 @@ describe('toVolume and attachments', () => {
 
 describe('VLANs, static IPs, images and plans', () => {
   it('should strip the gateway marker from a VLAN name and use its UUID as the vlan', () => {
-    const network = toNetwork(ctx(), parseObject(`resource ${V1}\ntype vlan\nname backend-gw0123456789\n`));
+    const network = mapNetwork(parseObject(`resource ${V1}\ntype vlan\nname backend-gw0123456789\n`));
     expect(network).toMatchObject({ name: 'backend', state: 'available', vlan: V1, cidr: null });
   });
 
@@ -186,7 +212,7 @@ describe('VLANs, static IPs, images and plans', () => {
     );
     const holder = holderOf('203.0.113.10', [running]);
     expect(holder).toEqual({ serverId: S1, key: 'nic:0:dhcp' });
-    expect(toIpAddress(ctx(), ip, holder!.serverId)).toMatchObject({
+    expect(mapIp(ip, holder!.serverId)).toMatchObject({
       id: 'cs-zrh:203.0.113.10',
       address: '203.0.113.10',
       state: 'attached',
@@ -197,8 +223,7 @@ describe('VLANs, static IPs, images and plans', () => {
   });
 
   it('should show a library disk as an image with decoded notes', () => {
-    const image = toImage(
-      ctx(),
+    const image = mapImage(
       parseObject(
         `drive ${IMG}\nname Debian 12\ntype disk\nos linux\nbits 64\nsize 5368709120\ndescription one\\ntwo\n`,
       ),
@@ -213,7 +238,7 @@ describe('VLANs, static IPs, images and plans', () => {
   });
 
   it('should describe the custom plan with its limits', () => {
-    expect(customPlan(ctx())).toMatchObject({
+    expect(customPlan()).toMatchObject({
       nativeId: 'custom',
       custom: true,
       extra: { mhzPerCore: 2000 },
@@ -222,7 +247,7 @@ describe('VLANs, static IPs, images and plans', () => {
 });
 
 // Shaped like recorded real 1.0 answers (jclouds' new_server.txt and drive.txt, libcloud's servers_info.txt),
-// with our own ids and documentation addresses (docs/providers/cloudsigma.md).
+// with our own ids and documentation addresses (docs/providers/cloudsigma.md#drives-on-several-servers).
 describe('recorded answer shapes', () => {
   const H = ['00109617', '00031836', '0002c6df', '00031836', '000663ee'].map(
     (prefix) => `${prefix}-2c6b-424b-9cfa-5b572c17bafe`,
@@ -230,8 +255,7 @@ describe('recorded answer shapes', () => {
   const GUESTS = [1, 2, 3, 4, 5].map((n) => `66666666-aaaa-4bbb-8ccc-00000000000${n}`);
 
   it('should show a running server whose public address is only in vnc:ip (no nic:0:dhcp line)', () => {
-    const server = toServer(
-      ctx(),
+    const server = mapServer(
       parseObject(
         [
           'ide:0:0:write:requests 0',
@@ -259,12 +283,9 @@ describe('recorded answer shapes', () => {
   });
 
   it('should add vnc:ip beside the nic addresses once, never twice', () => {
-    expect(toServer(ctx(), running).ipAddresses).toEqual([
-      { address: '203.0.113.10', version: 4, public: true },
-    ]);
+    expect(mapServer(running).ipAddresses).toEqual([{ address: '203.0.113.10', version: 4, public: true }]);
     // libcloud's servers_info.txt: nic:0:dhcp, nic:1:dhcp and a vnc:ip that differs from both.
-    const libcloud = toServer(
-      ctx(),
+    const libcloud = mapServer(
       parseObject(
         `server ${S1}\nstatus active\nvnc:ip 203.0.113.28\nnic:0:dhcp 198.51.100.4\nnic:1:dhcp 198.51.100.5\n`,
       ),
@@ -277,7 +298,7 @@ describe('recorded answer shapes', () => {
   });
 
   it('should not take vnc:ip as an address while the server is not running', () => {
-    const stopped = toServer(ctx(), parseObject(`server ${S1}\nstatus stopped\nvnc:ip 203.0.113.221\n`));
+    const stopped = mapServer(parseObject(`server ${S1}\nstatus stopped\nvnc:ip 203.0.113.221\n`));
     expect(stopped.ipAddresses).toEqual([]);
   });
 
@@ -302,7 +323,7 @@ describe('recorded answer shapes', () => {
   it('should keep every server of a drive claimed by several, the first one as serverId', () => {
     const attachments = attachmentsFrom(claimedByFive, []);
     expect(attachments.map((a) => a.serverId)).toEqual(GUESTS);
-    const volume = toVolume(ctx(), claimedByFive, attachments);
+    const volume = mapVolume(claimedByFive, attachments);
     expect(volume).toMatchObject({ state: 'in-use', serverId: `cs-zrh:${GUESTS[0]}`, bootable: true });
     expect(volume.extra.serverIds).toEqual(GUESTS.map((id) => `cs-zrh:${id}`));
     expect(volume.extra.attachments).toEqual(
@@ -318,7 +339,7 @@ describe('recorded answer shapes', () => {
   it('should call a drive bootable only when it is an OS disk at a boot slot', () => {
     const at = (device: string, type: string) =>
       parseObject(`drive ${D2}\nstatus active\ntype ${type}\nos linux\nclaimed h-1:guest:${S1}:${device}\n`);
-    const bootable = (drive: KvObject) => toVolume(ctx(), drive, attachmentsFrom(drive, [])).bootable;
+    const bootable = (drive: KvObject) => mapVolume(drive, attachmentsFrom(drive, [])).bootable;
     expect(bootable(at('ide:0:0', 'disk'))).toBe(true);
     expect(bootable(at('ide:0:1', 'disk'))).toBe(false);
     expect(bootable(at('ide:0:0', 'cdrom'))).toBe(false);
@@ -336,9 +357,9 @@ describe('recorded answer shapes', () => {
       { serverId: S1, device: 'ide:0:0', boot: true },
       { serverId: GUESTS[0], device: 'block:2', boot: false },
     ]);
-    expect(toVolume(ctx(), drive, attachments)).toMatchObject({ serverId: `cs-zrh:${S1}`, bootable: true });
+    expect(mapVolume(drive, attachments)).toMatchObject({ serverId: `cs-zrh:${S1}`, bootable: true });
     // Each server that has the drive as a device lists it.
-    expect(toServer(ctx(), running).volumeIds).toContain(`cs-zrh:${D1}`);
-    expect(toServer(ctx(), other).volumeIds).toContain(`cs-zrh:${D1}`);
+    expect(mapServer(running).volumeIds).toContain(`cs-zrh:${D1}`);
+    expect(mapServer(other).volumeIds).toContain(`cs-zrh:${D1}`);
   });
 });

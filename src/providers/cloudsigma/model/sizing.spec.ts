@@ -1,5 +1,5 @@
-import { ValidationError } from '../../common/errors/gateway-error';
-import { bytesToGib, gibToBytes, locationOf, presetOf, sizingOf } from './cloudsigma-sizing';
+import { ValidationError } from '../../../common/errors/gateway-error';
+import { bytesToGib, gibToBytes, locationOf, presetOf, sizingOf } from './sizing';
 
 describe('cloudsigma sizing and units', () => {
   it('should turn presets and cores + memory into cpu MHz, smp and mem MB', () => {

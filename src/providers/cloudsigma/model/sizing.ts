@@ -1,12 +1,12 @@
-import { ValidationError } from '../../common/errors/gateway-error';
+import { ValidationError } from '../../../common/errors/gateway-error';
 
 /**
  * CloudSigma 1.0 sells CPU as a quota in core-MHz (`cpu`) beside a vCPU count (`smp`), and memory in MB
- * (reference §8.3). The gateway's sizes are presets; `cpuCores` + `memoryMb` work too: `smp` = cores and
- * `cpu` = cores × 2000 MHz, inside the manual's 1-2.2 GHz per core.
+ * (docs/providers/cloudsigma.md#server-sizes). The gateway's sizes are presets; `cpuCores` + `memoryMb` work
+ * too: `smp` = cores and `cpu` = cores × 2000 MHz, inside the manual's 1-2.2 GHz per core.
  */
 export const MHZ_PER_CORE = 2000;
-export const MAX_CORES = 10; // 20 GHz, the largest quota the reference mentions
+export const MAX_CORES = 10; // 20 GHz, the largest quota any client offers
 export const MIN_MEMORY_MB = 256;
 export const MAX_MEMORY_MB = 32_768;
 
@@ -86,7 +86,10 @@ export function presetOf(cpu: number | null, smp: number | null, mem: number | n
 
 const GiB = 1024 ** 3;
 
-/** GiB (the API's sizeGb) → bytes (drive `size`): always plain bytes, no suffix (reference §8.3 [I]). */
+/**
+ * GiB (the API's sizeGb) → bytes (drive `size`): always plain bytes, since a size suffix is not proven on
+ * CloudSigma (docs/providers/cloudsigma.md#drives).
+ */
 export function gibToBytes(sizeGb: number): number {
   return Math.round(sizeGb * GiB);
 }
@@ -97,7 +100,7 @@ export function bytesToGib(bytes: number): number {
 }
 
 /**
- * A connection's one location, named after its endpoint host: `api.zrh.cloudsigma.com` → `zrh`, the pre-2011
+ * A connection's one location (docs/providers/cloudsigma.md#location), named after its endpoint host: `api.zrh.cloudsigma.com` → `zrh`, the pre-2011
  * `api.cloudsigma.com` → `zrh`, a loopback or IP endpoint (the simulator) → `sim`, any other host → its
  * first label.
  */

@@ -1,6 +1,6 @@
-import { ServerState, VolumeState } from '../../domain/states';
-import { parseObject } from './cloudsigma.codec';
-import { driveState, imagingProgress, isImaging, serverState } from './cloudsigma-states';
+import { ServerState, VolumeState } from '../../../domain/states';
+import { parseObject } from '../client/codec';
+import { driveState, imagingProgress, isImaging, serverState } from './states';
 
 describe('cloudsigma state tables', () => {
   it.each([

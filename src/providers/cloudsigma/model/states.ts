@@ -1,11 +1,11 @@
-import { ServerState, VolumeState } from '../../domain/states';
-import { stateTable } from '../ports/state-table';
-import { splitValues, type KvObject } from './cloudsigma.codec';
+import { ServerState, VolumeState } from '../../../domain/states';
+import { stateTable } from '../../kit/state-table';
+import { splitValues, type KvObject } from '../client/codec';
 
 /**
- * Server `status` (reference §6 and §8.4): `stopped` is a persistent server at rest, never deleted; `paused`
- * is suspended; `dumped` and `dead` have no documented meaning, so they show as `error` with the raw value
- * kept; Dasein saw values starting with `imaging`, which are a server being prepared.
+ * Server `status` (docs/providers/cloudsigma.md#server-states): `stopped` is a persistent server at rest, never
+ * deleted; `paused` is suspended; `dumped` and `dead` have no documented meaning, so they show as `error` with
+ * the raw value kept; values starting with `imaging` are a server being prepared.
  */
 const serverTable = stateTable<ServerState>(
   {
@@ -17,6 +17,9 @@ const serverTable = stateTable<ServerState>(
   },
   ServerState.Unknown,
 );
+
+/** Statuses from which a server will not come up by itself (meaning undocumented: docs/providers/cloudsigma.md#server-states). */
+export const BROKEN = new Set(['dumped', 'dead']);
 
 export function serverState(raw: string | null | undefined, onUnknown?: (raw: string) => void): ServerState {
   if (raw && /^imaging/i.test(raw)) return ServerState.Provisioning;
@@ -30,7 +33,8 @@ const driveTable = stateTable<VolumeState>(
 
 /**
  * A drive is busy copying when it has an `imaging` key, a `status` starting with `copying` or `imaging`, or an
- * imaging lock among its `claimed` entries (LC, DS and JC each use one of these signals, reference §5).
+ * imaging lock among its `claimed` entries: clients each read one of these signals, so any of them counts
+ * (docs/providers/cloudsigma.md#drive-states-and-imaging).
  */
 export function isImaging(drive: KvObject): boolean {
   if (drive.imaging !== undefined) return true;
@@ -46,7 +50,10 @@ export function imagingProgress(drive: KvObject): number | undefined {
   return match ? Math.min(100, Number(match[1])) : 0;
 }
 
-/** Drive state: copying → creating; `active` → available, or in-use when attached; `inactive` → error [I]. */
+/**
+ * Drive state: copying → creating; `active` → available, or in-use when attached; `inactive` → error, an
+ * inferred reading (docs/providers/cloudsigma.md#drive-states-and-imaging).
+ */
 export function driveState(
   drive: KvObject,
   attached: boolean,

@@ -1,17 +1,19 @@
-import type { OperationStep, StepContext, StepOutcome } from '../ports/operation-plan';
-import { pollDelay } from '../ports/polling';
-import type { KvObject } from './cloudsigma.codec';
-import { type CloudsigmaContext, requireServer, serverPath, statusOf } from './cloudsigma.context';
-import { powerAction, startStep, stopStep, waitServer } from './cloudsigma-power.steps';
+import type { OperationStep, StepContext } from '../../ports/operation-plan';
+import { pollDelay } from '../../kit/polling';
+import type { KvObject } from '../client/codec';
+import type { CloudsigmaContext } from './context';
+import { done, powerAction, startStep, stopStep } from './power.steps';
+import { requireServer, serverPath, statusOf } from './reads';
+import { waitServer } from './wait.steps';
 
 type Plain = string | number | boolean | null | undefined;
 
 /**
- * A change 1.0 makes only on a stopped server (drive attach/detach, static IP assign/release: reference §5
- * and §7): decide which server, stop it if it runs, `set`, and start it again if it ran. The task shows each
- * of these steps; those not needed finish at once saying so.
+ * An attach or detach (a drive, a static IP): a change 1.0 makes only on a stopped server
+ * (docs/providers/cloudsigma.md#attach-and-detach). The steps decide which server, stop it if it runs, `set`,
+ * and start it again if it ran. The task shows each of these steps; those not needed finish at once saying so.
  */
-export interface Reconfiguration {
+export interface AttachChange {
   prepareName: string;
   changeName: string;
   /** The server to change, or null when there is nothing to do; `wait` while the object must settle first. */
@@ -22,10 +24,9 @@ export interface Reconfiguration {
   change(server: KvObject, ctx: StepContext): Record<string, Plain>;
 }
 
-const done = (providerStatus: string): StepOutcome => ({ status: 'done', providerStatus });
 const serverOf = (ctx: StepContext) => ctx.state.serverId as string | null | undefined;
 
-export function reconfigureSteps(context: CloudsigmaContext, spec: Reconfiguration): OperationStep[] {
+export function attachSteps(context: CloudsigmaContext, spec: AttachChange): OperationStep[] {
   const idOf = (ctx: StepContext) => serverOf(ctx)!;
   const stop = stopStep(context, 'stop-server', false, idOf);
   const waitStopped = waitServer(context, 'wait-stopped', 'stopped', idOf, {

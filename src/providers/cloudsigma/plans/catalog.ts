@@ -1,33 +1,35 @@
-import type { Image, Location, Plan } from '../../domain/catalog.dto';
-import type { CatalogPort } from '../ports/ports';
-import type { CloudsigmaContext } from './cloudsigma.context';
-import { customPlan, toImage, toLocation, toPlan } from './cloudsigma.mapper';
-import { PLAN_PRESETS } from './cloudsigma-sizing';
-import { CloudsigmaDrive } from './cloudsigma.wire';
-import { ofType } from '../ports/wire';
-import { cleanText } from '../ports/wire';
+import { cleanText, ofType } from '../../kit/wire';
+import type { NativeImage, NativeLocation, NativePlan } from '../../ports/native';
+import type { CatalogPort } from '../../ports/ports';
+import { CloudsigmaDrive } from '../client/wire';
+import { customPlan, toImage, toLocation, toPlan } from '../model/mapper';
+import { PLAN_PRESETS } from '../model/sizing';
+import type { CloudsigmaContext } from './context';
 
-/** Library disks → images (libcloud keeps `type disk`); MHz/MB presets → plans; the endpoint's location. */
+/**
+ * Library disks → images; MHz/MB presets → plans; the endpoint's location
+ * (docs/providers/cloudsigma.md#catalog).
+ */
 export class CloudsigmaCatalog implements CatalogPort {
   constructor(private readonly context: CloudsigmaContext) {}
 
   /** Library drives that fail their checks are left out (the catalog has no place to say so). */
-  async images(): Promise<Image[]> {
+  async images(): Promise<NativeImage[]> {
     const library = await this.context.client.objects('/drives/standard/info', 'drive', 'library.list');
     return ofType(library, CloudsigmaDrive)
       .filter((d) => d.type === 'disk')
       .slice(0, this.context.limits.maxItems)
       .map((d) => {
-        const image = toImage(this.context.map, d);
+        const image = toImage(d);
         return { ...image, name: cleanText(image.name) };
       });
   }
 
-  async plans(): Promise<Plan[]> {
-    return [...PLAN_PRESETS.map((p) => toPlan(this.context.map, p)), customPlan(this.context.map)];
+  async plans(): Promise<NativePlan[]> {
+    return [...PLAN_PRESETS.map(toPlan), customPlan()];
   }
 
-  async locations(): Promise<Location[]> {
+  async locations(): Promise<NativeLocation[]> {
     return [toLocation(this.context.map)];
   }
 }

@@ -1,25 +1,16 @@
-import { NotFoundError, ProviderError, ValidationError } from '../../common/errors/gateway-error';
-import { ResourceType } from '../../domain/states';
-import { markedName, taskMarker } from '../ports/markers';
-import type { OperationPlan, OperationStep, StepContext } from '../ports/operation-plan';
-import type { OperationRequest } from '../ports/operations';
-import { waitFor } from '../ports/polling';
-import type { KvObject } from './cloudsigma.codec';
-import {
-  type CloudsigmaContext,
-  drivePath,
-  findMarked,
-  listDrives,
-  listServers,
-  readServer,
-  statusOf,
-} from './cloudsigma.context';
-import { IMAGE_KEY, MARKER_KEY } from './cloudsigma.mapper';
-import type { ServerCreateOptions } from './cloudsigma.options';
-import { startStep, stopStep, waitServer } from './cloudsigma-power.steps';
-import { gibToBytes, sizingOf } from './cloudsigma-sizing';
-import { imagingProgress, isImaging } from './cloudsigma-states';
-import { Unreadable } from './cloudsigma-readers';
+import { NotFoundError, ProviderError, ValidationError } from '../../../common/errors/gateway-error';
+import { ResourceType } from '../../../domain/states';
+import { markedName, taskMarker } from '../../ports/markers';
+import type { OperationPlan, OperationStep, StepContext } from '../../ports/operation-plan';
+import type { OperationRequest } from '../../ports/operations';
+import type { ServerCreateOptions } from '../cloudsigma.options';
+import type { KvObject } from '../client/codec';
+import { IMAGE_KEY, MARKER_KEY } from '../model/mapper';
+import { gibToBytes, sizingOf } from '../model/sizing';
+import type { CloudsigmaContext } from './context';
+import { startStep, stopStep } from './power.steps';
+import { drivePath, findMarked, listDrives, listServers, readServer, statusOf } from './reads';
+import { waitImaging, waitServer } from './wait.steps';
 
 const CREATE_DEADLINE_S = 3_600; // clients cap imaging at 20 minutes; a large image may need more
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -45,10 +36,11 @@ function validate(context: CloudsigmaContext, request: OperationRequest<'server.
 }
 
 /**
- * The create recipe every 1.0 client follows (reference §8.7): clone the library drive, wait until imaging
- * ends, create the server with that drive, a NIC and VNC, then start it unless it runs already (auto-start is
- * [U]) — or stop it for `powerOn: false`. The clone and the server both carry `user:gwtask <marker>`, so a
- * resumed step finds what it made; a create that fails leaves no orphan clone behind.
+ * The create recipe every 1.0 client follows (docs/providers/cloudsigma.md#creating-a-server): clone the library
+ * drive, wait until imaging ends, create the server with that drive, a NIC and VNC, then start it unless it runs
+ * already (whether a create starts the server is unknown) — or stop it for `powerOn: false`. The clone and the
+ * server both carry `user:gwtask <marker>`, so a resumed step finds what it made
+ * (docs/providers/cloudsigma.md#crash-safe-creates); a create that fails leaves no orphan clone behind.
  */
 export function serverCreatePlan(
   context: CloudsigmaContext,
@@ -76,7 +68,8 @@ export function serverCreatePlan(
         answer = await client.post(
           drivePath(input.imageId, 'clone'),
           {
-            // The marker also ends the name, in case a backend drops `user:` keys on clone [U].
+            // The marker also ends the name, in case a backend drops `user:` keys on clone (unknown:
+            // docs/providers/cloudsigma.md#crash-safe-creates).
             name: markedName(`${input.name}-boot`, request.taskId),
             size: options.bootDriveSizeGb ? gibToBytes(options.bootDriveSizeGb) : undefined,
             tags: options.ssd ? 'affinity:ssd' : undefined,
@@ -98,26 +91,7 @@ export function serverCreatePlan(
     },
   };
 
-  // A drive object that fails its checks keeps the wait going (an unknown state), saying why.
-  const waitImaging = waitFor<KvObject | Unreadable>({
-    name: 'wait-imaging',
-    read: (ctx) => context.drives.get(ctx.state.driveId as string),
-    done: (drive) => !(drive instanceof Unreadable) && !isImaging(drive),
-    failed: (drive) =>
-      !(drive instanceof Unreadable) && drive.status === 'inactive'
-        ? 'The cloned drive went inactive while imaging.'
-        : null,
-    whenMissing: 'fail',
-    backoff: context.backoff,
-    describe: (drive) =>
-      drive instanceof Unreadable
-        ? { providerStatus: drive.providerStatus }
-        : {
-            providerStatus:
-              drive.imaging !== undefined ? `imaging ${drive.imaging}` : (drive.status ?? undefined),
-            progress: imagingProgress(drive),
-          },
-  });
+  const waitClone = waitImaging(context, (ctx) => ctx.state.driveId as string);
 
   const create: OperationStep = {
     name: 'create-server',
@@ -134,7 +108,7 @@ export function serverCreatePlan(
           cpu: sizing.cpu,
           smp: sizing.smp,
           mem: sizing.mem,
-          persistent: true, // else a stop would destroy it (reference §6)
+          persistent: true, // else a stop would destroy it (docs/providers/cloudsigma.md#servers)
           'ide:0:0': ctx.state.driveId as string,
           'ide:0:0:media': 'disk',
           boot: 'ide:0:0',
@@ -151,7 +125,7 @@ export function serverCreatePlan(
         'servers.create',
       );
       const server = answer.find((o) => o.server);
-      // libcloud: with insufficient funds the answer has no `server` key.
+      // With insufficient funds the answer has no `server` key (docs/providers/cloudsigma.md#errors).
       if (!server)
         throw new ProviderError(
           'CloudSigma created no server (its answer names none; check the account balance).',
@@ -175,7 +149,7 @@ export function serverCreatePlan(
       ];
   return {
     resourceType: ResourceType.Server,
-    steps: [clone, waitImaging, create, ...power],
+    steps: [clone, waitClone, create, ...power],
     deadlineSeconds: CREATE_DEADLINE_S,
     reconcile: async (ctx) => {
       const id = ctx.nativeId ?? (await findServer());

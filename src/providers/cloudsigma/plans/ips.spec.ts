@@ -1,6 +1,6 @@
-import { NeedsAttentionError, ProviderError } from '../../common/errors/gateway-error';
-import { parseObjects } from './cloudsigma.codec';
-import { createdAddresses } from './cloudsigma-ips.service';
+import { NeedsAttentionError, ProviderError } from '../../../common/errors/gateway-error';
+import { parseObjects } from '../client/codec';
+import { createdAddresses } from './ips';
 
 // What an IP create answer gives, for answers shaped like the manual's (one object) and libcloud's recorded
 // resources_ip_create.txt (two objects), with documentation addresses.

@@ -3,20 +3,21 @@ import {
   NeedsAttentionError,
   NotFoundError,
   ProviderError,
-} from '../../common/errors/gateway-error';
-import type { IpAddress } from '../../domain/ip-address.dto';
-import { ResourceType } from '../../domain/states';
-import type { OperationPlan, OperationStep, StepContext, StepOutcome } from '../ports/operation-plan';
-import type { OperationRequest } from '../ports/operations';
-import type { IpPort } from '../ports/ports';
-import { pollDelay } from '../ports/polling';
-import type { KvObject } from './cloudsigma.codec';
-import { type CloudsigmaContext, ipPath, listServers } from './cloudsigma.context';
-import { holderOf } from './cloudsigma-devices';
-import { toIpAddress } from './cloudsigma.mapper';
-import { reconfigureSteps } from './cloudsigma-reconfigure.steps';
-import { type Listed, mapListed, mapOne } from '../ports/wire';
-import { CloudsigmaStaticIp } from './cloudsigma.wire';
+} from '../../../common/errors/gateway-error';
+import { ResourceType } from '../../../domain/states';
+import { pollDelay } from '../../kit/polling';
+import { type Listed, mapListed, mapOne } from '../../kit/wire';
+import type { NativeIpAddress } from '../../ports/native';
+import type { OperationPlan, OperationStep, StepContext, StepOutcome } from '../../ports/operation-plan';
+import type { OperationRequest } from '../../ports/operations';
+import type { IpReader } from '../../ports/ports';
+import type { KvObject } from '../client/codec';
+import { CloudsigmaStaticIp } from '../client/wire';
+import { holderOf } from '../model/devices';
+import { toIpAddress } from '../model/mapper';
+import { attachSteps } from './attach.steps';
+import type { CloudsigmaContext } from './context';
+import { ipPath, listServers } from './reads';
 
 const DEADLINE_S = 900;
 /** The lease that lets one IP create at a time run between its two lists (see `allocate`). */
@@ -25,52 +26,62 @@ const IP_CREATE_LOCK_MS = 120_000;
 
 const extras = (ctx: StepContext) => (ctx.state.extraAddresses as string[] | undefined) ?? [];
 
-/**
- * IP addresses = static IPs (`/resources/ip/`), whose id is the address itself. A server uses one through
- * `nic:0:dhcp <address>`, set while it is stopped (reference §7); releasing it from the server puts the NIC
- * back on `auto` (a temporary address), so the server stays reachable.
- */
-export class CloudsigmaIps implements IpPort {
+/** Every static IP object as sent. */
+const fetchIps = (context: CloudsigmaContext) =>
+  context.client.objects('/resources/ip/info', 'resource', 'ips.list');
+
+/** One static IP as sent, or null when the account does not hold it. */
+const fetchIp = (context: CloudsigmaContext, address: string) =>
+  context.client.object(ipPath(address, 'info'), 'resource', 'ips.get');
+
+/** IP addresses = static IPs (`/resources/ip/`), whose id is the address itself (docs/providers/cloudsigma.md#static-ips). */
+export class CloudsigmaIpReader implements IpReader {
   constructor(private readonly context: CloudsigmaContext) {}
 
-  private all() {
-    return this.context.client.objects('/resources/ip/info', 'resource', 'ips.list');
+  /** The static IPs; a server that fails its checks holds no address here. */
+  async list(): Promise<Listed<NativeIpAddress>> {
+    const [ips, servers] = await Promise.all([fetchIps(this.context), listServers(this.context)]);
+    return mapListed(
+      ips,
+      CloudsigmaStaticIp,
+      (ip) => toIpAddress(ip, holderOf(ip.resource!, servers)?.serverId ?? null),
+      this.context.limits,
+      CloudsigmaStaticIp.nativeIdOf,
+    );
   }
 
+  async get(nativeId: string): Promise<NativeIpAddress | null> {
+    const ip = await fetchIp(this.context, nativeId);
+    if (!ip) return null;
+    const servers = CloudsigmaStaticIp.is(ip) ? await listServers(this.context) : [];
+    return mapOne(ip, CloudsigmaStaticIp, (checked) =>
+      toIpAddress(checked, holderOf(checked.resource!, servers)?.serverId ?? null),
+    );
+  }
+}
+
+/**
+ * The static IP operations. A server uses an address through `nic:0:dhcp <address>`, set while it is stopped
+ * (docs/providers/cloudsigma.md#attach-and-detach); releasing it from the server puts the NIC back on `auto` (a
+ * temporary address), so the server stays reachable.
+ */
+export class CloudsigmaIpPlans {
+  constructor(private readonly context: CloudsigmaContext) {}
+
   private read(address: string) {
-    return this.context.client.object(ipPath(address, 'info'), 'resource', 'ips.get');
+    return fetchIp(this.context, address);
   }
 
   private async addresses(): Promise<string[]> {
     return (await this.context.client.list('/resources/ip/list', 'ips.ids')).map((entry) => entry.value);
   }
 
-  /** The static IPs; a server that fails its checks holds no address here. */
-  async list(): Promise<Listed<IpAddress>> {
-    const [ips, servers] = await Promise.all([this.all(), listServers(this.context)]);
-    return mapListed(
-      ips,
-      CloudsigmaStaticIp,
-      (ip) => toIpAddress(this.context.map, ip, holderOf(ip.resource!, servers)?.serverId ?? null),
-      this.context.limits,
-      CloudsigmaStaticIp.nativeIdOf,
-    );
-  }
-
-  async get(nativeId: string): Promise<IpAddress | null> {
-    const ip = await this.read(nativeId);
-    if (!ip) return null;
-    const servers = CloudsigmaStaticIp.is(ip) ? await listServers(this.context) : [];
-    return mapOne(ip, CloudsigmaStaticIp, (checked) =>
-      toIpAddress(this.context.map, checked, holderOf(checked.resource!, servers)?.serverId ?? null),
-    );
-  }
-
   /**
    * The addresses held before the call are listed first, so that the create can tell its own. One IP create at
    * a time per connection (a lease from `prepare` to `release-extra-addresses`): another task's address made in
    * between would look new. A create answer may hold several new addresses (libcloud's recorded answer holds
-   * two): the first is kept, the others are released by the next step (docs/providers/cloudsigma.md).
+   * two): the first is kept, the others are released by the next step
+   * (docs/providers/cloudsigma.md#static-ip-create-answer).
    */
   allocate(request: OperationRequest<'ip.allocate'>): OperationPlan {
     const before = (ctx: StepContext) => (ctx.state.before as string[] | undefined) ?? [];
@@ -236,7 +247,7 @@ export class CloudsigmaIps implements IpPort {
   }
 
   detach(_request: OperationRequest<'ip.detach'>): OperationPlan {
-    const steps = reconfigureSteps(this.context, {
+    const steps = attachSteps(this.context, {
       prepareName: 'prepare-detach',
       changeName: 'release-from-server',
       prepare: async (ctx) => {
@@ -249,7 +260,8 @@ export class CloudsigmaIps implements IpPort {
       applied: (server, ctx) => holderOf(ctx.nativeId!, [server]) === null,
       change: (_server, ctx) => {
         const key = ctx.state.nicKey as string;
-        // The public NIC goes back to a temporary address; another NIC just loses its address [I].
+        // The public NIC goes back to a temporary address; another NIC just loses its address (an inferred
+        // reading: docs/providers/cloudsigma.md#attach-and-detach).
         return { [key]: key === 'nic:0:dhcp' ? 'auto' : null };
       },
     });
@@ -262,7 +274,7 @@ export class CloudsigmaIps implements IpPort {
   }
 
   private assignSteps(serverId: string): OperationStep[] {
-    return reconfigureSteps(this.context, {
+    return attachSteps(this.context, {
       prepareName: 'prepare-attach',
       changeName: 'assign-to-server',
       prepare: async (ctx) => {
@@ -286,8 +298,9 @@ export class CloudsigmaIps implements IpPort {
 
 /**
  * What an IP create answer gives: the address to keep and the other new ones, to release. The answer is one
- * object (manual), or several (libcloud's recorded answer: two), possibly every IP of the account [U]; the new
- * ones are those the account did not hold before, in answer order, and the first is kept.
+ * object (manual), or several (libcloud's recorded answer: two), possibly every IP of the account, which is
+ * unknown (docs/providers/cloudsigma.md#static-ip-create-answer); the new ones are those the account did not
+ * hold before, in answer order, and the first is kept.
  */
 export function createdAddresses(answer: KvObject[], before: string[]): { keep: string; extra: string[] } {
   const addresses = [...new Set(answer.map((o) => o.resource).filter((a): a is string => !!a))];

@@ -1,53 +1,61 @@
-import { ProviderError, ValidationError } from '../../common/errors/gateway-error';
-import type { Network } from '../../domain/network.dto';
-import { ResourceType } from '../../domain/states';
-import { markedName, taskMarker } from '../ports/markers';
-import type { OperationPlan } from '../ports/operation-plan';
-import type { OperationRequest } from '../ports/operations';
-import type { NetworkPort } from '../ports/ports';
-import { pollDelay } from '../ports/polling';
-import { type CloudsigmaContext, findMarked, vlanPath } from './cloudsigma.context';
-import { toNetwork } from './cloudsigma.mapper';
-import { type Listed, mapListed, mapOne } from '../ports/wire';
-import { CloudsigmaVlan } from './cloudsigma.wire';
-import { ofType } from '../ports/wire';
+import { ProviderError, ValidationError } from '../../../common/errors/gateway-error';
+import { ResourceType } from '../../../domain/states';
+import { pollDelay } from '../../kit/polling';
+import { type Listed, mapListed, mapOne, ofType } from '../../kit/wire';
+import { markedName, taskMarker } from '../../ports/markers';
+import type { NativeNetwork } from '../../ports/native';
+import type { OperationPlan } from '../../ports/operation-plan';
+import type { OperationRequest } from '../../ports/operations';
+import type { NetworkReader } from '../../ports/ports';
+import { CloudsigmaVlan } from '../client/wire';
+import { toNetwork } from '../model/mapper';
+import type { CloudsigmaContext } from './context';
+import { findMarked, vlanPath } from './reads';
 
 const DEADLINE_S = 300;
 
-/**
- * Networks = VLANs (`/resources/vlan/`): a name and a UUID, no address range. A VLAN has no metadata keys, so
- * the crash-safe marker of a create is a name suffix that the mapper strips.
- */
-export class CloudsigmaNetworks implements NetworkPort {
+/** Every VLAN object as sent (the list checks each one). */
+const fetchVlans = (context: CloudsigmaContext) =>
+  context.client.objects('/resources/vlan/info', 'resource', 'vlans.list');
+
+/** One VLAN as sent, or null when it does not exist. */
+const fetchVlan = (context: CloudsigmaContext, id: string) =>
+  context.client.object(vlanPath(id, 'info'), 'resource', 'vlans.get');
+
+/** Networks = VLANs (`/resources/vlan/`): a name and a UUID, no address range (docs/providers/cloudsigma.md#vlans). */
+export class CloudsigmaNetworkReader implements NetworkReader {
   constructor(private readonly context: CloudsigmaContext) {}
 
-  /** Every VLAN object as sent (the list checks each one). */
-  private fetchAll() {
-    return this.context.client.objects('/resources/vlan/info', 'resource', 'vlans.list');
-  }
-
-  /** The VLANs that pass their checks (for finding a created one). */
-  private async all() {
-    return ofType(await this.fetchAll(), CloudsigmaVlan);
-  }
-
-  private read(id: string) {
-    return this.context.client.object(vlanPath(id, 'info'), 'resource', 'vlans.get');
-  }
-
-  async list(): Promise<Listed<Network>> {
+  async list(): Promise<Listed<NativeNetwork>> {
     return mapListed(
-      await this.fetchAll(),
+      await fetchVlans(this.context),
       CloudsigmaVlan,
-      (vlan) => toNetwork(this.context.map, vlan),
+      toNetwork,
       this.context.limits,
       CloudsigmaVlan.nativeIdOf,
     );
   }
 
-  async get(nativeId: string): Promise<Network | null> {
-    const vlan = await this.read(nativeId);
-    return vlan ? mapOne(vlan, CloudsigmaVlan, (v) => toNetwork(this.context.map, v)) : null;
+  async get(nativeId: string): Promise<NativeNetwork | null> {
+    const vlan = await fetchVlan(this.context, nativeId);
+    return vlan ? mapOne(vlan, CloudsigmaVlan, toNetwork) : null;
+  }
+}
+
+/**
+ * The VLAN operations. A VLAN has no metadata keys, so the crash-safe marker of a create is a name suffix that
+ * the core strips (docs/providers/cloudsigma.md#crash-safe-creates).
+ */
+export class CloudsigmaNetworkPlans {
+  constructor(private readonly context: CloudsigmaContext) {}
+
+  /** The VLANs that pass their checks (for finding a created one). */
+  private async all() {
+    return ofType(await fetchVlans(this.context), CloudsigmaVlan);
+  }
+
+  private read(id: string) {
+    return fetchVlan(this.context, id);
   }
 
   create(request: OperationRequest<'network.create'>): OperationPlan {
@@ -76,7 +84,7 @@ export class CloudsigmaNetworks implements NetworkPort {
               throw new ProviderError('CloudSigma answered the VLAN create without the VLAN.', {
                 retryable: false,
               });
-            return { status: 'done', nativeId: vlan.resource!, resource: toNetwork(this.context.map, vlan) };
+            return { status: 'done', nativeId: vlan.resource!, resource: toNetwork(vlan) };
           },
         },
       ],

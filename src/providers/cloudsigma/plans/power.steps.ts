@@ -1,26 +1,26 @@
-import { ConflictError, ProviderError, ValidationError } from '../../common/errors/gateway-error';
-import type { OperationStep, StepContext, StepOutcome } from '../ports/operation-plan';
-import { pollDelay } from '../ports/polling';
 import {
-  type CloudsigmaContext,
-  readServer,
-  requireServer,
-  serverPath,
-  statusOf,
-} from './cloudsigma.context';
-import { Unreadable } from './cloudsigma-readers';
+  ConflictError,
+  GatewayError,
+  NotFoundError,
+  ProviderError,
+  ValidationError,
+} from '../../../common/errors/gateway-error';
+import type { OperationStep, StepContext, StepOutcome } from '../../ports/operation-plan';
+import { pollDelay } from '../../kit/polling';
+import { BROKEN } from '../model/states';
+import type { CloudsigmaContext } from './context';
+import { readServer, requireServer, serverPath, statusOf } from './reads';
 
-// Power steps shared by the server operations and by the attach/detach tasks that must stop a server.
+// Start, stop and reboot steps, shared by the server operations and by the attach and detach tasks that must
+// stop a server (docs/providers/cloudsigma.md#power-actions).
 
 export type PowerAction = 'start' | 'stop' | 'shutdown' | 'reset';
-type IdOf = (ctx: StepContext) => string;
-
-/** Statuses from which a server will not come up by itself (reference §8.4: meaning undocumented). */
-export const BROKEN = new Set(['dumped', 'dead']);
+export type IdOf = (ctx: StepContext) => string;
 
 /**
- * One power call. The backend refuses a start on an active server and a stop on a stopped one (400 or 409,
- * [U]): when the server is where the call would have taken it anyway, that refusal is success.
+ * One power call. The backend refuses a start on an active server and a stop on a stopped one; with which code
+ * (400 or 409) is unknown (docs/providers/cloudsigma.md#power-actions): when the server is where the call would
+ * have taken it anyway, that refusal is success.
  */
 export async function powerAction(
   context: CloudsigmaContext,
@@ -39,7 +39,7 @@ export async function powerAction(
   }
 }
 
-const done = (providerStatus: string): StepOutcome => ({ status: 'done', providerStatus });
+export const done = (providerStatus: string): StepOutcome => ({ status: 'done', providerStatus });
 
 /** Starts the server unless it runs already; waits while it is still being prepared (`imaging…`). */
 export function startStep(context: CloudsigmaContext, name: string, idOf: IdOf): OperationStep {
@@ -88,57 +88,42 @@ export function stopStep(
   };
 }
 
-export interface WaitServerOptions {
-  /** A server gone while stopping is done (a server that is not persistent is destroyed by a stop). */
-  whenMissing: 'done' | 'fail';
-  /** After the connection's grace period, follow an unanswered shutdown of ours with a hard stop. */
-  graceStop?: boolean;
-  /** A `dumped` or `dead` server counts as stopped (delete), instead of failing the wait. */
-  acceptBroken?: boolean;
-}
-
 /**
- * Polls the server (one `/servers/info` per tick for every task in flight) until it reaches `target`. A server
- * object that fails its checks keeps the wait going (its status shows why) until it reads well again or the
- * task's deadline passes.
+ * `/reset` on a running server; a stopped one is started; a backend without `/reset` (404 or 405) gets a stop
+ * and then a start, as libcloud reboots (docs/providers/cloudsigma.md#power-actions).
  */
-export function waitServer(
-  context: CloudsigmaContext,
-  name: string,
-  target: 'active' | 'stopped',
-  idOf: IdOf,
-  options: WaitServerOptions,
-): OperationStep {
+export function rebootStep(context: CloudsigmaContext): OperationStep {
   return {
-    name,
+    name: 'reboot',
     async run(ctx) {
-      const id = idOf(ctx);
-      const server = await context.servers.get(id);
-      const delayMs = pollDelay(ctx.polls, context.backoff);
-      // An object that fails its checks is an unknown state: keep waiting, say why; the deadline decides.
-      if (server instanceof Unreadable)
-        return { status: 'wait', delayMs, providerStatus: server.providerStatus };
-      if (!server) {
-        if (options.whenMissing === 'done') return done('deleted');
-        throw new ProviderError(`The server disappeared while waiting for it to be ${target}.`, {
-          retryable: false,
-        });
+      const id = ctx.nativeId!;
+      const status = statusOf(await requireServer(context, id));
+      const wait = (providerStatus: string) => ({
+        status: 'wait' as const,
+        delayMs: pollDelay(ctx.polls, context.backoff),
+        providerStatus,
+      });
+      if (ctx.state.fallback) {
+        if (status === 'active') return wait('stopping');
+        await powerAction(context, id, 'start', (s) => s === 'active');
+        return { status: 'done', providerStatus: 'started again' };
       }
-      const status = statusOf(server);
-      if (status === target || (options.acceptBroken && BROKEN.has(status))) return done(status);
-      if (BROKEN.has(status))
-        throw new ProviderError(`The server went to '${server.status}' instead of ${target}.`, {
-          retryable: false,
-        });
-      const sentAt = ctx.state.shutdownAt as number | undefined;
-      if (options.graceStop && status === 'active' && sentAt && !ctx.state.forced) {
-        if (Date.now() - sentAt >= context.shutdownGraceMs) {
-          await powerAction(context, id, 'stop', (s) => s === 'stopped');
-          ctx.state.forced = true;
-          return { status: 'wait', delayMs, providerStatus: 'guest ignored shutdown; stop sent' };
-        }
+      if (status !== 'active') {
+        await powerAction(context, id, 'start', (s) => s === 'active');
+        return { status: 'done', providerStatus: 'start sent' };
       }
-      return { status: 'wait', delayMs, providerStatus: status };
+      try {
+        await powerAction(context, id, 'reset', () => false);
+        return { status: 'done', providerStatus: 'reset sent' };
+      } catch (error) {
+        const status = (error as GatewayError).upstream?.status;
+        const unsupported =
+          error instanceof NotFoundError || (error instanceof ProviderError && status === 405);
+        if (!unsupported || !(await readServer(context, id))) throw error;
+      }
+      await powerAction(context, id, 'stop', (s) => s === 'stopped');
+      ctx.state.fallback = true;
+      return wait('stop sent');
     },
   };
 }

@@ -1,36 +1,27 @@
-import { GatewayError, NotFoundError, ProviderError } from '../../common/errors/gateway-error';
-import type { Server } from '../../domain/server.dto';
-import { ResourceType } from '../../domain/states';
-import type { OperationPlan, OperationStep, StepContext } from '../ports/operation-plan';
-import type { OperationRequest } from '../ports/operations';
-import type { ServerPort } from '../ports/ports';
-import { pollDelay } from '../ports/polling';
-import {
-  type CloudsigmaContext,
-  drivePath,
-  fetchServer,
-  fetchServers,
-  readServer,
-  requireServer,
-  serverPath,
-  statusOf,
-} from './cloudsigma.context';
-import { devicesOf } from './cloudsigma-devices';
-import { toServer } from './cloudsigma.mapper';
-import { powerAction, startStep, stopStep, waitServer } from './cloudsigma-power.steps';
-import { serverCreatePlan } from './cloudsigma-server-create';
-import { type Listed, mapListed, mapOne } from '../ports/wire';
-import { CloudsigmaServer } from './cloudsigma.wire';
-import { Unreadable } from './cloudsigma-readers';
+import { GatewayError } from '../../../common/errors/gateway-error';
+import { ResourceType } from '../../../domain/states';
+import { type Listed, mapListed, mapOne } from '../../kit/wire';
+import type { NativeServer } from '../../ports/native';
+import type { OperationPlan, OperationStep, StepContext } from '../../ports/operation-plan';
+import type { OperationRequest } from '../../ports/operations';
+import type { ServerReader } from '../../ports/ports';
+import { CloudsigmaServer } from '../client/wire';
+import { devicesOf } from '../model/devices';
+import { toServer } from '../model/mapper';
+import type { CloudsigmaContext } from './context';
+import { serverCreatePlan } from './create.steps';
+import { rebootStep, startStep, stopStep } from './power.steps';
+import { drivePath, fetchServer, fetchServers, readServer, serverPath, statusOf } from './reads';
+import { waitGone, waitServer } from './wait.steps';
 
 const ACTION_DEADLINE_S = 600;
 const idOf = (ctx: StepContext) => ctx.nativeId!;
 
-/** Servers = CloudSigma 1.0 servers; 1.0 has no tasks, so every operation polls `…/info` for the status. */
-export class CloudsigmaServers implements ServerPort {
+/** Servers = CloudSigma 1.0 servers (docs/providers/cloudsigma.md#servers). */
+export class CloudsigmaServerReader implements ServerReader {
   constructor(private readonly context: CloudsigmaContext) {}
 
-  async list(): Promise<Listed<Server>> {
+  async list(): Promise<Listed<NativeServer>> {
     return mapListed(
       await fetchServers(this.context),
       CloudsigmaServer,
@@ -40,10 +31,15 @@ export class CloudsigmaServers implements ServerPort {
     );
   }
 
-  async get(nativeId: string): Promise<Server | null> {
+  async get(nativeId: string): Promise<NativeServer | null> {
     const server = await fetchServer(this.context, nativeId);
     return server ? mapOne(server, CloudsigmaServer, (s) => toServer(this.context.map, s)) : null;
   }
+}
+
+/** The server operations; 1.0 has no tasks, so every one polls `…/info` for the status. */
+export class CloudsigmaServerPlans {
+  constructor(private readonly context: CloudsigmaContext) {}
 
   create(request: OperationRequest<'server.create'>): OperationPlan {
     return serverCreatePlan(this.context, request);
@@ -71,46 +67,15 @@ export class CloudsigmaServers implements ServerPort {
     );
   }
 
-  /** `/reset` on a running server; a stopped one is started; without `/reset`, stop then start (libcloud). */
   reboot(_request: OperationRequest<'server.reboot'>): OperationPlan {
-    const reboot: OperationStep = {
-      name: 'reboot',
-      run: async (ctx) => {
-        const id = ctx.nativeId!;
-        const status = statusOf(await requireServer(this.context, id));
-        const wait = (providerStatus: string) => ({
-          status: 'wait' as const,
-          delayMs: pollDelay(ctx.polls, this.context.backoff),
-          providerStatus,
-        });
-        if (ctx.state.fallback) {
-          if (status === 'active') return wait('stopping');
-          await powerAction(this.context, id, 'start', (s) => s === 'active');
-          return { status: 'done', providerStatus: 'started again' };
-        }
-        if (status !== 'active') {
-          await powerAction(this.context, id, 'start', (s) => s === 'active');
-          return { status: 'done', providerStatus: 'start sent' };
-        }
-        try {
-          await powerAction(this.context, id, 'reset', () => false);
-          return { status: 'done', providerStatus: 'reset sent' };
-        } catch (error) {
-          const status = (error as GatewayError).upstream?.status;
-          const unsupported =
-            error instanceof NotFoundError || (error instanceof ProviderError && status === 405);
-          if (!unsupported || !(await readServer(this.context, id))) throw error;
-        }
-        await powerAction(this.context, id, 'stop', (s) => s === 'stopped');
-        ctx.state.fallback = true;
-        return wait('stop sent');
-      },
-    };
     const plan = this.plan(
-      [reboot, waitServer(this.context, 'wait-running', 'active', idOf, { whenMissing: 'fail' })],
+      [
+        rebootStep(this.context),
+        waitServer(this.context, 'wait-running', 'active', idOf, { whenMissing: 'fail' }),
+      ],
       'active',
     );
-    // A server that runs again looks as it did before: only an answered reset (or start) counts (issue 12).
+    // A server that runs again looks as it did before: only an answered reset (or start) counts.
     return { ...plan, effectStep: 'reboot' };
   }
 
@@ -174,21 +139,7 @@ export class CloudsigmaServers implements ServerPort {
           return { status: 'done', providerStatus: 'destroy sent' };
         },
       },
-      {
-        name: 'wait-deleted',
-        run: async (ctx) => {
-          const server = await context.servers.get(ctx.nativeId!);
-          // Gone from a list that may hide it (an object without a usable id): only its own read tells.
-          if (server instanceof Unreadable && !(await fetchServer(context, ctx.nativeId!)))
-            return { status: 'done', providerStatus: 'deleted' };
-          if (!server) return { status: 'done', providerStatus: 'deleted' };
-          return {
-            status: 'wait',
-            delayMs: pollDelay(ctx.polls, context.backoff),
-            providerStatus: server instanceof Unreadable ? server.providerStatus : statusOf(server),
-          };
-        },
-      },
+      waitGone(context, context.servers, (id) => fetchServer(context, id), statusOf),
     ];
     if (context.deleteDrives) steps.push(this.destroyDrivesStep());
     return {

@@ -3,33 +3,24 @@ import {
   NotFoundError,
   ProviderError,
   ValidationError,
-} from '../../common/errors/gateway-error';
-import { ResourceType } from '../../domain/states';
-import type { Volume } from '../../domain/volume.dto';
-import { taskMarker } from '../ports/markers';
-import type { OperationPlan, OperationStep } from '../ports/operation-plan';
-import type { OperationRequest } from '../ports/operations';
-import type { VolumePort } from '../ports/ports';
-import { pollDelay } from '../ports/polling';
-import {
-  type CloudsigmaContext,
-  drivePath,
-  fetchDrive,
-  fetchDrives,
-  findMarked,
-  listDrives,
-  listServers,
-  readDrive,
-} from './cloudsigma.context';
-import { type Attachment, attachmentsFrom, devicesOf, freeBlockSlot } from './cloudsigma-devices';
-import { LIBRARY_USER, MARKER_KEY, toVolume } from './cloudsigma.mapper';
-import type { VolumeCreateOptions } from './cloudsigma.options';
-import { reconfigureSteps } from './cloudsigma-reconfigure.steps';
-import { gibToBytes } from './cloudsigma-sizing';
-import { isImaging } from './cloudsigma-states';
-import { type Listed, mapListed, mapOne } from '../ports/wire';
-import { CloudsigmaDrive } from './cloudsigma.wire';
-import { Unreadable } from './cloudsigma-readers';
+} from '../../../common/errors/gateway-error';
+import { ResourceType } from '../../../domain/states';
+import { type Listed, mapListed, mapOne } from '../../kit/wire';
+import { taskMarker } from '../../ports/markers';
+import type { NativeVolume } from '../../ports/native';
+import type { OperationPlan, OperationStep } from '../../ports/operation-plan';
+import type { OperationRequest } from '../../ports/operations';
+import type { VolumeReader } from '../../ports/ports';
+import type { VolumeCreateOptions } from '../cloudsigma.options';
+import { CloudsigmaDrive } from '../client/wire';
+import { type Attachment, attachmentsFrom, devicesOf, freeBlockSlot } from '../model/devices';
+import { LIBRARY_USER, MARKER_KEY, toVolume } from '../model/mapper';
+import { gibToBytes } from '../model/sizing';
+import { isImaging } from '../model/states';
+import { attachSteps } from './attach.steps';
+import type { CloudsigmaContext } from './context';
+import { drivePath, fetchDrive, fetchDrives, findMarked, listDrives, listServers, readDrive } from './reads';
+import { waitGone } from './wait.steps';
 
 const DEADLINE_S = 900;
 const MAX_GB = 1024;
@@ -39,15 +30,12 @@ const serversOf = (attachments: Attachment[]) => {
   return `${ids.length > 1 ? 'servers' : 'server'} ${ids.join(', ')}`;
 };
 
-/**
- * Volumes = the account's drives (library drives are images, not volumes). Attach and detach are `set` on a
- * stopped server (`block:N`), so those tasks stop the server and start it again when it ran.
- */
-export class CloudsigmaVolumes implements VolumePort {
+/** Volumes = the account's drives; library drives are images, not volumes (docs/providers/cloudsigma.md#drives). */
+export class CloudsigmaVolumeReader implements VolumeReader {
   constructor(private readonly context: CloudsigmaContext) {}
 
   /** The account's drives; a server that fails its checks is left out of the attachments, not the drives. */
-  async list(): Promise<Listed<Volume>> {
+  async list(): Promise<Listed<NativeVolume>> {
     const [drives, servers] = await Promise.all([fetchDrives(this.context), listServers(this.context)]);
     return mapListed(
       drives,
@@ -58,12 +46,20 @@ export class CloudsigmaVolumes implements VolumePort {
     );
   }
 
-  async get(nativeId: string): Promise<Volume | null> {
+  async get(nativeId: string): Promise<NativeVolume | null> {
     const drive = await fetchDrive(this.context, nativeId);
     if (!drive || drive.user === LIBRARY_USER) return null;
     const servers = CloudsigmaDrive.is(drive) ? await listServers(this.context) : [];
     return mapOne(drive, CloudsigmaDrive, (d) => toVolume(this.context.map, d, attachmentsFrom(d, servers)));
   }
+}
+
+/**
+ * The drive operations. Attach and detach are `set` on a stopped server (`block:N`), so those tasks stop the
+ * server and start it again when it ran (docs/providers/cloudsigma.md#attach-and-detach).
+ */
+export class CloudsigmaVolumePlans {
+  constructor(private readonly context: CloudsigmaContext) {}
 
   create(request: OperationRequest<'volume.create'>): OperationPlan {
     const { name, sizeGb, serverId } = request.input;
@@ -131,21 +127,12 @@ export class CloudsigmaVolumes implements VolumePort {
         return { status: 'done', providerStatus: 'destroy sent' };
       },
     };
-    const gone: OperationStep = {
-      name: 'wait-deleted',
-      run: async (ctx) => {
-        const drive = await this.context.drives.get(ctx.nativeId!);
-        // Gone from a list that may hide it (an object without a usable id): only its own read tells.
-        if (drive instanceof Unreadable && !(await fetchDrive(this.context, ctx.nativeId!)))
-          return { status: 'done', providerStatus: 'deleted' };
-        if (!drive) return { status: 'done', providerStatus: 'deleted' };
-        return {
-          status: 'wait',
-          delayMs: pollDelay(ctx.polls, this.context.backoff),
-          providerStatus: drive instanceof Unreadable ? drive.providerStatus : (drive.status ?? ''),
-        };
-      },
-    };
+    const gone = waitGone(
+      this.context,
+      this.context.drives,
+      (id) => fetchDrive(this.context, id),
+      (drive) => drive.status ?? '',
+    );
     return this.plan([destroy, gone], async (ctx) => !(await readDrive(this.context, ctx.nativeId!)));
   }
 
@@ -159,7 +146,7 @@ export class CloudsigmaVolumes implements VolumePort {
   }
 
   detach(_request: OperationRequest<'volume.detach'>): OperationPlan {
-    const steps = reconfigureSteps(this.context, {
+    const steps = attachSteps(this.context, {
       prepareName: 'prepare-detach',
       changeName: 'detach-drive',
       prepare: async (ctx) => {
@@ -178,7 +165,7 @@ export class CloudsigmaVolumes implements VolumePort {
       change: (server, ctx) => {
         const body: Record<string, null> = {};
         for (const device of devicesOf(server).filter((d) => d.driveId === ctx.nativeId)) {
-          body[device.key] = null; // an empty value clears the setting (reference §7)
+          body[device.key] = null; // an empty value clears the setting (docs/providers/cloudsigma.md#wire-format)
           body[`${device.key}:media`] = null;
         }
         return body;
@@ -193,7 +180,7 @@ export class CloudsigmaVolumes implements VolumePort {
   }
 
   private attachSteps(serverId: string): OperationStep[] {
-    return reconfigureSteps(this.context, {
+    return attachSteps(this.context, {
       prepareName: 'prepare-attach',
       changeName: 'attach-drive',
       prepare: async (ctx) => {

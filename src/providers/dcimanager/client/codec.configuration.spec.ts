@@ -1,7 +1,7 @@
-import { parseConfiguration, physicalDisks } from './dcimanager-configuration.codec';
+import { parseConfiguration, physicalDisks } from './codec.configuration';
 
 describe('DCImanager configuration codes', () => {
-  it('should split CPU, memory and disk groups (the shapes of docs/providers/dcimanager.md §5.2)', () => {
+  it('should split CPU, memory and disk groups (the shapes of docs/providers/dcimanager.md#configuration-codes)', () => {
     expect(parseConfiguration('i7-7700-32Gb-2x512NVMe')).toEqual({
       cpu: 'i7-7700',
       memoryMb: 32 * 1024,

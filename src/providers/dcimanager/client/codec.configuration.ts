@@ -1,7 +1,8 @@
 /**
- * Reads DCImanager configuration codes (docs/providers/dcimanager.md §5.2, §9): `<cpu>-<ram>Gb-<disks>`, disks written as
- * `[<count>x]<size><type>` and joined with dashes, e.g. `Xeon-4110-96Gb-2x960SSD-4x8000HDD`. Codes an operator
- * typed freely parse as far as they can; nothing here throws.
+ * Reads DCImanager configuration codes (docs/providers/dcimanager.md#configuration-codes):
+ * `<cpu>-<ram>Gb-<disks>`, disks written as `[<count>x]<size><type>` and joined with dashes, e.g.
+ * `Xeon-4110-96Gb-2x960SSD-4x8000HDD`. Codes an operator typed freely parse as far as they can; nothing here
+ * throws.
  */
 export interface DiskSpec {
   count: number;

@@ -1,4 +1,4 @@
-import { NATIVE_ID_PATTERN } from '../../common/ids/resource-id';
+import { NATIVE_ID_PATTERN } from '../../../common/ids/resource-id';
 import {
   configurationOfPlan,
   diskIdOf,
@@ -7,7 +7,7 @@ import {
   parseDiskId,
   parseIpId,
   planIdOf,
-} from './dcimanager-ids.codec';
+} from './codec.ids';
 
 describe('DCImanager native ids', () => {
   it('should use a URL-safe configuration code as the plan id, and encode any other', () => {

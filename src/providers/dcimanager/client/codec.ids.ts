@@ -1,9 +1,10 @@
-import { NATIVE_ID_PATTERN } from '../../common/ids/resource-id';
+import { NATIVE_ID_PATTERN } from '../../../common/ids/resource-id';
 
 /**
- * Native ids of this backend. Servers, OS templates, locations and IP networks use DCImanager's integer ids.
- * Plans are configuration codes (used as they are when URL-safe, else base64url behind `b64~`); an IP
- * address is `<server id>-<ip id>` and a local disk `<server id>-disk<n>`, because both live on a server.
+ * Native ids of this backend (docs/providers/dcimanager.md#native-ids). Servers, OS templates, locations and
+ * IP networks use DCImanager's integer ids. Plans are configuration codes (used as they are when URL-safe,
+ * else base64url behind `b64~`); an IP address is `<server id>-<ip id>` and a local disk
+ * `<server id>-disk<n>`, because both live on a server.
  */
 const ENCODED = 'b64~';
 

@@ -1,9 +1,9 @@
-import { ValidationError } from '../../common/errors/gateway-error';
-import { and, eq, like, listQuery, literal } from './dcimanager-where.codec';
+import { ValidationError } from '../../../common/errors/gateway-error';
+import { and, eq, like, listQuery, literal } from './codec.where';
 
 describe('DCImanager where expressions', () => {
   it('should write the filters the public clients use', () => {
-    // The stock query of docs/providers/dcimanager.md §4 / §10.
+    // The stock query of docs/providers/dcimanager.md#filters.
     expect(and(eq('owner_email', null), eq('is_new', false))).toBe(
       '(owner_email IS null) AND (is_new EQ false)',
     );

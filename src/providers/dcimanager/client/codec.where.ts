@@ -1,7 +1,7 @@
-import { ValidationError } from '../../common/errors/gateway-error';
+import { ValidationError } from '../../../common/errors/gateway-error';
 
 /**
- * Builds DCImanager list queries (docs/providers/dcimanager.md §4): `where` expressions such as
+ * Builds DCImanager list queries (docs/providers/dcimanager.md#lists): `where` expressions such as
  * `(owner_email EQ 'a@b.c') AND (is_new EQ false)`, `orderby`, and `limit=<offset>,<count>`, encoded by hand
  * (spaces as %20, quotes and parentheses kept) because generic encoders mangle them.
  */
@@ -16,7 +16,7 @@ function field(name: string): string {
 
 /**
  * A literal. How DCImanager escapes a quote inside a string is not documented, so such values are refused
- * rather than guessed at.
+ * rather than guessed at (docs/providers/dcimanager.md#filters).
  */
 export function literal(value: WhereValue): string {
   if (value === null) return 'null';

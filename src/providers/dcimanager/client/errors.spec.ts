@@ -1,12 +1,6 @@
-import { GatewayError, ProviderAuthError } from '../../common/errors/gateway-error';
-import { isTransient } from '../http/transport-errors';
-import {
-  DciSessionError,
-  DciWakingError,
-  parseDciError,
-  parseDciLoginError,
-  readDciError,
-} from './dcimanager-error.parser';
+import { GatewayError, ProviderAuthError } from '../../../common/errors/gateway-error';
+import { isTransient } from '../../kit/http/transport-errors';
+import { DciSessionError, DciWakingError, parseDciError, parseDciLoginError, readDciError } from './errors';
 
 const response = (status: number, body: unknown) => ({
   status,

@@ -7,10 +7,13 @@ import {
   ProviderUnavailableError,
   UpstreamInfo,
   ValidationError,
-} from '../../common/errors/gateway-error';
-import type { UpstreamResponse } from '../http/upstream-client';
+} from '../../../common/errors/gateway-error';
+import type { UpstreamResponse } from '../../kit/http/upstream-client';
 
-/** Error code one VM6 client reads as "not logged in" (docs/providers/dcimanager.md §2.3); DCImanager shares the auth service. */
+/**
+ * Error code one VMmanager 6 client reads as "not logged in"; DCImanager shares its auth service
+ * (docs/providers/dcimanager.md#session-lifetime).
+ */
 export const SESSION_ERROR_CODE = '1000';
 
 export interface DciErrorEntry {
@@ -22,8 +25,9 @@ export interface DciErrorEntry {
 export class DciSessionError extends ProviderAuthError {}
 
 /**
- * A service that was idle answers 503 until it wakes (docs/providers/dcimanager.md §3). Not retryable by the upstream client
- * and not counted by its breaker: the DCImanager client retries it with a short backoff itself.
+ * A service that was idle answers 503 until it wakes (docs/providers/dcimanager.md#waking-services). Not
+ * retryable by the upstream client and not counted by its breaker: the DCImanager client retries it with a
+ * short backoff itself.
  */
 export class DciWakingError extends GatewayError {
   constructor(upstream: UpstreamInfo) {
@@ -59,8 +63,8 @@ function upstreamOf(response: UpstreamResponse): UpstreamInfo {
 }
 
 /**
- * The only reader of DCImanager error bodies. Keeps code and message, never the body. A 401, or code 1000
- * with any status, means the session ended; 503 means a service is waking.
+ * The only reader of DCImanager error bodies (docs/providers/dcimanager.md#errors). Keeps code and message,
+ * never the body. A 401, or code 1000 with any status, means the session ended; 503 means a service is waking.
  */
 export function parseDciError(response: UpstreamResponse): GatewayError {
   const upstream = upstreamOf(response);

@@ -1,17 +1,31 @@
-import { NotFoundError, ProviderError, ProviderUnavailableError } from '../../common/errors/gateway-error';
-import { parseJsonText } from '../http/json-text';
-import type { HttpMethod, UpstreamClient, UpstreamRequest, UpstreamResponse } from '../http/upstream-client';
-import { DciSessionError, DciWakingError } from './dcimanager-error.parser';
-import type { DciSession } from './dcimanager-session.service';
-import { type ListParams, listQuery } from './dcimanager-where.codec';
-import type { DciAck, DciList } from './dcimanager.types';
-import type { ListAnswer } from './dcimanager.wire';
+import { Agent as HttpsAgent } from 'node:https';
+import { NotFoundError, ProviderError, ProviderUnavailableError } from '../../../common/errors/gateway-error';
+import type { ConnectionConfig } from '../../../config/gateway-config';
+import { ProviderKind } from '../../../domain/states';
+import { parseJsonText } from '../../kit/http/json-text';
+import type {
+  HttpMethod,
+  UpstreamClient,
+  UpstreamClientOptions,
+  UpstreamRequest,
+  UpstreamResponse,
+} from '../../kit/http/upstream-client';
+import { type ListParams, listQuery } from './codec.where';
+import { DciSessionError, DciWakingError } from './errors';
+import type { DciSession } from './session';
+import type { DciAck, DciList, ListAnswer } from './wire';
 
-/** The docs' sample retries a 503 about ten times with a small backoff (docs/providers/dcimanager.md §3). */
+/**
+ * The docs' sample retries a 503 about ten times with a small backoff
+ * (docs/providers/dcimanager.md#waking-services).
+ */
 const WAKE_TRIES = 10;
 const WAKE_BASE_MS = 100;
 const WAKE_MAX_MS = 2_000;
-/** Page size of list calls; DCImanager's default and maximum are unknown, so the limit is always sent. */
+/**
+ * Page size of list calls; DCImanager's default and maximum are unknown, so the limit is always sent
+ * (docs/providers/dcimanager.md#paging).
+ */
 export const PAGE_SIZE = 200;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
@@ -55,6 +69,62 @@ export async function untilAwake(send: () => Promise<UpstreamResponse>): Promise
   }
 }
 
+/** Where a connection reaches DCImanager: host root, API prefix and an optional private CA. */
+export interface DciEndpoint extends ConnectionConfig {
+  /** Host root, e.g. https://dci.example.com (the API prefix is added). */
+  endpoint: string;
+  apiPrefix: string;
+  /** PEM CA bundle for instances with a private or self-signed certificate. */
+  ca?: string;
+}
+
+/**
+ * What every call of a connection shares, the login included: the base URL `<endpoint><apiPrefix>`, the CA, and
+ * the headers the docs send (docs/providers/dcimanager.md#urls-and-transport). The token header is a secret.
+ */
+export function upstreamOptions(config: DciEndpoint): Omit<UpstreamClientOptions, 'parseError'> {
+  const agent = config.ca
+    ? new HttpsAgent({ ca: config.ca, keepAlive: true, maxSockets: config.concurrency })
+    : undefined;
+  return {
+    connection: config.name,
+    kind: ProviderKind.Dcimanager,
+    baseUrl: `${config.endpoint.replace(/\/+$/, '')}${config.apiPrefix}`,
+    tuning: config,
+    httpsAgent: agent ? () => agent : undefined,
+    secretHeaders: ['x-xsrf-token'],
+    defaultHeaders: {
+      'Content-Type': 'application/json',
+      Accept: 'application/json',
+      'isp-box-instance': 'true',
+    },
+  };
+}
+
+/**
+ * Auth v4 login (docs/providers/dcimanager.md#authentication): the session token, through a client whose error
+ * parser reads a refusal as bad credentials. Auth v4 answers `token`; the older v3 flow called it `session`.
+ */
+export async function requestToken(
+  auth: UpstreamClient,
+  credentials: { email: string; password: string },
+): Promise<string> {
+  const response = await untilAwake(() =>
+    auth.request({
+      method: 'POST',
+      path: '/auth/v4/public/token',
+      body: JSON.stringify({ email: credentials.email, password: credentials.password }),
+      idempotent: true,
+      operation: 'auth.token',
+    }),
+  );
+  const body = await decodeJson(response);
+  const token = body.token ?? body.session;
+  if (typeof token !== 'string' || token === '')
+    throw new ProviderError('DCImanager logged in without a token.');
+  return token;
+}
+
 /**
  * DCImanager over HTTP: paths below `<endpoint><apiPrefix>` (`/dci/v3/...`, `/ip/v3/...`), the session
  * (re-login and one replay when it ended), 503 wake-up retries, JSON bodies and `{list, size}` paging.
@@ -78,7 +148,7 @@ export class DciClient {
     }
   }
 
-  /** A JSON object, unchecked: its reader checks what it reads (dcimanager.wire.ts). */
+  /** A JSON object, unchecked: its reader checks what it reads (client/wire.ts). */
   async get(path: string, operation: string): Promise<Record<string, unknown>> {
     const response = await this.send({ method: 'GET', path, operation });
     return decodeJson(response);

@@ -1,4 +1,4 @@
-import { DciSession } from './dcimanager-session.service';
+import { DciSession } from './session';
 
 describe('DciSession', () => {
   let minted = 0;

@@ -1,10 +1,13 @@
+import type { AdapterLogger } from '../../ports/provider-adapter';
+
 /** Header that tags a request so that `authorize` can tell which token it sent; removed before sending. */
 const CALL_HEADER = 'x-gateway-dci-call';
 
 /**
  * The Auth v4 session of one connection, held in this process: logged in on first use, one login in
- * flight at a time, renewed when a call reports that its token no longer works. The token goes into the
- * cookie `ses6` and the header `x-xsrf-token`, as the docs send it; it is never logged.
+ * flight at a time, renewed when a call reports that its token no longer works (there is no refresh call:
+ * docs/providers/dcimanager.md#session-lifetime). The token goes into the cookie `ses6` and the header
+ * `x-xsrf-token`, as the docs send it (docs/providers/dcimanager.md#authentication); it is never logged.
  */
 export class DciSession {
   private token: string | null = null;
@@ -14,7 +17,11 @@ export class DciSession {
   /** Logins made, for tests and metrics; never the token itself. */
   logins = 0;
 
-  constructor(private readonly login: () => Promise<string>) {}
+  constructor(
+    /** One login call (`requestToken` of client/http.client.ts): the new token. */
+    private readonly login: () => Promise<string>,
+    private readonly logger?: AdapterLogger,
+  ) {}
 
   /** The `authorize` hook of the upstream client: runs before every attempt of every call. */
   readonly authorize = async (headers: Record<string, string>): Promise<void> => {
@@ -54,6 +61,7 @@ export class DciSession {
       .then((token) => {
         this.token = token;
         this.logins++;
+        this.logger?.debug('DCImanager session started');
         return token;
       })
       .finally(() => {

@@ -1,5 +1,5 @@
-import { mapListed, mapOne } from '../ports/wire';
-import { toServer } from './dcimanager.mapper';
+import { mapListed, mapOne } from '../../kit/wire';
+import { toServer } from '../model/mapper';
 import {
   CONFIGURATION,
   IP,
@@ -12,12 +12,12 @@ import {
   SERVER_DISKS,
   USER,
   beyondLimit,
-} from './dcimanager.wire';
-import { validItems } from '../ports/wire';
+} from './wire';
+import { validItems } from '../../kit/wire';
 
-// Payloads shaped like the recorded DCImanager bodies of ../shared/fixtures/dcimanager (the 2023 production
-// server list, the docs' configuration and user lists) and the reference's operation and IPmanager shapes:
-// same fields, types and nesting, other values.
+// Payloads shaped like the recorded 2023 production server list, the docs' configuration and user lists, and the
+// documented operation and IPmanager shapes (docs/providers/dcimanager.md#the-server-object,
+// docs/providers/dcimanager.md#evidence-marks): same fields, types and nesting, other values.
 const address = (id: number, name: string) => ({
   domain: `h${id}.example.test`,
   family: 'ipv4',
@@ -121,7 +121,7 @@ const recordedServer2 = {
   ip: [address(20003, '198.51.100.21')],
 };
 
-/** A server of the reference's docs schema: installing, with an operation, a template and a configuration. */
+/** A server of the documented schema: installing, with an operation, a template and a configuration. */
 const installing = {
   ...recordedServer,
   id: 4003,
@@ -205,7 +205,7 @@ describe('DCImanager wire types', () => {
   });
 
   it('should list the other servers of an answer with defects, and clean the names backends send', async () => {
-    const ctx = { connection: 'dci', onUnknownState: () => undefined };
+    const ctx = { onUnknownState: () => undefined };
     const answer = [
       { ...recordedServer, id: 4091, ip: 'x' },
       // NUL and escape bytes, and the replacement characters invalid UTF-8 decodes to.

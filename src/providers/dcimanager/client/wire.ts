@@ -1,12 +1,29 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { type SkippedItem, wireType, nullable } from '../ports/wire';
+import { type SkippedItem, wireType, nullable } from '../../kit/wire';
 
 /**
- * What the DCImanager adapter reads from each DCImanager 6 / IPmanager object, checked before it is mapped
- * (docs/adr/0004-untrusted-backends.md). Each schema names only the fields the mappers and the services read,
- * with the types they read them as; everything else passes unchecked. Shaped after the reference
- * (docs/providers/dcimanager.md §5.2, §8, §10), the recorded 2023 production server list and the simulator.
+ * What DCImanager 6 and IPmanager send, as the adapter reads it. Each object it reads is checked before it is
+ * mapped (docs/adr/0004-untrusted-backends.md): its schema names only the fields the mapper and the plans read,
+ * with the types they read them as; everything else passes unchecked, and a field a build may leave out is
+ * optional. Shaped after the documented objects and the recorded production server list
+ * (docs/providers/dcimanager.md#the-server-object, docs/providers/dcimanager.md#addresses-on-servers,
+ * docs/providers/dcimanager.md#ipmanager-networks, docs/providers/dcimanager.md#users-and-ownership).
  */
+
+/** A list answer: the page and, when DCImanager says it, the total number of matches (not the page length). */
+export interface DciList<T> {
+  list: T[];
+  size?: number;
+}
+
+/**
+ * The answer of every action: `{"id", "task"}`; which object `id` names depends on the call
+ * (docs/providers/dcimanager.md#long-operations).
+ */
+export interface DciAck {
+  id?: number | string;
+  task?: number | string;
+}
 
 /** DCImanager's integer ids (servers, addresses, networks, templates, locations, users). */
 const dciId = Type.Integer({ minimum: 0, maximum: 999_999_999_999_999 });

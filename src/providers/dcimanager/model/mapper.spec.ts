@@ -1,5 +1,6 @@
-import { NetworkState, ProviderKind, ServerState, VolumeState } from '../../domain/states';
-import { markedName } from '../ports/markers';
+import { NetworkState, ProviderKind, ServerState, VolumeState } from '../../../domain/states';
+import { markedName } from '../../ports/markers';
+import { ResourceNormalizer } from '../../registry/resource-normalizer';
 import {
   isPublicAddress,
   toDisk,
@@ -9,18 +10,17 @@ import {
   toNetwork,
   toPlan,
   toServer,
-} from './dcimanager.mapper';
-import type { DciServer } from './dcimanager.types';
+} from './mapper';
+import type { DciServer } from '../client/wire';
 
 const unknown: string[] = [];
 const ctx = {
-  connection: 'dc1',
   onUnknownState: (resource: string, raw: string) => unknown.push(`${resource}:${raw}`),
   networkIdOf: (cidr: string) => (cidr === '192.0.2.0/24' ? '14' : null),
 };
 
-// Shaped like a row of the server list (docs/providers/dcimanager.md §5.2): nested location, ip[] with `name` as the address,
-// `main_ipv4` as an ip id, owner as {id, email}.
+// Shaped like a row of the server list (docs/providers/dcimanager.md#the-server-object): nested location, ip[]
+// with `name` as the address, `main_ipv4` as an ip id, owner as {id, email}.
 const raw: DciServer = {
   id: 5120,
   uuid: '3f1e9a52-8c47-4d1b-9e0a-6b2f7d4c1a90',
@@ -55,26 +55,27 @@ const raw: DciServer = {
   has_errors: false,
 };
 
+// The core's view of what the mappers answer: gateway ids, stamped fields, names without the marker.
+const normalizer = new ResourceNormalizer('dc1', ProviderKind.Dcimanager);
+
 describe('DCImanager mappers', () => {
   beforeEach(() => (unknown.length = 0));
 
-  it('should normalize a server: caller name without the marker, plan, location, addresses, disks', () => {
+  it('should map a server: the note as its name, plan, location, addresses, disks, in native ids', () => {
     const server = toServer(ctx, raw);
+    expect(server).not.toHaveProperty('id');
     expect(server).toMatchObject({
-      id: 'dc1:5120',
-      provider: 'dc1',
-      providerKind: ProviderKind.Dcimanager,
       nativeId: '5120',
-      name: 'db-primary',
+      name: markedName('db-primary', '01J0000000000000000ABCDEF12'),
       state: ServerState.Running,
       providerState: 'on',
       cpuCores: null,
       memoryMb: 64 * 1024,
-      imageId: 'dc1:31',
-      planId: 'dc1:E-2288G-64Gb-2x1920SSD',
-      locationId: 'dc1:4',
-      volumeIds: ['dc1:5120-disk0', 'dc1:5120-disk1'],
-      networkIds: ['dc1:14'],
+      imageId: '31',
+      planId: 'E-2288G-64Gb-2x1920SSD',
+      locationId: '4',
+      volumeIds: ['5120-disk0', '5120-disk1'],
+      networkIds: ['14'],
       ipAddresses: [
         { address: '192.0.2.44', version: 4, public: true },
         { address: '10.20.0.5', version: 4, public: false },
@@ -87,6 +88,27 @@ describe('DCImanager mappers', () => {
       diskGb: 3840,
     });
     expect(unknown).toEqual([]);
+    // Normalized: the caller's name without the marker, references as gateway ids.
+    expect(normalizer.server(server)).toMatchObject({
+      id: 'dc1:5120',
+      provider: 'dc1',
+      providerKind: ProviderKind.Dcimanager,
+      nativeId: '5120',
+      name: 'db-primary',
+      imageId: 'dc1:31',
+      planId: 'dc1:E-2288G-64Gb-2x1920SSD',
+      locationId: 'dc1:4',
+      volumeIds: ['dc1:5120-disk0', 'dc1:5120-disk1'],
+      networkIds: ['dc1:14'],
+    });
+  });
+
+  it('should take the inventory name when the note holds only a marker', () => {
+    const server = toServer(ctx, { ...raw, user_note: markedName('', '01J0000000000000000ABCDEF12') });
+    expect(server.name).toBe('rk7-u12');
+    expect(
+      toDisk({ ...raw, user_note: `${markedName('db', '01J0000000000000000ABCDEF12')}\nx` }, 0)!.name,
+    ).toBe('db disk 0 (1920 GB SSD)');
   });
 
   it('should fall back to the inventory name and the custom configuration', () => {
@@ -97,7 +119,7 @@ describe('DCImanager mappers', () => {
       custom_configuration: 'E-2288G-128Gb-2x1920SSD',
       location: null,
     });
-    expect(server).toMatchObject({ name: 'rk7-u12', memoryMb: 128 * 1024, locationId: 'dc1:4' });
+    expect(server).toMatchObject({ name: 'rk7-u12', memoryMb: 128 * 1024, locationId: '4' });
   });
 
   it('should show a server during an OS install as provisioning with its progress', () => {
@@ -116,27 +138,33 @@ describe('DCImanager mappers', () => {
     expect(server.extra.operation).toEqual({ id: 7001, status: 'running', phase: 'running', progress: 50 });
   });
 
-  it('should normalize addresses with composite ids', () => {
-    expect(toIpAddress(ctx, raw, raw.ip![0])).toMatchObject({
-      id: 'dc1:5120-880',
+  it('should map addresses with composite ids', () => {
+    const address = toIpAddress(ctx, raw, raw.ip![0]);
+    expect(address).toMatchObject({
+      nativeId: '5120-880',
       name: '192.0.2.44',
       state: 'attached',
       providerState: 'ok',
       address: '192.0.2.44',
       version: 4,
-      serverId: 'dc1:5120',
-      networkId: 'dc1:14',
+      serverId: '5120',
+      networkId: '14',
       public: true,
       extra: { dciIpId: 880, main: true, domain: 'db.example.net' },
+    });
+    expect(normalizer.ip(address)).toMatchObject({
+      id: 'dc1:5120-880',
+      serverId: 'dc1:5120',
+      networkId: 'dc1:14',
     });
     expect(toIpAddress(ctx, raw, { id: 9, name: '2001:db8::9', family: 'ipv6', status: 'ok' })).toMatchObject(
       { version: 6, networkId: null },
     );
   });
 
-  it('should normalize IPmanager networks, local disks and the catalog', () => {
+  it('should map IPmanager networks, local disks and the catalog', () => {
     expect(
-      toNetwork(ctx, {
+      toNetwork({
         id: 14,
         name: '192.0.2.0/24',
         family: 2,
@@ -146,38 +174,37 @@ describe('DCImanager mappers', () => {
         total_ip: '254',
       }),
     ).toMatchObject({
-      id: 'dc1:14',
+      nativeId: '14',
       state: NetworkState.Available,
       cidr: '192.0.2.0/24',
       vlan: '300',
       extra: { family: 4, totalIp: 254 },
     });
-    expect(toNetwork(ctx, { id: 15, name: '2001:db8:5::', mask: 48, family: 10 }).cidr).toBe(
-      '2001:db8:5::/48',
-    );
-    expect(toDisk(ctx, raw, 1)).toMatchObject({
-      id: 'dc1:5120-disk1',
+    expect(toNetwork({ id: 15, name: '2001:db8:5::', mask: 48, family: 10 }).cidr).toBe('2001:db8:5::/48');
+    const disk = toDisk(raw, 1)!;
+    expect(disk).toMatchObject({
+      nativeId: '5120-disk1',
+      name: 'db-primary disk 1 (1920 GB SSD)',
       sizeGb: 1920,
       state: VolumeState.InUse,
       bootable: false,
-      serverId: 'dc1:5120',
+      serverId: '5120',
     });
-    expect(toDisk(ctx, raw, 2)).toBeNull();
-    expect(toPlan(ctx, { configuration: 'E-2288G-64Gb-2x1920SSD', free_server_count: 3 })).toMatchObject({
+    expect(normalizer.volume(disk)).toMatchObject({ id: 'dc1:5120-disk1', serverId: 'dc1:5120' });
+    expect(toDisk(raw, 2)).toBeNull();
+    expect(toPlan({ configuration: 'E-2288G-64Gb-2x1920SSD', free_server_count: 3 })).toMatchObject({
       nativeId: 'E-2288G-64Gb-2x1920SSD',
       memoryMb: 65536,
       diskGb: 3840,
       available: 3,
       custom: false,
     });
-    expect(toImage(ctx, { id: 31, name: 'AlmaLinux 9', tags: ['linux'] })).toMatchObject({
-      id: 'dc1:31',
-      os: 'linux',
-    });
-    expect(toLocation(ctx, { id: 4, name: 'Frankfurt', userspace: 2 })).toMatchObject({
-      id: 'dc1:4',
-      extra: { userspace: 2 },
-    });
+    const image = toImage({ id: 31, name: 'AlmaLinux 9', tags: ['linux'] });
+    expect(image).toMatchObject({ nativeId: '31', os: 'linux' });
+    expect(normalizer.image(image)).toMatchObject({ id: 'dc1:31' });
+    const location = toLocation({ id: 4, name: 'Frankfurt', userspace: 2 });
+    expect(location).toMatchObject({ nativeId: '4', extra: { userspace: 2 } });
+    expect(normalizer.location(location)).toMatchObject({ id: 'dc1:4' });
   });
 
   it('should tell public from private addresses', () => {

@@ -1,14 +1,18 @@
-import { formatResourceId } from '../../common/ids/resource-id';
-import type { Image, Location, Plan } from '../../domain/catalog.dto';
-import type { IpAddress } from '../../domain/ip-address.dto';
-import type { Network } from '../../domain/network.dto';
-import type { IpAddressRef, Server } from '../../domain/server.dto';
-import { NetworkState, ProviderKind, VolumeState } from '../../domain/states';
-import type { Volume } from '../../domain/volume.dto';
-import { unmarkedName } from '../ports/markers';
-import { parseConfiguration, physicalDisks } from './dcimanager-configuration.codec';
-import { diskIdOf, ipIdOf, planIdOf } from './dcimanager-ids.codec';
-import { ipState, operationPhase, operationProgress, serverState } from './dcimanager-states';
+import type { IpAddressRef } from '../../../domain/server.dto';
+import { NetworkState, VolumeState } from '../../../domain/states';
+import { compact } from '../../kit/compact';
+import { unmarkedName } from '../../ports/markers';
+import type {
+  NativeImage,
+  NativeIpAddress,
+  NativeLocation,
+  NativeNetwork,
+  NativePlan,
+  NativeServer,
+  NativeVolume,
+} from '../../ports/native';
+import { parseConfiguration, physicalDisks } from '../client/codec.configuration';
+import { diskIdOf, ipIdOf, planIdOf } from '../client/codec.ids';
 import type {
   DciConfiguration,
   DciIp,
@@ -16,8 +20,13 @@ import type {
   DciLocation,
   DciOsTemplate,
   DciServer,
-} from './dcimanager.types';
-import type { DciServerAddresses, DciServerDisks } from './dcimanager.wire';
+  DciServerAddresses,
+  DciServerDisks,
+} from '../client/wire';
+import { ipState, operationPhase, operationProgress, serverState } from './states';
+
+// Wire records -> native records (src/providers/ports/native.ts): references hold DCImanager's own ids; the core
+// stamps the gateway's fields and ids.
 
 /** The fields a configuration code is read from. */
 type Configured = Pick<
@@ -26,35 +35,14 @@ type Configured = Pick<
 >;
 
 export interface MapContext {
-  connection: string;
   onUnknownState(resource: string, raw: string): void;
   /** Native id of the IPmanager network with this CIDR, when known. */
   networkIdOf?(cidr: string): string | null;
 }
 
-const ref = (ctx: MapContext, nativeId: string | number | null | undefined) =>
-  nativeId === null || nativeId === undefined || nativeId === ''
-    ? null
-    : formatResourceId(ctx.connection, String(nativeId));
-
-/** Drops empty members so `extra` only carries what the backend said. */
-function compact(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(record).filter(([, v]) => v !== undefined && v !== null && v !== ''),
-  );
-}
-
-function base(ctx: MapContext, nativeId: string, name: string, providerState: string | null) {
-  return {
-    id: formatResourceId(ctx.connection, nativeId),
-    provider: ctx.connection,
-    providerKind: ProviderKind.Dcimanager,
-    nativeId,
-    name,
-    providerState,
-    stateObservedAt: new Date().toISOString(),
-  };
-}
+/** A DCImanager integer id as a native id; null when there is none. */
+const idText = (id: number | null | undefined): string | null =>
+  id === null || id === undefined ? null : String(id);
 
 const PRIVATE_V4 = [
   /^10\./,
@@ -79,10 +67,22 @@ export function configurationOf(raw: Configured): string {
   return (custom || raw.configuration || raw.generated_configuration || '').trim();
 }
 
-/** The caller's name lives in `user_note` (first line); the inventory name is the fallback. */
+/** The first line of `user_note`, where the caller's name (and a create's marker) lives. */
+export const noteOf = (raw: Pick<DciServer, 'user_note'> | null) =>
+  (raw?.user_note ?? '').split('\n')[0].trim();
+
+/**
+ * A server's name as DCImanager holds it: the note, marker included (the core removes the marker), unless the
+ * note holds nothing else; then the inventory name, then the id (docs/providers/dcimanager.md#names-and-notes).
+ */
+export function serverName(raw: Pick<DciServer, 'id' | 'name' | 'user_note'>): string {
+  const note = noteOf(raw);
+  return unmarkedName(note) ? note : raw.name || String(raw.id);
+}
+
+/** The name the caller sees, without a marker: what a rename compares and what a disk's name starts with. */
 export function displayName(raw: Pick<DciServer, 'id' | 'name' | 'user_note'>): string {
-  const note = (raw.user_note ?? '').split('\n')[0].trim();
-  return unmarkedName(note) || raw.name || String(raw.id);
+  return unmarkedName(noteOf(raw)) || raw.name || String(raw.id);
 }
 
 /** The owner's e-mail, lower-cased; null when the server has none, or none that reads as text. */
@@ -92,7 +92,7 @@ export function ownerEmailOf(raw: unknown): string | null {
   return typeof email === 'string' ? email.toLowerCase() : null;
 }
 
-export function toServer(ctx: MapContext, raw: DciServer): Server {
+export function toServer(ctx: MapContext, raw: DciServer): NativeServer {
   const derived = serverState(raw, (state) => ctx.onUnknownState('server', state));
   const configuration = configurationOf(raw);
   const parsed = parseConfiguration(configuration);
@@ -109,19 +109,19 @@ export function toServer(ctx: MapContext, raw: DciServer): Server {
   }
   const operation = raw.operation ?? null;
   return {
-    ...base(ctx, String(raw.id), displayName(raw), derived.providerState),
+    nativeId: String(raw.id),
+    name: serverName(raw),
+    providerState: derived.providerState,
     state: derived.state,
     cpuCores: null,
     cpuMhz: null,
     memoryMb: parsed.memoryMb,
-    imageId: ref(ctx, raw.os_template?.id),
-    planId: configuration ? ref(ctx, planIdOf(configuration)) : null,
-    locationId: ref(ctx, raw.location?.id ?? raw.location_id),
+    imageId: idText(raw.os_template?.id),
+    planId: configuration ? planIdOf(configuration) : null,
+    locationId: idText(raw.location?.id ?? raw.location_id),
     ipAddresses: addresses,
-    volumeIds: physicalDisks(configuration).map((_, i) =>
-      formatResourceId(ctx.connection, diskIdOf(raw.id, i)),
-    ),
-    networkIds: [...networks].map((id) => formatResourceId(ctx.connection, id)),
+    volumeIds: physicalDisks(configuration).map((_, i) => diskIdOf(raw.id, i)),
+    networkIds: [...networks],
     extra: compact({
       inventoryName: raw.name,
       domain: raw.domain,
@@ -152,15 +152,17 @@ export function toServer(ctx: MapContext, raw: DciServer): Server {
   };
 }
 
-export function toIpAddress(ctx: MapContext, server: DciServerAddresses, ip: DciIp): IpAddress {
+export function toIpAddress(ctx: MapContext, server: DciServerAddresses, ip: DciIp): NativeIpAddress {
   const main = ip.id === server.main_ipv4 || ip.id === server.main_ipv6;
   return {
-    ...base(ctx, ipIdOf(server.id, ip.id), ip.name, ip.status ?? null),
+    nativeId: ipIdOf(server.id, ip.id),
+    name: ip.name,
+    providerState: ip.status ?? null,
     state: ipState(ip.status, (state) => ctx.onUnknownState('ip', state)),
     address: ip.name,
     version: versionOf(ip),
-    serverId: ref(ctx, server.id),
-    networkId: ip.network ? ref(ctx, ctx.networkIdOf?.(ip.network)) : null,
+    serverId: String(server.id),
+    networkId: (ip.network && ctx.networkIdOf?.(ip.network)) || null,
     public: isPublicAddress(ip.name),
     extra: compact({
       dciIpId: ip.id,
@@ -176,15 +178,17 @@ export function toIpAddress(ctx: MapContext, server: DciServerAddresses, ip: Dci
 const familyOf = (net: DciIpnet) =>
   net.family === 10 || String(net.family).toLowerCase() === 'ipv6' || net.name.includes(':') ? 6 : 4;
 
-export function toNetwork(ctx: MapContext, raw: DciIpnet): Network {
+export function toNetwork(raw: DciIpnet): NativeNetwork {
   const cidr = raw.name.includes('/')
     ? raw.name
     : raw.mask !== undefined && raw.mask !== null
       ? `${raw.name}/${raw.mask}`
       : null;
   return {
+    nativeId: String(raw.id),
+    name: raw.name,
     // IPmanager networks have no lifecycle state: one that is listed is usable.
-    ...base(ctx, String(raw.id), raw.name, null),
+    providerState: null,
     state: NetworkState.Available,
     cidr,
     gateway: raw.gateway || null,
@@ -199,29 +203,28 @@ export function toNetwork(ctx: MapContext, raw: DciIpnet): Network {
   };
 }
 
-/** A local disk from the configuration code: read-only, always in use by its server. */
-export function toDisk(ctx: MapContext, server: DciServerDisks, index: number): Volume | null {
+/**
+ * A local disk from the configuration code: read-only, always in use by its server
+ * (docs/providers/dcimanager.md#disks). Its name starts with the server's, without a marker.
+ */
+export function toDisk(server: DciServerDisks, index: number): NativeVolume | null {
   const disk = physicalDisks(configurationOf(server))[index];
   if (!disk) return null;
   return {
-    ...base(
-      ctx,
-      diskIdOf(server.id, index),
-      `${displayName(server)} disk ${index} (${disk.sizeGb} GB ${disk.type})`,
-      null,
-    ),
+    nativeId: diskIdOf(server.id, index),
+    name: `${displayName(server)} disk ${index} (${disk.sizeGb} GB ${disk.type})`,
+    providerState: null,
     state: VolumeState.InUse,
     sizeGb: disk.sizeGb,
-    serverId: ref(ctx, server.id),
+    serverId: String(server.id),
     // The OS goes to the first disk (or the array built over the first ones).
     bootable: index === 0,
     extra: { type: disk.type, source: 'configuration', configuration: configurationOf(server) },
   };
 }
 
-export function toImage(ctx: MapContext, raw: DciOsTemplate): Image {
+export function toImage(raw: DciOsTemplate): NativeImage {
   return {
-    id: formatResourceId(ctx.connection, String(raw.id)),
     nativeId: String(raw.id),
     name: raw.name,
     os: raw.tags?.length ? raw.tags.join(' ') : null,
@@ -229,13 +232,11 @@ export function toImage(ctx: MapContext, raw: DciOsTemplate): Image {
   };
 }
 
-export function toPlan(ctx: MapContext, raw: DciConfiguration): Plan {
+export function toPlan(raw: DciConfiguration): NativePlan {
   const configuration = raw.configuration ?? '';
   const parsed = parseConfiguration(configuration);
-  const nativeId = planIdOf(configuration);
   return {
-    id: formatResourceId(ctx.connection, nativeId),
-    nativeId,
+    nativeId: planIdOf(configuration),
     name: configuration,
     cpuCores: null,
     cpuMhz: null,
@@ -247,9 +248,8 @@ export function toPlan(ctx: MapContext, raw: DciConfiguration): Plan {
   };
 }
 
-export function toLocation(ctx: MapContext, raw: DciLocation): Location {
+export function toLocation(raw: DciLocation): NativeLocation {
   return {
-    id: formatResourceId(ctx.connection, String(raw.id)),
     nativeId: String(raw.id),
     name: raw.name,
     extra: compact({ geolocation: raw.geolocation, userspace: raw.userspace }),

@@ -1,6 +1,6 @@
-import { IpState, ServerState } from '../../domain/states';
-import { ipState, operationPhase, operationProgress, serverState } from './dcimanager-states';
-import type { DciServer } from './dcimanager.types';
+import { IpState, ServerState } from '../../../domain/states';
+import { ipState, operationPhase, operationProgress, serverState } from './states';
+import type { DciServer } from '../client/wire';
 
 // Shaped like the docs' server object: operation null when idle, `state` ok, `power_status` on/off/unknown.
 const server = (fields: Partial<DciServer> = {}): DciServer => ({
@@ -13,7 +13,7 @@ const server = (fields: Partial<DciServer> = {}): DciServer => ({
   ...fields,
 });
 
-describe('DCImanager server state (docs/providers/dcimanager.md §11 table, in order)', () => {
+describe('DCImanager server state (the table of docs/providers/dcimanager.md#server-state, in order)', () => {
   const unknown: string[] = [];
   const derive = (fields: Partial<DciServer>) => serverState(server(fields), (raw) => unknown.push(raw));
   beforeEach(() => (unknown.length = 0));

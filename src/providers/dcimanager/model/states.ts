@@ -1,13 +1,15 @@
-import { IpState, ServerState } from '../../domain/states';
-import { stateTable } from '../ports/state-table';
-import type { DciOperation, DciServer } from './dcimanager.types';
+import { IpState, ServerState } from '../../../domain/states';
+import { stateTable } from '../../kit/state-table';
+import type { DciOperation, DciServer } from '../client/wire';
 
-// DCImanager has three independent axes (docs/providers/dcimanager.md §6): the long operation, the administrative `state` and
-// `power_status`. The server state follows the order of the table of docs/providers/dcimanager.md §11.
+// DCImanager has three independent axes (docs/providers/dcimanager.md#power-and-state): the long operation, the
+// administrative `state` and `power_status`. The server state checks them in the order of the table in
+// docs/providers/dcimanager.md#server-state.
 
 export type OperationPhase = 'running' | 'done' | 'failed';
 
-// Operation statuses are not documented; VM6 tasks say `complete`/`fail` and anything else is running.
+// Operation statuses are not documented; VMmanager 6 tasks say `complete`/`fail` and anything else is running
+// (docs/providers/dcimanager.md#operation-status).
 const operationPhaseTable = stateTable<OperationPhase | 'unknown'>(
   {
     created: 'running',
@@ -44,6 +46,15 @@ export function operationPhase(
   if (phase !== 'unknown') return phase;
   return /(_error|_fail)$/i.test(operation.status ?? '') ? 'failed' : 'running';
 }
+
+/** A long operation runs on the server: power commands and new operations wait. */
+export const isBusy = (raw: DciServer) => operationPhase(raw.operation) === 'running';
+
+/** The raw state a busy server shows, as `serverState` reports it. */
+export const busyStatus = (raw: DciServer) => `operation:${raw.operation?.status ?? ''}`;
+
+/** `power_status`, lower-cased; `unknown` when absent. */
+export const powerStatusOf = (raw: DciServer) => (raw.power_status ?? 'unknown').toLowerCase();
 
 const adminTable = stateTable<ServerState>(
   {

@@ -1,23 +1,31 @@
-import { NotFoundError } from '../../common/errors/gateway-error';
-import type { Image, Location, Plan } from '../../domain/catalog.dto';
-import type { CatalogPort } from '../ports/ports';
-import { cleanText, type WireType } from '../ports/wire';
-import type { DcimanagerContext } from './dcimanager.context';
-import { toImage, toLocation, toPlan } from './dcimanager.mapper';
-import type { DciOsTemplate, DciLocation, DciServer } from './dcimanager.types';
-import { CONFIGURATION, LOCATION, OS_TEMPLATE, SERVER, type ListAnswer } from './dcimanager.wire';
-import { validItems } from '../ports/wire';
+import { NotFoundError } from '../../../common/errors/gateway-error';
+import { type WireType, cleanText, validItems } from '../../kit/wire';
+import type { NativeImage, NativeLocation, NativePlan } from '../../ports/native';
+import type { CatalogPort } from '../../ports/ports';
+import {
+  CONFIGURATION,
+  type DciLocation,
+  type DciOsTemplate,
+  type DciServer,
+  LOCATION,
+  type ListAnswer,
+  OS_TEMPLATE,
+  SERVER,
+} from '../client/wire';
+import { toImage, toLocation, toPlan } from '../model/mapper';
+import type { DcimanagerContext } from './context';
 
 /**
- * OS templates → images, `server/configuration` → plans with free counts, locations. The template and
- * location collections are not in the public docs: when a build answers 404 there, both are gathered from
- * the servers' own `os_template` and `location` (the images then only show templates installed somewhere).
- * Entries that are malformed are left out and logged; every list is read up to `maxListItems`.
+ * OS templates → images, `server/configuration` → plans with free counts, locations
+ * (docs/providers/dcimanager.md#catalog). The template and location collections are not in the public docs:
+ * when a build answers 404 there, both are gathered from the servers' own `os_template` and `location` (the
+ * images then only show templates installed somewhere). Entries that are malformed are left out and logged;
+ * every list is read up to `maxListItems`.
  */
 export class DcimanagerCatalog implements CatalogPort {
   constructor(private readonly context: DcimanagerContext) {}
 
-  async images(): Promise<Image[]> {
+  async images(): Promise<NativeImage[]> {
     const templates =
       (await this.collection('/dci/v3/os_template', 'os_template.list', OS_TEMPLATE)) ??
       (await this.collection('/dci/v3/os', 'os.list', OS_TEMPLATE)) ??
@@ -28,10 +36,10 @@ export class DcimanagerCatalog implements CatalogPort {
             : null,
         ),
       );
-    return templates.map((t) => named(toImage(this.context.map, t)));
+    return templates.map((t) => named(toImage(t)));
   }
 
-  async plans(): Promise<Plan[]> {
+  async plans(): Promise<NativePlan[]> {
     const configurations = await this.valid(
       'server.configuration',
       await this.context.client.listAll(
@@ -42,12 +50,10 @@ export class DcimanagerCatalog implements CatalogPort {
       ),
       CONFIGURATION,
     );
-    return configurations
-      .filter((c) => c.configuration?.trim())
-      .map((c) => named(toPlan(this.context.map, c)));
+    return configurations.filter((c) => c.configuration?.trim()).map((c) => named(toPlan(c)));
   }
 
-  async locations(): Promise<Location[]> {
+  async locations(): Promise<NativeLocation[]> {
     const locations =
       (await this.collection('/dci/v3/location', 'location.list', LOCATION)) ??
       this.distinct<DciLocation>(
@@ -55,7 +61,7 @@ export class DcimanagerCatalog implements CatalogPort {
           s.location ? { ...s.location, name: s.location.name ?? `Location ${s.location.id}` } : null,
         ),
       );
-    return locations.map((l) => named(toLocation(this.context.map, l)));
+    return locations.map((l) => named(toLocation(l)));
   }
 
   private async collection<T>(path: string, operation: string, type: WireType<T>): Promise<T[] | null> {

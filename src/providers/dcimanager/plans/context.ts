@@ -1,17 +1,20 @@
-import type { Claims } from '../ports/claims';
-import type { Backoff } from '../ports/polling';
-import type { AdapterLogger } from '../ports/provider-adapter';
-import type { DciClient } from './dcimanager-http.client';
-import type { DciLookups } from './dcimanager-lookups';
-import type { MapContext } from './dcimanager.mapper';
+import type { Backoff } from '../../kit/polling';
+import type { Claims } from '../../ports/claims';
+import type { AdapterLogger } from '../../ports/provider-adapter';
+import type { DciClient } from '../client/http.client';
+import type { MapContext } from '../model/mapper';
+import type { DciReads } from './reads';
 
+/** How server.delete wipes the disks before the server goes back to stock (`operation_clear_hdd`). */
 export type WipeMode = 'none' | 'simple' | 'full';
 
-/** What the DCImanager resource services share. */
+/** What every DCImanager plan file receives from the adapter: one per connection. */
 export interface DcimanagerContext {
+  /** The connection's name (for errors that name it). */
   connection: string;
   client: DciClient;
-  lookups: DciLookups;
+  /** The reads shared by the plan files (owner, owned servers, IPmanager networks). */
+  reads: DciReads;
   map: MapContext;
   backoff: Backoff;
   /** Items read from one list (the connection's `maxListItems`); the rest are left out. */
@@ -22,6 +25,3 @@ export interface DcimanagerContext {
   /** Leases on chosen stock servers, shared by every gateway process, so two creates never pick the same one. */
   claims: Claims;
 }
-
-export const OPERATION_REF_KIND = 'dcimanager-operation';
-export const TASK_REF_KIND = 'dcimanager-task';

@@ -1,17 +1,17 @@
-import { ConflictError, ValidationError } from '../../common/errors/gateway-error';
-import type { OperationStep, StepContext, StepOutcome } from '../ports/operation-plan';
-import { pollDelay, waitFor } from '../ports/polling';
-import { hasMarker, markedName } from '../ports/markers';
-import { and, eq } from './dcimanager-where.codec';
-import { type ServerView, busy, readView, taskRef } from './dcimanager-server.steps';
-import { OPERATION_REF_KIND, type DcimanagerContext } from './dcimanager.context';
-import { ownerEmailOf } from './dcimanager.mapper';
-import type { DciIp, DciServer } from './dcimanager.types';
-import { SERVER } from './dcimanager.wire';
-import { validItems } from '../ports/wire';
+import { ConflictError, ValidationError } from '../../../common/errors/gateway-error';
+import { pollDelay, waitFor } from '../../kit/polling';
+import { validItems } from '../../kit/wire';
+import { hasMarker, markedName } from '../../ports/markers';
+import type { OperationStep, StepContext, StepOutcome } from '../../ports/operation-plan';
+import { and, eq } from '../client/codec.where';
+import { type DciIp, type DciServer, SERVER } from '../client/wire';
+import { noteOf, ownerEmailOf } from '../model/mapper';
+import { isBusy } from '../model/states';
+import type { DcimanagerContext } from './context';
+import { type ServerView, operationRef, readView, taskRef } from './wait.steps';
 
-// "Create" takes a server from stock (docs/providers/dcimanager.md §11): choose a free one, mark and assign it, make sure it has a
-// main IPv4 address (an OS install needs one), install the OS.
+// "Create" takes a server from stock (docs/providers/dcimanager.md#create-from-stock): choose a free one, mark and
+// assign it, make sure it has a main IPv4 address (an OS install needs one), install the OS.
 
 export interface CreateSpec {
   name: string;
@@ -28,7 +28,6 @@ const CANDIDATES = 20;
 const MAX_RECHOICES = 5;
 const CLAIM_MS = 15 * 60_000;
 
-export const noteOf = (raw: DciServer | null) => (raw?.user_note ?? '').split('\n')[0].trim();
 const isV4 = (ip: DciIp) => (ip.family ? ip.family.toLowerCase() === 'ipv4' : !ip.name.includes(':'));
 const failedIp = (ip: DciIp) => /fail/i.test(ip.status ?? '');
 const liveV4 = (raw: DciServer) =>
@@ -63,7 +62,7 @@ async function pickFree(
     (s) =>
       !ownerEmailOf(s) &&
       !s.is_new &&
-      !busy(s) &&
+      !isBusy(s) &&
       (s.state ?? 'ok').toLowerCase() === 'ok' &&
       !exclude.includes(s.id),
   );
@@ -126,11 +125,11 @@ export function assignStep(context: DcimanagerContext, spec: CreateSpec): Operat
     idempotent: false,
     async run(ctx): Promise<StepOutcome> {
       const id = String(ctx.state.serverId);
-      const raw = await context.lookups.rawServer(id);
+      const raw = await context.reads.rawServer(id);
       const mine = hasMarker(noteOf(raw), ctx.taskId);
-      if (context.lookups.isOwned(raw) && mine) return assigned(context, id, ctx.taskId);
+      if (context.reads.isOwned(raw) && mine) return assigned(context, id, ctx.taskId);
       if (!raw || ownerEmailOf(raw) || raw.is_new) return rechoose(context, spec, ctx);
-      const owner = await context.lookups.ownerId();
+      const owner = await context.reads.ownerId();
       if (!mine)
         await context.client.mutate('POST', `/dci/v3/server/${id}`, 'server.edit', {
           user_note: markedName(spec.name, ctx.taskId),
@@ -142,8 +141,8 @@ export function assignStep(context: DcimanagerContext, spec: CreateSpec): Operat
           return rechoose(context, spec, ctx);
         throw error;
       }
-      const after = await context.lookups.rawServer(id);
-      if (context.lookups.isOwned(after) && hasMarker(noteOf(after), ctx.taskId))
+      const after = await context.reads.rawServer(id);
+      if (context.reads.isOwned(after) && hasMarker(noteOf(after), ctx.taskId))
         return assigned(context, id, ctx.taskId);
       return rechoose(context, spec, ctx);
     },
@@ -156,7 +155,7 @@ export function ensureIpStep(context: DcimanagerContext, spec: CreateSpec): Oper
     name: 'ensure-main-ip',
     idempotent: false,
     async run(ctx): Promise<StepOutcome> {
-      const raw = await context.lookups.requireOwned(ctx.nativeId!);
+      const raw = await context.reads.requireOwned(ctx.nativeId!);
       const present = liveV4(raw);
       if (raw.main_ipv4 || present.length)
         return { status: 'done', providerStatus: present[0]?.status ?? 'ok' };
@@ -191,8 +190,8 @@ export function installStep(context: DcimanagerContext, spec: CreateSpec): Opera
     name: 'install-os',
     idempotent: false,
     async run(ctx): Promise<StepOutcome> {
-      const raw = await context.lookups.requireOwned(ctx.nativeId!);
-      if (busy(raw)) {
+      const raw = await context.reads.requireOwned(ctx.nativeId!);
+      if (isBusy(raw)) {
         if (!ctx.resumed)
           return { status: 'wait', delayMs: pollDelay(ctx.polls, context.backoff), providerStatus: 'busy' };
         ctx.state.osOperation = raw.operation?.id ?? null;
@@ -213,7 +212,7 @@ export function installStep(context: DcimanagerContext, spec: CreateSpec): Opera
       return {
         status: 'done',
         providerStatus: 'accepted',
-        providerRef: ack.id === undefined ? taskRef(ack) : { kind: OPERATION_REF_KIND, id: String(ack.id) },
+        providerRef: operationRef(ack),
       };
     },
   };
@@ -224,15 +223,15 @@ export async function releaseChosen(context: DcimanagerContext, ctx: StepContext
   const id = ctx.state.serverId;
   if (typeof id !== 'number') return;
   await context.claims.release(claimKey(id), ctx.taskId);
-  const raw = await context.lookups.rawServer(String(id));
+  const raw = await context.reads.rawServer(String(id));
   if (!raw || !hasMarker(noteOf(raw), ctx.taskId)) return;
-  if (busy(raw)) {
+  if (isBusy(raw)) {
     context.logger.warn('a failed create left its server assigned: an operation still runs on it', {
       serverId: id,
     });
     return;
   }
   await context.client.mutate('POST', `/dci/v3/server/${id}`, 'server.edit', { user_note: '' });
-  if (context.lookups.isOwned(raw))
+  if (context.reads.isOwned(raw))
     await context.client.mutate('DELETE', `/dci/v3/server/${id}/owner`, 'server.release');
 }

@@ -4,43 +4,49 @@ import {
   NotFoundError,
   ProviderError,
   ValidationError,
-} from '../../common/errors/gateway-error';
-import type { IpAddress } from '../../domain/ip-address.dto';
-import { IpState, ResourceType } from '../../domain/states';
-import type { OperationPlan, OperationStep, StepContext, StepOutcome } from '../ports/operation-plan';
-import type { OperationRequest } from '../ports/operations';
-import type { IpPort } from '../ports/ports';
-import { pollDelay } from '../ports/polling';
-import { ipIdOf, isIntegerId, parseIpId } from './dcimanager-ids.codec';
-import { taskRef } from './dcimanager-server.steps';
-import type { DcimanagerContext } from './dcimanager.context';
-import { toIpAddress } from './dcimanager.mapper';
-import type { IpAllocateOptions } from './dcimanager.options';
-import type { DciAck, DciIp, DciServer } from './dcimanager.types';
-import { type Listed, mapListed, mapOne } from '../ports/wire';
-import { SERVER_ADDRESS, SERVER_ADDRESSES, beyondLimit } from './dcimanager.wire';
-import { idOf, validItems } from '../ports/wire';
+} from '../../../common/errors/gateway-error';
+import { IpState, ResourceType } from '../../../domain/states';
+import { type Listed, idOf, mapListed, mapOne, validItems } from '../../kit/wire';
+import { pollDelay } from '../../kit/polling';
+import type { NativeIpAddress } from '../../ports/native';
+import type { OperationPlan, OperationStep, StepContext, StepOutcome } from '../../ports/operation-plan';
+import type { OperationRequest } from '../../ports/operations';
+import type { IpReader } from '../../ports/ports';
+import { ipIdOf, isIntegerId, parseIpId } from '../client/codec.ids';
+import {
+  type DciAck,
+  type DciIp,
+  type DciServer,
+  SERVER_ADDRESS,
+  SERVER_ADDRESSES,
+  beyondLimit,
+} from '../client/wire';
+import type { IpAllocateOptions } from '../dcimanager.options';
+import { toIpAddress } from '../model/mapper';
+import type { DcimanagerContext } from './context';
+import { taskRef } from './wait.steps';
 
 const DEADLINE_S = 5 * 60;
 
 /**
- * IP addresses = the addresses on the owner's servers (docs/providers/dcimanager.md §8.1). DCImanager has no address outside a
- * server, so allocation needs `serverId`, and attach/detach (moving a floating address) do not exist.
+ * IP addresses = the addresses on the owner's servers (docs/providers/dcimanager.md#addresses-on-servers).
+ * DCImanager has no address outside a server, so allocation needs `serverId`, and attach/detach (moving a
+ * floating address) do not exist.
  */
-export class DcimanagerIps implements IpPort {
+export class DcimanagerIps implements IpReader {
   constructor(private readonly context: DcimanagerContext) {}
 
-  private get lookups() {
-    return this.context.lookups;
+  private get reads() {
+    return this.context.reads;
   }
 
   /**
    * The addresses on the owner's servers, each checked on its own: a malformed address is left out with its
    * reason, the server's other addresses are listed.
    */
-  async list(): Promise<Listed<IpAddress>> {
+  async list(): Promise<Listed<NativeIpAddress>> {
     const max = this.context.maxListItems;
-    const [answer] = await Promise.all([this.lookups.ownedServersRaw(), this.lookups.prepareNetworks()]);
+    const [answer] = await Promise.all([this.reads.ownedServersRaw(), this.reads.prepareNetworks()]);
     const { valid, skipped } = await validItems(answer.items, SERVER_ADDRESSES);
     const addresses = valid.flatMap((server) => (server.ip ?? []).map((ip) => ({ server, ip })));
     const listed = await mapListed(
@@ -60,12 +66,12 @@ export class DcimanagerIps implements IpPort {
     };
   }
 
-  async get(nativeId: string): Promise<IpAddress | null> {
+  async get(nativeId: string): Promise<NativeIpAddress | null> {
     const parsed = parseIpId(nativeId);
     if (!parsed) return null;
     const [server] = await Promise.all([
-      this.lookups.ownedServerRaw(parsed.serverId),
-      this.lookups.prepareNetworks(),
+      this.reads.ownedServerRaw(parsed.serverId),
+      this.reads.prepareNetworks(),
     ]);
     const entries: unknown[] = Array.isArray(server?.ip) ? (server.ip as unknown[]) : [];
     const ip = entries.find((i) => idOf(i) === parsed.ipId);
@@ -106,7 +112,7 @@ export class DcimanagerIps implements IpPort {
       {
         name: 'prepare',
         run: async (ctx) => {
-          const raw = await this.lookups.requireOwned(serverId);
+          const raw = await this.reads.requireOwned(serverId);
           ctx.state.before = (raw.ip ?? []).map((ip) => ip.id);
           return { status: 'done' };
         },
@@ -116,7 +122,7 @@ export class DcimanagerIps implements IpPort {
         idempotent: false,
         run: async (ctx): Promise<StepOutcome> => {
           if (ctx.resumed) {
-            const found = fresh(await this.lookups.requireOwned(serverId), ctx);
+            const found = fresh(await this.reads.requireOwned(serverId), ctx);
             if (found.length > 1)
               throw new NeedsAttentionError(
                 'Several new addresses appeared on the server; the gateway cannot tell which one this task allocated.',
@@ -160,12 +166,13 @@ export class DcimanagerIps implements IpPort {
           name: 'release',
           run: async (ctx) => {
             const { serverId, ipId } = this.parse(ctx.nativeId!);
-            const ip = (await this.lookups.ownedServer(serverId))?.ip?.find((i) => String(i.id) === ipId);
+            const ip = (await this.reads.ownedServer(serverId))?.ip?.find((i) => String(i.id) === ipId);
             if (!ip || ip.status === 'deleting')
               return { status: 'done', providerStatus: ip?.status ?? 'gone' };
             const path = `/dci/v3/server/${serverId}/ip/${ipId}`;
             try {
-              // The docs release with POST; a build that wants DELETE answers 405.
+              // The docs release with POST; a build that wants DELETE answers 405
+              // (docs/providers/dcimanager.md#addresses-on-servers).
               const ack = await this.context.client.mutate('POST', path, 'server.ip.release');
               return { status: 'done', providerStatus: 'deleting', providerRef: taskRef(ack) };
             } catch (error) {
@@ -188,7 +195,7 @@ export class DcimanagerIps implements IpPort {
           name: 'wait-released',
           run: async (ctx) => {
             const { serverId, ipId } = this.parse(ctx.nativeId!);
-            const server = await this.lookups.poll(serverId);
+            const server = await this.reads.poll(serverId);
             const ip = server?.ip?.find((i) => String(i.id) === ipId);
             if (!ip) return { status: 'done', providerStatus: 'released' };
             if (/fail/i.test(ip.status ?? ''))
@@ -221,7 +228,7 @@ export class DcimanagerIps implements IpPort {
     fresh: (raw: DciServer, ctx: StepContext) => DciIp[],
   ): Promise<StepOutcome> {
     const delayMs = pollDelay(ctx.polls, this.context.backoff);
-    const server = await this.lookups.poll(serverId);
+    const server = await this.reads.poll(serverId);
     if (!server)
       throw new ProviderError('The server left this connection while an address was allocated.', {
         retryable: false,
@@ -254,7 +261,7 @@ export class DcimanagerIps implements IpPort {
         retryable: false,
       });
     if (status !== 'ok') return { status: 'wait', delayMs, nativeId, providerStatus: status };
-    await this.lookups.prepareNetworks();
+    await this.reads.prepareNetworks();
     return {
       status: 'done',
       nativeId,

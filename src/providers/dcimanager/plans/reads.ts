@@ -1,23 +1,24 @@
-import { NotFoundError, ProviderAuthError } from '../../common/errors/gateway-error';
-import { CoalescedReader } from '../ports/coalesced-reader';
-import type { AdapterLogger } from '../ports/provider-adapter';
-import type { DciClient } from './dcimanager-http.client';
-import { isIntegerId } from './dcimanager-ids.codec';
-import { ownerEmailOf } from './dcimanager.mapper';
-import { eq } from './dcimanager-where.codec';
-import type { DciServer } from './dcimanager.types';
-import { IPNET, type ListAnswer, SERVER, USER } from './dcimanager.wire';
-import { checked, idOf, validItems } from '../ports/wire';
+import { NotFoundError, ProviderAuthError } from '../../../common/errors/gateway-error';
+import { CoalescedReader } from '../../kit/coalesced-reader';
+import { checked, idOf, validItems } from '../../kit/wire';
+import type { AdapterLogger } from '../../ports/provider-adapter';
+import { isIntegerId } from '../client/codec.ids';
+import { eq } from '../client/codec.where';
+import type { DciClient } from '../client/http.client';
+import { type DciServer, IPNET, type ListAnswer, SERVER, USER } from '../client/wire';
+import { ownerEmailOf } from '../model/mapper';
 
 const IPNET_TTL_MS = 60_000;
 
 /**
- * Reads shared by the resource services of one connection: the owner's user id, the owner's servers (one
- * list call per tick for every task polling them), single servers, and the IPmanager networks that name the
- * networks of server addresses. Lists are read up to `maxListItems`; what they hold is checked by their readers
- * (`*Raw` reads, for `mapListed`/`mapOne`) or here (typed reads, for operations: 502 when malformed).
+ * Reads shared by the plan files of one connection: the owner's user id, the owner's servers (one list call
+ * per tick for every task polling them), single servers, and the IPmanager networks that name the networks of
+ * server addresses. The connection acts for one customer account, so "owned" means owned by `ownerEmail`
+ * (docs/providers/dcimanager.md#users-and-ownership). Lists are read up to `maxListItems`; what they hold is
+ * checked by their readers (`*Raw` reads, for `mapListed`/`mapOne`) or here (typed reads, for operations: 502
+ * when malformed).
  */
-export class DciLookups {
+export class DciReads {
   private owner: Promise<number> | null = null;
   private readonly polls: CoalescedReader<unknown>;
   private ipnetCache: { at: number; answer: ListAnswer; byCidr: Map<string, string> } | null = null;
@@ -106,7 +107,8 @@ export class DciLookups {
     if (!isIntegerId(id)) return null;
     const server = await this.client.find(`/dci/v3/server/${id}`, 'server.get');
     if (!server || !this.ownsRaw(server)) return null;
-    // A GET by id may leave associated objects out (as VM6 does); the address list is then read apart.
+    // A GET by id may leave associated objects out (as VMmanager 6 does); the address list is then read apart
+    // (docs/providers/dcimanager.md#lists).
     if (server.ip === undefined || server.ip === null) {
       const ips = await this.client.page(`/dci/v3/server/${id}/ip`, { count: 1000 }, 'server.ip.list');
       server.ip = ips.list;

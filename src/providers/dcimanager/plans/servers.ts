@@ -1,29 +1,30 @@
-import { ConflictError, UnsupportedOperationError, ValidationError } from '../../common/errors/gateway-error';
-import type { Server } from '../../domain/server.dto';
-import { ResourceType } from '../../domain/states';
-import { hasMarker } from '../ports/markers';
-import type { OperationPlan, OperationStep, StepOutcome } from '../ports/operation-plan';
-import type { OperationRequest } from '../ports/operations';
-import type { ServerPort } from '../ports/ports';
-import { pollDelay } from '../ports/polling';
+import { UnsupportedOperationError, ValidationError } from '../../../common/errors/gateway-error';
+import { ResourceType } from '../../../domain/states';
+import { type Listed, mapListed, mapOne } from '../../kit/wire';
+import { hasMarker } from '../../ports/markers';
+import type { NativeServer } from '../../ports/native';
+import type { OperationPlan, OperationStep } from '../../ports/operation-plan';
+import type { OperationRequest } from '../../ports/operations';
+import type { ServerReader } from '../../ports/ports';
+import { configurationOfPlan, isIntegerId } from '../client/codec.ids';
+import { type DciServer, SERVER, beyondLimit } from '../client/wire';
+import { NO_GRACEFUL_STOP } from '../dcimanager.actions';
+import type { ServerCreateOptions } from '../dcimanager.options';
+import { displayName, noteOf, toServer } from '../model/mapper';
+import { isBusy, powerStatusOf } from '../model/states';
+import type { DcimanagerContext } from './context';
 import {
   type CreateSpec,
   assignStep,
   chooseStep,
   ensureIpStep,
   installStep,
-  noteOf,
   releaseChosen,
   waitIpStep,
-} from './dcimanager-create.steps';
-import { NO_GRACEFUL_STOP } from './dcimanager.actions';
-import { configurationOfPlan, isIntegerId } from './dcimanager-ids.codec';
-import { busy, powerStep, taskRef, waitOperation, waitPower } from './dcimanager-server.steps';
-import { OPERATION_REF_KIND, type DcimanagerContext } from './dcimanager.context';
-import { displayName, toServer } from './dcimanager.mapper';
-import type { ServerCreateOptions } from './dcimanager.options';
-import { type Listed, mapListed, mapOne } from '../ports/wire';
-import { type DciServer, SERVER, beyondLimit } from './dcimanager.wire';
+} from './create.steps';
+import { releaseStep, wipeStep } from './delete.steps';
+import { powerStep } from './power.steps';
+import { waitOperation, waitPower } from './wait.steps';
 
 const CREATE_DEADLINE_S = 90 * 60;
 const DELETE_DEADLINE_S = 3 * 60 * 60;
@@ -31,27 +32,28 @@ const POWER_DEADLINE_S = 10 * 60;
 const NAME_LIMIT = 200;
 
 /**
- * Servers = physical servers assigned to the connection's owner. Create takes one from stock, delete gives it
- * back; power is hard on/off/reset through the BMC, so a graceful stop is refused (501) rather than faked.
+ * Servers = physical servers assigned to the connection's owner (docs/providers/dcimanager.md#the-gateway-model).
+ * Create takes one from stock, delete gives it back; power is hard on/off/reset through the BMC, so a graceful
+ * stop is refused (501) rather than faked (docs/providers/dcimanager.md#power-commands).
  */
-export class DcimanagerServers implements ServerPort {
+export class DcimanagerServers implements ServerReader {
   constructor(private readonly context: DcimanagerContext) {}
 
-  private get lookups() {
-    return this.context.lookups;
+  private get reads() {
+    return this.context.reads;
   }
 
   /** The owner's servers: one that is malformed is left out with its reason; the others are listed. */
-  async list(): Promise<Listed<Server>> {
+  async list(): Promise<Listed<NativeServer>> {
     const max = this.context.maxListItems;
-    const [answer] = await Promise.all([this.lookups.ownedServersRaw(), this.lookups.prepareNetworks()]);
+    const [answer] = await Promise.all([this.reads.ownedServersRaw(), this.reads.prepareNetworks()]);
     const toOne = (raw: DciServer) => toServer(this.context.map, raw);
     const { items, skipped } = await mapListed(answer.items, SERVER, toOne, { maxItems: max });
     return { items, skipped: [...skipped, ...beyondLimit(answer, max, 'servers of this owner')] };
   }
 
-  async get(nativeId: string): Promise<Server | null> {
-    const [raw] = await Promise.all([this.lookups.ownedServerRaw(nativeId), this.lookups.prepareNetworks()]);
+  async get(nativeId: string): Promise<NativeServer | null> {
+    const [raw] = await Promise.all([this.reads.ownedServerRaw(nativeId), this.reads.prepareNetworks()]);
     return raw ? mapOne(raw, SERVER, (server) => toServer(this.context.map, server)) : null;
   }
 
@@ -131,13 +133,13 @@ export class DcimanagerServers implements ServerPort {
       ],
       deadlineSeconds: CREATE_DEADLINE_S,
       reconcile: async (ctx) => {
-        const raw = ctx.nativeId ? await this.lookups.ownedServer(ctx.nativeId) : null;
+        const raw = ctx.nativeId ? await this.reads.ownedServer(ctx.nativeId) : null;
         return (
           !!raw &&
           hasMarker(noteOf(raw), ctx.taskId) &&
           raw.os_template?.id === image &&
-          !busy(raw) &&
-          (raw.power_status ?? '').toLowerCase() === (input.powerOn ? 'on' : 'off')
+          !isBusy(raw) &&
+          powerStatusOf(raw) === (input.powerOn ? 'on' : 'off')
         );
       },
       onFailure: (ctx) => releaseChosen(this.context, ctx),
@@ -170,7 +172,8 @@ export class DcimanagerServers implements ServerPort {
       [powerStep(this.context, 'power_reset'), waitPower(this.context, 'wait-running', 'on')],
       'on',
     );
-    // A server that runs again looks as it did before: only an answered reset call counts (issue 12).
+    // A server that runs again looks as it did before: only an answered reset call counts
+    // (docs/providers/dcimanager.md#power-commands).
     return { ...plan, effectStep: 'power-reset' };
   }
 
@@ -186,7 +189,7 @@ export class DcimanagerServers implements ServerPort {
         {
           name: 'rename',
           run: async (ctx) => {
-            const raw = await this.lookups.requireOwned(ctx.nativeId!);
+            const raw = await this.reads.requireOwned(ctx.nativeId!);
             await this.context.client.mutate('POST', `/dci/v3/server/${raw.id}`, 'server.edit', {
               user_note: name,
             });
@@ -196,7 +199,7 @@ export class DcimanagerServers implements ServerPort {
       ],
       deadlineSeconds: POWER_DEADLINE_S,
       reconcile: async (ctx) => {
-        const raw = await this.lookups.ownedServer(ctx.nativeId!);
+        const raw = await this.reads.ownedServer(ctx.nativeId!);
         return !!raw && displayName(raw) === name;
       },
     };
@@ -209,7 +212,7 @@ export class DcimanagerServers implements ServerPort {
       mode === 'none'
         ? []
         : [
-            this.wipeStep(),
+            wipeStep(this.context),
             waitOperation(this.context, 'wait-wiped', { stateKey: 'wipeOperation', label: 'disk wipe' }),
           ];
     return {
@@ -218,65 +221,10 @@ export class DcimanagerServers implements ServerPort {
         powerStep(this.context, 'power_off', true),
         waitPower(this.context, 'wait-stopped', 'off', 'power_offSent'),
         ...wipe,
-        {
-          name: 'release',
-          run: async (ctx) => {
-            const raw = await this.lookups.rawServer(ctx.nativeId!);
-            if (!this.lookups.isOwned(raw)) return { status: 'done', providerStatus: 'released' };
-            if (busy(raw)) return { status: 'wait', delayMs: pollDelay(ctx.polls, this.context.backoff) };
-            await this.context.client.mutate('POST', `/dci/v3/server/${raw.id}`, 'server.edit', {
-              user_note: '',
-            });
-            await this.context.client.mutate('DELETE', `/dci/v3/server/${raw.id}/owner`, 'server.release');
-            return { status: 'done', providerStatus: 'released' };
-          },
-        },
+        releaseStep(this.context),
       ],
       deadlineSeconds: DELETE_DEADLINE_S,
-      reconcile: async (ctx) => !this.lookups.isOwned(await this.lookups.rawServer(ctx.nativeId!)),
-    };
-  }
-
-  private wipeStep(): OperationStep {
-    return {
-      name: 'wipe-disks',
-      idempotent: false,
-      run: async (ctx): Promise<StepOutcome> => {
-        const raw = await this.lookups.requireOwned(ctx.nativeId!);
-        if (busy(raw)) {
-          if (!ctx.resumed)
-            return {
-              status: 'wait',
-              delayMs: pollDelay(ctx.polls, this.context.backoff),
-              providerStatus: 'busy',
-            };
-          ctx.state.wipeOperation = raw.operation?.id ?? null;
-          return { status: 'done', providerStatus: 'adopted' };
-        }
-        try {
-          const ack = await this.context.client.mutate(
-            'POST',
-            `/dci/v3/server/${raw.id}/operation_clear_hdd`,
-            'server.operation_clear_hdd',
-            {
-              clear_hdd: this.context.wipeOnDelete,
-            },
-          );
-          ctx.state.wipeOperation = ack.id ?? null;
-          return {
-            status: 'done',
-            providerStatus: 'accepted',
-            providerRef:
-              ack.id === undefined ? taskRef(ack) : { kind: OPERATION_REF_KIND, id: String(ack.id) },
-          };
-        } catch (error) {
-          if (!(error instanceof ValidationError)) throw error;
-          throw new ConflictError(
-            `DCImanager refused to wipe the disks${error.upstream?.message ? ` (${error.upstream.message})` : ''}; fix the server or set wipeOnDelete: none for this connection.`,
-            { upstream: error.upstream },
-          );
-        }
-      },
+      reconcile: async (ctx) => !this.reads.isOwned(await this.reads.rawServer(ctx.nativeId!)),
     };
   }
 
@@ -286,8 +234,8 @@ export class DcimanagerServers implements ServerPort {
       steps,
       deadlineSeconds: POWER_DEADLINE_S,
       reconcile: async (ctx) => {
-        const raw = await this.lookups.ownedServer(ctx.nativeId!);
-        return !!raw && !busy(raw) && (raw.power_status ?? '').toLowerCase() === target;
+        const raw = await this.reads.ownedServer(ctx.nativeId!);
+        return !!raw && !isBusy(raw) && powerStatusOf(raw) === target;
       },
     };
   }

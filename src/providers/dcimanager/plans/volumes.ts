@@ -1,24 +1,24 @@
-import type { Volume } from '../../domain/volume.dto';
-import type { VolumePort } from '../ports/ports';
-import { physicalDisks } from './dcimanager-configuration.codec';
-import { diskIdOf, parseDiskId } from './dcimanager-ids.codec';
-import type { DcimanagerContext } from './dcimanager.context';
-import { configurationOf, toDisk } from './dcimanager.mapper';
-import { type Listed, mapListed, mapOne } from '../ports/wire';
-import { SERVER_DISK, SERVER_DISKS, beyondLimit } from './dcimanager.wire';
-import { idOf, validItems } from '../ports/wire';
+import { type Listed, idOf, mapListed, mapOne, validItems } from '../../kit/wire';
+import type { NativeVolume } from '../../ports/native';
+import type { VolumeReader } from '../../ports/ports';
+import { physicalDisks } from '../client/codec.configuration';
+import { diskIdOf, parseDiskId } from '../client/codec.ids';
+import { SERVER_DISK, SERVER_DISKS, beyondLimit } from '../client/wire';
+import { configurationOf, toDisk } from '../model/mapper';
+import type { DcimanagerContext } from './context';
 
 /**
- * Volumes = the local disks of the owner's servers, read from their configuration code (docs/providers/dcimanager.md §9). Bare
- * metal has no block volumes: nothing is created, attached, detached or deleted.
+ * Volumes = the local disks of the owner's servers, read from their configuration code
+ * (docs/providers/dcimanager.md#disks). Bare metal has no block volumes: nothing is created, attached, detached
+ * or deleted.
  */
-export class DcimanagerVolumes implements VolumePort {
+export class DcimanagerVolumes implements VolumeReader {
   constructor(private readonly context: DcimanagerContext) {}
 
   /** The disks of the owner's servers; a server whose names or configuration are malformed is left out. */
-  async list(): Promise<Listed<Volume>> {
+  async list(): Promise<Listed<NativeVolume>> {
     const max = this.context.maxListItems;
-    const answer = await this.context.lookups.ownedServersRaw();
+    const answer = await this.context.reads.ownedServersRaw();
     const { valid, skipped } = await validItems(answer.items, SERVER_DISKS);
     const disks = valid.flatMap((server) =>
       physicalDisks(configurationOf(server)).map((_, index) => ({ server, index })),
@@ -26,7 +26,7 @@ export class DcimanagerVolumes implements VolumePort {
     const listed = await mapListed(
       disks,
       SERVER_DISK,
-      ({ server, index }) => toDisk(this.context.map, server, index),
+      ({ server, index }) => toDisk(server, index),
       { maxItems: max },
       (raw) => {
         const disk = raw as { server?: unknown; index?: unknown };
@@ -40,15 +40,13 @@ export class DcimanagerVolumes implements VolumePort {
     };
   }
 
-  async get(nativeId: string): Promise<Volume | null> {
+  async get(nativeId: string): Promise<NativeVolume | null> {
     const parsed = parseDiskId(nativeId);
     if (!parsed) return null;
-    const server = await this.context.lookups.ownedServerRaw(parsed.serverId);
+    const server = await this.context.reads.ownedServerRaw(parsed.serverId);
     if (!server) return null;
     // A well-formed server without that disk has none: 404, not 502.
     if (SERVER_DISKS.is(server) && !physicalDisks(configurationOf(server))[parsed.index]) return null;
-    return mapOne({ server, index: parsed.index }, SERVER_DISK, (disk) =>
-      toDisk(this.context.map, disk.server, disk.index)!,
-    );
+    return mapOne({ server, index: parsed.index }, SERVER_DISK, (disk) => toDisk(disk.server, disk.index)!);
   }
 }

@@ -1,4 +1,4 @@
-import { MAX_ERROR_BODY_CHARS, parseImcoError, readImcoErrorBody } from './imco-error.parser';
+import { MAX_ERROR_BODY_CHARS, parseImcoError, readImcoErrorBody } from './errors';
 
 const response = (status: number, body: unknown) => ({
   status,

@@ -8,8 +8,8 @@ import {
   ProviderUnavailableError,
   type UpstreamInfo,
   ValidationError,
-} from '../../common/errors/gateway-error';
-import type { UpstreamResponse } from '../http/upstream-client';
+} from '../../../common/errors/gateway-error';
+import type { UpstreamResponse } from '../../kit/http/upstream-client';
 
 const MAX_MESSAGE = 500;
 /**
@@ -34,7 +34,7 @@ function clip(text: string): string {
 }
 
 /**
- * Reads an IMCO error body the way CIO's CheckStandardStatus does (reference §4): the `errors` hash of field
+ * Reads an IMCO error body the way IMCO's own CLI does (docs/providers/imco.md#errors): the `errors` hash of field
  * messages, else the `error` string, else the raw text (HTML tags stripped, clipped). Only the first
  * `MAX_ERROR_BODY_CHARS` are read.
  */

@@ -1,6 +1,6 @@
-import type { UpstreamClient } from '../http/upstream-client';
-import { ImcoClient } from './imco-http.client';
-import { ImcoServer } from './imco.wire';
+import type { UpstreamClient } from '../../kit/http/upstream-client';
+import { ImcoClient } from './http.client';
+import { ImcoServer } from './wire';
 
 // How the client reads IMCO's JSON (issue 12): large bodies parsed without stalling the event loop, odd single
 // reads refused when a wire type is given.

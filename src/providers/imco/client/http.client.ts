@@ -1,10 +1,23 @@
-import { NotFoundError, ProviderError } from '../../common/errors/gateway-error';
-import { parseJsonText } from '../http/json-text';
-import type { HttpMethod, UpstreamClient, UpstreamRequest, UpstreamResponse } from '../http/upstream-client';
-import type { WireType } from '../ports/wire';
+import { NotFoundError, ProviderError } from '../../../common/errors/gateway-error';
+import { parseJsonText } from '../../kit/http/json-text';
+import type {
+  HttpMethod,
+  UpstreamClient,
+  UpstreamRequest,
+  UpstreamResponse,
+} from '../../kit/http/upstream-client';
+import type { WireType } from '../../kit/wire';
 
 /** Path segment for an id (IMCO ids are 24-hex, but nothing a caller sends reaches a URL unescaped). */
 export const seg = (id: string) => encodeURIComponent(id);
+
+/** The collections the gateway's resources are, under the version prefix (docs/providers/imco.md#servers). */
+export const PATHS = {
+  servers: '/cloud/servers',
+  volumes: '/storage/volumes',
+  floatingIps: '/network/floating_ips',
+  vpcs: '/network/vpcs',
+} as const;
 
 /** The JSON of an answer, parsed without stalling the event loop on a large body (`parseJsonText`). */
 async function parse(response: UpstreamResponse): Promise<unknown> {
@@ -27,8 +40,8 @@ export class ImcoClient {
   constructor(private readonly http: UpstreamClient) {}
 
   /**
-   * A whole list: IMCO never pages (reference §4). Its items are as IMCO sent them: the callers that map them
-   * check each one (docs/adr/0004-untrusted-backends.md).
+   * A whole list: IMCO never pages (docs/providers/imco.md#json-and-lists). Its items are as IMCO sent them: the
+   * callers that map them check each one (docs/adr/0004-untrusted-backends.md).
    */
   async list<T>(path: string, operation: string, query?: Record<string, string | undefined>): Promise<T[]> {
     const body = await parse(await this.call({ method: 'GET', path, query, operation }));
@@ -68,7 +81,7 @@ export class ImcoClient {
       method,
       path,
       operation,
-      // CIO sends an object with every action (cio 0.15: `{"id"}`, later `{}`); the server ignores it.
+      // IMCO's CLI sends an object with every action; the server ignores it (docs/providers/imco.md#servers).
       body: JSON.stringify(body ?? {}),
       headers: { 'Content-Type': 'application/json' },
       idempotent: false,

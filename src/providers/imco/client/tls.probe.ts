@@ -1,8 +1,12 @@
 import { isIP } from 'node:net';
 import { connect } from 'node:tls';
-import { GatewayError, ProviderAuthError, ProviderUnavailableError } from '../../common/errors/gateway-error';
-import { classifyTransportError } from '../http/transport-errors';
-import type { ImcoTlsMaterial } from './imco-tls.loader';
+import {
+  GatewayError,
+  ProviderAuthError,
+  ProviderUnavailableError,
+} from '../../../common/errors/gateway-error';
+import { classifyTransportError } from '../../kit/http/transport-errors';
+import type { ImcoTlsMaterial } from './tls';
 
 /**
  * How long a fresh, idle connection must survive the handshake to show the server accepted our certificate: a

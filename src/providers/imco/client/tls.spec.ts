@@ -1,14 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../config/config.error';
+import { ConfigError } from '../../../config/config.error';
 import {
   type CertificateAuthority,
   type Issued,
   createCertificateAuthority,
   issueCertificate,
-} from '../../sandbox/simulators/imco/imco-sim.certs';
-import { ImcoTls, type ImcoTlsFiles, loadTlsMaterial } from './imco-tls.loader';
+} from '../../../../sandbox/simulators/imco/imco-sim.certs';
+import { ImcoTls, type ImcoTlsFiles, loadTlsMaterial } from './tls';
 
 describe('IMCO TLS files', () => {
   let ca: CertificateAuthority;

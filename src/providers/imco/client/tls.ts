@@ -2,8 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { Agent as HttpsAgent } from 'node:https';
 import { createSecureContext } from 'node:tls';
-import { ConfigError } from '../../config/config.error';
-import type { AdapterLogger } from '../ports/provider-adapter';
+import { ConfigError } from '../../../config/config.error';
+import type { AdapterLogger } from '../../ports/provider-adapter';
 
 /** The three PEM files of an IMCO API key (`cert.crt`, `private/cert.key`, `ca_cert.pem`). */
 export interface ImcoTlsFiles {
@@ -166,7 +166,8 @@ export class ImcoTls {
       maxSockets: this.options.maxSockets,
       cert: material.cert,
       key: material.key,
-      // Only the platform CA is trusted for the server (reference §2), never the public roots.
+      // Only the platform CA is trusted for the server, never the public roots
+      // (docs/providers/imco.md#authentication-mutual-tls).
       ca: material.ca,
     });
   }

@@ -11,11 +11,12 @@ import {
   ImcoVolume,
   ImcoVpc,
   usableId,
-} from './imco.wire';
-import { ofType, checked } from '../ports/wire';
+} from './wire';
+import { ofType, checked } from '../../kit/wire';
 
-// The wire checks against objects shaped like the reference's field tables (../shared/providers/imco.md §3:
-// v3 and v2 servers, nulls where DOC allows them) with our own values, and against the defects of issue 12.
+// The wire checks against objects shaped like IMCO's documented field tables (docs/providers/imco.md#servers and
+// the sections after it: v3 and v2 servers, nulls where the docs allow them) with our own values, and against
+// the defects of issue 12.
 
 const id = (n: number) => `620b61d27f8081000a9783${String(n).padStart(2, '0')}`;
 
@@ -115,7 +116,7 @@ const plan = {
 };
 
 describe('IMCO wire checks', () => {
-  it('should accept objects shaped like the reference, v3 and v2', () => {
+  it('should accept objects shaped like the documented ones, v3 and v2', () => {
     expect(ImcoServer.is(serverV3)).toBe(true);
     expect(ImcoServer.is(JSON.parse(JSON.stringify(serverV2)))).toBe(true);
     expect(ImcoVolume.is(volume)).toBe(true);

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { wireType, nullable } from '../ports/wire';
+import { wireType, nullable } from '../../kit/wire';
 
 // What the IMCO mappers read from each backend object (docs/adr/0004-untrusted-backends.md): the types of the
 // fields they use, optional (and nullable, as IMCO sends null for empty fields) where they cope without them.
@@ -42,7 +42,7 @@ export const ImcoVolumeSchema = Type.Object({
   id: Id,
   name: Type.String(),
   state: opt(Type.String()),
-  /** GB: an integer in the reference; a numeric string is read as well. */
+  /** GB: an integer as documented (docs/providers/imco.md#volumes-and-storage-plans); a numeric string too. */
   size: opt(Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: '^\\d{1,15}(\\.\\d+)?$' })])),
   device: opt(Short),
   storage_plan_id: opt(Short),
@@ -95,7 +95,7 @@ export const ImcoSubnetSchema = Type.Object({
 export const ImcoServerPlanSchema = Type.Object({
   id: Id,
   name: opt(Type.String()),
-  /** MB, cores (a float in the reference), GB. */
+  /** MB, cores (a float: docs/providers/imco.md#cloud-accounts-realms-and-plans), GB. */
   memory: opt(Type.Number()),
   cpus: opt(Type.Number()),
   storage: opt(Type.Number()),
@@ -135,7 +135,7 @@ export const ImcoCloudAccountSchema = Type.Object({
 });
 
 /**
- * What the crash-safe creates read of the resources of a list (imco-markers.ts): an item the task may have made
+ * What the crash-safe creates read of the resources of a list (plans/marker.steps.ts): an item the task may have made
  * is found by these alone, whatever else is wrong with it.
  */
 export const ImcoMarkableSchema = Type.Object({

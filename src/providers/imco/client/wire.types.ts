@@ -1,6 +1,6 @@
-// Raw IMCO v2/v3 shapes (reference §3): flat snake_case objects. Everything beyond the id is optional, because
-// fields differ between API versions and platform releases. What the mappers read is checked against the
-// schemas of imco.wire.ts before they see an object.
+// Raw IMCO v2/v3 shapes: flat snake_case objects (docs/providers/imco.md#json-and-lists). Everything beyond the
+// id is optional, because fields differ between API versions and platform releases. What the mappers read is
+// checked against the schemas of wire.ts before they see an object.
 
 export interface ImServer {
   id: string;

@@ -7,14 +7,15 @@ import {
   toServer,
   toTemplateImage,
   toVolume,
-} from './imco.mapper';
-import type { ImFloatingIp, ImServer, ImServerPlan, ImVolume } from './imco.types';
+} from './mapper';
+import { NativeRef } from '../../ports/native';
+import type { ImFloatingIp, ImServer, ImServerPlan, ImVolume } from '../client/wire.types';
 
-// Payloads shaped like the reference's field lists (§3), with our own values.
+// Payloads shaped like IMCO's documented field lists (docs/providers/imco.md#servers and the sections after it),
+// with our own values. The mapper answers native records: IMCO's ids everywhere, no gateway fields.
 
 const unknown: string[] = [];
 const ctx = {
-  connection: 'imco-eu',
   onUnknownState: (resource: string, raw: string) => unknown.push(`${resource}:${raw}`),
 };
 
@@ -80,22 +81,20 @@ const floating: ImFloatingIp = {
 beforeEach(() => (unknown.length = 0));
 
 describe('IMCO mapper', () => {
-  it('should map a server with its plan, volumes, floating IPs and network', () => {
+  it('should map a server with its plan, volumes, floating IPs and network, in IMCO ids', () => {
     const mapped = toServer(ctx, server, { volumes: [volume], floatingIps: [floating], plan });
     expect(mapped).toMatchObject({
-      id: 'imco-eu:5f1a2b3c4d5e6f7a8b9c0d1e',
-      provider: 'imco-eu',
-      providerKind: 'imco',
+      nativeId: '5f1a2b3c4d5e6f7a8b9c0d1e',
       name: 'db-1',
       state: 'running',
       providerState: 'operational',
       cpuCores: 2,
       memoryMb: 4096,
-      imageId: 'imco-eu:5f1a2b3c4d5e6f7a8b9c0001',
-      planId: 'imco-eu:5f1a2b3c4d5e6f7a8b9c0002',
-      locationId: 'imco-eu:5f1a2b3c4d5e6f7a8b9c0009',
-      volumeIds: ['imco-eu:5f1a2b3c4d5e6f7a8b9c0011'],
-      networkIds: ['imco-eu:5f1a2b3c4d5e6f7a8b9c0008'],
+      imageId: '5f1a2b3c4d5e6f7a8b9c0001',
+      planId: '5f1a2b3c4d5e6f7a8b9c0002',
+      locationId: '5f1a2b3c4d5e6f7a8b9c0009',
+      volumeIds: ['5f1a2b3c4d5e6f7a8b9c0011'],
+      networkIds: ['5f1a2b3c4d5e6f7a8b9c0008'],
       ipAddresses: [
         { address: '10.1.0.12', version: 4, public: false },
         { address: '192.0.2.44', version: 4, public: true },
@@ -113,7 +112,8 @@ describe('IMCO mapper', () => {
       planName: 'c5.large',
       diskGb: 30,
     });
-    expect(Date.parse(mapped.stateObservedAt)).not.toBeNaN();
+    for (const stamped of ['id', 'provider', 'providerKind', 'stateObservedAt'])
+      expect(mapped).not.toHaveProperty(stamped);
   });
 
   it('should map a v2 server (single SSH profile, no plan known, no addresses yet) and report odd states', () => {
@@ -142,7 +142,7 @@ describe('IMCO mapper', () => {
     expect(toVolume(ctx, volume)).toMatchObject({
       state: 'in-use',
       sizeGb: 100,
-      serverId: `imco-eu:${server.id}`,
+      serverId: server.id,
       bootable: false,
       extra: { device: '/dev/sdf', remoteId: 'vol-1234', realmId: plan.realm_id },
     });
@@ -190,7 +190,7 @@ describe('IMCO mapper', () => {
       state: 'attached',
       address: '2001:db8::10',
       version: 6,
-      serverId: `imco-eu:${server.id}`,
+      serverId: server.id,
       public: true,
       networkId: null,
     });
@@ -204,21 +204,20 @@ describe('IMCO mapper', () => {
   it('should map templates, generic images, plans and realms for the catalog', () => {
     const generic = { id: 'g1', name: 'Ubuntu 22.04' };
     expect(
-      toTemplateImage(ctx, { id: 't1', name: 'web', generic_image_id: 'g1', state: 'ready' }, [generic]),
+      toTemplateImage({ id: 't1', name: 'web', generic_image_id: 'g1', state: 'ready' }, [generic]),
     ).toEqual({
-      id: 'imco-eu:t1',
       nativeId: 't1',
       name: 'web',
       os: 'Ubuntu 22.04',
       extra: { kind: 'template', genericImageId: 'g1', state: 'ready' },
     });
-    expect(toGenericImage(ctx, generic)).toMatchObject({
-      id: 'imco-eu:g1',
+    expect(toGenericImage(generic)).toMatchObject({
+      nativeId: 'g1',
       os: 'Ubuntu 22.04',
       extra: { kind: 'generic_image' },
     });
-    expect(toPlan(ctx, plan)).toMatchObject({
-      id: `imco-eu:${plan.id}`,
+    expect(toPlan(plan)).toMatchObject({
+      nativeId: plan.id,
       cpuCores: 2,
       memoryMb: 4096,
       diskGb: 30,
@@ -226,12 +225,13 @@ describe('IMCO mapper', () => {
       available: null,
       extra: {
         realmId: plan.realm_id,
-        locationId: `imco-eu:${plan.realm_id}`,
+        // A reference inside `extra`: the core turns it into the realm's gateway id.
+        locationId: new NativeRef(plan.realm_id!),
         flavourProviderName: 'Standard_D2s_v3',
       },
     });
     expect(
-      toLocation(ctx, {
+      toLocation({
         id: 'r1',
         name: 'East US',
         provider_name: 'eastus',
@@ -239,7 +239,6 @@ describe('IMCO mapper', () => {
         deprecated: false,
       }),
     ).toEqual({
-      id: 'imco-eu:r1',
       nativeId: 'r1',
       name: 'East US',
       extra: { providerName: 'eastus', cloudProviderId: 'p', deprecated: false },

@@ -1,11 +1,15 @@
-import { formatResourceId } from '../../common/ids/resource-id';
-import type { Image, Location, Plan } from '../../domain/catalog.dto';
-import type { IpAddress } from '../../domain/ip-address.dto';
-import type { Network } from '../../domain/network.dto';
-import type { IpAddressRef, Server } from '../../domain/server.dto';
-import { ProviderKind } from '../../domain/states';
-import type { Volume } from '../../domain/volume.dto';
-import { ipState, networkState, serverState, volumeState } from './imco-states';
+import type { IpAddressRef } from '../../../domain/server.dto';
+import { compact } from '../../kit/compact';
+import {
+  nativeRef,
+  type NativeImage,
+  type NativeIpAddress,
+  type NativeLocation,
+  type NativeNetwork,
+  type NativePlan,
+  type NativeServer,
+  type NativeVolume,
+} from '../../ports/native';
 import type {
   ImFloatingIp,
   ImGenericImage,
@@ -16,10 +20,14 @@ import type {
   ImTemplate,
   ImVolume,
   ImVpc,
-} from './imco.types';
+} from '../client/wire.types';
+import { ipState, networkState, serverState, volumeState } from './states';
+
+// IMCO objects (checked against client/wire.ts) as native records: IMCO's own ids in every reference; the core
+// stamps the gateway's fields and ids (src/providers/registry/resource-normalizer.ts).
 
 export interface MapContext {
-  connection: string;
+  /** A raw state no table maps (shown as `unknown`, counted in metrics). */
   onUnknownState(resource: string, raw: string): void;
 }
 
@@ -31,35 +39,13 @@ export interface ServerRelations {
   plan?: ImServerPlan;
 }
 
-function ref(ctx: MapContext, nativeId: string | null | undefined): string | null {
-  return nativeId ? formatResourceId(ctx.connection, nativeId) : null;
+/** The fields every resource has, as IMCO sent them. */
+function base(nativeId: string, name: string | null | undefined, rawState: string | null | undefined) {
+  return { nativeId, name: name ?? '', providerState: rawState ?? null };
 }
 
-/** Drops empty members so `extra` only carries what IMCO said. */
-function compact(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(record).filter(
-      ([, v]) => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0),
-    ),
-  );
-}
-
-function base(
-  ctx: MapContext,
-  nativeId: string,
-  name: string | null | undefined,
-  rawState: string | null | undefined,
-) {
-  return {
-    id: formatResourceId(ctx.connection, nativeId),
-    provider: ctx.connection,
-    providerKind: ProviderKind.Imco,
-    nativeId,
-    name: name ?? '',
-    providerState: rawState ?? null,
-    stateObservedAt: new Date().toISOString(),
-  };
-}
+/** An id IMCO sent for another object, or null: an empty string means none. */
+const idOrNull = (id: string | null | undefined): string | null => id || null;
 
 const version = (address: string) => (address.includes(':') ? 6 : 4);
 const number = (value: unknown): number | null =>
@@ -73,7 +59,7 @@ export function sshProfileIdsOf(raw: ImServer): string[] {
   return raw.ssh_profile_id ? [raw.ssh_profile_id] : [];
 }
 
-export function toServer(ctx: MapContext, raw: ImServer, relations: ServerRelations): Server {
+export function toServer(ctx: MapContext, raw: ImServer, relations: ServerRelations): NativeServer {
   const addresses: IpAddressRef[] = [];
   const seen = new Set<string>();
   const add = (address: string | null | undefined, isPublic: boolean) => {
@@ -86,129 +72,145 @@ export function toServer(ctx: MapContext, raw: ImServer, relations: ServerRelati
   for (const ip of relations.floatingIps) if (ip.attached_server_id === raw.id) add(ip.address, true);
   const plan = relations.plan;
   return {
-    ...base(ctx, raw.id, raw.name, raw.state),
+    ...base(raw.id, raw.name, raw.state),
     state: serverState(raw.state, (state) => ctx.onUnknownState('server', state)),
     cpuCores: number(plan?.cpus),
     cpuMhz: null,
     memoryMb: number(plan?.memory),
-    imageId: ref(ctx, raw.template_id),
-    planId: ref(ctx, raw.server_plan_id),
-    locationId: ref(ctx, plan?.realm_id),
+    imageId: idOrNull(raw.template_id),
+    planId: idOrNull(raw.server_plan_id),
+    locationId: idOrNull(plan?.realm_id),
     ipAddresses: addresses,
     volumeIds: relations.volumes
       .filter((volume) => volume.attached_server_id === raw.id)
-      .map((volume) => formatResourceId(ctx.connection, volume.id)),
-    networkIds: raw.vpc_id ? [formatResourceId(ctx.connection, raw.vpc_id)] : [],
-    extra: compact({
-      fqdn: raw.fqdn,
-      cloudAccountId: raw.cloud_account_id,
-      firewallProfileId: raw.firewall_profile_id,
-      sshProfileIds: sshProfileIdsOf(raw),
-      subnetId: raw.subnet_id,
-      privateness: raw.privateness ?? undefined,
-      brownfieldState: raw.brownfield_state,
-      serverArrayId: raw.server_array_id,
-      labelIds: raw.label_ids,
-      planName: plan?.name,
-      diskGb: number(plan?.storage),
-    }),
+      .map((volume) => volume.id),
+    networkIds: raw.vpc_id ? [raw.vpc_id] : [],
+    extra: compact(
+      {
+        fqdn: raw.fqdn,
+        cloudAccountId: raw.cloud_account_id,
+        firewallProfileId: raw.firewall_profile_id,
+        sshProfileIds: sshProfileIdsOf(raw),
+        subnetId: raw.subnet_id,
+        privateness: raw.privateness ?? undefined,
+        brownfieldState: raw.brownfield_state,
+        serverArrayId: raw.server_array_id,
+        labelIds: raw.label_ids,
+        planName: plan?.name,
+        diskGb: number(plan?.storage),
+      },
+      true,
+    ),
   };
 }
 
-export function toVolume(ctx: MapContext, raw: ImVolume): Volume {
+export function toVolume(ctx: MapContext, raw: ImVolume): NativeVolume {
   const attached = !!raw.attached_server_id;
   return {
-    ...base(ctx, raw.id, raw.name, raw.state),
+    ...base(raw.id, raw.name, raw.state),
     state: volumeState(raw.state, attached, (state) => ctx.onUnknownState('volume', state)),
     sizeGb: number(raw.size) ?? 0,
-    serverId: ref(ctx, raw.attached_server_id),
+    serverId: idOrNull(raw.attached_server_id),
     // IMCO lists only extra block volumes; a server's boot disk is not a volume there.
     bootable: false,
-    extra: compact({
-      device: raw.device,
-      storagePlanId: raw.storage_plan_id,
-      cloudAccountId: raw.cloud_account_id,
-      realmId: raw.realm_id,
-      remoteId: raw.remote_id,
-      desiredRemoteId: raw.desired_remote_id,
-      brownfield: raw.brownfield ?? undefined,
-      labelIds: raw.label_ids,
-    }),
+    extra: compact(
+      {
+        device: raw.device,
+        storagePlanId: raw.storage_plan_id,
+        cloudAccountId: raw.cloud_account_id,
+        realmId: raw.realm_id,
+        remoteId: raw.remote_id,
+        desiredRemoteId: raw.desired_remote_id,
+        brownfield: raw.brownfield ?? undefined,
+        labelIds: raw.label_ids,
+      },
+      true,
+    ),
   };
 }
 
 /** Networks are VPCs; their subnets travel in `extra.subnets`. */
-export function toNetwork(ctx: MapContext, raw: ImVpc, subnets: ImSubnet[]): Network {
+export function toNetwork(ctx: MapContext, raw: ImVpc, subnets: ImSubnet[]): NativeNetwork {
   return {
-    ...base(ctx, raw.id, raw.name, raw.state),
+    ...base(raw.id, raw.name, raw.state),
     state: networkState(raw.state, (state) => ctx.onUnknownState('network', state)),
     cidr: raw.cidr ?? null,
     gateway: null,
     vlan: null,
-    extra: compact({
-      cloudAccountId: raw.cloud_account_id,
-      realmProviderName: raw.realm_provider_name,
-      hasVpn: raw.has_vpn ?? undefined,
-      allowedSubnetTypes: raw.allowed_subnet_types,
-      brownfield: raw.brownfield ?? undefined,
-      labelIds: raw.label_ids,
-      subnets: subnets
-        .filter((subnet) => !subnet.vpc_id || subnet.vpc_id === raw.id)
-        .map((subnet) =>
-          compact({
-            id: subnet.id,
-            name: subnet.name,
-            cidr: subnet.cidr,
-            type: subnet.type,
-            state: subnet.state,
-            serverCreationDisabled: subnet.server_creation_disabled ?? undefined,
-          }),
-        ),
-    }),
+    extra: compact(
+      {
+        cloudAccountId: raw.cloud_account_id,
+        realmProviderName: raw.realm_provider_name,
+        hasVpn: raw.has_vpn ?? undefined,
+        allowedSubnetTypes: raw.allowed_subnet_types,
+        brownfield: raw.brownfield ?? undefined,
+        labelIds: raw.label_ids,
+        subnets: subnets
+          .filter((subnet) => !subnet.vpc_id || subnet.vpc_id === raw.id)
+          .map((subnet) =>
+            compact(
+              {
+                id: subnet.id,
+                name: subnet.name,
+                cidr: subnet.cidr,
+                type: subnet.type,
+                state: subnet.state,
+                serverCreationDisabled: subnet.server_creation_disabled ?? undefined,
+              },
+              true,
+            ),
+          ),
+      },
+      true,
+    ),
   };
 }
 
-export function toIpAddress(ctx: MapContext, raw: ImFloatingIp): IpAddress {
+export function toIpAddress(ctx: MapContext, raw: ImFloatingIp): NativeIpAddress {
   const address = raw.address ?? '';
   return {
-    ...base(ctx, raw.id, raw.name, raw.state),
+    ...base(raw.id, raw.name, raw.state),
     state: ipState(raw.state, !!raw.attached_server_id, (state) => ctx.onUnknownState('ip', state)),
     address,
     version: address ? version(address) : 4,
-    serverId: ref(ctx, raw.attached_server_id),
+    serverId: idOrNull(raw.attached_server_id),
     networkId: null,
     public: true,
-    extra: compact({
-      cloudAccountId: raw.cloud_account_id,
-      realmId: raw.realm_id,
-      desiredRemoteId: raw.desired_remote_id,
-      brownfield: raw.brownfield ?? undefined,
-      labelIds: raw.label_ids,
-    }),
+    extra: compact(
+      {
+        cloudAccountId: raw.cloud_account_id,
+        realmId: raw.realm_id,
+        desiredRemoteId: raw.desired_remote_id,
+        brownfield: raw.brownfield ?? undefined,
+        labelIds: raw.label_ids,
+      },
+      true,
+    ),
   };
 }
 
 /** A template is an image servers are built from; `os` names its generic image. */
-export function toTemplateImage(ctx: MapContext, raw: ImTemplate, images: ImGenericImage[]): Image {
+export function toTemplateImage(raw: ImTemplate, images: ImGenericImage[]): NativeImage {
   const generic = images.find((image) => image.id === raw.generic_image_id);
   return {
-    id: formatResourceId(ctx.connection, raw.id),
     nativeId: raw.id,
     name: raw.name ?? '',
     os: generic?.name ?? null,
-    extra: compact({
-      kind: 'template',
-      genericImageId: raw.generic_image_id,
-      state: raw.state,
-      runList: raw.run_list,
-    }),
+    extra: compact(
+      {
+        kind: 'template',
+        genericImageId: raw.generic_image_id,
+        state: raw.state,
+        runList: raw.run_list,
+      },
+      true,
+    ),
   };
 }
 
 /** A generic image is offered too: a server created from one gets a template made for it. */
-export function toGenericImage(ctx: MapContext, raw: ImGenericImage): Image {
+export function toGenericImage(raw: ImGenericImage): NativeImage {
   return {
-    id: formatResourceId(ctx.connection, raw.id),
     nativeId: raw.id,
     name: raw.name ?? '',
     os: raw.name ?? null,
@@ -216,9 +218,8 @@ export function toGenericImage(ctx: MapContext, raw: ImGenericImage): Image {
   };
 }
 
-export function toPlan(ctx: MapContext, raw: ImServerPlan): Plan {
+export function toPlan(raw: ImServerPlan): NativePlan {
   return {
-    id: formatResourceId(ctx.connection, raw.id),
     nativeId: raw.id,
     name: raw.name ?? '',
     cpuCores: number(raw.cpus),
@@ -227,27 +228,32 @@ export function toPlan(ctx: MapContext, raw: ImServerPlan): Plan {
     diskGb: number(raw.storage),
     custom: false,
     available: null,
-    extra: compact({
-      realmId: raw.realm_id,
-      locationId: ref(ctx, raw.realm_id),
-      cloudProviderId: raw.cloud_provider_id,
-      realmProviderName: raw.realm_provider_name,
-      flavourProviderName: raw.flavour_provider_name,
-    }),
+    extra: compact(
+      {
+        realmId: raw.realm_id,
+        locationId: nativeRef(raw.realm_id),
+        cloudProviderId: raw.cloud_provider_id,
+        realmProviderName: raw.realm_provider_name,
+        flavourProviderName: raw.flavour_provider_name,
+      },
+      true,
+    ),
   };
 }
 
 /** Locations are realms (a provider's region), the unit plans and volumes belong to. */
-export function toLocation(ctx: MapContext, raw: ImRealm): Location {
+export function toLocation(raw: ImRealm): NativeLocation {
   return {
-    id: formatResourceId(ctx.connection, raw.id),
     nativeId: raw.id,
     name: raw.name ?? raw.provider_name ?? raw.id,
-    extra: compact({
-      providerName: raw.provider_name,
-      cloudProviderId: raw.cloud_provider_id,
-      imcoLocationId: raw.location_id,
-      deprecated: raw.deprecated ?? undefined,
-    }),
+    extra: compact(
+      {
+        providerName: raw.provider_name,
+        cloudProviderId: raw.cloud_provider_id,
+        imcoLocationId: raw.location_id,
+        deprecated: raw.deprecated ?? undefined,
+      },
+      true,
+    ),
   };
 }

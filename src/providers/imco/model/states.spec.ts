@@ -1,5 +1,5 @@
-import { IpState, NetworkState, ServerState, VolumeState } from '../../domain/states';
-import { ipState, networkState, serverState, stateIs, templatePhase, volumeState } from './imco-states';
+import { IpState, NetworkState, ServerState, VolumeState } from '../../../domain/states';
+import { ipState, networkState, serverState, stateIs, templatePhase, volumeState } from './states';
 
 describe('IMCO state tables', () => {
   it.each([

@@ -1,9 +1,9 @@
-import { IpState, NetworkState, ServerState, VolumeState } from '../../domain/states';
-import { stateTable } from '../ports/state-table';
+import { IpState, NetworkState, ServerState, VolumeState } from '../../../domain/states';
+import { stateTable } from '../../kit/state-table';
 
 /**
- * The closed list of nine server states (reference §3.2). Later platform releases may add states: they show as
- * `unknown` and are reported, never guessed.
+ * The closed list of nine server states (docs/providers/imco.md#server-states). Later platform releases may add
+ * states: they show as `unknown` and are reported, never guessed.
  */
 export const serverState = stateTable<ServerState>(
   {
@@ -29,8 +29,9 @@ export const SERVER_TRANSITIONAL = [
   'decommissioning',
 ];
 
-// Volume, VPC and floating-IP state values are [U] in the reference. The tables take the simulator's vocabulary
-// (the servers' one: commissioning, decommissioning) and the likeliest alternatives.
+// No source names the volume, VPC and floating-IP states (docs/providers/imco.md#volumes-and-storage-plans). The
+// tables take the simulator's vocabulary (the servers' one: commissioning, decommissioning) and the likeliest
+// alternatives.
 
 const volumeBase = stateTable<VolumeState>(
   {
@@ -118,7 +119,7 @@ export function stateIs(
   return !!raw && states.some((state) => state.toLowerCase() === raw);
 }
 
-/** What a template's state means to a server create that needs it (docs/providers/imco.md, "Templates"). */
+/** What a template's state means to a server create that needs it (docs/providers/imco.md#templates). */
 export type TemplatePhase = 'created' | 'compiling' | 'ready' | 'failed' | 'unknown';
 
 /**

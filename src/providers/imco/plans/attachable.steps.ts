@@ -1,13 +1,16 @@
-import { ConflictError, NotFoundError, ProviderError } from '../../common/errors/gateway-error';
-import type { OperationStep, StepContext } from '../ports/operation-plan';
-import { seg } from './imco-http.client';
-import type { PolledReader } from './imco-readers';
-import { stateIs } from './imco-states';
-import { later, waitState } from './imco-wait.steps';
-import type { ImcoContext } from './imco.context';
-import type { WireType } from '../ports/wire';
+import { ConflictError, NotFoundError } from '../../../common/errors/gateway-error';
+import type { ResourceType } from '../../../domain/states';
+import type { WireType } from '../../kit/wire';
+import type { OperationPlan, OperationStep, StepContext } from '../../ports/operation-plan';
+import { seg } from '../client/http.client';
+import { stateIs } from '../model/states';
+import type { ImcoContext } from './context';
+import { adoptCreated, createOnceStep, markables, markStep } from './marker.steps';
+import { failedCreate, later, type PolledReader, waitState } from './wait.steps';
 
-/** What volumes and floating IPs share: attach with POST, detach with DELETE on `/attached_server`. */
+// What volumes and floating IPs share: a crash-safe create, attach with POST and detach with DELETE on
+// `/attached_server`, delete or discard (docs/providers/imco.md#volumes-and-storage-plans).
+
 export interface Attachable {
   id: string;
   state?: string | null;
@@ -26,12 +29,21 @@ export interface AttachmentKind<T extends Attachable> {
 
 const SEEN_ATTACHING = 'sawAttaching';
 
+/** The item, or null when IMCO answers 404; a malformed one is a 502. */
+export function readItem<T extends Attachable>(
+  ctx: ImcoContext,
+  kind: AttachmentKind<T>,
+  id: string,
+): Promise<T | null> {
+  return ctx.client.get<T>(`${kind.path}/${seg(id)}`, `${kind.operation}.get`, kind.type);
+}
+
 async function requireItem<T extends Attachable>(
   ctx: ImcoContext,
   kind: AttachmentKind<T>,
   id: string,
 ): Promise<T> {
-  const item = await ctx.client.get<T>(`${kind.path}/${seg(id)}`, `${kind.operation}.get`, kind.type);
+  const item = await readItem(ctx, kind, id);
   if (!item) throw new NotFoundError(`IMCO has no ${kind.noun} '${id}'.`);
   return item;
 }
@@ -123,11 +135,7 @@ export function removeStep<T extends Attachable>(
   return {
     name: ctx.discardOnDelete ? 'discard' : verb,
     async run(step) {
-      const item = await ctx.client.get<T>(
-        `${kind.path}/${seg(step.nativeId!)}`,
-        `${kind.operation}.get`,
-        kind.type,
-      );
+      const item = await readItem(ctx, kind, step.nativeId!);
       if (!item || stateIs(item, 'decommissioning'))
         return { status: 'done', providerStatus: item?.state ?? 'deleted' };
       if (item.attached_server_id)
@@ -151,13 +159,70 @@ export function removeStep<T extends Attachable>(
   };
 }
 
-export function failedCreate(noun: string): (item: Attachable) => string | null {
-  return (item) =>
-    stateIs(item, 'error', 'failed') ? `IMCO could not create the ${noun} (state ${item.state}).` : null;
+export interface MarkedCreate<T extends Attachable> {
+  kind: AttachmentKind<T>;
+  resourceType: ResourceType;
+  taskId: string;
+  name: string;
+  labelIds?: string[];
+  /** Attach to this server once made. */
+  serverId?: string | null;
+  /** Works out the create body into `step.state.body` (account, realm, plan). */
+  prepare: OperationStep;
+  /** `create-volume`, `allocate`. */
+  createStep: string;
+  /** `wait-created`, `wait-allocated`. */
+  waitStep: string;
+  /** States that mean "still being made". */
+  busyStates: string[];
+  deadlineSeconds: number;
 }
 
-export function missingId(noun: string): ProviderError {
-  return new ProviderError(`IMCO accepted the ${noun} but did not say which one it is.`, {
-    retryable: false,
-  });
+/**
+ * What an IMCO volume or floating IP create does: mark (label), POST once (adopting the marked one after a
+ * crash, or when the answer had no id), wait until made, attach if asked. Reconciled from what IMCO shows.
+ */
+export function markedCreatePlan<T extends Attachable>(
+  ctx: ImcoContext,
+  spec: MarkedCreate<T>,
+): OperationPlan {
+  const { kind, name } = spec;
+  const list = markables(ctx, kind.path, `${kind.operation}.list`);
+  const steps: OperationStep[] = [
+    spec.prepare,
+    markStep(ctx, spec.taskId, list, () => name),
+    createOnceStep(ctx, {
+      name: spec.createStep,
+      noun: kind.noun,
+      path: kind.path,
+      operation: `${kind.operation}.create`,
+      resourceName: name,
+      labelIds: spec.labelIds,
+      body: (step) => step.state.body as object,
+      list,
+    }),
+    waitState<T>(ctx, {
+      name: spec.waitStep,
+      reader: kind.reader,
+      done: (item) => !stateIs(item, ...spec.busyStates),
+      failed: failedCreate(kind.noun),
+      whenMissing: 'wait',
+    }),
+  ];
+  const serverId = spec.serverId;
+  if (serverId) steps.push(...attachSteps(ctx, kind, () => serverId));
+  return {
+    resourceType: spec.resourceType,
+    steps,
+    deadlineSeconds: spec.deadlineSeconds,
+    reconcile: async (step) => {
+      const id = step.nativeId ?? (await adoptCreated(step, `${kind.noun}s`, list, name));
+      const item = id ? await readItem(ctx, kind, id) : null;
+      return (
+        !!item &&
+        !stateIs(item, 'commissioning', 'error') &&
+        (!serverId || item.attached_server_id === serverId)
+      );
+    },
+  };
 }

@@ -1,14 +1,15 @@
-import { ConflictError, ProviderError } from '../../common/errors/gateway-error';
-import type { HttpMethod } from '../http/upstream-client';
-import type { OperationRequest } from '../ports/operations';
-import type { StepContext } from '../ports/operation-plan';
-import type { ImcoClient } from './imco-http.client';
-import type { ImcoReaders, PlanCache } from './imco-readers';
-import { DRAFT_KEY, type ServerDraft, blueprintStep } from './imco-server-create.steps';
-import type { ImcoContext } from './imco.context';
-import type { ImTemplate } from './imco.types';
+import { ConflictError, ProviderError } from '../../../common/errors/gateway-error';
+import type { HttpMethod } from '../../kit/http/upstream-client';
+import type { OperationRequest } from '../../ports/operations';
+import type { StepContext } from '../../ports/operation-plan';
+import type { ImcoClient } from '../client/http.client';
+import type { ImcoContext } from './context';
+import { DRAFT_KEY, type ServerDraft, blueprintStep, keyIdentity } from './create.steps';
+import type { ServerPlanCache } from './reads';
+import type { PolledCollections } from './wait.steps';
+import type { ImTemplate } from '../client/wire.types';
 
-// The template part of `prepare-blueprint` against a scripted IMCO (docs/providers/imco.md, "Templates"): the
+// The template part of `prepare-blueprint` against a scripted IMCO (docs/providers/imco.md#templates): the
 // contract suite drives the same step against the simulator.
 
 const IMAGE = { id: 'g1', name: 'Windows' };
@@ -57,11 +58,11 @@ class ScriptedImco {
   context(): ImcoContext {
     return {
       client: this.client(),
-      map: { connection: 'im', onUnknownState: (resource, raw) => this.unknown.push(`${resource}:${raw}`) },
+      map: { onUnknownState: (resource, raw) => this.unknown.push(`${resource}:${raw}`) },
       backoff: { initialMs: 10, maxMs: 10 },
-      readers: {} as ImcoReaders,
+      polled: {} as PolledCollections,
       limits: { maxItems: 100 },
-      plans: {} as PlanCache,
+      serverPlans: {} as ServerPlanCache,
       discardOnDelete: false,
       overrideStalled: false,
     };
@@ -236,5 +237,13 @@ describe('prepare-blueprint: templates', () => {
     await step.run(at(state));
     expect(imco.count('POST /blueprint/templates')).toBe(2);
     expect(draftOf(state).template).toEqual({ id: 't1', compileAsked: true });
+  });
+});
+
+describe('prepare: SSH keys', () => {
+  it('should compare public keys by type and key, not by comment or spacing', () => {
+    expect(keyIdentity('  ssh-ed25519   AAAAC3Nza1   me@laptop ')).toBe('ssh-ed25519 AAAAC3Nza1');
+    expect(keyIdentity('ssh-ed25519 AAAAC3Nza1')).toBe(keyIdentity('ssh-ed25519 AAAAC3Nza1 other'));
+    expect(keyIdentity(null)).toBe('');
   });
 });

@@ -1,32 +1,23 @@
-import { ConflictError, ProviderError, ValidationError } from '../../common/errors/gateway-error';
-import type { OperationRequest } from '../ports/operations';
-import type { OperationStep, StepContext, StepOutcome } from '../ports/operation-plan';
-import { seg } from './imco-http.client';
-import { chooseAccount, planOfSize, requirePlan, resolveImage } from './imco-lookups';
-import { stateIs, templatePhase } from './imco-states';
-import { later } from './imco-wait.steps';
-import type { ImcoContext } from './imco.context';
-import { ImcoSubnet, ImcoTemplate } from './imco.wire';
-import { ofType } from '../ports/wire';
-import type { ServerCreateOptions } from './imco.options';
-import type { ImFirewallProfile, ImSshProfile, ImTemplate } from './imco.types';
+import { ValidationError } from '../../../common/errors/gateway-error';
+import { ofType } from '../../kit/wire';
+import type { OperationStep } from '../../ports/operation-plan';
+import type { OperationRequest } from '../../ports/operations';
+import { PATHS, seg } from '../client/http.client';
+import { ImcoSubnet } from '../client/wire';
+import type { ImFirewallProfile, ImServer, ImSshProfile } from '../client/wire.types';
+import type { ServerCreateOptions } from '../imco.options';
+import { stateIs } from '../model/states';
+import type { ImcoContext } from './context';
+import { createOnceStep } from './marker.steps';
+import { chooseAccount, planOfSize, requirePlan, resolveImage } from './reads';
+import { readyTemplate, type TemplateDraft, templateIsReady } from './template.steps';
+import { lastServerError, waitState } from './wait.steps';
 
-// The "choose" steps of a server create: everything is decided and saved before anything is made.
-
-/** A template being readied for the server, remembered across runs of `prepare-blueprint`. */
-export interface TemplateProgress {
-  id: string;
-  /** Set before `PUT .../compile` is sent: later runs wait instead of asking again (unless resumed). */
-  compileAsked?: boolean;
-}
+// The steps of a server create (docs/providers/imco.md#servers): everything is decided and saved before anything
+// is made (`prepare`, `prepare-blueprint`), then the server is commissioned once and waited for.
 
 /** What `prepare` decides, saved in the step state. */
-export interface ServerDraft {
-  body: Record<string, unknown>;
-  /** A generic image that needs a template made (or found) for it. */
-  genericImage?: { id: string; name: string };
-  /** The template found, made or named, until it is `ready` and `body.template_id` names it. */
-  template?: TemplateProgress;
+export interface ServerDraft extends TemplateDraft {
   /** Public keys without an SSH profile yet. */
   keysToAdd: string[];
 }
@@ -44,7 +35,7 @@ async function firewallProfile(ctx: ImcoContext, explicit: string | undefined): 
     '/network/firewall_profiles',
     'firewall_profiles.list',
   );
-  // Sent explicitly (CIO 0.15 requires it); IMCO would pick the account default itself.
+  // Sent explicitly (IMCO's CLI requires it: docs/providers/imco.md#servers); IMCO would pick the default.
   return (profiles.find((p) => p.default === true) ?? profiles[0])?.id;
 }
 
@@ -103,7 +94,7 @@ export function prepareServerStep(
       const keys = (input.sshPublicKeys ?? []).map(keyIdentity);
       const known = keys.map((key) => profiles.find((p) => keyIdentity(p.public_key) === key)?.id);
       const sshIds = [...(options.sshProfileIds ?? []), ...known.filter((id): id is string => !!id)];
-      // Nothing given at all: the first profile of the account, as CIO 0.15 insists on one.
+      // Nothing given at all: the first profile of the account, as IMCO's CLI insists on one.
       if (!sshIds.length && !keys.length && profiles[0]) sshIds.push(profiles[0].id);
       const subnetId =
         options.subnetId ?? (input.networkIds?.[0] ? await subnetOf(ctx, input.networkIds[0]) : undefined);
@@ -133,102 +124,6 @@ export function prepareServerStep(
       return { status: 'done' };
     },
   };
-}
-
-const TEMPLATES = '/blueprint/templates';
-
-/** A template without a state (older platforms may send none) is taken as usable: a create would say if not. */
-function templateIsReady(template: ImTemplate): boolean {
-  return !template.state || templatePhase(template.state) === 'ready';
-}
-
-/** The template made earlier for this generic image (a usable one first), or a new one, `created`. */
-async function findOrMakeTemplate(
-  ctx: ImcoContext,
-  image: NonNullable<ServerDraft['genericImage']>,
-): Promise<ImTemplate | null> {
-  const templates = ofType(await ctx.client.list<unknown>(TEMPLATES, 'templates.list'), ImcoTemplate);
-  const mine = templates.filter((t) => t.generic_image_id === image.id && t.name === image.name);
-  const rank = (t: ImTemplate) => (templateIsReady(t) ? 0 : stateIs(t, 'compiling_error') ? 2 : 1);
-  const found = mine.sort((a, b) => rank(a) - rank(b))[0];
-  return (
-    found ??
-    (await ctx.client.send<ImTemplate>('POST', TEMPLATES, 'templates.create', {
-      name: image.name,
-      generic_image_id: image.id,
-    }))
-  );
-}
-
-/** `PUT .../compile`, remembered first, so that a lost or failed call is followed by a look, not a repeat. */
-async function askCompile(
-  ctx: ImcoContext,
-  step: StepContext,
-  progress: TemplateProgress,
-): Promise<StepOutcome> {
-  progress.compileAsked = true;
-  const path = `${TEMPLATES}/${seg(progress.id)}`;
-  let answer: ImTemplate | null;
-  try {
-    answer = await ctx.client.send<ImTemplate>('PUT', `${path}/compile`, 'templates.compile', {});
-  } catch (error) {
-    // Refused as a wrong-state transition: someone else asked first. Fine if it is compiling (or done) now.
-    if (!(error instanceof ConflictError)) throw error;
-    answer = await ctx.client.get<ImTemplate>(path, 'templates.get', ImcoTemplate);
-    if (!answer?.state || !['compiling', 'ready'].includes(templatePhase(answer.state))) throw error;
-  }
-  return later(ctx, step, `template-${answer?.state ?? 'compiling'}`);
-}
-
-/**
- * Readies the draft's template (docs/providers/imco.md, "Templates"): found or made for a generic image, or named
- * by the caller; compiled once when `created`; waited for through `compiling` (and any state this adapter does
- * not know); failed at `compiling_error`. Answers a wait, or null once `body.template_id` names a ready template.
- */
-async function readyTemplate(
-  ctx: ImcoContext,
-  step: StepContext,
-  draft: ServerDraft,
-): Promise<StepOutcome | null> {
-  if (draft.body.template_id || (!draft.genericImage && !draft.template)) return null;
-  // Always a fresh look before acting: the state decides, never what an earlier run believed.
-  let template = draft.template
-    ? await ctx.client.get<ImTemplate>(
-        `${TEMPLATES}/${seg(draft.template.id)}`,
-        'templates.get',
-        ImcoTemplate,
-      )
-    : null;
-  if (!template) {
-    if (!draft.genericImage)
-      throw new ProviderError(
-        `IMCO template ${draft.template!.id} was deleted before a server could be made from it.`,
-        { retryable: false },
-      );
-    template = await findOrMakeTemplate(ctx, draft.genericImage);
-    if (!template) return later(ctx, step, 'template-pending');
-    draft.template = { id: template.id };
-  }
-  const progress = draft.template!;
-  const raw = template.state;
-  const phase = raw ? templatePhase(raw, (state) => ctx.map.onUnknownState('template', state)) : 'ready';
-  switch (phase) {
-    case 'ready':
-      draft.body.template_id = template.id;
-      return null;
-    case 'failed':
-      throw new ProviderError(
-        `IMCO could not compile template ${template.id} ('${template.name ?? ''}'): its state is ${raw}. ` +
-          'Fix its run list or cookbook versions in IMCO and compile it again, or use another image.',
-        { retryable: false },
-      );
-    case 'created':
-      // Asked already and IMCO has not started: wait. A resumed run may have lost its call: ask again.
-      if (progress.compileAsked && !step.resumed) return later(ctx, step, `template-${raw}`);
-      return askCompile(ctx, step, progress);
-    default:
-      return later(ctx, step, `template-${raw}`);
-  }
 }
 
 /**
@@ -263,4 +158,39 @@ export function blueprintStep(ctx: ImcoContext, request: OperationRequest<'serve
       return { status: 'done' };
     },
   };
+}
+
+/** `POST /cloud/servers` with the draft's body and the task's marker, once (adopted when resumed). */
+export function commissionStep(
+  ctx: ImcoContext,
+  request: OperationRequest<'server.create'>,
+  list: () => Promise<Array<{ id: string; name?: string | null; label_ids?: string[] | null }>>,
+): OperationStep {
+  const options = request.input.providerOptions as ServerCreateOptions;
+  return createOnceStep(ctx, {
+    name: 'commission',
+    noun: 'server',
+    path: PATHS.servers,
+    operation: 'servers.commission',
+    resourceName: request.input.name,
+    labelIds: options.labelIds,
+    body: (step) => (step.state[DRAFT_KEY] as ServerDraft).body,
+    list,
+  });
+}
+
+/** Until commissioning ends; `commission_stalled` fails the task with the cause from the server's events. */
+export function waitCommissioned(ctx: ImcoContext): OperationStep {
+  return waitState<ImServer>(ctx, {
+    name: 'wait-commissioned',
+    reader: ctx.polled.servers,
+    // IMCO might boot on its own after commissioning: any later state also means commissioned.
+    done: (server) => !stateIs(server, 'commissioning'),
+    failed: async (server) => {
+      if (!stateIs(server, 'commission_stalled')) return null;
+      const cause = await lastServerError(ctx, server.id);
+      return `IMCO could not commission the server${cause ? ` (${cause})` : ''}.`;
+    },
+    whenMissing: 'wait',
+  });
 }

@@ -1,26 +1,56 @@
-import type { IpAddress } from '../../domain/ip-address.dto';
-import { ResourceType } from '../../domain/states';
-import type { OperationPlan, OperationStep } from '../ports/operation-plan';
-import type { OperationRequest } from '../ports/operations';
-import type { IpPort } from '../ports/ports';
-import { type AttachmentKind, attachSteps, detachSteps, removeStep } from './imco-attachment.steps';
-import { markedCreatePlan } from './imco-create.steps';
-import { seg } from './imco-http.client';
-import { chooseAccount, firstRealm, realmOfServer, requireServer } from './imco-lookups';
-import { PATHS } from './imco-readers';
-import { waitGone } from './imco-wait.steps';
-import type { ImcoContext } from './imco.context';
-import { toIpAddress } from './imco.mapper';
-import type { IpAllocateOptions } from './imco.options';
-import type { ImFloatingIp } from './imco.types';
-import { type Listed, mapListed, mapOne } from '../ports/wire';
-import { ImcoFloatingIp } from './imco.wire';
+import { ResourceType } from '../../../domain/states';
+import { type Listed, mapListed, mapOne } from '../../kit/wire';
+import type { NativeIpAddress } from '../../ports/native';
+import type { OperationPlan, OperationStep } from '../../ports/operation-plan';
+import type { OperationRequest } from '../../ports/operations';
+import type { IpReader } from '../../ports/ports';
+import { PATHS, seg } from '../client/http.client';
+import { ImcoFloatingIp } from '../client/wire';
+import type { ImFloatingIp } from '../client/wire.types';
+import type { IpAllocateOptions } from '../imco.options';
+import { toIpAddress } from '../model/mapper';
+import {
+  type AttachmentKind,
+  attachSteps,
+  detachSteps,
+  markedCreatePlan,
+  readItem,
+  removeStep,
+} from './attachable.steps';
+import type { ImcoContext } from './context';
+import { chooseAccount, firstRealm, realmOfServer, requireServer } from './reads';
+import { waitGone } from './wait.steps';
+
+// IP addresses are IMCO floating IPs (docs/providers/imco.md#floating-ips), in a realm of a cloud account; attach
+// is `POST .../attached_server`.
 
 const DEADLINE_S = 1_200;
 const DEFAULT_NAME = 'floating-ip';
 
-/** IP addresses are IMCO floating IPs, in a realm of a cloud account; attach is `POST .../attached_server`. */
-export class ImcoIps implements IpPort {
+/** Floating IPs as IMCO lists them. */
+export class ImcoIpReader implements IpReader {
+  constructor(private readonly context: ImcoContext) {}
+
+  async list(): Promise<Listed<NativeIpAddress>> {
+    return mapListed(
+      await this.context.client.list<unknown>(PATHS.floatingIps, 'floating_ips.list'),
+      ImcoFloatingIp,
+      (ip) => toIpAddress(this.context.map, ip),
+      this.context.limits,
+    );
+  }
+
+  async get(nativeId: string): Promise<NativeIpAddress | null> {
+    const ip = await this.context.client.get<unknown>(
+      `${PATHS.floatingIps}/${seg(nativeId)}`,
+      'floating_ips.get',
+    );
+    return ip ? mapOne(ip, ImcoFloatingIp, (valid) => toIpAddress(this.context.map, valid)) : null;
+  }
+}
+
+/** The IP operations: allocate, release, attach, detach. */
+export class ImcoIpPlans {
   private readonly kind: AttachmentKind<ImFloatingIp>;
 
   constructor(private readonly context: ImcoContext) {
@@ -28,27 +58,9 @@ export class ImcoIps implements IpPort {
       noun: 'floating IP',
       path: PATHS.floatingIps,
       operation: 'floating_ips',
-      reader: context.readers.floatingIps,
+      reader: context.polled.floatingIps,
       type: ImcoFloatingIp,
     };
-  }
-
-  private get client() {
-    return this.context.client;
-  }
-
-  async list(): Promise<Listed<IpAddress>> {
-    return mapListed(
-      await this.client.list<unknown>(PATHS.floatingIps, 'floating_ips.list'),
-      ImcoFloatingIp,
-      (ip) => toIpAddress(this.context.map, ip),
-      this.context.limits,
-    );
-  }
-
-  async get(nativeId: string): Promise<IpAddress | null> {
-    const ip = await this.client.get<unknown>(`${PATHS.floatingIps}/${seg(nativeId)}`, 'floating_ips.get');
-    return ip ? mapOne(ip, ImcoFloatingIp, (checked) => toIpAddress(this.context.map, checked)) : null;
   }
 
   allocate(request: OperationRequest<'ip.allocate'>): OperationPlan {
@@ -83,7 +95,6 @@ export class ImcoIps implements IpPort {
       waitStep: 'wait-allocated',
       busyStates: ['commissioning', 'allocating'],
       deadlineSeconds: DEADLINE_S,
-      read: (id) => this.read(id),
     });
   }
 
@@ -95,7 +106,7 @@ export class ImcoIps implements IpPort {
         waitGone<ImFloatingIp>(
           this.context,
           'wait-released',
-          this.context.readers.floatingIps,
+          this.context.polled.floatingIps,
           PATHS.floatingIps,
         ),
       ],
@@ -124,10 +135,6 @@ export class ImcoIps implements IpPort {
   }
 
   private read(id: string): Promise<ImFloatingIp | null> {
-    return this.client.get<ImFloatingIp>(
-      `${PATHS.floatingIps}/${seg(id)}`,
-      'floating_ips.get',
-      ImcoFloatingIp,
-    );
+    return readItem(this.context, this.kind, id);
   }
 }

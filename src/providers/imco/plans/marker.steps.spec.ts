@@ -1,8 +1,8 @@
-import { NeedsAttentionError, NotFoundError, ValidationError } from '../../common/errors/gateway-error';
-import { taskMarker } from '../ports/markers';
-import type { StepContext } from '../ports/operation-plan';
-import { BEFORE_KEY, LABEL_KEY, adoptCreated, ensureMarkerLabel, withMarker } from './imco-markers';
-import type { ImcoContext } from './imco.context';
+import { NeedsAttentionError, NotFoundError, ValidationError } from '../../../common/errors/gateway-error';
+import { taskMarker } from '../../ports/markers';
+import type { StepContext } from '../../ports/operation-plan';
+import { BEFORE_KEY, LABEL_KEY, adoptCreated, ensureMarkerLabel, withMarker } from './marker.steps';
+import type { ImcoContext } from './context';
 
 const step = (state: Record<string, unknown>): StepContext => ({
   taskId: 'T',

@@ -1,13 +1,21 @@
-import { NeedsAttentionError, NotFoundError, ValidationError } from '../../common/errors/gateway-error';
-import type { OperationStep, StepContext } from '../ports/operation-plan';
-import { taskMarker } from '../ports/markers';
-import type { ImcoContext } from './imco.context';
-import type { ImLabel } from './imco.types';
+import {
+  NeedsAttentionError,
+  NotFoundError,
+  ProviderError,
+  ValidationError,
+} from '../../../common/errors/gateway-error';
+import { ofType } from '../../kit/wire';
+import { taskMarker } from '../../ports/markers';
+import type { OperationStep, StepContext } from '../../ports/operation-plan';
+import { ImcoMarkable } from '../client/wire';
+import type { ImLabel } from '../client/wire.types';
+import type { ImcoContext } from './context';
 
 /**
- * Crash-safe creates with IMCO labels (reference §3.9): before a create, the task finds or makes a label named
- * after its marker (`gw` + the end of the task id) and sends it in the create's `label_ids`; a create step resumed
- * after a crash looks for a resource carrying that label before it creates again. The label stays on the resource
+ * Crash-safe creates with IMCO labels (docs/providers/imco.md#labels-and-crash-safe-creates): before a create,
+ * the task finds or makes a label named after its marker (`gw` + the end of the task id) and sends it in the
+ * create's `label_ids`; a create step resumed after a crash looks for a resource carrying that label before it
+ * creates again. The label stays on the resource
  * as a record of the gateway task that made it; names are never changed. Where a platform has no labels API
  * (404), the ids of same-named resources seen before the create stand in for the label.
  */
@@ -85,4 +93,63 @@ export async function adoptCreated(
       `Several IMCO ${what} carry the marker of this task; the gateway cannot tell which one it made.`,
     );
   return mine[0]?.id ?? null;
+}
+
+/** What a crash-safe create reads of the items of a list: id, name and labels; the others are skipped. */
+type Markable = { id: string; name?: string | null; label_ids?: string[] | null };
+
+/** The items of a collection as the marker and the adoption read them (a malformed item costs only itself). */
+export function markables(ctx: ImcoContext, path: string, operation: string): () => Promise<Markable[]> {
+  return async () => ofType(await ctx.client.list<unknown>(path, operation), ImcoMarkable);
+}
+
+export function missingId(noun: string): ProviderError {
+  return new ProviderError(`IMCO accepted the ${noun} but did not say which one it is.`, {
+    retryable: false,
+  });
+}
+
+export interface CreateOnce {
+  /** The step's name: `commission`, `create-vpc`, `create-volume`, `allocate`. */
+  name: string;
+  /** `server`, `VPC`, `volume`, `floating IP`: for messages. */
+  noun: string;
+  path: string;
+  /** `servers.commission`, `vpcs.create`...: names the call in logs and metrics. */
+  operation: string;
+  /** The name the resource is made with: adoption without labels goes by it. */
+  resourceName: string;
+  /** The caller's labels, sent with the marker. */
+  labelIds?: string[];
+  /** The create body that earlier steps worked out. */
+  body(step: StepContext): object;
+  list: () => Promise<Markable[]>;
+}
+
+/**
+ * The POST of a create, never repeated blindly: a resumed run adopts what the marker names first, and an answer
+ * without an id is followed by a look for the marked resource.
+ */
+export function createOnceStep(ctx: ImcoContext, spec: CreateOnce): OperationStep {
+  const plural = `${spec.noun}s`;
+  return {
+    name: spec.name,
+    idempotent: false,
+    run: async (step) => {
+      if (step.resumed) {
+        const adopted = await adoptCreated(step, plural, spec.list, spec.resourceName);
+        if (adopted) return { status: 'done', nativeId: adopted, providerStatus: 'adopted' };
+      }
+      const body = { ...spec.body(step), label_ids: withMarker(step, spec.labelIds) };
+      const created = await ctx.client.send<{ id?: string; state?: string | null }>(
+        'POST',
+        spec.path,
+        spec.operation,
+        body,
+      );
+      const id = created?.id ?? (await adoptCreated(step, plural, spec.list, spec.resourceName));
+      if (!id) throw missingId(spec.noun);
+      return { status: 'done', nativeId: id, providerStatus: created?.state ?? 'commissioning' };
+    },
+  };
 }

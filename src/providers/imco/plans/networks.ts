@@ -3,26 +3,26 @@ import {
   NotFoundError,
   ProviderError,
   ValidationError,
-} from '../../common/errors/gateway-error';
-import type { Network } from '../../domain/network.dto';
-import { ResourceType } from '../../domain/states';
-import type { OperationPlan, OperationStep } from '../ports/operation-plan';
-import type { OperationRequest } from '../ports/operations';
-import type { NetworkPort } from '../ports/ports';
-import { failedCreate, missingId } from './imco-attachment.steps';
-import { seg } from './imco-http.client';
-import { chooseAccount, firstRealm } from './imco-lookups';
-import { adoptCreated, markStep, withMarker } from './imco-markers';
-import { PATHS } from './imco-readers';
-import { stateIs } from './imco-states';
-import { later, waitGone, waitState } from './imco-wait.steps';
-import type { ImcoContext } from './imco.context';
-import { toNetwork } from './imco.mapper';
-import type { NetworkCreateOptions } from './imco.options';
-import type { ImRealm, ImSubnet, ImVpc } from './imco.types';
-import { type Listed, mapListed, mapOne } from '../ports/wire';
-import { ImcoMarkable, ImcoServer, ImcoSubnet, ImcoVpc } from './imco.wire';
-import { ofType } from '../ports/wire';
+} from '../../../common/errors/gateway-error';
+import { ResourceType } from '../../../domain/states';
+import { type Listed, mapListed, mapOne, ofType } from '../../kit/wire';
+import type { NativeNetwork } from '../../ports/native';
+import type { OperationPlan, OperationStep } from '../../ports/operation-plan';
+import type { OperationRequest } from '../../ports/operations';
+import type { NetworkReader } from '../../ports/ports';
+import { PATHS, seg } from '../client/http.client';
+import { ImcoServer, ImcoSubnet, ImcoVpc } from '../client/wire';
+import type { ImRealm, ImSubnet, ImVpc } from '../client/wire.types';
+import type { NetworkCreateOptions } from '../imco.options';
+import { toNetwork } from '../model/mapper';
+import { stateIs } from '../model/states';
+import type { ImcoContext } from './context';
+import { adoptCreated, createOnceStep, markables, markStep } from './marker.steps';
+import { chooseAccount, firstRealm } from './reads';
+import { failedCreate, later, waitGone, waitState } from './wait.steps';
+
+// Networks are VPCs (docs/providers/imco.md#networks-vpcs-and-subnets); each new one gets a subnet (servers are
+// placed in subnets) unless told otherwise.
 
 const DEADLINE_S = 1_800;
 const DEFAULT_CIDR = '10.0.0.0/16';
@@ -43,22 +43,28 @@ export function vpcRanges(cidr: string): { cidr: string; firstSubnet: string } {
   return { cidr: `${text(base)}/${prefix}`, firstSubnet: `${text(base)}/${Math.max(prefix, 24)}` };
 }
 
-/** Networks are VPCs; each new one gets a subnet (servers are placed in subnets) unless told otherwise. */
-export class ImcoNetworks implements NetworkPort {
+/** A VPC's subnets that pass their checks; none when the VPC went away meanwhile. */
+async function subnetsOf(ctx: ImcoContext, vpcId: string): Promise<ImSubnet[]> {
+  try {
+    const answer = await ctx.client.list<unknown>(`${PATHS.vpcs}/${seg(vpcId)}/subnets`, 'subnets.list');
+    return ofType(answer, ImcoSubnet);
+  } catch (error) {
+    if (error instanceof NotFoundError) return [];
+    throw error;
+  }
+}
+
+/** VPCs with their subnets; a subnet that fails its checks is left out of its VPC's `extra.subnets`. */
+export class ImcoNetworkReader implements NetworkReader {
   constructor(private readonly context: ImcoContext) {}
 
-  private get client() {
-    return this.context.client;
-  }
-
-  /** VPCs with their subnets; a subnet that fails its checks is left out of its VPC's `extra.subnets`. */
-  async list(): Promise<Listed<Network>> {
-    const vpcs = await this.client.list<unknown>(PATHS.vpcs, 'vpcs.list');
+  async list(): Promise<Listed<NativeNetwork>> {
+    const vpcs = await this.context.client.list<unknown>(PATHS.vpcs, 'vpcs.list');
     const limits = this.context.limits;
     // Subnets are read for the VPCs that will be shown: those that pass their checks, up to maxListItems.
     const shown = ofType(vpcs.slice(0, limits.maxItems), ImcoVpc);
     const subnets = new Map(
-      await Promise.all(shown.map(async (vpc) => [vpc.id, await this.subnets(vpc.id)] as const)),
+      await Promise.all(shown.map(async (vpc) => [vpc.id, await subnetsOf(this.context, vpc.id)] as const)),
     );
     return mapListed(
       vpcs,
@@ -68,19 +74,27 @@ export class ImcoNetworks implements NetworkPort {
     );
   }
 
-  async get(nativeId: string): Promise<Network | null> {
-    const vpc = await this.client.get<unknown>(`${PATHS.vpcs}/${seg(nativeId)}`, 'vpcs.get');
+  async get(nativeId: string): Promise<NativeNetwork | null> {
+    const vpc = await this.context.client.get<unknown>(`${PATHS.vpcs}/${seg(nativeId)}`, 'vpcs.get');
     if (!vpc) return null;
-    const subnets = ImcoVpc.is(vpc) ? await this.subnets(vpc.id) : [];
-    return mapOne(vpc, ImcoVpc, (checked) => toNetwork(this.context.map, checked, subnets));
+    const subnets = ImcoVpc.is(vpc) ? await subnetsOf(this.context, vpc.id) : [];
+    return mapOne(vpc, ImcoVpc, (valid) => toNetwork(this.context.map, valid, subnets));
+  }
+}
+
+/** The network operations: create (with a first subnet) and delete. */
+export class ImcoNetworkPlans {
+  constructor(private readonly context: ImcoContext) {}
+
+  private get client() {
+    return this.context.client;
   }
 
   create(request: OperationRequest<'network.create'>): OperationPlan {
     const { name } = request.input;
     const options = request.input.providerOptions as NetworkCreateOptions;
     const ranges = vpcRanges(request.input.cidr ?? DEFAULT_CIDR);
-    const listVpcs = async () =>
-      ofType(await this.client.list<unknown>(PATHS.vpcs, 'vpcs.list'), ImcoMarkable);
+    const listVpcs = markables(this.context, PATHS.vpcs, 'vpcs.list');
     const prepare: OperationStep = {
       name: 'prepare',
       run: async (step) => {
@@ -100,28 +114,22 @@ export class ImcoNetworks implements NetworkPort {
         return { status: 'done' };
       },
     };
-    const create: OperationStep = {
-      name: 'create-vpc',
-      idempotent: false,
-      run: async (step) => {
-        if (step.resumed) {
-          const adopted = await adoptCreated(step, 'VPCs', listVpcs, name);
-          if (adopted) return { status: 'done', nativeId: adopted, providerStatus: 'adopted' };
-        }
-        const body = { ...(step.state.body as object), label_ids: withMarker(step, options.labelIds) };
-        const created = await this.client.send<ImVpc>('POST', PATHS.vpcs, 'vpcs.create', body);
-        const id = created?.id ?? (await adoptCreated(step, 'VPCs', listVpcs, name));
-        if (!id) throw missingId('VPC');
-        return { status: 'done', nativeId: id, providerStatus: created?.state ?? 'commissioning' };
-      },
-    };
     const steps: OperationStep[] = [
       prepare,
       markStep(this.context, request.taskId, listVpcs, () => name),
-      create,
+      createOnceStep(this.context, {
+        name: 'create-vpc',
+        noun: 'VPC',
+        path: PATHS.vpcs,
+        operation: 'vpcs.create',
+        resourceName: name,
+        labelIds: options.labelIds,
+        body: (step) => step.state.body as object,
+        list: listVpcs,
+      }),
       waitState<ImVpc>(this.context, {
         name: 'wait-active',
-        reader: this.context.readers.vpcs,
+        reader: this.context.polled.vpcs,
         done: (vpc) => !stateIs(vpc, 'commissioning', 'creating'),
         failed: failedCreate('VPC'),
         whenMissing: 'wait',
@@ -178,7 +186,7 @@ export class ImcoNetworks implements NetworkPort {
             return { status: 'done', providerStatus: discard ? 'discarded' : 'decommissioning' };
           },
         },
-        waitGone<ImVpc>(this.context, 'wait-deleted', this.context.readers.vpcs, PATHS.vpcs),
+        waitGone<ImVpc>(this.context, 'wait-deleted', this.context.polled.vpcs, PATHS.vpcs),
       ],
       deadlineSeconds: DEADLINE_S,
       reconcile: async (step) => !(await this.read(step.nativeId!)),
@@ -187,17 +195,6 @@ export class ImcoNetworks implements NetworkPort {
 
   private read(id: string): Promise<ImVpc | null> {
     return this.client.get<ImVpc>(`${PATHS.vpcs}/${seg(id)}`, 'vpcs.get', ImcoVpc);
-  }
-
-  /** A VPC's subnets that pass their checks; none when the VPC went away meanwhile. */
-  private async subnets(vpcId: string): Promise<ImSubnet[]> {
-    try {
-      const answer = await this.client.list<unknown>(`${PATHS.vpcs}/${seg(vpcId)}/subnets`, 'subnets.list');
-      return ofType(answer, ImcoSubnet);
-    } catch (error) {
-      if (error instanceof NotFoundError) return [];
-      throw error;
-    }
   }
 
   /** The provider's region name a VPC is made in (IMCO wants the name, not a realm id). */
@@ -219,7 +216,7 @@ export class ImcoNetworks implements NetworkPort {
     return {
       name: 'create-subnet',
       run: async (step) => {
-        const existing = (await this.subnets(step.nativeId!)).find((s) => s.name === subnet.name);
+        const existing = (await subnetsOf(this.context, step.nativeId!)).find((s) => s.name === subnet.name);
         const made =
           existing ??
           (await this.client.send<ImSubnet>(
@@ -238,7 +235,7 @@ export class ImcoNetworks implements NetworkPort {
     return {
       name: 'wait-subnet',
       run: async (step) => {
-        const subnet = (await this.subnets(step.nativeId!)).find((s) => s.name === name);
+        const subnet = (await subnetsOf(this.context, step.nativeId!)).find((s) => s.name === name);
         if (!subnet || stateIs(subnet, 'commissioning', 'creating'))
           return later(this.context, step, subnet?.state);
         if (stateIs(subnet, 'error', 'failed'))

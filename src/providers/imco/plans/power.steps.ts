@@ -1,17 +1,16 @@
-import { ConflictError, NotFoundError } from '../../common/errors/gateway-error';
-import type { OperationStep, StepContext, StepOutcome } from '../ports/operation-plan';
-import { seg } from './imco-http.client';
-import { requireServer } from './imco-lookups';
-import { PATHS } from './imco-readers';
-import { stateIs } from './imco-states';
-import { Unreadable } from './imco-readers';
-import { lastServerError, later, waitGone, waitState } from './imco-wait.steps';
-import { ImcoServer } from './imco.wire';
-import type { ImcoContext } from './imco.context';
-import type { ImServer } from './imco.types';
+import { ConflictError, NotFoundError } from '../../../common/errors/gateway-error';
+import type { OperationStep, StepContext, StepOutcome } from '../../ports/operation-plan';
+import { PATHS, seg } from '../client/http.client';
+import { ImcoServer } from '../client/wire';
+import type { ImServer } from '../client/wire.types';
+import { stateIs } from '../model/states';
+import type { ImcoContext } from './context';
+import { requireServer } from './reads';
+import { lastServerError, later, Unreadable, waitGone, waitState } from './wait.steps';
 
-// Server power steps (reference §3.2, §6.3): each reads the server, acts only in the state the action needs,
-// sits out transitional states, and refuses the others with a conflict naming the current state.
+// Server power steps: boot, shutdown, reboot, and the shutdown-then-decommission of a delete. Each reads the
+// server, acts only in the state the action needs, sits out transitional states, and refuses the others with a
+// conflict naming the current state (docs/providers/imco.md#state-rules).
 
 function wrongState(server: ImServer, action: string, expected: string[]): ConflictError {
   return new ConflictError(
@@ -55,7 +54,7 @@ export function bootStep(ctx: ImcoContext, name = 'boot'): OperationStep {
 export function waitOperational(ctx: ImcoContext, during: string): OperationStep {
   return waitState<ImServer>(ctx, {
     name: 'wait-operational',
-    reader: ctx.readers.servers,
+    reader: ctx.polled.servers,
     done: (server) => stateIs(server, 'operational'),
     failed: (server) => stalled(ctx, server, during),
     whenMissing: 'wait',
@@ -79,7 +78,7 @@ export function shutdownStep(ctx: ImcoContext): OperationStep {
 export function waitInactive(ctx: ImcoContext): OperationStep {
   return waitState<ImServer>(ctx, {
     name: 'wait-inactive',
-    reader: ctx.readers.servers,
+    reader: ctx.polled.servers,
     done: (server) => stateIs(server, 'inactive'),
     failed: (server) => stalled(ctx, server, 'shutdown'),
     whenMissing: 'wait',
@@ -119,7 +118,7 @@ export function decommissionSteps(ctx: ImcoContext): OperationStep[] {
     {
       name: 'wait-inactive',
       async run(step) {
-        const server = await ctx.readers.servers.get(step.nativeId!);
+        const server = await ctx.polled.servers.get(step.nativeId!);
         if (server instanceof Unreadable) return later(ctx, step, server.providerStatus);
         if (!server || stateIs(server, ...quiet))
           return { status: 'done', providerStatus: server?.state ?? 'deleted' };
@@ -146,7 +145,7 @@ export function decommissionSteps(ctx: ImcoContext): OperationStep[] {
         }
       },
     },
-    waitGone<ImServer>(ctx, 'wait-deleted', ctx.readers.servers, PATHS.servers, (server) =>
+    waitGone<ImServer>(ctx, 'wait-deleted', ctx.polled.servers, PATHS.servers, (server) =>
       stalled(ctx, server, 'decommissioning'),
     ),
   ];

@@ -1,7 +1,7 @@
-import { NotFoundError, ValidationError } from '../../common/errors/gateway-error';
-import { seg } from './imco-http.client';
-import { PATHS } from './imco-readers';
-import type { ImcoContext } from './imco.context';
+import { NotFoundError, ValidationError } from '../../../common/errors/gateway-error';
+import { ofType } from '../../kit/wire';
+import { type ImcoClient, PATHS, seg } from '../client/http.client';
+import { ImcoCloudAccount, ImcoRealm, ImcoServer, ImcoServerPlan, ImcoTemplate } from '../client/wire';
 import type {
   ImCloudAccount,
   ImGenericImage,
@@ -9,14 +9,55 @@ import type {
   ImServer,
   ImServerPlan,
   ImTemplate,
-} from './imco.types';
-import { ImcoCloudAccount, ImcoRealm, ImcoServer, ImcoServerPlan, ImcoTemplate } from './imco.wire';
-import { ofType } from '../ports/wire';
+} from '../client/wire.types';
+import type { ImcoContext } from './context';
 
-// Discovery of what a create needs when the caller names none (reference §6.2): accounts, realms, plans, images.
+// The lookups several plan files share: what a create needs when the caller names none (accounts, realms, plans,
+// images: docs/providers/imco.md#cloud-accounts-realms-and-plans), and the resources a step must find first.
 
-// Lists read here leave out the items that fail their checks (imco.wire.ts): a malformed realm or plan is one
+// Lists read here leave out the items that fail their checks (client/wire.ts): a malformed realm or plan is one
 // the catalog does not show and a create does not pick.
+
+const PLAN_TTL_MS = 10 * 60 * 1000;
+
+/**
+ * Server plans by id, for the cores, memory and realm of servers (a server names only its plan). Plans change
+ * rarely, so they are kept for minutes; a plan that cannot be read (or fails its checks) leaves those fields
+ * empty.
+ */
+export class ServerPlanCache {
+  private readonly plans = new Map<string, { plan: ImServerPlan | null; at: number }>();
+
+  constructor(private readonly client: ImcoClient) {}
+
+  async many(ids: Array<string | null | undefined>): Promise<Map<string, ImServerPlan>> {
+    const wanted = [...new Set(ids.filter((id): id is string => !!id))];
+    const now = Date.now();
+    await Promise.all(
+      wanted
+        .filter((id) => (this.plans.get(id)?.at ?? 0) + PLAN_TTL_MS < now)
+        .map(async (id) => {
+          // A plan that fails its checks is one that could not be read.
+          const plan = await this.client
+            .get<ImServerPlan>(`/cloud/server_plans/${seg(id)}`, 'server_plans.get', ImcoServerPlan)
+            .catch(() => null);
+          // A plan that could not be read is asked for again after half a minute, not ten.
+          this.plans.set(id, { plan, at: plan ? now : now - PLAN_TTL_MS + 30_000 });
+        }),
+    );
+    const found = new Map<string, ImServerPlan>();
+    for (const id of wanted) {
+      const plan = this.plans.get(id)?.plan;
+      if (plan) found.set(id, plan);
+    }
+    return found;
+  }
+
+  /** Keeps a plan read elsewhere (catalog lists). */
+  remember(plan: ImServerPlan): void {
+    this.plans.set(plan.id, { plan, at: Date.now() });
+  }
+}
 
 export async function cloudAccounts(ctx: ImcoContext): Promise<ImCloudAccount[]> {
   const answer = await ctx.client.list<unknown>('/settings/cloud_accounts', 'cloud_accounts.list');
@@ -99,7 +140,7 @@ export async function requirePlan(ctx: ImcoContext, planId: string): Promise<ImS
     throw new ValidationError(`IMCO has no server plan '${planId}'.`, [
       { field: 'planId', message: 'no such plan' },
     ]);
-  ctx.plans.remember(plan);
+  ctx.serverPlans.remember(plan);
   return plan;
 }
 
@@ -131,7 +172,7 @@ export async function requireServer(ctx: ImcoContext, id: string): Promise<ImSer
 
 /** Where a server is: the realm of its plan. */
 export async function realmOfServer(ctx: ImcoContext, server: ImServer): Promise<string | null> {
-  const plans = await ctx.plans.many([server.server_plan_id]);
+  const plans = await ctx.serverPlans.many([server.server_plan_id]);
   return plans.get(server.server_plan_id ?? '')?.realm_id ?? null;
 }
 

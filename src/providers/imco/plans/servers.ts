@@ -1,19 +1,24 @@
-import { NotFoundError, ProviderError, ValidationError } from '../../common/errors/gateway-error';
-import type { Server } from '../../domain/server.dto';
-import { ResourceType } from '../../domain/states';
-import type { OperationPlan, OperationStep, StepContext } from '../ports/operation-plan';
-import type { OperationRequest } from '../ports/operations';
-import type { ServerPort } from '../ports/ports';
-import { seg } from './imco-http.client';
-import { adoptCreated, markStep, withMarker } from './imco-markers';
-import { PATHS } from './imco-readers';
+import { NotFoundError, ValidationError } from '../../../common/errors/gateway-error';
+import { ResourceType } from '../../../domain/states';
+import { checked, type Listed, mapListed, mapOne, ofType } from '../../kit/wire';
+import type { NativeServer } from '../../ports/native';
+import type { OperationPlan, OperationStep, StepContext } from '../../ports/operation-plan';
+import type { OperationRequest } from '../../ports/operations';
+import type { ServerReader } from '../../ports/ports';
+import { PATHS, seg } from '../client/http.client';
+import { ImcoFloatingIp, ImcoServer, ImcoVolume } from '../client/wire';
+import type { ImServer } from '../client/wire.types';
+import { toServer } from '../model/mapper';
+import { stateIs } from '../model/states';
+import type { ImcoContext } from './context';
 import {
-  DRAFT_KEY,
-  type ServerDraft,
   blueprintStep,
   checkServerCreate,
+  commissionStep,
   prepareServerStep,
-} from './imco-server-create.steps';
+  waitCommissioned,
+} from './create.steps';
+import { adoptCreated, markables, markStep } from './marker.steps';
 import {
   bootStep,
   decommissionSteps,
@@ -21,16 +26,10 @@ import {
   shutdownStep,
   waitInactive,
   waitOperational,
-} from './imco-server-power.steps';
-import { stateIs } from './imco-states';
-import { lastServerError, waitState } from './imco-wait.steps';
-import type { ImcoContext } from './imco.context';
-import { toServer } from './imco.mapper';
-import type { ServerCreateOptions } from './imco.options';
-import type { ImServer } from './imco.types';
-import { type Listed, mapListed, mapOne } from '../ports/wire';
-import { ImcoFloatingIp, ImcoMarkable, ImcoServer, ImcoVolume } from './imco.wire';
-import { ofType, checked } from '../ports/wire';
+} from './power.steps';
+
+// Servers (docs/providers/imco.md#servers): commissioned, then booted. IMCO has no task API: every wait polls the
+// server's `state`.
 
 const CREATE_DEADLINE_S = 3_600;
 const ACTION_DEADLINE_S = 1_800;
@@ -47,8 +46,8 @@ function byServer<T extends { attached_server_id?: string | null }>(items: T[]):
   return found;
 }
 
-/** Servers: commissioned, then booted (IMCO has no task API: every wait polls the server's `state`). */
-export class ImcoServers implements ServerPort {
+/** Servers with their volumes, floating IPs and plans. */
+export class ImcoServerReader implements ServerReader {
   constructor(private readonly context: ImcoContext) {}
 
   private get client() {
@@ -59,7 +58,7 @@ export class ImcoServers implements ServerPort {
    * Servers with their volumes and floating IPs (read from the two lists) and plans. A volume or floating IP that
    * fails its checks is left out of every server; a server that fails is left out of the list, with its reason.
    */
-  async list(): Promise<Listed<Server>> {
+  async list(): Promise<Listed<NativeServer>> {
     const [servers, volumes, floatingIps] = await Promise.all([
       this.client.list<unknown>(PATHS.servers, 'servers.list'),
       this.client.list<unknown>(PATHS.volumes, 'volumes.list'),
@@ -67,7 +66,7 @@ export class ImcoServers implements ServerPort {
     ]);
     const limits = this.context.limits;
     const shown = ofType(servers.slice(0, limits.maxItems), ImcoServer);
-    const plans = await this.context.plans.many(shown.map((s) => s.server_plan_id));
+    const plans = await this.context.serverPlans.many(shown.map((s) => s.server_plan_id));
     const volumesOf = byServer(ofType(volumes, ImcoVolume));
     const floatingIpsOf = byServer(ofType(floatingIps, ImcoFloatingIp));
     return mapListed(
@@ -83,7 +82,7 @@ export class ImcoServers implements ServerPort {
     );
   }
 
-  async get(nativeId: string): Promise<Server | null> {
+  async get(nativeId: string): Promise<NativeServer | null> {
     const raw = await this.client.get<unknown>(`${PATHS.servers}/${seg(nativeId)}`, 'servers.get');
     if (!raw) return null;
     // A malformed server is 502 before anything more is read for it.
@@ -103,61 +102,34 @@ export class ImcoServers implements ServerPort {
       if (error instanceof NotFoundError) return null;
       throw error;
     }
-    const plans = await this.context.plans.many([server.server_plan_id]);
+    const plans = await this.context.serverPlans.many([server.server_plan_id]);
     // Sub-lists name their server only implicitly; their items that fail their checks are left out.
     const own = <T extends { attached_server_id?: string | null }>(items: T[]) =>
       items.map((item) => ({ ...item, attached_server_id: item.attached_server_id ?? nativeId }));
-    return mapOne(server, ImcoServer, (checked) =>
-      toServer(this.context.map, checked, {
+    return mapOne(server, ImcoServer, (valid) =>
+      toServer(this.context.map, valid, {
         volumes: own(ofType(volumes, ImcoVolume)),
         floatingIps: own(ofType(floatingIps, ImcoFloatingIp)),
-        plan: plans.get(checked.server_plan_id ?? ''),
+        plan: plans.get(valid.server_plan_id ?? ''),
       }),
     );
   }
+}
+
+/** The server operations: create, start, stop, reboot, rename, delete. */
+export class ImcoServerPlans {
+  constructor(private readonly context: ImcoContext) {}
 
   create(request: OperationRequest<'server.create'>): OperationPlan {
     checkServerCreate(request);
     const input = request.input;
-    const options = input.providerOptions as ServerCreateOptions;
-    const listServers = async () =>
-      ofType(await this.client.list<unknown>(PATHS.servers, 'servers.list'), ImcoMarkable);
-    const commission: OperationStep = {
-      name: 'commission',
-      idempotent: false,
-      run: async (step) => {
-        if (step.resumed) {
-          const adopted = await adoptCreated(step, 'servers', listServers, input.name);
-          if (adopted) return { status: 'done', nativeId: adopted, providerStatus: 'adopted' };
-        }
-        const draft = step.state[DRAFT_KEY] as ServerDraft;
-        const body = { ...draft.body, label_ids: withMarker(step, options.labelIds) };
-        const created = await this.client.send<ImServer>('POST', PATHS.servers, 'servers.commission', body);
-        const id = created?.id ?? (await adoptCreated(step, 'servers', listServers, input.name));
-        if (!id)
-          throw new ProviderError('IMCO accepted the server but did not say which one it is.', {
-            retryable: false,
-          });
-        return { status: 'done', nativeId: id, providerStatus: created?.state ?? 'commissioning' };
-      },
-    };
-    const commissioned = waitState<ImServer>(this.context, {
-      name: 'wait-commissioned',
-      reader: this.context.readers.servers,
-      // IMCO might boot on its own after commissioning: any later state also means commissioned.
-      done: (server) => !stateIs(server, 'commissioning'),
-      failed: async (server) =>
-        stateIs(server, 'commission_stalled')
-          ? `IMCO could not commission the server${await this.cause(server.id)}.`
-          : null,
-      whenMissing: 'wait',
-    });
+    const list = markables(this.context, PATHS.servers, 'servers.list');
     const steps = [
       prepareServerStep(this.context, request),
       blueprintStep(this.context, request),
-      markStep(this.context, request.taskId, listServers, () => input.name),
-      commission,
-      commissioned,
+      markStep(this.context, request.taskId, list, () => input.name),
+      commissionStep(this.context, request, list),
+      waitCommissioned(this.context),
     ];
     if (input.powerOn) steps.push(bootStep(this.context), waitOperational(this.context, 'boot'));
     else steps.push(shutdownStep(this.context), waitInactive(this.context));
@@ -166,7 +138,7 @@ export class ImcoServers implements ServerPort {
       steps,
       deadlineSeconds: CREATE_DEADLINE_S,
       reconcile: async (step) => {
-        const id = step.nativeId ?? (await adoptCreated(step, 'servers', listServers, input.name));
+        const id = step.nativeId ?? (await adoptCreated(step, 'servers', list, input.name));
         const server = id ? await this.read(id) : null;
         return stateIs(server, input.powerOn ? 'operational' : 'inactive');
       },
@@ -187,7 +159,7 @@ export class ImcoServers implements ServerPort {
       [rebootStep(this.context), waitOperational(this.context, 'reboot')],
       'operational',
     );
-    // A server that runs again looks as it did before: only an answered reboot call counts (issue 12).
+    // A server that runs again looks as it did before: only an answered reboot call counts.
     return { ...plan, effectStep: 'reboot' };
   }
 
@@ -201,13 +173,11 @@ export class ImcoServers implements ServerPort {
         {
           name: 'rename',
           run: async (step) => {
-            const server = await this.client.send<ImServer>(
+            const server = await this.context.client.send<ImServer>(
               'PUT',
               `${PATHS.servers}/${seg(step.nativeId!)}`,
               'servers.update',
-              {
-                name,
-              },
+              { name },
             );
             return { status: 'done', providerStatus: server?.state ?? undefined };
           },
@@ -237,11 +207,6 @@ export class ImcoServers implements ServerPort {
   }
 
   private read(id: string): Promise<ImServer | null> {
-    return this.client.get<ImServer>(`${PATHS.servers}/${seg(id)}`, 'servers.get', ImcoServer);
-  }
-
-  private async cause(id: string): Promise<string> {
-    const cause = await lastServerError(this.context, id);
-    return cause ? ` (${cause})` : '';
+    return this.context.client.get<ImServer>(`${PATHS.servers}/${seg(id)}`, 'servers.get', ImcoServer);
   }
 }

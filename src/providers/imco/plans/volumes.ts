@@ -1,26 +1,53 @@
-import { ValidationError } from '../../common/errors/gateway-error';
-import { ResourceType } from '../../domain/states';
-import type { Volume } from '../../domain/volume.dto';
-import type { OperationPlan, OperationStep } from '../ports/operation-plan';
-import type { OperationRequest } from '../ports/operations';
-import type { VolumePort } from '../ports/ports';
-import { type AttachmentKind, attachSteps, detachSteps, removeStep } from './imco-attachment.steps';
-import { markedCreatePlan } from './imco-create.steps';
-import { seg } from './imco-http.client';
-import { chooseAccount, realmOfServer, requireServer } from './imco-lookups';
-import { PATHS } from './imco-readers';
-import { waitGone } from './imco-wait.steps';
-import type { ImcoContext } from './imco.context';
-import { toVolume } from './imco.mapper';
-import type { VolumeCreateOptions } from './imco.options';
-import type { ImStoragePlan, ImVolume } from './imco.types';
-import { type Listed, mapListed, mapOne } from '../ports/wire';
-import { ImcoVolume } from './imco.wire';
+import { ValidationError } from '../../../common/errors/gateway-error';
+import { ResourceType } from '../../../domain/states';
+import { type Listed, mapListed, mapOne } from '../../kit/wire';
+import type { NativeVolume } from '../../ports/native';
+import type { OperationPlan, OperationStep } from '../../ports/operation-plan';
+import type { OperationRequest } from '../../ports/operations';
+import type { VolumeReader } from '../../ports/ports';
+import { PATHS, seg } from '../client/http.client';
+import { ImcoVolume } from '../client/wire';
+import type { ImStoragePlan, ImVolume } from '../client/wire.types';
+import type { VolumeCreateOptions } from '../imco.options';
+import { toVolume } from '../model/mapper';
+import {
+  type AttachmentKind,
+  attachSteps,
+  detachSteps,
+  markedCreatePlan,
+  readItem,
+  removeStep,
+} from './attachable.steps';
+import type { ImcoContext } from './context';
+import { chooseAccount, realmOfServer, requireServer } from './reads';
+import { waitGone } from './wait.steps';
+
+// Volumes (docs/providers/imco.md#volumes-and-storage-plans): made with a storage plan, attached through
+// `/attached_server`.
 
 const DEADLINE_S = 1_800;
 
-/** Volumes (Storage namespace): made with a storage plan, attached through `/attached_server`. */
-export class ImcoVolumes implements VolumePort {
+/** Volumes as IMCO lists them. */
+export class ImcoVolumeReader implements VolumeReader {
+  constructor(private readonly context: ImcoContext) {}
+
+  async list(): Promise<Listed<NativeVolume>> {
+    return mapListed(
+      await this.context.client.list<unknown>(PATHS.volumes, 'volumes.list'),
+      ImcoVolume,
+      (v) => toVolume(this.context.map, v),
+      this.context.limits,
+    );
+  }
+
+  async get(nativeId: string): Promise<NativeVolume | null> {
+    const volume = await this.context.client.get<unknown>(`${PATHS.volumes}/${seg(nativeId)}`, 'volumes.get');
+    return volume ? mapOne(volume, ImcoVolume, (v) => toVolume(this.context.map, v)) : null;
+  }
+}
+
+/** The volume operations: create, delete, attach, detach. */
+export class ImcoVolumePlans {
   private readonly kind: AttachmentKind<ImVolume>;
 
   constructor(private readonly context: ImcoContext) {
@@ -28,27 +55,13 @@ export class ImcoVolumes implements VolumePort {
       noun: 'volume',
       path: PATHS.volumes,
       operation: 'volumes',
-      reader: context.readers.volumes,
+      reader: context.polled.volumes,
       type: ImcoVolume,
     };
   }
 
   private get client() {
     return this.context.client;
-  }
-
-  async list(): Promise<Listed<Volume>> {
-    return mapListed(
-      await this.client.list<unknown>(PATHS.volumes, 'volumes.list'),
-      ImcoVolume,
-      (v) => toVolume(this.context.map, v),
-      this.context.limits,
-    );
-  }
-
-  async get(nativeId: string): Promise<Volume | null> {
-    const volume = await this.client.get<unknown>(`${PATHS.volumes}/${seg(nativeId)}`, 'volumes.get');
-    return volume ? mapOne(volume, ImcoVolume, (v) => toVolume(this.context.map, v)) : null;
   }
 
   create(request: OperationRequest<'volume.create'>): OperationPlan {
@@ -89,7 +102,6 @@ export class ImcoVolumes implements VolumePort {
       waitStep: 'wait-created',
       busyStates: ['commissioning', 'creating'],
       deadlineSeconds: DEADLINE_S,
-      read: (id) => this.read(id),
     });
   }
 
@@ -98,7 +110,7 @@ export class ImcoVolumes implements VolumePort {
       resourceType: ResourceType.Volume,
       steps: [
         removeStep(this.context, this.kind, 'delete'),
-        waitGone<ImVolume>(this.context, 'wait-deleted', this.context.readers.volumes, PATHS.volumes),
+        waitGone<ImVolume>(this.context, 'wait-deleted', this.context.polled.volumes, PATHS.volumes),
       ],
       deadlineSeconds: DEADLINE_S,
       reconcile: async (step) => !(await this.read(step.nativeId!)),
@@ -125,7 +137,7 @@ export class ImcoVolumes implements VolumePort {
   }
 
   private read(id: string): Promise<ImVolume | null> {
-    return this.client.get<ImVolume>(`${PATHS.volumes}/${seg(id)}`, 'volumes.get', ImcoVolume);
+    return readItem(this.context, this.kind, id);
   }
 
   /** The named plan (checked against the size), or the first current plan of the realm that takes the size. */

@@ -1,5 +1,5 @@
-import { PolledReader, Unreadable } from './imco-readers';
-import { ImcoServer } from './imco.wire';
+import { PolledReader, Unreadable } from './wait.steps';
+import { ImcoServer } from '../client/wire';
 
 // The polled lists behind the wait steps (issue 12): a malformed item is unreadable, never missing.
 

@@ -1,10 +1,99 @@
-import { ProviderError } from '../../common/errors/gateway-error';
-import type { OperationStep, StepContext, StepOutcome } from '../ports/operation-plan';
-import { pollDelay } from '../ports/polling';
-import { seg } from './imco-http.client';
-import { type PolledReader, Unreadable } from './imco-readers';
-import type { ImcoContext } from './imco.context';
-import type { ImEvent } from './imco.types';
+import { ProviderError } from '../../../common/errors/gateway-error';
+import { CoalescedReader } from '../../kit/coalesced-reader';
+import { pollDelay } from '../../kit/polling';
+import type { WireType } from '../../kit/wire';
+import type { OperationStep, StepContext, StepOutcome } from '../../ports/operation-plan';
+import { type ImcoClient, PATHS, seg } from '../client/http.client';
+import { ImcoFloatingIp, ImcoServer, ImcoVolume, ImcoVpc, usableId } from '../client/wire';
+import type { ImEvent, ImFloatingIp, ImServer, ImVolume, ImVpc } from '../client/wire.types';
+import { stateIs } from '../model/states';
+import type { ImcoContext } from './context';
+
+// IMCO has no task API: every wait polls the resource's `state`
+// (docs/providers/imco.md#long-work-polling-states). The polls of all tasks in flight on a connection share one
+// list call per tick.
+
+/**
+ * An item of a polled list that the gateway cannot read (it failed its wire checks). A wait step treats it as an
+ * unknown state: it keeps waiting, showing why, and the task's deadline decides if it never clears up.
+ */
+export class Unreadable {
+  constructor(readonly reason: string) {}
+
+  /** What a waiting task shows as the backend's status. */
+  get providerStatus(): string {
+    const status = `unreadable: ${this.reason}`;
+    return status.length > 200 ? `${status.slice(0, 199)}…` : status;
+  }
+}
+
+interface Snapshot<T> {
+  byId: Map<string, T | Unreadable>;
+  /** Items of the answer that failed their checks and have no usable id. */
+  nameless: number;
+}
+
+function snapshotOf<T extends { id: string }>(answer: unknown[], type: WireType<T>): Snapshot<T> {
+  const byId = new Map<string, T | Unreadable>();
+  let nameless = 0;
+  for (const item of answer) {
+    if (type.is(item)) {
+      byId.set(item.id, item);
+      continue;
+    }
+    const id = usableId(item);
+    if (id) byId.set(id, new Unreadable(`not a ${type.name}: ${type.explain(item)}`));
+    else nameless++;
+  }
+  return { byId, nameless };
+}
+
+const ALL = '*';
+
+/**
+ * The polls of one IMCO collection by every task in flight on a connection, answered by one list call per
+ * tick (a coalesced reader underneath: IMCO has no paging, so a list is one call). An item that fails its
+ * checks is `Unreadable`, never missing: a wait must not take a malformed item for a deleted one. For the same
+ * reason, while the answer holds items without a usable id, an id it lacks is unreadable too.
+ */
+export class PolledReader<T extends { id: string }> {
+  private readonly batches: CoalescedReader<Snapshot<T>>;
+
+  constructor(listAll: () => Promise<unknown[]>, type: WireType<T>, windowMs: number) {
+    this.batches = new CoalescedReader<Snapshot<T>>(
+      async () => [snapshotOf(await listAll(), type)],
+      () => ALL,
+      windowMs,
+    );
+  }
+
+  /** The item, `Unreadable` when it cannot be read, or null when IMCO no longer lists it. */
+  async get(id: string): Promise<T | Unreadable | null> {
+    const snapshot = await this.batches.get(ALL);
+    const found = snapshot?.byId.get(id);
+    if (found) return found;
+    if (snapshot?.nameless)
+      return new Unreadable(`the answer has ${snapshot.nameless} item(s) without a usable id`);
+    return null;
+  }
+}
+
+/** The polled collections of one connection: the wait steps of every task in flight read through them. */
+export class PolledCollections {
+  readonly servers: PolledReader<ImServer>;
+  readonly volumes: PolledReader<ImVolume>;
+  readonly floatingIps: PolledReader<ImFloatingIp>;
+  readonly vpcs: PolledReader<ImVpc>;
+
+  constructor(client: ImcoClient, windowMs: number) {
+    const reader = <T extends { id: string }>(path: string, operation: string, type: WireType<T>) =>
+      new PolledReader<T>(() => client.list<unknown>(path, operation), type, windowMs);
+    this.servers = reader<ImServer>(PATHS.servers, 'servers.poll', ImcoServer);
+    this.volumes = reader<ImVolume>(PATHS.volumes, 'volumes.poll', ImcoVolume);
+    this.floatingIps = reader<ImFloatingIp>(PATHS.floatingIps, 'floating_ips.poll', ImcoFloatingIp);
+    this.vpcs = reader<ImVpc>(PATHS.vpcs, 'vpcs.poll', ImcoVpc);
+  }
+}
 
 type Stateful = { id: string; state?: string | null };
 
@@ -29,7 +118,8 @@ export interface WaitStateOptions<T extends Stateful> {
 
 /**
  * Polls a resource through the connection's coalesced reader (one list call per tick for all tasks). An item
- * that fails its checks is an unknown state: the step keeps waiting and shows why (docs/providers/imco.md).
+ * that fails its checks is an unknown state: the step keeps waiting and shows why
+ * (docs/providers/imco.md#what-the-adapter-checks).
  */
 export function waitState<T extends Stateful>(ctx: ImcoContext, options: WaitStateOptions<T>): OperationStep {
   return {
@@ -54,7 +144,7 @@ export function waitState<T extends Stateful>(ctx: ImcoContext, options: WaitSta
 
 /**
  * Waits until a deleted resource is gone: absent from the coalesced list, then confirmed by a 404 on its own path
- * (the IMCO way of seeing a delete finish, reference §5).
+ * (how IMCO shows a delete finished: docs/providers/imco.md#long-work-polling-states).
  */
 export function waitGone<T extends Stateful>(
   ctx: ImcoContext,
@@ -88,10 +178,16 @@ export function waitGone<T extends Stateful>(
   };
 }
 
+/** The failure of a create that IMCO shows as an `error` (or `failed`) state of the new resource. */
+export function failedCreate(noun: string): (item: Stateful) => string | null {
+  return (item) =>
+    stateIs(item, 'error', 'failed') ? `IMCO could not create the ${noun} (state ${item.state}).` : null;
+}
+
 /** The newest error event of a server, as "header: description", for failure messages. */
 export async function lastServerError(ctx: ImcoContext, serverId: string): Promise<string | null> {
   const events = await ctx.client
-    .list<ImEvent>(`/cloud/servers/${seg(serverId)}/events`, 'server_events.list')
+    .list<ImEvent>(`${PATHS.servers}/${seg(serverId)}/events`, 'server_events.list')
     .catch(() => [] as ImEvent[]);
   const event = events.find((e) => e.level?.toLowerCase() === 'error');
   if (!event) return null;

@@ -4,7 +4,7 @@ import {
   ProviderError,
   ProviderTimeoutError,
   ProviderUnavailableError,
-} from '../../common/errors/gateway-error';
+} from '../../../common/errors/gateway-error';
 
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ERR_CANCELED']);
 /** The request never reached the backend: repeating it is safe even for a create. */

@@ -1,6 +1,6 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ProviderError } from '../../common/errors/gateway-error';
+import { ProviderError } from '../../../common/errors/gateway-error';
 import { withCallSignal } from './call-scope';
 import { UpstreamClient, type UpstreamClientOptions } from './upstream-client';
 

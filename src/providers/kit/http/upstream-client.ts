@@ -11,12 +11,13 @@ import {
   circuitBreaker,
   handleWhen,
 } from 'cockatiel';
-import type { ConnectionTuning } from '../../config/config.schema';
+import type { ConnectionTuning } from '../../../config/config.schema';
+import type { UpstreamObserver } from '../../../common/metrics/upstream-observer';
 import {
   GatewayError,
   ProviderTimeoutError,
   ProviderUnavailableError,
-} from '../../common/errors/gateway-error';
+} from '../../../common/errors/gateway-error';
 import { currentCallSignal } from './call-scope';
 import { classifyTransportError, isTransient } from './transport-errors';
 
@@ -42,21 +43,6 @@ export interface UpstreamResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
-}
-
-export interface UpstreamCallRecord {
-  connection: string;
-  kind: string;
-  operation: string;
-  method: HttpMethod;
-  /** `ok`, the GatewayError code, or `circuit_open`. */
-  outcome: string;
-  status: number | null;
-  durationMs: number;
-}
-
-export interface UpstreamObserver {
-  onCall(record: UpstreamCallRecord): void;
 }
 
 export interface UpstreamClientOptions {
