@@ -1,5 +1,5 @@
 // Jest on Node 20: the @nestjs/* packages are ESM-only, and Jest cannot require() ESM before Node 24.9, so
-// @swc/jest compiles them to CommonJS too (see ../shared/references/stack-notes.md §3). swc does not type
+// @swc/jest compiles them to CommonJS too (docs/design.md#why-jest-runs-through-swc). swc does not type
 // check: `npm run typecheck` does.
 const swc = [
   '@swc/jest',
@@ -25,12 +25,25 @@ const common = {
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/sandbox/**/*.spec.ts'],
+    },
     {
       ...common,
       displayName: 'contract',
       testMatch: ['<rootDir>/test/contract/**/*.spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/timeout-30s.ts'],
+    },
+    {
+      ...common,
+      displayName: 'conformance',
+      testMatch: ['<rootDir>/test/conformance/**/*.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/timeout-120s.ts'],
+      // Redis only for the API-level 501 checks (a test gateway on one simulator).
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
     {
       ...common,
@@ -40,8 +53,9 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
-    // The reliability and security suites (issue 8): short by default (npm test, CI), full with SUITE_SIZE=full.
-    // hostile (issue 12): slow clients and a trickling backend against a gateway, no SUITE_SIZE difference.
+    // The reliability and security suites (docs/design.md#tests, SECURITY.md#what-the-suites-prove): short
+    // by default (npm test, CI), full with SUITE_SIZE=full. hostile: slow clients and a trickling backend
+    // against a gateway, no SUITE_SIZE difference.
     ...['faults', 'crash', 'fuzz', 'security', 'hostile'].map((suite) => ({
       ...common,
       displayName: suite,
