@@ -70,14 +70,6 @@ export const dcimanagerDriver: ConformanceDriver = {
         } else if (type === ResourceType.Ip) state.ips.delete(ipOf(nativeId).id);
         else throw new Error(`DCImanager ${type}s cannot vanish on their own`);
       },
-      deviations: {
-        deleteOfMissing: {
-          'server.delete': {
-            code: 'not_found',
-            why: 'its first step (power off) requires a server owned by the account; only the last (release) takes one it does not own as released',
-          },
-        },
-      },
       absentId: (type) =>
         ({
           [ResourceType.Server]: '999999',

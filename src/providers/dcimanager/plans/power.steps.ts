@@ -39,16 +39,25 @@ const NEEDS: Record<PowerAction, string[]> = {
 
 /**
  * One hard power command: read first, so that a command already satisfied is a no-op and a command in the
- * wrong power state is answered with a conflict; waits while an operation runs. With `lenient`, a server that
- * cannot be switched off (power `unknown`) is left as it is (delete).
+ * wrong power state is answered with a conflict; waits while an operation runs. With `lenient` (delete), a server
+ * that cannot be switched off (power `unknown`) is left as it is, and one the account no longer holds (released
+ * behind the gateway's back, or by a delete whose answer was lost) is marked `released` in the step state: the
+ * delete's other steps then have nothing to do.
  */
+/** Step state set when a delete finds the server already given back. */
+export const RELEASED = 'released';
+
 export function powerStep(context: DcimanagerContext, action: PowerAction, lenient = false): OperationStep {
   const sentKey = `${action}Sent`;
   return {
     name: action.replace('_', '-'),
     async run(ctx): Promise<StepOutcome> {
       const id = ctx.nativeId!;
-      const raw = await context.reads.requireOwned(id);
+      const raw = lenient ? await context.reads.ownedServer(id) : await context.reads.requireOwned(id);
+      if (!raw) {
+        ctx.state[RELEASED] = true;
+        return { status: 'done', providerStatus: 'released' };
+      }
       if (isBusy(raw))
         return {
           status: 'wait',

@@ -3,7 +3,7 @@ import { ResourceType } from '../../../domain/states';
 import { type Listed, mapListed, mapOne } from '../../kit/wire';
 import { hasMarker } from '../../ports/markers';
 import type { NativeServer } from '../../ports/native';
-import type { OperationPlan, OperationStep } from '../../ports/operation-plan';
+import type { OperationPlan, OperationStep, StepOutcome } from '../../ports/operation-plan';
 import type { OperationRequest } from '../../ports/operations';
 import type { ServerReader } from '../../ports/ports';
 import { configurationOfPlan, isIntegerId } from '../client/codec.ids';
@@ -23,13 +23,19 @@ import {
   waitIpStep,
 } from './create.steps';
 import { releaseStep, wipeStep } from './delete.steps';
-import { powerStep } from './power.steps';
+import { powerStep, RELEASED } from './power.steps';
 import { waitOperation, waitPower } from './wait.steps';
 
 const CREATE_DEADLINE_S = 90 * 60;
 const DELETE_DEADLINE_S = 3 * 60 * 60;
 const POWER_DEADLINE_S = 10 * 60;
 const NAME_LIMIT = 200;
+
+/** A delete step with nothing to do once the first found the server already given back (see powerStep). */
+function unlessReleased(step: OperationStep): OperationStep {
+  const released: StepOutcome = { status: 'done', providerStatus: 'released' };
+  return { ...step, run: (ctx) => (ctx.state[RELEASED] ? Promise.resolve(released) : step.run(ctx)) };
+}
 
 /**
  * Servers = physical servers assigned to the connection's owner (docs/providers/dcimanager.md#the-gateway-model).
@@ -219,8 +225,7 @@ export class DcimanagerServers implements ServerReader {
       resourceType: ResourceType.Server,
       steps: [
         powerStep(this.context, 'power_off', true),
-        waitPower(this.context, 'wait-stopped', 'off', 'power_offSent'),
-        ...wipe,
+        ...[waitPower(this.context, 'wait-stopped', 'off', 'power_offSent'), ...wipe].map(unlessReleased),
         releaseStep(this.context),
       ],
       deadlineSeconds: DELETE_DEADLINE_S,
