@@ -3,7 +3,7 @@ import { validateConfig } from '../../src/config/config.validator';
 import { readEnv } from '../../src/config/env';
 import { UpstreamClient } from '../../src/providers/kit/http/upstream-client';
 import { MemoryClaims } from '../../src/providers/kit/memory-claims';
-import type { ProviderAdapter } from '../../src/providers/ports/provider-adapter';
+import { Connection } from '../../src/providers/registry/connection';
 import { PROVIDER_KINDS, connectionKindSchemas } from '../../src/providers/registry/provider-kinds';
 import { type BenchContext, type BenchSimulator, gatewayCall, simControl } from '../lib/context';
 import { rssMb } from '../lib/processes';
@@ -75,8 +75,12 @@ function percentile(values: number[], p: number): number | null {
 const observerCalls = new Map<string, number>();
 const observerLists = new Map<string, number>();
 
-/** An adapter of the bench's own, to watch the backend directly (when a server really runs). */
-function observerOf(simulator: BenchSimulator): ProviderAdapter {
+/**
+ * A connection of the bench's own, to watch the backend directly (when a server really runs). Read through the
+ * core's normalizer, as the gateway reads: names without the task marker some backends keep in the name, so a
+ * server is matched to the create that made it.
+ */
+function observerOf(simulator: BenchSimulator): Connection {
   const definition = PROVIDER_KINDS.find((k) => (k.kind as string) === simulator.kind)!;
   // Through the config validator, as the gateway's own: every default filled in (a cast config once lacked
   // maxListItems, which emptied the observers' lists, and DCImanager's apiPrefix, which broke its URLs).
@@ -101,7 +105,7 @@ function observerOf(simulator: BenchSimulator): ProviderAdapter {
     },
     { env: readEnv({}), kinds: connectionKindSchemas(), baseDir: process.cwd(), variables: {} },
   ).providers;
-  return definition.create(config, {
+  const adapter = definition.create(config, {
     http: (options) =>
       new UpstreamClient(options, {
         onCall: (record) => {
@@ -114,6 +118,7 @@ function observerOf(simulator: BenchSimulator): ProviderAdapter {
     onUnknownState: () => undefined,
     claims: new MemoryClaims(),
   });
+  return new Connection(adapter, config);
 }
 
 /** How many creates a backend can take: bare-metal stock is finite (plans say how many are `available`). */

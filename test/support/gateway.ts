@@ -87,6 +87,28 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   const simulators = options.reuse?.simulators ?? new Map<string, SimulatorHandle>();
   // The simulators' files (IMCO's certificates) in a folder of this gateway's own, removed by close().
   const dataDir = options.reuse ? null : mkdtempSync(join(tmpdir(), 'cloudmux-test-sim-'));
+  // What this call started is stopped again if the gateway fails to come up: a leaked simulator keeps jest alive.
+  const abandon = async () => {
+    if (!dataDir) return;
+    for (const handle of simulators.values()) await handle.stop().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    return await startOn(options, speed, redisUrl, simulators, dataDir, abandon);
+  } catch (error) {
+    await abandon();
+    throw error;
+  }
+}
+
+async function startOn(
+  options: TestGatewayOptions,
+  speed: number,
+  redisUrl: string,
+  simulators: Map<string, SimulatorHandle>,
+  dataDir: string | null,
+  abandon: () => Promise<void>,
+): Promise<TestGateway> {
   if (dataDir) {
     const redis = new Redis(redisUrl);
     await redis.flushdb();
@@ -147,7 +169,12 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     config,
     options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   );
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    await app.listen({ host: '127.0.0.1', port: 0 });
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
@@ -157,9 +184,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     document,
     async close() {
       await app.close();
-      if (!dataDir) return;
-      for (const handle of simulators.values()) await handle.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await abandon();
     },
   };
 }

@@ -24,7 +24,10 @@ export interface RunOptions {
   maxMs?: number;
   /** Retry retryable errors, as the engine does (idempotent steps only). */
   retryTransient?: boolean;
-  /** Starts the step with this name as if its worker had died mid-call (`resumed: true`). */
+  /**
+   * Starts at the step with this name as if its worker had died mid-call (`resumed: true`), as the engine resumes:
+   * the steps before it completed before the crash and are not run again (give their `state`).
+   */
   resumeAt?: string;
   /** The task id the plan sees (adapters derive markers from it); a fresh engine-shaped one when absent. */
   taskId?: string;
@@ -87,7 +90,9 @@ export async function runOperationPlan(
     resumed,
   });
   try {
-    for (const step of plan.steps) {
+    const from = options.resumeAt ? plan.steps.findIndex((step) => step.name === options.resumeAt) : 0;
+    if (from < 0) throw new Error(`the plan has no step ${options.resumeAt}`);
+    for (const step of plan.steps.slice(from)) {
       run.steps.push(step.name);
       let polls = 0;
       const startedAt = Date.now();
