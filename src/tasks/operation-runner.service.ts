@@ -3,7 +3,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { SnapshotCache } from '../cache/snapshot-cache.service';
 import { GatewayError, NotFoundError } from '../common/errors/gateway-error';
 import { problemFromGatewayError } from '../common/errors/problem.mapper';
-import { formatResourceId } from '../common/ids/resource-id';
 import { MetricsService } from '../common/metrics/metrics.service';
 import type { AnyResource } from '../domain/resource';
 import { withCallSignal } from '../providers/kit/http/call-scope';
@@ -150,7 +149,7 @@ export class OperationRunner {
       });
       internal.stepInFlight = false;
       internal.failures = 0;
-      this.observe(task, internal, outcome, plan.steps.length);
+      this.observe(task, internal, outcome, plan.steps.length, adapter);
       if (outcome.status === 'wait') {
         internal.polls++;
         await this.persist(task, internal, seen);
@@ -220,10 +219,16 @@ export class OperationRunner {
     };
   }
 
-  private observe(task: Task, internal: TaskInternal, outcome: StepOutcome, stepCount: number): void {
+  private observe(
+    task: Task,
+    internal: TaskInternal,
+    outcome: StepOutcome,
+    stepCount: number,
+    connection: Connection,
+  ): void {
     if (outcome.nativeId && outcome.nativeId !== internal.nativeId) {
       internal.nativeId = outcome.nativeId;
-      task.resource.id = formatResourceId(task.provider, outcome.nativeId);
+      task.resource.id = connection.normalizer.id(outcome.nativeId);
     }
     if (outcome.providerStatus !== undefined) task.providerStatus = outcome.providerStatus;
     if (outcome.providerRef) task.providerRef = outcome.providerRef;
