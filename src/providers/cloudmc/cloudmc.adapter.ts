@@ -34,9 +34,6 @@ export interface CloudmcConnection extends ConnectionConfig {
   purgeOnDelete: boolean;
 }
 
-/** `maxListItems` when the config leaves it out (the schema's default). */
-const DEFAULT_MAX_LIST_ITEMS = 10_000;
-
 /**
  * CloudMC API v2, CloudStack plugin: one service connection and environment per gateway connection. Wiring only:
  * the client, the context every plan receives, the readers and the plans of each operation CloudMC can do.
@@ -85,7 +82,7 @@ export class CloudmcAdapter implements ProviderAdapter {
       map: { onUnknownState: (resource, raw) => deps.onUnknownState(resource, raw) },
       backoff: { initialMs: config.pollIntervalMs, maxMs: config.maxPollIntervalMs },
       purgeOnDelete: config.purgeOnDelete,
-      maxListItems: config.maxListItems ?? DEFAULT_MAX_LIST_ITEMS,
+      maxListItems: config.maxListItems,
       logger: deps.logger,
     };
     this.servers = new CloudmcServerReader(context);

@@ -28,8 +28,8 @@ export interface CloudsigmaConnection extends ConnectionConfig {
   endpoint: string;
   email: string;
   password: string;
-  deleteDrives?: boolean;
-  shutdownTimeoutSeconds?: number;
+  deleteDrives: boolean;
+  shutdownTimeoutSeconds: number;
 }
 
 /**
@@ -100,8 +100,8 @@ export class CloudsigmaAdapter implements ProviderAdapter {
       servers: new PolledReader(() => fetchServers(context), CloudsigmaServer),
       drives: new PolledReader(() => fetchDrives(context), CloudsigmaDrive),
       limits: { maxItems: config.maxListItems },
-      shutdownGraceMs: (config.shutdownTimeoutSeconds ?? 120) * 1000,
-      deleteDrives: config.deleteDrives ?? false,
+      shutdownGraceMs: config.shutdownTimeoutSeconds * 1000,
+      deleteDrives: config.deleteDrives,
       claims: deps.claims,
     };
     this.servers = new CloudsigmaServerReader(context);

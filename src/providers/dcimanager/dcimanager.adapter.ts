@@ -64,7 +64,7 @@ export class DcimanagerAdapter implements ProviderAdapter {
     this.session = new DciSession(() => requestToken(auth, config), deps.logger);
     const http = deps.http({ ...upstream, parseError: parseDciError, authorize: this.session.authorize });
     const client = new DciClient(http, this.session);
-    const maxListItems = config.maxListItems ?? 10_000;
+    const { maxListItems } = config;
     const reads = (this.reads = new DciReads(client, config.ownerEmail, deps.logger, maxListItems));
     const context: DcimanagerContext = {
       connection: config.name,

@@ -110,8 +110,7 @@ export class Connection {
    * cannot do the operation: callers check `can` (intake answers 501 before this).
    */
   plan<O extends OperationName>(request: OperationRequest<O>): OperationPlan<AnyResource> {
-    const planner = this.adapter.plans[request.operation] as
-      ((r: OperationRequest<O>) => OperationPlan) | undefined;
+    const planner = this.adapter.plans[request.operation];
     if (!planner) throw new Error(`${this.name} cannot ${request.operation}`);
     const plan = planner(request);
     const normalizer = this.normalizer;
