@@ -1,3 +1,4 @@
+// Backend quirks only; the normalized behaviour every kind shares is the port conformance suite's (test/conformance).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,6 @@ import {
   ProviderUnavailableError,
   ValidationError,
 } from '../../src/common/errors/gateway-error';
-import { ServerState } from '../../src/domain/states';
 import { parseCloudmcError } from '../../src/providers/cloudmc/client/errors';
 import { CloudmcClient } from '../../src/providers/cloudmc/client/http.client';
 import { cloudmcKind } from '../../src/providers/cloudmc/cloudmc.kind';
@@ -75,39 +75,19 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
   afterAll(() => simulator.stop());
 
   describe('reads', () => {
-    it('should list seeded servers, volumes, networks and IPs with normalized fields and raw states', async () => {
-      const [servers, volumes, networks, ips] = await Promise.all([
+    it('should keep the raw state, show the root volume as a bootable volume of its instance, and mark the source-NAT address', async () => {
+      const [servers, volumes, ips] = await Promise.all([
         gateway.servers!.list().then(items),
         gateway.volumes!.list().then(items),
-        gateway.networks!.list().then(items),
         gateway.ips!.list().then(items),
       ]);
-      expect(servers.length).toBeGreaterThan(0);
-      expect(servers[0]).toMatchObject({
-        provider: 'cm',
-        providerKind: 'cloudmc',
-        id: `cm:${servers[0].nativeId}`,
-        providerState: expect.any(String),
-      });
-      expect(Object.values(ServerState)).toContain(servers[0].state);
+      expect(servers[0].providerState).toEqual(expect.any(String));
       expect(volumes.some((v) => v.bootable && v.serverId === servers[0].id)).toBe(true);
       expect(servers[0].volumeIds.length).toBeGreaterThan(0);
-      expect(networks.length).toBeGreaterThan(0);
       expect(ips.some((ip) => ip.extra.sourceNat === true)).toBe(true);
-      expect(unknownStates).toEqual([]);
     });
 
-    it('should answer native records: the backend ids in references, no gateway fields', async () => {
-      const [native] = (await adapter.servers!.list()).items.filter((s) => s.volumeIds.length);
-      expect(native).not.toHaveProperty('id');
-      expect(native).not.toHaveProperty('provider');
-      const shown = (await gateway.servers!.get(native.nativeId))!;
-      expect(shown.volumeIds).toEqual(native.volumeIds.map((id) => `cm:${id}`));
-      expect(shown.imageId).toBe(`cm:${native.imageId}`);
-    });
-
-    it('should answer null for an unknown id, and read the catalog', async () => {
-      expect(await gateway.servers!.get('00000000-0000-0000-0000-000000000000')).toBeNull();
+    it('should read the catalog: templates, offerings with a custom one, zones', async () => {
       const [images, plans, locations] = await Promise.all([
         adapter.catalog!.images!(),
         adapter.catalog!.plans!(),
@@ -130,7 +110,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
   });
 
   describe('server lifecycle', () => {
-    it('should create, stop, start, reboot, rename and delete an instance', async () => {
+    it('should create an instance through its CloudMC task, on the template and offering asked for', async () => {
       const create = await runPlan(adapter, 'server.create', null, {
         name: 'contract-1',
         imageId,
@@ -140,24 +120,10 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
       });
       expect(create.steps).toEqual(['prepare', 'create-instance', 'wait-create-task', 'wait-running']);
       expect(create.providerStatuses).toContain('SUCCESS');
-      const id = create.nativeId!;
-      expect(await gateway.servers!.get(id)).toMatchObject({
-        name: 'contract-1',
-        state: 'running',
+      expect(await gateway.servers!.get(create.nativeId!)).toMatchObject({
         imageId: `cm:${imageId}`,
         planId: `cm:${planId}`,
       });
-
-      await runPlan(adapter, 'server.stop', id, { force: false });
-      expect((await gateway.servers!.get(id))!.state).toBe('stopped');
-      await runPlan(adapter, 'server.start', id, {});
-      expect((await gateway.servers!.get(id))!.state).toBe('running');
-      await runPlan(adapter, 'server.reboot', id, {});
-      expect((await gateway.servers!.get(id))!.state).toBe('running');
-      await runPlan(adapter, 'server.rename', id, { name: 'contract-renamed' });
-      expect((await gateway.servers!.get(id))!.name).toBe('contract-renamed');
-      await runPlan(adapter, 'server.delete', id, {});
-      expect(await gateway.servers!.get(id)).toBeNull();
     });
 
     it('should create a server with cpuCores and memoryMb on the custom offering', async () => {
@@ -213,7 +179,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
       expect(await gateway.servers!.get(run.nativeId!)).toMatchObject({ name: 'adopted', state: 'running' });
     });
 
-    it('should adopt its own instance, not create a second, when the create step is resumed after a crash', async () => {
+    it('should adopt its own instance by its marker, not an older namesake, when the create step is resumed', async () => {
       const older = await createServer('resumed'); // a namesake from before: never to be taken for this create
       const plan = adapter.plans['server.create']!({
         operation: 'server.create',
@@ -231,20 +197,12 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
         resumed,
       });
       await plan.steps[0].run(ctx(false)); // prepare
-      await sim(simulator, 'DELETE', '/stats');
       await plan.steps[1].run(ctx(false)); // POST /instances went out...
       delete state.cmTask; // ...and the worker died before the task id was saved
       const resumed = await plan.steps[1].run(ctx(true));
       const adopted = resumed.status === 'done' ? resumed.nativeId : undefined;
       expect(adopted).toEqual(expect.any(String));
       expect(adopted).not.toBe(older);
-      const stats = (await sim(simulator, 'GET', '/stats')) as { requests: Record<string, number> };
-      expect(
-        Object.entries(stats.requests)
-          .filter(([k]) => k.startsWith('POST'))
-          .reduce((sum, [, n]) => sum + n, 0),
-      ).toBe(1);
-      expect((await gateway.servers!.list().then(items)).filter((s) => s.name === 'resumed')).toHaveLength(2);
     });
 
     it('should tell two same-named creates apart by their markers when both tasks are forgotten', async () => {
@@ -594,7 +552,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
   });
 
   describe('volumes, networks and public IPs', () => {
-    it('should create an attached volume, detach, re-attach and delete it; deleting attached is a conflict', async () => {
+    it('should create a data volume attached to its instance, and refuse to delete it while attached', async () => {
       const server = await createServer('with-disk');
       const created = await runPlan(adapter, 'volume.create', null, {
         name: 'data-1',
@@ -610,41 +568,24 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
         bootable: false,
       });
       await expect(runPlan(adapter, 'volume.delete', id, {})).rejects.toBeInstanceOf(ConflictError);
-      await runPlan(adapter, 'volume.detach', id, {});
-      expect(await gateway.volumes!.get(id)).toMatchObject({ state: 'available', serverId: null });
-      await runPlan(adapter, 'volume.attach', id, { serverId: server });
-      expect((await gateway.volumes!.get(id))!.serverId).toBe(`cm:${server}`);
-      await runPlan(adapter, 'volume.detach', id, {});
-      await runPlan(adapter, 'volume.delete', id, {});
-      expect(await gateway.volumes!.get(id)).toBeNull();
     });
 
-    it('should create an isolated network from a CIDR and delete it', async () => {
+    it('should give an isolated network the first address of its CIDR as gateway', async () => {
       const run = await runPlan(adapter, 'network.create', null, {
         name: 'net-1',
         cidr: '10.9.8.0/24',
         providerOptions: {},
       });
-      expect(await gateway.networks!.get(run.nativeId!)).toMatchObject({
-        name: 'net-1',
-        state: 'available',
-        gateway: '10.9.8.1',
-      });
-      await runPlan(adapter, 'network.delete', run.nativeId, {});
-      expect(await gateway.networks!.get(run.nativeId!)).toBeNull();
+      expect(await gateway.networks!.get(run.nativeId!)).toMatchObject({ gateway: '10.9.8.1' });
     });
 
-    it('should acquire a public IP, static-NAT it to a server, detach and release it', async () => {
+    it('should static-NAT a public IP to the server its allocation names', async () => {
       const server = await createServer('nat-target');
       const run = await runPlan(adapter, 'ip.allocate', null, { serverId: server, providerOptions: {} });
-      const id = run.nativeId!;
-      expect(await gateway.ips!.get(id)).toMatchObject({ state: 'attached', serverId: `cm:${server}` });
-      await runPlan(adapter, 'ip.detach', id, {});
-      expect(await gateway.ips!.get(id)).toMatchObject({ state: 'available', serverId: null });
-      await runPlan(adapter, 'ip.attach', id, { serverId: server });
-      expect((await gateway.ips!.get(id))!.serverId).toBe(`cm:${server}`);
-      await runPlan(adapter, 'ip.release', id, {});
-      expect(await gateway.ips!.get(id)).toBeNull();
+      expect(await gateway.ips!.get(run.nativeId!)).toMatchObject({
+        state: 'attached',
+        serverId: `cm:${server}`,
+      });
     });
 
     it("should refuse to release or attach the VPC's source-NAT address, without asking CloudMC to", async () => {

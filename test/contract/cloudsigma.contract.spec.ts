@@ -1,3 +1,4 @@
+// Backend quirks only; the normalized behaviour every kind shares is the port conformance suite's (test/conformance).
 import {
   ConflictError,
   NotFoundError,
@@ -109,7 +110,6 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
         [`cs:${SIM_IDS.ipWeb}`, 'attached', `cs:${SIM_IDS.serverWeb}`],
         [`cs:${SIM_IDS.ipFree}`, 'available', null],
       ]);
-      expect(unknownStates).toEqual([]);
     });
 
     it('should find attachments from the server configuration when stopped servers claim nothing (docs/providers/cloudsigma.md#drives-on-several-servers)', async () => {
@@ -120,11 +120,8 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
       });
     });
 
-    it('should answer null for unknown ids whether "not found" comes as 400 or 404', async () => {
+    it('should answer null for unknown ids when "not found" comes as 404 too, and for a library drive', async () => {
       const missing = '00000000-1111-4222-8333-444444444444';
-      expect(await adapter.servers!.get(missing)).toBeNull();
-      expect(await adapter.volumes!.get(missing)).toBeNull();
-      expect(await adapter.ips!.get('192.0.2.250')).toBeNull();
       await config({ notFoundStatus: 404 });
       expect(await adapter.servers!.get(missing)).toBeNull();
       expect(await adapter.networks!.get(missing)).toBeNull();
@@ -193,22 +190,18 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
       ]);
     });
 
-    it('should map dumped to error and an unknown status to unknown, keeping the raw value', async () => {
-      await config({ serverStatus: { [SIM_IDS.serverWeb]: 'dumped', [SIM_IDS.serverDb]: 'hibernating' } });
+    it('should map dumped to error, keeping the raw value', async () => {
+      await config({ serverStatus: { [SIM_IDS.serverWeb]: 'dumped' } });
       expect(await adapter.servers!.get(SIM_IDS.serverWeb)).toMatchObject({
         state: 'error',
         providerState: 'dumped',
       });
-      expect(await adapter.servers!.get(SIM_IDS.serverDb)).toMatchObject({
-        state: 'unknown',
-        providerState: 'hibernating',
-      });
-      expect(unknownStates).toEqual(['server:hibernating']);
+      expect(unknownStates).toEqual([]);
     });
   });
 
   describe('server lifecycle', () => {
-    it('should create (clone, wait for imaging, create, start), stop, start, shut down, reboot, rename and delete', async () => {
+    it('should create (clone, wait for imaging, create, start), shut down, reboot by start or reset, and delete', async () => {
       await sim(simulator, 'DELETE', '/stats');
       const create = await runPlan(adapter, 'server.create', null, serverInput('contract-1'));
       expect(create.steps).toEqual(['clone-drive', 'wait-imaging', 'create-server', 'start', 'wait-running']);
@@ -216,8 +209,6 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
       const id = create.nativeId!;
       const server = await adapter.servers!.get(id);
       expect(server).toMatchObject({
-        name: 'contract-1',
-        state: 'running',
         cpuMhz: 2000,
         cpuCores: 1,
         memoryMb: 1024,
@@ -235,9 +226,9 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
       expect(await requestCounts(simulator, /^POST \/servers\/:id\/start$/)).toBe(0);
 
       await runPlan(adapter, 'server.stop', id, { force: true });
-      expect((await adapter.servers!.get(id))!).toMatchObject({ state: 'stopped', ipAddresses: [] });
+      // Stopped, the server lets go of its temporary address.
+      expect((await adapter.servers!.get(id))!.ipAddresses).toEqual([]);
       await runPlan(adapter, 'server.start', id, {});
-      expect((await adapter.servers!.get(id))!.state).toBe('running');
       const shutdown = await runPlan(adapter, 'server.stop', id, { force: false });
       expect(shutdown.steps).toEqual(['shutdown', 'wait-stopped']);
       expect(shutdown.providerStatuses).toContain('active'); // the guest took a while to power off
@@ -248,13 +239,9 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
       expect(await requestCounts(simulator, /^POST \/servers\/:id\/reset$/)).toBe(0);
       await runPlan(adapter, 'server.reboot', id, {});
       expect(await requestCounts(simulator, /^POST \/servers\/:id\/reset$/)).toBe(1);
-      expect((await adapter.servers!.get(id))!.state).toBe('running');
-      await runPlan(adapter, 'server.rename', id, { name: 'contract-renamed' });
-      expect((await adapter.servers!.get(id))!.name).toBe('contract-renamed');
 
       const deleted = await runPlan(adapter, 'server.delete', id, {});
       expect(deleted.steps).toEqual(['stop', 'wait-stopped', 'destroy', 'wait-deleted']);
-      expect(await adapter.servers!.get(id)).toBeNull();
       expect(await adapter.volumes!.get(bootDrive)).toMatchObject({ state: 'available', serverId: null });
     });
 
@@ -339,28 +326,6 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
   });
 
   describe('crash-safe creates', () => {
-    it('should adopt its own clone and its own server when each step is resumed, creating nothing twice', async () => {
-      const task = manualPlan(
-        adapter,
-        'server.create',
-        null,
-        serverInput('resumed'),
-        '01JCSRESUMEDTASK0000000001',
-      );
-      await task.run('clone-drive');
-      const first = task.state.driveId;
-      delete task.state.driveId; // the worker died before the step state was saved
-      await task.run('clone-drive', true);
-      expect(task.state.driveId).toBe(first);
-      await task.run('wait-imaging');
-      await task.run('create-server');
-      const server = task.nativeId;
-      const again = await task.run('create-server', true);
-      expect(again).toMatchObject({ nativeId: server, providerStatus: 'server found' });
-      expect(await requestCounts(simulator, /^POST \/drives\/:id\/clone$/)).toBe(1);
-      expect(await requestCounts(simulator, /^POST \/servers\/create$/)).toBe(1);
-    });
-
     it('should destroy the clone when the create fails, and keep it once a server holds it', async () => {
       const before = (await adapter.volumes!.list().then(items)).length;
       await sim(simulator, 'POST', '/faults', {
@@ -386,45 +351,17 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
       await task.plan.onFailure!(task.ctx(true));
       expect((await adapter.volumes!.list().then(items)).length).toBe(before);
     });
-
-    it('should adopt a created drive and a created IP when their create steps are resumed', async () => {
-      const volume = manualPlan(
-        adapter,
-        'volume.create',
-        null,
-        { name: 'v', sizeGb: 1, providerOptions: {} },
-        '01JCSVOLUMETASK00000000001',
-      );
-      const made = await volume.run('create-drive');
-      expect((await volume.run('create-drive', true)).nativeId).toBe(made.nativeId);
-      const ip = manualPlan(
-        adapter,
-        'ip.allocate',
-        null,
-        { providerOptions: {} },
-        '01JCSIPTASK000000000000001',
-      );
-      await ip.run('prepare');
-      const allocated = await ip.run('create-ip');
-      expect((await ip.run('create-ip', true)).nativeId).toBe(allocated.nativeId);
-      expect(await requestCounts(simulator, /^POST \/(drives|resources\/ip)\/create$/)).toBe(2);
-    });
   });
 
   describe('drives as volumes', () => {
-    it('should create a drive, attach it to a running server (stop, set, start), refuse to delete it, detach and delete', async () => {
+    it('should create an SSD drive, attach it to a running server (stop, set, start), refuse to delete it, detach it running', async () => {
       const created = await runPlan(adapter, 'volume.create', null, {
         name: 'data-1',
         sizeGb: 0.5,
         providerOptions: { ssd: true },
       });
       const id = created.nativeId!;
-      expect(await adapter.volumes!.get(id)).toMatchObject({
-        name: 'data-1',
-        sizeGb: 0.5,
-        state: 'available',
-        extra: { ssd: true },
-      });
+      expect(await adapter.volumes!.get(id)).toMatchObject({ sizeGb: 0.5, extra: { ssd: true } });
 
       const attach = await runPlan(adapter, 'volume.attach', id, { serverId: SIM_IDS.serverWeb });
       expect(attach.steps).toEqual([
@@ -438,10 +375,6 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
       expect(attach.providerStatuses).toEqual(
         expect.arrayContaining(['server must stop', 'shutdown sent', 'set', 'start sent']),
       );
-      expect(await adapter.volumes!.get(id)).toMatchObject({
-        state: 'in-use',
-        serverId: `cs:${SIM_IDS.serverWeb}`,
-      });
       expect((await adapter.servers!.get(SIM_IDS.serverWeb))!.state).toBe('running');
 
       await expect(runPlan(adapter, 'volume.delete', id, {})).rejects.toBeInstanceOf(ConflictError);
@@ -453,10 +386,7 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
       });
 
       await runPlan(adapter, 'volume.detach', id, {});
-      expect(await adapter.volumes!.get(id)).toMatchObject({ state: 'available', serverId: null });
       expect((await adapter.servers!.get(SIM_IDS.serverWeb))!.state).toBe('running');
-      await runPlan(adapter, 'volume.delete', id, {});
-      expect(await adapter.volumes!.get(id)).toBeNull();
     });
 
     it('should keep every server of a shared drive: the first as serverId, all in extra and in each volumeIds', async () => {
@@ -559,7 +489,7 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
   });
 
   describe('static IPs and VLANs', () => {
-    it('should allocate an IP, attach it to a running server, refuse to release it, detach and release it', async () => {
+    it('should know a static IP by its address, attach it to a running server (stop, assign, start), refuse to release it, and detach it', async () => {
       const allocated = await runPlan(adapter, 'ip.allocate', null, { providerOptions: {} });
       const address = allocated.nativeId!;
       expect(address).toMatch(/^192\.0\.2\.\d+$/);
@@ -573,7 +503,6 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
         'start-server',
         'wait-running',
       ]);
-      expect(await adapter.ips!.get(address)).toMatchObject({ state: 'attached', serverId: `cs:${id}` });
       expect((await adapter.servers!.get(id))!).toMatchObject({
         state: 'running',
         ipAddresses: [{ address }],
@@ -581,11 +510,8 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
 
       await expect(runPlan(adapter, 'ip.release', address, {})).rejects.toBeInstanceOf(ConflictError);
       await runPlan(adapter, 'ip.detach', address, {});
-      expect(await adapter.ips!.get(address)).toMatchObject({ state: 'available', serverId: null });
       const server = (await adapter.servers!.get(id))!;
       expect(server.ipAddresses[0].address).toMatch(/^198\.51\.100\./); // back on a temporary address
-      await runPlan(adapter, 'ip.release', address, {});
-      expect(await adapter.ips!.get(address)).toBeNull();
     });
 
     it('should allocate an IP straight onto a stopped server, and pick the new one from an answer listing all', async () => {
@@ -670,15 +596,9 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
       expect(second.state.extraAddresses).toEqual([]);
     });
 
-    it('should create and delete a VLAN; one with a NIC on it is a conflict; a CIDR is refused', async () => {
+    it('should show a VLAN with its id as tag; deleting one with a NIC on it is a conflict; a CIDR is refused', async () => {
       const run = await runPlan(adapter, 'network.create', null, { name: 'lab', providerOptions: {} });
-      expect(await adapter.networks!.get(run.nativeId!)).toMatchObject({
-        name: 'lab',
-        state: 'available',
-        vlan: run.nativeId,
-      });
-      await runPlan(adapter, 'network.delete', run.nativeId, {});
-      expect(await adapter.networks!.get(run.nativeId!)).toBeNull();
+      expect(await adapter.networks!.get(run.nativeId!)).toMatchObject({ vlan: run.nativeId });
       await expect(runPlan(adapter, 'network.delete', SIM_IDS.vlan, {})).rejects.toMatchObject({
         code: 'conflict',
         upstream: { status: 400 },

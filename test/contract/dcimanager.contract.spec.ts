@@ -1,3 +1,4 @@
+// Backend quirks only; the normalized behaviour every kind shares is the port conformance suite's (test/conformance).
 import {
   ConflictError,
   NotFoundError,
@@ -126,11 +127,10 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
       );
       expect(stopped).toMatchObject({ name: 'nb-r1-u02', state: ServerState.Stopped });
       expect(noBmc).toMatchObject({ state: ServerState.Unknown, planId: null, volumeIds: [] });
-      expect(unknownStates).toEqual([]);
     });
 
-    it('should answer null for free stock, for another customer’s server and for unknown ids', async () => {
-      for (const id of ['105', String(SEED_IDS.othersServer), '999999', 'not-a-number'])
+    it('should answer null for free stock, for another customer’s server and for an id that is no number', async () => {
+      for (const id of ['105', String(SEED_IDS.othersServer), 'not-a-number'])
         expect(await dci.servers!.get(id)).toBeNull();
       expect(await dci.servers!.get('102')).toMatchObject({ state: ServerState.Stopped });
     });
@@ -429,7 +429,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
   });
 
   describe('server lifecycle', () => {
-    it('should take a server from stock, run it through stop, start, reboot, rename, and give it back', async () => {
+    it('should take a server from stock and install it, hand over the stopped server, and give it back wiped', async () => {
       const before = await freeSmall();
       const created = await runOperationPlan(plan('server.create', null, createInput('lifecycle')));
       expect(created.steps).toEqual([
@@ -448,8 +448,6 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
       );
       const id = created.nativeId!;
       expect(await dci.servers!.get(id)).toMatchObject({
-        name: 'lifecycle',
-        state: ServerState.Running,
         imageId: `dci:${SEED_IDS.debian}`,
         planId: `dci:${SEED_CONFIGURATIONS.small}`,
         locationId: 'dci:1',
@@ -463,17 +461,11 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
         name: 'lifecycle',
         state: ServerState.Stopped,
       });
-      expect((await dci.servers!.get(id))!.state).toBe(ServerState.Stopped);
       await runPlan(adapter, 'server.start', id, {});
-      expect((await dci.servers!.get(id))!.state).toBe(ServerState.Running);
-      await runPlan(adapter, 'server.reboot', id, {});
-      expect((await dci.servers!.get(id))!.state).toBe(ServerState.Running);
-      await runPlan(adapter, 'server.rename', id, { name: 'renamed' });
-      expect((await dci.servers!.get(id))!.name).toBe('renamed');
 
+      // Given back running: powered off, wiped, released to stock.
       const deleted = await runPlan(adapter, 'server.delete', id, {});
       expect(deleted.steps).toEqual(['power-off', 'wait-stopped', 'wipe-disks', 'wait-wiped', 'release']);
-      expect(await dci.servers!.get(id)).toBeNull();
       expect(await freeSmall()).toBe(before);
       const stock = simulator.state.servers.get(Number(id))!;
       expect(stock).toMatchObject({ ownerId: null, userNote: '', osTemplateId: null, power: 'off' });
@@ -628,34 +620,16 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
       expect(await requests(/^POST .*\/owner$/)).toBe(1);
       expect(await requests(/^POST .*operation_os$/)).toBe(1);
     });
-
-    it('should adopt the address a resumed allocation already made', async () => {
-      const allocate = plan('ip.allocate', null, { serverId: '101', providerOptions: {} });
-      const state: Record<string, unknown> = {};
-      await allocate.steps[0].run(ctx(state, null, false));
-      await allocate.steps[1].run(ctx(state, null, false));
-      delete state.ack;
-      const adopted = await allocate.steps[1].run(ctx(state, null, true));
-      expect(adopted).toMatchObject({
-        status: 'done',
-        providerStatus: 'adopted',
-        nativeId: expect.stringMatching(/^101-\d+$/),
-      });
-      expect(await requests(/^POST .*\/server\/:id\/ip$/)).toBe(1);
-    });
   });
 
   describe('IP addresses, networks and volumes', () => {
-    it('should allocate an address to a server and release it', async () => {
+    it('should allocate an address of the family asked for, on the network of the server', async () => {
       const run = await runPlan(adapter, 'ip.allocate', null, {
         serverId: '102',
         providerOptions: { family: 'ipv4' },
       });
       expect(run.steps).toEqual(['prepare', 'allocate', 'wait-allocated']);
-      const ip = await dci.ips!.get(run.nativeId!);
-      expect(ip).toMatchObject({ state: 'attached', serverId: 'dci:102', version: 4, networkId: 'dci:1' });
-      await runPlan(adapter, 'ip.release', run.nativeId, {});
-      expect(await dci.ips!.get(run.nativeId!)).toBeNull();
+      expect(await dci.ips!.get(run.nativeId!)).toMatchObject({ version: 4, networkId: 'dci:1' });
     });
 
     it('should release with DELETE where the instance refuses POST', async () => {
@@ -692,7 +666,6 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
         'ip.attach',
         'ip.detach',
       ] as const) {
-        expect(adapter.plans[operation]).toBeUndefined();
         expect(dci.can(operation)).toBe(false);
         expect(adapter.unsupportedReasons[operation]).toEqual(expect.any(String));
       }

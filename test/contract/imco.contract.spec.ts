@@ -1,3 +1,4 @@
+// Backend quirks only; the normalized behaviour every kind shares is the port conformance suite's (test/conformance).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -68,10 +69,6 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       }),
     );
   const stats = async () => ((await sim(simulator, 'GET', '/stats')) as Stats).requests;
-  const count = async (prefix: string) =>
-    Object.entries(await stats())
-      .filter(([key]) => key.startsWith(prefix))
-      .reduce((sum, [, n]) => sum + n, 0);
 
   const serverInput = (name: string, extra: Record<string, unknown> = {}) => ({
     name,
@@ -141,7 +138,6 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         address: '198.51.100.20',
         serverId: `im:${SEED_IDS.server}`,
       });
-      expect(unknownStates).toEqual([]);
       expect(await gateway.servers!.get(SEED_IDS.server)).toMatchObject({ volumeIds: servers[0].volumeIds });
     });
 
@@ -153,9 +149,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       expect(gateway.capabilities).toHaveLength(4 + OPERATION_NAMES.length + 3);
     });
 
-    it('should answer null for unknown ids and read the catalog', async () => {
-      expect(await gateway.servers!.get('0123456789abcdef01234567')).toBeNull();
-      expect(await gateway.volumes!.get('0123456789abcdef01234567')).toBeNull();
+    it('should read the catalog: templates and generic images, plans per realm, realms', async () => {
       const [images, plans, locations] = await Promise.all([
         gateway.catalog!.images!(),
         gateway.catalog!.plans!(),
@@ -174,17 +168,6 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       );
     });
 
-    it('should show an unknown raw state as unknown, keep it and report it', async () => {
-      await sim(simulator, 'POST', '/config', {
-        setStates: { servers: { [SEED_IDS.server]: 'hibernating' } },
-      });
-      expect(await gateway.servers!.get(SEED_IDS.server)).toMatchObject({
-        state: 'unknown',
-        providerState: 'hibernating',
-      });
-      expect(unknownStates).toContain('server:hibernating');
-    });
-
     it('should read the v2 API as well', async () => {
       const v2 = adapterWith({ endpoint: String(simulator.connection.endpoint).replace(/v3$/, 'v2') });
       try {
@@ -198,7 +181,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
   });
 
   describe('server lifecycle', () => {
-    it('should create, stop, start, reboot, rename and delete a server, observing the delete until 404', async () => {
+    it('should create (mark, commission, boot), reboot through booting, and delete a server, observing the delete until 404', async () => {
       const create = await runPlan(adapter, 'server.create', null, serverInput('contract-1'));
       expect(create.steps).toEqual([
         'prepare',
@@ -214,23 +197,14 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       );
       const id = create.nativeId!;
       expect(await gateway.servers!.get(id)).toMatchObject({
-        name: 'contract-1',
-        state: 'running',
         planId: `im:${planId}`,
         extra: expect.objectContaining({
           firewallProfileId: SEED_IDS.firewallDefault,
           sshProfileIds: [SEED_IDS.sshDefault],
         }),
       });
-      await runPlan(adapter, 'server.stop', id, { force: false });
-      expect((await gateway.servers!.get(id))!.state).toBe('stopped');
-      await runPlan(adapter, 'server.start', id, {});
-      expect((await gateway.servers!.get(id))!.state).toBe('running');
       const reboot = await runPlan(adapter, 'server.reboot', id, {});
       expect(reboot.providerStatuses).toContain('booting');
-      expect((await gateway.servers!.get(id))!.state).toBe('running');
-      await runPlan(adapter, 'server.rename', id, { name: 'contract-renamed' });
-      expect((await gateway.servers!.get(id))!.name).toBe('contract-renamed');
 
       await sim(simulator, 'DELETE', '/stats');
       const deletion = await runPlan(adapter, 'server.delete', id, {});
@@ -240,7 +214,6 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       const requests = await stats();
       expect(requests['PUT /v3/cloud/servers/:id/shutdown']).toBe(1);
       expect(requests['DELETE /v3/cloud/servers/:id']).toBe(1);
-      expect(await gateway.servers!.get(id)).toBeNull();
     });
 
     it('should create from a generic image with a new SSH key, making the template and profile once', async () => {
@@ -426,26 +399,6 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
   });
 
   describe('crash-safe creates and coalesced polling', () => {
-    it('should adopt the server its marker label names, not create a second, when the create is resumed', async () => {
-      const plan = steppedPlan(
-        adapter,
-        'server.create',
-        null,
-        serverInput('resumed'),
-        '01HZXAMPLE0000000000RESUME',
-      );
-      await plan.runUntil('commission');
-      await sim(simulator, 'DELETE', '/stats');
-      await plan.runOnce(); // POST /cloud/servers went out...
-      const made = plan.nativeId;
-      plan.index--; // ...and the worker died before the step could end
-      plan.nativeId = null;
-      const resumed = await plan.runOnce({ resumed: true });
-      expect(resumed).toMatchObject({ status: 'done', nativeId: made, providerStatus: 'adopted' });
-      expect(await count('POST')).toBe(1);
-      expect((await gateway.servers!.list().then(items)).filter((s) => s.name === 'resumed')).toHaveLength(1);
-    });
-
     it('should adopt by the ids seen before when IMCO has no labels, and refuse to guess between two', async () => {
       await sim(simulator, 'POST', '/faults', { action: 'error', status: 404, path: '/labels$' });
       const older = await createServer('twin');
@@ -665,7 +618,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
   });
 
   describe('volumes, networks and floating IPs', () => {
-    it('should create a volume on a server, refuse deleting it attached, detach, attach and delete it', async () => {
+    it('should create a volume onto a server, refuse deleting it attached, and observe its delete to the end', async () => {
       const server = await createServer('with-disk');
       const created = await runPlan(adapter, 'volume.create', null, {
         name: 'data-1',
@@ -688,16 +641,10 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         serverId: `im:${server}`,
         bootable: false,
       });
-      expect((await gateway.servers!.get(server))!.volumeIds).toContain(`im:${id}`);
       await expect(runPlan(adapter, 'volume.delete', id, {})).rejects.toBeInstanceOf(ConflictError);
-      await runPlan(adapter, 'volume.detach', id, {});
-      expect(await gateway.volumes!.get(id)).toMatchObject({ state: 'available', serverId: null });
-      await runPlan(adapter, 'volume.attach', id, { serverId: server });
-      expect((await gateway.volumes!.get(id))!.serverId).toBe(`im:${server}`);
       await runPlan(adapter, 'volume.detach', id, {});
       const deletion = await runPlan(adapter, 'volume.delete', id, {});
       expect(deletion.providerStatuses.at(-1)).toBe('deleted');
-      expect(await gateway.volumes!.get(id)).toBeNull();
     });
 
     it('should discard instead of deleting when the connection says so', async () => {
@@ -715,7 +662,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       await forgetful.close?.();
     });
 
-    it('should create a VPC with its default subnet, place a server in it, and delete it when empty', async () => {
+    it('should create a VPC with its default subnet, place a server in it, and refuse to delete it then', async () => {
       const run = await runPlan(adapter, 'network.create', null, {
         name: 'net-1',
         cidr: '10.77.0.0/16',
@@ -730,35 +677,22 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         'wait-subnet',
       ]);
       const network = await gateway.networks!.get(run.nativeId!);
-      expect(network).toMatchObject({ name: 'net-1', state: 'available', cidr: '10.77.0.0/16' });
+      expect(network).toMatchObject({ cidr: '10.77.0.0/16' });
       expect(network!.extra.subnets).toEqual([
         expect.objectContaining({ name: 'net-1-subnet', cidr: '10.77.0.0/24' }),
       ]);
-      const server = await createServer('in-net', { networkIds: [run.nativeId], powerOn: false });
+      await createServer('in-net', { networkIds: [run.nativeId], powerOn: false });
       await expect(runPlan(adapter, 'network.delete', run.nativeId, {})).rejects.toBeInstanceOf(
         ConflictError,
       );
-      await runPlan(adapter, 'server.delete', server, {});
-      await runPlan(adapter, 'network.delete', run.nativeId, {});
-      expect(await gateway.networks!.get(run.nativeId!)).toBeNull();
     });
 
-    it('should allocate a floating IP onto a server, detach, attach and release it', async () => {
+    it('should allocate a public floating IP onto a server, and refuse to release it attached', async () => {
       const server = await createServer('ip-target');
       const run = await runPlan(adapter, 'ip.allocate', null, { serverId: server, providerOptions: {} });
       const id = run.nativeId!;
-      expect(await gateway.ips!.get(id)).toMatchObject({
-        state: 'attached',
-        serverId: `im:${server}`,
-        public: true,
-      });
-      await runPlan(adapter, 'ip.detach', id, {});
-      expect(await gateway.ips!.get(id)).toMatchObject({ state: 'available', serverId: null });
-      await runPlan(adapter, 'ip.attach', id, { serverId: server });
+      expect(await gateway.ips!.get(id)).toMatchObject({ public: true });
       await expect(runPlan(adapter, 'ip.release', id, {})).rejects.toBeInstanceOf(ConflictError);
-      await runPlan(adapter, 'ip.detach', id, {});
-      await runPlan(adapter, 'ip.release', id, {});
-      expect(await gateway.ips!.get(id)).toBeNull();
     });
   });
 
