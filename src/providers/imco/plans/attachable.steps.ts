@@ -123,6 +123,37 @@ export function detachSteps<T extends Attachable>(
   ];
 }
 
+/** Attach to a server: done when IMCO shows the item on that server. */
+export function attachPlan<T extends Attachable>(
+  ctx: ImcoContext,
+  kind: AttachmentKind<T>,
+  resourceType: ResourceType,
+  serverId: string,
+  deadlineSeconds: number,
+): OperationPlan {
+  return {
+    resourceType,
+    steps: attachSteps(ctx, kind, () => serverId),
+    deadlineSeconds,
+    reconcile: async (step) => (await readItem(ctx, kind, step.nativeId!))?.attached_server_id === serverId,
+  };
+}
+
+/** Detach from whatever server holds the item. */
+export function detachPlan<T extends Attachable>(
+  ctx: ImcoContext,
+  kind: AttachmentKind<T>,
+  resourceType: ResourceType,
+  deadlineSeconds: number,
+): OperationPlan {
+  return {
+    resourceType,
+    steps: detachSteps(ctx, kind),
+    deadlineSeconds,
+    reconcile: async (step) => !(await readItem(ctx, kind, step.nativeId!))?.attached_server_id,
+  };
+}
+
 /**
  * The first step of a delete (or a discard, which only forgets the resource in IMCO): refused while attached,
  * waits out transitional states, done at once when the resource is already gone.

@@ -11,8 +11,8 @@ import type { IpAllocateOptions } from '../imco.options';
 import { toIpAddress } from '../model/mapper';
 import {
   type AttachmentKind,
-  attachSteps,
-  detachSteps,
+  attachPlan,
+  detachPlan,
   markedCreatePlan,
   readItem,
   removeStep,
@@ -116,22 +116,11 @@ export class ImcoIpPlans {
   }
 
   attach(request: OperationRequest<'ip.attach'>): OperationPlan {
-    const serverId = request.input.serverId;
-    return {
-      resourceType: ResourceType.Ip,
-      steps: attachSteps(this.context, this.kind, () => serverId),
-      deadlineSeconds: DEADLINE_S,
-      reconcile: async (step) => (await this.read(step.nativeId!))?.attached_server_id === serverId,
-    };
+    return attachPlan(this.context, this.kind, ResourceType.Ip, request.input.serverId, DEADLINE_S);
   }
 
   detach(_request: OperationRequest<'ip.detach'>): OperationPlan {
-    return {
-      resourceType: ResourceType.Ip,
-      steps: detachSteps(this.context, this.kind),
-      deadlineSeconds: DEADLINE_S,
-      reconcile: async (step) => !(await this.read(step.nativeId!))?.attached_server_id,
-    };
+    return detachPlan(this.context, this.kind, ResourceType.Ip, DEADLINE_S);
   }
 
   private read(id: string): Promise<ImFloatingIp | null> {

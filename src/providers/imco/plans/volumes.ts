@@ -12,8 +12,8 @@ import type { VolumeCreateOptions } from '../imco.options';
 import { toVolume } from '../model/mapper';
 import {
   type AttachmentKind,
-  attachSteps,
-  detachSteps,
+  attachPlan,
+  detachPlan,
   markedCreatePlan,
   readItem,
   removeStep,
@@ -118,22 +118,11 @@ export class ImcoVolumePlans {
   }
 
   attach(request: OperationRequest<'volume.attach'>): OperationPlan {
-    const serverId = request.input.serverId;
-    return {
-      resourceType: ResourceType.Volume,
-      steps: attachSteps(this.context, this.kind, () => serverId),
-      deadlineSeconds: DEADLINE_S,
-      reconcile: async (step) => (await this.read(step.nativeId!))?.attached_server_id === serverId,
-    };
+    return attachPlan(this.context, this.kind, ResourceType.Volume, request.input.serverId, DEADLINE_S);
   }
 
   detach(_request: OperationRequest<'volume.detach'>): OperationPlan {
-    return {
-      resourceType: ResourceType.Volume,
-      steps: detachSteps(this.context, this.kind),
-      deadlineSeconds: DEADLINE_S,
-      reconcile: async (step) => !(await this.read(step.nativeId!))?.attached_server_id,
-    };
+    return detachPlan(this.context, this.kind, ResourceType.Volume, DEADLINE_S);
   }
 
   private read(id: string): Promise<ImVolume | null> {
