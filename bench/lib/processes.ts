@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..', '..');
 export const DIST_MAIN = join(ROOT, 'dist', 'src', 'main.js');
-export const DIST_SIMULATOR = join(ROOT, 'dist', 'src', 'sandbox', 'simulator.cli.js');
+export const DIST_SIMULATOR = join(ROOT, 'dist', 'sandbox', 'simulator.cli.js');
 
 export interface Child {
   process: ChildProcess;

@@ -1,7 +1,7 @@
 import type { SimulatorHandle } from '../../sandbox/simulators/common/simulator';
 import { sim } from './gateway';
 
-/** A rule for a simulator's `/__sim/faults` (see src/sandbox/simulators/common/fault-injector.ts). */
+/** A rule for a simulator's `/__sim/faults` (see sandbox/simulators/common/fault-injector.ts). */
 export interface FaultRuleInput {
   action: 'delay' | 'error' | 'rate-limit' | 'reset' | 'timeout' | 'malformed';
   method?: string;
