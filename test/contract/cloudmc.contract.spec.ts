@@ -1,4 +1,5 @@
 // Backend quirks only; the normalized behaviour every kind shares is the port conformance suite's (test/conformance).
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +16,14 @@ import { parseCloudmcError } from '../../src/providers/cloudmc/client/errors';
 import { CloudmcClient } from '../../src/providers/cloudmc/client/http.client';
 import { cloudmcKind } from '../../src/providers/cloudmc/cloudmc.kind';
 import { UpstreamClient } from '../../src/providers/kit/http/upstream-client';
+import type { ServerResizeInput } from '../../src/providers/ports/operations';
 import type { ProviderAdapter } from '../../src/providers/ports/provider-adapter';
 import type { Connection } from '../../src/providers/registry/connection';
-import { cloudmcSimulator } from '../../sandbox/simulators/cloudmc/cloudmc.simulator';
+import {
+  type CloudmcSimulatorHandle,
+  cloudmcSimulator,
+} from '../../sandbox/simulators/cloudmc/cloudmc.simulator';
+import { SEED_IDS, SEED_SSH_KEY } from '../../sandbox/simulators/cloudmc/cloudmc-sim.seed';
 import type { SimulatorHandle } from '../../sandbox/simulators/common/simulator';
 import { sim } from '../support/gateway';
 import { normalized, runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
@@ -51,6 +57,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
       imageId,
       planId,
       powerOn,
+      labels: {},
       providerOptions: {},
     });
     return run.nativeId!;
@@ -116,6 +123,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
         imageId,
         planId,
         powerOn: true,
+        labels: {},
         providerOptions: {},
       });
       expect(create.steps).toEqual(['prepare', 'create-instance', 'wait-create-task', 'wait-running']);
@@ -136,6 +144,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
         cpuCores: cpu,
         memoryMb: memory,
         powerOn: true,
+        labels: {},
         providerOptions: {},
       });
       expect(await gateway.servers!.get(run.nativeId!)).toMatchObject({ cpuCores: cpu, memoryMb: memory });
@@ -173,6 +182,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
         imageId,
         planId,
         powerOn: true,
+        labels: {},
         providerOptions: {},
       });
       expect(run.providerStatuses).toContain('EXPIRED');
@@ -185,7 +195,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
         operation: 'server.create',
         target: null,
         taskId: '01JRESUMEDCREATETASK000001',
-        input: { name: 'resumed', imageId, planId, powerOn: true, providerOptions: {} },
+        input: { name: 'resumed', imageId, planId, powerOn: true, labels: {}, providerOptions: {} },
       });
       const state: Record<string, unknown> = {};
       const ctx = (resumed: boolean) => ({
@@ -207,7 +217,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
 
     it('should tell two same-named creates apart by their markers when both tasks are forgotten', async () => {
       await sim(simulator, 'POST', '/config', { taskTtlMs: 1 });
-      const input = { name: 'twin', imageId, planId, powerOn: true, providerOptions: {} };
+      const input = { name: 'twin', imageId, planId, powerOn: true, labels: {}, providerOptions: {} };
       const [a, b] = await Promise.all([
         runPlan(adapter, 'server.create', null, input),
         runPlan(adapter, 'server.create', null, input),
@@ -299,8 +309,8 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
       await expect(
         client.mutate('POST', 'instances', {
           id,
-          operation: 'changeComputeOffering',
-          body: { computeOfferingId: planId },
+          operation: 'changeNetwork',
+          body: { networkId: 'net' },
         }),
       ).rejects.toMatchObject(expected);
       await expect(client.mutate('POST', 'vpcs', { body: { name: 'v' } })).rejects.toMatchObject(expected);
@@ -382,6 +392,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
           imageId,
           planId,
           powerOn: true,
+          labels: {},
           providerOptions: {},
         }),
       ).rejects.toMatchObject({ code: 'provider_error' });
@@ -558,6 +569,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
         name: 'data-1',
         sizeGb: 20,
         serverId: server,
+        labels: {},
         providerOptions: {},
       });
       const id = created.nativeId!;
@@ -574,6 +586,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
       const run = await runPlan(adapter, 'network.create', null, {
         name: 'net-1',
         cidr: '10.9.8.0/24',
+        labels: {},
         providerOptions: {},
       });
       expect(await gateway.networks!.get(run.nativeId!)).toMatchObject({ gateway: '10.9.8.1' });
@@ -581,7 +594,11 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
 
     it('should static-NAT a public IP to the server its allocation names', async () => {
       const server = await createServer('nat-target');
-      const run = await runPlan(adapter, 'ip.allocate', null, { serverId: server, providerOptions: {} });
+      const run = await runPlan(adapter, 'ip.allocate', null, {
+        serverId: server,
+        labels: {},
+        providerOptions: {},
+      });
       expect(await gateway.ips!.get(run.nativeId!)).toMatchObject({
         state: 'attached',
         serverId: `cm:${server}`,
@@ -589,7 +606,8 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
     });
 
     it("should refuse to release or attach the VPC's source-NAT address, without asking CloudMC to", async () => {
-      const other = (await runPlan(adapter, 'ip.allocate', null, { providerOptions: {} })).nativeId;
+      const other = (await runPlan(adapter, 'ip.allocate', null, { labels: {}, providerOptions: {} }))
+        .nativeId;
       const ips = await gateway.ips!.list().then(items);
       const sourceNat = ips.filter((ip) => ip.extra.sourceNat === true);
       expect(sourceNat).toEqual([expect.objectContaining({ address: '203.0.113.2', serverId: null })]);
@@ -605,6 +623,298 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
       ).rejects.toBeInstanceOf(ConflictError);
       const stats = (await sim(simulator, 'GET', '/stats')) as { requests: Record<string, number> };
       expect(Object.keys(stats.requests).filter((k) => !k.startsWith('GET'))).toEqual([]);
+    });
+  });
+  describe('labels, user data, SSH keys, resize and rebuild (CloudMC specifics)', () => {
+    const state = () => (simulator as CloudmcSimulatorHandle).state;
+    const posts = async () => {
+      const stats = (await sim(simulator, 'GET', '/stats')) as { requests: Record<string, number> };
+      return Object.keys(stats.requests).filter((k) => !k.startsWith('GET'));
+    };
+    /** A fresh OpenSSH key line and the fingerprint CloudStack shows for it (MD5 of the blob, colon hex). */
+    const newKey = (comment = 'me@contract') => {
+      const raw = Buffer.from(
+        generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x!,
+        'base64url',
+      );
+      const part = (bytes: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, bytes.length]), bytes]);
+      const blob = Buffer.concat([part(Buffer.from('ssh-ed25519')), part(raw)]);
+      const md5 = createHash('md5').update(blob).digest('hex').match(/../g)!.join(':');
+      return { publicKey: `ssh-ed25519 ${blob.toString('base64')} ${comment}`, md5 };
+    };
+    const serverInput = (name: string, extra: Record<string, unknown> = {}) => ({
+      name,
+      imageId,
+      planId,
+      powerOn: true,
+      labels: {},
+      providerOptions: {},
+      ...extra,
+    });
+
+    it('should declare what it takes: user data up to 24 KiB, one key by id or as text, labels kept by the gateway, no rebuild', () => {
+      expect(adapter.features).toEqual({
+        userData: { maxBytes: 24_576 },
+        sshKeyIds: true,
+        sshPublicKeys: true,
+        nativeLabels: [],
+        reasons: { labels: expect.stringContaining('gateway') },
+      });
+      expect(adapter.plans['server.rebuild']).toBeUndefined();
+      expect(adapter.unsupportedReasons?.['server.rebuild']).toMatch(/no reinstall/);
+      for (const op of ['server.relabel', 'volume.relabel', 'network.relabel', 'ip.relabel'] as const)
+        expect(adapter.plans[op]).toBeUndefined();
+    });
+
+    it('should send user data as the plain text CloudMC takes, and keep it out of the step state and the server', async () => {
+      const userData = '#cloud-config\nwrite_files:\n  - path: /etc/secret\n    content: hunter2-hunter2\n';
+      const run = await runPlan(adapter, 'server.create', null, serverInput('with-data', { userData }));
+      expect(state().instances.get(run.nativeId!)!.userData).toBe(userData);
+      expect(JSON.stringify(run.state)).not.toContain('hunter2');
+      expect(JSON.stringify(await gateway.servers!.get(run.nativeId!))).not.toContain('hunter2');
+      // CloudMC shows it back on GET /instances/:id: the adapter reads past it.
+      expect(await gateway.servers!.get(run.nativeId!)).not.toHaveProperty('extra.userData');
+    });
+
+    it('should refuse user data over the limit at once, and mask it where CloudMC repeats it in an error', async () => {
+      await sim(simulator, 'DELETE', '/stats');
+      expect(() =>
+        normalized(adapter).plan({
+          operation: 'server.create',
+          target: null,
+          taskId: '01JUSERDATATOOLONG00000001',
+          input: serverInput('too-long', { userData: 'é'.repeat(12_289) }),
+        }),
+      ).toThrow(
+        expect.objectContaining({
+          code: 'validation_failed',
+          errors: [expect.objectContaining({ field: 'userData' })],
+        }),
+      );
+      expect(await posts()).toEqual([]);
+
+      const userData = 'runcmd: [echo top-secret-value]';
+      await sim(simulator, 'POST', '/faults', {
+        action: 'body',
+        method: 'POST',
+        path: '/instances$',
+        status: 400,
+        count: 1,
+        body: {
+          errors: [{ code: 2001, message: `bad userData: ${userData}`, context: { field: 'userData' } }],
+        },
+      });
+      const error = (await runPlan(adapter, 'server.create', null, serverInput('echoed', { userData })).catch(
+        (e: unknown) => e,
+      )) as GatewayError;
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(JSON.stringify({ ...error, message: error.message })).not.toContain('top-secret-value');
+      expect(error.upstream?.message).toContain('[redacted]');
+    });
+
+    it('should put a registered key on a server by its id (its name) and refuse two keys or an unknown one', async () => {
+      const key = newKey();
+      const created = await runPlan(adapter, 'sshKey.create', null, {
+        name: 'ops-key',
+        publicKey: key.publicKey,
+      });
+      expect(created.nativeId).toBe('ops-key');
+      const run = await runPlan(
+        adapter,
+        'server.create',
+        null,
+        serverInput('keyed', { sshKeyIds: ['ops-key'] }),
+      );
+      expect(state().instances.get(run.nativeId!)).toMatchObject({
+        sshKeyName: 'ops-key',
+        publicKey: key.publicKey,
+      });
+
+      expect(() =>
+        normalized(adapter).plan({
+          operation: 'server.create',
+          target: null,
+          taskId: '01JTWOKEYS0000000000000001',
+          input: serverInput('two-keys', { sshKeyIds: ['ops-key'], sshPublicKeys: [newKey().publicKey] }),
+        }),
+      ).toThrow(ValidationError);
+      await expect(
+        runPlan(adapter, 'server.create', null, serverInput('no-key', { sshKeyIds: ['nobody'] })),
+      ).rejects.toMatchObject({
+        code: 'validation_failed',
+        errors: [expect.objectContaining({ field: 'sshKeyIds' })],
+      });
+    });
+
+    it("should read keys by name with CloudMC's MD5 fingerprint in extra and no public key (CloudMC shows none)", async () => {
+      const key = newKey();
+      await runPlan(adapter, 'sshKey.create', null, { name: 'reader-key', publicKey: key.publicKey });
+      const read = await gateway.sshKeys!.get('reader-key');
+      expect(read).toMatchObject({
+        id: 'cm:reader-key',
+        name: 'reader-key',
+        publicKey: null,
+        fingerprint: null,
+        extra: { fingerprint: key.md5 },
+      });
+      expect((await gateway.sshKeys!.list().then(items)).map((k) => k.nativeId).sort()).toEqual([
+        'reader-key',
+        SEED_SSH_KEY,
+      ]);
+    });
+
+    it('should refuse a taken name before registering anything, and a name CloudMC cannot address at once', async () => {
+      await sim(simulator, 'DELETE', '/stats');
+      await expect(
+        runPlan(adapter, 'sshKey.create', null, { name: SEED_SSH_KEY, publicKey: newKey().publicKey }),
+      ).rejects.toMatchObject({ code: 'conflict', errors: [expect.objectContaining({ field: 'name' })] });
+      expect(await posts()).toEqual([]);
+      expect(() =>
+        normalized(adapter).plan({
+          operation: 'sshKey.create',
+          target: null,
+          taskId: '01JBADKEYNAME0000000000001',
+          input: { name: 'has space', publicKey: newKey().publicKey },
+        }),
+      ).toThrow(expect.objectContaining({ errors: [expect.objectContaining({ field: 'name' })] }));
+    });
+
+    it('should take the key a lost register call made as its own (same fingerprint), and refuse another key of that name', async () => {
+      const key = newKey();
+      state().sshKeys.set('landed', { name: 'landed', fingerprint: key.md5, publicKey: key.publicKey });
+      await sim(simulator, 'DELETE', '/stats');
+      const run = await runPlan(
+        adapter,
+        'sshKey.create',
+        null,
+        { name: 'landed', publicKey: key.publicKey },
+        { resumeAt: 'create-key' },
+      );
+      expect(run.nativeId).toBe('landed');
+      expect(await posts()).toEqual([]);
+
+      state().sshKeys.set('squatted', { name: 'squatted', fingerprint: newKey().md5 });
+      await expect(
+        runPlan(
+          adapter,
+          'sshKey.create',
+          null,
+          { name: 'squatted', publicKey: key.publicKey },
+          { resumeAt: 'create-key' },
+        ),
+      ).rejects.toBeInstanceOf(ConflictError);
+    });
+
+    it('should delete a key by name, and end a delete of a key already gone', async () => {
+      await runPlan(adapter, 'sshKey.create', null, { name: 'short-lived', publicKey: newKey().publicKey });
+      await runPlan(adapter, 'sshKey.delete', 'short-lived', {});
+      expect(state().sshKeys.has('short-lived')).toBe(false);
+      await sim(simulator, 'DELETE', '/stats');
+      await runPlan(adapter, 'sshKey.delete', 'short-lived', {});
+      expect(await posts()).toEqual([]);
+    });
+
+    it('should resize a running server with changeComputeOffering and wait for it to run again', async () => {
+      const id = await createServer('grow-me');
+      const run = await runPlan(adapter, 'server.resize', id, { planId: SEED_IDS.offeringLarge });
+      expect(run.steps).toEqual(['prepare', 'resize', 'wait-resize-task', 'wait-resized']);
+      expect(await gateway.servers!.get(id)).toMatchObject({
+        state: 'running',
+        planId: `cm:${SEED_IDS.offeringLarge}`,
+        cpuCores: 4,
+        memoryMb: 8192,
+      });
+    });
+
+    it('should size a stopped server on the custom offering from cores and memory, and leave it stopped', async () => {
+      const id = await createServer('custom-size', false);
+      await runPlan(adapter, 'server.resize', id, { cpuCores: 2, memoryMb: 2048 });
+      expect(await gateway.servers!.get(id)).toMatchObject({
+        state: 'stopped',
+        planId: `cm:${SEED_IDS.offeringCustom}`,
+        cpuCores: 2,
+        memoryMb: 2048,
+      });
+      expect(state().instances.get(id)).toMatchObject({ cpuCount: 2, memoryInMB: 2048 });
+    });
+
+    it('should refuse the resize forms CloudMC cannot take, naming the field', async () => {
+      const plan = (input: ServerResizeInput) => () =>
+        normalized(adapter).plan({
+          operation: 'server.resize',
+          target: SEED_IDS.instance,
+          taskId: '01JRESIZEFORMS000000000001',
+          input,
+        });
+      const field = (name: string): Error =>
+        expect.objectContaining({ errors: [expect.objectContaining({ field: name })] }) as Error;
+      expect(plan({ cpuCores: 2 })).toThrow(field('memoryMb'));
+      expect(plan({})).toThrow(field('planId'));
+      // Custom offering without a size, or a fixed one with another size: refused before any change call.
+      await sim(simulator, 'DELETE', '/stats');
+      await expect(
+        runPlan(adapter, 'server.resize', SEED_IDS.instance, { planId: SEED_IDS.offeringCustom }),
+      ).rejects.toMatchObject({
+        code: 'validation_failed',
+        errors: [expect.objectContaining({ field: 'cpuCores' })],
+      });
+      await expect(
+        runPlan(adapter, 'server.resize', SEED_IDS.instance, {
+          planId: SEED_IDS.offeringLarge,
+          cpuCores: 1,
+          memoryMb: 1024,
+        }),
+      ).rejects.toBeInstanceOf(ValidationError);
+      expect(await posts()).toEqual([]);
+    });
+
+    it('should grow a data volume of a fixed-size offering by moving it to the custom-size one', async () => {
+      const server = await createServer('disk-grower');
+      const created = await runPlan(adapter, 'volume.create', null, {
+        name: 'grow-data',
+        sizeGb: 20,
+        serverId: server,
+        labels: {},
+        providerOptions: {},
+      });
+      const id = created.nativeId!;
+      expect(state().volumes.get(id)!.diskOfferingId).toBe(SEED_IDS.disk20);
+      const run = await runPlan(adapter, 'volume.resize', id, { sizeGb: 30 });
+      expect(run.steps).toEqual(['resize', 'wait-resize-task', 'wait-resized', 'wait-server']);
+      expect(await gateway.volumes!.get(id)).toMatchObject({ sizeGb: 30, state: 'in-use' });
+      expect(state().volumes.get(id)!.diskOfferingId).toBe(SEED_IDS.diskCustom);
+      expect((await gateway.servers!.get(server))!.state).toBe('running');
+    });
+
+    it('should refuse a volume size that is not larger, fractional, or a root volume, before any resize call', async () => {
+      const server = await createServer('no-shrink');
+      const id = (
+        await runPlan(adapter, 'volume.create', null, {
+          name: 'fixed',
+          sizeGb: 20,
+          serverId: server,
+          labels: {},
+          providerOptions: {},
+        })
+      ).nativeId!;
+      await sim(simulator, 'DELETE', '/stats');
+      for (const sizeGb of [20, 10])
+        await expect(runPlan(adapter, 'volume.resize', id, { sizeGb })).rejects.toMatchObject({
+          code: 'validation_failed',
+          errors: [expect.objectContaining({ field: 'sizeGb' })],
+        });
+      expect(() =>
+        normalized(adapter).plan({
+          operation: 'volume.resize',
+          target: id,
+          taskId: '01JFRACTION0000000000000001',
+          input: { sizeGb: 25.5 },
+        }),
+      ).toThrow(ValidationError);
+      await expect(
+        runPlan(adapter, 'volume.resize', SEED_IDS.rootVolume, { sizeGb: 50 }),
+      ).rejects.toBeInstanceOf(ConflictError);
+      expect(await posts()).toEqual([]);
     });
   });
 });

@@ -53,6 +53,7 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
     imageId: SIM_IDS.imageDebian,
     planId: 'small',
     powerOn: true,
+    labels: {},
     providerOptions: {},
     ...extra,
   });
@@ -358,6 +359,7 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
       const created = await runPlan(adapter, 'volume.create', null, {
         name: 'data-1',
         sizeGb: 0.5,
+        labels: {},
         providerOptions: { ssd: true },
       });
       const id = created.nativeId!;
@@ -394,6 +396,7 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
         await runPlan(adapter, 'volume.create', null, {
           name: 'shared-1',
           sizeGb: 1,
+          labels: {},
           providerOptions: { shared: true },
         })
       ).nativeId!;
@@ -443,6 +446,7 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
         name: 'data-2',
         sizeGb: 2,
         serverId: SIM_IDS.serverWeb,
+        labels: {},
         providerOptions: {},
       });
       expect(run.steps[0]).toBe('create-drive');
@@ -460,7 +464,7 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
         adapter,
         'volume.create',
         null,
-        { name: 'orphan', sizeGb: 1, serverId: missing, providerOptions: {} },
+        { name: 'orphan', sizeGb: 1, serverId: missing, labels: {}, providerOptions: {} },
         '01JCSORPHANTASK00000000001',
       );
       await task.run('create-drive');
@@ -490,7 +494,7 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
 
   describe('static IPs and VLANs', () => {
     it('should know a static IP by its address, attach it to a running server (stop, assign, start), refuse to release it, and detach it', async () => {
-      const allocated = await runPlan(adapter, 'ip.allocate', null, { providerOptions: {} });
+      const allocated = await runPlan(adapter, 'ip.allocate', null, { labels: {}, providerOptions: {} });
       const address = allocated.nativeId!;
       expect(address).toMatch(/^192\.0\.2\.\d+$/);
       const id = await createServer('ip-host');
@@ -518,6 +522,7 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
       await config({ ipCreateReturnsAll: true });
       const run = await runPlan(adapter, 'ip.allocate', null, {
         serverId: SIM_IDS.serverDb,
+        labels: {},
         providerOptions: {},
       });
       expect(run.nativeId).toBe('192.0.2.22');
@@ -530,7 +535,7 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
 
     it('should keep the first of two new addresses of one create and release the other in the same task', async () => {
       await config({ ipCreateCount: 2 });
-      const run = await runPlan(adapter, 'ip.allocate', null, { providerOptions: {} });
+      const run = await runPlan(adapter, 'ip.allocate', null, { labels: {}, providerOptions: {} });
       expect(run.steps).toEqual(['prepare', 'create-ip', 'release-extra-addresses']);
       expect(run.nativeId).toBe('192.0.2.22');
       expect(run.providerStatuses).toContain('released 192.0.2.23');
@@ -550,7 +555,7 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
         adapter,
         'ip.allocate',
         null,
-        { providerOptions: {} },
+        { labels: {}, providerOptions: {} },
         '01JCSIPEXTRATASK0000000001',
       );
       await task.run('prepare');
@@ -575,14 +580,14 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
         adapter,
         'ip.allocate',
         null,
-        { providerOptions: {} },
+        { labels: {}, providerOptions: {} },
         '01JCSIPLOCKA00000000000001',
       );
       const second = manualPlan(
         adapter,
         'ip.allocate',
         null,
-        { providerOptions: {} },
+        { labels: {}, providerOptions: {} },
         '01JCSIPLOCKB00000000000001',
       );
       await first.run('prepare');
@@ -597,15 +602,354 @@ describe('CloudSigma adapter against the CloudSigma 1.0 simulator (contract, rea
     });
 
     it('should show a VLAN with its id as tag; deleting one with a NIC on it is a conflict; a CIDR is refused', async () => {
-      const run = await runPlan(adapter, 'network.create', null, { name: 'lab', providerOptions: {} });
+      const run = await runPlan(adapter, 'network.create', null, {
+        name: 'lab',
+        labels: {},
+        providerOptions: {},
+      });
       expect(await adapter.networks!.get(run.nativeId!)).toMatchObject({ vlan: run.nativeId });
       await expect(runPlan(adapter, 'network.delete', SIM_IDS.vlan, {})).rejects.toMatchObject({
         code: 'conflict',
         upstream: { status: 400 },
       });
       await expect(
-        runPlan(adapter, 'network.create', null, { name: 'x', cidr: '10.0.0.0/24', providerOptions: {} }),
+        runPlan(adapter, 'network.create', null, {
+          name: 'x',
+          cidr: '10.0.0.0/24',
+          labels: {},
+          providerOptions: {},
+        }),
       ).rejects.toMatchObject({ errors: [{ field: 'cidr' }] });
+    });
+  });
+
+  describe('labels as user: metadata (docs/providers/cloudsigma.md#labels)', () => {
+    const info = async (path: string, idKey: string) =>
+      (await rawClient(simulator).object(path, idKey, 'test.info'))!;
+
+    it('should write labels as user: lines ("" for an empty value) and relabel by one set, leaving the gateway keys and other metadata alone', async () => {
+      const id = await createServer('labelled', { labels: { env: 'prod', flag: '' } });
+      const created = await info(`/servers/${id}/info`, 'server');
+      expect(created).toMatchObject({
+        'user:env': 'prod',
+        'user:flag': '""',
+        'user:gwimage': SIM_IDS.imageDebian,
+        'user:gwtask': expect.stringMatching(/^gw[0-9a-z]{10}$/),
+      });
+      // Another tool's metadata, not shaped as a label: neither shown as one nor removed.
+      await rawClient(simulator).post(`/servers/${id}/set`, { 'user:Note': 'two words' }, 'test.set');
+      expect((await adapter.servers!.get(id))!.labels).toEqual({ env: 'prod', flag: '' });
+
+      await sim(simulator, 'DELETE', '/stats');
+      const run = await runPlan(adapter, 'server.relabel', id, { labels: { flag: '', team: 'a' } });
+      expect(run.steps).toEqual(['relabel']);
+      const after = await info(`/servers/${id}/info`, 'server');
+      expect(after['user:env']).toBeUndefined();
+      expect(after).toMatchObject({
+        status: 'active', // `user:` keys change on a running server: no stop
+        'user:team': 'a',
+        'user:flag': '""',
+        'user:Note': 'two words',
+        'user:gwtask': created['user:gwtask'],
+        'user:gwimage': SIM_IDS.imageDebian,
+      });
+      expect(await requestCounts(simulator, /^POST \/servers\/:id\/(stop|shutdown)$/)).toBe(0);
+      // The same labels again: nothing to send.
+      const again = await runPlan(adapter, 'server.relabel', id, { labels: { flag: '', team: 'a' } });
+      expect(again.providerStatuses).toEqual(['in place']);
+      expect(await requestCounts(simulator, /^POST \/servers\/:id\/set$/)).toBe(1);
+    });
+
+    it("should refuse the gateway's own metadata keys as labels before any backend call", async () => {
+      await sim(simulator, 'DELETE', '/stats');
+      const plan = (operation: 'server.relabel' | 'volume.relabel', target: string) =>
+        adapter.plan({ operation, target, input: { labels: { gwtask: 'x' } }, taskId: 't' });
+      expect(() => plan('server.relabel', SIM_IDS.serverWeb)).toThrow(ValidationError);
+      expect(() => plan('volume.relabel', SIM_IDS.driveScratch)).toThrow(ValidationError);
+      await expect(
+        runPlan(adapter, 'volume.create', null, {
+          name: 'd',
+          sizeGb: 1,
+          labels: { gwimage: 'y' },
+          providerOptions: {},
+        }),
+      ).rejects.toMatchObject({ code: 'validation_failed', errors: [{ field: 'labels' }] });
+      expect(await requestCounts(simulator, /^POST /)).toBe(0);
+    });
+
+    it('should label drives the same way, waiting for a drive still imaging', async () => {
+      const created = await runPlan(adapter, 'volume.create', null, {
+        name: 'tagged',
+        sizeGb: 1,
+        labels: { tier: 'gold' },
+        providerOptions: {},
+      });
+      expect(await info(`/drives/${created.nativeId}/info`, 'drive')).toMatchObject({ 'user:tier': 'gold' });
+      expect((await adapter.volumes!.get(SIM_IDS.driveScratch))!.labels).toEqual({ owner: 'team-a' });
+
+      await config({ imagingQueueMs: 0, imagingMs: 30_000 });
+      const [clone] = await rawClient(simulator).post(
+        `/drives/${SIM_IDS.imageDebian}/clone`,
+        { name: 'copying' },
+        'test.clone',
+      );
+      const run = await runPlan(adapter, 'volume.relabel', clone.drive, { labels: { env: 'qa' } });
+      expect(run.providerStatuses[0]).toMatch(/^imaging /);
+      expect(run.providerStatuses.at(-1)).toBe('set');
+      expect((await adapter.volumes!.get(clone.drive!))!.labels).toEqual({ env: 'qa' });
+    });
+  });
+
+  describe('resize (docs/providers/cloudsigma.md#resize)', () => {
+    const GiB = 1024 ** 3;
+
+    it('should resize a running server by stop, set and start as visible steps; a stopped one stays stopped', async () => {
+      await sim(simulator, 'DELETE', '/stats');
+      const web = await runPlan(adapter, 'server.resize', SIM_IDS.serverWeb, { cpuCores: 2, memoryMb: 3072 });
+      expect(web.steps).toEqual([
+        'prepare-resize',
+        'stop-server',
+        'wait-stopped',
+        'resize',
+        'start-server',
+        'wait-running',
+      ]);
+      expect(web.providerStatuses).toEqual(
+        expect.arrayContaining(['server must stop', 'shutdown sent', 'set', 'start sent']),
+      );
+      expect(await adapter.servers!.get(SIM_IDS.serverWeb)).toMatchObject({
+        state: 'running',
+        cpuCores: 2,
+        cpuMhz: 4000,
+        memoryMb: 3072,
+      });
+      // The sizes it has already: nothing stops, nothing is sent.
+      const same = await runPlan(adapter, 'server.resize', SIM_IDS.serverWeb, {
+        cpuCores: 2,
+        memoryMb: 3072,
+      });
+      expect(same.providerStatuses).toEqual([
+        'in place already',
+        'not needed',
+        'not needed',
+        'in place',
+        'not needed',
+        'not needed',
+      ]);
+      expect(await requestCounts(simulator, /^POST \/servers\/:id\/set$/)).toBe(1);
+
+      const db = await runPlan(adapter, 'server.resize', SIM_IDS.serverDb, { planId: 'large' });
+      expect(db.providerStatuses).toEqual([
+        'server is stopped',
+        'not needed',
+        'not needed',
+        'set',
+        'not needed',
+        'not needed',
+      ]);
+      expect(await adapter.servers!.get(SIM_IDS.serverDb)).toMatchObject({
+        state: 'stopped',
+        planId: 'cs:large',
+      });
+    });
+
+    it('should refuse a size CloudSigma cannot take before any backend call, naming the field', () => {
+      const plan = (input: Record<string, unknown>) =>
+        adapter.plan({ operation: 'server.resize', target: SIM_IDS.serverWeb, input, taskId: 't' });
+      expect(() => plan({ planId: 'gigantic' })).toThrow(
+        expect.objectContaining({ errors: [expect.objectContaining({ field: 'planId' })] }),
+      );
+      expect(() => plan({ cpuCores: 11, memoryMb: 1024 })).toThrow(
+        expect.objectContaining({ errors: [expect.objectContaining({ field: 'cpuCores' })] }),
+      );
+      expect(() => plan({})).toThrow(ValidationError);
+      const volume = (sizeGb: number) =>
+        adapter.plan({
+          operation: 'volume.resize',
+          target: SIM_IDS.driveScratch,
+          input: { sizeGb },
+          taskId: 't',
+        });
+      expect(() => volume(2048)).toThrow(ValidationError);
+    });
+
+    it('should grow a drive only, refusing a size not larger before any set, and resume a set that landed', async () => {
+      await sim(simulator, 'DELETE', '/stats');
+      await expect(
+        runPlan(adapter, 'volume.resize', SIM_IDS.driveScratch, { sizeGb: 8 }),
+      ).rejects.toMatchObject({ code: 'validation_failed', errors: [{ field: 'sizeGb' }] });
+      expect(await requestCounts(simulator, /^POST \/drives\/:id\/set$/)).toBe(0);
+      const free = await runPlan(adapter, 'volume.resize', SIM_IDS.driveScratch, { sizeGb: 12 });
+      expect(free.providerStatuses).toEqual([
+        'no server to stop',
+        'not needed',
+        'not needed',
+        `size ${12 * GiB}`,
+        'not needed',
+        'not needed',
+      ]);
+      expect((await adapter.volumes!.get(SIM_IDS.driveScratch))!.sizeGb).toBe(12);
+      // A worker died after the set landed: the resumed step finds the size in place.
+      const resumed = await runPlan(
+        adapter,
+        'volume.resize',
+        SIM_IDS.driveScratch,
+        { sizeGb: 12 },
+        {
+          resumeAt: 'resize-drive',
+          state: { serverId: null, skip: false },
+        },
+      );
+      expect(resumed.providerStatuses[0]).toBe('in place');
+      expect(await requestCounts(simulator, /^POST \/drives\/:id\/set$/)).toBe(1);
+    });
+
+    it('should stop the running server that has the drive, grow it, and start the server again', async () => {
+      const root = await runPlan(adapter, 'volume.resize', SIM_IDS.driveWebRoot, { sizeGb: 30 });
+      expect(root.steps).toEqual([
+        'prepare-resize',
+        'stop-server',
+        'wait-stopped',
+        'resize-drive',
+        'start-server',
+        'wait-running',
+      ]);
+      expect(root.providerStatuses[0]).toBe('server must stop');
+      expect(await adapter.volumes!.get(SIM_IDS.driveWebRoot)).toMatchObject({ sizeGb: 30, state: 'in-use' });
+      expect((await adapter.servers!.get(SIM_IDS.serverWeb))!.state).toBe('running');
+    });
+
+    it('should refuse to grow a shared drive two running servers have (409)', async () => {
+      const raw = rawClient(simulator);
+      const [shared] = await raw.post(
+        '/drives/create',
+        { name: 's', size: GiB, 'claim:type': 'shared' },
+        't',
+      );
+      await raw.post(
+        `/servers/${SIM_IDS.serverDb}/set`,
+        { 'block:1': shared.drive, 'block:1:media': 'disk' },
+        't',
+      );
+      await raw.action(`/servers/${SIM_IDS.serverWeb}/stop`, 't');
+      await raw.post(
+        `/servers/${SIM_IDS.serverWeb}/set`,
+        { 'block:0': shared.drive, 'block:0:media': 'disk' },
+        't',
+      );
+      await raw.action(`/servers/${SIM_IDS.serverWeb}/start`, 't');
+      await raw.action(`/servers/${SIM_IDS.serverDb}/start`, 't');
+      await expect(runPlan(adapter, 'volume.resize', shared.drive, { sizeGb: 2 })).rejects.toBeInstanceOf(
+        ConflictError,
+      );
+      expect((await adapter.volumes!.get(shared.drive!))!.sizeGb).toBe(1);
+    });
+  });
+
+  describe('rebuild (docs/providers/cloudsigma.md#rebuild)', () => {
+    const rebuildInput = (providerOptions: Record<string, unknown> = {}) => ({
+      imageId: SIM_IDS.imageUbuntu,
+      providerOptions,
+    });
+
+    it("should put a fresh clone of the image on the boot device, with the old drive's size, SSD tag and labels, and destroy the old drive", async () => {
+      await rawClient(simulator).post(
+        `/drives/${SIM_IDS.driveWebRoot}/set`,
+        { tags: 'affinity:ssd', 'user:role': 'root' },
+        'test.set',
+      );
+      const before = (await adapter.servers!.get(SIM_IDS.serverWeb))!;
+      const run = await runPlan(adapter, 'server.rebuild', SIM_IDS.serverWeb, rebuildInput());
+      expect(run.steps).toEqual([
+        'prepare-rebuild',
+        'clone-drive',
+        'wait-imaging',
+        'prepare-swap',
+        'stop-server',
+        'wait-stopped',
+        'swap-boot-drive',
+        'start-server',
+        'wait-running',
+        'destroy-old-drive',
+      ]);
+      const after = (await adapter.servers!.get(SIM_IDS.serverWeb))!;
+      expect(after).toMatchObject({
+        id: before.id,
+        name: 'web',
+        state: 'running',
+        imageId: `cs:${SIM_IDS.imageUbuntu}`,
+        ipAddresses: before.ipAddresses,
+        networkIds: before.networkIds,
+        labels: before.labels,
+        cpuMhz: before.cpuMhz,
+      });
+      const newRoot = after.volumeIds[0].slice('cs:'.length);
+      expect(newRoot).not.toBe(SIM_IDS.driveWebRoot);
+      // The image is 10 GiB, the old drive 20 GiB: the clone keeps 20.
+      expect(await adapter.volumes!.get(newRoot)).toMatchObject({
+        name: 'web-boot',
+        sizeGb: 20,
+        bootable: true,
+        labels: { role: 'root' },
+        extra: expect.objectContaining({ ssd: true }),
+      });
+      expect(await adapter.volumes!.get(SIM_IDS.driveWebRoot)).toBeNull();
+    });
+
+    it('should keep a stopped server stopped and the old drive when asked, and refuse a server without a boot disk', async () => {
+      const run = await runPlan(
+        adapter,
+        'server.rebuild',
+        SIM_IDS.serverDb,
+        rebuildInput({ keepOldDrive: true }),
+      );
+      expect(run.providerStatuses.at(-1)).toBe(`kept ${SIM_IDS.driveDbRoot}`);
+      expect((await adapter.servers!.get(SIM_IDS.serverDb))!.state).toBe('stopped');
+      expect(await adapter.volumes!.get(SIM_IDS.driveDbRoot)).toMatchObject({
+        state: 'available',
+        serverId: null,
+      });
+
+      const raw = rawClient(simulator);
+      await raw.post(`/servers/${SIM_IDS.serverDb}/set`, { 'ide:0:0': null, 'ide:0:0:media': null }, 't');
+      await expect(
+        runPlan(adapter, 'server.rebuild', SIM_IDS.serverDb, rebuildInput()),
+      ).rejects.toBeInstanceOf(ConflictError);
+    });
+
+    it('should find its clone again when resumed, and destroy a clone no server took', async () => {
+      const task = manualPlan(
+        adapter,
+        'server.rebuild',
+        SIM_IDS.serverWeb,
+        { imageId: SIM_IDS.imageDebian, providerOptions: {} },
+        '01JCSREBUILDTASK0000000001',
+      );
+      await task.run('prepare-rebuild');
+      await task.run('clone-drive');
+      const clone = task.state.driveId as string;
+      const drives = (await adapter.volumes!.list().then(items)).length;
+      const resumed = await task.run('clone-drive', true);
+      expect(resumed.providerStatus).toBe('clone found');
+      expect(task.state.driveId).toBe(clone);
+      expect((await adapter.volumes!.list().then(items)).length).toBe(drives);
+      await task.plan.onFailure!(task.ctx(true));
+      expect(await adapter.volumes!.get(clone)).toBeNull();
+      expect((await adapter.servers!.get(SIM_IDS.serverWeb))!.volumeIds).toEqual([
+        `cs:${SIM_IDS.driveWebRoot}`,
+      ]);
+    });
+
+    it('should refuse SSH keys and user-data on a rebuild before any backend call', () => {
+      const plan = (input: Record<string, unknown>) =>
+        adapter.plan({
+          operation: 'server.rebuild',
+          target: SIM_IDS.serverWeb,
+          input: { imageId: SIM_IDS.imageDebian, providerOptions: {}, ...input },
+          taskId: 't',
+        });
+      expect(() => plan({ userData: '#cloud-config\n' })).toThrow(ValidationError);
+      expect(() => plan({ sshPublicKeys: ['ssh-ed25519 AAAA x'] })).toThrow(ValidationError);
     });
   });
 

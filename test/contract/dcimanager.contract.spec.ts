@@ -12,6 +12,7 @@ import type { DcimanagerAdapter } from '../../src/providers/dcimanager/dcimanage
 import { dcimanagerKind } from '../../src/providers/dcimanager/dcimanager.kind';
 import type { OperationInputs, OperationName } from '../../src/providers/ports/operations';
 import type { Planner } from '../../src/providers/ports/ports';
+import type { ProviderAdapter } from '../../src/providers/ports/provider-adapter';
 import type { Connection } from '../../src/providers/registry/connection';
 import type { StepContext } from '../../src/providers/ports/operation-plan';
 import { SEED_CONFIGURATIONS, SEED_IDS } from '../../sandbox/simulators/dcimanager/dcimanager-sim.seed';
@@ -62,7 +63,17 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
     planId: SEED_CONFIGURATIONS.small,
     locationId: String(SEED_IDS.north),
     sshPublicKeys: [SSH_KEY],
+    labels: {},
     powerOn: true,
+    providerOptions: {},
+    ...extra,
+  });
+
+  const rebuildInput = (
+    extra: Partial<OperationInputs['server.rebuild']> = {},
+  ): OperationInputs['server.rebuild'] => ({
+    imageId: String(SEED_IDS.rocky),
+    sshPublicKeys: [SSH_KEY],
     providerOptions: {},
     ...extra,
   });
@@ -620,12 +631,147 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
       expect(await requests(/^POST .*\/owner$/)).toBe(1);
       expect(await requests(/^POST .*operation_os$/)).toBe(1);
     });
+
+    it('should adopt the reinstall found running after a crash, and send it again when none runs', async () => {
+      const rebuild = plan('server.rebuild', '101', rebuildInput());
+      const [install] = rebuild.steps;
+      const state: Record<string, unknown> = {};
+      await sim(simulator, 'POST', '/config', { paused: true }); // keeps the install running while we look
+      expect(await install.run(ctx(state, '101', false))).toMatchObject({ providerStatus: 'accepted' });
+      delete state.osOperation; // the worker died before saving the answer
+      expect(await install.run(ctx(state, '101', true))).toMatchObject({
+        status: 'done',
+        providerStatus: 'adopted',
+      });
+      expect(await requests(/^POST .*operation_os$/)).toBe(1);
+      await sim(simulator, 'POST', '/config', { paused: false });
+      await runOperationPlan(rebuild, { nativeId: '101', state, resumeAt: 'wait-installed' });
+
+      // Nothing runs: whether the lost call landed cannot be told, and a second install ends as the first.
+      expect(await install.run(ctx({}, '101', true))).toMatchObject({ providerStatus: 'accepted' });
+      expect(await requests(/^POST .*operation_os$/)).toBe(2);
+    });
+  });
+
+  describe('rebuild: operation_os on the server as it is (docs/providers/dcimanager.md#rebuild)', () => {
+    it('should reinstall in place with the keys and password in operation_os, never in step state or logs', async () => {
+      const before = (await dci.servers!.get('101'))!;
+      const password = 'rebuild-password-77';
+      const run = await runPlan(
+        adapter,
+        'server.rebuild',
+        '101',
+        rebuildInput({ providerOptions: { password, hddRaid: 'raid_1' } }),
+      );
+      expect(run.steps).toEqual(['install-os', 'wait-installed', 'power-on', 'wait-running']);
+      expect(run.providerStatuses).toEqual(expect.arrayContaining([expect.stringMatching(/^operation:/)]));
+      const after = (await dci.servers!.get('101'))!;
+      expect(after).toMatchObject({
+        id: before.id,
+        name: 'web-1',
+        state: ServerState.Running,
+        imageId: `dci:${SEED_IDS.rocky}`,
+        planId: before.planId,
+        ipAddresses: before.ipAddresses,
+      });
+      expect(simulator.state.servers.get(101)!.installedKeys).toEqual([SSH_KEY]);
+      const kept = JSON.stringify({ state: run.state, statuses: run.providerStatuses, logged });
+      expect(kept).not.toContain(password);
+    });
+
+    it('should wait for the install itself when the image is the one already installed', async () => {
+      // Before the call the server already shows the template: only the operation seen running ends the wait.
+      const run = await runPlan(
+        adapter,
+        'server.rebuild',
+        '101',
+        rebuildInput({ imageId: String(SEED_IDS.debian) }),
+      );
+      expect(run.providerStatuses).toEqual(expect.arrayContaining([expect.stringMatching(/^operation:/)]));
+      expect(run.state).toMatchObject({ osOperationSeen: true });
+      expect(await requests(/^POST .*operation_os$/)).toBe(1);
+    });
+
+    it('should end with the server running when the install leaves it off', async () => {
+      // Whether DCImanager powers a server on after an install is not documented: the plan makes sure.
+      const run = await runPlan(adapter, 'server.rebuild', '102', rebuildInput(), { resumeAt: 'power-on' });
+      expect(run.steps).toEqual(['power-on', 'wait-running']);
+      expect((await dci.servers!.get('102'))!.state).toBe(ServerState.Running);
+    });
+
+    it('should refuse before any backend call what an install cannot take', async () => {
+      await sim(simulator, 'DELETE', '/stats');
+      expect(() => plan('server.rebuild', '101', rebuildInput({ sshPublicKeys: [] }))).toThrow(
+        /SSH keys or a password/,
+      );
+      expect(() => plan('server.rebuild', '101', rebuildInput({ imageId: 'debian' }))).toThrow(
+        ValidationError,
+      );
+      // The core answers 501 for these first (features); the planner never drops them silently.
+      expect(() => plan('server.rebuild', '101', rebuildInput({ userData: '#cloud-config' }))).toThrow(
+        UnsupportedOperationError,
+      );
+      expect(() => plan('server.rebuild', '101', rebuildInput({ sshKeyIds: ['1'] }))).toThrow(
+        UnsupportedOperationError,
+      );
+      expect(() => plan('server.create', null, createInput('x', { userData: '#!/bin/sh' }))).toThrow(
+        UnsupportedOperationError,
+      );
+      expect(await requests(/./)).toBe(0);
+    });
+
+    it('should answer a conflict for a server without a main IPv4 address to install from', async () => {
+      simulator.state.servers.get(101)!.mainIpv4 = null;
+      const rebuild = runPlan(adapter, 'server.rebuild', '101', rebuildInput());
+      await expect(rebuild).rejects.toBeInstanceOf(ConflictError);
+      await expect(rebuild).rejects.toMatchObject({ message: expect.stringContaining('main IPv4') });
+      expect(await requests(/^POST .*operation_os$/)).toBe(0);
+    });
+
+    it('should pass on DCImanager’s refusal to install a suspended server', async () => {
+      // The gateway's allowedActions refuse a suspended server first; this is the backend's own answer.
+      simulator.state.servers.get(101)!.state = 'suspended';
+      await expect(runPlan(adapter, 'server.rebuild', '101', rebuildInput())).rejects.toMatchObject({
+        status: 400,
+        upstream: { status: 400, code: '3003' },
+      });
+    });
+
+    it('should declare SSH keys as text only, and no labels, user-data, key objects or resizes', async () => {
+      expect(adapter.features).toEqual({
+        sshPublicKeys: true,
+        nativeLabels: [],
+        reasons: {
+          labels: expect.stringContaining('gateway keeps'),
+          userData: expect.stringContaining('operation_os'),
+          sshKeyIds: expect.stringContaining('no SSH key objects'),
+        },
+      });
+      expect((adapter as ProviderAdapter).sshKeys).toBeUndefined();
+      for (const operation of [
+        'server.resize',
+        'volume.resize',
+        'sshKey.create',
+        'sshKey.delete',
+        'server.relabel',
+        'ip.relabel',
+      ] as const) {
+        expect(dci.can(operation)).toBe(false);
+        expect(adapter.unsupportedReasons[operation]).toEqual(expect.any(String));
+      }
+      expect(dci.labelStorage('server')).toBe('gateway');
+      expect((await dci.servers!.get('101'))!.labels).toEqual({});
+      expect((await dci.ips!.list().then(items)).every((ip) => Object.keys(ip.labels).length === 0)).toBe(
+        true,
+      );
+    });
   });
 
   describe('IP addresses, networks and volumes', () => {
     it('should allocate an address of the family asked for, on the network of the server', async () => {
       const run = await runPlan(adapter, 'ip.allocate', null, {
         serverId: '102',
+        labels: {},
         providerOptions: { family: 'ipv4' },
       });
       expect(run.steps).toEqual(['prepare', 'allocate', 'wait-allocated']);
@@ -642,12 +788,13 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
     it('should allocate a chosen address and report an allocation failure', async () => {
       const chosen = await runPlan(adapter, 'ip.allocate', null, {
         serverId: '101',
+        labels: {},
         providerOptions: { address: '203.0.113.77' },
       });
       expect((await dci.ips!.get(chosen.nativeId!))!.address).toBe('203.0.113.77');
       await sim(simulator, 'POST', '/config', { failOperations: { ip_allocate: 1 } });
       await expect(
-        runPlan(adapter, 'ip.allocate', null, { serverId: '101', providerOptions: {} }),
+        runPlan(adapter, 'ip.allocate', null, { serverId: '101', labels: {}, providerOptions: {} }),
       ).rejects.toMatchObject({
         code: 'provider_error',
         message: expect.stringContaining('allocation_fail'),
@@ -655,7 +802,7 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
     });
 
     it('should need a server for an address, and offer no volume or network changes', () => {
-      expect(() => plan('ip.allocate', null, { providerOptions: {} })).toThrow(ValidationError);
+      expect(() => plan('ip.allocate', null, { labels: {}, providerOptions: {} })).toThrow(ValidationError);
       for (const operation of [
         'volume.create',
         'volume.attach',

@@ -75,6 +75,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
     imageId: SEED_IDS.templateUbuntu,
     planId,
     powerOn: true,
+    labels: {},
     providerOptions: {},
     ...extra,
   });
@@ -141,12 +142,30 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       expect(await gateway.servers!.get(SEED_IDS.server)).toMatchObject({ volumeIds: servers[0].volumeIds });
     });
 
-    it('should offer every operation and read, as the capability document has always listed them', () => {
-      expect(Object.keys(adapter.plans).sort()).toEqual([...OPERATION_NAMES].sort());
-      expect(gateway.capabilities).toEqual(
-        expect.arrayContaining(['server.read', 'volume.read', 'network.read', 'ip.read', 'catalog.images']),
+    it('should offer every operation but resize and rebuild, which IMCO lacks, saying why', () => {
+      const lacking = ['server.rebuild', 'server.resize', 'volume.resize'];
+      expect(Object.keys(adapter.plans).sort()).toEqual(
+        OPERATION_NAMES.filter((op) => !lacking.includes(op)).sort(),
       );
-      expect(gateway.capabilities).toHaveLength(4 + OPERATION_NAMES.length + 3);
+      expect(Object.keys(adapter.unsupportedReasons!).sort()).toEqual(lacking);
+      expect(gateway.capabilities).toEqual(
+        expect.arrayContaining([
+          'server.read',
+          'volume.read',
+          'network.read',
+          'ip.read',
+          'sshKey.read',
+          'catalog.images',
+        ]),
+      );
+      expect(gateway.capabilities).toHaveLength(5 + OPERATION_NAMES.length - lacking.length + 3);
+      expect(adapter.features).toMatchObject({
+        sshKeyIds: true,
+        sshPublicKeys: true,
+        nativeLabels: ['server', 'volume', 'network', 'ip'],
+        reasons: { userData: expect.stringContaining('user-data') },
+      });
+      expect(adapter.features!.userData).toBeUndefined();
     });
 
     it('should read the catalog: templates and generic images, plans per realm, realms', async () => {
@@ -562,6 +581,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       const failure = await runPlan(adapter, 'volume.create', null, {
         name: 'too-big',
         sizeGb: 20,
+        labels: {},
         providerOptions: { storagePlanId: storagePlanId(SEED_IDS.realmAlphaEu, '02') },
       }).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(ValidationError);
@@ -624,6 +644,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
         name: 'data-1',
         sizeGb: 30,
         serverId: server,
+        labels: {},
         providerOptions: {},
       });
       expect(created.steps).toEqual([
@@ -652,6 +673,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       const created = await runPlan(forgetful, 'volume.create', null, {
         name: 'keep-at-cloud',
         sizeGb: 10,
+        labels: {},
         providerOptions: { realmId: SEED_IDS.realmBetaEu, cloudAccountId: SEED_IDS.accountBeta },
       });
       await sim(simulator, 'DELETE', '/stats');
@@ -666,6 +688,7 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
       const run = await runPlan(adapter, 'network.create', null, {
         name: 'net-1',
         cidr: '10.77.0.0/16',
+        labels: {},
         providerOptions: {},
       });
       expect(run.steps).toEqual([
@@ -689,10 +712,196 @@ describe('IMCO adapter against the IMCO simulator (contract, mutual TLS)', () =>
 
     it('should allocate a public floating IP onto a server, and refuse to release it attached', async () => {
       const server = await createServer('ip-target');
-      const run = await runPlan(adapter, 'ip.allocate', null, { serverId: server, providerOptions: {} });
+      const run = await runPlan(adapter, 'ip.allocate', null, {
+        serverId: server,
+        labels: {},
+        providerOptions: {},
+      });
       const id = run.nativeId!;
       expect(await gateway.ips!.get(id)).toMatchObject({ public: true });
       await expect(runPlan(adapter, 'ip.release', id, {})).rejects.toBeInstanceOf(ConflictError);
+    });
+  });
+
+  describe('labels and SSH keys (issue 14: IMCO labels are names; SSH keys are SSH profiles)', () => {
+    type Label = { id: string; name: string; namespace?: string | null };
+    const labelsOfSim = async () => rawClient().list<Label>('/labels', 'labels.list');
+    const labelIdsOf = async (path: string) =>
+      (await rawClient().get<{ label_ids: string[] }>(path, 'read'))!.label_ids;
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIContractKey0002 ci@runner';
+
+    it("should read IMCO labels as gateway labels, leaving out IMCO's own (namespaced) ones", async () => {
+      const server = await gateway.servers!.get(SEED_IDS.server);
+      // `production` is a user label of the seed; `web-stack` a CAT deployment's, namespaced.
+      expect(server!.labels).toEqual({ production: '' });
+      expect(server!.extra.labelIds).toEqual([SEED_IDS.labelProduction, SEED_IDS.labelDeployment]);
+      expect((await gateway.networks!.get(SEED_IDS.vpc))!.labels).toEqual({ production: '' });
+      expect((await gateway.volumes!.get(SEED_IDS.volume))!.labels).toEqual({});
+    });
+
+    it('should put labels on at create as one IMCO label name each, beside the marker', async () => {
+      const run = await runPlan(
+        adapter,
+        'server.create',
+        null,
+        serverInput('labelled', { labels: { env: 'prod', owner: 'ops@example.com', tier: '' } }),
+      );
+      const names = await labelsOfSim();
+      const carried = await labelIdsOf(`/cloud/servers/${run.nativeId}`);
+      const carriedNames = carried.map((id) => names.find((l) => l.id === id)!.name);
+      expect(carriedNames).toHaveLength(4);
+      expect(carriedNames).toEqual(
+        expect.arrayContaining([
+          'env prod',
+          'owner ops_aexample.com',
+          'tier',
+          expect.stringMatching(/^gw[0-9a-z]{10}$/),
+        ]),
+      );
+      expect((await gateway.servers!.get(run.nativeId!))!.labels).toEqual({
+        env: 'prod',
+        owner: 'ops@example.com',
+        tier: '',
+      });
+      // The labels exist now: the next create finds them instead of making them again.
+      await sim(simulator, 'DELETE', '/stats');
+      const volume = await runPlan(adapter, 'volume.create', null, {
+        name: 'labelled-data',
+        sizeGb: 10,
+        serverId: run.nativeId!,
+        labels: { env: 'prod' },
+        providerOptions: {},
+      });
+      expect((await stats())['POST /v3/labels']).toBe(1); // the marker only
+      expect((await gateway.volumes!.get(volume.nativeId!))!.labels).toEqual({ env: 'prod' });
+    });
+
+    it("should relabel one label call at a time, never touching the marker, IMCO's own or foreign labels", async () => {
+      const raw = rawClient();
+      const foreign = (await raw.send<Label>('POST', '/labels', 'x', { name: 'Web Servers' }))!;
+      await raw.send('POST', `/labels/${foreign.id}/resources`, 'x', {
+        resources: [{ id: SEED_IDS.server, resource_type: 'server' }],
+      });
+      await sim(simulator, 'DELETE', '/stats');
+      const run = await runPlan(adapter, 'server.relabel', SEED_IDS.server, {
+        labels: { tier: 'web', env: 'prod' },
+      });
+      expect(run.steps).toEqual(['relabel']);
+      expect(run.providerStatuses).toEqual(['labels +2 -1']);
+      const requests = await stats();
+      expect(requests['DELETE /v3/labels/:id/resources/:type/:resourceId']).toBe(1);
+      expect(requests['POST /v3/labels/:id/resources']).toBe(2);
+      expect(await labelIdsOf(`/cloud/servers/${SEED_IDS.server}`)).toEqual(
+        expect.arrayContaining([SEED_IDS.labelDeployment, foreign.id]),
+      );
+      expect((await gateway.servers!.get(SEED_IDS.server))!.labels).toEqual({ tier: 'web', env: 'prod' });
+      // Already so: nothing to do, no label call.
+      await sim(simulator, 'DELETE', '/stats');
+      expect(
+        (await runPlan(adapter, 'server.relabel', SEED_IDS.server, { labels: { tier: 'web', env: 'prod' } }))
+          .providerStatuses,
+      ).toEqual(['labels +0 -0']);
+      expect(Object.keys(await stats()).filter((call) => call.includes('/labels/'))).toEqual([]);
+    });
+
+    it('should keep the marker of a created resource through a relabel to nothing, and relabel every type', async () => {
+      const made = await runPlan(adapter, 'network.create', null, {
+        name: 'relabelled-net',
+        cidr: '10.78.0.0/16',
+        labels: { env: 'dev' },
+        providerOptions: { withoutSubnet: true },
+      });
+      const marker = made.state.markerLabelId as string;
+      await runPlan(adapter, 'network.relabel', made.nativeId, { labels: {} });
+      expect(await labelIdsOf(`/network/vpcs/${made.nativeId}`)).toEqual([marker]);
+      expect((await gateway.networks!.get(made.nativeId!))!.labels).toEqual({});
+      await runPlan(adapter, 'ip.relabel', SEED_IDS.floatingIp, { labels: { 'role.edge': 'a:b/c' } });
+      expect((await gateway.ips!.get(SEED_IDS.floatingIp))!.labels).toEqual({ 'role.edge': 'a:b/c' });
+      await runPlan(adapter, 'volume.relabel', SEED_IDS.volume, { labels: { keep: '' } });
+      expect((await gateway.volumes!.get(SEED_IDS.volume))!.labels).toEqual({ keep: '' });
+      await expect(
+        runPlan(adapter, 'volume.relabel', '64ffffffffffffffffffffff', { labels: {} }),
+      ).rejects.toMatchObject({ code: 'not_found' });
+    });
+
+    it('should refuse labels before anything is made where the platform has no labels API', async () => {
+      await sim(simulator, 'POST', '/faults', { action: 'error', status: 404, path: '/labels$' });
+      await sim(simulator, 'DELETE', '/stats');
+      await expect(
+        runPlan(adapter, 'server.create', null, serverInput('no-labels', { labels: { env: 'prod' } })),
+      ).rejects.toMatchObject({ code: 'provider_error', message: expect.stringContaining('no labels API') });
+      expect((await stats())['POST /v3/cloud/servers']).toBeUndefined();
+      await expect(runPlan(adapter, 'server.relabel', SEED_IDS.server, { labels: {} })).rejects.toMatchObject(
+        { code: 'provider_error' },
+      );
+    });
+
+    it('should list SSH profiles as SSH keys with their fingerprint, and make one once when resumed after a crash', async () => {
+      const keys = await gateway.sshKeys!.list().then(items);
+      expect(keys).toEqual([expect.objectContaining({ id: `im:${SEED_IDS.sshDefault}`, name: 'default' })]);
+      const plan = steppedPlan(
+        adapter,
+        'sshKey.create',
+        null,
+        { name: 'ci-runner', publicKey: key },
+        '01HZXAMPLE0000000000SSHKEY',
+      );
+      expect(plan.names).toEqual(['mark', 'create-profile']);
+      await plan.runOnce();
+      expect(await plan.runOnce()).toMatchObject({ status: 'done', providerStatus: 'created' });
+      const made = plan.nativeId!;
+      // The worker died after IMCO made the profile: the resumed step finds it by the task's marker label.
+      plan.index--;
+      expect(await plan.runOnce({ resumed: true })).toMatchObject({
+        nativeId: made,
+        providerStatus: 'adopted',
+      });
+      const state = (await sim(simulator, 'GET', '/state')) as { counts: Record<string, number> };
+      expect(state.counts.ssh_profiles).toBe(2);
+      expect(await gateway.sshKeys!.get(made)).toMatchObject({
+        name: 'ci-runner',
+        publicKey: key,
+        fingerprint: expect.stringMatching(/^SHA256:/),
+      });
+    });
+
+    it('should refuse a key that is not an OpenSSH one, and an unknown sshKeyIds, before any backend call', async () => {
+      await sim(simulator, 'DELETE', '/stats');
+      expect(() =>
+        adapter.plans['sshKey.create']!({
+          operation: 'sshKey.create',
+          target: null,
+          input: { name: 'bad', publicKey: 'ssh-rsa not-a-key' },
+          taskId: 'T',
+        }),
+      ).toThrow(expect.objectContaining({ errors: [expect.objectContaining({ field: 'publicKey' })] }));
+      const failure = await runPlan(
+        adapter,
+        'server.create',
+        null,
+        serverInput('unknown-key', { sshKeyIds: ['64ffffffffffffffffffffff'] }),
+      ).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(ValidationError);
+      expect(failure).toMatchObject({ errors: [{ field: 'sshKeyIds' }] });
+      expect((await stats())['POST /v3/cloud/servers']).toBeUndefined();
+    });
+
+    it('should commission a server with the SSH keys named by id, and refuse to delete a key a server uses', async () => {
+      const made = await runPlan(adapter, 'sshKey.create', null, { name: 'deploy', publicKey: key });
+      const id = await createServer('keyed', { sshKeyIds: [made.nativeId], powerOn: false });
+      expect((await gateway.servers!.get(id))!.extra.sshProfileIds).toEqual([made.nativeId]);
+      await sim(simulator, 'DELETE', '/stats');
+      await expect(runPlan(adapter, 'sshKey.delete', made.nativeId, {})).rejects.toBeInstanceOf(
+        ConflictError,
+      );
+      expect((await stats())['DELETE /v3/cloud/ssh_profiles/:id']).toBeUndefined();
+      await runPlan(adapter, 'server.delete', id, {});
+      await runPlan(adapter, 'sshKey.delete', made.nativeId, {});
+      expect(await gateway.sshKeys!.get(made.nativeId!)).toBeNull();
+      // Gone already: done at once.
+      expect((await runPlan(adapter, 'sshKey.delete', made.nativeId, {})).providerStatuses).toEqual([
+        'deleted',
+      ]);
     });
   });
 

@@ -1,6 +1,7 @@
 import { notFound } from './cloudmc-sim.errors';
 import { createInstance } from './cloudmc-sim.instance-create';
 import {
+  changeComputeOffering,
   deleteInstance,
   purgeInstance,
   rebootInstance,
@@ -18,7 +19,8 @@ import {
 } from './cloudmc-sim.public-ips';
 import { renderInstance, renderNetwork, renderNic, renderPublicIp, renderVolume } from './cloudmc-sim.render';
 import type { CloudmcSimState } from './cloudmc-sim.state';
-import { attachVolume, createVolume, deleteVolume, detachVolume } from './cloudmc-sim.volumes';
+import { createSshKey, deleteSshKey, renderSshKey } from './cloudmc-sim.ssh-keys';
+import { attachVolume, createVolume, deleteVolume, detachVolume, resizeVolume } from './cloudmc-sim.volumes';
 
 // The entity types served under /services/:code/:env/, and what each supports. A missing verb answers 405.
 
@@ -34,7 +36,7 @@ export interface EntityHandler {
   operations?: Record<string, (id: string, body: unknown) => string>;
 }
 
-/** A read-only catalog addressed by `key` (`id`, or `name` for SSH keys). */
+/** A read-only catalog addressed by `key`. */
 function catalog<T extends object>(
   type: string,
   items: () => T[],
@@ -75,6 +77,7 @@ export function buildEntities(state: CloudmcSimState): Record<string, EntityHand
         reboot: (id) => rebootInstance(state, instance(id)),
         purge: (id) => purgeInstance(state, instance(id)),
         recover: (id) => recoverInstance(state, instance(id)),
+        changeComputeOffering: (id, body) => changeComputeOffering(state, instance(id), body),
       },
     },
     volumes: {
@@ -88,6 +91,8 @@ export function buildEntities(state: CloudmcSimState): Record<string, EntityHand
       operations: {
         attachToInstance: (id, body) => attachVolume(state, volume(id), body),
         detachFromInstance: (id) => detachVolume(state, volume(id)),
+        // Not in the docs: what go-cloudca and Terraform call to grow a volume.
+        resize: (id, body) => resizeVolume(state, volume(id), body),
       },
     },
     networks: {
@@ -148,6 +153,12 @@ export function buildEntities(state: CloudmcSimState): Record<string, EntityHand
       'id',
       (a, q) => !q.vpc_id || !a.vpcId || a.vpcId === q.vpc_id,
     ),
-    sshkeys: catalog('sshkeys', () => c().sshKeys, 'name'),
+    // Addressed by name (`/sshkeys/:name`); no operations.
+    sshkeys: {
+      list: () => [...state.sshKeys.values()].map(renderSshKey),
+      get: (name) => renderSshKey(state.requireRecord(state.sshKeys, 'sshkeys', name)),
+      create: (body) => createSshKey(state, body),
+      remove: (name) => deleteSshKey(state, state.requireRecord(state.sshKeys, 'sshkeys', name)),
+    },
   };
 }

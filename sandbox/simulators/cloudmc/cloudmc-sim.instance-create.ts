@@ -10,16 +10,19 @@ import {
 import { invalidField, missingField } from './cloudmc-sim.errors';
 import type { ComputeOffering, InstanceRecord, Template, VolumeRecord } from './cloudmc-sim.model';
 import { renderInstance } from './cloudmc-sim.render';
+import { publicKeyBlob } from './cloudmc-sim.ssh-keys';
 import { type CloudmcSimState, DURATIONS } from './cloudmc-sim.state';
 import { randomMac, randomPassword } from './cloudmc-sim.util';
 
 const GiB = 1024 ** 3;
+/** CloudStack's default `vm.userdata.max.length`: characters of base64. */
+const USER_DATA_MAX_BASE64 = 32_768;
 // Bounds for custom-size data disks: not documented, chosen to look like a typical CloudStack setup.
 const CUSTOM_DISK_MIN_GB = 5;
 const CUSTOM_DISK_MAX_GB = 1000;
 
 /** cpuCount/memoryInMB: from a fixed offering, or validated against a custom offering's allowed values. */
-function sizing(offering: ComputeOffering, body: Body): { cpuCount: number; memoryInMB: number } {
+export function sizing(offering: ComputeOffering, body: Body): { cpuCount: number; memoryInMB: number } {
   if (!offering.custom) return { cpuCount: offering.cpuCount ?? 1, memoryInMB: offering.memoryInMB ?? 1024 };
   const cpuCount = optionalInteger(body, 'cpuCount');
   const memoryInMB = optionalInteger(body, 'memoryInMB');
@@ -139,11 +142,22 @@ export function createInstance(state: CloudmcSimState, raw: unknown): string {
     throw invalidField('volumeIdToAttach', 'The volume is not in the zone of the network');
   }
   const sshKeyName = optionalString(body, 'sshKeyName');
-  if (sshKeyName && !state.catalog.sshKeys.some((k) => k.name === sshKeyName)) {
+  if (sshKeyName && !state.sshKeys.has(sshKeyName)) {
     throw invalidField('sshKeyName', `No SSH key named ${sshKeyName}`);
   }
-  optionalString(body, 'publicKey');
+  const publicKey = optionalString(body, 'publicKey');
+  // One key for the default user: by name or as text, not both (Terraform: mutually exclusive).
+  if (sshKeyName && publicKey) throw invalidField('publicKey', 'Give sshKeyName or publicKey, not both');
+  if (publicKey !== undefined && !publicKeyBlob(publicKey))
+    throw invalidField('publicKey', 'The public key is not a valid OpenSSH public key');
   const userData = optionalString(body, 'userData') ?? '';
+  // CloudMC takes the text and hands CloudStack its base64, which CloudStack caps at 32768 characters.
+  if (Buffer.from(userData, 'utf8').toString('base64').length > USER_DATA_MAX_BASE64) {
+    throw invalidField(
+      'userData',
+      `userData may be at most ${USER_DATA_MAX_BASE64} characters once base64-encoded`,
+    );
+  }
   const affinityGroupId = optionalString(body, 'affinityGroupId');
   const affinityGroupIds =
     optionalStringArray(body, 'affinityGroupIds') ?? (affinityGroupId ? [affinityGroupId] : []);
@@ -166,6 +180,7 @@ export function createInstance(state: CloudmcSimState, raw: unknown): string {
     macAddress: randomMac(),
     userData,
     sshKeyName,
+    publicKey: publicKey?.trim() ?? (sshKeyName ? state.sshKeys.get(sshKeyName)?.publicKey : undefined),
     affinityGroupIds,
   };
   const now = new Date();

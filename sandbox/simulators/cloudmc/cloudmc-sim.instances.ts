@@ -1,5 +1,12 @@
-import { asBody, optionalBoolean, optionalString, optionalStringArray } from './cloudmc-sim.body';
+import {
+  asBody,
+  optionalBoolean,
+  optionalString,
+  optionalStringArray,
+  requiredString,
+} from './cloudmc-sim.body';
 import { invalidField, missingField, wrongState } from './cloudmc-sim.errors';
+import { sizing } from './cloudmc-sim.instance-create';
 import type { InstanceRecord, InstanceState } from './cloudmc-sim.model';
 import { renderInstance } from './cloudmc-sim.render';
 import { type CloudmcSimState, DURATIONS } from './cloudmc-sim.state';
@@ -181,5 +188,51 @@ export function recoverInstance(state: CloudmcSimState, instance: InstanceRecord
       }
       return renderInstance(state, instance, true);
     },
+  });
+}
+
+/**
+ * `?operation=changeComputeOffering {computeOfferingId[, cpuCount, memoryInMB]}`: sizes as a create does (a custom
+ * offering needs the values it lists). The docs warn it forces a reboot: a running VM goes Stopping, then Starting,
+ * and runs again with the new offering; a stopped one stays stopped. Moving to the fixed offering the VM already
+ * has is refused, as CloudStack refuses it.
+ */
+export function changeComputeOffering(
+  state: CloudmcSimState,
+  instance: InstanceRecord,
+  raw: unknown,
+): string {
+  const body = asBody(raw);
+  const offeringId = requiredString(body, 'computeOfferingId');
+  const offering = state.findIn(state.catalog.computeOfferings, 'computeOfferingId', offeringId);
+  const { cpuCount, memoryInMB } = sizing(offering, body);
+  if (!offering.custom && offering.id === instance.computeOfferingId) {
+    throw invalidField(
+      'computeOfferingId',
+      `The instance already has the compute offering ${offering.name}`,
+      {
+        value: offering.id,
+      },
+    );
+  }
+  const before = expectState(instance, ['Running', 'Stopped'], 'change the compute offering of');
+  if (before === 'Running') {
+    instance.state = 'Stopping';
+    state.clock.after(DURATIONS.instanceResize / 2, () => settle(instance, 'Stopping', 'Starting'));
+  }
+  const back = () => {
+    settle(instance, 'Stopping', before);
+    settle(instance, 'Starting', before);
+  };
+  return state.runTask('instances.changeComputeOffering', DURATIONS.instanceResize, {
+    complete: () => {
+      live(state, instance);
+      instance.computeOfferingId = offering.id;
+      instance.cpuCount = cpuCount;
+      instance.memoryInMB = memoryInMB;
+      back();
+      return renderInstance(state, instance, true);
+    },
+    rollback: back,
   });
 }

@@ -79,9 +79,12 @@ export interface NetworkAcl {
   vpcId?: string;
 }
 
-export interface SshKey {
+/** An SSH key of the environment, addressed by its name (CloudStack keeps the public key; the API shows none). */
+export interface SshKeyRecord {
   name: string;
+  /** MD5 of the key blob, colon hex, as CloudStack shows it. */
   fingerprint: string;
+  publicKey?: string;
 }
 
 export interface Vpc {
@@ -107,7 +110,6 @@ export interface Catalog {
   networkOfferings: NetworkOffering[];
   vpcOfferings: VpcOffering[];
   networkAcls: NetworkAcl[];
-  sshKeys: SshKey[];
 }
 
 export interface InstanceRecord {
@@ -125,8 +127,11 @@ export interface InstanceRecord {
   ipAddressId: string;
   nicId: string;
   macAddress: string;
+  /** As the create sent it (CloudMC takes plain text); GET /:id shows it. */
   userData: string;
   sshKeyName?: string;
+  /** The public key put on the default user: `publicKey`, or the named key's (kept, never shown). */
+  publicKey?: string;
   affinityGroupIds: string[];
 }
 
@@ -179,4 +184,5 @@ export interface Seed {
   instances: InstanceRecord[];
   volumes: VolumeRecord[];
   publicIps: PublicIpRecord[];
+  sshKeys: SshKeyRecord[];
 }

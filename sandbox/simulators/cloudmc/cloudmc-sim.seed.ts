@@ -195,7 +195,6 @@ function catalog(): Catalog {
       { id: SEED_IDS.aclAllow, name: 'default_allow', description: 'Default Network ACL Allow All' },
       { id: SEED_IDS.aclDeny, name: 'default_deny', description: 'Default Network ACL Deny All' },
     ],
-    sshKeys: [{ name: SEED_SSH_KEY, fingerprint: '3f:a2:7c:19:55:e0:0b:8d:41:c6:92:7e:aa:13:5b:f0' }],
   };
 }
 
@@ -283,5 +282,7 @@ export function createSeed(now = new Date()): Seed {
       },
     ],
     publicIps: [sourceNatIpOf(vpcs[0], SEED_IDS.sourceNatIp)],
+    // Registered before the seed: CloudStack keeps its public key, the API never shows it.
+    sshKeys: [{ name: SEED_SSH_KEY, fingerprint: '3f:a2:7c:19:55:e0:0b:8d:41:c6:92:7e:aa:13:5b:f0' }],
   };
 }

@@ -5,6 +5,7 @@ import type {
   InstanceRecord,
   NetworkRecord,
   PublicIpRecord,
+  SshKeyRecord,
   VolumeRecord,
   Vpc,
 } from './cloudmc-sim.model';
@@ -41,6 +42,10 @@ export const DURATIONS = {
   network: 2000,
   networkUpdate: 1000,
   publicIp: 2000,
+  sshKey: 500,
+  /** changeComputeOffering: a stop, the change and a start of a running VM. */
+  instanceResize: 6000,
+  volumeResize: 3000,
 } as const;
 
 export const FAILABLE_OPERATIONS = [
@@ -56,6 +61,8 @@ export const FAILABLE_OPERATIONS = [
   'detachFromInstance',
   'enableStaticNat',
   'disableStaticNat',
+  'changeComputeOffering',
+  'resize',
 ];
 
 // Public addresses come from the documentation ranges, so a simulated IP can never be a real one.
@@ -72,6 +79,8 @@ export class CloudmcSimState {
   volumes = new Map<string, VolumeRecord>();
   networks = new Map<string, NetworkRecord>();
   publicIps = new Map<string, PublicIpRecord>();
+  /** By name: SSH keys are addressed by it. */
+  sshKeys = new Map<string, SshKeyRecord>();
   config!: CloudmcSimConfig;
   readonly tasks = new TaskStore(() => this.config.taskTtlMs);
   private publicCursor = 0;
@@ -93,6 +102,7 @@ export class CloudmcSimState {
     this.volumes = new Map(seed.volumes.map((v) => [v.id, v]));
     this.networks = new Map(seed.networks.map((n) => [n.id, n]));
     this.publicIps = new Map(seed.publicIps.map((p) => [p.id, p]));
+    this.sshKeys = new Map(seed.sshKeys.map((k) => [k.name, k]));
     this.publicCursor = 1;
     this.config = {
       taskShape: 'B',
@@ -147,6 +157,7 @@ export class CloudmcSimState {
         publicipaddresses: this.publicIps.size,
         vpcs: this.vpcs.size,
         nics: this.instances.size,
+        sshkeys: this.sshKeys.size,
       },
       instanceStates: byState(this.instances.values()),
       tasks: this.tasks.counts(),

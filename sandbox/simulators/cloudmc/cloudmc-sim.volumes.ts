@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asBody, optionalInteger, requiredString, requiredStrings } from './cloudmc-sim.body';
+import { asBody, optionalInteger, optionalString, requiredString, requiredStrings } from './cloudmc-sim.body';
 import { inUse, invalidField, missingField, wrongState } from './cloudmc-sim.errors';
 import type { InstanceRecord, VolumeRecord } from './cloudmc-sim.model';
 import { renderVolume } from './cloudmc-sim.render';
@@ -134,5 +134,55 @@ export function deleteVolume(state: CloudmcSimState, volume: VolumeRecord): stri
     rollback: () => {
       volume.state = 'Ready';
     },
+  });
+}
+
+/**
+ * `?operation=resize {sizeInGb[, iops, diskOfferingId]}`: not in the docs; go-cloudca and Terraform send it to grow
+ * a data volume (Terraform refuses to shrink, so does this). CloudStack sizes freely only a custom-size offering:
+ * a volume of a fixed-size one needs `diskOfferingId` of a custom-size offering to move to. The volume shows
+ * `Resizing`; the instance it is attached to reboots when running (Terraform's docs warn of it).
+ */
+export function resizeVolume(state: CloudmcSimState, volume: VolumeRecord, raw: unknown): string {
+  const body = asBody(raw);
+  expectReadyData(volume, 'resize');
+  const size = optionalInteger(body, 'sizeInGb');
+  if (size === undefined) throw missingField('sizeInGb');
+  const offeringId = optionalString(body, 'diskOfferingId');
+  const offering = offeringId
+    ? state.findIn(state.catalog.diskOfferings, 'diskOfferingId', offeringId)
+    : state.catalog.diskOfferings.find((o) => o.id === volume.diskOfferingId);
+  if (!offering?.customSize) {
+    throw invalidField(
+      offeringId ? 'diskOfferingId' : 'sizeInGb',
+      'The disk offering has a fixed size; give diskOfferingId of a custom-size offering',
+    );
+  }
+  if (size <= volume.sizeInGb) {
+    throw invalidField('sizeInGb', `sizeInGb must be larger than the current ${volume.sizeInGb}`, {
+      currentSizeInGb: volume.sizeInGb,
+    });
+  }
+  if (size > CUSTOM_MAX_GB) throw invalidField('sizeInGb', `sizeInGb must be at most ${CUSTOM_MAX_GB}`);
+  const iops = optionalInteger(body, 'iops');
+  if (iops !== undefined && !offering.customIops)
+    throw invalidField('iops', 'The disk offering does not take custom IOPS');
+  const instance = volume.instanceId ? state.instances.get(volume.instanceId) : undefined;
+  const rebooting = instance?.state === 'Running' ? instance : undefined;
+  volume.state = 'Resizing';
+  if (rebooting) rebooting.state = 'Rebooting';
+  const settle = () => {
+    if (volume.state === 'Resizing') volume.state = 'Ready';
+    if (rebooting?.state === 'Rebooting') rebooting.state = 'Running';
+  };
+  return state.runTask('volumes.resize', DURATIONS.volumeResize, {
+    complete: () => {
+      live(state, volume).sizeInGb = size;
+      volume.diskOfferingId = offering.id;
+      if (iops !== undefined) volume.iops = iops;
+      settle();
+      return renderVolume(state, volume, true);
+    },
+    rollback: settle,
   });
 }

@@ -129,10 +129,11 @@ describe('auth, envelopes and routing', () => {
     const instance = svc(`instances/${SEED_IDS.instance}`);
     const cases: [string, string, unknown?][] = [
       // unknown or unmodelled operations on entities that have operations
-      ['POST', `${instance}?operation=changeComputeOffering`, { computeOfferingId: SEED_IDS.offeringLarge }],
+      ['POST', `${instance}?operation=changeNetwork`, { networkId: SEED_IDS.network }],
       ['POST', `${instance}?operation=resetPassword`],
       ['POST', instance],
-      ['POST', svc(`volumes/${SEED_IDS.rootVolume}?operation=resize`), { sizeInGb: 50 }],
+      ['POST', svc(`volumes/${SEED_IDS.rootVolume}?operation=createSnapshotFromVolume`), { snapshot: {} }],
+      ['POST', svc('sshkeys/sim-key?operation=associate')],
       ['POST', svc(`publicipaddresses/${SEED_IDS.sourceNatIp}?operation=associate`)],
       ['POST', svc('instances?operation=start')],
       ['POST', `${instance}?operation=constructor`],
@@ -189,7 +190,7 @@ describe('auth, envelopes and routing', () => {
     });
 
     it('decides before looking the id up, and changes nothing', async () => {
-      const unknown = svc('instances/00000000-0000-4000-8000-000000000000?operation=changeComputeOffering');
+      const unknown = svc('instances/00000000-0000-4000-8000-000000000000?operation=resetPassword');
       expect((await call('POST', unknown)).status).toBe(405);
       expect((await call('GET', '/__sim/state')).body.tasks).toEqual({ live: 0, pending: 0 });
     });

@@ -39,7 +39,8 @@
  *   then `GET /tasks/:id` answers 404 (code 1002, context type "tasks"), like any unknown id. The operation
  *   itself still completes.
  * - Task results: creates/updates/operations return the entity as GET /:id shows it (instance create adds a
- *   one-time `password`); removals (purge, purged delete, volume/network delete, IP release) return `{"id"}`.
+ *   one-time `password`); removals (purge, purged delete, volume/network delete, IP release) return `{"id"}`
+ *   (SSH key delete: `{"name"}`).
  * - Instance fields (docs/providers/cloudmc.md#instances and #name-drift): v2 names `imageId`/`imageName` only
  *   (no `templateId`); `ipAddressId` on GET /:id and in task results, not in lists; no creation timestamp. Its
  *   value is distinct from the NIC id, and enableStaticNat accepts only an instance's `ipAddressId` (NIC
@@ -50,8 +51,8 @@
  *   purge) shows Stopping (if Running) then Destroyed; recover → Stopped. Destroy drops static NAT and port
  *   forwarding of the VM; its root volume turns `Destroy` until expunged, when it goes away and data volumes are
  *   detached. A Destroyed VM still blocks deleting its network.
- * - Volume states (docs/providers/cloudmc.md#volume-states): Creating → Ready, Attaching → Ready, Destroy (while
- *   deleting). Custom sizes 5-1000 GB.
+ * - Volume states (docs/providers/cloudmc.md#volume-states): Creating → Ready, Attaching → Ready, Resizing →
+ *   Ready, Destroy (while deleting). Custom sizes 5-1000 GB.
  * - Network states (docs/providers/cloudmc.md#network-states): Allocated (created, visible at once), Implemented
  *   (once a VM is placed), Destroy (deleting). Tiers get the next free /24 of the VPC CIDR; isolated networks a
  *   /24 of 10.1.0.0/16 unless gateway+netmask are given. Isolated networks accept an optional `zoneId` (default:
@@ -66,14 +67,36 @@
  *   force stop, as documented).
  * - Extras the docs describe outside the services API: `GET /api/v2/environments[/:id]` answer one environment
  *   whose `serviceConnection.serviceCode` is ours (type `CloudCA`). HEAD works wherever GET does.
+ * - SSH keys (docs/providers/cloudmc.md#ssh-keys): addressed by name; list/get show `name` and `fingerprint`
+ *   only (MD5 of the key blob, colon hex), never the public key. Register (`POST {name, publicKey}`, what GO and
+ *   TF send; undocumented for the CloudStack plugin) and delete (`DELETE /sshkeys/:name`) are tasks like every
+ *   mutation; the name is taken at once (a second register of it is a 400 naming `name`), the key must be an
+ *   OpenSSH public key (ssh-rsa, ssh-dss, ssh-ed25519, ecdsa-sha2-nistp*), names hold no space, `/`, `?` or `#`
+ *   (at most 255 characters). Delete works whether instances use the key or not; its result is `{"name"}`.
+ * - Instance create (docs/providers/cloudmc.md#user-data and #ssh-keys): `sshKeyName` and `publicKey` together
+ *   are refused (400 on `publicKey`); a `publicKey` must be an OpenSSH public key. `userData` is plain text (as
+ *   the docs' sample) and refused when its base64 exceeds 32768 characters (CloudStack's default
+ *   `vm.userdata.max.length`); GET /:id shows it back as sent.
+ * - changeComputeOffering (docs/providers/cloudmc.md#resize): body as a create's sizing (`computeOfferingId`,
+ *   `cpuCount`/`memoryInMB` for a custom offering, validated the same way); needs Running or Stopped (2012); the
+ *   fixed offering the VM already has is refused (400 on `computeOfferingId`). A running VM shows Stopping, then
+ *   Starting at half time, and runs again with the new offering (the docs: it forces a reboot); a stopped one
+ *   stays Stopped.
+ * - Volume resize (docs/providers/cloudmc.md#volume-resize; not in the docs, GO and TF call it):
+ *   `?operation=resize {sizeInGb[, iops, diskOfferingId]}` on a Ready data volume (root: 400/2013). Grow only
+ *   (400 on `sizeInGb` otherwise), at most 1000 GB; a fixed-size offering needs `diskOfferingId` of a custom-size
+ *   one (else 400). The volume shows `Resizing`; the instance it is attached to, when Running, shows Rebooting
+ *   until the task ends (TF's docs: a resize reboots it).
  * - Control API (`/__sim/config`): `taskShape`, `taskTtlMs`, `errorKey`, `failOperations`
  *   (`<entity>.<operation>`: n; operations create, delete, update, start, stop, reboot, purge, recover,
- *   attachToInstance, detachFromInstance, enableStaticNat, disableStaticNat). A failure is decided when the task
- *   starts. `/__sim/reset` restores the seed and these settings, and drops all tasks.
+ *   attachToInstance, detachFromInstance, enableStaticNat, disableStaticNat, changeComputeOffering, resize). A
+ *   failure is decided when the task starts. `/__sim/reset` restores the seed and these settings, and drops all
+ *   tasks.
  *
  * Not modelled: snapshots, ISOs, affinity groups (ids are stored as given), port-forwarding and load-balancer
- * rule entities, NIC create/delete, VPC create/update/delete, VPN, SSH key creation, changeComputeOffering,
- * resetPassword, changeNetwork, associateSSHKey, volume resize. Such calls get the unsupported answer (405).
+ * rule entities, NIC create/delete, VPC create/update/delete, VPN, resetPassword, changeNetwork, associateSSHKey,
+ * resource tags (the API has none). Such calls get the unsupported answer (405). There is no reinstall or restore
+ * of an instance: the API has none (docs/providers/cloudmc.md#rebuild).
  */
 import { randomBytes } from 'node:crypto';
 import { ProviderKind } from '../../../src/domain/states';

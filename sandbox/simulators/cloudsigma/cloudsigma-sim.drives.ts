@@ -101,6 +101,14 @@ export function setDrive(state: CloudsigmaSimState, uuid: string, fields: SimFie
     minSize: Number(drive.fields.get('size')),
   });
   if (problems.length) throw invalidAll(problems, fields);
+  // A new size while a running server uses the drive: refused unless configured otherwise, our reading of an
+  // unknown (docs/providers/cloudsigma.md#resize).
+  const running = state.usersOf(uuid).find((use) => state.statusOf(use.server) === 'active');
+  if (stored.get('size') !== drive.fields.get('size') && running && !state.config.resizeWhileRunning)
+    throw busy(
+      'size',
+      `Drive ${uuid} is in use by running server ${running.server.uuid}: stop it to resize.`,
+    );
   drive.fields = stored;
   return { status: 200, object: renderDrive(state, drive) };
 }

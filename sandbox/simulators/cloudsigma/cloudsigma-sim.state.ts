@@ -30,6 +30,8 @@ export interface CloudsigmaSimConfig {
   ipCreateCount: number;
   /** Guests ignore the ACPI `/shutdown` and stay `active`. */
   ignoreAcpi: boolean;
+  /** A drive's `size` may change while a running server uses it (default: 409 until the server stops). */
+  resizeWhileRunning: boolean;
   /** Simulated ms a clone stays `queued`, then copying. */
   imagingQueueMs: number;
   imagingMs: number;
@@ -54,6 +56,7 @@ const DEFAULTS = {
   ipCreateReturnsAll: false,
   ipCreateCount: 1,
   ignoreAcpi: false,
+  resizeWhileRunning: false,
   imagingQueueMs: 2_000,
   imagingMs: 15_000,
   shutdownMs: 5_000,
@@ -106,6 +109,7 @@ export class CloudsigmaSimState {
         case 'claimWhenStopped':
         case 'ipCreateReturnsAll':
         case 'ignoreAcpi':
+        case 'resizeWhileRunning':
           if (typeof value !== 'boolean') throw new Error(`${key} must be a boolean`);
           next[key] = value;
           break;

@@ -301,6 +301,104 @@ describe('drives', () => {
   });
 });
 
+describe('metadata, sizes and boot drives', () => {
+  it('keeps `user:` lines of servers as sent, changes them on a running server, and clears one sent empty', async () => {
+    const web = `/servers/${SIM_IDS.serverWeb}`;
+    const set = await call('POST', `${web}/set`, 'user:env prod\nuser:team ""\nuser:Note two words\n');
+    expect(set.status).toBe(200);
+    expect(objects(set.text)[0]).toMatchObject({
+      status: 'active',
+      'user:env': 'prod',
+      'user:team': '""',
+      'user:Note': 'two words',
+    });
+    await call('POST', `${web}/set`, 'user:env \n');
+    const after = await one(`${web}/info`);
+    expect(after['user:env']).toBeUndefined();
+    expect(after['user:team']).toBe('""');
+    const created = objects((await call('POST', '/servers/create', newServer('user:env dev\n'))).text)[0];
+    expect(created['user:env']).toBe('dev');
+    // 1.0 has no user-data key: an unknown key, as any other.
+    const userData = await call(
+      'POST',
+      '/servers/create',
+      newServer('cloudinit-user-data I2Nsb3VkLWNvbmZpZw==\n'),
+    );
+    expect(userData.status).toBe(400);
+    expect(userData.text).toMatch(/^errors:cloudinit-user-data Unknown key\./m);
+  });
+
+  it('keeps `user:` lines of drives from create, clone and set', async () => {
+    const created = objects(
+      (await call('POST', '/drives/create', 'name d\nsize 1G\nuser:env prod\n')).text,
+    )[0];
+    expect(created['user:env']).toBe('prod');
+    const set = objects(
+      (await call('POST', `/drives/${created.drive}/set`, 'user:env \nuser:tier gold\n')).text,
+    )[0];
+    expect(set['user:env']).toBeUndefined();
+    expect(set['user:tier']).toBe('gold');
+    expect(set.name).toBe('d');
+    await control('POST', '/config', { imagingMs: 0, imagingQueueMs: 0 });
+    const clone = objects(
+      (await call('POST', `/drives/${SIM_IDS.imageDebian}/clone`, 'name c\nuser:env qa\n')).text,
+    )[0];
+    expect(clone['user:env']).toBe('qa');
+  });
+
+  it('takes no metadata on VLANs: `set` renames only', async () => {
+    const answer = await call('POST', `/resources/vlan/${SIM_IDS.vlan}/set`, 'name x\nuser:env prod\n');
+    expect(answer.status).toBe(400);
+    expect(answer.text).toMatch(/^errors:user:env Unknown key\./m);
+  });
+
+  it('grows a drive by `set size`, never shrinks it, and waits for its running server to stop', async () => {
+    const scratch = `/drives/${SIM_IDS.driveScratch}`;
+    const size = Number((await one(`${scratch}/info`)).size);
+    const grown = await call('POST', `${scratch}/set`, `size ${size * 2}\n`);
+    expect(objects(grown.text)[0].size).toBe(String(size * 2));
+    const smaller = await call('POST', `${scratch}/set`, `size ${size}\n`);
+    expect(smaller.status).toBe(400);
+    expect(smaller.text).toMatch(/^errors:size /m);
+    // The web server runs with its root drive: a new size waits until it stops.
+    const root = `/drives/${SIM_IDS.driveWebRoot}`;
+    const rootSize = Number((await one(`${root}/info`)).size);
+    const busy = await call('POST', `${root}/set`, `size ${rootSize * 2}\n`);
+    expect(busy.status).toBe(409);
+    expect(busy.text).toMatch(/^errors:size .*stop it to resize/m);
+    expect((await call('POST', `${root}/set`, 'user:env prod\n')).status).toBe(200);
+    await call('POST', `/servers/${SIM_IDS.serverWeb}/stop`, '');
+    expect((await call('POST', `${root}/set`, `size ${rootSize * 2}\n`)).status).toBe(200);
+    await call('POST', `/servers/${SIM_IDS.serverWeb}/start`, '');
+    await control('POST', '/config', { resizeWhileRunning: true });
+    expect((await call('POST', `${root}/set`, `size ${rootSize * 3}\n`)).status).toBe(200);
+  });
+
+  it('changes cpu, smp and mem on a stopped server only', async () => {
+    const body = 'cpu 4000\nsmp 2\nmem 4096\n';
+    expect((await call('POST', `/servers/${SIM_IDS.serverWeb}/set`, body)).status).toBe(409);
+    const resized = objects((await call('POST', `/servers/${SIM_IDS.serverDb}/set`, body)).text)[0];
+    expect(resized).toMatchObject({ status: 'stopped', cpu: '4000', smp: '2', mem: '4096' });
+    const tooFast = await call('POST', `/servers/${SIM_IDS.serverDb}/set`, 'cpu 9000\nsmp 2\n');
+    expect(tooFast.status).toBe(400);
+  });
+
+  it('swaps the boot drive of a stopped server for a fresh clone; the old one can then go', async () => {
+    await control('POST', '/config', { imagingMs: 0, imagingQueueMs: 0 });
+    const clone = objects(
+      (await call('POST', `/drives/${SIM_IDS.imageDebian}/clone`, 'name new-root\n')).text,
+    )[0].drive;
+    const db = `/servers/${SIM_IDS.serverDb}`;
+    const before = await one(`${db}/info`);
+    const swapped = objects(
+      (await call('POST', `${db}/set`, `ide:0:0 ${clone}\nide:0:0:media disk\n`)).text,
+    )[0];
+    expect(swapped).toMatchObject({ server: SIM_IDS.serverDb, 'ide:0:0': clone, name: before.name });
+    expect((await call('POST', `/drives/${SIM_IDS.driveDbRoot}/destroy`, '')).status).toBe(204);
+    expect((await call('POST', `${db}/start`, '')).status).toBe(200);
+  });
+});
+
 describe('static IPs and VLANs', () => {
   it('creates an IP, refuses to destroy one a server holds, and destroys a free one', async () => {
     const created = objects((await call('POST', '/resources/ip/create', '')).text);

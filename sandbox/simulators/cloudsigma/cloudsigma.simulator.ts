@@ -33,7 +33,15 @@
  *   accepts `name`, `size` (not below the source's), `claim:type`, `tags`, `readers`, `use`, `user:<k>` and
  *   libcloud's `driveType hdd|ssd` (docs/providers/cloudsigma.md#drive-states-and-imaging).
  * - Drive sizes: bytes, or with a k/M/G/T suffix (binary), from 1 MiB to 1 TiB; `set` may grow, never shrink
- *   (docs/providers/cloudsigma.md#drives).
+ *   (docs/providers/cloudsigma.md#drives). A new `size` while a running server has the drive answers 409 (config
+ *   `resizeWhileRunning: true` accepts it); a grown drive has its new size at once (docs/providers/cloudsigma.md#resize).
+ * - `user:<k>` lines are free metadata on servers and drives: taken by create, clone and `set`, kept as sent
+ *   (any value, `""` included), cleared by a line sent empty, changeable while a server runs. VLANs take no
+ *   metadata (`set` renames only) and static IPs have no `set` (docs/providers/cloudsigma.md#labels).
+ * - Server `cpu`, `smp` and `mem` change by `set` on a stopped server only (409 while active), at once; so does a
+ *   device key, which is how a boot drive is swapped for a fresh clone (docs/providers/cloudsigma.md#resize,
+ *   docs/providers/cloudsigma.md#rebuild). No user-data, cloud-init or SSH key keys exist: a `set` or create with
+ *   one answers 400 `Unknown key.` (docs/providers/cloudsigma.md#user-data).
  * - `claimed` lists `<host>:guest:<server>:<device>` for every server that has the drive as a device, running or
  *   not (config `claimWhenStopped: false`: running servers only); a shared drive on several servers has one entry
  *   per server, space-separated. An exclusive drive can be the device of one server only (400 "currently in
@@ -65,7 +73,7 @@
  *
  * Control API (`/__sim/`): faults with this API's error lines; `/state` counts; `/config` takes createStarts,
  * startStatus, notFoundStatus, imagingStatus, claimWhenStopped, ipCreateReturnsAll, ipCreateCount, ignoreAcpi,
- * imagingQueueMs, imagingMs, shutdownMs (simulated ms), serverStatus and bulkUserKeys (extra `user:` lines per server,
+ * resizeWhileRunning, imagingQueueMs, imagingMs, shutdownMs (simulated ms), serverStatus and bulkUserKeys (extra `user:` lines per server,
  * for a bloated object); `/reset` restores the seed and these defaults.
  *
  * Not modelled: drive read/write (binary), server clone, multiple-server commands, server groups, billing and

@@ -107,6 +107,11 @@ export interface ServerRecord {
   stateInfo: string | null;
   operation: OperationRecord | null;
   osTemplateId: number | null;
+  /**
+   * The public keys the installed OS lets in (`ssh_pub_keys` of its install). Kept for the simulator's own checks:
+   * DCImanager shows no keys on the server.
+   */
+  installedKeys: string[];
   ownerId: number | null;
   isNew: boolean;
   hasErrors: boolean;

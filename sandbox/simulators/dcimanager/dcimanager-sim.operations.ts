@@ -96,6 +96,7 @@ export function installOs(state: DciSimState, server: ServerRecord, raw: unknown
   if (disks > 0 && disks < RAID_MIN_DISKS[raid])
     throw invalidValue('hdd_raid', `${raid} needs ${RAID_MIN_DISKS[raid]} disks; the server has ${disks}`);
   requireIdle(server);
+  requireSwitchPortsUp(server);
   requirePowerControl(server);
   if (server.mainIpv4 === null) {
     throw new DciSimError(
@@ -112,13 +113,14 @@ export function installOs(state: DciSimState, server: ServerRecord, raw: unknown
     stages: ['prepare', 'partition', 'install', 'configure', 'reboot'],
     stageMs: DURATIONS.osStage,
     failure: 'operation_os',
+    // A reinstall of an installed server is the same call: the disks are partitioned anew, the template and keys
+    // replaced; id, owner, notes and addresses stay.
     finish: (s) => {
       s.osTemplateId = template.id;
+      s.installedKeys = [...keys];
       s.power = 'on';
     },
-    fail: (s) => {
-      s.osTemplateId = null;
-    },
+    fail: wipeOs,
   });
 }
 
@@ -138,10 +140,29 @@ export function clearDisks(state: DciSimState, server: ServerRecord, raw: unknow
     stageMs: Math.round(total / stages.length),
     failure: 'operation_clear_hdd',
     finish: (s) => {
-      if (mode !== 'none') s.osTemplateId = null;
+      if (mode !== 'none') wipeOs(s);
       s.power = 'off';
     },
   });
+}
+
+function wipeOs(server: ServerRecord): void {
+  server.osTemplateId = null;
+  server.installedKeys = [];
+}
+
+/**
+ * The installer boots over the network: a server whose switch ports a suspend took down (or is taking down or
+ * up) cannot be installed (400, code 3003).
+ */
+function requireSwitchPortsUp(server: ServerRecord): void {
+  if (['suspending', 'suspended', 'resuming'].includes(server.state))
+    throw new DciSimError(
+      400,
+      DCI_CODES.WRONG_STATE,
+      `Server ${server.id} is ${server.state}: its switch ports are down, the installer cannot boot`,
+      { id: server.id, state: server.state },
+    );
 }
 
 export function diagnose(state: DciSimState, server: ServerRecord, raw: unknown): Accepted {
@@ -158,7 +179,7 @@ export function diagnose(state: DciSimState, server: ServerRecord, raw: unknown)
     stageMs: Math.round(DURATIONS.diag / 4),
     failure: 'operation_diag',
     finish: (s) => {
-      if (mode !== 'none') s.osTemplateId = null;
+      if (mode !== 'none') wipeOs(s);
       s.power = 'off';
     },
     fail: (s) => {

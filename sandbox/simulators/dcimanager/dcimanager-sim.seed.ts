@@ -90,6 +90,7 @@ function server(spec: ServerSpec): ServerRecord {
     stateInfo: null,
     operation: null,
     osTemplateId: spec.osTemplateId ?? null,
+    installedKeys: [],
     ownerId: spec.ownerId ?? null,
     isNew: spec.isNew ?? false,
     hasErrors: false,

@@ -249,6 +249,51 @@ describe('power, ownership and operations', () => {
     expect((failed.operation.progress_info as Fields[]).some((p: Fields) => p.status === 'fail')).toBe(true);
   });
 
+  it('reinstalls an installed server with the same call, keeping its id, owner, note and addresses', async () => {
+    const id = SEED_IDS.ownedRunning;
+    const before = await client.server(id);
+    await config({ paused: true });
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIReinstall reinstall@example.test';
+    const accepted = await call('POST', `/dci/v3/server/${id}/operation_os`, {
+      body: { os_template_id: SEED_IDS.rocky, ssh_pub_keys: [key], user_data: 'ignored' },
+    });
+    expect(accepted.body).toEqual({ id: expect.any(Number), task: expect.any(Number) });
+    // The old template shows while the new one installs.
+    expect(await client.server(id)).toMatchObject({
+      os_template: { id: SEED_IDS.debian },
+      operation: { id: accepted.body.id },
+    });
+    await config({ paused: false });
+    const done = await client.until(id, (s) => s.operation === null);
+    expect(done).toMatchObject({
+      id,
+      uuid: before.uuid,
+      user_note: before.user_note,
+      owner: before.owner,
+      main_ipv4: before.main_ipv4,
+      ip: before.ip,
+      os_template: { id: SEED_IDS.rocky },
+      power_status: 'on',
+    });
+    // The keys live on the installed disk, not on the wire.
+    expect(sim.state.servers.get(id)!.installedKeys).toEqual([key]);
+    expect(JSON.stringify(done)).not.toContain('Reinstall');
+  });
+
+  it('refuses to install a suspended server: its switch ports are down', async () => {
+    const id = SEED_IDS.ownedRunning;
+    await call('POST', `/dci/v3/server/${id}/suspend`, { body: {} });
+    const suspending = await call('POST', `/dci/v3/server/${id}/operation_os`, {
+      body: { os_template_id: SEED_IDS.debian, password: 'secret-pass' },
+    });
+    expect(suspending).toMatchObject({ status: 400, body: { error: { code: 3003 } } });
+    await client.until(id, (s) => s.state === 'suspended');
+    const suspended = await call('POST', `/dci/v3/server/${id}/operation_os`, {
+      body: { os_template_id: SEED_IDS.debian, password: 'secret-pass' },
+    });
+    expect(suspended.body.error).toMatchObject({ code: 3003, value: { state: 'suspended' } });
+  });
+
   it('wipes disks and leaves the server off without an OS', async () => {
     await call('POST', `/dci/v3/server/${SEED_IDS.ownedRunning}/operation_clear_hdd`, {
       body: { clear_hdd: 'simple' },

@@ -48,6 +48,16 @@
  *   `hdd_raid` (no_raid, raid_0/1: 2, raid_5: 3, raid_10: 4); it ends with the server on. A disk wipe
  *   (`clear_hdd`: none 1 s, simple 8 s, full 20 s) removes the OS and leaves the server off
  *   (docs/providers/dcimanager.md#operation-status, docs/providers/dcimanager.md#disks).
+ * - Reinstall: `operation_os` on a server that already has an OS is the same call (no other is documented): the
+ *   template and the installed keys are replaced when it completes, id, owner, notes and addresses stay; the old
+ *   template shows until then, none after a failure. A server that is suspending, suspended or resuming is refused
+ *   (400, code 3003: the installer boots over the network and the switch ports are down). The keys an install
+ *   took are kept in-process (`installedKeys`), never shown on the wire; passwords are not kept
+ *   (docs/providers/dcimanager.md#rebuild).
+ * - No tags or labels anywhere, no user-data on `operation_os` (its other fields are ignored, as unknown fields
+ *   are), no SSH key objects, no resize (docs/providers/dcimanager.md#labels,
+ *   docs/providers/dcimanager.md#user-data, docs/providers/dcimanager.md#ssh-keys,
+ *   docs/providers/dcimanager.md#resize).
  * - Suspend/resume: `suspending` → `suspended` with the switch ports administratively down, `resuming` → `ok`;
  *   power is left alone (docs/providers/dcimanager.md#state-rules-the-adapter-enforces).
  * - Ownership: `POST /server/{id}/owner {"owner": <user id>}` answers `{"id"}` at once; a server owned by

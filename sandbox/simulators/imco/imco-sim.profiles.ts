@@ -7,6 +7,10 @@ import type { ImcoSimState } from './imco-sim.state';
 
 // SSH profiles (§3.6), firewall profiles (§3.7) and labels (§3.9).
 
+/** What IMCO's CLI accepts as a label name: letters, digits, spaces, `.`, `_`, `-`. */
+const LABEL_NAME = /^[A-Za-z0-9 ._-]+$/;
+const MAX_LABEL_NAME = 1_024;
+
 const KEY_PATTERN = /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/;
 
 function publicKey(value: string | undefined): string | undefined {
@@ -128,7 +132,10 @@ export function registerProfileRoutes(ctx: RouteContext): void {
   app.get('/labels', async () => [...state.labels.values()].map(renderLabel));
   app.post('/labels', async (request, reply) => {
     const name = requiredString(asBody(request.body), 'name');
-    if ([...state.labels.values()].some((l) => l.name === name))
+    // The characters IMCO's CLI allows in a label name, at most 1,024 of them (docs/providers/imco.md#labels).
+    if (!LABEL_NAME.test(name) || name.length > MAX_LABEL_NAME) throw invalid('name', 'is invalid');
+    // Unique among the user's labels; IMCO's own (namespaced) labels are apart.
+    if ([...state.labels.values()].some((l) => l.name === name && !l.namespace))
       throw invalid('name', 'has already been taken');
     const record: LabelRecord = { id: state.newId(), name, namespace: null, value: null };
     state.labels.set(record.id, record);

@@ -21,6 +21,8 @@ export const SEED_IDS = {
   firewallWeb: '64a7000000000000000000f2',
   sshDefault: '64a8000000000000000000e1',
   labelProduction: '64a9000000000000000000a1',
+  /** IMCO's own label of a CAT deployment (namespaced): on the seeded server, never a caller's label. */
+  labelDeployment: '64a9000000000000000000a2',
   vpc: '64aa0000000000000000000a',
   subnet: '64ab0000000000000000000a',
   server: '64ac0000000000000000000a',
@@ -207,7 +209,15 @@ export function createSeed(): Seed {
         labelIds: [],
       },
     ],
-    labels: [{ id: SEED_IDS.labelProduction, name: 'production', namespace: null, value: null }],
+    labels: [
+      { id: SEED_IDS.labelProduction, name: 'production', namespace: null, value: null },
+      {
+        id: SEED_IDS.labelDeployment,
+        name: 'web-stack',
+        namespace: 'cat:deployment',
+        value: '64b0000000000000000000c1',
+      },
+    ],
     vpcs: [
       {
         id: SEED_IDS.vpc,
@@ -249,7 +259,7 @@ export function createSeed(): Seed {
         subnetId: SEED_IDS.subnet,
         vpcId: SEED_IDS.vpc,
         privateness: false,
-        labelIds: [SEED_IDS.labelProduction],
+        labelIds: [SEED_IDS.labelProduction, SEED_IDS.labelDeployment],
         brownfieldState: 'Pure',
       },
     ],

@@ -386,6 +386,70 @@ describe('imco simulator: volumes, VPCs, floating IPs, labels and templates', ()
     expect(server.label_ids).toEqual([label.id]);
   });
 
+  it("takes label names of the CLI's characters only, unique among the user's labels", async () => {
+    for (const name of ['env=prod', 'owner a@b', 'x:y', 'a/b', 'x'.repeat(1_025)])
+      expect((await call('POST', '/labels', { name })).body).toEqual({ errors: { name: ['is invalid'] } });
+    expect((await call('POST', '/labels', { name: 'env prod_c 1.2-x' })).status).toBe(201);
+    // IMCO's own labels (a CAT deployment's) are namespaced and apart: a user label of the same name is new.
+    const labels = rows(await call('GET', '/labels'));
+    expect(labels).toContainEqual(
+      expect.objectContaining({
+        id: SEED_IDS.labelDeployment,
+        name: 'web-stack',
+        namespace: 'cat:deployment',
+      }),
+    );
+    expect((await call('POST', '/labels', { name: 'web-stack' })).status).toBe(201);
+    expect(item(await call('GET', `/cloud/servers/${SEED_IDS.server}`)).label_ids).toEqual([
+      SEED_IDS.labelProduction,
+      SEED_IDS.labelDeployment,
+    ]);
+  });
+
+  it('tags every labelled type once however often asked, and untags a label the resource lacks quietly', async () => {
+    const label = item(await call('POST', '/labels', { name: 'tier web' }));
+    const profile = item(
+      await call('POST', '/cloud/ssh_profiles', {
+        name: 'tagged',
+        public_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherKey000 me@host',
+        label_ids: [label.id],
+      }),
+    );
+    expect(profile.label_ids).toEqual([label.id]);
+    const targets = [
+      ['server', SEED_IDS.server, '/cloud/servers'],
+      ['volume', SEED_IDS.volume, '/storage/volumes'],
+      ['vpc', SEED_IDS.vpc, '/network/vpcs'],
+      ['floating_ip', SEED_IDS.floatingIp, '/network/floating_ips'],
+    ];
+    for (const [type, id, path] of targets) {
+      for (let i = 0; i < 2; i++)
+        expect(
+          (
+            await call('POST', `/labels/${String(label.id)}/resources`, {
+              resources: [{ id, resource_type: type }],
+            })
+          ).status,
+        ).toBe(200);
+      const carried = item(await call('GET', `${path}/${id}`)).label_ids as string[];
+      expect(carried.filter((l) => l === label.id)).toHaveLength(1);
+      for (let i = 0; i < 2; i++)
+        expect((await call('DELETE', `/labels/${String(label.id)}/resources/${type}/${id}`)).status).toBe(
+          204,
+        );
+    }
+    expect(
+      (
+        await call('POST', `/labels/${String(label.id)}/resources`, {
+          resources: [{ id: SEED_IDS.server, resource_type: 'servers' }],
+        })
+      ).status,
+    ).toBe(422);
+    expect(
+      (await call('DELETE', `/labels/${String(label.id)}/resources/server/64ffffffffffffffffffffff`)).status,
+    ).toBe(404);
+  });
+
   it('makes templates in created, keeping cookbook_versions as sent; a server needs a ready one', async () => {
     const cookbooks = { nginx: { version: '12.2.0' }, app: { version_id: '64a60000000000000000c0c0' } };
     // At real speed, so that the compilation (3 s) outlasts the next request even on a loaded machine.
@@ -477,6 +541,20 @@ describe('imco simulator: volumes, VPCs, floating IPs, labels and templates', ()
       const answer = await call('GET', path);
       expect(answer).toMatchObject({ status: 200, body: [] });
     }
+  });
+
+  it('deletes an SSH profile no server uses, and refuses one a server uses', async () => {
+    const profile = item(
+      await call('POST', '/cloud/ssh_profiles', {
+        name: 'spare',
+        public_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherKey000 me@host',
+      }),
+    );
+    expect((await call('DELETE', `/cloud/ssh_profiles/${SEED_IDS.sshDefault}`)).body).toEqual({
+      errors: { base: ['The SSH profile is used by a server'] },
+    });
+    expect((await call('DELETE', `/cloud/ssh_profiles/${String(profile.id)}`)).status).toBe(204);
+    expect((await call('GET', `/cloud/ssh_profiles/${String(profile.id)}`)).status).toBe(404);
   });
 
   it('keeps SSH profiles without private keys and lists events newest first', async () => {

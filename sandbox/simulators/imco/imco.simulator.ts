@@ -51,8 +51,13 @@
  *   attaching and detaching 2; decommissioning 2 → gone; release and discard refuse an attached address.
  * - Addresses (#servers): server public IPs from 100.64.0.0/16 (a server that cannot get one stalls); private
  *   ones from the subnet (from .10) or 172.31.0.0/16.
- * - Labels (#labels-and-crash-safe-creates): unique names (422 "has already been taken"); tagging answers
- *   `[{id, resource_type}]`; there is no label delete (no client has one).
+ * - Labels (#labels, #labels-and-crash-safe-creates): a name of the CLI's characters (letters, digits, spaces,
+ *   `.`, `_`, `-`; at most 1,024), else 422 `{"errors": {"name": ["is invalid"]}}`; unique among the user's
+ *   labels (422 "has already been taken"); IMCO's own labels are namespaced and apart (the seeded server carries a
+ *   CAT deployment's). Tagging (`POST /labels/{id}/resources`, types `server`, `volume`, `vpc`, `floating_ip`,
+ *   `ssh_profile`, `firewall_profile`, `template`) answers `[{id, resource_type}]` and tags once however often
+ *   asked; untagging a label the resource lacks answers 204 too; both take effect at once. There is no label
+ *   delete (no client has one).
  * - Templates (#templates, #cookbook_versions): the v3 docs' four states. POST makes a `created` template
  *   (nothing can be built from it yet) and keeps `run_list`, `cookbook_versions` (a hash of cookbook name →
  *   version fields, 422 for any other shape) and `configuration_attributes` as sent. `PUT .../compile` (body
@@ -60,8 +65,9 @@
  *   an error event) when `failNext` says so; a compile while compiling is a refused transition. A server with a
  *   template that is not ready is invalid input: 422 `{"errors": {"template_id": ["is not ready (compiling)"]}}`.
  *   Seeded templates are ready.
- * - SSH profiles (#ssh-and-firewall-profiles): `public_key` must be an OpenSSH public key; the private key is
- *   never returned; a profile used by a server cannot be deleted. Server plans (#cloud-accounts-realms-and-plans):
+ * - SSH profiles (#ssh-keys, #ssh-and-firewall-profiles): `public_key` must be an OpenSSH public key; the
+ *   private key is never returned; names need not be unique; `label_ids` as on other creates; a profile used by
+ *   a server cannot be deleted (422 `base`), any other is gone at once (204). Server plans (#cloud-accounts-realms-and-plans):
  *   v3 requires `realm_id` (422), v2 lists every plan.
  * - Lists (#json-and-lists): never paged (bare arrays); `server_id` filters volumes and floating IPs; unknown
  *   query parameters are ignored. Servers oldest first, events newest first. No rate limits (only injected
@@ -72,6 +78,9 @@
  *   `{"templates.compile": 1}` ends the next compile in compiling_error) and `setStates` (`{"servers": {"<id>":
  *   "hibernating"}}`, any raw state, for servers, volumes, vpcs, subnets, floating_ips and templates).
  *   `/__sim/reset` restores the seed.
+ *
+ * - No user-data, server resize, volume resize or rebuild (#user-data, #resize-and-rebuild): IMCO has none, so
+ *   neither has the simulator (a `user_data` field of a create is ignored, as any unknown field).
  *
  * Not modelled: server arrays (`GET /cloud/server_arrays` answers `[]`, an id 404: #server-arrays), operational
  * script execution, wizard apps and quick launch, brownfield import, VPNs, load balancers, policies, server

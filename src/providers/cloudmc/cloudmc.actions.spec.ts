@@ -37,4 +37,20 @@ describe('CloudMC action rules', () => {
     expect(rules['server.reboot']!(server(ServerState.Deleted))).toMatchObject({ reason: 'wrong_state' });
     expect(rules['server.reboot']!(server(ServerState.Unknown))).toBeNull();
   });
+
+  it('should resize a server running, stopped or in a transition the step waits through, never an errored one', () => {
+    for (const state of [ServerState.Running, ServerState.Stopped, ServerState.Stopping, ServerState.Unknown])
+      expect(rules['server.resize']!(server(state))).toBeNull();
+    expect(rules['server.resize']!(server(ServerState.Error))).toMatchObject({ reason: 'wrong_state' });
+  });
+
+  it('should grow ready data volumes, attached or not, and never a root volume', () => {
+    expect(rules['volume.resize']!(volume(VolumeState.InUse))).toBeNull();
+    expect(rules['volume.resize']!(volume(VolumeState.Available))).toBeNull();
+    expect(rules['volume.resize']!(volume(VolumeState.InUse, true))).toMatchObject({ reason: 'boot_volume' });
+    expect(rules['volume.resize']!(volume(VolumeState.Creating))).toMatchObject({
+      reason: 'wrong_state',
+      expectedStates: ['available', 'in-use'],
+    });
+  });
 });

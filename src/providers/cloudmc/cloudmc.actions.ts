@@ -63,6 +63,26 @@ export const CLOUDMC_ACTIONS: ActionRules = {
       ],
       'CloudMC reboots a running or stopped server.',
     ),
+    'server.resize': inStates(
+      [
+        ServerState.Running,
+        ServerState.Stopped,
+        ServerState.Starting,
+        ServerState.Stopping,
+        ServerState.Rebooting,
+      ],
+      'CloudMC changes the offering of a running or stopped server (it reboots a running one).',
+    ),
+    'volume.resize': allOf(
+      refuseWhen(
+        (volume) => volume.bootable,
+        rootVolume('This is the root volume of its server; CloudMC sizes it only when the server is made.'),
+      ),
+      inStates(
+        [VolumeState.Available, VolumeState.InUse],
+        'CloudMC resizes a data volume that is ready (attached or not).',
+      ),
+    ),
     'volume.delete': allOf(
       refuseWhen(
         (volume) => volume.bootable,

@@ -6,9 +6,11 @@ import type {
   NetworkReader,
   OperationPlans,
   ServerReader,
+  SshKeyReader,
   VolumeReader,
 } from '../ports/ports';
-import type { AdapterDeps, ProviderAdapter } from '../ports/provider-adapter';
+import type { OperationName } from '../ports/operations';
+import type { AdapterDeps, AdapterFeatures, ProviderAdapter } from '../ports/provider-adapter';
 import { CLOUDMC_ACTIONS } from './cloudmc.actions';
 import {
   IpAllocateOptions,
@@ -22,7 +24,9 @@ import { CloudmcCatalog } from './plans/catalog';
 import type { CloudmcContext } from './plans/context';
 import { CloudmcIpPlans, CloudmcIpReader } from './plans/ips';
 import { CloudmcNetworkPlans, CloudmcNetworkReader } from './plans/networks';
+import { USER_DATA_MAX_BYTES } from './plans/create.steps';
 import { CloudmcServerPlans, CloudmcServerReader } from './plans/servers';
+import { CloudmcSshKeyPlans, CloudmcSshKeyReader } from './plans/ssh-keys';
 import { CloudmcVolumePlans, CloudmcVolumeReader } from './plans/volumes';
 
 export interface CloudmcConnection extends ConnectionConfig {
@@ -33,6 +37,31 @@ export interface CloudmcConnection extends ConnectionConfig {
   orgId?: string;
   purgeOnDelete: boolean;
 }
+
+const GATEWAY_LABELS =
+  "CloudMC's API keeps no tags or labels on instances, volumes, networks or public IPs: the gateway keeps them.";
+
+/**
+ * What CloudMC takes beyond the operations (docs/providers/cloudmc.md): user data on create (plain text, CloudMC
+ * encodes it), one SSH key by name (`sshKeyIds`) or as text (`sshPublicKeys`); labels stay with the gateway.
+ */
+export const CLOUDMC_FEATURES: AdapterFeatures = {
+  userData: { maxBytes: USER_DATA_MAX_BYTES },
+  sshKeyIds: true,
+  sshPublicKeys: true,
+  nativeLabels: [],
+  reasons: { labels: GATEWAY_LABELS },
+};
+
+/** Operations CloudMC's API lacks, with why (docs/providers/cloudmc.md#rebuild and #labels). */
+export const CLOUDMC_UNSUPPORTED: Partial<Record<OperationName, string>> = {
+  'server.rebuild':
+    "CloudMC's API has no reinstall of an instance (no restore or reset operation): create a new server instead.",
+  'server.relabel': GATEWAY_LABELS,
+  'volume.relabel': GATEWAY_LABELS,
+  'network.relabel': GATEWAY_LABELS,
+  'ip.relabel': GATEWAY_LABELS,
+};
 
 /**
  * CloudMC API v2, CloudStack plugin: one service connection and environment per gateway connection. Wiring only:
@@ -45,7 +74,12 @@ export class CloudmcAdapter implements ProviderAdapter {
   readonly volumes: VolumeReader;
   readonly networks: NetworkReader;
   readonly ips: IpReader;
+  readonly sshKeys: SshKeyReader;
   readonly catalog: CatalogPort;
+  readonly features = CLOUDMC_FEATURES;
+  /** Data volumes are created attached to an instance (docs/providers/cloudmc.md#volumes). */
+  readonly requestRules = { 'volume.create': { required: ['serverId'] } };
+  readonly unsupportedReasons = CLOUDMC_UNSUPPORTED;
   readonly plans: OperationPlans;
   readonly optionSchemas = {
     'server.create': ServerCreateOptions,
@@ -89,29 +123,35 @@ export class CloudmcAdapter implements ProviderAdapter {
     this.volumes = new CloudmcVolumeReader(context);
     this.networks = new CloudmcNetworkReader(context);
     this.ips = new CloudmcIpReader(context);
+    this.sshKeys = new CloudmcSshKeyReader(context);
     this.catalog = new CloudmcCatalog(context);
 
     const servers = new CloudmcServerPlans(context);
     const volumes = new CloudmcVolumePlans(context);
     const networks = new CloudmcNetworkPlans(context);
     const ips = new CloudmcIpPlans(context);
+    const sshKeys = new CloudmcSshKeyPlans(context);
     this.plans = {
       'server.create': (r) => servers.create(r),
       'server.start': (r) => servers.start(r),
       'server.stop': (r) => servers.stop(r),
       'server.reboot': (r) => servers.reboot(r),
       'server.rename': (r) => servers.rename(r),
+      'server.resize': (r) => servers.resize(r),
       'server.delete': (r) => servers.delete(r),
       'volume.create': (r) => volumes.create(r),
       'volume.delete': (r) => volumes.delete(r),
       'volume.attach': (r) => volumes.attach(r),
       'volume.detach': (r) => volumes.detach(r),
+      'volume.resize': (r) => volumes.resize(r),
       'network.create': (r) => networks.create(r),
       'network.delete': (r) => networks.delete(r),
       'ip.allocate': (r) => ips.allocate(r),
       'ip.release': (r) => ips.release(r),
       'ip.attach': (r) => ips.attach(r),
       'ip.detach': (r) => ips.detach(r),
+      'sshKey.create': (r) => sshKeys.create(r),
+      'sshKey.delete': (r) => sshKeys.delete(r),
     };
   }
 

@@ -2,13 +2,13 @@ import { Static, Type } from '@sinclair/typebox';
 
 const uuidish = Type.String({ pattern: '^[A-Za-z0-9._~-]{1,200}$' });
 
-/** `providerOptions` of server.create: CloudMC create fields the normalized body has no place for. */
+/**
+ * `providerOptions` of server.create: CloudMC create fields the normalized body has no place for. User data and
+ * SSH keys have theirs (`userData`, `sshKeyIds`, `sshPublicKeys`): options are kept in clear in task records, user
+ * data never is (docs/providers/cloudmc.md#user-data).
+ */
 export const ServerCreateOptions = Type.Object(
   {
-    /** Cloud-init user data (plain text; CloudMC encodes it). */
-    userData: Type.Optional(Type.String({ maxLength: 32_768 })),
-    /** Name of an SSH key registered in the environment, instead of `sshPublicKeys`. */
-    sshKeyName: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     /** Size of the root disk, when the template allows resizing. */
     rootVolumeSizeInGb: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_536 })),
     /** Disk offering of an extra data volume created with the server. */

@@ -1,5 +1,6 @@
+import type { Server } from '../../domain/server.dto';
 import type { Volume } from '../../domain/volume.dto';
-import { VolumeState } from '../../domain/states';
+import { ServerState, VolumeState } from '../../domain/states';
 import { CLOUDSIGMA_ACTIONS } from './cloudsigma.actions';
 
 const rules = CLOUDSIGMA_ACTIONS.rules!;
@@ -25,5 +26,24 @@ describe('CloudSigma action rules', () => {
     expect(rules['volume.delete']!(drive(VolumeState.InUse, { claimType: 'shared' }))).toMatchObject({
       reason: 'wrong_state',
     });
+  });
+
+  it('should rebuild only a server that boots from a disk (its boot list, else ide:0:0)', () => {
+    const server = (extra: Record<string, unknown>) =>
+      ({ state: ServerState.Running, extra }) as unknown as Server;
+    const disk = (device: string, media = 'disk') => ({ device, driveId: 'd', media });
+    expect(rules['server.rebuild']!(server({ devices: [disk('ide:0:0')] }))).toBeNull();
+    expect(
+      rules['server.rebuild']!(server({ boot: ['block:0'], devices: [disk('ide:0:0'), disk('block:0')] })),
+    ).toBeNull();
+    expect(rules['server.rebuild']!(server({ devices: [disk('ide:0:0', 'cdrom')] }))).toMatchObject({
+      reason: 'wrong_state',
+    });
+    expect(rules['server.rebuild']!(server({ boot: ['ide:1:0'], devices: [disk('ide:0:0')] }))).toMatchObject(
+      {
+        reason: 'wrong_state',
+      },
+    );
+    expect(rules['server.rebuild']!(server({}))).toMatchObject({ reason: 'wrong_state' });
   });
 });

@@ -9,9 +9,9 @@ import type {
   ServerReader,
   VolumeReader,
 } from '../ports/ports';
-import type { AdapterDeps, ProviderAdapter } from '../ports/provider-adapter';
+import type { AdapterDeps, AdapterFeatures, ProviderAdapter } from '../ports/provider-adapter';
 import { CLOUDSIGMA_ACTIONS } from './cloudsigma.actions';
-import { ServerCreateOptions, VolumeCreateOptions } from './cloudsigma.options';
+import { ServerCreateOptions, ServerRebuildOptions, VolumeCreateOptions } from './cloudsigma.options';
 import { parseCloudsigmaError } from './client/errors';
 import { CloudsigmaClient } from './client/http.client';
 import { CloudsigmaDrive, CloudsigmaServer } from './client/wire';
@@ -47,7 +47,30 @@ export class CloudsigmaAdapter implements ProviderAdapter {
   readonly catalog: CatalogPort;
   readonly optionSchemas = {
     'server.create': ServerCreateOptions,
+    'server.rebuild': ServerRebuildOptions,
     'volume.create': VolumeCreateOptions,
+  };
+  /**
+   * Labels of servers and drives are `user:` metadata lines; VLANs and static IPs keep none. 1.0 has no user-data
+   * and no SSH keys (docs/providers/cloudsigma.md#labels, #user-data, #ssh-keys).
+   */
+  readonly features: AdapterFeatures = {
+    nativeLabels: ['server', 'volume'],
+    reasons: {
+      labels:
+        'CloudSigma 1.0 keeps labels of servers and drives as user:<key> metadata; VLANs (a name only) and static IPs (no change call at all) have no metadata, so the gateway keeps their labels',
+      userData:
+        'CloudSigma API 1.0 has no user-data or cloud-init field: server create takes none, and the cloudinit-user-data meta key (base64_fields) and the server context that reads it are API 2.0 only',
+      sshKeyIds: 'CloudSigma API 1.0 keeps no SSH keys (key pairs came with API 2.0)',
+      sshPublicKeys:
+        'CloudSigma API 1.0 cannot install SSH keys on a server: use an image that has them, or VNC',
+    },
+  };
+  readonly unsupportedReasons = {
+    'sshKey.create': 'CloudSigma API 1.0 keeps no SSH keys (key pairs came with API 2.0)',
+    'sshKey.delete': 'CloudSigma API 1.0 keeps no SSH keys (key pairs came with API 2.0)',
+    'network.relabel': 'a CloudSigma 1.0 VLAN has a name only, no metadata: the gateway keeps its labels',
+    'ip.relabel': 'a CloudSigma 1.0 static IP cannot be changed at all: the gateway keeps its labels',
   };
   readonly actions = CLOUDSIGMA_ACTIONS;
   readonly plans: OperationPlans = {
@@ -56,11 +79,16 @@ export class CloudsigmaAdapter implements ProviderAdapter {
     'server.stop': (r) => this.serverPlans.stop(r),
     'server.reboot': (r) => this.serverPlans.reboot(r),
     'server.rename': (r) => this.serverPlans.rename(r),
+    'server.resize': (r) => this.serverPlans.resize(r),
+    'server.rebuild': (r) => this.serverPlans.rebuild(r),
+    'server.relabel': (r) => this.serverPlans.relabel(r),
     'server.delete': (r) => this.serverPlans.delete(r),
     'volume.create': (r) => this.volumePlans.create(r),
     'volume.delete': (r) => this.volumePlans.delete(r),
     'volume.attach': (r) => this.volumePlans.attach(r),
     'volume.detach': (r) => this.volumePlans.detach(r),
+    'volume.resize': (r) => this.volumePlans.resize(r),
+    'volume.relabel': (r) => this.volumePlans.relabel(r),
     'network.create': (r) => this.networkPlans.create(r),
     'network.delete': (r) => this.networkPlans.delete(r),
     'ip.allocate': (r) => this.ipPlans.allocate(r),

@@ -35,5 +35,15 @@ export const VolumeCreateOptions = Type.Object(
   { additionalProperties: false },
 );
 
+/** `providerOptions` of server.rebuild (docs/providers/cloudsigma.md#rebuild). */
+export const ServerRebuildOptions = Type.Object(
+  {
+    /** Keep the old boot drive (detached) instead of destroying it once the new one is in place. */
+    keepOldDrive: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
 export type ServerCreateOptions = Static<typeof ServerCreateOptions>;
+export type ServerRebuildOptions = Static<typeof ServerRebuildOptions>;
 export type VolumeCreateOptions = Static<typeof VolumeCreateOptions>;

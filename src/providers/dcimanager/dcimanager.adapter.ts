@@ -5,7 +5,14 @@ import { parseDciError, parseDciLoginError } from './client/errors';
 import { DciClient, type DciEndpoint, requestToken, upstreamOptions } from './client/http.client';
 import { DciSession } from './client/session';
 import { DCIMANAGER_ACTIONS } from './dcimanager.actions';
-import { IpAllocateOptions, ServerCreateOptions } from './dcimanager.options';
+import {
+  DCIMANAGER_FEATURES,
+  DCIMANAGER_REQUEST_RULES,
+  NO_LABELS,
+  NO_SERVER_RESIZE,
+  NO_SSH_KEY_OBJECTS,
+} from './dcimanager.features';
+import { IpAllocateOptions, ServerCreateOptions, ServerRebuildOptions } from './dcimanager.options';
 import { DcimanagerCatalog } from './plans/catalog';
 import type { DcimanagerContext, WipeMode } from './plans/context';
 import { DcimanagerIps } from './plans/ips';
@@ -37,8 +44,24 @@ export class DcimanagerAdapter implements ProviderAdapter {
   readonly ips: IpReader;
   readonly catalog: DcimanagerCatalog;
   readonly plans: OperationPlans;
-  readonly optionSchemas = { 'server.create': ServerCreateOptions, 'ip.allocate': IpAllocateOptions };
+  readonly optionSchemas = {
+    'server.create': ServerCreateOptions,
+    'server.rebuild': ServerRebuildOptions,
+    'ip.allocate': IpAllocateOptions,
+  };
+  /** No labels, user-data or key objects on DCImanager (docs/providers/dcimanager.md#labels and after). */
+  readonly features = DCIMANAGER_FEATURES;
+  readonly requestRules = DCIMANAGER_REQUEST_RULES;
   readonly unsupportedReasons = {
+    'server.resize': NO_SERVER_RESIZE,
+    'volume.resize': `${BARE_METAL}; a local disk's size is the hardware's`,
+    'sshKey.create': NO_SSH_KEY_OBJECTS,
+    'sshKey.delete': NO_SSH_KEY_OBJECTS,
+    // The gateway keeps labels of every type: a label change never reaches DCImanager.
+    'server.relabel': NO_LABELS,
+    'volume.relabel': NO_LABELS,
+    'network.relabel': NO_LABELS,
+    'ip.relabel': NO_LABELS,
     'volume.create': `${BARE_METAL}; the local disks are listed read-only`,
     'volume.delete': `${BARE_METAL}; the local disks go with their server`,
     'volume.attach': `${BARE_METAL}; disks cannot move between servers`,
@@ -87,13 +110,14 @@ export class DcimanagerAdapter implements ProviderAdapter {
     this.networks = new DcimanagerNetworks(context);
     this.ips = ips;
     this.catalog = new DcimanagerCatalog(context);
-    // Volumes and networks are read only (unsupportedReasons says why).
+    // Volumes and networks are read only; no resize, key objects or labels (unsupportedReasons says why).
     this.plans = {
       'server.create': (request) => servers.create(request),
       'server.start': (request) => servers.start(request),
       'server.stop': (request) => servers.stop(request),
       'server.reboot': (request) => servers.reboot(request),
       'server.rename': (request) => servers.rename(request),
+      'server.rebuild': (request) => servers.rebuild(request),
       'server.delete': (request) => servers.delete(request),
       'ip.allocate': (request) => ips.allocate(request),
       'ip.release': (request) => ips.release(request),

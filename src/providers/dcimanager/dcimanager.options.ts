@@ -19,6 +19,20 @@ export const ServerCreateOptions = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * `providerOptions` of server.rebuild: the same `operation_os` call as a create's install, on the server as it is
+ * (docs/providers/dcimanager.md#rebuild).
+ */
+export const ServerRebuildOptions = Type.Object(
+  {
+    /** Root/administrator password of the reinstalled OS (a secret, as in a create). */
+    password: Type.Optional(Type.String({ minLength: 8, maxLength: 128, ...SECRET_OPTION })),
+    /** Software RAID over the local disks; DCImanager's default when absent. */
+    hddRaid: Type.Optional(Type.Union(RAID_LEVELS.map((level) => Type.Literal(level)))),
+  },
+  { additionalProperties: false },
+);
+
 /** `providerOptions` of ip.allocate, i.e. the fields of `POST /server/{id}/ip`. */
 export const IpAllocateOptions = Type.Object(
   {
@@ -37,4 +51,5 @@ export const IpAllocateOptions = Type.Object(
 );
 
 export type ServerCreateOptions = Static<typeof ServerCreateOptions>;
+export type ServerRebuildOptions = Static<typeof ServerRebuildOptions>;
 export type IpAllocateOptions = Static<typeof IpAllocateOptions>;

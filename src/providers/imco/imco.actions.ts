@@ -12,6 +12,9 @@ const attachedElsewhere = (noun: string) => ({
  * What IMCO accepts on an existing resource, as the adapter's power and attachment steps treat each server state
  * (docs/providers/imco.md#state-rules). States the steps wait through (commissioning, booting, shutting down)
  * are allowed: the task waits, then acts. A `stalled` server can be started only with `overrideStalled`.
+ * Resize and rebuild have no rule: IMCO has neither (docs/providers/imco.md#resize-and-rebuild), and
+ * `allowedActions` says so from `unsupportedReasons`. An SSH key has no state: its delete has no rule either
+ * (the plan refuses a key a server uses: docs/providers/imco.md#ssh-keys).
  */
 export function imcoActions(options: { overrideStalled: boolean }): ActionRules {
   const startable = allOf(

@@ -1,8 +1,16 @@
 import type { ConnectionConfig } from '../../config/gateway-config';
 import { ProviderKind } from '../../domain/states';
 import type { ActionRules } from '../ports/actions';
-import type { IpReader, NetworkReader, OperationPlans, ServerReader, VolumeReader } from '../ports/ports';
-import type { AdapterDeps, ProviderAdapter } from '../ports/provider-adapter';
+import type { OperationName } from '../ports/operations';
+import type {
+  IpReader,
+  NetworkReader,
+  OperationPlans,
+  ServerReader,
+  SshKeyReader,
+  VolumeReader,
+} from '../ports/ports';
+import type { AdapterDeps, AdapterFeatures, ProviderAdapter } from '../ports/provider-adapter';
 import { parseImcoError } from './client/errors';
 import { ImcoClient } from './client/http.client';
 import { ImcoTls, type ImcoTlsFiles } from './client/tls';
@@ -17,9 +25,11 @@ import {
 import { ImcoCatalog } from './plans/catalog';
 import type { ImcoContext } from './plans/context';
 import { ImcoIpPlans, ImcoIpReader } from './plans/ips';
+import { LabelBook } from './plans/labels';
 import { ImcoNetworkPlans, ImcoNetworkReader } from './plans/networks';
 import { ServerPlanCache } from './plans/reads';
 import { ImcoServerPlans, ImcoServerReader } from './plans/servers';
+import { ImcoSshKeyPlans, ImcoSshKeyReader } from './plans/ssh-keys';
 import { ImcoVolumePlans, ImcoVolumeReader } from './plans/volumes';
 import { PolledCollections } from './plans/wait.steps';
 
@@ -40,6 +50,35 @@ export function normalizeEndpoint(endpoint: string): string {
   return `${url.origin}${path || '/v3'}`;
 }
 
+/**
+ * What IMCO takes beyond the operations (docs/providers/imco.md#labels, #user-data, #ssh-keys): labels of every
+ * labelled type as IMCO labels, SSH keys as SSH profiles (by id or as public keys), no user-data.
+ */
+export const IMCO_FEATURES: AdapterFeatures = {
+  sshKeyIds: true,
+  sshPublicKeys: true,
+  nativeLabels: ['server', 'volume', 'network', 'ip'],
+  reasons: {
+    userData:
+      'IMCO takes no user-data: a server is built from a template (a generic image with Chef cookbooks and ' +
+      "scripts IMCO's agent runs), and its create has no user-data or cloud-init field " +
+      '(docs/providers/imco.md#user-data).',
+  },
+};
+
+/** The operations IMCO cannot do, and why (docs/providers/imco.md#resize-and-rebuild). */
+export const IMCO_UNSUPPORTED: Partial<Record<OperationName, string>> = {
+  'server.resize':
+    "IMCO has no call that changes a server's plan: its server calls are commission, boot, shutdown, " +
+    'reboot, override, rename and decommission (docs/providers/imco.md#resize-and-rebuild).',
+  'server.rebuild':
+    'IMCO cannot reinstall a server: it keeps the template it was commissioned from; decommission it and ' +
+    'create a new one (docs/providers/imco.md#resize-and-rebuild).',
+  'volume.resize':
+    "IMCO's volume update takes a name only: no call changes a volume's size " +
+    '(docs/providers/imco.md#resize-and-rebuild).',
+};
+
 /** Polls of tasks arriving within this window share one list call; small next to the poll interval. */
 function coalescingWindowMs(pollIntervalMs: number): number {
   return Math.min(250, Math.max(10, Math.round(pollIntervalMs / 4)));
@@ -53,7 +92,10 @@ export class ImcoAdapter implements ProviderAdapter {
   readonly volumes: VolumeReader;
   readonly networks: NetworkReader;
   readonly ips: IpReader;
+  readonly sshKeys: SshKeyReader;
   readonly catalog: ImcoCatalog;
+  readonly features = IMCO_FEATURES;
+  readonly unsupportedReasons = IMCO_UNSUPPORTED;
   readonly plans: OperationPlans;
   readonly optionSchemas = {
     'server.create': ServerCreateOptions,
@@ -96,6 +138,7 @@ export class ImcoAdapter implements ProviderAdapter {
       backoff: { initialMs: config.pollIntervalMs, maxMs: config.maxPollIntervalMs },
       polled: new PolledCollections(this.client, coalescingWindowMs(config.pollIntervalMs)),
       limits: { maxItems: config.maxListItems },
+      labels: new LabelBook(this.client),
       serverPlans: new ServerPlanCache(this.client),
       discardOnDelete: config.discardOnDelete,
       overrideStalled: config.overrideStalled,
@@ -104,28 +147,37 @@ export class ImcoAdapter implements ProviderAdapter {
     this.volumes = new ImcoVolumeReader(context);
     this.networks = new ImcoNetworkReader(context);
     this.ips = new ImcoIpReader(context);
+    this.sshKeys = new ImcoSshKeyReader(context);
     this.catalog = new ImcoCatalog(context);
     const servers = new ImcoServerPlans(context);
     const volumes = new ImcoVolumePlans(context);
     const networks = new ImcoNetworkPlans(context);
     const ips = new ImcoIpPlans(context);
+    const sshKeys = new ImcoSshKeyPlans(context);
+    // No server.resize, server.rebuild nor volume.resize: IMCO_UNSUPPORTED says why.
     this.plans = {
       'server.create': (r) => servers.create(r),
       'server.start': (r) => servers.start(r),
       'server.stop': (r) => servers.stop(r),
       'server.reboot': (r) => servers.reboot(r),
       'server.rename': (r) => servers.rename(r),
+      'server.relabel': (r) => servers.relabel(r),
       'server.delete': (r) => servers.delete(r),
       'volume.create': (r) => volumes.create(r),
       'volume.delete': (r) => volumes.delete(r),
       'volume.attach': (r) => volumes.attach(r),
       'volume.detach': (r) => volumes.detach(r),
+      'volume.relabel': (r) => volumes.relabel(r),
       'network.create': (r) => networks.create(r),
       'network.delete': (r) => networks.delete(r),
+      'network.relabel': (r) => networks.relabel(r),
       'ip.allocate': (r) => ips.allocate(r),
       'ip.release': (r) => ips.release(r),
       'ip.attach': (r) => ips.attach(r),
       'ip.detach': (r) => ips.detach(r),
+      'ip.relabel': (r) => ips.relabel(r),
+      'sshKey.create': (r) => sshKeys.create(r),
+      'sshKey.delete': (r) => sshKeys.delete(r),
     };
   }
 

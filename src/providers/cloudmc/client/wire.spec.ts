@@ -8,6 +8,7 @@ import {
   NETWORK_ACL,
   NETWORK_OFFERING,
   PUBLIC_IP,
+  SSH_KEY,
   TASK,
   TEMPLATE,
   VOLUME,
@@ -48,6 +49,14 @@ const without = (object: Record<string, unknown>, field: string) =>
   Object.fromEntries(Object.entries(object).filter(([key]) => key !== field));
 
 const FIXTURE_SHAPES: Array<[string, { is(value: unknown): boolean }, unknown[]]> = [
+  [
+    'SSH keys (v2 docs list/get: name and fingerprint; the OpenSSH plugin adds publicKey)',
+    SSH_KEY,
+    [
+      { name: 'mellon', fingerprint: '91:8d:71:ca:2d:2c:ad:97:26:db:cb:c3:df:9a:e9:b6' },
+      { name: 'ssh-key-a', fingerprint: '17:43:84:aa', publicKey: 'ssh-rsa AAAAB3Nz Generated-by-Nova' },
+    ],
+  ],
   [
     'instances (list, get, v1 task result)',
     INSTANCE,
@@ -321,6 +330,8 @@ describe('CloudMC wire types', () => {
     );
     expect(NETWORK.explain({ id: U(1) })).toContain('/name');
     expect(TASK.is({ data: { id: U(1) } })).toBe(false);
+    // A key is addressed by its name: one that cannot be an id is left out.
+    expect(SSH_KEY.explain({ name: 'my key', fingerprint: 'aa' })).toContain('/name');
   });
 
   it('should list the other servers of an answer with defects, and clean the names backends send', async () => {

@@ -153,6 +153,17 @@ export const CmNetworkAclSchema = Type.Object({ id, name: opt(name), vpcId: opt(
 
 export const CmZoneSchema = Type.Object({ id, name });
 
+/**
+ * An SSH key (`sshkeys`), addressed by its name: the name is its id, so it must be one too
+ * (docs/providers/cloudmc.md#ssh-keys). The CloudStack plugin's docs show `name` and `fingerprint` (MD5, colon
+ * hex); `publicKey` is read where a deployment sends it (the OpenStack plugin's keys carry it).
+ */
+export const CmSshKeySchema = Type.Object({
+  name: id,
+  fingerprint: opt(text),
+  publicKey: opt(Type.String({ maxLength: 16_384 })),
+});
+
 /** Any entity a create may have made: found again by its id and, where it has one, the marker in its name. */
 export const CmNamedSchema = Type.Object({ id, name: opt(name) });
 
@@ -176,6 +187,7 @@ export const DISK_OFFERING = wireType('CloudMC disk offering', CmDiskOfferingSch
 export const NETWORK_OFFERING = wireType('CloudMC network offering', CmNetworkOfferingSchema);
 export const NETWORK_ACL = wireType('CloudMC network ACL', CmNetworkAclSchema);
 export const ZONE = wireType('CloudMC zone', CmZoneSchema);
+export const SSH_KEY = wireType('CloudMC SSH key', CmSshKeySchema);
 export const NAMED = wireType('CloudMC entity', CmNamedSchema);
 export const TASK = wireType('CloudMC task', CmTaskSchema);
 
@@ -191,5 +203,6 @@ export type CmDiskOffering = Static<typeof CmDiskOfferingSchema>;
 export type CmNetworkOffering = Static<typeof CmNetworkOfferingSchema>;
 export type CmNetworkAcl = Static<typeof CmNetworkAclSchema>;
 export type CmZone = Static<typeof CmZoneSchema>;
+export type CmSshKey = Static<typeof CmSshKeySchema>;
 export type CmNamed = Static<typeof CmNamedSchema>;
 export type CmTask = Static<typeof CmTaskSchema>;

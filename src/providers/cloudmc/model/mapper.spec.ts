@@ -1,5 +1,5 @@
 import { IpState, NetworkState, ServerState, VolumeState } from '../../../domain/states';
-import { toImage, toIpAddress, toNetwork, toPlan, toServer, toVolume } from './mapper';
+import { toImage, toIpAddress, toNetwork, toPlan, toServer, toSshKey, toVolume } from './mapper';
 
 const unknown: string[] = [];
 const ctx = {
@@ -169,5 +169,35 @@ describe('CloudMC mappers', () => {
       cpuCores: null,
       extra: { availableCpuCountValues: [1, 2] },
     });
+  });
+
+  it('should carry no labels (CloudMC keeps none) and never the user data an instance read shows', () => {
+    const server = toServer(
+      ctx,
+      { ...instance, userData: '#cloud-config\npassword: x' } as typeof instance,
+      [],
+      [],
+    );
+    expect(server.labels).toEqual({});
+    expect(JSON.stringify(server)).not.toContain('cloud-config');
+    expect(toVolume(ctx, { id: 'v', name: 'v' }).labels).toEqual({});
+    expect(toNetwork(ctx, { id: 'n', name: 'n' }).labels).toEqual({});
+    expect(toIpAddress(ctx, { id: 'i', ipAddress: '203.0.113.9' }).labels).toEqual({});
+  });
+
+  it("should map an SSH key by name, with CloudMC's fingerprint in extra and the public key only when sent", () => {
+    // The v2 docs' sshkeys_get sample: name and fingerprint only.
+    expect(
+      toSshKey({ name: 'mellon', fingerprint: '91:8d:71:ca:2d:2c:ad:97:26:db:cb:c3:df:9a:e9:b6' }),
+    ).toEqual({
+      nativeId: 'mellon',
+      name: 'mellon',
+      providerState: null,
+      publicKey: null,
+      extra: { fingerprint: '91:8d:71:ca:2d:2c:ad:97:26:db:cb:c3:df:9a:e9:b6' },
+    });
+    expect(toSshKey({ name: 'k', publicKey: ' ssh-ed25519 AAAA k@h\n' }).publicKey).toBe(
+      'ssh-ed25519 AAAA k@h',
+    );
   });
 });

@@ -7,6 +7,7 @@ import type {
   NativeNetwork,
   NativePlan,
   NativeServer,
+  NativeSshKey,
   NativeVolume,
 } from '../../ports/native';
 import type {
@@ -14,6 +15,7 @@ import type {
   CmInstance,
   CmNetwork,
   CmPublicIp,
+  CmSshKey,
   CmTemplate,
   CmVolume,
   CmZone,
@@ -25,7 +27,14 @@ import { instanceState, ipState, networkState, volumeState } from './states';
  * gateway's fields and turns the references into gateway ids (src/providers/registry/resource-normalizer.ts).
  * The ids inside `extra` (vpcId, zoneId, offering ids, instanceIds) are CloudMC's own and stay so: they are shown
  * as the backend's, not as references to gateway resources.
+ *
+ * Labels: CloudMC's API has no tags or labels on any of these entities, so the gateway keeps them and the mapped
+ * records carry none (docs/providers/cloudmc.md#labels). The instance's `userData` (GET /instances/:id) is never
+ * mapped: it may carry secrets (docs/providers/cloudmc.md#user-data).
  */
+
+/** CloudMC keeps no labels (docs/providers/cloudmc.md#labels): every record answers an empty set. */
+const NO_LABELS = (): Record<string, string> => ({});
 
 export interface MapContext {
   onUnknownState(resource: string, raw: string): void;
@@ -65,6 +74,7 @@ export function toServer(
     ipAddresses: addresses,
     volumeIds: volumes.filter((v) => v.instanceId === raw.id).map((v) => v.id),
     networkIds: [...new Set(networks.filter((id): id is string => !!id))],
+    labels: NO_LABELS(),
     extra: compact({
       hostname: raw.hostname,
       imageName: raw.imageName ?? raw.templateName,
@@ -79,7 +89,8 @@ export function toServer(
   };
 }
 
-function sizeGb(raw: CmVolume): number {
+/** A volume's size in GiB: `sizeInGb`, else `size` in bytes (GO), else 0 (docs/providers/cloudmc.md#volumes). */
+export function volumeSizeGb(raw: Pick<CmVolume, 'sizeInGb' | 'size'>): number {
   if (raw.sizeInGb !== undefined && raw.sizeInGb !== null && raw.sizeInGb !== '') return Number(raw.sizeInGb);
   if (raw.size !== undefined && raw.size !== null && raw.size !== '')
     return Math.round((Number(raw.size) / GIB) * 1000) / 1000;
@@ -92,9 +103,10 @@ export function toVolume(ctx: MapContext, raw: CmVolume): NativeVolume {
     name: raw.name,
     providerState: raw.state ?? null,
     state: volumeState(raw.state, !!raw.instanceId, (state) => ctx.onUnknownState('volume', state)),
-    sizeGb: sizeGb(raw),
+    sizeGb: volumeSizeGb(raw),
     serverId: raw.instanceId ?? null,
     bootable: raw.type?.toLowerCase() === 'os',
+    labels: NO_LABELS(),
     extra: compact({
       type: raw.type,
       zoneId: raw.zoneId,
@@ -116,6 +128,7 @@ export function toNetwork(ctx: MapContext, raw: CmNetwork): NativeNetwork {
     cidr: raw.cidr ?? null,
     gateway: raw.gateway ?? null,
     vlan: null,
+    labels: NO_LABELS(),
     extra: compact({
       description: raw.description,
       netmask: raw.netmask,
@@ -154,6 +167,7 @@ export function toIpAddress(ctx: MapContext, raw: CmPublicIp): NativeIpAddress {
     serverId: staticNat ? (raw.instances?.[0]?.id ?? null) : null,
     networkId: raw.networkId ?? null,
     public: true,
+    labels: NO_LABELS(),
     extra: compact({
       purposes: purposes.length ? purposes : undefined,
       // Always a boolean: the allowed actions of an address read it to refuse attach and release.
@@ -164,6 +178,21 @@ export function toIpAddress(ctx: MapContext, raw: CmPublicIp): NativeIpAddress {
       zoneName: raw.zoneName,
       instanceIds: raw.instances?.length ? raw.instances.map((i) => i.id) : undefined,
     }),
+  };
+}
+
+/**
+ * An SSH key: its name is its id (`/sshkeys/:name`). The public key only where CloudMC sends it (the CloudStack
+ * plugin's docs show none; the core computes the SHA256 fingerprint from it); CloudMC's own fingerprint (MD5,
+ * colon hex) goes to `extra` (docs/providers/cloudmc.md#ssh-keys).
+ */
+export function toSshKey(raw: CmSshKey): NativeSshKey {
+  return {
+    nativeId: raw.name,
+    name: raw.name,
+    providerState: null,
+    publicKey: raw.publicKey?.trim() || null,
+    extra: compact({ fingerprint: raw.fingerprint }),
   };
 }
 

@@ -29,6 +29,8 @@ const volumeBase = stateTable<VolumeState>(
   {
     Allocated: VolumeState.Available,
     Ready: VolumeState.Available,
+    // CloudStack's state while `resize` runs: the volume stays where it is (docs/providers/cloudmc.md#volume-resize).
+    Resizing: VolumeState.Available,
     Creating: VolumeState.Creating,
     Attaching: VolumeState.Attaching,
     Detaching: VolumeState.Detaching,

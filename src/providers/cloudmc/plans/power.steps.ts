@@ -78,7 +78,7 @@ export function rebootStep(context: CloudmcContext): OperationStep {
   });
 }
 
-function wrongState(instance: CmInstance, operation: string, expected: string[]): ConflictError {
+export function wrongState(instance: CmInstance, operation: string, expected: string[]): ConflictError {
   return new ConflictError(
     `Cannot ${operation} an instance that is ${instance.state}; expected ${expected.join(' or ')}.`,
     {

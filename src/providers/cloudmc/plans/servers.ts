@@ -12,6 +12,7 @@ import type { CloudmcContext } from './context';
 import { adoptInstance, serverCreateSteps } from './create.steps';
 import { rebootStep, startStep, stopSteps, waitRunning, waitStopped } from './power.steps';
 import { stateIs } from './reads';
+import { hasTarget, serverResizeSteps, validateResize } from './resize.steps';
 import { waitTask } from './wait.steps';
 
 // Servers = CloudMC instances (CloudStack plugin): docs/providers/cloudmc.md#instances.
@@ -131,6 +132,26 @@ export class CloudmcServerPlans {
       ],
       deadlineSeconds: ACTION_DEADLINE_S,
       reconcile: async (ctx) => (await this.instance(ctx.nativeId!))?.name === request.input.name,
+    };
+  }
+
+  /**
+   * `changeComputeOffering` to the offering named, or to the one that takes the size asked for; CloudMC reboots a
+   * running instance to apply it (docs/providers/cloudmc.md#resize).
+   */
+  resize(request: OperationRequest<'server.resize'>): OperationPlan {
+    validateResize(request.input);
+    return {
+      resourceType: ResourceType.Server,
+      steps: serverResizeSteps(this.context, request.input),
+      deadlineSeconds: ACTION_DEADLINE_S,
+      reconcile: async (ctx) => {
+        const instance = await this.instance(ctx.nativeId!);
+        const target = ctx.state.target as Parameters<typeof hasTarget>[1] | undefined;
+        return (
+          !!instance && !!target && hasTarget(instance, target) && stateIs(instance, 'Running', 'Stopped')
+        );
+      },
     };
   }
 

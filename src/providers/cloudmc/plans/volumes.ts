@@ -1,15 +1,15 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../../common/errors/gateway-error';
 import { ResourceType } from '../../../domain/states';
-import { waitFor } from '../../kit/polling';
+import { pollDelay, waitFor } from '../../kit/polling';
 import { type Listed, mapListed, mapOne } from '../../kit/wire';
 import { hasMarker, markedName } from '../../ports/markers';
 import type { NativeVolume } from '../../ports/native';
 import type { OperationPlan, OperationStep, StepContext } from '../../ports/operation-plan';
 import type { OperationRequest } from '../../ports/operations';
 import type { VolumeReader } from '../../ports/ports';
-import { type CmVolume, DISK_OFFERING, VOLUME } from '../client/wire';
+import { type CmVolume, DISK_OFFERING, INSTANCE, VOLUME } from '../client/wire';
 import type { VolumeCreateOptions } from '../cloudmc.options';
-import { toVolume } from '../model/mapper';
+import { toVolume, volumeSizeGb } from '../model/mapper';
 import { callStep } from './call.steps';
 import type { CloudmcContext } from './context';
 import { adoptCreated, stateIs } from './reads';
@@ -163,6 +163,100 @@ export class CloudmcVolumePlans {
       this.waitVolume('wait-detached', (v) => !v.instanceId && stateIs(v, 'Ready', 'Allocated')),
       async (ctx) => !(await this.client.getOf('volumes', ctx.nativeId!, VOLUME))?.instanceId,
     );
+  }
+
+  /**
+   * `POST /volumes/:id?operation=resize {sizeInGb}` (not in the docs; what GO and Terraform send): grow only, whole
+   * GiB, data volumes only. A volume whose offering has a fixed size is moved to a custom-size one in the same
+   * call (`diskOfferingId`). CloudMC reboots the instance the volume is attached to: the plan waits for it to run
+   * again (docs/providers/cloudmc.md#volume-resize).
+   */
+  resize(request: OperationRequest<'volume.resize'>): OperationPlan {
+    const { sizeGb } = request.input;
+    if (!Number.isInteger(sizeGb) || sizeGb < 1) {
+      throw new ValidationError('CloudMC volume sizes are whole GiB.', [
+        { field: 'sizeGb', message: 'must be a whole number of GiB on CloudMC' },
+      ]);
+    }
+    return {
+      resourceType: ResourceType.Volume,
+      steps: [
+        callStep('resize', async (ctx) => {
+          const volume = await this.requireVolume(ctx.nativeId!);
+          if (volume.type?.toLowerCase() === 'os')
+            throw new ConflictError(
+              'CloudMC resizes data volumes; a root volume is sized when its server is made.',
+            );
+          const current = volumeSizeGb(volume);
+          // Already there: the call of this step landed before a crash (else the size was refused below).
+          if (ctx.resumed && current === sizeGb) return null;
+          if (current >= sizeGb) {
+            throw new ValidationError(`CloudMC volumes only grow: this one has ${current} GiB.`, [
+              { field: 'sizeGb', message: `must be larger than the current ${current} GiB` },
+            ]);
+          }
+          if (stateIs(volume, 'Resizing', 'Attaching', 'Detaching', 'Creating'))
+            return {
+              wait: pollDelay(ctx.polls, this.context.backoff),
+              providerStatus: volume.state ?? undefined,
+            };
+          if (!stateIs(volume, 'Ready')) {
+            throw new ConflictError(`Cannot resize a volume that is ${volume.state}; expected Ready.`, {
+              extensions: { currentState: volume.state ?? null, expectedStates: ['Ready'] },
+            });
+          }
+          ctx.state.serverId = volume.instanceId ?? null;
+          return this.client.mutate('POST', ENTITY, {
+            id: ctx.nativeId!,
+            operation: 'resize',
+            body: { sizeInGb: sizeGb, ...(await this.customSizeOffering(volume)) },
+          });
+        }),
+        waitTask('wait-resize-task', this.context),
+        this.waitVolume('wait-resized', (v) => volumeSizeGb(v) >= sizeGb && stateIs(v, 'Ready')),
+        // The instance reboots to see its disk grow (Terraform's docs): done once it is out of its transition.
+        waitFor<{ state?: string | null }>({
+          name: 'wait-server',
+          read: async (ctx) => {
+            const serverId = ctx.state.serverId as string | null | undefined;
+            return serverId ? this.client.getOf('instances', serverId, INSTANCE) : { state: 'none' };
+          },
+          done: (instance) => !stateIs(instance, 'Rebooting', 'Stopping', 'Starting'),
+          whenMissing: 'done',
+          backoff: this.context.backoff,
+          describe: (instance) => ({ providerStatus: instance.state ?? undefined }),
+        }),
+      ],
+      deadlineSeconds: DEADLINE_S,
+      reconcile: async (ctx) => {
+        const volume = await this.client.getOf('volumes', ctx.nativeId!, VOLUME);
+        return !!volume && volumeSizeGb(volume) >= sizeGb;
+      },
+    };
+  }
+
+  /**
+   * `{diskOfferingId}` of a custom-size offering when the volume's own offering has a fixed size (CloudStack
+   * sizes only custom-size offerings freely); nothing when it is custom or unknown.
+   */
+  private async customSizeOffering(volume: CmVolume): Promise<{ diskOfferingId?: string }> {
+    if (!volume.diskOfferingId) return {};
+    const offerings = await this.client.listOf('diskofferings', DISK_OFFERING);
+    const own = offerings.find((o) => o.id === volume.diskOfferingId);
+    if (!own || own.customSize) return {};
+    const custom = offerings.find((o) => o.customSize);
+    if (!custom) {
+      throw new ValidationError(
+        'This CloudMC environment has no custom-size disk offering to grow the volume to.',
+        [
+          {
+            field: 'sizeGb',
+            message: 'cannot change on this connection: its disk offerings have fixed sizes',
+          },
+        ],
+      );
+    }
+    return { diskOfferingId: custom.id };
   }
 
   private plan(

@@ -114,6 +114,8 @@ describe('toServer', () => {
       metadata: { owner: 'team-b' },
       vncIp: '203.0.113.10',
     });
+    // Label-shaped `user:` lines are its labels; the gateway's own keys are not (docs/providers/cloudsigma.md#labels).
+    expect(server.labels).toEqual({ owner: 'team-b' });
   });
 
   it('should never leak the VNC password or the gateway marker keys into extra', () => {
@@ -156,7 +158,7 @@ describe('toVolume and attachments', () => {
 
   it('should convert bytes to GiB and find the attachment from the server configuration', () => {
     const drive = parseObject(
-      `drive ${D1}\nstatus active\nname root\nsize 21474836480\ntype disk\nos linux\n`,
+      `drive ${D1}\nstatus active\nname root\nsize 21474836480\ntype disk\nos linux\nuser:tier gold\nuser:flag ""\n`,
     );
     const volume = mapVolume(drive, attachmentsFrom(drive, servers));
     expect(volume).toMatchObject({
@@ -166,6 +168,7 @@ describe('toVolume and attachments', () => {
       serverId: `cs-zrh:${S1}`,
       bootable: true,
       providerState: 'active',
+      labels: { tier: 'gold', flag: '' },
     });
     expect(volume.extra.device).toBe('ide:0:0');
   });
@@ -203,7 +206,7 @@ describe('toVolume and attachments', () => {
 describe('VLANs, static IPs, images and plans', () => {
   it('should strip the gateway marker from a VLAN name and use its UUID as the vlan', () => {
     const network = mapNetwork(parseObject(`resource ${V1}\ntype vlan\nname backend-gw0123456789\n`));
-    expect(network).toMatchObject({ name: 'backend', state: 'available', vlan: V1, cidr: null });
+    expect(network).toMatchObject({ name: 'backend', state: 'available', vlan: V1, cidr: null, labels: {} });
   });
 
   it('should key a static IP by its address and show which server holds it', () => {
@@ -218,6 +221,7 @@ describe('VLANs, static IPs, images and plans', () => {
       state: 'attached',
       serverId: `cs-zrh:${S1}`,
       extra: { nameservers: ['203.0.113.2', '203.0.113.3'] },
+      labels: {},
     });
     expect(holderOf('203.0.113.99', [running])).toBeNull();
   });

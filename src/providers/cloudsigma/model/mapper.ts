@@ -13,6 +13,7 @@ import {
 } from '../../ports/native';
 import { decodeText, splitValues, type KvObject } from '../client/codec';
 import { type Attachment, devicesOf, nicAddresses, vncAddress } from './devices';
+import { GATEWAY_KEYS, IMAGE_KEY, labelsOf } from './labels';
 import {
   bytesToGib,
   CUSTOM_PLAN_ID,
@@ -34,9 +35,8 @@ export interface MapContext {
   onUnknownState(resource: string, raw: string): void;
 }
 
-/** Metadata keys the gateway writes for itself: never shown as the caller's metadata. */
-export const MARKER_KEY = 'user:gwtask';
-export const IMAGE_KEY = 'user:gwimage';
+/** Metadata keys the gateway writes for itself: never shown as the caller's metadata nor as labels. */
+export { IMAGE_KEY, MARKER_KEY } from './labels';
 /** The owner of library drives (docs/providers/cloudsigma.md#drives). */
 export const LIBRARY_USER = '00000000-0000-0000-0000-000000000001';
 
@@ -48,7 +48,7 @@ function num(value: string | null | undefined): number | null {
 /** `user:<k>` free metadata, without the gateway's own keys. */
 function metadataOf(raw: KvObject): Record<string, string> | undefined {
   const entries = Object.entries(raw).filter(
-    ([key, value]) => key.startsWith('user:') && key !== MARKER_KEY && key !== IMAGE_KEY && value !== null,
+    ([key, value]) => key.startsWith('user:') && !GATEWAY_KEYS.has(key) && value !== null,
   ) as Array<[string, string]>;
   return entries.length
     ? Object.fromEntries(entries.map(([k, v]) => [k.slice('user:'.length), v]))
@@ -89,6 +89,8 @@ export function toServer(ctx: MapContext, raw: KvObject): NativeServer {
     ipAddresses: addresses,
     volumeIds: devices.filter((d) => d.media === 'disk').map((d) => d.driveId),
     networkIds: [...new Set(vlans)],
+    // `user:<k>` metadata lines (docs/providers/cloudsigma.md#labels).
+    labels: labelsOf(raw),
     extra: compact(
       {
         smp: smp === null ? raw.smp : undefined,
@@ -126,6 +128,7 @@ export function toVolume(ctx: MapContext, raw: KvObject, attachments: Attachment
     serverId: first?.serverId ?? null,
     // A server boots from it, or, unattached, it carries a preinstalled system (docs/providers/cloudsigma.md#boot-drives).
     bootable: first ? attachments.some((a) => a.boot) : raw.type === 'disk' && !!raw.os,
+    labels: labelsOf(raw),
     extra: compact(
       {
         imaging: raw.imaging,
@@ -161,6 +164,8 @@ export function toNetwork(raw: KvObject): NativeNetwork {
     cidr: null,
     gateway: null,
     vlan: raw.resource!,
+    // A VLAN has no metadata keys: the gateway keeps its labels (docs/providers/cloudsigma.md#labels).
+    labels: {},
     extra: {},
   };
 }
@@ -177,6 +182,8 @@ export function toIpAddress(raw: KvObject, serverId: string | null): NativeIpAdd
     serverId,
     networkId: null,
     public: true,
+    // A static IP cannot be changed at all: the gateway keeps its labels (docs/providers/cloudsigma.md#labels).
+    labels: {},
     extra: compact(
       { netmask: raw.netmask, gateway: raw.gateway, nameservers: splitValues(raw.nameserver) },
       true,

@@ -5,7 +5,7 @@ import type { OperationPlan, OperationStep, StepContext } from '../../ports/oper
 import type { OperationRequest } from '../../ports/operations';
 import type { ServerCreateOptions } from '../cloudsigma.options';
 import type { KvObject } from '../client/codec';
-import { IMAGE_KEY, MARKER_KEY } from '../model/mapper';
+import { checkLabels, IMAGE_KEY, labelFields, MARKER_KEY } from '../model/labels';
 import { gibToBytes, sizingOf } from '../model/sizing';
 import type { CloudsigmaContext } from './context';
 import { startStep, stopStep } from './power.steps';
@@ -15,15 +15,35 @@ import { waitImaging, waitServer } from './wait.steps';
 const CREATE_DEADLINE_S = 3_600; // clients cap imaging at 20 minutes; a large image may need more
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Checks a create before any backend call; answers the sizes to send. */
-function validate(context: CloudsigmaContext, request: OperationRequest<'server.create'>) {
-  const { input } = request;
-  const sizing = sizingOf(input);
+/**
+ * What 1.0 cannot put on a server it installs from an image (create or rebuild): SSH keys and user-data
+ * (docs/providers/cloudsigma.md#ssh-keys, docs/providers/cloudsigma.md#user-data). The core answers 501 first,
+ * since the adapter declares neither feature; this is the backstop. Never echoes the user-data.
+ */
+export function installProblems(input: {
+  imageId: string;
+  sshPublicKeys?: string[];
+  sshKeyIds?: string[];
+  userData?: string;
+}): Array<{ field: string; message: string }> {
   const errors = [];
   if (!UUID.test(input.imageId))
     errors.push({ field: 'imageId', message: 'must be a library drive (a UUID)' });
   if (input.sshPublicKeys?.length)
     errors.push({ field: 'sshPublicKeys', message: 'CloudSigma 1.0 cannot install SSH keys; use the image' });
+  if (input.sshKeyIds?.length)
+    errors.push({ field: 'sshKeyIds', message: 'CloudSigma 1.0 keeps no SSH keys' });
+  if (input.userData !== undefined)
+    errors.push({ field: 'userData', message: 'CloudSigma 1.0 has no user-data or cloud-init field' });
+  return errors;
+}
+
+/** Checks a create before any backend call; answers the sizes to send. */
+function validate(context: CloudsigmaContext, request: OperationRequest<'server.create'>) {
+  const { input } = request;
+  const sizing = sizingOf(input);
+  checkLabels(input.labels ?? {});
+  const errors = installProblems(input);
   if ((input.networkIds?.length ?? 0) > 1)
     errors.push({ field: 'networkIds', message: 'at most one VLAN (nic:1) on CloudSigma 1.0' });
   if (input.locationId && input.locationId !== context.map.location.id)
@@ -33,6 +53,65 @@ function validate(context: CloudsigmaContext, request: OperationRequest<'server.
     });
   if (errors.length) throw new ValidationError('CloudSigma cannot create this server.', errors);
   return sizing;
+}
+
+type Plain = string | number | boolean | null | undefined;
+
+/** The drive a task cloned, found by its marker (docs/providers/cloudsigma.md#crash-safe-creates). */
+export const findClone = async (context: CloudsigmaContext, marker: string) =>
+  findMarked(await listDrives(context), marker, 'drive', 'drives');
+
+export interface CloneSpec {
+  /** The library drive (or any readable drive) to copy. */
+  imageId: string;
+  /** The clone's name; the task marker is appended. */
+  name(ctx: StepContext): string;
+  /** Further keys of the clone request (`size`, `tags`, `user:` lines). */
+  fields?(ctx: StepContext): Record<string, Plain>;
+}
+
+/**
+ * Clones an image into a new drive (`POST /drives/IMAGE/clone`), marked with `user:gwtask` and a name suffix so
+ * that a resumed step finds its clone instead of making a second (docs/providers/cloudsigma.md#crash-safe-creates).
+ * Keeps the new drive's id in `ctx.state.driveId`. An unknown image is a validation error on `imageId`.
+ */
+export function cloneImageStep(context: CloudsigmaContext, taskId: string, spec: CloneSpec): OperationStep {
+  const marker = taskMarker(taskId);
+  return {
+    name: 'clone-drive',
+    idempotent: false,
+    async run(ctx) {
+      const adopted = ctx.resumed ? await findClone(context, marker) : null;
+      if (adopted) {
+        ctx.state.driveId = adopted;
+        return { status: 'done', providerStatus: 'clone found' };
+      }
+      let answer: KvObject[];
+      try {
+        answer = await context.client.post(
+          drivePath(spec.imageId, 'clone'),
+          {
+            // The marker also ends the name, in case a backend drops `user:` keys on clone (unknown:
+            // docs/providers/cloudsigma.md#crash-safe-creates).
+            name: markedName(spec.name(ctx), taskId),
+            ...spec.fields?.(ctx),
+            [MARKER_KEY]: marker,
+          },
+          'drives.clone',
+        );
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+        throw new ValidationError(`CloudSigma has no library drive '${spec.imageId}'.`, [
+          { field: 'imageId', message: 'no such image' },
+        ]);
+      }
+      const drive = answer.find((o) => o.drive);
+      if (!drive)
+        throw new ProviderError('CloudSigma answered the clone without the new drive.', { retryable: false });
+      ctx.state.driveId = drive.drive;
+      return { status: 'done', providerStatus: drive.imaging ? `imaging ${drive.imaging}` : 'cloned' };
+    },
+  };
 }
 
 /**
@@ -51,45 +130,17 @@ export function serverCreatePlan(
   const options = input.providerOptions as ServerCreateOptions;
   const marker = taskMarker(request.taskId);
   const { client } = context;
-  const findDrive = async () => findMarked(await listDrives(context), marker, 'drive', 'drives');
+  const findDrive = () => findClone(context, marker);
   const findServer = async () => findMarked(await listServers(context), marker, 'server', 'servers');
 
-  const clone: OperationStep = {
-    name: 'clone-drive',
-    idempotent: false,
-    async run(ctx) {
-      const adopted = ctx.resumed ? await findDrive() : null;
-      if (adopted) {
-        ctx.state.driveId = adopted;
-        return { status: 'done', providerStatus: 'clone found' };
-      }
-      let answer: KvObject[];
-      try {
-        answer = await client.post(
-          drivePath(input.imageId, 'clone'),
-          {
-            // The marker also ends the name, in case a backend drops `user:` keys on clone (unknown:
-            // docs/providers/cloudsigma.md#crash-safe-creates).
-            name: markedName(`${input.name}-boot`, request.taskId),
-            size: options.bootDriveSizeGb ? gibToBytes(options.bootDriveSizeGb) : undefined,
-            tags: options.ssd ? 'affinity:ssd' : undefined,
-            [MARKER_KEY]: marker,
-          },
-          'drives.clone',
-        );
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error;
-        throw new ValidationError(`CloudSigma has no library drive '${input.imageId}'.`, [
-          { field: 'imageId', message: 'no such image' },
-        ]);
-      }
-      const drive = answer.find((o) => o.drive);
-      if (!drive)
-        throw new ProviderError('CloudSigma answered the clone without the new drive.', { retryable: false });
-      ctx.state.driveId = drive.drive;
-      return { status: 'done', providerStatus: drive.imaging ? `imaging ${drive.imaging}` : 'cloned' };
-    },
-  };
+  const clone = cloneImageStep(context, request.taskId, {
+    imageId: input.imageId,
+    name: () => `${input.name}-boot`,
+    fields: () => ({
+      size: options.bootDriveSizeGb ? gibToBytes(options.bootDriveSizeGb) : undefined,
+      tags: options.ssd ? 'affinity:ssd' : undefined,
+    }),
+  });
 
   const waitClone = waitImaging(context, (ctx) => ctx.state.driveId as string);
 
@@ -119,6 +170,8 @@ export function serverCreatePlan(
           'vnc:ip': 'auto',
           'vnc:password': options.vncPassword,
           'vnc:tls': options.vncTls ? 'on' : undefined,
+          // Labels as `user:` lines (docs/providers/cloudsigma.md#labels).
+          ...labelFields(input.labels ?? {}),
           [MARKER_KEY]: marker,
           [IMAGE_KEY]: input.imageId,
         },

@@ -5,17 +5,37 @@ import type { NativeServer } from '../../ports/native';
 import type { OperationPlan, OperationStep, StepContext } from '../../ports/operation-plan';
 import type { OperationRequest } from '../../ports/operations';
 import type { ServerReader } from '../../ports/ports';
+import type { KvObject } from '../client/codec';
 import { CloudsigmaServer } from '../client/wire';
 import { devicesOf } from '../model/devices';
+import { checkLabels, labelsOf, relabelFields, sameLabels } from '../model/labels';
 import { toServer } from '../model/mapper';
+import { type Sizing, sizingOf } from '../model/sizing';
+import { stoppedChangeSteps } from './attach.steps';
 import type { CloudsigmaContext } from './context';
 import { serverCreatePlan } from './create.steps';
 import { rebootStep, startStep, stopStep } from './power.steps';
-import { drivePath, fetchServer, fetchServers, readServer, serverPath, statusOf } from './reads';
+import { serverRebuildPlan } from './rebuild.steps';
+import {
+  drivePath,
+  fetchServer,
+  fetchServers,
+  readServer,
+  requireServer,
+  serverPath,
+  statusOf,
+} from './reads';
 import { waitGone, waitServer } from './wait.steps';
 
 const ACTION_DEADLINE_S = 600;
 const idOf = (ctx: StepContext) => ctx.nativeId!;
+
+/** The server has these sizes already (`smp auto` never matches a core count). */
+const sized = (server: KvObject | null, sizing: Sizing) =>
+  !!server &&
+  server.cpu === String(sizing.cpu) &&
+  server.smp === String(sizing.smp) &&
+  server.mem === String(sizing.mem);
 
 /** Servers = CloudSigma 1.0 servers (docs/providers/cloudsigma.md#servers). */
 export class CloudsigmaServerReader implements ServerReader {
@@ -104,6 +124,81 @@ export class CloudsigmaServerPlans {
       deadlineSeconds: ACTION_DEADLINE_S,
       reconcile: async (ctx) => (await readServer(this.context, ctx.nativeId!))?.name === name,
     };
+  }
+
+  /**
+   * Makes the server carry exactly `input.labels` as `user:` lines: one `set` of what changed (removed labels sent
+   * empty, which clears them), whatever the server's state, since `user:` keys may change while it runs
+   * (docs/providers/cloudsigma.md#labels). The gateway's own keys are never sent. Setting the same labels again
+   * changes nothing, so a resumed step just sets what is still missing.
+   */
+  relabel(request: OperationRequest<'server.relabel'>): OperationPlan {
+    const { labels } = request.input;
+    checkLabels(labels);
+    return {
+      resourceType: ResourceType.Server,
+      steps: [
+        {
+          name: 'relabel',
+          run: async (ctx) => {
+            const server = await requireServer(this.context, ctx.nativeId!);
+            const body = relabelFields(server, labels);
+            if (!Object.keys(body).length) return { status: 'done', providerStatus: 'in place' };
+            const answer = await this.context.client.post(
+              serverPath(ctx.nativeId!, 'set'),
+              body,
+              'servers.set',
+            );
+            const fresh = answer.find((o) => CloudsigmaServer.is(o));
+            return {
+              status: 'done',
+              providerStatus: 'set',
+              resource: fresh ? toServer(this.context.map, fresh) : undefined,
+            };
+          },
+        },
+      ],
+      deadlineSeconds: ACTION_DEADLINE_S,
+      reconcile: async (ctx) => {
+        const server = await readServer(this.context, ctx.nativeId!);
+        return !!server && sameLabels(labelsOf(server), labels);
+      },
+    };
+  }
+
+  /**
+   * New CPU (`cpu` MHz, `smp` cores) and memory (`mem` MB) by `set`, which 1.0 takes on a stopped server only: a
+   * running server is stopped (shutdown, hard stop after the grace period) and started again, each a visible step,
+   * as an attach does (docs/providers/cloudsigma.md#resize). A preset `planId`, or `cpuCores` + `memoryMb`, checked
+   * before any backend call; sizes the server has already change nothing and stop nothing.
+   */
+  resize(request: OperationRequest<'server.resize'>): OperationPlan {
+    const sizing = sizingOf(request.input);
+    const { context } = this;
+    return {
+      resourceType: ResourceType.Server,
+      steps: stoppedChangeSteps(context, {
+        prepareName: 'prepare-resize',
+        changeName: 'resize',
+        prepare: async (ctx) => ({ serverId: ctx.nativeId! }),
+        applied: (_ctx, server) => sized(server, sizing),
+        async apply(ctx) {
+          await context.client.post(
+            serverPath(ctx.nativeId!, 'set'),
+            { cpu: sizing.cpu, smp: sizing.smp, mem: sizing.mem },
+            'servers.set',
+          );
+          return 'set';
+        },
+      }),
+      deadlineSeconds: ACTION_DEADLINE_S,
+      reconcile: async (ctx) => sized(await readServer(context, ctx.nativeId!), sizing),
+    };
+  }
+
+  /** A new boot drive cloned from the image (docs/providers/cloudsigma.md#rebuild). */
+  rebuild(request: OperationRequest<'server.rebuild'>): OperationPlan {
+    return serverRebuildPlan(this.context, request);
   }
 
   /**

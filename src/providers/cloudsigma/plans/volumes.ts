@@ -5,21 +5,34 @@ import {
   ValidationError,
 } from '../../../common/errors/gateway-error';
 import { ResourceType } from '../../../domain/states';
+import { pollDelay } from '../../kit/polling';
 import { type Listed, mapListed, mapOne } from '../../kit/wire';
 import { taskMarker } from '../../ports/markers';
 import type { NativeVolume } from '../../ports/native';
-import type { OperationPlan, OperationStep } from '../../ports/operation-plan';
+import type { OperationPlan, OperationStep, StepContext, StepOutcome } from '../../ports/operation-plan';
 import type { OperationRequest } from '../../ports/operations';
 import type { VolumeReader } from '../../ports/ports';
 import type { VolumeCreateOptions } from '../cloudsigma.options';
+import type { KvObject } from '../client/codec';
 import { CloudsigmaDrive } from '../client/wire';
 import { type Attachment, attachmentsFrom, devicesOf, freeBlockSlot } from '../model/devices';
+import { checkLabels, labelFields, labelsOf, relabelFields, sameLabels } from '../model/labels';
 import { LIBRARY_USER, MARKER_KEY, toVolume } from '../model/mapper';
-import { gibToBytes } from '../model/sizing';
+import { bytesToGib, gibToBytes } from '../model/sizing';
 import { isImaging } from '../model/states';
-import { attachSteps } from './attach.steps';
+import { attachSteps, stoppedChangeSteps } from './attach.steps';
 import type { CloudsigmaContext } from './context';
-import { drivePath, fetchDrive, fetchDrives, findMarked, listDrives, listServers, readDrive } from './reads';
+import { done } from './power.steps';
+import {
+  drivePath,
+  fetchDrive,
+  fetchDrives,
+  findMarked,
+  listDrives,
+  listServers,
+  readDrive,
+  statusOf,
+} from './reads';
 import { waitGone } from './wait.steps';
 
 const DEADLINE_S = 900;
@@ -68,6 +81,7 @@ export class CloudsigmaVolumePlans {
       throw new ValidationError('CloudSigma drives are from 1 MiB to 1 TiB.', [
         { field: 'sizeGb', message: `must be from 0.001 to ${MAX_GB} on CloudSigma` },
       ]);
+    checkLabels(request.input.labels ?? {});
     const marker = taskMarker(request.taskId);
     const create: OperationStep = {
       name: 'create-drive',
@@ -84,6 +98,8 @@ export class CloudsigmaVolumePlans {
             size: gibToBytes(sizeGb),
             'claim:type': options.shared ? 'shared' : undefined,
             tags: options.ssd ? 'affinity:ssd' : undefined,
+            // Labels as `user:` lines (docs/providers/cloudsigma.md#labels).
+            ...labelFields(request.input.labels ?? {}),
             [MARKER_KEY]: marker,
           },
           'drives.create',
@@ -177,6 +193,93 @@ export class CloudsigmaVolumePlans {
       const attached = drive ? attachmentsFrom(drive, await listServers(this.context)) : [];
       return !!drive && (from ? !attached.some((a) => a.serverId === from) : !attached.length);
     });
+  }
+
+  /**
+   * Makes the drive carry exactly `input.labels` as `user:` lines: one drive `set` of what changed, removed labels
+   * sent empty (docs/providers/cloudsigma.md#labels). A drive still copying cannot be set: the step waits for it.
+   */
+  relabel(request: OperationRequest<'volume.relabel'>): OperationPlan {
+    const { labels } = request.input;
+    checkLabels(labels);
+    const relabel: OperationStep = {
+      name: 'relabel',
+      run: async (ctx) => {
+        const drive = await this.ownDrive(ctx.nativeId!);
+        if (isImaging(drive)) return this.waitImaging(ctx, drive);
+        const body = relabelFields(drive, labels);
+        if (!Object.keys(body).length) return done('in place');
+        await this.context.client.post(drivePath(ctx.nativeId!, 'set'), body, 'drives.set');
+        return done('set');
+      },
+    };
+    return this.plan([relabel], async (ctx) => {
+      const drive = await readDrive(this.context, ctx.nativeId!);
+      return !!drive && sameLabels(labelsOf(drive), labels);
+    });
+  }
+
+  /**
+   * Grows the drive: `set` with the new `size` in bytes (docs/providers/cloudsigma.md#resize). Only larger: a size
+   * not above the current one is refused before the drive is changed. Whether 1.0 grows a drive a running server
+   * uses is unknown, so a running server that has it is stopped first and started again, each a visible step, as
+   * an attach does; a drive on several running servers is refused (409): stop all but one first.
+   */
+  resize(request: OperationRequest<'volume.resize'>): OperationPlan {
+    const { sizeGb } = request.input;
+    if (!(typeof sizeGb === 'number' && sizeGb > 0 && sizeGb <= MAX_GB))
+      throw new ValidationError('CloudSigma drives are at most 1 TiB.', [
+        { field: 'sizeGb', message: `must be above 0 and at most ${MAX_GB} on CloudSigma` },
+      ]);
+    const target = gibToBytes(sizeGb);
+    const { context } = this;
+    const grown = (drive: KvObject | null) => !!drive && Number(drive.size ?? 0) >= target;
+    const steps = stoppedChangeSteps(context, {
+      prepareName: 'prepare-resize',
+      changeName: 'resize-drive',
+      prepare: async (ctx) => {
+        const drive = await this.ownDrive(ctx.nativeId!);
+        if (isImaging(drive)) return { wait: true, providerStatus: `imaging ${drive.imaging ?? ''}`.trim() };
+        // Nothing changed yet: a size that is not larger is the caller's mistake, before any change.
+        if (grown(drive))
+          throw new ValidationError(
+            `The drive has ${bytesToGib(Number(drive.size ?? 0))} GiB already; CloudSigma drives only grow.`,
+            [{ field: 'sizeGb', message: 'must be larger than the current size' }],
+          );
+        const servers = await listServers(context);
+        const running = [...new Set(attachmentsFrom(drive, servers).map((a) => a.serverId))].filter(
+          (id) => statusOf(servers.find((s) => s.server === id) ?? null) === 'active',
+        );
+        if (running.length > 1)
+          throw new ConflictError(
+            `The drive is on running servers ${running.join(', ')}; stop all but one of them first.`,
+            { extensions: { currentState: 'in-use' } },
+          );
+        return { serverId: running[0] ?? null };
+      },
+      applied: async (ctx) => grown(await readDrive(context, ctx.nativeId!)),
+      async apply(ctx) {
+        await context.client.post(drivePath(ctx.nativeId!, 'set'), { size: target }, 'drives.set');
+        return `size ${target}`;
+      },
+    });
+    return this.plan(steps, async (ctx) => grown(await readDrive(context, ctx.nativeId!)));
+  }
+
+  /** An account drive the steps can change (a library drive is an image, never a volume). */
+  private async ownDrive(id: string): Promise<KvObject> {
+    const drive = await readDrive(this.context, id);
+    if (!drive || drive.user === LIBRARY_USER)
+      throw new NotFoundError(`CloudSigma has no drive '${id}' in this account.`);
+    return drive;
+  }
+
+  private waitImaging(ctx: StepContext, drive: KvObject): StepOutcome {
+    return {
+      status: 'wait',
+      delayMs: pollDelay(ctx.polls, this.context.backoff),
+      providerStatus: `imaging ${drive.imaging ?? ''}`.trim(),
+    };
   }
 
   private attachSteps(serverId: string): OperationStep[] {

@@ -207,6 +207,15 @@ describe('DCImanager mappers', () => {
     expect(normalizer.location(location)).toMatchObject({ id: 'dc1:4' });
   });
 
+  it('should answer no labels: DCImanager keeps none, the notes and template tags are no labels', () => {
+    // The note carries the name (and a create's marker); os_template.tags describe the template, not the server.
+    expect(toServer(ctx, raw).labels).toEqual({});
+    expect(toIpAddress(ctx, raw, raw.ip![0]).labels).toEqual({});
+    expect(toNetwork({ id: 14, name: '192.0.2.0/24', note: 'team=net' }).labels).toEqual({});
+    expect(toDisk(raw, 0)!.labels).toEqual({});
+    expect(normalizer.server(toServer(ctx, raw)).labels).toEqual({});
+  });
+
   it('should tell public from private addresses', () => {
     expect(isPublicAddress('198.51.100.7')).toBe(true);
     expect(isPublicAddress('172.20.1.1')).toBe(false);

@@ -122,6 +122,8 @@ export function toServer(ctx: MapContext, raw: DciServer): NativeServer {
     ipAddresses: addresses,
     volumeIds: physicalDisks(configuration).map((_, i) => diskIdOf(raw.id, i)),
     networkIds: [...networks],
+    // DCImanager keeps no tags: the gateway keeps labels (docs/providers/dcimanager.md#labels).
+    labels: {},
     extra: compact({
       inventoryName: raw.name,
       domain: raw.domain,
@@ -164,6 +166,7 @@ export function toIpAddress(ctx: MapContext, server: DciServerAddresses, ip: Dci
     serverId: String(server.id),
     networkId: (ip.network && ctx.networkIdOf?.(ip.network)) || null,
     public: isPublicAddress(ip.name),
+    labels: {},
     extra: compact({
       dciIpId: ip.id,
       network: ip.network,
@@ -193,6 +196,7 @@ export function toNetwork(raw: DciIpnet): NativeNetwork {
     cidr,
     gateway: raw.gateway || null,
     vlan: raw.vlan === null || raw.vlan === undefined || raw.vlan === '' ? null : String(raw.vlan),
+    labels: {},
     extra: compact({
       family: familyOf(raw),
       userspace: raw.userspace,
@@ -219,6 +223,7 @@ export function toDisk(server: DciServerDisks, index: number): NativeVolume | nu
     serverId: String(server.id),
     // The OS goes to the first disk (or the array built over the first ones).
     bootable: index === 0,
+    labels: {},
     extra: { type: disk.type, source: 'configuration', configuration: configurationOf(server) },
   };
 }

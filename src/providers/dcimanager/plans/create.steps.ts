@@ -5,6 +5,7 @@ import { hasMarker, markedName } from '../../ports/markers';
 import type { OperationStep, StepContext, StepOutcome } from '../../ports/operation-plan';
 import { and, eq } from '../client/codec.where';
 import { type DciIp, type DciServer, SERVER } from '../client/wire';
+import { NO_INSTALL_ADDRESS } from '../dcimanager.actions';
 import { noteOf, ownerEmailOf } from '../model/mapper';
 import { isBusy } from '../model/states';
 import type { DcimanagerContext } from './context';
@@ -13,14 +14,19 @@ import { type ServerView, operationRef, readView, taskRef } from './wait.steps';
 // "Create" takes a server from stock (docs/providers/dcimanager.md#create-from-stock): choose a free one, mark and
 // assign it, make sure it has a main IPv4 address (an OS install needs one), install the OS.
 
-export interface CreateSpec {
+/** What `operation_os` installs: a create's install and a rebuild's (docs/providers/dcimanager.md#rebuild). */
+export interface InstallSpec {
+  imageId: string;
+  sshPublicKeys: string[];
+  /** A secret: only ever in the `operation_os` body, never in step state or a provider status. */
+  password?: string;
+  hddRaid?: string;
+}
+
+export interface CreateSpec extends InstallSpec {
   name: string;
   configuration: string;
   locationId?: string;
-  imageId: string;
-  sshPublicKeys: string[];
-  password?: string;
-  hddRaid?: string;
   ipPoolId?: number;
 }
 
@@ -184,8 +190,18 @@ export function waitIpStep(context: DcimanagerContext): OperationStep {
   });
 }
 
-/** Starts `operation_os`; after a crash, an operation found running is taken as the one this step started. */
-export function installStep(context: DcimanagerContext, spec: CreateSpec): OperationStep {
+/**
+ * Starts `operation_os`; after a crash, an operation found running is taken as the one this step started. A resumed
+ * step that finds none sends the install again: a second install ends as the first would (the image freshly
+ * installed with the same keys), where skipping it could report an install that never happened
+ * (docs/providers/dcimanager.md#rebuild). With `needsMainIp` (a rebuild, which allocates nothing), a server
+ * without a main IPv4 address is a conflict before the call.
+ */
+export function installStep(
+  context: DcimanagerContext,
+  spec: InstallSpec,
+  options: { needsMainIp?: boolean } = {},
+): OperationStep {
   return {
     name: 'install-os',
     idempotent: false,
@@ -197,6 +213,10 @@ export function installStep(context: DcimanagerContext, spec: CreateSpec): Opera
         ctx.state.osOperation = raw.operation?.id ?? null;
         return { status: 'done', providerStatus: 'adopted' };
       }
+      if (options.needsMainIp && !raw.main_ipv4)
+        throw new ConflictError(`${NO_INSTALL_ADDRESS}.`, {
+          extensions: { currentState: 'no main IPv4 address' },
+        });
       const ack = await context.client.mutate(
         'POST',
         `/dci/v3/server/${raw.id}/operation_os`,

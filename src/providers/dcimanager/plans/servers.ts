@@ -9,12 +9,14 @@ import type { ServerReader } from '../../ports/ports';
 import { configurationOfPlan, isIntegerId } from '../client/codec.ids';
 import { type DciServer, SERVER, beyondLimit } from '../client/wire';
 import { NO_GRACEFUL_STOP } from '../dcimanager.actions';
-import type { ServerCreateOptions } from '../dcimanager.options';
+import { NO_SSH_KEY_OBJECTS, NO_USER_DATA } from '../dcimanager.features';
+import type { ServerCreateOptions, ServerRebuildOptions } from '../dcimanager.options';
 import { displayName, noteOf, toServer } from '../model/mapper';
 import { isBusy, powerStatusOf } from '../model/states';
 import type { DcimanagerContext } from './context';
 import {
   type CreateSpec,
+  type InstallSpec,
   assignStep,
   chooseStep,
   ensureIpStep,
@@ -30,6 +32,21 @@ const CREATE_DEADLINE_S = 90 * 60;
 const DELETE_DEADLINE_S = 3 * 60 * 60;
 const POWER_DEADLINE_S = 10 * 60;
 const NAME_LIMIT = 200;
+
+/**
+ * The core answers 501 for request parts the adapter's `features` lack before planning; the planners refuse them
+ * too rather than drop them silently (docs/providers/dcimanager.md#user-data, docs/providers/dcimanager.md#ssh-keys).
+ */
+function refuseMissingFeatures(
+  connection: string,
+  operation: string,
+  input: { userData?: string; sshKeyIds?: string[] },
+): void {
+  if (input.userData !== undefined)
+    throw new UnsupportedOperationError(connection, `${operation} with userData`, NO_USER_DATA);
+  if (input.sshKeyIds?.length)
+    throw new UnsupportedOperationError(connection, `${operation} with sshKeyIds`, NO_SSH_KEY_OBJECTS);
+}
 
 /** A delete step with nothing to do once the first found the server already given back (see powerStep). */
 function unlessReleased(step: OperationStep): OperationStep {
@@ -68,6 +85,7 @@ export class DcimanagerServers implements ServerReader {
     const options = input.providerOptions as ServerCreateOptions;
     const invalid = (field: string, message: string, detail: string) =>
       new ValidationError(detail, [{ field, message }]);
+    refuseMissingFeatures(this.context.connection, 'server.create', input);
     if (input.cpuCores !== undefined || input.memoryMb !== undefined)
       throw invalid(
         'cpuCores',
@@ -149,6 +167,54 @@ export class DcimanagerServers implements ServerReader {
         );
       },
       onFailure: (ctx) => releaseChosen(this.context, ctx),
+    };
+  }
+
+  /**
+   * Reinstalls the server from `imageId` with `operation_os`, keeping its id, owner, name and addresses; then makes
+   * sure it runs (docs/providers/dcimanager.md#rebuild). Keys go with the install only: DCImanager keeps no key
+   * objects, and takes no user-data.
+   */
+  rebuild(request: OperationRequest<'server.rebuild'>): OperationPlan {
+    const input = request.input;
+    const options = input.providerOptions as ServerRebuildOptions;
+    refuseMissingFeatures(this.context.connection, 'server.rebuild', input);
+    if (!isIntegerId(input.imageId))
+      throw new ValidationError('Unknown image.', [
+        { field: 'imageId', message: 'is not a DCImanager OS template id' },
+      ]);
+    if (!options.password && !input.sshPublicKeys?.length)
+      throw new ValidationError('The OS install needs SSH keys or a password to let you in.', [
+        { field: 'sshPublicKeys', message: 'give SSH keys or providerOptions.password' },
+      ]);
+    const spec: InstallSpec = {
+      imageId: input.imageId,
+      sshPublicKeys: input.sshPublicKeys ?? [],
+      password: options.password,
+      hddRaid: options.hddRaid,
+    };
+    const image = Number(input.imageId);
+    return {
+      resourceType: ResourceType.Server,
+      steps: [
+        installStep(this.context, spec, { needsMainIp: true }),
+        waitOperation(this.context, 'wait-installed', {
+          stateKey: 'osOperation',
+          label: 'OS installation',
+          satisfied: (raw) => raw.os_template?.id === image,
+          // The image may be the one already installed: only the install seen running (or ended) counts.
+          mustSeeRunning: true,
+        }),
+        powerStep(this.context, 'power_on'),
+        waitPower(this.context, 'wait-running', 'on'),
+      ],
+      deadlineSeconds: CREATE_DEADLINE_S,
+      // The server looked the same before a rebuild from the same image: only an answered install counts.
+      effectStep: 'install-os',
+      reconcile: async (ctx) => {
+        const raw = await this.reads.ownedServer(ctx.nativeId!);
+        return !!raw && raw.os_template?.id === image && !isBusy(raw) && powerStatusOf(raw) === 'on';
+      },
     };
   }
 

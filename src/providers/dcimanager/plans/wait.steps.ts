@@ -79,7 +79,15 @@ export interface WaitOperationOptions {
   label: string;
   /** The effect the operation must have had once it is over (e.g. the OS template installed). */
   satisfied?(raw: DciServer): boolean;
+  /**
+   * For an effect the server may show before the operation ran (a rebuild from the image already installed):
+   * the operation must be seen running before its end counts, unless a few reads never show it.
+   */
+  mustSeeRunning?: boolean;
 }
+
+/** Reads after which an operation never seen running counts as one that ran between two reads. */
+const UNSEEN_READS = 3;
 
 /**
  * Waits for a long operation by reading the server (docs/providers/dcimanager.md#long-operations): running while
@@ -106,7 +114,9 @@ export function waitOperation(
       const ours = ctx.state[options.stateKey] as number | string | null | undefined;
       const providerRef =
         ours === undefined || ours === null ? undefined : { kind: OPERATION_REF_KIND, id: String(ours) };
+      const seenKey = `${options.stateKey}Seen`;
       if (phase === 'running') {
+        if (options.mustSeeRunning) ctx.state[seenKey] = true;
         return {
           status: 'wait',
           delayMs: pollDelay(ctx.polls, context.backoff),
@@ -115,13 +125,17 @@ export function waitOperation(
           providerRef,
         };
       }
+      // An operation left on the server as finished, with the id DCImanager answered, was ours.
+      const finishedOurs = providerRef !== undefined && raw.operation?.id === Number(ours);
+      if (options.mustSeeRunning && !ctx.state[seenKey] && !finishedOurs && ctx.polls < UNSEEN_READS)
+        return { status: 'wait', delayMs: pollDelay(ctx.polls, context.backoff), providerRef };
       const satisfied = options.satisfied?.(raw) ?? true;
       if (phase === 'failed' && !(satisfied && providerRef && raw.operation?.id !== Number(ours))) {
         throw new ProviderError(`The ${options.label} failed${failureText(raw)}`, { retryable: false });
       }
       if (!satisfied) {
         // The operation may not show yet right after the call; a few reads settle it.
-        if (ctx.polls < 3)
+        if (ctx.polls < UNSEEN_READS)
           return { status: 'wait', delayMs: pollDelay(ctx.polls, context.backoff), providerRef };
         throw new ProviderError(`The ${options.label} ended without taking effect.`, { retryable: false });
       }

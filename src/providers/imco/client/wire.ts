@@ -144,6 +144,26 @@ export const ImcoMarkableSchema = Type.Object({
   label_ids: opt(List),
 });
 
+/**
+ * A label (docs/providers/imco.md#labels): its name carries a gateway label (model/labels.ts); one with a
+ * `namespace` is IMCO's own (a CAT deployment...) and never a caller's.
+ */
+export const ImcoLabelSchema = Type.Object({
+  id: Id,
+  name: Type.String({ maxLength: 1_024 }),
+  namespace: opt(Short),
+  value: opt(Short),
+});
+
+/** An SSH profile (docs/providers/imco.md#ssh-keys): a name and an OpenSSH public key, never a private one. */
+export const ImcoSshProfileSchema = Type.Object({
+  id: Id,
+  name: Type.String(),
+  /** At most 16 KiB: an OpenSSH public key line is far shorter (an RSA 16384-bit key is ~2.8 KB). */
+  public_key: opt(Type.String({ maxLength: 16_384 })),
+  label_ids: opt(List),
+});
+
 export const ImcoServer = wireType('IMCO server', ImcoServerSchema);
 export const ImcoVolume = wireType('IMCO volume', ImcoVolumeSchema);
 export const ImcoFloatingIp = wireType('IMCO floating IP', ImcoFloatingIpSchema);
@@ -155,6 +175,8 @@ export const ImcoGenericImage = wireType('IMCO generic image', ImcoGenericImageS
 export const ImcoRealm = wireType('IMCO realm', ImcoRealmSchema);
 export const ImcoCloudAccount = wireType('IMCO cloud account', ImcoCloudAccountSchema);
 export const ImcoMarkable = wireType('IMCO resource', ImcoMarkableSchema);
+export const ImcoLabel = wireType('IMCO label', ImcoLabelSchema);
+export const ImcoSshProfile = wireType('IMCO SSH profile', ImcoSshProfileSchema);
 
 /** The id of an item that failed its checks, when it has a usable one (to name it, or to keep polling it). */
 export function usableId(raw: unknown): string | null {

@@ -144,11 +144,15 @@ export interface ImSshProfile {
   id: string;
   name?: string;
   public_key?: string | null;
+  label_ids?: string[] | null;
 }
 
 export interface ImLabel {
   id: string;
   name?: string;
+  /** Set on IMCO's own labels (e.g. `cat:deployment`); empty or absent on a user's. */
+  namespace?: string | null;
+  value?: string | null;
 }
 
 export interface ImEvent {

@@ -5,6 +5,7 @@ import {
   toNetwork,
   toPlan,
   toServer,
+  toSshKey,
   toTemplateImage,
   toVolume,
 } from './mapper';
@@ -199,6 +200,39 @@ describe('IMCO mapper', () => {
       address: '',
       version: 4,
     });
+  });
+
+  it('should read label_ids as gateway labels on every labelled type, never a marker or a label of IMCO', () => {
+    const labels = new Map([
+      ['L1', { id: 'L1', name: 'env prod' }],
+      ['L2', { id: 'L2', name: 'gw0000000042' }],
+      ['L3', { id: 'L3', name: 'owner ops_aexample.com' }],
+      ['L4', { id: 'L4', name: 'app', namespace: 'cat:deployment' }],
+    ]);
+    const label_ids = ['L1', 'L2', 'L3', 'L4', 'L9'];
+    const expected = { env: 'prod', owner: 'ops@example.com' };
+    expect(toServer(ctx, { ...server, label_ids }, { volumes: [], floatingIps: [], labels }).labels).toEqual(
+      expected,
+    );
+    expect(toVolume(ctx, { ...volume, label_ids }, labels).labels).toEqual(expected);
+    expect(toNetwork(ctx, { id: 'n', name: 'n', label_ids }, [], labels).labels).toEqual(expected);
+    expect(toIpAddress(ctx, { ...floating, label_ids }, labels).labels).toEqual(expected);
+    // The raw ids stay in `extra`, as before.
+    expect(toVolume(ctx, { ...volume, label_ids }, labels).extra.labelIds).toEqual(label_ids);
+    expect(toServer(ctx, server, { volumes: [], floatingIps: [] }).labels).toEqual({});
+  });
+
+  it('should map SSH profiles as SSH keys, without a public key that is not an OpenSSH one', () => {
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBvvUCDnhIgeSk5Qq/0wz+MsQ7WlcX8K4F3qNq1hXHcJ dev@laptop';
+    expect(toSshKey({ id: 'p1', name: 'laptop', public_key: `${key}\n`, label_ids: ['L1'] })).toEqual({
+      nativeId: 'p1',
+      name: 'laptop',
+      providerState: null,
+      publicKey: key,
+      extra: { labelIds: ['L1'] },
+    });
+    expect(toSshKey({ id: 'p2', name: 'odd', public_key: 'ssh-rsa nope' }).publicKey).toBeNull();
+    expect(toSshKey({ id: 'p3', name: 'none', public_key: null }).publicKey).toBeNull();
   });
 
   it('should map templates, generic images, plans and realms for the catalog', () => {

@@ -1,5 +1,7 @@
+import { parsePublicKey } from '../../../common/ssh/public-key';
 import type { IpAddressRef } from '../../../domain/server.dto';
 import { compact } from '../../kit/compact';
+import { cleanText } from '../../kit/wire';
 import {
   nativeRef,
   type NativeImage,
@@ -8,6 +10,7 @@ import {
   type NativeNetwork,
   type NativePlan,
   type NativeServer,
+  type NativeSshKey,
   type NativeVolume,
 } from '../../ports/native';
 import type {
@@ -16,11 +19,13 @@ import type {
   ImRealm,
   ImServer,
   ImServerPlan,
+  ImSshProfile,
   ImSubnet,
   ImTemplate,
   ImVolume,
   ImVpc,
 } from '../client/wire.types';
+import { type LabelIndex, labelsOf } from './labels';
 import { ipState, networkState, serverState, volumeState } from './states';
 
 // IMCO objects (checked against client/wire.ts) as native records: IMCO's own ids in every reference; the core
@@ -37,7 +42,11 @@ export interface ServerRelations {
   floatingIps: ImFloatingIp[];
   /** The server's plan, for cores, memory and realm (absent when it could not be read). */
   plan?: ImServerPlan;
+  /** The account's labels, to read `label_ids` as gateway labels (model/labels.ts). */
+  labels?: LabelIndex;
 }
+
+const NO_LABELS: LabelIndex = new Map();
 
 /** The fields every resource has, as IMCO sent them. */
 function base(nativeId: string, name: string | null | undefined, rawState: string | null | undefined) {
@@ -85,6 +94,7 @@ export function toServer(ctx: MapContext, raw: ImServer, relations: ServerRelati
       .filter((volume) => volume.attached_server_id === raw.id)
       .map((volume) => volume.id),
     networkIds: raw.vpc_id ? [raw.vpc_id] : [],
+    labels: labelsOf(raw.label_ids, relations.labels ?? NO_LABELS),
     extra: compact(
       {
         fqdn: raw.fqdn,
@@ -104,7 +114,7 @@ export function toServer(ctx: MapContext, raw: ImServer, relations: ServerRelati
   };
 }
 
-export function toVolume(ctx: MapContext, raw: ImVolume): NativeVolume {
+export function toVolume(ctx: MapContext, raw: ImVolume, labels: LabelIndex = NO_LABELS): NativeVolume {
   const attached = !!raw.attached_server_id;
   return {
     ...base(raw.id, raw.name, raw.state),
@@ -113,6 +123,7 @@ export function toVolume(ctx: MapContext, raw: ImVolume): NativeVolume {
     serverId: idOrNull(raw.attached_server_id),
     // IMCO lists only extra block volumes; a server's boot disk is not a volume there.
     bootable: false,
+    labels: labelsOf(raw.label_ids, labels),
     extra: compact(
       {
         device: raw.device,
@@ -130,13 +141,19 @@ export function toVolume(ctx: MapContext, raw: ImVolume): NativeVolume {
 }
 
 /** Networks are VPCs; their subnets travel in `extra.subnets`. */
-export function toNetwork(ctx: MapContext, raw: ImVpc, subnets: ImSubnet[]): NativeNetwork {
+export function toNetwork(
+  ctx: MapContext,
+  raw: ImVpc,
+  subnets: ImSubnet[],
+  labels: LabelIndex = NO_LABELS,
+): NativeNetwork {
   return {
     ...base(raw.id, raw.name, raw.state),
     state: networkState(raw.state, (state) => ctx.onUnknownState('network', state)),
     cidr: raw.cidr ?? null,
     gateway: null,
     vlan: null,
+    labels: labelsOf(raw.label_ids, labels),
     extra: compact(
       {
         cloudAccountId: raw.cloud_account_id,
@@ -166,7 +183,11 @@ export function toNetwork(ctx: MapContext, raw: ImVpc, subnets: ImSubnet[]): Nat
   };
 }
 
-export function toIpAddress(ctx: MapContext, raw: ImFloatingIp): NativeIpAddress {
+export function toIpAddress(
+  ctx: MapContext,
+  raw: ImFloatingIp,
+  labels: LabelIndex = NO_LABELS,
+): NativeIpAddress {
   const address = raw.address ?? '';
   return {
     ...base(raw.id, raw.name, raw.state),
@@ -176,6 +197,7 @@ export function toIpAddress(ctx: MapContext, raw: ImFloatingIp): NativeIpAddress
     serverId: idOrNull(raw.attached_server_id),
     networkId: null,
     public: true,
+    labels: labelsOf(raw.label_ids, labels),
     extra: compact(
       {
         cloudAccountId: raw.cloud_account_id,
@@ -186,6 +208,21 @@ export function toIpAddress(ctx: MapContext, raw: ImFloatingIp): NativeIpAddress
       },
       true,
     ),
+  };
+}
+
+/**
+ * SSH profiles are the connection's SSH keys (docs/providers/imco.md#ssh-keys). A public key that is not an
+ * OpenSSH one is shown as unknown (null) rather than passed on.
+ */
+export function toSshKey(raw: ImSshProfile): NativeSshKey {
+  const key = raw.public_key?.trim() ?? '';
+  return {
+    nativeId: raw.id,
+    name: raw.name ?? '',
+    providerState: null,
+    publicKey: key && parsePublicKey(key) ? cleanText(key, 16_384) : null,
+    extra: compact({ labelIds: raw.label_ids }, true),
   };
 }
 

@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError } from '../../../common/errors/gateway-error';
+import type { Labels } from '../../../domain/labels';
 import type { ResourceType } from '../../../domain/states';
 import type { WireType } from '../../kit/wire';
 import type { OperationPlan, OperationStep, StepContext } from '../../ports/operation-plan';
@@ -196,6 +197,8 @@ export interface MarkedCreate<T extends Attachable> {
   taskId: string;
   name: string;
   labelIds?: string[];
+  /** The caller's gateway labels, put on as IMCO labels (docs/providers/imco.md#labels). */
+  labels: Labels;
   /** Attach to this server once made. */
   serverId?: string | null;
   /** Works out the create body into `step.state.body` (account, realm, plan). */
@@ -221,7 +224,7 @@ export function markedCreatePlan<T extends Attachable>(
   const list = markables(ctx, kind.path, `${kind.operation}.list`);
   const steps: OperationStep[] = [
     spec.prepare,
-    markStep(ctx, spec.taskId, list, () => name),
+    markStep(ctx, spec.taskId, list, () => name, spec.labels),
     createOnceStep(ctx, {
       name: spec.createStep,
       noun: kind.noun,

@@ -2,6 +2,7 @@ import type { Backoff } from '../../kit/polling';
 import type { ListLimits } from '../../kit/wire';
 import type { ImcoClient } from '../client/http.client';
 import type { MapContext } from '../model/mapper';
+import type { LabelBook } from './labels';
 import type { ServerPlanCache } from './reads';
 import type { PolledCollections } from './wait.steps';
 
@@ -15,6 +16,8 @@ export interface ImcoContext {
   polled: PolledCollections;
   /** How many items of one list answer are mapped (`maxListItems`). */
   limits: ListLimits;
+  /** The account's labels, to read resources' `label_ids` as gateway labels (docs/providers/imco.md#labels). */
+  labels: LabelBook;
   /** Server plans by id: a server names only its plan, which holds its size and realm. */
   serverPlans: ServerPlanCache;
   /** Volume, VPC and floating-IP deletes only forget the resource in IMCO (`DELETE .../discard`). */

@@ -4,6 +4,7 @@ import type { OperationRequest } from '../../ports/operations';
 import type { StepContext } from '../../ports/operation-plan';
 import type { ImcoClient } from '../client/http.client';
 import type { ImcoContext } from './context';
+import type { LabelBook } from './labels';
 import { DRAFT_KEY, type ServerDraft, blueprintStep, keyIdentity } from './create.steps';
 import type { ServerPlanCache } from './reads';
 import type { PolledCollections } from './wait.steps';
@@ -62,6 +63,7 @@ class ScriptedImco {
       backoff: { initialMs: 10, maxMs: 10 },
       polled: {} as PolledCollections,
       limits: { maxItems: 100 },
+      labels: {} as LabelBook,
       serverPlans: {} as ServerPlanCache,
       discardOnDelete: false,
       overrideStalled: false,

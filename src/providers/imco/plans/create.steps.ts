@@ -93,7 +93,19 @@ export function prepareServerStep(
       const profiles = await ctx.client.list<ImSshProfile>('/cloud/ssh_profiles', 'ssh_profiles.list');
       const keys = (input.sshPublicKeys ?? []).map(keyIdentity);
       const known = keys.map((key) => profiles.find((p) => keyIdentity(p.public_key) === key)?.id);
-      const sshIds = [...(options.sshProfileIds ?? []), ...known.filter((id): id is string => !!id)];
+      // `sshKeyIds` are SSH profiles the caller made through the gateway (docs/providers/imco.md#ssh-keys).
+      const missing = (input.sshKeyIds ?? []).filter((id) => !profiles.some((p) => p.id === id));
+      if (missing.length)
+        throw new ValidationError(`IMCO has no SSH profile ${missing.join(', ')}.`, [
+          { field: 'sshKeyIds', message: 'no such SSH key on this connection' },
+        ]);
+      const sshIds = [
+        ...new Set([
+          ...(options.sshProfileIds ?? []),
+          ...(input.sshKeyIds ?? []),
+          ...known.filter((id): id is string => !!id),
+        ]),
+      ];
       // Nothing given at all: the first profile of the account, as IMCO's CLI insists on one.
       if (!sshIds.length && !keys.length && profiles[0]) sshIds.push(profiles[0].id);
       const subnetId =

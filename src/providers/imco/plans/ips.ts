@@ -18,6 +18,7 @@ import {
   removeStep,
 } from './attachable.steps';
 import type { ImcoContext } from './context';
+import { LABEL_TARGETS, relabelPlan } from './labels';
 import { chooseAccount, firstRealm, realmOfServer, requireServer } from './reads';
 import { waitGone } from './wait.steps';
 
@@ -32,24 +33,28 @@ export class ImcoIpReader implements IpReader {
   constructor(private readonly context: ImcoContext) {}
 
   async list(): Promise<Listed<NativeIpAddress>> {
+    const [ips, labels] = await Promise.all([
+      this.context.client.list<unknown>(PATHS.floatingIps, 'floating_ips.list'),
+      this.context.labels.index(),
+    ]);
     return mapListed(
-      await this.context.client.list<unknown>(PATHS.floatingIps, 'floating_ips.list'),
+      ips,
       ImcoFloatingIp,
-      (ip) => toIpAddress(this.context.map, ip),
+      (ip) => toIpAddress(this.context.map, ip, labels),
       this.context.limits,
     );
   }
 
   async get(nativeId: string): Promise<NativeIpAddress | null> {
-    const ip = await this.context.client.get<unknown>(
-      `${PATHS.floatingIps}/${seg(nativeId)}`,
-      'floating_ips.get',
-    );
-    return ip ? mapOne(ip, ImcoFloatingIp, (valid) => toIpAddress(this.context.map, valid)) : null;
+    const [ip, labels] = await Promise.all([
+      this.context.client.get<unknown>(`${PATHS.floatingIps}/${seg(nativeId)}`, 'floating_ips.get'),
+      this.context.labels.index(),
+    ]);
+    return ip ? mapOne(ip, ImcoFloatingIp, (valid) => toIpAddress(this.context.map, valid, labels)) : null;
   }
 }
 
-/** The IP operations: allocate, release, attach, detach. */
+/** The IP operations: allocate, release, attach, detach, relabel. */
 export class ImcoIpPlans {
   private readonly kind: AttachmentKind<ImFloatingIp>;
 
@@ -89,6 +94,7 @@ export class ImcoIpPlans {
       taskId: request.taskId,
       name,
       labelIds: options.labelIds,
+      labels: request.input.labels,
       serverId,
       prepare,
       createStep: 'allocate',
@@ -121,6 +127,10 @@ export class ImcoIpPlans {
 
   detach(_request: OperationRequest<'ip.detach'>): OperationPlan {
     return detachPlan(this.context, this.kind, ResourceType.Ip, DEADLINE_S);
+  }
+
+  relabel(request: OperationRequest<'ip.relabel'>): OperationPlan {
+    return relabelPlan(this.context, LABEL_TARGETS.ip, request.input.labels, DEADLINE_S);
   }
 
   private read(id: string): Promise<ImFloatingIp | null> {

@@ -1,7 +1,14 @@
 import { NeedsAttentionError, NotFoundError, ValidationError } from '../../../common/errors/gateway-error';
 import { taskMarker } from '../../ports/markers';
 import type { StepContext } from '../../ports/operation-plan';
-import { BEFORE_KEY, LABEL_KEY, adoptCreated, ensureMarkerLabel, withMarker } from './marker.steps';
+import {
+  BEFORE_KEY,
+  LABEL_KEY,
+  LABELS_KEY,
+  adoptCreated,
+  ensureMarkerLabel,
+  withMarker,
+} from './marker.steps';
 import type { ImcoContext } from './context';
 
 const step = (state: Record<string, unknown>): StepContext => ({
@@ -46,6 +53,12 @@ describe('IMCO create markers', () => {
   it('should add the marker to the caller labels once', () => {
     expect(withMarker(step({ [LABEL_KEY]: 'L1' }), ['a', 'L1'])).toEqual(['a', 'L1']);
     expect(withMarker(step({ [LABEL_KEY]: null }), undefined)).toBeUndefined();
+    // The labels that carry the caller's gateway labels go with them.
+    expect(withMarker(step({ [LABEL_KEY]: 'L1', [LABELS_KEY]: ['G1', 'a'] }), ['a'])).toEqual([
+      'a',
+      'G1',
+      'L1',
+    ]);
   });
 
   it('should adopt the one resource with the label, or by name among new ids, and never guess', async () => {

@@ -5,11 +5,13 @@ import {
   ValidationError,
 } from '../../../common/errors/gateway-error';
 import { ofType } from '../../kit/wire';
+import type { Labels } from '../../../domain/labels';
 import { taskMarker } from '../../ports/markers';
 import type { OperationStep, StepContext } from '../../ports/operation-plan';
 import { ImcoMarkable } from '../client/wire';
 import type { ImLabel } from '../client/wire.types';
 import type { ImcoContext } from './context';
+import { labelIdsFor } from './labels';
 
 /**
  * Crash-safe creates with IMCO labels (docs/providers/imco.md#labels-and-crash-safe-creates): before a create,
@@ -21,6 +23,8 @@ import type { ImcoContext } from './context';
  */
 export const LABEL_KEY = 'markerLabelId';
 export const BEFORE_KEY = 'idsBefore';
+/** The ids of the IMCO labels that carry the caller's gateway labels (docs/providers/imco.md#labels). */
+export const LABELS_KEY = 'labelIds';
 
 async function findLabel(ctx: ImcoContext, name: string): Promise<string | null> {
   const labels = await ctx.client.list<ImLabel>('/labels', 'labels.list');
@@ -44,18 +48,21 @@ export async function ensureMarkerLabel(ctx: ImcoContext, taskId: string): Promi
 }
 
 /**
- * A step that prepares the marker of a create: the label (found or made, so repeating it is harmless) and the ids
- * of same-named resources that exist already.
+ * A step that prepares the marker of a create: the label (found or made, so repeating it is harmless), the ids
+ * of same-named resources that exist already, and the labels that carry the caller's gateway labels (found or
+ * made too).
  */
 export function markStep(
   ctx: ImcoContext,
   taskId: string,
   namesakes: () => Promise<Array<{ id: string; name?: string | null }>>,
   name: () => string,
+  labels: Labels = {},
 ): OperationStep {
   return {
     name: 'mark',
     run: async (step) => {
+      step.state[LABELS_KEY] = await labelIdsFor(ctx, labels);
       step.state[LABEL_KEY] = await ensureMarkerLabel(ctx, taskId);
       step.state[BEFORE_KEY] = (await namesakes())
         .filter((item) => item.name === name())
@@ -65,10 +72,11 @@ export function markStep(
   };
 }
 
-/** Label ids to send with the create: the caller's plus the marker. */
+/** Label ids to send with the create: the caller's IMCO labels, their gateway labels, and the marker. */
 export function withMarker(step: StepContext, labelIds: string[] | undefined): string[] | undefined {
   const marker = step.state[LABEL_KEY] as string | null | undefined;
-  const all = [...(labelIds ?? []), ...(marker ? [marker] : [])];
+  const gateway = (step.state[LABELS_KEY] as string[] | undefined) ?? [];
+  const all = [...(labelIds ?? []), ...gateway, ...(marker ? [marker] : [])];
   return all.length ? [...new Set(all)] : undefined;
 }
 
@@ -110,9 +118,9 @@ export function missingId(noun: string): ProviderError {
 }
 
 export interface CreateOnce {
-  /** The step's name: `commission`, `create-vpc`, `create-volume`, `allocate`. */
+  /** The step's name: `commission`, `create-vpc`, `create-volume`, `allocate`, `create-profile`. */
   name: string;
-  /** `server`, `VPC`, `volume`, `floating IP`: for messages. */
+  /** `server`, `VPC`, `volume`, `floating IP`, `SSH profile`: for messages. */
   noun: string;
   path: string;
   /** `servers.commission`, `vpcs.create`...: names the call in logs and metrics. */
@@ -123,6 +131,8 @@ export interface CreateOnce {
   labelIds?: string[];
   /** The create body that earlier steps worked out. */
   body(step: StepContext): object;
+  /** The status shown when IMCO's answer has no `state` (SSH profiles have none); default `commissioning`. */
+  madeStatus?: string;
   list: () => Promise<Markable[]>;
 }
 
@@ -149,7 +159,11 @@ export function createOnceStep(ctx: ImcoContext, spec: CreateOnce): OperationSte
       );
       const id = created?.id ?? (await adoptCreated(step, plural, spec.list, spec.resourceName));
       if (!id) throw missingId(spec.noun);
-      return { status: 'done', nativeId: id, providerStatus: created?.state ?? 'commissioning' };
+      return {
+        status: 'done',
+        nativeId: id,
+        providerStatus: created?.state ?? spec.madeStatus ?? 'commissioning',
+      };
     },
   };
 }

@@ -17,6 +17,7 @@ import type { NetworkCreateOptions } from '../imco.options';
 import { toNetwork } from '../model/mapper';
 import { stateIs } from '../model/states';
 import type { ImcoContext } from './context';
+import { LABEL_TARGETS, relabelPlan } from './labels';
 import { adoptCreated, createOnceStep, markables, markStep } from './marker.steps';
 import { chooseAccount, firstRealm } from './reads';
 import { failedCreate, later, waitGone, waitState } from './wait.steps';
@@ -59,7 +60,10 @@ export class ImcoNetworkReader implements NetworkReader {
   constructor(private readonly context: ImcoContext) {}
 
   async list(): Promise<Listed<NativeNetwork>> {
-    const vpcs = await this.context.client.list<unknown>(PATHS.vpcs, 'vpcs.list');
+    const [vpcs, labels] = await Promise.all([
+      this.context.client.list<unknown>(PATHS.vpcs, 'vpcs.list'),
+      this.context.labels.index(),
+    ]);
     const limits = this.context.limits;
     // Subnets are read for the VPCs that will be shown: those that pass their checks, up to maxListItems.
     const shown = ofType(vpcs.slice(0, limits.maxItems), ImcoVpc);
@@ -69,20 +73,23 @@ export class ImcoNetworkReader implements NetworkReader {
     return mapListed(
       vpcs,
       ImcoVpc,
-      (vpc) => toNetwork(this.context.map, vpc, subnets.get(vpc.id) ?? []),
+      (vpc) => toNetwork(this.context.map, vpc, subnets.get(vpc.id) ?? [], labels),
       limits,
     );
   }
 
   async get(nativeId: string): Promise<NativeNetwork | null> {
-    const vpc = await this.context.client.get<unknown>(`${PATHS.vpcs}/${seg(nativeId)}`, 'vpcs.get');
+    const [vpc, labels] = await Promise.all([
+      this.context.client.get<unknown>(`${PATHS.vpcs}/${seg(nativeId)}`, 'vpcs.get'),
+      this.context.labels.index(),
+    ]);
     if (!vpc) return null;
     const subnets = ImcoVpc.is(vpc) ? await subnetsOf(this.context, vpc.id) : [];
-    return mapOne(vpc, ImcoVpc, (valid) => toNetwork(this.context.map, valid, subnets));
+    return mapOne(vpc, ImcoVpc, (valid) => toNetwork(this.context.map, valid, subnets, labels));
   }
 }
 
-/** The network operations: create (with a first subnet) and delete. */
+/** The network operations: create (with a first subnet), delete and relabel. */
 export class ImcoNetworkPlans {
   constructor(private readonly context: ImcoContext) {}
 
@@ -116,7 +123,7 @@ export class ImcoNetworkPlans {
     };
     const steps: OperationStep[] = [
       prepare,
-      markStep(this.context, request.taskId, listVpcs, () => name),
+      markStep(this.context, request.taskId, listVpcs, () => name, request.input.labels),
       createOnceStep(this.context, {
         name: 'create-vpc',
         noun: 'VPC',
@@ -191,6 +198,10 @@ export class ImcoNetworkPlans {
       deadlineSeconds: DEADLINE_S,
       reconcile: async (step) => !(await this.read(step.nativeId!)),
     };
+  }
+
+  relabel(request: OperationRequest<'network.relabel'>): OperationPlan {
+    return relabelPlan(this.context, LABEL_TARGETS.network, request.input.labels, DEADLINE_S);
   }
 
   private read(id: string): Promise<ImVpc | null> {

@@ -8,6 +8,7 @@ import type { ServerReader } from '../../ports/ports';
 import { PATHS, seg } from '../client/http.client';
 import { ImcoFloatingIp, ImcoServer, ImcoVolume } from '../client/wire';
 import type { ImServer } from '../client/wire.types';
+import type { LabelIndex } from '../model/labels';
 import { toServer } from '../model/mapper';
 import { stateIs } from '../model/states';
 import type { ImcoContext } from './context';
@@ -18,6 +19,7 @@ import {
   prepareServerStep,
   waitCommissioned,
 } from './create.steps';
+import { LABEL_TARGETS, relabelPlan } from './labels';
 import { adoptCreated, markables, markStep } from './marker.steps';
 import {
   bootStep,
@@ -59,10 +61,11 @@ export class ImcoServerReader implements ServerReader {
    * fails its checks is left out of every server; a server that fails is left out of the list, with its reason.
    */
   async list(): Promise<Listed<NativeServer>> {
-    const [servers, volumes, floatingIps] = await Promise.all([
+    const [servers, volumes, floatingIps, labels] = await Promise.all([
       this.client.list<unknown>(PATHS.servers, 'servers.list'),
       this.client.list<unknown>(PATHS.volumes, 'volumes.list'),
       this.client.list<unknown>(PATHS.floatingIps, 'floating_ips.list'),
+      this.context.labels.index(),
     ]);
     const limits = this.context.limits;
     const shown = ofType(servers.slice(0, limits.maxItems), ImcoServer);
@@ -77,6 +80,7 @@ export class ImcoServerReader implements ServerReader {
           volumes: volumesOf.get(server.id) ?? [],
           floatingIps: floatingIpsOf.get(server.id) ?? [],
           plan: plans.get(server.server_plan_id ?? ''),
+          labels,
         }),
       limits,
     );
@@ -89,13 +93,15 @@ export class ImcoServerReader implements ServerReader {
     const server = checked(raw, ImcoServer);
     let volumes: unknown[];
     let floatingIps: unknown[];
+    let labels: LabelIndex;
     try {
-      [volumes, floatingIps] = await Promise.all([
+      [volumes, floatingIps, labels] = await Promise.all([
         this.client.list<unknown>(`${PATHS.servers}/${seg(nativeId)}/volumes`, 'server_volumes.list'),
         this.client.list<unknown>(
           `${PATHS.servers}/${seg(nativeId)}/floating_ips`,
           'server_floating_ips.list',
         ),
+        this.context.labels.index(),
       ]);
     } catch (error) {
       // Decommissioned between the reads.
@@ -111,12 +117,13 @@ export class ImcoServerReader implements ServerReader {
         volumes: own(ofType(volumes, ImcoVolume)),
         floatingIps: own(ofType(floatingIps, ImcoFloatingIp)),
         plan: plans.get(valid.server_plan_id ?? ''),
+        labels,
       }),
     );
   }
 }
 
-/** The server operations: create, start, stop, reboot, rename, delete. */
+/** The server operations: create, start, stop, reboot, rename, relabel, delete. */
 export class ImcoServerPlans {
   constructor(private readonly context: ImcoContext) {}
 
@@ -127,7 +134,7 @@ export class ImcoServerPlans {
     const steps = [
       prepareServerStep(this.context, request),
       blueprintStep(this.context, request),
-      markStep(this.context, request.taskId, list, () => input.name),
+      markStep(this.context, request.taskId, list, () => input.name, input.labels),
       commissionStep(this.context, request, list),
       waitCommissioned(this.context),
     ];
@@ -186,6 +193,11 @@ export class ImcoServerPlans {
       deadlineSeconds: ACTION_DEADLINE_S,
       reconcile: async (step) => (await this.read(step.nativeId!))?.name === name,
     };
+  }
+
+  /** Labels are IMCO labels (docs/providers/imco.md#labels): one call per label put on or taken off. */
+  relabel(request: OperationRequest<'server.relabel'>): OperationPlan {
+    return relabelPlan(this.context, LABEL_TARGETS.server, request.input.labels, ACTION_DEADLINE_S);
   }
 
   delete(_request: OperationRequest<'server.delete'>): OperationPlan {

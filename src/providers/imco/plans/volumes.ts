@@ -19,6 +19,7 @@ import {
   removeStep,
 } from './attachable.steps';
 import type { ImcoContext } from './context';
+import { LABEL_TARGETS, relabelPlan } from './labels';
 import { chooseAccount, realmOfServer, requireServer } from './reads';
 import { waitGone } from './wait.steps';
 
@@ -32,21 +33,23 @@ export class ImcoVolumeReader implements VolumeReader {
   constructor(private readonly context: ImcoContext) {}
 
   async list(): Promise<Listed<NativeVolume>> {
-    return mapListed(
-      await this.context.client.list<unknown>(PATHS.volumes, 'volumes.list'),
-      ImcoVolume,
-      (v) => toVolume(this.context.map, v),
-      this.context.limits,
-    );
+    const [volumes, labels] = await Promise.all([
+      this.context.client.list<unknown>(PATHS.volumes, 'volumes.list'),
+      this.context.labels.index(),
+    ]);
+    return mapListed(volumes, ImcoVolume, (v) => toVolume(this.context.map, v, labels), this.context.limits);
   }
 
   async get(nativeId: string): Promise<NativeVolume | null> {
-    const volume = await this.context.client.get<unknown>(`${PATHS.volumes}/${seg(nativeId)}`, 'volumes.get');
-    return volume ? mapOne(volume, ImcoVolume, (v) => toVolume(this.context.map, v)) : null;
+    const [volume, labels] = await Promise.all([
+      this.context.client.get<unknown>(`${PATHS.volumes}/${seg(nativeId)}`, 'volumes.get'),
+      this.context.labels.index(),
+    ]);
+    return volume ? mapOne(volume, ImcoVolume, (v) => toVolume(this.context.map, v, labels)) : null;
   }
 }
 
-/** The volume operations: create, delete, attach, detach. */
+/** The volume operations: create, delete, attach, detach, relabel. */
 export class ImcoVolumePlans {
   private readonly kind: AttachmentKind<ImVolume>;
 
@@ -96,6 +99,7 @@ export class ImcoVolumePlans {
       taskId: request.taskId,
       name,
       labelIds: options.labelIds,
+      labels: request.input.labels,
       serverId,
       prepare,
       createStep: 'create-volume',
@@ -123,6 +127,10 @@ export class ImcoVolumePlans {
 
   detach(_request: OperationRequest<'volume.detach'>): OperationPlan {
     return detachPlan(this.context, this.kind, ResourceType.Volume, DEADLINE_S);
+  }
+
+  relabel(request: OperationRequest<'volume.relabel'>): OperationPlan {
+    return relabelPlan(this.context, LABEL_TARGETS.volume, request.input.labels, DEADLINE_S);
   }
 
   private read(id: string): Promise<ImVolume | null> {
