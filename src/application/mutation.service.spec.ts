@@ -1,12 +1,14 @@
 import type { SnapshotCache } from '../cache/snapshot-cache.service';
 import { Caller } from '../common/auth/caller';
 import { UnsupportedOperationError } from '../common/errors/gateway-error';
-import { ProviderKind, ServerState } from '../domain/states';
+import { ProviderKind, ResourceType, ServerState } from '../domain/states';
+import { PORT_OF_TYPE } from '../providers/registry/capabilities';
 import { inStates } from '../providers/ports/actions';
 import type { ConnectionConfig } from '../config/gateway-config';
 import type { ProviderAdapter } from '../providers/ports/provider-adapter';
 import { Connection } from '../providers/registry/connection';
 import { ProviderRegistry } from '../providers/registry/provider-registry.service';
+import type { GatewayReads } from '../tasks/gateway-reads';
 import type { TaskIntake } from '../tasks/task-intake.service';
 import type { TaskStore } from '../tasks/task-store.service';
 import { MutationService, type MutationCall } from './mutation.service';
@@ -31,12 +33,17 @@ describe('MutationService', () => {
   const intake = { submit: jest.fn(), replay: jest.fn() };
   const cache = { item: jest.fn() };
   const tasks = { activeTaskIds: jest.fn() };
+  // No Redis here: reads go to the adapter's readers as they are (the labels the gateway keeps are not looked at).
+  const labels = {
+    reader: (connection: Connection, type: ResourceType) => connection[PORT_OF_TYPE[type]],
+  } as unknown as GatewayReads;
   const service = new MutationService(
     new ResourceAccess(new ProviderRegistry([connectionOf(adapter)])),
     intake as unknown as TaskIntake,
     cache as unknown as SnapshotCache,
     new ProviderOptionsValidator(),
     tasks as unknown as TaskStore,
+    labels,
   );
   const call = (caller = new Caller('k', new Set(['read', 'write']), null)): MutationCall => ({
     caller,
@@ -54,7 +61,7 @@ describe('MutationService', () => {
       call: call(),
       operation: 'volume.create',
       connection: 'bm',
-      input: () => ({ name: 'v', sizeGb: 10, providerOptions: {} }),
+      input: () => ({ name: 'v', sizeGb: 10, labels: {}, providerOptions: {} }),
     });
     await expect(attempt).rejects.toBeInstanceOf(UnsupportedOperationError);
     await expect(attempt).rejects.toMatchObject({
@@ -98,6 +105,7 @@ describe('MutationService', () => {
       cache as unknown as SnapshotCache,
       new ProviderOptionsValidator(),
       tasks as unknown as TaskStore,
+      labels,
     );
     const seen = (state: ServerState) => ({
       value: { id: 'st:1', nativeId: '1', provider: 'st', state },
@@ -145,6 +153,7 @@ describe('MutationService', () => {
         cache as unknown as SnapshotCache,
         new ProviderOptionsValidator(),
         tasks as unknown as TaskStore,
+        labels,
       );
       await expect(withStop.submitOn(call(), 'server.stop', 'st:1', { force: false })).rejects.toMatchObject({
         status: 501,

@@ -1,14 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import type { Caller } from '../common/auth/caller';
 import { NotFoundError, UnsupportedOperationError } from '../common/errors/gateway-error';
 import { RefusalReason } from '../domain/allowed-actions.dto';
-import type { AnyResource } from '../domain/resource';
+import type { AnyResource, ResourceByType } from '../domain/resource';
 import { readIdempotencyKey, requestFingerprint } from '../common/http/fingerprint';
 import { SnapshotCache } from '../cache/snapshot-cache.service';
 import { ResourceType } from '../domain/states';
 import { judge, unsupportedReason } from '../providers/registry/action-policy';
 import { ACTIONS, actionOfRequest, type ActionName } from '../providers/ports/actions';
-import { PORT_OF_TYPE } from '../providers/registry/capabilities';
 import {
   CREATE_OPERATIONS,
   OPERATION_RESOURCE,
@@ -16,11 +15,12 @@ import {
   OperationName,
 } from '../providers/ports/operations';
 import type { Connection } from '../providers/registry/connection';
-import type { ResourceReader as ReaderPort } from '../providers/ports/ports';
+import { GatewayReads } from '../tasks/gateway-reads';
 import { IdempotencyContext, Submitted, TaskIntake } from '../tasks/task-intake.service';
 import { TaskStore } from '../tasks/task-store.service';
 import { refusalError } from './action-refusal';
 import { ProviderOptionsValidator } from './provider-options.validator';
+import { RequestSchemas } from './request-schemas';
 import { ResourceAccess } from './resource-access.service';
 
 /**
@@ -75,6 +75,8 @@ export class MutationService {
     private readonly cache: SnapshotCache,
     private readonly options: ProviderOptionsValidator,
     private readonly tasks: TaskStore,
+    private readonly reads: GatewayReads,
+    @Optional() private readonly requestSchemas?: RequestSchemas,
   ) {}
 
   async submit<O extends OperationName>(params: MutationParams<O>): Promise<Submitted> {
@@ -103,6 +105,8 @@ export class MutationService {
       adapter,
       this.options.validate(adapter, operation, params.providerOptions),
     );
+    // After the 501s of missing features: what this connection requires beyond the API's schema, before any call.
+    this.requestSchemas?.validate(adapter, operation, call.body);
     if (target && !CREATE_OPERATIONS.has(operation)) {
       const action = actionOfRequest(operation, input);
       if (action) await this.requireAccepted(adapter, action, target.nativeId, target.id);
@@ -153,7 +157,7 @@ export class MutationService {
     const why = unsupportedReason(adapter, action);
     if (why !== null) throw new UnsupportedOperationError(adapter.name, action, why);
     const { type } = ACTIONS[action];
-    const port = adapter[PORT_OF_TYPE[type]] as ReaderPort<AnyResource> | undefined;
+    const port = this.reads.reader<AnyResource>(adapter, type);
     if (!port) return;
     const read = (fresh: boolean) =>
       Promise.all([
@@ -168,7 +172,8 @@ export class MutationService {
       if (!item.value) throw new NotFoundError(`No ${type} '${id}'.`);
       verdict = judge(adapter, action, item.value, activeTaskId);
     }
-    if (!verdict.allowed) throw refusalError(adapter.name, action, verdict, item.value.state);
+    if (!verdict.allowed)
+      throw refusalError(adapter.name, action, verdict, (item.value as { state?: string }).state ?? '');
   }
 
   /** 404 now rather than a failed task later; reads through the cache, so it costs little. */
@@ -178,9 +183,26 @@ export class MutationService {
     nativeId: string,
     id: string,
   ): Promise<void> {
-    const port = adapter[PORT_OF_TYPE[type]] as ReaderPort<{ nativeId: string }> | undefined;
+    const port = this.reads.reader<{ nativeId: string }>(adapter, type);
     if (!port) return;
     const read = await this.cache.item(adapter.name, type, nativeId, () => port.get(nativeId));
     if (!read.value) throw new NotFoundError(`No ${type} '${id}'.`);
+  }
+
+  /**
+   * The resource as the backend has it now (past the cache, which keeps this read), for a request that computes
+   * its input from it: a relabel merges into its labels, a volume grows from its size. 404 when it is gone.
+   */
+  async freshRead<T extends ResourceType>(
+    adapter: Connection,
+    type: T,
+    nativeId: string,
+    id: string,
+  ): Promise<ResourceByType[T]> {
+    const port = this.reads.reader<ResourceByType[T]>(adapter, type);
+    if (!port) throw new UnsupportedOperationError(adapter.name, `${type}.read`);
+    const read = await this.cache.item(adapter.name, type, nativeId, () => port.get(nativeId), true);
+    if (!read.value) throw new NotFoundError(`No ${type} '${id}'.`);
+    return read.value;
   }
 }

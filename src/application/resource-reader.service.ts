@@ -1,19 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { SnapshotCache, SnapshotRead } from '../cache/snapshot-cache.service';
 import type { Caller } from '../common/auth/caller';
-import { GatewayError, NotFoundError, ProviderError } from '../common/errors/gateway-error';
+import { GatewayError, NotFoundError, ProviderError, ValidationError } from '../common/errors/gateway-error';
 import { problemFromGatewayError } from '../common/errors/problem.mapper';
 import { isRedisUnavailable } from '../common/errors/redis-unavailable';
 import { parseResourceId } from '../common/ids/resource-id';
 import { MetricsService } from '../common/metrics/metrics.service';
 import { decodePageToken, encodePageToken } from '../common/pagination/page-token';
+import { matchesLabels, parseLabelSelector, type LabelSelector, type Labels } from '../domain/labels';
 import type { ResourceByType } from '../domain/resource';
 import type { ViewByType } from '../domain/resource-views.dto';
 import { ResourceType } from '../domain/states';
 import { PORT_OF_TYPE } from '../providers/registry/capabilities';
-import type { ResourceReader as ReaderPort } from '../providers/ports/ports';
 import type { Listed, SkippedItem } from '../domain/listed';
 import { ProviderRegistry } from '../providers/registry/provider-registry.service';
+import { GatewayReads } from '../tasks/gateway-reads';
 import { TaskStore } from '../tasks/task-store.service';
 import { Logger } from '@nestjs/common';
 import { ProviderListState, ProviderListStatus } from './provider-list-status.dto';
@@ -24,6 +25,8 @@ export interface ListParams {
   provider?: string;
   state?: string;
   name?: string;
+  /** `label` filters as given (`key=value` or `key`), already validated; all must match. */
+  label?: string[];
   pageSize?: number;
   pageToken?: string;
 }
@@ -52,6 +55,16 @@ const compare = (a: { provider: string; nativeId: string }, b: { provider: strin
           ? 1
           : 0;
 
+/** The `label` filters of a list, validated again here (the query DTO checked them: this is never a 400 path). */
+function labelSelectors(texts: readonly string[] | undefined): LabelSelector[] {
+  return (texts ?? []).map((text, i) => {
+    const selector = parseLabelSelector(text);
+    if (typeof selector === 'string')
+      throw new ValidationError(selector, [{ field: `label[${i}]`, message: selector }]);
+    return selector;
+  });
+}
+
 /** The problem of a `partial` row: how many items were left out and the first reasons. */
 function partialAnswer(type: ResourceType, count: number, skipped: SkippedItem[]): GatewayError {
   return new ProviderError(
@@ -74,6 +87,7 @@ export class ResourceReaderService {
     private readonly cache: SnapshotCache,
     private readonly tasks: TaskStore,
     private readonly metrics: MetricsService,
+    private readonly reads: GatewayReads,
   ) {}
 
   async list<T extends ResourceType>(
@@ -84,7 +98,14 @@ export class ResourceReaderService {
     fresh = false,
   ): Promise<ListResult<ViewByType[T]>> {
     const pageSize = params.pageSize ?? 100;
-    const query = { provider: params.provider, state: params.state, name: params.name?.toLowerCase() };
+    const selectors = labelSelectors(params.label);
+    const query = {
+      provider: params.provider,
+      state: params.state,
+      name: params.name?.toLowerCase(),
+      // Order and repeats do not change what matches: the token of a list stays good for the same filters.
+      ...(selectors.length ? { label: [...new Set(params.label)].sort() } : {}),
+    };
     const after = decodePageToken(params.pageToken, query, (cursor) => parseResourceId(cursor) !== null);
     const afterRef = after ? parseResourceId(after) : null;
     const connections = params.provider
@@ -94,7 +115,8 @@ export class ResourceReaderService {
 
     const reads = await Promise.all(
       readable.map(async (adapter) => {
-        const port = adapter[PORT_OF_TYPE[type]] as ReaderPort<ResourceByType[T]>;
+        // Completed with what the gateway keeps (labels, public keys) before the cache keeps the items.
+        const port = this.reads.reader<ResourceByType[T]>(adapter, type)!;
         const deadline = adapter.settings.listDeadlineMs;
         try {
           const read = await this.cache.list(
@@ -149,8 +171,10 @@ export class ResourceReaderService {
     const needle = query.name;
     const all = reads
       .flatMap((r) => ('read' in r && r.read ? r.read.value : []))
-      .filter((item) => !params.state || (item.state as string) === params.state)
+      .filter((item) => !params.state || (item as { state?: string }).state === params.state)
       .filter((item) => !needle || item.name.toLowerCase().includes(needle))
+      // Before paging, so that pages stay whole across connections.
+      .filter((item) => matchesLabels((item as { labels?: Labels }).labels, selectors))
       .sort(compare);
     const start = afterRef
       ? all.findIndex(
@@ -173,7 +197,8 @@ export class ResourceReaderService {
     fresh = false,
   ): Promise<GetResult<ViewByType[T]>> {
     const resolved = this.access.resolve(caller, id);
-    const port = this.access.port(resolved.adapter, type) as ReaderPort<ResourceByType[T]>;
+    this.access.port(resolved.adapter, type); // 501 when the connection cannot read the type
+    const port = this.reads.reader<ResourceByType[T]>(resolved.adapter, type)!;
     // The lock lookup goes out with the cache read (same round trip with auto-pipelining).
     const [read, [activeTaskId]] = await Promise.all([
       this.cache.item(resolved.connection, type, resolved.nativeId, () => port.get(resolved.nativeId), fresh),

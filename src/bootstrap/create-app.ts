@@ -19,6 +19,7 @@ import { PinoNestLogger, loggableUrl } from '../common/logging/logger';
 import { MetricsService } from '../common/metrics/metrics.service';
 import type { ServerSettings } from '../config/config.schema';
 import type { GatewayConfig } from '../config/gateway-config';
+import { RequestSchemas } from '../application/request-schemas';
 import { buildOpenApiDocument } from './openapi';
 
 // Request ids need to be unique and sortable, not unguessable: a fast PRNG (crypto randomness cost ~6 % of a
@@ -82,6 +83,15 @@ export interface CreateAppOptions {
 }
 
 /** The gateway as a Nest Fastify application, configured the same way for production, tests and the sandbox. */
+/** A provider of a module the role may not load (the API's, in a worker): null when absent. */
+function optionalProvider<T>(app: NestFastifyApplication, token: new (...args: never[]) => T): T | null {
+  try {
+    return app.get(token, { strict: false });
+  } catch {
+    return null;
+  }
+}
+
 export async function createApp(
   config: GatewayConfig,
   logger: Logger,
@@ -192,13 +202,17 @@ export async function createApp(
   app.useGlobalFilters(new ProblemFilter(logger));
   app.useGlobalPipes(createValidationPipe());
 
-  if (options.docs !== false && !options.preview) {
+  // The API's schemas serve the docs and the per-connection request schemas (docs/design.md#the-request-schema).
+  const requestSchemas = options.preview ? null : optionalProvider(app, RequestSchemas);
+  if ((options.docs !== false || requestSchemas) && !options.preview) {
     const document = await buildOpenApiDocument(app);
-    SwaggerModule.setup('docs', app, document, {
-      jsonDocumentUrl: 'openapi.json',
-      yamlDocumentUrl: 'openapi.yaml',
-      raw: ['json', 'yaml'],
-    });
+    requestSchemas?.useDocument(document);
+    if (options.docs !== false)
+      SwaggerModule.setup('docs', app, document, {
+        jsonDocumentUrl: 'openapi.json',
+        yamlDocumentUrl: 'openapi.yaml',
+        raw: ['json', 'yaml'],
+      });
   }
   await app.init();
   return app;

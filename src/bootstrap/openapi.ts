@@ -7,15 +7,16 @@ import { RESPONSE_HEADERS } from '../common/swagger/response-headers';
 
 export const API_VERSION = '1.0.0';
 
-const DESCRIPTION = `One REST API for servers, volumes, networks, IP addresses and tasks over IMCO, CloudMC,
-DCImanager and CloudSigma.
+const DESCRIPTION = `One REST API for servers, volumes, networks, IP addresses, SSH keys and tasks over IMCO,
+CloudMC, DCImanager and CloudSigma.
 
 * Resource ids are \`<connection>:<nativeId>\`; every resource keeps the backend's raw state in \`providerState\`.
 * Every mutation answers \`202 Accepted\` with a durable **task** and \`Location: /v1/tasks/{id}\`. Send
   \`Prefer: wait=N\` to get the finished task (200) when it ends within N seconds, and \`Idempotency-Key\` to make
   retries safe (same key and body within 24 h: the same task; another body: 422).
 * Lists span every connection the API key may see; \`providers[]\` says which answered, which failed and which
-  are served stale from cache.
+  are served stale from cache. Servers, volumes, networks and IP addresses carry \`labels\`, and their lists
+  filter on them (\`?label=env=prod&label=team\`).
 * Errors are RFC 9457 \`application/problem+json\` with a stable \`code\` and \`retryable\`.
 * Task events stream as Server-Sent Events from \`/v1/events\` (resumable with \`Last-Event-ID\`).`;
 
@@ -62,6 +63,7 @@ export async function buildOpenApiDocument(app: INestApplication): Promise<OpenA
     .addTag('volumes', 'Block volumes (disks, drives)')
     .addTag('networks', 'Networks (tiers, VPCs, VLANs, IP networks)')
     .addTag('ips', 'IP addresses (public, floating, static)')
+    .addTag('ssh-keys', 'SSH public keys kept by a connection, to install on servers')
     .addTag('tasks', 'Durable tasks of every mutation')
     .addTag('events', 'Server-Sent Events of task changes')
     .addTag('providers', 'Provider connections, capabilities and catalogs')

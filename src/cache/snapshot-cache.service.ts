@@ -170,7 +170,21 @@ export class SnapshotCache {
    * (null for a delete or a failure) is written at the new generation, so a client that saw the task end
    * sees its effect at once.
    */
-  async taskEnded<T extends { nativeId: string }>(
+  taskEnded<T extends { nativeId: string }>(
+    connection: string,
+    type: string,
+    nativeId: string,
+    resource: T | null,
+  ): Promise<void> {
+    return this.changed(connection, type, nativeId, resource);
+  }
+
+  /**
+   * The gateway changed a resource itself, without a task (labels it keeps, docs/design.md#labels): the same as a
+   * task ending on it. The generation moves, so no process serves an older copy it parsed, and the resource as it
+   * is now (null: gone) is written at the new generation.
+   */
+  async changed<T extends { nativeId: string }>(
     connection: string,
     type: string,
     nativeId: string,

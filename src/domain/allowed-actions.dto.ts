@@ -37,6 +37,10 @@ export class ServerActions {
   forceStop: ActionVerdict;
   reboot: ActionVerdict;
   rename: ActionVerdict;
+  /** A new size (`POST …/resize`). */
+  resize: ActionVerdict;
+  /** A reinstall from an image, keeping the server's identity (`POST …/rebuild`). */
+  rebuild: ActionVerdict;
   delete: ActionVerdict;
 }
 
@@ -44,6 +48,8 @@ export class ServerActions {
 export class VolumeActions {
   attach: ActionVerdict;
   detach: ActionVerdict;
+  /** Grow (`POST …/resize`). */
+  resize: ActionVerdict;
   delete: ActionVerdict;
 }
 
@@ -59,9 +65,15 @@ export class IpActions {
   release: ActionVerdict;
 }
 
+/** What can be done to an SSH key now. */
+export class SshKeyActions {
+  delete: ActionVerdict;
+}
+
 export interface ActionsByType {
   server: ServerActions;
   volume: VolumeActions;
   network: NetworkActions;
   ip: IpActions;
+  sshKey: SshKeyActions;
 }

@@ -1,9 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ResourceBase } from './resource-base.dto';
+import { LabeledResource } from './resource-base.dto';
 import { IpState } from './states';
 
 /** A normalized IP address (public IP, floating IP, static IP). */
-export class IpAddress extends ResourceBase {
+export class IpAddress extends LabeledResource {
   state: IpState;
   /** The address in text form. */
   address: string;

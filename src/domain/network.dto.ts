@@ -1,8 +1,8 @@
-import { ResourceBase } from './resource-base.dto';
+import { LabeledResource } from './resource-base.dto';
 import { NetworkState } from './states';
 
 /** A normalized network (tier, VPC, VLAN, IP network). */
-export class Network extends ResourceBase {
+export class Network extends LabeledResource {
   state: NetworkState;
   /** Address range in CIDR notation, when the backend has one. */
   cidr: string | null;

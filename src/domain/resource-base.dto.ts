@@ -21,3 +21,12 @@ export abstract class ResourceBase {
   /** Id of the gateway task currently running on this resource, if any. */
   activeTaskId?: string;
 }
+
+/** A resource callers can label (servers, volumes, networks, IP addresses). */
+export abstract class LabeledResource extends ResourceBase {
+  /**
+   * The caller's labels (docs/design.md#labels): kept by the backend where it has a mechanism, else by the
+   * gateway (the capability document says which). Never the gateway's own markers.
+   */
+  labels: Record<string, string>;
+}

@@ -1,8 +1,15 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import { IpActions, NetworkActions, ServerActions, VolumeActions } from './allowed-actions.dto';
+import {
+  IpActions,
+  NetworkActions,
+  ServerActions,
+  SshKeyActions,
+  VolumeActions,
+} from './allowed-actions.dto';
 import { IpAddress } from './ip-address.dto';
 import { Network } from './network.dto';
 import { Server } from './server.dto';
+import { SshKey } from './ssh-key.dto';
 import { ResourceType } from './states';
 import { Volume } from './volume.dto';
 
@@ -51,11 +58,22 @@ export class IpAddressView extends IpAddress {
   allowedActions: IpActions;
 }
 
+/** An SSH public key kept by a connection. */
+@ApiSchema({ name: 'SshKey' })
+export class SshKeyView extends SshKey {
+  /** Always `sshKey`. */
+  @ApiProperty({ enum: [ResourceType.SshKey] })
+  resourceType: ResourceType.SshKey;
+  /** What can be done to the key now, and why not. */
+  allowedActions: SshKeyActions;
+}
+
 export interface ViewByType {
   [ResourceType.Server]: ServerView;
   [ResourceType.Volume]: VolumeView;
   [ResourceType.Network]: NetworkView;
   [ResourceType.Ip]: IpAddressView;
+  [ResourceType.SshKey]: SshKeyView;
 }
 
-export type AnyView = ServerView | VolumeView | NetworkView | IpAddressView;
+export type AnyView = ServerView | VolumeView | NetworkView | IpAddressView | SshKeyView;

@@ -1,6 +1,7 @@
 import { IpAddress } from './ip-address.dto';
 import { Network } from './network.dto';
 import { Server } from './server.dto';
+import { SshKey } from './ssh-key.dto';
 import { ResourceType } from './states';
 import { Volume } from './volume.dto';
 
@@ -9,6 +10,7 @@ export interface ResourceByType {
   [ResourceType.Volume]: Volume;
   [ResourceType.Network]: Network;
   [ResourceType.Ip]: IpAddress;
+  [ResourceType.SshKey]: SshKey;
 }
 
-export type AnyResource = Server | Volume | Network | IpAddress;
+export type AnyResource = Server | Volume | Network | IpAddress | SshKey;

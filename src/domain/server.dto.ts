@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ResourceBase } from './resource-base.dto';
+import { LabeledResource } from './resource-base.dto';
 import { ServerState } from './states';
 
 export class IpAddressRef {
@@ -13,7 +13,7 @@ export class IpAddressRef {
 }
 
 /** A normalized server (virtual machine or bare-metal host). */
-export class Server extends ResourceBase {
+export class Server extends LabeledResource {
   /** Normalized state; `providerState` keeps the raw value. */
   state: ServerState;
   /** Number of virtual or physical CPU cores, when known. */

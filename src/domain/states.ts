@@ -55,4 +55,5 @@ export enum ResourceType {
   Volume = 'volume',
   Network = 'network',
   Ip = 'ip',
+  SshKey = 'sshKey',
 }

@@ -1,8 +1,8 @@
-import { ResourceBase } from './resource-base.dto';
+import { LabeledResource } from './resource-base.dto';
 import { VolumeState } from './states';
 
 /** A normalized block volume (disk, drive). */
-export class Volume extends ResourceBase {
+export class Volume extends LabeledResource {
   state: VolumeState;
   /** Size in GiB; may be fractional. */
   sizeGb: number;

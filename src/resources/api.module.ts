@@ -6,11 +6,14 @@ import { ProvidersController } from './providers/providers.controller';
 import { RootController } from './root/root.controller';
 import { ServersController } from './servers/servers.controller';
 import { ServersService } from './servers/servers.service';
+import { SshKeysController } from './ssh-keys/ssh-keys.controller';
 import { TasksController } from './tasks/tasks.controller';
 import { VolumesController } from './volumes/volumes.controller';
 import { VolumesService } from './volumes/volumes.service';
+import { LabelChanges } from '../application/label-changes.service';
 import { MutationService } from '../application/mutation.service';
 import { ProviderOptionsValidator } from '../application/provider-options.validator';
+import { RequestSchemas } from '../application/request-schemas';
 import { ResourceAccess } from '../application/resource-access.service';
 import { ResourceReaderService } from '../application/resource-reader.service';
 import { TaskPresenter } from '../application/task-presenter';
@@ -24,6 +27,7 @@ import { TaskResponder } from './common/task-responder';
     VolumesController,
     NetworksController,
     IpsController,
+    SshKeysController,
     TasksController,
     ProvidersController,
     EventsController,
@@ -32,7 +36,9 @@ import { TaskResponder } from './common/task-responder';
     ServersService,
     VolumesService,
     MutationService,
+    LabelChanges,
     ProviderOptionsValidator,
+    RequestSchemas,
     ResourceAccess,
     ResourceReaderService,
     TaskResponder,

@@ -13,9 +13,12 @@ import type {
   StepContext,
   StepOutcome,
 } from '../providers/ports/operation-plan';
-import { DELETE_OPERATIONS, OPERATION_RESOURCE } from '../providers/ports/operations';
+import { CREATE_OPERATIONS, DELETE_OPERATIONS, OPERATION_RESOURCE } from '../providers/ports/operations';
 import type { Connection } from '../providers/registry/connection';
 import { ProviderRegistry } from '../providers/registry/provider-registry.service';
+import { GatewayReads } from './gateway-reads';
+import { isLabeledType, LabelStore } from './label-store.service';
+import { PublicKeyStore } from './public-key-store.service';
 import { TaskEvents } from './task-events.service';
 import { TaskStore } from './task-store.service';
 import { StepStatus, TERMINAL_STATUSES, Task, TaskStatus } from './task.dto';
@@ -63,6 +66,9 @@ export class OperationRunner {
     private readonly events: TaskEvents,
     private readonly cache: SnapshotCache,
     private readonly metrics: MetricsService,
+    private readonly labels: LabelStore,
+    private readonly publicKeys: PublicKeyStore,
+    private readonly reads: GatewayReads,
   ) {}
 
   async run(taskId: string): Promise<RunResult> {
@@ -309,8 +315,13 @@ export class OperationRunner {
     const operation = internal.request.operation;
     const type = OPERATION_RESOURCE[operation];
     let result: AnyResource | null = null;
+    if (internal.nativeId) await this.keepAside(adapter, internal, internal.nativeId);
     if (internal.nativeId && !DELETE_OPERATIONS.has(operation))
-      result = fresh ?? (await this.readFinal(adapter, task, internal.nativeId));
+      result = await this.reads.completeOne(
+        adapter,
+        type,
+        fresh ?? (await this.readFinal(adapter, task, internal.nativeId)),
+      );
     if (internal.nativeId) await this.cache.taskEnded(task.provider, type, internal.nativeId, result);
     const now = new Date().toISOString();
     for (const step of task.steps) {
@@ -323,6 +334,24 @@ export class OperationRunner {
     task.result = result;
     task.completedAt = now;
     await this.finish(task, internal, 'task.succeeded');
+  }
+
+  /**
+   * What the gateway keeps beside the backend, now that the resource's native id is known: a create's labels
+   * where the backend keeps none (docs/design.md#labels; an empty set clears what a reused id may have carried),
+   * the public key of an SSH key it added (docs/design.md#ssh-keys); and none of either after a delete.
+   */
+  private async keepAside(adapter: Connection, internal: TaskInternal, nativeId: string): Promise<void> {
+    const { operation } = internal.request;
+    const type = OPERATION_RESOURCE[operation];
+    const input = internal.request.input as { labels?: Record<string, string>; publicKey?: string };
+    if (operation === 'sshKey.create' && input.publicKey)
+      await this.publicKeys.remember(adapter.name, nativeId, input.publicKey);
+    else if (operation === 'sshKey.delete') await this.publicKeys.forget(adapter.name, nativeId);
+    if (!isLabeledType(type)) return;
+    if (DELETE_OPERATIONS.has(operation)) await this.labels.drop(adapter.name, type, nativeId);
+    else if (CREATE_OPERATIONS.has(operation) && LabelStore.holds(adapter, type))
+      await this.labels.set(adapter.name, type, nativeId, input.labels ?? {});
   }
 
   private async readFinal(adapter: Connection, task: Task, nativeId: string): Promise<AnyResource | null> {

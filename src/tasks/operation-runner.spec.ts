@@ -14,6 +14,9 @@ import { Connection } from '../providers/registry/connection';
 import { ProviderRegistry } from '../providers/registry/provider-registry.service';
 import { findRedisBinary, startEmbeddedRedis, type EmbeddedRedis } from '../../sandbox/embedded-redis';
 import { currentCallSignal } from '../providers/kit/http/call-scope';
+import { GatewayReads } from './gateway-reads';
+import { LabelStore } from './label-store.service';
+import { PublicKeyStore } from './public-key-store.service';
 import { OperationRunner, type RunResult } from './operation-runner.service';
 import { TaskEvents } from './task-events.service';
 import { TaskIntake } from './task-intake.service';
@@ -43,6 +46,7 @@ describe('OperationRunner', () => {
     ipAddresses: [],
     volumeIds: [],
     networkIds: [],
+    labels: {},
     extra: {},
   };
 
@@ -54,7 +58,11 @@ describe('OperationRunner', () => {
         list: async () => ({ items: [], skipped: [] }),
         get: async () => server,
       },
-      plans: { 'server.start': () => plan(), 'server.create': () => plan() },
+      plans: {
+        'server.start': () => plan(),
+        'server.create': () => plan(),
+        'server.delete': () => plan(),
+      },
       probe: async () => undefined,
     },
     { name: 'fake', kind: 'cloudmc' } as ConnectionConfig,
@@ -95,6 +103,9 @@ describe('OperationRunner', () => {
       events,
       new SnapshotCache(redis, config),
       new MetricsService(),
+      new LabelStore(redis),
+      new PublicKeyStore(redis),
+      new GatewayReads(new LabelStore(redis), new PublicKeyStore(redis)),
     );
     intake = new TaskIntake(
       store,
@@ -356,5 +367,81 @@ describe('OperationRunner', () => {
       steps: [step('quick', async () => ({ status: 'done' }))],
     });
     await drive(first.id);
+  });
+
+  describe('labels the gateway keeps (docs/design.md#labels)', () => {
+    const submit = async (operation: 'server.create' | 'server.delete', input: object, target?: string) =>
+      (
+        await intake.submit({
+          adapter,
+          operation,
+          target: target ?? null,
+          resourceId: target ? `fake:${target}` : null,
+          input: input as never,
+          idempotency: null,
+          requestId: 'r',
+        })
+      ).task;
+    const created = (nativeId: string): OperationPlan => ({
+      resourceType: ResourceType.Server,
+      steps: [step('create', async () => ({ status: 'done', nativeId }), false)],
+    });
+
+    it('should store a create’s labels once it succeeds and show them in its result', async () => {
+      plan = () => created('n1');
+      const task = await submit('server.create', { name: 'srv', labels: { env: 'prod' } });
+      await drive(task.id);
+      expect((await store.get(task.id))!).toMatchObject({
+        status: 'succeeded',
+        result: { nativeId: 'n1', labels: { env: 'prod' } },
+      });
+      expect(await new LabelStore(redis).get('fake', 'server', 'n1')).toEqual({ env: 'prod' });
+    });
+
+    it('should clear what a reused native id carried when a create without labels succeeds', async () => {
+      await new LabelStore(redis).set('fake', 'server', 'n1', { old: 'x' });
+      plan = () => created('n1');
+      const task = await submit('server.create', { name: 'srv', labels: {} });
+      await drive(task.id);
+      expect((await store.get(task.id))!.result).toMatchObject({ labels: {} });
+      expect(await redis.hexists('gw:labels:{fake}:server', 'n1')).toBe(0);
+    });
+
+    it('should keep nothing when the create fails', async () => {
+      plan = () => ({
+        resourceType: ResourceType.Server,
+        steps: [
+          step('create', async () => ({ status: 'done', nativeId: 'n9' }), false),
+          step('doomed', () => Promise.reject(new ProviderError('no capacity', { retryable: false }))),
+        ],
+      });
+      const task = await submit('server.create', { name: 'srv', labels: { env: 'prod' } });
+      await drive(task.id);
+      expect((await store.get(task.id))!.status).toBe('failed');
+      expect(await new LabelStore(redis).get('fake', 'server', 'n9')).toEqual({});
+    });
+
+    it('should drop the labels of a resource once its delete succeeds', async () => {
+      await new LabelStore(redis).set('fake', 'server', 'n1', { env: 'prod' });
+      plan = () => ({
+        resourceType: ResourceType.Server,
+        steps: [step('delete', async () => ({ status: 'done' }))],
+      });
+      const task = await submit('server.delete', {}, 'n1');
+      await drive(task.id);
+      expect((await store.get(task.id))!).toMatchObject({ status: 'succeeded', result: null });
+      expect(await redis.hexists('gw:labels:{fake}:server', 'n1')).toBe(0);
+    });
+
+    it('should show the stored labels in the result of any other task on the resource', async () => {
+      await new LabelStore(redis).set('fake', 'server', 'n1', { team: 'web' });
+      plan = () => ({
+        resourceType: ResourceType.Server,
+        steps: [step('start', async () => ({ status: 'done' }))],
+      });
+      const task = await start();
+      await drive(task.id);
+      expect((await store.get(task.id))!.result).toMatchObject({ nativeId: 'n1', labels: { team: 'web' } });
+    });
   });
 });

@@ -22,7 +22,7 @@ import { TaskQueue } from './task-queue.service';
 import { TaskStore } from './task-store.service';
 import { StepStatus, Task, TaskStatus } from './task.dto';
 import type { TaskInternal } from './task-record';
-import { secretOptionPaths } from './task-secrets';
+import { secretInputPaths, secretOptionPaths } from './task-secrets';
 
 const ulid = monotonicFactory();
 
@@ -90,11 +90,12 @@ export class TaskIntake {
       taskId,
     };
     const plan = params.adapter.plan(request); // validates the request against what the backend can do, before anything is stored
-    // Secret inputs (writeOnly in the adapter's option schema) are stored sealed only; 400 without a key.
+    // Secret inputs (writeOnly in the adapter's option schema; `userData`) are stored sealed only; 400 without a key.
     const secrets = this.store.sealSecrets(
       taskId,
       params.input,
       secretOptionPaths(params.adapter.optionSchemas?.[params.operation]),
+      secretInputPaths(params.operation),
     );
 
     const now = Date.now();

@@ -15,6 +15,7 @@ import {
   openSecrets,
   sealSecrets,
   SecretCipher,
+  secretInputPaths,
   secretOptionPaths,
   SecretUnreadableError,
   storableRequest,
@@ -155,6 +156,46 @@ describe('task secrets', () => {
       const keyless = JSON.parse(JSON.stringify(storableRequest(request(), secrets))) as OperationRequest;
       openSecrets(null, TASK, keyless, secrets);
       expect(() => keyless.input).toThrow(/no tasks\.secretKey/);
+    });
+  });
+
+  describe('user-data (docs/design.md#user-data)', () => {
+    const cipher = new SecretCipher(key());
+    const userData = '#cloud-config\npassword: ud-S3cret-value\n';
+    const request = (): OperationRequest => ({
+      operation: 'server.create',
+      target: null,
+      taskId: TASK,
+      input: { name: 'web-1', userData, providerOptions: { password: 'r00t-Pa55word' } },
+    });
+
+    it('should be a secret input of server create and rebuild, and of nothing else', () => {
+      expect(secretInputPaths('server.create')).toEqual([['userData']]);
+      expect(secretInputPaths('server.rebuild')).toEqual([['userData']]);
+      expect(secretInputPaths('server.rename')).toEqual([]);
+    });
+
+    it('should be sealed beside the secret options, stored without it and given back to the worker', () => {
+      const original = request();
+      const secrets = sealSecrets(cipher, TASK, original.input, [['password']], [['userData']]);
+      expect(secrets.map((secret) => secret.path)).toEqual([['userData'], ['providerOptions', 'password']]);
+      const stored = storableRequest(original, secrets);
+      expect(JSON.stringify(stored)).not.toContain('ud-S3cret');
+      expect(JSON.stringify(secrets)).not.toContain('ud-S3cret');
+      expect(stored.input).toEqual({ name: 'web-1', providerOptions: {} });
+      const loaded = JSON.parse(JSON.stringify(stored)) as OperationRequest;
+      openSecrets(cipher, TASK, loaded, secrets);
+      expect(loaded.input).toEqual(request().input);
+    });
+
+    it('should answer 400 naming userData when the gateway has no key, and need none without it', () => {
+      expect(sealSecrets(null, TASK, { name: 'web-1' }, [], [['userData']])).toEqual([]);
+      expect(() => sealSecrets(null, TASK, request().input, [], [['userData']])).toThrow(
+        expect.objectContaining({
+          code: 'validation_failed',
+          errors: [expect.objectContaining({ field: 'userData' })],
+        }),
+      );
     });
   });
 

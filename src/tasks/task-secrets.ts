@@ -2,14 +2,15 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { GatewayError, ValidationError } from '../common/errors/gateway-error';
 import type { TaskSettings } from '../config/config.schema';
-import type { OperationRequest } from '../providers/ports/operations';
+import type { OperationName, OperationRequest } from '../providers/ports/operations';
 
 /**
  * Secrets a client hands over for one operation (a DCImanager root password, a CloudSigma VNC password) are
  * never written to Redis in clear: while the task runs its record holds them sealed with AES-256-GCM (a key from
  * the config, a random nonce per value, the task id and the field as associated data), the request stored beside
  * them lacks them, and the worker opens them only when it rebuilds the plan. The record goes when the task
- * ends, sealed values with it. An adapter declares a secret with `writeOnly: true` in its option schema.
+ * ends, sealed values with it. An adapter declares a secret with `writeOnly: true` in its option schema; the
+ * operation's own secret fields (`userData`, docs/design.md#user-data) are listed here.
  */
 
 /** A sealed secret of a task: where it sits in `request.input` and the sealed value. */
@@ -155,18 +156,34 @@ export function missingSecretKeyError(fields: string[]): ValidationError {
 }
 
 /**
- * Seals the secrets present in `input.providerOptions` (paths from `secretOptionPaths`). No secret present:
- * nothing to seal, with or without a key. A secret and no key: the 400 of `missingSecretKeyError`.
+ * Fields of an operation's own input that are secrets whatever the backend: `userData` (cloud-init often carries
+ * passwords and tokens; docs/design.md#user-data). Sealed like the secret provider options.
+ */
+const SECRET_INPUTS: Partial<Record<OperationName, string[][]>> = {
+  'server.create': [['userData']],
+  'server.rebuild': [['userData']],
+};
+
+/** Paths of the secret fields of an operation's input, outside `providerOptions`. */
+export function secretInputPaths(operation: OperationName): string[][] {
+  return SECRET_INPUTS[operation] ?? [];
+}
+
+/**
+ * Seals the secrets present in `input.providerOptions` (paths from `secretOptionPaths`) and in the input itself
+ * (`inputPaths`, from `secretInputPaths`). No secret present: nothing to seal, with or without a key. A secret and
+ * no key: the 400 of `missingSecretKeyError`.
  */
 export function sealSecrets(
   cipher: SecretCipher | null,
   taskId: string,
   input: unknown,
   optionPaths: string[][],
+  inputPaths: string[][] = [],
 ): SealedSecret[] {
-  const present = optionPaths
-    .map((path) => ['providerOptions', ...path])
-    .filter((path) => readPath(input, path) !== undefined);
+  const present = [...inputPaths, ...optionPaths.map((path) => ['providerOptions', ...path])].filter(
+    (path) => readPath(input, path) !== undefined,
+  );
   if (present.length === 0) return [];
   if (!cipher) throw missingSecretKeyError(present.map(fieldOf));
   return present.map((path) => ({

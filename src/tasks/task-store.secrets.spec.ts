@@ -16,6 +16,9 @@ import { SECRET_OPTION, type ProviderAdapter } from '../providers/ports/provider
 import { Connection } from '../providers/registry/connection';
 import { ProviderRegistry } from '../providers/registry/provider-registry.service';
 import { findRedisBinary, startEmbeddedRedis, type EmbeddedRedis } from '../../sandbox/embedded-redis';
+import { GatewayReads } from './gateway-reads';
+import { LabelStore } from './label-store.service';
+import { PublicKeyStore } from './public-key-store.service';
 import { OperationRunner } from './operation-runner.service';
 import { TaskEvents } from './task-events.service';
 import { TaskIntake } from './task-intake.service';
@@ -107,6 +110,9 @@ describe('TaskStore with task secrets', () => {
       events,
       new SnapshotCache(redis, workerConfig),
       new MetricsService(),
+      new LabelStore(redis),
+      new PublicKeyStore(redis),
+      new GatewayReads(new LabelStore(redis), new PublicKeyStore(redis)),
     );
     const create = async () =>
       (

@@ -92,10 +92,16 @@ export class TaskStore {
 
   /**
    * Seals the secret fields of an operation's input (paths inside `providerOptions`, from the adapter's option
-   * schema) for the task `taskId`; ValidationError (400) when there is one and no key to seal it with.
+   * schema, and the operation's own secret fields such as `userData`) for the task `taskId`; ValidationError
+   * (400) when there is one and no key to seal it with.
    */
-  sealSecrets(taskId: string, input: unknown, optionPaths: string[][]): SealedSecret[] {
-    return sealSecrets(this.secrets, taskId, input, optionPaths);
+  sealSecrets(
+    taskId: string,
+    input: unknown,
+    optionPaths: string[][],
+    inputPaths: string[][] = [],
+  ): SealedSecret[] {
+    return sealSecrets(this.secrets, taskId, input, optionPaths, inputPaths);
   }
 
   /** The internal record as Redis keeps it: the request without the values of its sealed secrets. */

@@ -1,6 +1,9 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import type { GatewayRole } from '../config/env';
+import { GatewayReads } from './gateway-reads';
+import { LabelStore } from './label-store.service';
+import { PublicKeyStore } from './public-key-store.service';
 import { OperationRunner } from './operation-runner.service';
 import { OperationProcessor } from './operation.processor';
 import { OPERATIONS_QUEUE } from './queue.constants';
@@ -22,8 +25,27 @@ export class TasksModule {
       global: true,
       // BullMQ's own event stream is read by nobody here: keep it short (it held ~370 bytes per task).
       imports: [BullModule.registerQueue({ name: OPERATIONS_QUEUE, streams: { events: { maxLen: 1_000 } } })],
-      providers: [TaskStore, TaskEvents, TaskWaiter, TaskQueue, TaskIntake, ...worker],
-      exports: [TaskStore, TaskEvents, TaskWaiter, TaskQueue, TaskIntake],
+      providers: [
+        TaskStore,
+        TaskEvents,
+        TaskWaiter,
+        TaskQueue,
+        TaskIntake,
+        LabelStore,
+        PublicKeyStore,
+        GatewayReads,
+        ...worker,
+      ],
+      exports: [
+        TaskStore,
+        TaskEvents,
+        TaskWaiter,
+        TaskQueue,
+        TaskIntake,
+        LabelStore,
+        PublicKeyStore,
+        GatewayReads,
+      ],
     };
   }
 }

@@ -1,8 +1,8 @@
-import { api, clientFor, waitForTask, type Client } from '../support/api';
-import type { ActionVerdict, IpAddress, Network, Problem, Server, Volume } from '../generated/client';
+import { api, renameServer, clientFor, waitForTask, type Client } from '../support/api';
+import type { ActionVerdict, IpAddress, Network, Problem, Server, SshKey, Volume } from '../generated/client';
 import { KEYS, sim, startTestGateway, type TestGateway } from '../support/gateway';
 
-type AnyResource = Server | Volume | Network | IpAddress;
+type AnyResource = Server | Volume | Network | IpAddress | SshKey;
 
 const CONNECTIONS = [
   { name: 'cm', kind: 'cloudmc' },
@@ -29,13 +29,19 @@ function request(
     case 'server.reboot':
       return api.rebootServer({ client, path });
     case 'server.rename':
-      return api.renameServer({ client, path, body: { name: 'renamed-by-click' } });
+      return renameServer({ client, path, body: { name: 'renamed-by-click' } });
+    case 'server.resize':
+      return api.resizeServer({ client, path, body: { cpuCores: 2, memoryMb: 2048 } });
+    case 'server.rebuild':
+      return api.rebuildServer({ client, path, body: { imageId: (resource as Server).imageId ?? 'x' } });
     case 'server.delete':
       return api.deleteServer({ client, path });
     case 'volume.attach':
       return api.attachVolume({ client, path, body: { serverId } });
     case 'volume.detach':
       return api.detachVolume({ client, path });
+    case 'volume.resize':
+      return api.resizeVolume({ client, path, body: { sizeGb: (resource as Volume).sizeGb + 10 } });
     case 'volume.delete':
       return api.deleteVolume({ client, path });
     case 'network.delete':
@@ -46,6 +52,8 @@ function request(
       return api.detachIp({ client, path });
     case 'ip.release':
       return api.releaseIp({ client, path });
+    case 'sshKey.delete':
+      return api.deleteSshKey({ client, path });
     default:
       throw new Error(`no request for ${resource.resourceType}.${key}`);
   }
@@ -63,6 +71,7 @@ describe('allowedActions on every resource of the four backends (e2e)', () => {
       api.listVolumes({ client, query }),
       api.listNetworks({ client, query }),
       api.listIps({ client, query }),
+      api.listSshKeys({ client, query }),
     ]);
     return lists.flatMap((list) => (list.data?.items ?? []) as AnyResource[]);
   }
@@ -128,7 +137,7 @@ describe('allowedActions on every resource of the four backends (e2e)', () => {
           if (verdict.reason === 'wrong_state') {
             expect([where, problem.currentState, problem.expectedStates]).toEqual([
               where,
-              resource.state,
+              (resource as { state?: string }).state,
               verdict.expectedStates,
             ]);
           }

@@ -1,5 +1,5 @@
 import { SIMULATORS } from '../../sandbox/simulators/simulator-kinds';
-import { api, catalogPicks, clientFor, succeeded, type Client } from '../support/api';
+import { api, renameServer, catalogPicks, clientFor, succeeded, type Client } from '../support/api';
 import { KEYS, startTestGateway, type TestGateway } from '../support/gateway';
 
 // The CloudSigma 1.0 backend through the public API: generated client, real Redis, the simulator behind.
@@ -31,10 +31,19 @@ describe('CloudSigma 1.0 through the gateway (e2e, generated client, real Redis)
     expect(SIMULATORS.map((s) => s.kind)).toContain('cloudsigma');
   });
 
-  it('should describe the connection: every operation supported, the option schemas, the catalog', async () => {
+  it('should describe the connection: its operations, what it lacks and why, the option schemas, the catalog', async () => {
     const detail = await api.getProvider({ client, path: { name: CS } });
     expect(detail.data).toMatchObject({ name: CS, kind: 'cloudsigma' });
-    expect(detail.data!.operations.every((o) => o.supported)).toBe(true);
+    // CloudSigma 1.0 keeps no SSH keys, and VLANs and static IPs have no metadata: labels the gateway keeps.
+    const unsupported = detail.data!.operations.filter((o) => !o.supported);
+    expect(unsupported.map((o) => o.operation).sort()).toEqual(
+      ['ip.relabel', 'network.relabel', 'sshKey.create', 'sshKey.delete'].sort(),
+    );
+    expect(unsupported.every((o) => o.reason)).toBe(true);
+    expect(detail.data!.labels).toMatchObject({
+      storage: 'mixed',
+      byType: { server: 'native', volume: 'native', network: 'gateway', ip: 'gateway' },
+    });
     expect(detail.data!.capabilities).toEqual(
       expect.arrayContaining([
         'server.create',
@@ -94,7 +103,7 @@ describe('CloudSigma 1.0 through the gateway (e2e, generated client, real Redis)
     expect(rebooted.result).toMatchObject({ state: 'running' });
     const renamed = await succeeded(
       client,
-      (await api.renameServer({ client, path: { id }, body: { name: 'cs-renamed' } })).data,
+      (await renameServer({ client, path: { id }, body: { name: 'cs-renamed' } })).data,
     );
     expect(renamed.result).toMatchObject({ name: 'cs-renamed' });
 
@@ -183,14 +192,16 @@ describe('CloudSigma 1.0 through the gateway (e2e, generated client, real Redis)
     expect((await api.getNetwork({ client, path: { id } })).response.status).toBe(404);
   });
 
-  it('should refuse what CloudSigma 1.0 cannot do with 400 before creating a task', async () => {
+  it('should refuse what CloudSigma 1.0 cannot do before creating a task', async () => {
     const cidr = await api.createNetwork({ client, body: { provider: CS, name: 'x', cidr: '10.1.0.0/24' } });
     expect(cidr.response.status).toBe(400);
     expect(cidr.error).toMatchObject({ code: 'validation_failed', errors: [{ field: 'cidr' }] });
+    // A feature the capability document says it lacks: 501 naming the field.
     const keys = await api.createServer({
       client,
       body: { provider: CS, name: 'x', ...picks, sshPublicKeys: ['ssh-ed25519 AAAAC3Nza'] },
     });
-    expect(keys.response.status).toBe(400);
+    expect(keys.response.status).toBe(501);
+    expect(keys.error).toMatchObject({ code: 'unsupported_operation', errors: [{ field: 'sshPublicKeys' }] });
   });
 });

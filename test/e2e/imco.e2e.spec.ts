@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startImcoSimulator } from '../../sandbox/simulators/imco/imco.simulator';
-import { api, catalogPicks, clientFor, succeeded, waitForTask, type Client } from '../support/api';
+import {
+  api,
+  renameServer,
+  catalogPicks,
+  clientFor,
+  succeeded,
+  waitForTask,
+  type Client,
+} from '../support/api';
 import { KEYS, sim, startTestGateway, type TestGateway } from '../support/gateway';
 import { tlsFolder } from '../support/imco-tls';
 
@@ -99,7 +107,7 @@ describe('IMCO through the public API (e2e, generated client, real Redis)', () =
     expect(rebooted.result).toMatchObject({ state: 'running' });
     const renamed = await succeeded(
       client,
-      (await api.renameServer({ client, path: { id }, body: { name: 'e2e-renamed' } })).data,
+      (await renameServer({ client, path: { id }, body: { name: 'e2e-renamed' } })).data,
     );
     expect(renamed.result).toMatchObject({ name: 'e2e-renamed' });
 

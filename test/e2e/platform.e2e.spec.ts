@@ -109,11 +109,39 @@ describe('health, metrics, docs, CORS and the capability document (e2e)', () => 
       supported: true,
       providerOptionsSchema: { type: 'object', additionalProperties: false },
     });
-    expect(Object.keys((create.providerOptionsSchema as { properties: object }).properties)).toContain(
-      'userData',
-    );
+    // User-data is a field of the API's own (a secret), not a provider option: the connection says it takes it.
+    const options = Object.keys((create.providerOptionsSchema as { properties: object }).properties);
+    expect(options).toContain('rootVolumeSizeInGb');
+    expect(options).not.toContain('userData');
+    expect(detail.data!.features.userData).toMatchObject({ supported: true, maxBytes: expect.any(Number) });
     const start = detail.data!.operations.find((o) => o.operation === 'server.start')!;
     expect(start.providerOptionsSchema).toMatchObject({ additionalProperties: false });
+  });
+
+  it('should publish the whole request body each operation takes here, and refuse a body that breaks it', async () => {
+    const detail = await api.getProvider({ client, path: { name: 'cm-a' } });
+    const schemaOf = (operation: string) =>
+      detail.data!.operations.find((o) => o.operation === operation)!.requestSchema as {
+        required?: string[];
+        properties: Record<string, Record<string, unknown>>;
+        allOf?: unknown[];
+        additionalProperties: boolean;
+      };
+    const create = schemaOf('server.create');
+    expect(create.required).toEqual(expect.arrayContaining(['provider', 'name', 'imageId']));
+    expect(create.properties.provider.enum).toEqual(['cm-a']);
+    expect(create.properties.userData).toMatchObject({ maxLength: detail.data!.features.userData.maxBytes });
+    expect(create.properties.providerOptions).toMatchObject({ additionalProperties: false });
+    expect(create.additionalProperties).toBe(false);
+    // CloudMC makes data volumes attached to an instance: the schema says so, and a body without one is refused.
+    expect(schemaOf('volume.create').allOf).toEqual([{ required: ['serverId'] }]);
+    expect(schemaOf('server.start')).toMatchObject({ maxProperties: 0 });
+    const refused = await api.createVolume({
+      client,
+      body: { provider: 'cm-a', name: 'data', sizeGb: 10 },
+    });
+    expect(refused.response.status).toBe(400);
+    expect(JSON.stringify(refused.error)).toContain('serverId');
   });
 
   it('should serve the catalog with gateway ids', async () => {

@@ -28,6 +28,7 @@ describe('the API root, GET /v1 (e2e)', () => {
           volumes: '/v1/volumes',
           networks: '/v1/networks',
           ips: '/v1/ips',
+          sshKeys: '/v1/ssh-keys',
           tasks: '/v1/tasks',
           events: '/v1/events',
           providers: '/v1/providers',

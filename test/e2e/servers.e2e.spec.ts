@@ -1,4 +1,12 @@
-import { api, catalogPicks, clientFor, succeeded, waitForTask, type Client } from '../support/api';
+import {
+  api,
+  renameServer,
+  catalogPicks,
+  clientFor,
+  succeeded,
+  waitForTask,
+  type Client,
+} from '../support/api';
 import { KEYS, sim, startTestGateway, type TestGateway } from '../support/gateway';
 
 describe('servers over CloudMC (e2e, generated client, real Redis)', () => {
@@ -57,7 +65,7 @@ describe('servers over CloudMC (e2e, generated client, real Redis)', () => {
 
     const renamed = await succeeded(
       client,
-      (await api.renameServer({ client, path: { id }, body: { name: 'e2e-renamed' } })).data,
+      (await renameServer({ client, path: { id }, body: { name: 'e2e-renamed' } })).data,
     );
     expect(renamed.result).toMatchObject({ name: 'e2e-renamed' });
 

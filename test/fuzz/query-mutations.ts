@@ -65,6 +65,11 @@ function badQueryValues(
       return bad(fc.constant('t'.repeat(129)));
     case 'resourceId':
       return bad(fc.constantFrom('a b', 'cm:', ':', `cm:${'n'.repeat(201)}`, 'CM:1', ''));
+    case 'label':
+      // Keys upper-case, empty, too long, reserved, or values with characters labels never hold.
+      return bad(
+        fc.constantFrom('Env=prod', '=prod', 'k'.repeat(64), 'cloudmux.x=1', 'env=a b', 'env=é', ''),
+      );
     case 'operation':
       return bad(fc.constantFrom('server.explode', 'SERVER.CREATE', 'server', '', 'server.create '));
     default: // enums (state, status) and `fresh` (true|false)
@@ -95,7 +100,9 @@ export function queryCases(operations: Operation[], fixtures: Fixtures): fc.Arbi
         },
         expect: { statuses: v.statuses, fields: v.field ? [v.name] : undefined },
       }));
-    const repeated = fc.constantFrom(...params).map((p): FuzzCase => ({
+    // A parameter the document declares as a list (`label`) may repeat; any other must not.
+    const single = params.filter((p) => (p.schema as { type?: string } | undefined)?.type !== 'array');
+    const repeated = fc.constantFrom(...(single.length ? single : params)).map((p): FuzzCase => ({
       category: 'query.repeated',
       request: { method: op.method, target: `${path}?${p.name}=1&${p.name}=2`, headers: [] },
       expect: refused([p.name]),

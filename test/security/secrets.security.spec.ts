@@ -22,6 +22,7 @@ import {
   lifecycle,
   refusedCredentials,
   serverBody,
+  takesUserData,
   type ClientSecrets,
 } from '../support/security-workload';
 import { openEvents, type SseStream } from '../support/sse';
@@ -40,12 +41,19 @@ const group = (finding: Finding) => finding.secret.split(/[/#]/)[0];
 describe('no secret leaves the gateway (security)', () => {
   const recorder = new ResponseRecorder();
   const scanner = new SecretScanner();
-  const clientSecrets: ClientSecrets = { rootPassword: `Root-${random(12)}`, vncPassword: random(6) };
+  const clientSecrets: ClientSecrets = {
+    rootPassword: `Root-${random(12)}`,
+    vncPassword: random(6),
+    // Cloud-init text with a password in it, as users send it (docs/design.md#user-data).
+    userData: `#cloud-config\nchpasswd:\n  list: |\n    root:Ud-${random(12)}\n`,
+  };
   const canary = `sec-canary-${random(9)}`;
   const streams: SseStream[] = [];
   const snapshots: RedisValue[][] = [];
   const eventTokens: string[] = [];
   const figures: Record<string, number | string> = {};
+  /** Create tasks that carried user-data (the lifecycle's, where the connection takes it). */
+  let userDataCreates: Task[] = [];
   let gw: SecurityGateway;
   let redis: Redis;
   let admin: Client;
@@ -89,6 +97,7 @@ describe('no secret leaves the gateway (security)', () => {
     }
     scanner.add('client/root-password', clientSecrets.rootPassword);
     scanner.add('client/vnc-password', clientSecrets.vncPassword);
+    scanner.add('client/user-data', clientSecrets.userData);
     const vmPasswords = cloudmcResults.mock.calls
       .map(([, result]) => (result as { password?: string } | undefined)?.password)
       .filter((password): password is string => typeof password === 'string');
@@ -98,6 +107,7 @@ describe('no secret leaves the gateway (security)', () => {
     figures.dciSessions = dciSessions.mock.results.length;
     figures.cloudmcVmPasswords = vmPasswords.length;
     figures.eventTokens = eventTokens.length;
+    figures.userDataCreates = userDataCreates.length;
   }
 
   function scanEverything(): void {
@@ -150,6 +160,10 @@ describe('no secret leaves the gateway (security)', () => {
         }),
       );
       lifecycles = rounds.flat();
+      const taking = await Promise.all(KINDS.map((kind) => takesUserData(admin, CONNECTIONS[kind])));
+      userDataCreates = lifecycles.filter(
+        (t) => t.operation === 'server.create' && taking[NAMES.indexOf(t.provider as never)],
+      );
       failures = await Promise.all(
         KINDS.map((kind) => backendFailure(gw, tenantClient(kind), kind, CONNECTIONS[kind], clientSecrets)),
       );
@@ -262,9 +276,13 @@ describe('no secret leaves the gateway (security)', () => {
       expect({ kind, status: refusals[i].task.status }).toEqual({ kind, status: 'failed' });
     });
     expect(refusals.map((r) => r.recovered)).toEqual(KINDS.map(() => 'ok'));
-    expect(badStatuses.every((status) => status >= 400 && status < 500)).toBe(true);
+    // Refused requests: 4xx, or 501 for what a connection cannot take (user-data on DCImanager).
+    expect(badStatuses.every((status) => (status >= 400 && status < 500) || status === 501)).toBe(true);
+    expect(badStatuses).toContain(501);
     expect(figures.dciSessions).toBeGreaterThanOrEqual(2); // one before the refusal, one after it
     expect(figures.cloudmcVmPasswords).toBeGreaterThanOrEqual(1);
+    // Servers were made with user-data where a connection takes it (CloudMC does).
+    expect(figures.userDataCreates).toBeGreaterThanOrEqual(1);
     expect(scanner.controlSources('canary')).toEqual(expect.arrayContaining(['logs', 'redis', 'responses']));
     // Every Redis value could be read: a new packing the scan does not know would make it blind, not clean.
     const opaque = snapshots.flatMap((snapshot) =>
@@ -330,6 +348,49 @@ describe('no secret leaves the gateway (security)', () => {
     const ended = await dumpRedis(redis);
     expect(await where(ended)).toEqual([]);
     expect(ended.filter((v) => sealed.some((text) => v.text.includes(text))).map((v) => v.key)).toEqual([]);
+  });
+
+  it('should hold user-data only sealed in its own running task, and drop even that when the task ends', async () => {
+    const client = tenantClient('cloudmc');
+    const userData = `#cloud-config\nwrite_files:\n  - content: Held-${random(12)}\n`;
+    const where = async (values: RedisValue[]) => {
+      const probe = new SecretScanner();
+      probe.add('client/user-data', userData);
+      for (const value of values) probe.scan('redis', `${value.key} ${value.part}`, value.text);
+      return [...new Set(probe.findings.map((f) => f.where))];
+    };
+    // CloudMC holds the instance create for a while: the task stays open meanwhile.
+    await sim(gw.sims.cloudmc, 'POST', '/faults', {
+      action: 'delay',
+      method: 'POST',
+      path: 'instances$',
+      delayMs: 2000,
+      count: 1,
+    });
+    const body = await serverBody(
+      client,
+      'cloudmc',
+      CONNECTIONS.cloudmc,
+      { ...clientSecrets, userData },
+      'sec-ud',
+    );
+    expect(body).toMatchObject({ userData });
+    const task = (await api.createServer({ client, body })).data!;
+    const open = await dumpRedis(redis);
+    expect(await where(open)).toEqual([]);
+    const record = open.find((v) => v.key === `gw:task:${task.id}` && v.part === 'internal');
+    const held = JSON.parse(record!.text) as { secrets?: Array<{ path: string[]; sealed: string }> };
+    expect(held.secrets?.map((secret) => secret.path)).toEqual([['userData']]);
+    const sealed = held.secrets!.map((secret) => secret.sealed);
+    const done = await waitForTask(client, task.id, 60);
+    expect(done.status).toBe('succeeded');
+    const ended = await dumpRedis(redis);
+    expect(await where(ended)).toEqual([]);
+    expect(ended.filter((v) => sealed.some((text) => v.text.includes(text))).map((v) => v.key)).toEqual([]);
+    // Nor in the answers a client reads afterwards.
+    const read = await api.getServer({ client, path: { id: done.resource.id! }, query: { fresh: true } });
+    expect(JSON.stringify([done, read.data])).not.toContain(userData.split('\n')[2].trim());
+    await succeeded(client, (await api.deleteServer({ client, path: { id: done.resource.id! } })).data);
   });
 
   // Request URLs are logged with `?access_token=` masked (loggableUrl).

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { keys as redisKeys } from '../../src/common/redis/keys';
-import { api, clientFor, succeeded, type Client } from '../support/api';
+import { api, renameServer, clientFor, succeeded, type Client } from '../support/api';
 import { expectHidden as expectHiddenOnce, renamed, type Answer } from '../support/security-assert';
 import { backendWrites, loadFixture, storedTasks } from '../support/security-fixtures';
 import { NAMES, startSecurityGateway, type SecurityGateway } from '../support/security-gateway';
@@ -58,7 +58,7 @@ describe('tenancy over all four backends (security)', () => {
     send(gw.baseUrl, { method: 'GET', path }, auth(key));
   /** A rename by the connection's own tenant: every backend supports it, and it makes a task and events. */
   const rename = async (name: string, wait = true) => {
-    const accepted = await api.renameServer({
+    const accepted = await renameServer({
       client: tenant[name],
       path: { id: fixtures[name].server },
       body: { name: `sec-${ownTasks[name].length}` },
@@ -246,7 +246,15 @@ describe('tenancy over all four backends (security)', () => {
         'detachVolume',
         'rebootServer',
         'releaseIp',
-        'renameServer',
+        'updateServer',
+        'resizeServer',
+        'rebuildServer',
+        'updateVolume',
+        'resizeVolume',
+        'updateNetwork',
+        'updateIp',
+        'createSshKey',
+        'deleteSshKey',
         'startServer',
         'stopServer',
       ].sort(),
@@ -291,13 +299,13 @@ describe('tenancy over all four backends (security)', () => {
     for (const [x, y] of pairs) {
       const headers = { 'Idempotency-Key': `sec-shared-${x}-${y}` };
       const body = { name: `idem-${x}` };
-      const ofX = await api.renameServer({
+      const ofX = await renameServer({
         client: tenant[x],
         path: { id: fixtures[x].server },
         body,
         headers,
       });
-      const ofY = await api.renameServer({
+      const ofY = await renameServer({
         client: tenant[y],
         path: { id: fixtures[y].server },
         body,
@@ -312,7 +320,7 @@ describe('tenancy over all four backends (security)', () => {
       expect(ofY.data!.provider).toBe(y);
       figures.idempotencyPairs++;
       // Y sends X's very request with X's key: X's task must not come back.
-      const replayOfX = await api.renameServer({
+      const replayOfX = await renameServer({
         client: tenant[y],
         path: { id: fixtures[x].server },
         body,
@@ -320,13 +328,13 @@ describe('tenancy over all four backends (security)', () => {
       });
       expect({ x, y, status: replayOfX.response.status }).toEqual({ x, y, status: 404 });
       // Each tenant still replays its own.
-      const againX = await api.renameServer({
+      const againX = await renameServer({
         client: tenant[x],
         path: { id: fixtures[x].server },
         body,
         headers,
       });
-      const againY = await api.renameServer({
+      const againY = await renameServer({
         client: tenant[y],
         path: { id: fixtures[y].server },
         body,
@@ -338,7 +346,7 @@ describe('tenancy over all four backends (security)', () => {
       ownTasks[x].push(ofX.data!.id);
       ownTasks[y].push(ofY.data!.id);
       // The admin, who sees both connections, has its own idempotency space as well.
-      const ofAdmin = await api.renameServer({
+      const ofAdmin = await renameServer({
         client: admin,
         path: { id: fixtures[x].server },
         body,

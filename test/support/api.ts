@@ -46,3 +46,22 @@ export async function catalogPicks(
   const plans = await api.listProviderPlans({ client, path: { name: connection } });
   return { imageId: images.data!.items[0].id, planId: plans.data!.items.find((p) => !p.custom)!.id };
 }
+
+/**
+ * `PATCH /v1/servers/{id}` with a new name: a rename is always a task (a PATCH of labels the gateway keeps answers
+ * the server instead), so its answer is typed as the task here.
+ */
+export async function renameServer(
+  options: Parameters<typeof api.updateServer>[0] & { body: { name: string } },
+): Promise<{ data?: Task; error?: unknown; response: Response }> {
+  const answer = await api.updateServer(options);
+  return { ...answer, data: answer.data as Task | undefined };
+}
+
+/** A task answer's task, or the refusal as an error (for answers typed `Task | <resource>`). */
+export function taskOf(answer: { data?: unknown; error?: unknown }): Task {
+  const data = answer.data as Task | undefined;
+  if (!data?.operation)
+    throw new Error(`expected a task, got ${JSON.stringify(answer.error ?? answer.data)}`);
+  return data;
+}

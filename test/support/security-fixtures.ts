@@ -7,11 +7,12 @@ import type { ConnectionFixture } from './security-routes';
 /** One existing row of every resource type of a connection, and a catalog pick, as the admin sees them. */
 export async function loadFixture(admin: Client, connection: string): Promise<ConnectionFixture> {
   const query = { provider: connection };
-  const [servers, volumes, networks, ips, picks] = await Promise.all([
+  const [servers, volumes, networks, ips, sshKeys, picks] = await Promise.all([
     api.listServers({ client: admin, query }),
     api.listVolumes({ client: admin, query }),
     api.listNetworks({ client: admin, query }),
     api.listIps({ client: admin, query }),
+    api.listSshKeys({ client: admin, query }),
     catalogPicks(admin, connection),
   ]);
   const first = (items: Array<{ id: string }> | undefined, type: string) => {
@@ -24,6 +25,7 @@ export async function loadFixture(admin: Client, connection: string): Promise<Co
     volume: first(volumes.data?.items, 'volume'),
     network: first(networks.data?.items, 'network'),
     ip: first(ips.data?.items, 'ip'),
+    sshKey: sshKeys.data?.items[0]?.id ?? `${connection}:sec-no-key`,
     ...picks,
   };
 }

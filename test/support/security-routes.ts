@@ -8,6 +8,8 @@ export interface ConnectionFixture {
   volume: string;
   network: string;
   ip: string;
+  /** An SSH key of the connection, or a made-up id where its backend keeps none. */
+  sshKey: string;
   imageId: string;
   planId: string;
 }
@@ -50,28 +52,41 @@ export function mutatingRoutes(): MutatingRoute[] {
 /** A body that passes validation for each mutating operation, so that only authorization can refuse it. */
 const BODIES: Record<string, (f: ConnectionFixture) => unknown> = {
   createServer: (f) => ({ provider: f.connection, name: 'sec-denied', imageId: f.imageId, planId: f.planId }),
-  renameServer: () => ({ name: 'sec-denied' }),
+  updateServer: () => ({ name: 'sec-denied' }),
+  resizeServer: (f) => ({ planId: f.planId }),
+  rebuildServer: (f) => ({ imageId: f.imageId }),
   deleteServer: () => undefined,
   startServer: () => ({}),
   stopServer: () => ({ force: true }),
   rebootServer: () => ({}),
   createVolume: (f) => ({ provider: f.connection, name: 'sec-denied', sizeGb: 10 }),
   deleteVolume: () => undefined,
+  updateVolume: () => ({ labels: { sec: 'denied' } }),
+  resizeVolume: () => ({ sizeGb: 4096 }),
   attachVolume: (f) => ({ serverId: f.server }),
   detachVolume: () => ({}),
   createNetwork: (f) => ({ provider: f.connection, name: 'sec-denied' }),
   deleteNetwork: () => undefined,
+  updateNetwork: () => ({ labels: { sec: 'denied' } }),
   allocateIp: (f) => ({ provider: f.connection, serverId: f.server }),
   releaseIp: () => undefined,
+  updateIp: () => ({ labels: { sec: 'denied' } }),
   attachIp: (f) => ({ serverId: f.server }),
   detachIp: () => ({}),
+  createSshKey: (f) => ({ provider: f.connection, name: 'sec-denied', publicKey: DENIED_KEY }),
+  deleteSshKey: () => undefined,
 };
+
+/** A well-formed public key for requests that must be refused for who sends them, never for what. */
+const DENIED_KEY =
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl sec-denied';
 
 const RESOURCE_OF_PATH: Record<string, keyof ConnectionFixture> = {
   servers: 'server',
   volumes: 'volume',
   networks: 'network',
   ips: 'ip',
+  'ssh-keys': 'sshKey',
 };
 
 /** The request of a route aimed at the resources of one connection (its `{id}` is that connection's). */

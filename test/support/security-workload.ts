@@ -1,15 +1,19 @@
 import type { Task } from '../generated/client';
-import { api, catalogPicks, succeeded, waitForTask, type Client } from './api';
+import { api, catalogPicks, renameServer, succeeded, waitForTask, type Client } from './api';
 import { sim } from './gateway';
 import type { Kind, SecurityGateway } from './security-gateway';
 
 // A realistic day on one backend through the public API: lifecycles, a backend failure, refused credentials
 // and bad requests, so that every path a secret could take out of the gateway is walked at least once.
 
-/** Secrets a client hands over in `providerOptions`: the OS root password (DCImanager), VNC (CloudSigma). */
+/**
+ * Secrets a client hands over: in `providerOptions` the OS root password (DCImanager) and VNC (CloudSigma); and
+ * `userData` (cloud-init text, often with passwords in it) where the connection takes it.
+ */
 export interface ClientSecrets {
   rootPassword: string;
   vncPassword: string;
+  userData: string;
 }
 
 type Accepted = { data?: Task; error?: unknown };
@@ -19,8 +23,27 @@ const taskOf = (accepted: Accepted): Task => {
   return accepted.data;
 };
 
-/** A create body that works on the backend, carrying the client secrets its provider options accept. */
+/** Whether the connection takes `userData` (its capability document says so). */
+export async function takesUserData(client: Client, connection: string): Promise<boolean> {
+  return !!(await api.getProvider({ client, path: { name: connection } })).data?.features.userData.supported;
+}
+
+/**
+ * A create body that works on the backend, carrying the client secrets its provider options accept, and the
+ * user-data where the connection takes it.
+ */
 export async function serverBody(
+  client: Client,
+  kind: Kind,
+  connection: string,
+  secrets: ClientSecrets,
+  name: string,
+) {
+  const userData = (await takesUserData(client, connection)) ? { userData: secrets.userData } : {};
+  return { ...(await bareServerBody(client, kind, connection, secrets, name)), ...userData };
+}
+
+async function bareServerBody(
   client: Client,
   kind: Kind,
   connection: string,
@@ -68,7 +91,7 @@ export async function lifecycle(
   const id = { id: server };
   await run(await api.stopServer({ client, path: id, body: kind === 'dcimanager' ? { force: true } : {} }));
   await run(await api.startServer({ client, path: id }));
-  await run(await api.renameServer({ client, path: id, body: { name: 'sec-renamed' } }));
+  await run(await renameServer({ client, path: id, body: { name: 'sec-renamed' } }));
   if (full) await run(await api.rebootServer({ client, path: id }));
 
   if (caps.includes('volume.create')) {
@@ -175,7 +198,7 @@ export async function refusedCredentials(
     codes.push(String((one.error as { code?: string } | undefined)?.code ?? one.response.status));
     const task = await waitForTask(
       client,
-      taskOf(await api.renameServer({ client, path: { id: serverId }, body: { name: 'sec-refused' } })).id,
+      taskOf(await renameServer({ client, path: { id: serverId }, body: { name: 'sec-refused' } })).id,
       60,
     );
     codes.push(task.error?.code ?? task.status);
@@ -234,6 +257,33 @@ export async function badRequests(
         imageId: 'x',
         providerOptions: { password: 'short' },
       }),
+    }),
+    // User-data where the connection takes none (501), with a broken reference (400), and far too long (400).
+    call('/v1/servers', {
+      method: 'POST',
+      body: json({ provider: connections.dcimanager, name: 'x', imageId: 'x', userData: secrets.userData }),
+    }),
+    call('/v1/servers', {
+      method: 'POST',
+      body: json({
+        provider: connections.cloudmc,
+        name: 'x',
+        imageId: 'not an id!',
+        userData: secrets.userData,
+      }),
+    }),
+    call('/v1/servers', {
+      method: 'POST',
+      body: json({
+        provider: connections.cloudmc,
+        name: 'x',
+        imageId: 'x',
+        userData: `${secrets.userData}\n${'#'.repeat(2_000_000)}`,
+      }),
+    }),
+    call(`/v1/servers/${connections.cloudmc}:x/rebuild`, {
+      method: 'POST',
+      body: json({ imageId: 'x', userData: secrets.userData }),
     }),
     // Echoed input: ids, fields, query values.
     call(`/v1/servers/${connections.cloudmc}:${'%21'.repeat(5)}`),

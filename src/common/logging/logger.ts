@@ -14,9 +14,14 @@ export const REDACT_PATHS = [
   '*.token',
   '*.key',
   '*.secret',
+  // Cloud-init text often carries passwords and tokens (docs/design.md#user-data); no request body is logged,
+  // this catches one that a log call would carry by mistake.
+  '*.userData',
+  '*.*.userData',
   'password',
   'apiKey',
   'token',
+  'userData',
 ];
 
 /** A request URL fit for a log line: the event-stream token (`?access_token=`) is a credential, so it is masked. */

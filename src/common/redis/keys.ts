@@ -32,6 +32,17 @@ export const keys = {
   generation: (connection: string) => `${P}:gen:${connection}`,
   /** One cached resource. */
   item: (connection: string, type: string, nativeId: string) => `${P}:item:${connection}:${type}:${nativeId}`,
+  /**
+   * Hash of the labels the gateway keeps for one connection's resources of one type (docs/design.md#labels):
+   * field = native id, value = the labels as JSON. The connection is a hash tag, so every label hash of one
+   * connection sits in one cluster slot.
+   */
+  labels: (connection: string, type: string) => `${P}:labels:{${connection}}:${type}`,
+  /**
+   * Hash of the public keys of the SSH keys the gateway added on a connection whose backend does not give them
+   * back (docs/design.md#ssh-keys): field = native id, value = the OpenSSH public key line. Not secrets.
+   */
+  sshPublicKeys: (connection: string) => `${P}:sshpub:{${connection}}`,
   /** Cached catalog (images, plans, locations) of one connection. */
   catalog: (connection: string, what: string) => `${P}:cat:${connection}:${what}`,
   /** Request counter of one caller in the current rate-limit window, and its block marker. */

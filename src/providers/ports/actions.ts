@@ -16,14 +16,18 @@ export const ACTIONS = {
   'server.forceStop': { type: ResourceType.Server, key: 'forceStop', operation: 'server.stop' },
   'server.reboot': { type: ResourceType.Server, key: 'reboot', operation: 'server.reboot' },
   'server.rename': { type: ResourceType.Server, key: 'rename', operation: 'server.rename' },
+  'server.resize': { type: ResourceType.Server, key: 'resize', operation: 'server.resize' },
+  'server.rebuild': { type: ResourceType.Server, key: 'rebuild', operation: 'server.rebuild' },
   'server.delete': { type: ResourceType.Server, key: 'delete', operation: 'server.delete' },
   'volume.attach': { type: ResourceType.Volume, key: 'attach', operation: 'volume.attach' },
   'volume.detach': { type: ResourceType.Volume, key: 'detach', operation: 'volume.detach' },
+  'volume.resize': { type: ResourceType.Volume, key: 'resize', operation: 'volume.resize' },
   'volume.delete': { type: ResourceType.Volume, key: 'delete', operation: 'volume.delete' },
   'network.delete': { type: ResourceType.Network, key: 'delete', operation: 'network.delete' },
   'ip.attach': { type: ResourceType.Ip, key: 'attach', operation: 'ip.attach' },
   'ip.detach': { type: ResourceType.Ip, key: 'detach', operation: 'ip.detach' },
   'ip.release': { type: ResourceType.Ip, key: 'release', operation: 'ip.release' },
+  'sshKey.delete': { type: ResourceType.SshKey, key: 'delete', operation: 'sshKey.delete' },
 } as const satisfies Record<string, { type: ResourceType; key: string; operation: OperationName }>;
 
 export type ActionName = keyof typeof ACTIONS;
@@ -39,6 +43,7 @@ export const ACTIONS_OF_TYPE: Record<ResourceType, readonly ActionName[]> = {
   [ResourceType.Volume]: ACTION_NAMES.filter((a) => ACTIONS[a].type === ResourceType.Volume),
   [ResourceType.Network]: ACTION_NAMES.filter((a) => ACTIONS[a].type === ResourceType.Network),
   [ResourceType.Ip]: ACTION_NAMES.filter((a) => ACTIONS[a].type === ResourceType.Ip),
+  [ResourceType.SshKey]: ACTION_NAMES.filter((a) => ACTIONS[a].type === ResourceType.SshKey),
 };
 
 /** The action a request on an existing resource is, or null for operations that are no action (creates). */

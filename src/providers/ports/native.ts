@@ -2,6 +2,7 @@ import type { Image, Location, Plan } from '../../domain/catalog.dto';
 import type { IpAddress } from '../../domain/ip-address.dto';
 import type { Network } from '../../domain/network.dto';
 import type { Server } from '../../domain/server.dto';
+import type { SshKey } from '../../domain/ssh-key.dto';
 import type { Volume } from '../../domain/volume.dto';
 
 /**
@@ -18,7 +19,12 @@ export type NativeServer = Omit<Server, GatewayStamped>;
 export type NativeVolume = Omit<Volume, GatewayStamped>;
 export type NativeNetwork = Omit<Network, GatewayStamped>;
 export type NativeIpAddress = Omit<IpAddress, GatewayStamped>;
-export type NativeResource = NativeServer | NativeVolume | NativeNetwork | NativeIpAddress;
+/**
+ * An SSH key; `fingerprint` is the core's (computed from `publicKey`): an adapter may give the backend's own in
+ * `extra`.
+ */
+export type NativeSshKey = Omit<SshKey, GatewayStamped | 'fingerprint'>;
+export type NativeResource = NativeServer | NativeVolume | NativeNetwork | NativeIpAddress | NativeSshKey;
 
 export type NativeImage = Omit<Image, 'id'>;
 export type NativePlan = Omit<Plan, 'id'>;

@@ -7,6 +7,7 @@ import type {
   NativeNetwork,
   NativePlan,
   NativeServer,
+  NativeSshKey,
   NativeVolume,
 } from './native';
 import type { OperationName, OperationRequest } from './operations';
@@ -28,6 +29,7 @@ export type ServerReader = ResourceReader<NativeServer>;
 export type VolumeReader = ResourceReader<NativeVolume>;
 export type NetworkReader = ResourceReader<NativeNetwork>;
 export type IpReader = ResourceReader<NativeIpAddress>;
+export type SshKeyReader = ResourceReader<NativeSshKey>;
 
 /** Catalog reads an adapter offers; each is optional. */
 export interface CatalogPort<I = NativeImage, P = NativePlan, L = NativeLocation> {

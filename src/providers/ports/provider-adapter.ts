@@ -1,5 +1,6 @@
 import type { TObject } from '@sinclair/typebox';
 import type { ConnectionConfig } from '../../config/gateway-config';
+import type { LabeledType } from '../../domain/labels';
 import type { ProviderKind } from '../../domain/states';
 import type { UpstreamClientFactory } from '../kit/http/upstream-client';
 import type { ActionRules } from './actions';
@@ -11,6 +12,7 @@ import type {
   NetworkReader,
   OperationPlans,
   ServerReader,
+  SshKeyReader,
   VolumeReader,
 } from './ports';
 
@@ -32,7 +34,11 @@ export interface ProviderAdapter {
   readonly volumes?: VolumeReader;
   readonly networks?: NetworkReader;
   readonly ips?: IpReader;
+  /** The connection's SSH keys, where the backend keeps them as objects of their own. */
+  readonly sshKeys?: SshKeyReader;
   readonly catalog?: CatalogPort;
+  /** What the adapter takes beyond the operations themselves; absent means not supported. */
+  readonly features?: AdapterFeatures;
   /** What the adapter can change, one planner per operation; the capability document lists the keys. */
   readonly plans: OperationPlans;
   /**
@@ -41,6 +47,12 @@ export interface ProviderAdapter {
    * marked with `SECRET_OPTION`: the gateway stores it only encrypted, while its task runs (see task-secrets.ts).
    */
   readonly optionSchemas?: Partial<Record<OperationName, TObject>>;
+  /**
+   * What this backend requires of a request beyond the API's schema, as a JSON Schema fragment per operation (e.g.
+   * SSH keys or a root password for a bare-metal install). Published in the capability document's request schema
+   * and checked before any backend call: a request that breaks it answers 400 naming the field.
+   */
+  readonly requestRules?: Partial<Record<OperationName, Record<string, unknown>>>;
   /** Why an operation is missing, for the capability document (e.g. "bare metal has no block volumes"). */
   readonly unsupportedReasons?: Partial<Record<OperationName, string>>;
   /** What the backend accepts on an existing resource (`allowedActions`); from `<kind>.actions.ts`. */
@@ -48,6 +60,26 @@ export interface ProviderAdapter {
   /** Cheap check of reachability and credentials. Throws a GatewayError when the backend is not usable. */
   probe(): Promise<void>;
   close?(): Promise<void>;
+}
+
+/**
+ * Parts of a request an adapter may or may not take. A request using one it lacks answers 501 before any backend
+ * call (the capability document shows each with its reason).
+ */
+export interface AdapterFeatures {
+  /** Server create (and rebuild) take `userData`, at most `maxBytes` bytes of UTF-8 text as the caller sends it. */
+  userData?: { maxBytes: number };
+  /** Server create (and rebuild) take `sshKeyIds` (the connection's SSH keys). */
+  sshKeyIds?: boolean;
+  /** Server create (and rebuild) take `sshPublicKeys` (keys given as text). */
+  sshPublicKeys?: boolean;
+  /**
+   * The resource types whose labels the backend keeps (set with `<type>.relabel` plans and on create, read back
+   * in `labels`); the gateway keeps the labels of the others.
+   */
+  nativeLabels?: readonly LabeledType[];
+  /** Why a feature is missing, for the capability document. */
+  reasons?: Partial<Record<'userData' | 'sshKeyIds' | 'sshPublicKeys' | 'labels', string>>;
 }
 
 export interface AdapterLogger {

@@ -85,7 +85,9 @@ describe('action policy', () => {
       'delete',
       'forceStop',
       'reboot',
+      'rebuild',
       'rename',
+      'resize',
       'start',
       'stop',
     ]);

@@ -15,13 +15,14 @@ export const CAPABILITIES: Capability[] = [
   'catalog.locations',
 ];
 
-type PortKey = 'servers' | 'volumes' | 'networks' | 'ips';
+type PortKey = 'servers' | 'volumes' | 'networks' | 'ips' | 'sshKeys';
 
 export const PORT_OF_TYPE: Record<ResourceType, PortKey> = {
   [ResourceType.Server]: 'servers',
   [ResourceType.Volume]: 'volumes',
   [ResourceType.Network]: 'networks',
   [ResourceType.Ip]: 'ips',
+  [ResourceType.SshKey]: 'sshKeys',
 };
 
 /**

@@ -19,6 +19,7 @@ const native: NativeServer = {
   ipAddresses: [],
   volumeIds: ['v-1'],
   networkIds: [],
+  labels: {},
   extra: {},
 };
 

@@ -4,6 +4,8 @@ import type { IpAddress } from '../../domain/ip-address.dto';
 import type { AnyResource } from '../../domain/resource';
 import type { Network } from '../../domain/network.dto';
 import type { Server } from '../../domain/server.dto';
+import type { SshKey } from '../../domain/ssh-key.dto';
+import type { LabeledType } from '../../domain/labels';
 import type { ProviderKind } from '../../domain/states';
 import type { Volume } from '../../domain/volume.dto';
 import type { OperationPlan, OperationStep, StepOutcome } from '../ports/operation-plan';
@@ -46,6 +48,7 @@ export class Connection {
   readonly volumes?: ResourceReader<Volume>;
   readonly networks?: ResourceReader<Network>;
   readonly ips?: ResourceReader<IpAddress>;
+  readonly sshKeys?: ResourceReader<SshKey>;
   readonly catalog?: NormalizedCatalog;
   readonly capabilities: readonly Capability[];
   readonly normalizer: ResourceNormalizer;
@@ -65,6 +68,8 @@ export class Connection {
     if (adapter.networks)
       this.networks = normalizedReader(adapter.networks, (n, at) => normalizer.network(n, at));
     if (adapter.ips) this.ips = normalizedReader(adapter.ips, (n, at) => normalizer.ip(n, at));
+    if (adapter.sshKeys)
+      this.sshKeys = normalizedReader(adapter.sshKeys, (n, at) => normalizer.sshKey(n, at));
     const catalog = adapter.catalog;
     if (catalog) {
       const normalized: { -readonly [K in keyof NormalizedCatalog]: NormalizedCatalog[K] } = {};
@@ -98,6 +103,19 @@ export class Connection {
 
   get actions() {
     return this.adapter.actions;
+  }
+
+  get requestRules() {
+    return this.adapter.requestRules;
+  }
+
+  get features() {
+    return this.adapter.features ?? {};
+  }
+
+  /** Where the labels of a type live: in the backend (`native`) or in the gateway's store. */
+  labelStorage(type: LabeledType): 'native' | 'gateway' {
+    return this.adapter.features?.nativeLabels?.includes(type) ? 'native' : 'gateway';
   }
 
   /** Whether the adapter can do the operation at all. */

@@ -1,4 +1,7 @@
 import { formatResourceId } from '../../common/ids/resource-id';
+import { sshFingerprint } from '../../common/ssh/public-key';
+import { visibleLabels } from '../../domain/labels';
+import type { SshKey } from '../../domain/ssh-key.dto';
 import type { Image, Location, Plan } from '../../domain/catalog.dto';
 import type { IpAddress } from '../../domain/ip-address.dto';
 import type { Network } from '../../domain/network.dto';
@@ -16,6 +19,7 @@ import {
   type NativePlan,
   type NativeResource,
   type NativeServer,
+  type NativeSshKey,
   type NativeVolume,
 } from '../ports/native';
 
@@ -102,6 +106,7 @@ export class ResourceNormalizer {
       locationId: this.ref(native.locationId),
       volumeIds: this.refs(native.volumeIds),
       networkIds: this.refs(native.networkIds),
+      labels: visibleLabels(native.labels),
       extra: this.extra(native.extra),
     };
   }
@@ -110,12 +115,17 @@ export class ResourceNormalizer {
     return {
       ...this.stamped(native, observedAt),
       serverId: this.ref(native.serverId),
+      labels: visibleLabels(native.labels),
       extra: this.extra(native.extra),
     };
   }
 
   network(native: NativeNetwork, observedAt = new Date().toISOString()): Network {
-    return { ...this.stamped(native, observedAt), extra: this.extra(native.extra) };
+    return {
+      ...this.stamped(native, observedAt),
+      labels: visibleLabels(native.labels),
+      extra: this.extra(native.extra),
+    };
   }
 
   ip(native: NativeIpAddress, observedAt = new Date().toISOString()): IpAddress {
@@ -123,6 +133,16 @@ export class ResourceNormalizer {
       ...this.stamped(native, observedAt),
       serverId: this.ref(native.serverId),
       networkId: this.ref(native.networkId),
+      labels: visibleLabels(native.labels),
+      extra: this.extra(native.extra),
+    };
+  }
+
+  /** An SSH key, with the fingerprint computed here from its public key (one way for every backend). */
+  sshKey(native: NativeSshKey, observedAt = new Date().toISOString()): SshKey {
+    return {
+      ...this.stamped(native, observedAt),
+      fingerprint: sshFingerprint(native.publicKey),
       extra: this.extra(native.extra),
     };
   }
@@ -136,7 +156,9 @@ export class ResourceNormalizer {
           ? this.volume(native as NativeVolume, observedAt)
           : type === ResourceType.Network
             ? this.network(native as NativeNetwork, observedAt)
-            : this.ip(native as NativeIpAddress, observedAt);
+            : type === ResourceType.Ip
+              ? this.ip(native as NativeIpAddress, observedAt)
+              : this.sshKey(native as NativeSshKey, observedAt);
     return normalized as ResourceByType[T];
   }
 

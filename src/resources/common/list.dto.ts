@@ -1,6 +1,20 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { CONNECTION_NAME_PATTERN } from '../../domain/connection-name';
+import { MAX_LABEL_KEY_LENGTH, MAX_LABEL_SELECTORS, MAX_LABEL_VALUE_LENGTH } from '../../domain/labels';
+import { IsLabelSelector } from './validators';
 
 /** `true` and `false` in a query string as booleans; anything else stays as it is and is refused. */
 const queryBoolean = ({ value }: { value: unknown }): unknown =>
@@ -41,6 +55,30 @@ export class ListQuery extends PageQuery {
   @Transform(queryBoolean)
   @IsBoolean()
   fresh?: boolean;
+}
+
+/** A query value given once is a string, given again an array: always an array here. */
+const queryArray = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? [value] : value);
+
+/** Query of the lists of resources that carry labels (docs/design.md#labels). */
+export class LabeledListQuery extends ListQuery {
+  /**
+   * Only resources with this label: `key=value` (the label has that value) or `key` (the label is there, any
+   * value). Repeat it for more: all must match. Combined with the other filters, across connections, before
+   * paging.
+   */
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'string', maxLength: MAX_LABEL_KEY_LENGTH + 1 + MAX_LABEL_VALUE_LENGTH },
+    maxItems: MAX_LABEL_SELECTORS,
+    example: ['env=prod', 'team'],
+  })
+  @IsOptional()
+  @Transform(queryArray)
+  @IsArray()
+  @ArrayMaxSize(MAX_LABEL_SELECTORS)
+  @IsLabelSelector()
+  label?: string[];
 }
 
 /** Query of a single read. */

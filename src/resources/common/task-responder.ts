@@ -32,4 +32,14 @@ export class TaskResponder {
     else void reply.status(202).header('Retry-After', '1');
     return this.presenter.present(task);
   }
+
+  /** A PATCH of labels: its task as any mutation's, or the resource as changed (200) where no task was needed. */
+  async respondLabels<V>(
+    call: HttpCall,
+    outcome: { submitted?: Submitted; resource?: V },
+  ): Promise<Task | V> {
+    if (outcome.submitted) return this.respond(call, outcome.submitted);
+    void call.reply.status(200);
+    return outcome.resource as V;
+  }
 }

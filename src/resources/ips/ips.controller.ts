@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
 import { ReadEndpoint } from '../../common/swagger/endpoints.decorator';
-import { TaskEndpoint } from '../common/task-endpoint.decorator';
+import { UpdateLabelsRequest } from '../common/labels.dto';
+import { LabelsEndpoint, TaskEndpoint } from '../common/task-endpoint.decorator';
 import { IpAddressView } from '../../domain/resource-views.dto';
 import { ResourceType } from '../../domain/states';
 import { Task } from '../../tasks/task.dto';
@@ -10,6 +11,7 @@ import { wantsFresh } from '../../common/http/fresh';
 import { ResourceIdPipe } from '../common/id-param.pipe';
 import { ReadQuery } from '../common/list.dto';
 import { mutationCall } from '../common/mutation-call';
+import { LabelChanges } from '../../application/label-changes.service';
 import { MutationService } from '../../application/mutation.service';
 import { readHeaders } from '../common/read-headers';
 import { ResourceReaderService } from '../../application/resource-reader.service';
@@ -25,6 +27,7 @@ export class IpsController {
     private readonly mutations: MutationService,
     private readonly reader: ResourceReaderService,
     private readonly responder: TaskResponder,
+    private readonly labelChanges: LabelChanges,
   ) {}
 
   /**
@@ -60,6 +63,7 @@ export class IpsController {
           body.serverId === undefined
             ? undefined
             : await this.mutations.reference(adapter, ResourceType.Server, body.serverId, 'serverId'),
+        labels: body.labels ?? {},
         providerOptions,
       }),
     });
@@ -80,6 +84,23 @@ export class IpsController {
     return readHeaders(
       call.reply,
       await this.reader.get(ResourceType.Ip, call.caller, id, wantsFresh(call.request, query.fresh)),
+    );
+  }
+
+  /**
+   * Relabel an IP address
+   * @remarks Merges a change into the address's labels (`null` removes a key): a task where the backend keeps labels, else the gateway keeps them and answers 200 with the address as changed (the capability document's `labels.byType.ip` says which).
+   */
+  @Patch(':id')
+  @LabelsEndpoint('updateIp', IpAddressView)
+  async update(
+    @Call() call: HttpCall,
+    @Param('id', ResourceIdPipe) id: string,
+    @Body() body: UpdateLabelsRequest,
+  ): Promise<Task | IpAddressView> {
+    return this.responder.respondLabels(
+      call,
+      await this.labelChanges.change(mutationCall(call), ResourceType.Ip, id, body.labels),
     );
   }
 

@@ -3,7 +3,8 @@ import { CONNECTION_NAME_PATTERN } from '../../domain/connection-name';
 import { IpAddressView } from '../../domain/resource-views.dto';
 import { IpState } from '../../domain/states';
 import { ProviderListStatus } from '../../application/provider-list-status.dto';
-import { ListQuery } from '../common/list.dto';
+import { CreateLabelsProperty } from '../common/labels.dto';
+import { LabeledListQuery } from '../common/list.dto';
 import { IsResourceRef } from '../common/validators';
 
 export class AllocateIpRequest {
@@ -16,13 +17,16 @@ export class AllocateIpRequest {
   @IsResourceRef()
   serverId?: string;
 
+  @CreateLabelsProperty()
+  labels?: Record<string, string>;
+
   /** Provider-specific options, checked against the schema in `GET /v1/providers/{name}`. */
   @IsOptional()
   @IsObject()
   providerOptions?: Record<string, unknown>;
 }
 
-export class IpListQuery extends ListQuery {
+export class IpListQuery extends LabeledListQuery {
   /** Only addresses in this state. */
   @IsOptional()
   @IsEnum(IpState)

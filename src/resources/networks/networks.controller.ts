@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
 import { ReadEndpoint } from '../../common/swagger/endpoints.decorator';
-import { TaskEndpoint } from '../common/task-endpoint.decorator';
+import { UpdateLabelsRequest } from '../common/labels.dto';
+import { LabelsEndpoint, TaskEndpoint } from '../common/task-endpoint.decorator';
 import { NetworkView } from '../../domain/resource-views.dto';
 import { ResourceType } from '../../domain/states';
 import { Task } from '../../tasks/task.dto';
@@ -10,6 +11,7 @@ import { wantsFresh } from '../../common/http/fresh';
 import { ResourceIdPipe } from '../common/id-param.pipe';
 import { ReadQuery } from '../common/list.dto';
 import { mutationCall } from '../common/mutation-call';
+import { LabelChanges } from '../../application/label-changes.service';
 import { MutationService } from '../../application/mutation.service';
 import { readHeaders } from '../common/read-headers';
 import { ResourceReaderService } from '../../application/resource-reader.service';
@@ -24,6 +26,7 @@ export class NetworksController {
     private readonly mutations: MutationService,
     private readonly reader: ResourceReaderService,
     private readonly responder: TaskResponder,
+    private readonly labelChanges: LabelChanges,
   ) {}
 
   /**
@@ -54,7 +57,12 @@ export class NetworksController {
       operation: 'network.create',
       connection: body.provider,
       providerOptions: body.providerOptions,
-      input: (_adapter, providerOptions) => ({ name: body.name, cidr: body.cidr, providerOptions }),
+      input: (_adapter, providerOptions) => ({
+        name: body.name,
+        cidr: body.cidr,
+        labels: body.labels ?? {},
+        providerOptions,
+      }),
     });
     return this.responder.respond(call, submitted);
   }
@@ -73,6 +81,23 @@ export class NetworksController {
     return readHeaders(
       call.reply,
       await this.reader.get(ResourceType.Network, call.caller, id, wantsFresh(call.request, query.fresh)),
+    );
+  }
+
+  /**
+   * Relabel a network
+   * @remarks Merges a change into the network's labels (`null` removes a key): a task where the backend keeps labels, else the gateway keeps them and answers 200 with the network as changed (the capability document's `labels.byType.network` says which).
+   */
+  @Patch(':id')
+  @LabelsEndpoint('updateNetwork', NetworkView)
+  async update(
+    @Call() call: HttpCall,
+    @Param('id', ResourceIdPipe) id: string,
+    @Body() body: UpdateLabelsRequest,
+  ): Promise<Task | NetworkView> {
+    return this.responder.respondLabels(
+      call,
+      await this.labelChanges.change(mutationCall(call), ResourceType.Network, id, body.labels),
     );
   }
 

@@ -3,7 +3,8 @@ import { CONNECTION_NAME_PATTERN } from '../../domain/connection-name';
 import { NetworkView } from '../../domain/resource-views.dto';
 import { NetworkState } from '../../domain/states';
 import { ProviderListStatus } from '../../application/provider-list-status.dto';
-import { ListQuery } from '../common/list.dto';
+import { CreateLabelsProperty } from '../common/labels.dto';
+import { LabeledListQuery } from '../common/list.dto';
 import { IsResourceName } from '../common/validators';
 
 /** IPv4 `a.b.c.d/n` or IPv6 `x:x::/n`. */
@@ -23,13 +24,16 @@ export class CreateNetworkRequest {
   @Matches(CIDR, { message: 'cidr must be an IPv4 or IPv6 range such as 10.0.0.0/24' })
   cidr?: string;
 
+  @CreateLabelsProperty()
+  labels?: Record<string, string>;
+
   /** Provider-specific options, checked against the schema in `GET /v1/providers/{name}`. */
   @IsOptional()
   @IsObject()
   providerOptions?: Record<string, unknown>;
 }
 
-export class NetworkListQuery extends ListQuery {
+export class NetworkListQuery extends LabeledListQuery {
   /** Only networks in this state. */
   @IsOptional()
   @IsEnum(NetworkState)

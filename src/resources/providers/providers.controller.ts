@@ -11,9 +11,54 @@ import type { Connection } from '../../providers/registry/connection';
 import type { NormalizedCatalog } from '../../providers/ports/ports';
 import { ProviderRegistry } from '../../providers/registry/provider-registry.service';
 import { NO_OPTIONS } from '../../application/provider-options.validator';
+import { featureReason } from '../../application/request-features';
+import { RequestSchemas } from '../../application/request-schemas';
+import { LABELED_TYPES } from '../../domain/labels';
+import { PORT_OF_TYPE } from '../../providers/registry/capabilities';
 import { ResourceAccess } from '../../application/resource-access.service';
 import { ProviderHealth, ProviderHealthRecord } from './provider-health.service';
-import { ImageList, LocationList, PlanList, Provider, ProviderDetail, ProviderList } from './providers.dto';
+import {
+  type FeatureSupport,
+  ImageList,
+  LabelStorage,
+  type LabelStorageByType,
+  LocationList,
+  PlanList,
+  Provider,
+  ProviderDetail,
+  type ProviderFeatures,
+  type ProviderLabels,
+  ProviderList,
+} from './providers.dto';
+
+/** Who keeps each type's labels; the summary counts the types the connection reads (all four if none). */
+function labelsOf(adapter: Connection): ProviderLabels {
+  const byType = Object.fromEntries(
+    LABELED_TYPES.map((type) => [type, adapter.labelStorage(type) as LabelStorage]),
+  ) as unknown as LabelStorageByType;
+  const read = LABELED_TYPES.filter((type) => adapter[PORT_OF_TYPE[type]]);
+  const kinds = new Set((read.length ? read : LABELED_TYPES).map((type) => byType[type]));
+  const reason = adapter.features.reasons?.labels;
+  return {
+    storage: kinds.size === 1 ? [...kinds][0] : 'mixed',
+    byType,
+    ...(reason && kinds.has(LabelStorage.Gateway) ? { reason } : {}),
+  };
+}
+
+const support = (supported: boolean, reason: string): FeatureSupport =>
+  supported ? { supported } : { supported, reason };
+
+function featuresOf(adapter: Connection): ProviderFeatures {
+  const { userData, sshKeyIds, sshPublicKeys } = adapter.features;
+  return {
+    userData: userData
+      ? { supported: true, maxBytes: userData.maxBytes }
+      : { supported: false, reason: featureReason(adapter, 'userData') },
+    sshKeyIds: support(!!sshKeyIds, featureReason(adapter, 'sshKeyIds')),
+    sshPublicKeys: support(!!sshPublicKeys, featureReason(adapter, 'sshPublicKeys')),
+  };
+}
 
 @ApiTags('providers')
 @ApiBearerAuth()
@@ -24,6 +69,7 @@ export class ProvidersController {
     private readonly access: ResourceAccess,
     private readonly health: ProviderHealth,
     private readonly cache: SnapshotCache,
+    private readonly requestSchemas: RequestSchemas,
   ) {}
 
   /**
@@ -40,7 +86,7 @@ export class ProvidersController {
 
   /**
    * Get a provider connection
-   * @remarks Every operation of the API, whether this connection supports it (and why not), and the JSON Schema of the `providerOptions` it accepts; and every action on existing resources, as `allowedActions` names them, with the same verdict on support.
+   * @remarks Every operation of the API, whether this connection supports it (and why not), the JSON Schema of the `providerOptions` it accepts and of the whole request body it takes (a frontend builds its form from it); every action on existing resources, as `allowedActions` names them, with the same verdict on support; who keeps the labels of each resource type; and which optional fields of a server create and rebuild (`userData`, `sshKeyIds`, `sshPublicKeys`) it takes.
    */
   @Get(':name')
   @ReadEndpoint('getProvider', ProviderDetail)
@@ -58,6 +104,7 @@ export class ProvidersController {
                 ...(adapter.optionSchemas?.[operation] ?? NO_OPTIONS),
                 additionalProperties: false,
               },
+              requestSchema: this.requestSchemas.schemaOf(adapter, operation) ?? undefined,
             }
           : {
               operation,
@@ -72,6 +119,8 @@ export class ProvidersController {
           ? { action, resourceType: type, operation, supported: true }
           : { action, resourceType: type, operation, supported: false, reason };
       }),
+      labels: labelsOf(adapter),
+      features: featuresOf(adapter),
     };
   }
 

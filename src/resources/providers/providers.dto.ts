@@ -37,6 +37,13 @@ export class ProviderOperation {
   reason?: string;
   /** JSON Schema of the `providerOptions` this operation accepts. */
   providerOptionsSchema?: Record<string, unknown>;
+  /**
+   * JSON Schema of the whole request body this operation takes on this connection: required fields, limits,
+   * this connection's `providerOptions` and rules (e.g. SSH keys or a password for a bare-metal install), and in
+   * `x-unsupported` the fields it cannot take, with why (they answer 501). A body that breaks it answers 400
+   * naming the field, before any backend call.
+   */
+  requestSchema?: Record<string, unknown>;
 }
 
 /**
@@ -56,12 +63,70 @@ export class ProviderAction {
   reason?: string;
 }
 
+/** Who keeps the labels of a resource type: its backend, or the gateway in its own store. */
+export enum LabelStorage {
+  Native = 'native',
+  Gateway = 'gateway',
+}
+
+/** Where the labels of each resource type live on this connection: `native` (the backend) or `gateway`. */
+export class LabelStorageByType {
+  @ApiProperty({ enum: LabelStorage })
+  server: LabelStorage;
+  @ApiProperty({ enum: LabelStorage })
+  volume: LabelStorage;
+  @ApiProperty({ enum: LabelStorage })
+  network: LabelStorage;
+  @ApiProperty({ enum: LabelStorage })
+  ip: LabelStorage;
+}
+
+/**
+ * How this connection keeps labels (docs/design.md#labels). Where the backend keeps them, a change is a task
+ * (`<type>.relabel`) and other clients of the backend see them; where the gateway keeps them, a change answers
+ * 200 at once and only this gateway knows them.
+ */
+export class ProviderLabels {
+  /** `native` or `gateway` when every type the connection reads is kept the same way, else `mixed`. */
+  @ApiProperty({ enum: ['native', 'gateway', 'mixed'] })
+  storage: 'native' | 'gateway' | 'mixed';
+  byType: LabelStorageByType;
+  /** Why the backend keeps none of some types, when it says. */
+  reason?: string;
+}
+
+/** Whether a server create (and rebuild) takes a field on this connection, and if not, why. */
+export class FeatureSupport {
+  supported: boolean;
+  /** Why it is not supported. */
+  reason?: string;
+}
+
+export class UserDataSupport extends FeatureSupport {
+  /** Longest `userData` taken, in bytes of UTF-8 text as sent (the backend's limit). */
+  maxBytes?: number;
+}
+
+/** Parts of a server create and rebuild not every backend takes; a request using a missing one answers 501. */
+export class ProviderFeatures {
+  /** `userData` (cloud-init or script text; docs/design.md#user-data). */
+  userData: UserDataSupport;
+  /** `sshKeyIds`: SSH keys of the connection (`/v1/ssh-keys`). */
+  sshKeyIds: FeatureSupport;
+  /** `sshPublicKeys`: keys given as text. */
+  sshPublicKeys: FeatureSupport;
+}
+
 /** A provider connection with the detail a client needs to drive it. */
 export class ProviderDetail extends Provider {
   /** Every operation of the API, supported or not, with its provider options schema. */
   operations: ProviderOperation[];
   /** Every action on existing resources, supported or not (what `allowedActions` can allow). */
   actions: ProviderAction[];
+  /** Who keeps the labels of each resource type. */
+  labels: ProviderLabels;
+  /** Fields of a server create and rebuild this connection takes, or why not. */
+  features: ProviderFeatures;
 }
 
 export class ProviderList {

@@ -11,6 +11,7 @@ const ROOT: ApiRoot = Object.freeze({
     volumes: '/v1/volumes',
     networks: '/v1/networks',
     ips: '/v1/ips',
+    sshKeys: '/v1/ssh-keys',
     tasks: '/v1/tasks',
     events: '/v1/events',
     providers: '/v1/providers',

@@ -8,6 +8,8 @@ export class ApiRootLinks {
   networks: string;
   /** Public IP addresses. */
   ips: string;
+  /** SSH public keys kept by the connections, to install on servers. */
+  sshKeys: string;
   /** Gateway tasks: every mutation becomes one. */
   tasks: string;
   /** Task events as Server-Sent Events. */

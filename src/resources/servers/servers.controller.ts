@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestj
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
 import { ReadEndpoint } from '../../common/swagger/endpoints.decorator';
-import { TaskEndpoint } from '../common/task-endpoint.decorator';
+import { LabelsEndpoint, TaskEndpoint } from '../common/task-endpoint.decorator';
 import { ServerView } from '../../domain/resource-views.dto';
 import { ResourceType } from '../../domain/states';
 import { Task } from '../../tasks/task.dto';
@@ -15,10 +15,12 @@ import { ResourceReaderService } from '../../application/resource-reader.service
 import { TaskResponder } from '../common/task-responder';
 import {
   CreateServerRequest,
-  RenameServerRequest,
+  RebuildServerRequest,
+  ResizeServerRequest,
   ServerList,
   ServerListQuery,
   StopServerRequest,
+  UpdateServerRequest,
 } from './servers.dto';
 import { ServersService } from './servers.service';
 
@@ -34,7 +36,7 @@ export class ServersController {
 
   /**
    * List servers
-   * @remarks Servers across every provider connection the API key may see, sorted by connection then native id. `providers` says how each connection contributed: `ok`, `stale` (its backend failed; cached data shown) or `error`.
+   * @remarks Servers across every provider connection the API key may see, sorted by connection then native id, filtered by `state`, `name` and `label`. `providers` says how each connection contributed: `ok`, `stale` (its backend failed; cached data shown) or `error`.
    */
   @Get()
   @ReadEndpoint('listServers', ServerList)
@@ -76,20 +78,45 @@ export class ServersController {
   }
 
   /**
-   * Rename a server
-   * @remarks The backend keeps the server's id.
+   * Rename or relabel a server
+   * @remarks `name` renames the server (a task; the backend keeps its id). `labels` merges a change into its labels (`null` removes a key): a task where the backend keeps labels, else the gateway keeps them and answers 200 with the server as changed (the capability document's `labels.byType.server` says which). One of the two per request: both answer 400.
    */
   @Patch(':id')
-  @TaskEndpoint('renameServer')
-  async rename(
+  @LabelsEndpoint('updateServer', ServerView)
+  async update(
     @Call() call: HttpCall,
     @Param('id', ResourceIdPipe) id: string,
-    @Body() body: RenameServerRequest,
+    @Body() body: UpdateServerRequest,
+  ): Promise<Task | ServerView> {
+    return this.responder.respondLabels(call, await this.servers.update(mutationCall(call), id, body));
+  }
+
+  /**
+   * Resize a server
+   * @remarks To a plan (`planId`) or, where the backend sizes freely, to `cpuCores` with `memoryMb`. Backends that resize only a stopped server stop and start it, and say so in the task steps; `allowedActions.resize` says when it is refused.
+   */
+  @Post(':id/resize')
+  @TaskEndpoint('resizeServer')
+  async resize(
+    @Call() call: HttpCall,
+    @Param('id', ResourceIdPipe) id: string,
+    @Body() body: ResizeServerRequest,
   ): Promise<Task> {
-    return this.responder.respond(
-      call,
-      await this.servers.submit(mutationCall(call), 'server.rename', id, { name: body.name }),
-    );
+    return this.responder.respond(call, await this.servers.resize(mutationCall(call), id, body));
+  }
+
+  /**
+   * Rebuild a server
+   * @remarks Reinstalls the server from an image, keeping its id: what its disks held is gone. Takes SSH keys and `userData` as a create does, where the connection takes them.
+   */
+  @Post(':id/rebuild')
+  @TaskEndpoint('rebuildServer')
+  async rebuild(
+    @Call() call: HttpCall,
+    @Param('id', ResourceIdPipe) id: string,
+    @Body() body: RebuildServerRequest,
+  ): Promise<Task> {
+    return this.responder.respond(call, await this.servers.rebuild(mutationCall(call), id, body));
   }
 
   /**

@@ -8,15 +8,16 @@ import {
   IsOptional,
   Matches,
   Max,
-  MaxLength,
   Min,
 } from 'class-validator';
 import { CONNECTION_NAME_PATTERN } from '../../domain/connection-name';
 import { ServerView } from '../../domain/resource-views.dto';
 import { ServerState } from '../../domain/states';
 import { ProviderListStatus } from '../../application/provider-list-status.dto';
-import { ListQuery } from '../common/list.dto';
-import { IsResourceName, IsResourceRef, SSH_PUBLIC_KEY } from '../common/validators';
+import { LabeledListQuery } from '../common/list.dto';
+import { CreateLabelsProperty, PatchLabelsProperty } from '../common/labels.dto';
+import { IsResourceName, IsResourceRef } from '../common/validators';
+import { SshKeyIdsProperty, SshPublicKeysProperty, UserDataProperty } from './server-inputs.dto';
 
 export class CreateServerRequest {
   /** Provider connection to create the server on. */
@@ -63,15 +64,22 @@ export class CreateServerRequest {
   networkIds?: string[];
 
   /** SSH public keys to install, in OpenSSH format. */
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(16)
-  @MaxLength(16_384, { each: true })
-  @Matches(SSH_PUBLIC_KEY, {
-    each: true,
-    message: 'each value in sshPublicKeys must be an OpenSSH public key',
-  })
+  @SshPublicKeysProperty()
   sshPublicKeys?: string[];
+
+  /**
+   * SSH keys of the connection to install (`GET /v1/ssh-keys`), by id; for connections whose capability
+   * document says `features.sshKeyIds.supported`.
+   */
+  @SshKeyIdsProperty()
+  sshKeyIds?: string[];
+
+  /** Cloud-init or script text for the first boot (docs/design.md#user-data). */
+  @UserDataProperty()
+  userData?: string;
+
+  @CreateLabelsProperty()
+  labels?: Record<string, string>;
 
   /** Start the server once created (default true); the task ends when it runs. */
   @IsOptional()
@@ -84,10 +92,64 @@ export class CreateServerRequest {
   providerOptions?: Record<string, unknown>;
 }
 
-export class RenameServerRequest {
+/**
+ * A new name, or a change of labels: one of the two per request (a rename is always a backend call, labels may
+ * be the gateway's own; docs/design.md#labels).
+ */
+export class UpdateServerRequest {
   /** The new name. */
+  @IsOptional()
   @IsResourceName()
-  name: string;
+  name?: string;
+
+  @PatchLabelsProperty(false)
+  labels?: Record<string, string | null>;
+}
+
+/** A new size: `planId`, or `cpuCores` with `memoryMb` where the backend sizes freely; never both. */
+export class ResizeServerRequest {
+  /** The new size (see `GET /v1/providers/{name}/plans`). */
+  @IsOptional()
+  @IsResourceRef()
+  planId?: string;
+
+  /** CPU cores, for providers that take a custom size. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1024)
+  cpuCores?: number;
+
+  /** Memory in MiB, for providers that take a custom size. */
+  @IsOptional()
+  @IsInt()
+  @Min(64)
+  @Max(16_777_216)
+  memoryMb?: number;
+}
+
+/** A reinstall from an image: the server keeps its id, its disks' contents are replaced. */
+export class RebuildServerRequest {
+  /** Image to reinstall from (see `GET /v1/providers/{name}/images`). */
+  @IsResourceRef()
+  imageId: string;
+
+  /** SSH public keys to install, in OpenSSH format. */
+  @SshPublicKeysProperty()
+  sshPublicKeys?: string[];
+
+  /** SSH keys of the connection to install, by id (`features.sshKeyIds`). */
+  @SshKeyIdsProperty()
+  sshKeyIds?: string[];
+
+  /** Cloud-init or script text for the first boot of the new system (docs/design.md#user-data). */
+  @UserDataProperty()
+  userData?: string;
+
+  /** Provider-specific options, checked against the schema in `GET /v1/providers/{name}`. */
+  @IsOptional()
+  @IsObject()
+  providerOptions?: Record<string, unknown>;
 }
 
 export class StopServerRequest {
@@ -97,7 +159,7 @@ export class StopServerRequest {
   force?: boolean;
 }
 
-export class ServerListQuery extends ListQuery {
+export class ServerListQuery extends LabeledListQuery {
   /** Only servers in this state. */
   @IsOptional()
   @IsEnum(ServerState)

@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
 import { ReadEndpoint } from '../../common/swagger/endpoints.decorator';
-import { TaskEndpoint } from '../common/task-endpoint.decorator';
+import { UpdateLabelsRequest } from '../common/labels.dto';
+import { LabelsEndpoint, TaskEndpoint } from '../common/task-endpoint.decorator';
 import { ResourceType } from '../../domain/states';
 import { VolumeView } from '../../domain/resource-views.dto';
 import { Task } from '../../tasks/task.dto';
@@ -13,7 +14,13 @@ import { mutationCall } from '../common/mutation-call';
 import { readHeaders } from '../common/read-headers';
 import { ResourceReaderService } from '../../application/resource-reader.service';
 import { TaskResponder } from '../common/task-responder';
-import { AttachRequest, CreateVolumeRequest, VolumeList, VolumeListQuery } from './volumes.dto';
+import {
+  AttachRequest,
+  CreateVolumeRequest,
+  ResizeVolumeRequest,
+  VolumeList,
+  VolumeListQuery,
+} from './volumes.dto';
 import { VolumesService } from './volumes.service';
 
 @ApiTags('volumes')
@@ -67,6 +74,37 @@ export class VolumesController {
       call.reply,
       await this.reader.get(ResourceType.Volume, call.caller, id, wantsFresh(call.request, query.fresh)),
     );
+  }
+
+  /**
+   * Relabel a volume
+   * @remarks Merges a change into the volume's labels (`null` removes a key): a task where the backend keeps labels, else the gateway keeps them and answers 200 with the volume as changed (the capability document's `labels.byType.volume` says which).
+   */
+  @Patch(':id')
+  @LabelsEndpoint('updateVolume', VolumeView)
+  async update(
+    @Call() call: HttpCall,
+    @Param('id', ResourceIdPipe) id: string,
+    @Body() body: UpdateLabelsRequest,
+  ): Promise<Task | VolumeView> {
+    return this.responder.respondLabels(
+      call,
+      await this.volumes.relabel(mutationCall(call), id, body.labels),
+    );
+  }
+
+  /**
+   * Grow a volume
+   * @remarks To `sizeGb`, larger than its size now (a smaller or equal size answers 400 before any backend call). The file system on it is not grown.
+   */
+  @Post(':id/resize')
+  @TaskEndpoint('resizeVolume')
+  async resize(
+    @Call() call: HttpCall,
+    @Param('id', ResourceIdPipe) id: string,
+    @Body() body: ResizeVolumeRequest,
+  ): Promise<Task> {
+    return this.responder.respond(call, await this.volumes.resize(mutationCall(call), id, body.sizeGb));
   }
 
   /**

@@ -3,7 +3,8 @@ import { CONNECTION_NAME_PATTERN } from '../../domain/connection-name';
 import { VolumeState } from '../../domain/states';
 import { VolumeView } from '../../domain/resource-views.dto';
 import { ProviderListStatus } from '../../application/provider-list-status.dto';
-import { ListQuery } from '../common/list.dto';
+import { LabeledListQuery } from '../common/list.dto';
+import { CreateLabelsProperty } from '../common/labels.dto';
 import { IsResourceName, IsResourceRef } from '../common/validators';
 
 /**
@@ -41,10 +42,23 @@ export class CreateVolumeRequest {
   @IsResourceRef()
   serverId?: string;
 
+  @CreateLabelsProperty()
+  labels?: Record<string, string>;
+
   /** Provider-specific options, checked against the schema in `GET /v1/providers/{name}`. */
   @IsOptional()
   @IsObject()
   providerOptions?: Record<string, unknown>;
+}
+
+/** A larger size: volumes only grow. */
+export class ResizeVolumeRequest {
+  /** The new size in GiB, larger than the volume's size now. */
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @HasAtMostThreeDecimals()
+  @Min(0.001)
+  @Max(1_048_576)
+  sizeGb: number;
 }
 
 export class AttachRequest {
@@ -53,7 +67,7 @@ export class AttachRequest {
   serverId: string;
 }
 
-export class VolumeListQuery extends ListQuery {
+export class VolumeListQuery extends LabeledListQuery {
   /** Only volumes in this state. */
   @IsOptional()
   @IsEnum(VolumeState)

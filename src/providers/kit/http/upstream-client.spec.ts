@@ -137,3 +137,52 @@ describe('UpstreamClient against a backend that trickles its answers', () => {
     }
   });
 });
+
+describe('UpstreamClient errors that repeat what the request sent', () => {
+  let server: Server;
+  let url = '';
+
+  beforeAll(async () => {
+    // A backend that quotes the request body in its error, as some validation errors do.
+    server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => response.writeHead(400).end(`invalid request: ${body}`));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('should mask user-data and passwords the backend quotes back', async () => {
+    const client = new UpstreamClient({
+      connection: 'echo',
+      kind: 'test',
+      baseUrl: url,
+      tuning: {
+        timeoutMs: 2_000,
+        concurrency: 2,
+        retries: 0,
+        breakerFailures: 1_000,
+        breakerHalfOpenMs: 1_000,
+        maxResponseBytes: 1_048_576,
+      },
+      parseError: (response) => new ProviderError(response.body),
+    });
+    const userData = '#cloud-config\npassword: hunter2-secret';
+    const error = (await client
+      .request({
+        method: 'POST',
+        path: '/instances',
+        operation: 'instances.create',
+        body: JSON.stringify({ name: 'web', userData, password: 'root-pass-1' }),
+      })
+      .catch((e: unknown) => e)) as ProviderError;
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error.message).toContain('invalid request');
+    expect(error.message).toContain('"name":"web"');
+    expect(error.message).not.toContain('hunter2-secret');
+    expect(error.message).not.toContain('root-pass-1');
+  });
+});

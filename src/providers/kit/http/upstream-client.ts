@@ -85,8 +85,8 @@ function parseRetryAfter(value: string | undefined): number | undefined {
 
 /** Headers whose values are credentials whatever the backend; adapters name their own (`secretHeaders`). */
 const SECRET_HEADERS = ['authorization', 'cookie'];
-/** JSON body fields that carry credentials (DCImanager's login). */
-const SECRET_FIELD = /^(pass(word)?|passwd|token|secret|api_?key)$/i;
+/** JSON body fields that carry credentials (DCImanager's login) or user-data, which often holds secrets. */
+const SECRET_FIELD = /^(pass(word)?|passwd|token|secret|api_?key|user_?data)$/i;
 
 /** The credentials one request carried, in the forms a backend could repeat them in its answer. */
 function sentSecrets(
@@ -109,7 +109,9 @@ function sentSecrets(
     const parsed = body ? (JSON.parse(body) as unknown) : null;
     if (parsed && typeof parsed === 'object')
       for (const [field, value] of Object.entries(parsed))
-        if (SECRET_FIELD.test(field) && typeof value === 'string') found.push(value);
+        // As sent, and as a backend quoting the JSON body shows it (escapes kept).
+        if (SECRET_FIELD.test(field) && typeof value === 'string')
+          found.push(value, JSON.stringify(value).slice(1, -1));
   } catch {
     // not JSON: no fields to look at
   }
