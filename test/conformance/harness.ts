@@ -1,3 +1,4 @@
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,12 @@ import type { ConformanceDriver, DriverBackend } from './driver';
 
 /** Simulated durations are divided by this: a server is built in a fraction of a second. */
 export const SPEED = 200;
+
+let names = 0;
+/** A resource name unique in the run, valid on every backend (lower case, digits, dashes). */
+export const fresh = (what: string): string => `conf-${what}-${(++names).toString(36)}`;
+/** An engine-shaped task id (ULID length and alphabet), unique in the run (0: a probe that runs nothing). */
+export const taskIdOf = (n: number = ++names): string => `01JCONF${String(n).padStart(19, '0')}`;
 
 /** One kind under test: its simulator, and an adapter built the way the gateway builds it, fresh per case. */
 export interface Subject {
@@ -168,7 +175,8 @@ export function nonIdempotentSteps<O extends OperationName>(
  * saved as the engine saves it before a non-idempotent call, the step runs once (its call lands), and the worker
  * dies before anything of the answer is saved. The plan then resumes as the engine resumes it: at that step
  * (`resumed: true`), with the same task id and the state saved before the call. Answers what the lost call made
- * (new resources of the plan's type) and the resumed run.
+ * (new resources of the plan's type) and the resumed run. With a `target`, the same for an operation on an
+ * existing resource (a relabel).
  */
 export async function crashAt<O extends OperationName>(
   subject: Subject,
@@ -176,14 +184,15 @@ export async function crashAt<O extends OperationName>(
   input: OperationInputs[O],
   taskId: string,
   index: number,
+  target: string | null = null,
 ): Promise<{ landed: string[]; resumed: PlanRun }> {
-  const request = { operation, target: null, input, taskId };
+  const request = { operation, target, input, taskId };
   const plan = subject.connection.plan(request);
   const type = OPERATION_RESOURCE[operation];
   const existing = (await census(subject.connection))[type];
   const before = await runOperationPlan(
     { ...plan, steps: plan.steps.slice(0, index) },
-    { taskId, maxMs: 30_000 },
+    { taskId, nativeId: target, maxMs: 30_000 },
   );
   const saved = clone(before.state);
   await plan.steps[index].run({
@@ -207,4 +216,42 @@ export async function crashAt<O extends OperationName>(
     },
   );
   return { landed, resumed };
+}
+
+/** A plan's steps, by index and name. */
+export function stepsOf<O extends OperationName>(
+  subject: Subject,
+  operation: O,
+  target: string | null,
+  input: OperationInputs[O],
+): { index: number; name: string }[] {
+  const plan = subject.connection.plan({ operation, target, input, taskId: taskIdOf(0) });
+  return plan.steps.map((step, index) => ({ index, name: step.name }));
+}
+
+/** Requests the simulator saw since the last `clearRequests` that could change something (not GET or HEAD). */
+export async function mutatingRequests(subject: Subject): Promise<Record<string, number>> {
+  const all = await subject.requests();
+  return Object.fromEntries(Object.entries(all).filter(([route]) => !/^(GET|HEAD) /.test(route)));
+}
+
+/** An OpenSSH string field: its length (4 bytes, big-endian), then its bytes. */
+const sshString = (bytes: Buffer): Buffer => {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(bytes.length);
+  return Buffer.concat([length, bytes]);
+};
+
+/** The fingerprint `ssh-keygen -l` prints for an OpenSSH public key line: SHA256 of its blob, unpadded base64. */
+export function fingerprintOf(publicKey: string): string {
+  const blob = Buffer.from(publicKey.trim().split(/\s+/)[1], 'base64');
+  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** A new ed25519 key pair's public half in OpenSSH form (as `ssh-keygen -t ed25519` writes it). */
+export function newSshPublicKey(comment: string): string {
+  const { publicKey } = generateKeyPairSync('ed25519');
+  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+  const blob = Buffer.concat([sshString(Buffer.from('ssh-ed25519')), sshString(raw)]);
+  return `ssh-ed25519 ${blob.toString('base64')} ${comment}`;
 }

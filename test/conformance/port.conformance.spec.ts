@@ -1,6 +1,8 @@
 import { GatewayError } from '../../src/common/errors/gateway-error';
 import { formatResourceId, isNativeId } from '../../src/common/ids/resource-id';
+import { LABELED_TYPES, labelProblem, visibleLabels, type Labels } from '../../src/domain/labels';
 import type { AnyResource } from '../../src/domain/resource';
+import type { Server } from '../../src/domain/server.dto';
 import { IpState, NetworkState, ResourceType, ServerState, VolumeState } from '../../src/domain/states';
 import { ACTION_NAMES, ACTIONS, type ActionName } from '../../src/providers/ports/actions';
 import { NativeRef, type NativeResource } from '../../src/providers/ports/native';
@@ -9,26 +11,30 @@ import {
   DELETE_OPERATIONS,
   OPERATION_NAMES,
   OPERATION_RESOURCE,
+  RELABEL_OPERATIONS,
   type OperationName,
 } from '../../src/providers/ports/operations';
 import { unsupportedReason } from '../../src/providers/registry/action-policy';
 import { KEYS, startTestGateway } from '../support/gateway';
-import type { ConformanceDriver } from './driver';
+import type { ConformanceDriver, StatefulType } from './driver';
 import { DRIVERS } from './drivers';
 import {
   census,
   crashAt,
+  fresh,
   nativeReaderOf,
+  newSshPublicKey,
   nonIdempotentSteps,
   readerOf,
   run,
   snapshot,
   startSubject,
+  taskIdOf,
   type Subject,
 } from './harness';
 
-/** Normalized states of each resource type. */
-const STATES: Record<ResourceType, readonly string[]> = {
+/** Normalized states of each resource type that has states (SSH keys have none). */
+const STATES: Partial<Record<ResourceType, readonly string[]>> = {
   [ResourceType.Server]: Object.values(ServerState),
   [ResourceType.Volume]: Object.values(VolumeState),
   [ResourceType.Network]: Object.values(NetworkState),
@@ -41,18 +47,25 @@ const REFERENCES: Record<ResourceType, { one: string[]; many: string[] }> = {
   [ResourceType.Volume]: { one: ['serverId'], many: [] },
   [ResourceType.Network]: { one: [], many: [] },
   [ResourceType.Ip]: { one: ['serverId', 'networkId'], many: [] },
+  [ResourceType.SshKey]: { one: [], many: [] },
 };
 
 const TYPES = Object.values(ResourceType);
+const STATEFUL_TYPES = TYPES.filter((type): type is StatefulType => type !== ResourceType.SshKey);
+/** The normalized state of a resource of a type that has one. */
+const stateOf = (resource: AnyResource | null | undefined): string | undefined =>
+  resource && 'state' in resource ? resource.state : undefined;
+/** The gateway's collection path of each resource type. */
+const COLLECTIONS: Record<ResourceType, string> = {
+  [ResourceType.Server]: '/v1/servers',
+  [ResourceType.Volume]: '/v1/volumes',
+  [ResourceType.Network]: '/v1/networks',
+  [ResourceType.Ip]: '/v1/ips',
+  [ResourceType.SshKey]: '/v1/ssh-keys',
+};
 const MARKER = /-gw[0-9a-z]{10}$/;
 /** The reason the gateway gives for an operation an adapter leaves out without saying why. */
 const DEFAULT_REASON = 'not supported by this provider';
-
-let names = 0;
-/** A resource name unique in the run, valid on every backend (lower case, digits, dashes). */
-const fresh = (what: string) => `conf-${what}-${(++names).toString(36)}`;
-/** An engine-shaped task id (ULID length and alphabet), unique in the run. */
-const taskIdOf = (n: number) => `01JCONF${String(n).padStart(19, '0')}`;
 
 /** Every value inside `extra`, at any depth, with its path. */
 function* walk(value: unknown, path: string): Generator<[string, unknown]> {
@@ -78,10 +91,20 @@ function expectNormalized(
     providerKind: subject.kind,
   });
   expect([where, Number.isNaN(Date.parse(item.stateObservedAt))]).toEqual([where, false]);
-  expect([where, STATES[type]]).toEqual([where, expect.arrayContaining([item.state])]);
+  const states = STATES[type];
+  if (states) expect([where, states]).toEqual([where, expect.arrayContaining([stateOf(item)])]);
   expect([where, MARKER.test(item.name)]).toEqual([where, false]);
   const record = item as unknown as Record<string, unknown>;
   const raw = native as unknown as Record<string, unknown>;
+  if ((LABELED_TYPES as readonly string[]).includes(type)) {
+    // The backend's labels, decoded, without the gateway's own keys: plain strings under valid keys.
+    const labels = raw.labels as Labels;
+    expect([where, labels !== null && typeof labels === 'object']).toEqual([where, true]);
+    expect([where, record.labels]).toEqual([where, visibleLabels(labels)]);
+    expect([where, labelProblem(record.labels as Labels)]).toEqual([where, null]);
+  } else {
+    expect([where, 'labels' in record]).toEqual([where, false]);
+  }
   // The fields only the gateway knows are the core's to stamp, never the adapter's.
   const stamped = ['id', 'provider', 'providerKind', 'stateObservedAt', 'activeTaskId'].filter(
     (f) => f in raw,
@@ -106,6 +129,27 @@ function expectNormalized(
     expect([where, path, value instanceof NativeRef]).toEqual([where, path, false]);
 }
 
+const isRelabel = (operation: OperationName): boolean =>
+  (Object.values(RELABEL_OPERATIONS) as string[]).includes(operation);
+
+/** A server create body the gateway takes for this connection (the driver's create input, in gateway ids). */
+function serverBody(subject: Subject): Record<string, unknown> {
+  const input = subject.backend.inputs.server('refused');
+  const gw = (id: string | undefined) => (id === undefined ? undefined : formatResourceId(subject.name, id));
+  return {
+    provider: subject.name,
+    name: input.name,
+    imageId: gw(input.imageId),
+    planId: gw(input.planId),
+    cpuCores: input.cpuCores,
+    memoryMb: input.memoryMb,
+    locationId: gw(input.locationId),
+    networkIds: input.networkIds?.map(gw),
+    sshPublicKeys: input.sshPublicKeys,
+    powerOn: input.powerOn,
+  };
+}
+
 /** What the gateway's HTTP API sends for an operation (bodies just valid enough to reach the capability check). */
 function requestOf(
   operation: OperationName,
@@ -113,8 +157,7 @@ function requestOf(
   id: string,
   force = false,
 ): { method: string; path: string; body?: unknown } {
-  const [type] = operation.split('.');
-  const collection = `/v1/${type}s`;
+  const collection = COLLECTIONS[OPERATION_RESOURCE[operation]];
   switch (operation) {
     case 'server.create':
       return {
@@ -136,6 +179,18 @@ function requestOf(
       return { method: 'PATCH', path: `${collection}/${id}`, body: { name: 'refused' } };
     case 'server.stop':
       return { method: 'POST', path: `${collection}/${id}/stop`, body: { force } };
+    case 'server.resize':
+      return { method: 'POST', path: `${collection}/${id}/resize`, body: { cpuCores: 2, memoryMb: 2048 } };
+    case 'server.rebuild':
+      return { method: 'POST', path: `${collection}/${id}/rebuild`, body: { imageId: id } };
+    case 'volume.resize':
+      return { method: 'POST', path: `${collection}/${id}/resize`, body: { sizeGb: 500 } };
+    case 'sshKey.create':
+      return {
+        method: 'POST',
+        path: collection,
+        body: { provider: connection, name: 'refused', publicKey: newSshPublicKey('refused@conformance') },
+      };
     case 'volume.attach':
     case 'ip.attach':
       return { method: 'POST', path: `${collection}/${id}/attach`, body: { serverId: id } };
@@ -205,8 +260,9 @@ describe.each(DRIVERS.map((driver): [string, ConformanceDriver] => [driver.kind,
           expect(Object.keys(listed).sort()).toEqual(['items', 'skipped']);
           expect(listed.skipped).toEqual(raw.skipped);
           expect(listed.skipped).toEqual([]);
-          // The seed has at least one of each type the backend reads, so the checks below check something.
-          expect([type, listed.items.length > 0]).toEqual([type, true]);
+          // The seed has at least one of each type the backend reads, so the checks below check something (SSH
+          // keys are a tenant's own: the SSH key cases make some).
+          if (type !== ResourceType.SshKey) expect([type, listed.items.length > 0]).toEqual([type, true]);
           expect(listed.items.map((i) => i.nativeId)).toEqual(raw.items.map((i) => i.nativeId));
           listed.items.forEach((item, i) => expectNormalized(subject, type, item, raw.items[i]));
         }
@@ -217,11 +273,13 @@ describe.each(DRIVERS.map((driver): [string, ConformanceDriver] => [driver.kind,
         for (const type of TYPES) {
           const native = nativeReaderOf(subject.adapter, type);
           if (!native) continue;
-          const [first] = (await reader(type).list()).items;
-          const one = await get(type, first.nativeId);
-          expect(one).toMatchObject({ id: first.id, name: first.name, state: first.state });
-          expectNormalized(subject, type, one!, (await native.get(first.nativeId))!);
           expect([type, await get(type, subject.backend.absentId(type))]).toEqual([type, null]);
+          const [first] = (await reader(type).list()).items;
+          if (!first) continue;
+          const one = await get(type, first.nativeId);
+          expect(one).toMatchObject({ id: first.id, name: first.name });
+          expect(stateOf(one)).toBe(stateOf(first));
+          expectNormalized(subject, type, one!, (await native.get(first.nativeId))!);
         }
       });
 
@@ -268,7 +326,7 @@ describe.each(DRIVERS.map((driver): [string, ConformanceDriver] => [driver.kind,
           id,
         ]);
 
-        const steps: [OperationName, () => Promise<unknown>, (server: AnyResource | null) => void][] = [
+        const steps: [OperationName, () => Promise<unknown>, (server: Server | null) => void][] = [
           [
             'server.stop',
             () => run(subject, 'server.stop', id, stopInput()),
@@ -450,10 +508,28 @@ describe.each(DRIVERS.map((driver): [string, ConformanceDriver] => [driver.kind,
           // The capability document says what the port says, with the same reasons.
           const detail = (await call('GET', `/v1/providers/${name}`)).body as {
             capabilities: string[];
+            labels: unknown;
+            features: unknown;
             operations: { operation: string; supported: boolean; reason?: string }[];
             actions: { action: string; supported: boolean; reason?: string }[];
           };
           expect(detail.capabilities).toEqual([...subject.connection.capabilities]);
+          // Where each type's labels live, and the parts of a server create the adapter takes or not, and why.
+          const { features } = subject.connection;
+          expect(detail.labels).toMatchObject({
+            byType: Object.fromEntries(
+              LABELED_TYPES.map((type) => [type, subject.connection.labelStorage(type)]),
+            ),
+          });
+          const feature = (supported: boolean, reason: string | undefined) =>
+            supported || reason === undefined ? { supported } : { supported, reason };
+          expect(detail.features).toMatchObject({
+            userData: features.userData
+              ? { supported: true, maxBytes: features.userData.maxBytes }
+              : feature(false, features.reasons?.userData),
+            sshKeyIds: feature(features.sshKeyIds === true, features.reasons?.sshKeyIds),
+            sshPublicKeys: feature(features.sshPublicKeys === true, features.reasons?.sshPublicKeys),
+          });
           for (const operation of OPERATION_NAMES) {
             expect(detail.operations.find((o) => o.operation === operation)).toMatchObject(
               operations.includes(operation)
@@ -483,12 +559,15 @@ describe.each(DRIVERS.map((driver): [string, ConformanceDriver] => [driver.kind,
           await subject.clearRequests();
           // What each refusal is, the operation its request asks for, whether it is a forced stop, and why not.
           const refused: [string, OperationName, boolean, string | undefined][] = [
-            ...operations.map((operation): [string, OperationName, boolean, string | undefined] => [
-              operation,
-              operation,
-              false,
-              subject.connection.unsupportedReasons?.[operation],
-            ]),
+            // A relabel the backend cannot do is no refusal: the gateway keeps those labels itself.
+            ...operations
+              .filter((operation) => !isRelabel(operation))
+              .map((operation): [string, OperationName, boolean, string | undefined] => [
+                operation,
+                operation,
+                false,
+                subject.connection.unsupportedReasons?.[operation],
+              ]),
             ...actions.map((action: ActionName): [string, OperationName, boolean, string | undefined] => [
               action,
               ACTIONS[action].operation,
@@ -503,6 +582,18 @@ describe.each(DRIVERS.map((driver): [string, ConformanceDriver] => [driver.kind,
             expect([what, answer.status, answer.body.code]).toEqual([what, 501, 'unsupported_operation']);
             if (reason) expect([what, answer.body.detail]).toEqual([what, expect.stringContaining(reason)]);
           }
+          // Parts of a server create the adapter does not take: 501 naming the field, before any backend call.
+          const lacking = [
+            ['userData', !features.userData, { userData: '#cloud-config\n' }],
+            ['sshKeyIds', !features.sshKeyIds, { sshKeyIds: [formatResourceId(name, 'absent-key')] }],
+            ['sshPublicKeys', !features.sshPublicKeys, { sshPublicKeys: [newSshPublicKey('refused')] }],
+          ] as const;
+          for (const [field, lacks, part] of lacking) {
+            if (!lacks) continue;
+            const answer = await call('POST', COLLECTIONS.server, { ...serverBody(subject), ...part });
+            expect([field, answer.status, answer.body.code]).toEqual([field, 501, 'unsupported_operation']);
+            expect([field, answer.body.detail]).toEqual([field, expect.stringContaining(field)]);
+          }
           expect(await subject.requests()).toEqual({});
         } finally {
           await gateway.close();
@@ -513,7 +604,8 @@ describe.each(DRIVERS.map((driver): [string, ConformanceDriver] => [driver.kind,
     describe('raw states nobody maps', () => {
       it('should show an unknown raw state as unknown and report it, never fail the read', async () => {
         let covered = 0;
-        for (const type of TYPES) {
+        // SSH keys have no state.
+        for (const type of STATEFUL_TYPES) {
           if (!readerOf(subject.connection, type)) continue;
           // A seeded resource: the driver forces its raw state in the simulator.
           const [first] = (await reader(type).list()).items;
@@ -538,7 +630,13 @@ describe.each(DRIVERS.map((driver): [string, ConformanceDriver] => [driver.kind,
     });
 
     describe('adopt after a crash', () => {
-      const creates: OperationName[] = ['server.create', 'volume.create', 'network.create', 'ip.allocate'];
+      const creates: OperationName[] = [
+        'server.create',
+        'volume.create',
+        'network.create',
+        'ip.allocate',
+        'sshKey.create',
+      ];
 
       /**
        * What appeared between two snapshots: the resources of the created type, and the others that do not belong
@@ -580,7 +678,9 @@ describe.each(DRIVERS.map((driver): [string, ConformanceDriver] => [driver.kind,
                 ? inputs.volume!(name, server)
                 : operation === 'network.create'
                   ? inputs.network!(name)
-                  : inputs.ip!(server)) as never;
+                  : operation === 'sshKey.create'
+                    ? { name, publicKey: newSshPublicKey(`${name}@conformance`) }
+                    : inputs.ip!(server)) as never;
           // What one create leaves besides its resource when nothing goes wrong (usually nothing).
           let before = await snapshot(subject.connection);
           await run(subject, operation, null, input(fresh('clean')));
@@ -598,7 +698,7 @@ describe.each(DRIVERS.map((driver): [string, ConformanceDriver] => [driver.kind,
               subject,
               operation,
               input(name),
-              taskIdOf(++names),
+              taskIdOf(),
               step.index,
             );
             const { made, loose } = appeared(before, await snapshot(subject.connection), type);

@@ -1,7 +1,7 @@
 import { ProviderKind, ResourceType } from '../../../src/domain/states';
 import { SEED_IDS } from '../../../sandbox/simulators/cloudmc/cloudmc-sim.seed';
 import { startCloudmcSimulator } from '../../../sandbox/simulators/cloudmc/cloudmc.simulator';
-import type { ConformanceDriver, DriverBackend } from '../driver';
+import type { ConformanceDriver, DriverBackend, StatefulType } from '../driver';
 
 const ABSENT = '00000000-0000-4000-8000-00000000c0de';
 let networks = 0;
@@ -12,7 +12,7 @@ export const cloudmcDriver: ConformanceDriver = {
   async start({ speed }): Promise<DriverBackend> {
     const simulator = await startCloudmcSimulator({ host: '127.0.0.1', port: 0, speed });
     const { state } = simulator;
-    const recordsOf = (type: ResourceType): Map<string, { state: string }> =>
+    const recordsOf = (type: StatefulType): Map<string, { state: string }> =>
       ({
         [ResourceType.Server]: state.instances,
         [ResourceType.Volume]: state.volumes,
@@ -28,14 +28,15 @@ export const cloudmcDriver: ConformanceDriver = {
           name,
           imageId: SEED_IDS.templateUbuntu,
           planId: SEED_IDS.offeringSmall,
+          labels: {},
           powerOn: true,
           providerOptions: {},
         }),
         // CloudMC data volumes are born attached to an instance (docs/providers/cloudmc.md).
-        volume: (name, serverId) => ({ name, sizeGb: 20, serverId, providerOptions: {} }),
+        volume: (name, serverId) => ({ name, sizeGb: 20, serverId, labels: {}, providerOptions: {} }),
         // Isolated networks of one zone may not overlap.
-        network: (name) => ({ name, cidr: `10.9.${++networks % 250}.0/24`, providerOptions: {} }),
-        ip: () => ({ providerOptions: {} }),
+        network: (name) => ({ name, cidr: `10.9.${++networks % 250}.0/24`, labels: {}, providerOptions: {} }),
+        ip: () => ({ labels: {}, providerOptions: {} }),
       },
       async unknownState(type, nativeId) {
         const record = recordsOf(type).get(nativeId);
@@ -61,6 +62,25 @@ export const cloudmcDriver: ConformanceDriver = {
         }
       },
       absentId: () => ABSENT,
+      deviations: {
+        sshKeyFingerprint: {
+          why:
+            "CloudMC's sshkeys answers show a key's name and MD5 fingerprint only, never the public key " +
+            '(docs/providers/cloudmc.md#ssh-keys): the adapter gives the MD5 in extra.fingerprint',
+        },
+      },
+      // CloudMC takes user-data as plain text and keeps it as sent (docs/providers/cloudmc.md#user-data).
+      async userDataOf(serverId) {
+        const instance = state.instances.get(serverId);
+        if (!instance) throw new Error(`no server ${serverId} in the CloudMC simulator`);
+        return instance.userData === '' ? null : instance.userData;
+      },
+      // One key for the default user: the one given as text, or the named key's.
+      async serverKeysOf(serverId) {
+        const instance = state.instances.get(serverId);
+        if (!instance) throw new Error(`no server ${serverId} in the CloudMC simulator`);
+        return instance.publicKey ? [instance.publicKey] : [];
+      },
     };
   },
 };

@@ -49,11 +49,12 @@ export const dcimanagerDriver: ConformanceDriver = {
           planId: freeConfiguration(),
           locationId: String(SEED_IDS.north),
           sshPublicKeys: [SSH_KEY],
+          labels: {},
           powerOn: true,
           providerOptions: {},
         }),
         // Addresses exist only as allocations to one server.
-        ip: (serverId) => ({ serverId, providerOptions: {} }),
+        ip: (serverId) => ({ serverId, labels: {}, providerOptions: {} }),
       },
       async unknownState(type, nativeId) {
         // Servers: the administrative state (power and operations have states of their own); addresses: status.
@@ -70,12 +71,17 @@ export const dcimanagerDriver: ConformanceDriver = {
         } else if (type === ResourceType.Ip) state.ips.delete(ipOf(nativeId).id);
         else throw new Error(`DCImanager ${type}s cannot vanish on their own`);
       },
+      // The keys of the server's last OS install (`ssh_pub_keys` of operation_os).
+      async serverKeysOf(serverId) {
+        return [...serverOf(serverId).installedKeys];
+      },
       absentId: (type) =>
         ({
           [ResourceType.Server]: '999999',
           [ResourceType.Volume]: '999999-disk0',
           [ResourceType.Network]: '999999',
           [ResourceType.Ip]: '999999-999999',
+          [ResourceType.SshKey]: '999999',
         })[type],
     };
   },
