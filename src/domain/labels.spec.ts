@@ -31,6 +31,7 @@ describe('labels (docs/design.md#labels)', () => {
       [{ env: null }, /label 'env' must have a value/],
       [{ 'cloudmux.owner': 'x' }, /reserved for the gateway/],
       [{ gwabcdefghij: '' }, /reserved for the gateway/],
+      [{ gwtask: 'x' }, /reserved for the gateway/],
     ])('should refuse %p', (labels, message) => {
       expect(labelProblem(labels as Record<string, unknown>)).toMatch(message);
     });

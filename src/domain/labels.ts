@@ -16,10 +16,11 @@ export const LABEL_KEY_PATTERN = /^[a-z0-9](?:[a-z0-9._-]{0,61}[a-z0-9])?$/;
 /** Letters, digits and `._:/@+-`, possibly empty (a key that is only present). */
 export const LABEL_VALUE_PATTERN = /^[A-Za-z0-9._:/@+-]{0,128}$/;
 /**
- * Keys the gateway keeps for itself: its task markers (`gw` and ten characters) and the `cloudmux.` prefix. A
- * caller may neither set nor see them.
+ * Keys the gateway keeps for itself: its task markers (`gw` and ten characters), the names of its own markers
+ * where a backend keeps them among the caller's metadata (`gwtask`, `gwimage`) and the `cloudmux.` prefix. A caller
+ * may neither set nor see them, on any backend alike.
  */
-const RESERVED_KEY = /^(?:gw[0-9a-z]{10}|cloudmux\..*)$/;
+const RESERVED_KEY = /^(?:gw(?:[0-9a-z]{10}|task|image)|cloudmux\..*)$/;
 
 export const isReservedLabelKey = (key: string): boolean => RESERVED_KEY.test(key);
 
