@@ -146,6 +146,8 @@ export async function startSandbox(
       })),
       server: { cors: { allowedOrigins: ['*'] } },
       tasks: { secretKey },
+      // Receivers on this machine are what a sandbox is for (docs/design.md#webhooks).
+      webhooks: { allowPrivateTargets: true },
     };
     const redisUrl = env.redisUrl ?? redis!.url;
     const config = validateConfig(document, {

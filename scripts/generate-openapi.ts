@@ -35,6 +35,7 @@ async function main(): Promise<void> {
       retentionHours: 24,
       workerConcurrency: 1,
       defaultDeadlineSeconds: 1800,
+      maxDeadlineSeconds: 86_400,
       stalledIntervalMs: 30_000,
       lockDurationMs: 60_000,
     },
@@ -47,6 +48,15 @@ async function main(): Promise<void> {
       maxBufferedBytes: 262_144,
       drainTimeoutSeconds: 30,
       recheckSeconds: 30,
+    },
+    history: { retentionDays: 30, maxEntries: 500 },
+    webhooks: {
+      allowPrivateTargets: false,
+      timeoutMs: 10_000,
+      maxAttempts: 8,
+      disableAfterFailures: 50,
+      maxPerKey: 25,
+      deliveryRetentionHours: 72,
     },
     sandbox: false,
   };

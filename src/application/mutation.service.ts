@@ -121,6 +121,7 @@ export class MutationService {
       input,
       idempotency,
       requestId: call.requestId,
+      actor: caller.keyName,
     });
   }
 

@@ -18,6 +18,7 @@ const LAYERS = [
   'cache',
   'providers',
   'tasks',
+  'webhooks',
   'application',
   'resources',
   'health',

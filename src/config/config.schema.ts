@@ -64,6 +64,17 @@ export const ConnectionTuningSchema = Type.Object({
       },
     ),
   ),
+  /**
+   * Per-operation ceilings in seconds of the `?deadlineSeconds=` a caller may ask for, e.g. `{ "server.create":
+   * 7200 }`; without one, `tasks.maxDeadlineSeconds`. The capability document shows each operation's.
+   */
+  maxDeadlines: Type.Optional(
+    Type.Record(
+      Type.String({ pattern: '^[a-z]+\\.[a-z]+$' }),
+      Type.Integer({ minimum: 1, maximum: 604_800 }),
+      { default: {} },
+    ),
+  ),
 });
 
 export type ConnectionTuning = Required<Static<typeof ConnectionTuningSchema>>;
@@ -130,6 +141,8 @@ export const TaskSettingsSchema = Type.Object(
     workerConcurrency: Type.Integer({ minimum: 1, maximum: 1000, default: 64 }),
     /** Default deadline of an operation, when neither the adapter nor the connection sets one. */
     defaultDeadlineSeconds: Type.Integer({ minimum: 10, maximum: 86_400, default: 1_800 }),
+    /** Longest `?deadlineSeconds=` a caller may ask for, unless a connection's `maxDeadlines` says otherwise. */
+    maxDeadlineSeconds: Type.Integer({ minimum: 10, maximum: 604_800, default: 86_400 }),
     /** BullMQ stalled-job check interval: a killed worker's job is taken over after at most this plus the lock. */
     stalledIntervalMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 30_000 }),
     /** A worker's lock on the job it runs, renewed at half of it while a step runs: a dead worker's job is free after it. */
@@ -178,6 +191,40 @@ export const EventSettingsSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const HistorySettingsSchema = Type.Object(
+  {
+    /**
+     * Days a resource's history is kept after its last entry; a delete is an entry, so a deleted resource's
+     * history stays readable this long after it went.
+     */
+    retentionDays: Type.Integer({ minimum: 1, maximum: 3_650, default: 30 }),
+    /** Entries kept per resource; the oldest go first. */
+    maxEntries: Type.Integer({ minimum: 10, maximum: 100_000, default: 500 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const WebhookSettingsSchema = Type.Object(
+  {
+    /**
+     * Deliver to loopback, private, link-local and metadata addresses (refused otherwise, checked on every
+     * delivery against what the name resolves to then). The sandbox allows them.
+     */
+    allowPrivateTargets: Type.Boolean({ default: false }),
+    /** Longest one delivery attempt may take, connecting and reading the answer. */
+    timeoutMs: Type.Integer({ minimum: 500, maximum: 60_000, default: 10_000 }),
+    /** Attempts of one delivery (the first and its retries, with exponential backoff) before it is given up. */
+    maxAttempts: Type.Integer({ minimum: 1, maximum: 30, default: 8 }),
+    /** Consecutive failed attempts after which a webhook is disabled (PATCH `enabled: true` turns it back on). */
+    disableAfterFailures: Type.Integer({ minimum: 1, maximum: 10_000, default: 50 }),
+    /** Webhooks one API key may register. */
+    maxPerKey: Type.Integer({ minimum: 1, maximum: 1_000, default: 25 }),
+    /** Hours a delivery's record (attempts, statuses) is kept. */
+    deliveryRetentionHours: Type.Integer({ minimum: 1, maximum: 24 * 90, default: 72 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const GatewayFileSchema = Type.Object(
   {
     apiKeys: Type.Array(ApiKeySchema, { minItems: 1 }),
@@ -186,6 +233,8 @@ export const GatewayFileSchema = Type.Object(
     tasks: Type.Optional(TaskSettingsSchema),
     cache: Type.Optional(CacheSettingsSchema),
     events: Type.Optional(EventSettingsSchema),
+    history: Type.Optional(HistorySettingsSchema),
+    webhooks: Type.Optional(WebhookSettingsSchema),
   },
   { additionalProperties: false },
 );
@@ -195,6 +244,8 @@ export type ServerSettings = Static<typeof ServerSettingsSchema>;
 export type TaskSettings = Static<typeof TaskSettingsSchema>;
 export type CacheSettings = Static<typeof CacheSettingsSchema>;
 export type EventSettings = Static<typeof EventSettingsSchema>;
+export type HistorySettings = Static<typeof HistorySettingsSchema>;
+export type WebhookSettings = Static<typeof WebhookSettingsSchema>;
 
 /** A kind's full connection schema: head + tuning + the kind's own fields, nothing else. */
 export function connectionSchema(kindFields: TObject): TObject {

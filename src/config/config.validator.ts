@@ -173,6 +173,8 @@ export function validateConfig(
     tasks: resolved.tasks as GatewayConfig['tasks'],
     cache: resolved.cache as GatewayConfig['cache'],
     events: resolved.events as GatewayConfig['events'],
+    history: resolved.history as GatewayConfig['history'],
+    webhooks: resolved.webhooks as GatewayConfig['webhooks'],
     sandbox: false,
   };
 }

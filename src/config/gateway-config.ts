@@ -3,8 +3,10 @@ import type {
   CacheSettings,
   ConnectionTuning,
   EventSettings,
+  HistorySettings,
   ServerSettings,
   TaskSettings,
+  WebhookSettings,
 } from './config.schema';
 import type { GatewayEnv } from './env';
 
@@ -23,6 +25,8 @@ export interface GatewayConfig {
   tasks: TaskSettings;
   cache: CacheSettings;
   events: EventSettings;
+  history: HistorySettings;
+  webhooks: WebhookSettings;
   /** True when the config was built by the sandbox runtime, not read from a file. */
   sandbox: boolean;
 }

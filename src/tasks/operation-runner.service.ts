@@ -17,6 +17,7 @@ import { CREATE_OPERATIONS, DELETE_OPERATIONS, OPERATION_RESOURCE } from '../pro
 import type { Connection } from '../providers/registry/connection';
 import { ProviderRegistry } from '../providers/registry/provider-registry.service';
 import { GatewayReads } from './gateway-reads';
+import { HistoryLog } from './history-log.service';
 import { isLabeledType, LabelStore } from './label-store.service';
 import { PublicKeyStore } from './public-key-store.service';
 import { TaskEvents } from './task-events.service';
@@ -69,6 +70,7 @@ export class OperationRunner {
     private readonly labels: LabelStore,
     private readonly publicKeys: PublicKeyStore,
     private readonly reads: GatewayReads,
+    private readonly history: HistoryLog,
   ) {}
 
   async run(taskId: string): Promise<RunResult> {
@@ -408,6 +410,7 @@ export class OperationRunner {
     this.touch(task);
     await this.store.finish(task, internal);
     await this.events.publish(type, task);
+    await this.history.taskEnded(task, internal);
     this.metrics.tasksFinished.inc({
       provider: task.provider,
       operation: task.operation,

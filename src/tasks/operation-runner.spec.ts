@@ -15,6 +15,7 @@ import { ProviderRegistry } from '../providers/registry/provider-registry.servic
 import { findRedisBinary, startEmbeddedRedis, type EmbeddedRedis } from '../../sandbox/embedded-redis';
 import { currentCallSignal } from '../providers/kit/http/call-scope';
 import { GatewayReads } from './gateway-reads';
+import { HistoryLog } from './history-log.service';
 import { LabelStore } from './label-store.service';
 import { PublicKeyStore } from './public-key-store.service';
 import { OperationRunner, type RunResult } from './operation-runner.service';
@@ -106,6 +107,7 @@ describe('OperationRunner', () => {
       new LabelStore(redis),
       new PublicKeyStore(redis),
       new GatewayReads(new LabelStore(redis), new PublicKeyStore(redis)),
+      new HistoryLog(),
     );
     intake = new TaskIntake(
       store,
@@ -143,6 +145,7 @@ describe('OperationRunner', () => {
         input: {},
         idempotency: null,
         requestId: 'r',
+        actor: 'test-key',
       })
     ).task;
 
@@ -380,6 +383,7 @@ describe('OperationRunner', () => {
           input: input as never,
           idempotency: null,
           requestId: 'r',
+          actor: 'test-key',
         })
       ).task;
     const created = (nativeId: string): OperationPlan => ({

@@ -43,6 +43,12 @@ export interface SubmitParams<O extends OperationName> {
   input: OperationInputs[O];
   idempotency: IdempotencyContext | null;
   requestId: string;
+  /** The API key's name of who asks (`task.actor`). */
+  actor: string;
+  /** The resource's state as the request saw it (its history entry's `fromState`); null when not read. */
+  fromState?: string | null;
+  /** `?deadlineSeconds=` of the request, already checked against the connection's maximum. */
+  deadlineSeconds?: number;
 }
 
 export interface Submitted {
@@ -100,6 +106,7 @@ export class TaskIntake {
 
     const now = Date.now();
     const deadlineSeconds =
+      params.deadlineSeconds ??
       params.adapter.settings.deadlines?.[params.operation] ??
       plan.deadlineSeconds ??
       this.config.tasks.defaultDeadlineSeconds;
@@ -127,6 +134,8 @@ export class TaskIntake {
       updatedAt: createdAt,
       completedAt: null,
       deadlineAt: new Date(deadlineAtMs).toISOString(),
+      actor: { keyName: params.actor },
+      cancelRequestedAt: null,
     };
     const internal: TaskInternal = {
       request,
@@ -141,6 +150,7 @@ export class TaskIntake {
       nativeId: params.target,
       lockedResourceId: params.resourceId,
       requestId: params.requestId,
+      ...(params.fromState ? { fromState: params.fromState } : {}),
     };
     const accepted = await this.store.accept({
       task,

@@ -27,4 +27,6 @@ export interface TaskInternal {
   lockedResourceId: string | null;
   /** Request id of the API call that created the task, quoted in its problem document. */
   requestId: string;
+  /** The resource's state when the task was accepted, for its history entry (absent: not known). */
+  fromState?: string;
 }

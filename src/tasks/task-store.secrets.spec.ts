@@ -17,6 +17,7 @@ import { Connection } from '../providers/registry/connection';
 import { ProviderRegistry } from '../providers/registry/provider-registry.service';
 import { findRedisBinary, startEmbeddedRedis, type EmbeddedRedis } from '../../sandbox/embedded-redis';
 import { GatewayReads } from './gateway-reads';
+import { HistoryLog } from './history-log.service';
 import { LabelStore } from './label-store.service';
 import { PublicKeyStore } from './public-key-store.service';
 import { OperationRunner } from './operation-runner.service';
@@ -113,6 +114,7 @@ describe('TaskStore with task secrets', () => {
       new LabelStore(redis),
       new PublicKeyStore(redis),
       new GatewayReads(new LabelStore(redis), new PublicKeyStore(redis)),
+      new HistoryLog(),
     );
     const create = async () =>
       (
@@ -127,6 +129,7 @@ describe('TaskStore with task secrets', () => {
           } as never,
           idempotency: null,
           requestId: 'r',
+          actor: 'test-key',
         })
       ).task;
     const drive = async (taskId: string) => {

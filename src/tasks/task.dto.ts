@@ -7,8 +7,8 @@ import { ProviderKind, ResourceType } from '../domain/states';
 import { OPERATION_NAMES, type OperationName } from '../providers/ports/operations';
 
 /**
- * `queued` → `running` → `succeeded` | `failed` | `canceled`. `canceled` is terminal like the others; this version
- * never cancels a task (no cancel operation is offered yet), so a client sees it only from a later version.
+ * `queued` → `running` → `succeeded` | `failed` | `canceled`. A task ends `canceled` after `POST
+ * /v1/tasks/{id}/cancel`: at once while queued, at the next step boundary while running (docs/design.md#cancel).
  */
 export enum TaskStatus {
   Queued = 'queued',
@@ -29,6 +29,8 @@ export enum StepStatus {
   Running = 'running',
   Succeeded = 'succeeded',
   Failed = 'failed',
+  /** Never run (or left part way between two polls) because the task was canceled. */
+  Skipped = 'skipped',
 }
 
 export class TaskStep {
@@ -43,6 +45,11 @@ export class TaskResourceRef {
   type: ResourceType;
   /** Gateway id of the resource; null until a create learns it. */
   id: string | null;
+}
+
+/** Who asked for a task: the API key's configured name, never the key. */
+export class TaskActor {
+  keyName: string;
 }
 
 export class TaskProviderRef {
@@ -98,8 +105,12 @@ export class Task {
   createdAt: string;
   updatedAt: string;
   completedAt: string | null;
-  /** When the task fails with `timeout` if it has not ended. */
+  /** When the task fails with `timeout` if it has not ended (`?deadlineSeconds=` of the request, when given). */
   deadlineAt: string;
+  /** Who asked for the task. */
+  actor: TaskActor;
+  /** When a cancel was asked for; the task ends `canceled` at its next step boundary (null: never asked). */
+  cancelRequestedAt: string | null;
 }
 
 /** What an event says about a task: enough to show progress; `GET /v1/tasks/{id}` has the rest (steps, result). */

@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import type { GatewayRole } from '../config/env';
 import { GatewayReads } from './gateway-reads';
+import { HistoryLog } from './history-log.service';
 import { LabelStore } from './label-store.service';
 import { PublicKeyStore } from './public-key-store.service';
 import { OperationRunner } from './operation-runner.service';
@@ -34,6 +35,7 @@ export class TasksModule {
         LabelStore,
         PublicKeyStore,
         GatewayReads,
+        HistoryLog,
         ...worker,
       ],
       exports: [
@@ -45,6 +47,7 @@ export class TasksModule {
         LabelStore,
         PublicKeyStore,
         GatewayReads,
+        HistoryLog,
       ],
     };
   }

@@ -168,4 +168,5 @@ export const TEST_TUNING = {
   maxListItems: 10_000,
   maxResponseBytes: 16_777_216,
   deadlines: {},
+  maxDeadlines: {},
 };

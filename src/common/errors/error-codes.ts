@@ -1,9 +1,10 @@
 /**
- * Stable problem codes (docs/design.md#errors), with the HTTP status each one answers with. Four codes are
+ * Stable problem codes (docs/design.md#errors), with the HTTP status each one answers with. Five codes are
  * additions to the first list, see docs/adr/0002-error-codes.md: `provider_auth_failed` (the gateway's own
  * credentials for a backend were refused), `timeout` (a task passed its deadline), `needs_attention` (a task
- * could not decide what the backend did and a person must look) and `unavailable` (the gateway's own Redis
- * refused or did not answer: full, down, or too slow).
+ * could not decide what the backend did and a person must look), `unavailable` (the gateway's own Redis
+ * refused or did not answer: full, down, or too slow) and `precondition_failed` (an `If-Match` that no longer
+ * matches the resource).
  */
 export const ERROR_STATUS = {
   validation_failed: 400,
@@ -12,6 +13,7 @@ export const ERROR_STATUS = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_mismatch: 422,
@@ -37,6 +39,7 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   not_found: 'No such resource',
   method_not_allowed: 'Method not allowed on this path',
   conflict: 'The resource is busy or in the wrong state',
+  precondition_failed: 'The resource changed since the version the request names',
   payload_too_large: 'The request body is too large',
   unsupported_media_type: 'Unsupported content type',
   idempotency_mismatch: 'The Idempotency-Key was used with a different request',

@@ -107,6 +107,13 @@ export class ConflictError extends GatewayError {
   }
 }
 
+/** 412: an `If-Match` names a version of the resource that is no longer the current one. */
+export class PreconditionFailedError extends GatewayError {
+  constructor(message: string, options: GatewayErrorOptions = {}) {
+    super('precondition_failed', message, options);
+  }
+}
+
 export class IdempotencyMismatchError extends GatewayError {
   constructor(detail: string) {
     super('idempotency_mismatch', detail);

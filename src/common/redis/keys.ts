@@ -54,6 +54,29 @@ export const keys = {
   providerHealth: (connection: string) => `${P}:health:${connection}`,
   /** What the readiness check writes, to learn that Redis still accepts writes. */
   readyProbe: () => `${P}:ready:probe`,
+  /**
+   * List of one resource's history entries, newest first (docs/design.md#history): each a compact line
+   * (history-entry.codec.ts). Kept `history.retentionDays` after its last entry, so after a delete too.
+   */
+  history: (connection: string, type: string, nativeId: string) =>
+    `${P}:hist:{${connection}}:${type}:${nativeId}`,
+  /**
+   * Hash of the last state the gateway knows of each resource of one type of one connection (field = native id):
+   * what an observed change is told against, and a task's `fromState`.
+   */
+  lastStates: (connection: string, type: string) => `${P}:hstate:{${connection}}:${type}`,
+  /** Stream of `resource.changed` events (state changes seen in backend reads that no gateway task made). */
+  changes: () => `${P}:changes`,
+  /** Hash of one webhook subscription (docs/design.md#webhooks); its secret only sealed. */
+  webhook: (id: string) => `${P}:wh:${id}`,
+  /** Set of the ids of every webhook, which the dispatcher matches events against. */
+  webhooks: () => `${P}:wh:all`,
+  /** Set of the ids of the webhooks one API key registered (what it lists and may touch). */
+  webhooksOfKey: (apiKeyName: string) => `${P}:wh:k:${apiKeyName}`,
+  /** One delivery's record (attempts, status codes, latency, next retry), kept `deliveryRetentionHours`. */
+  webhookDelivery: (webhookId: string, deliveryId: string) => `${P}:whd:${webhookId}:${deliveryId}`,
+  /** Sorted set of one webhook's delivery ids, scored by when each was made. */
+  webhookDeliveries: (webhookId: string) => `${P}:whds:${webhookId}`,
   /** Prefix of BullMQ's own keys (queues, jobs, locks), which BullMQ builds itself. */
   bullPrefix: () => `${P}:bull`,
 };

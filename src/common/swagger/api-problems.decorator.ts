@@ -9,6 +9,7 @@ const DESCRIPTIONS: Record<number, string> = {
   403: 'The API key lacks the scope (`forbidden`)',
   404: 'No such resource, or one the API key may not see (`not_found`)',
   409: 'The resource is busy with another task or in the wrong state (`conflict`, with `reason`)',
+  412: 'The resource no longer matches `If-Match` (`precondition_failed`)',
   413: 'Request body too large (`payload_too_large`)',
   415: 'Request body is not `application/json` (`unsupported_media_type`)',
   422: 'Idempotency-Key reused with a different request (`idempotency_mismatch`)',

@@ -1,0 +1,36 @@
+import type { ResourceType } from '../domain/states';
+
+/**
+ * A `resource.changed` event: a state change the gateway saw in a backend read that no task of ours made (someone
+ * used the backend's own console). Kept on its own stream (`keys.changes()`), beside the task events.
+ */
+export interface ResourceChange {
+  /** Stream entry id. */
+  id: string;
+  type: 'resource.changed';
+  provider: string;
+  resource: { type: ResourceType; id: string };
+  /** null: the gateway had not seen the resource before. */
+  fromState: string | null;
+  /** `deleted` when it went from the backend's list. */
+  toState: string;
+  observedAt: string;
+}
+
+/** Stream fields of a change: one JSON field, read back by decodeChange. */
+export function encodeChange(change: Omit<ResourceChange, 'id' | 'type'>): string[] {
+  return ['j', JSON.stringify(change)];
+}
+
+/** A stream entry as a change; null when it is not one this version can read. */
+export function decodeChange(id: string, fields: string[]): ResourceChange | null {
+  const at = fields.indexOf('j');
+  if (at < 0 || at % 2 !== 0) return null;
+  try {
+    const body = JSON.parse(fields[at + 1]) as Omit<ResourceChange, 'id' | 'type'>;
+    if (typeof body?.provider !== 'string' || typeof body.resource?.id !== 'string') return null;
+    return { id, type: 'resource.changed', ...body };
+  } catch {
+    return null;
+  }
+}
