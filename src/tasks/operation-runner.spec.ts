@@ -19,10 +19,12 @@ import { HistoryLog } from './history-log.service';
 import { LabelStore } from './label-store.service';
 import { PublicKeyStore } from './public-key-store.service';
 import { OperationRunner, type RunResult } from './operation-runner.service';
+import { TaskCanceler } from './task-canceler.service';
 import { TaskEvents } from './task-events.service';
 import { TaskIntake } from './task-intake.service';
 import type { TaskQueue } from './task-queue.service';
 import { TaskStore } from './task-store.service';
+import type { Task } from './task.dto';
 
 /** The runner against a real Redis, with a fake adapter whose plans the tests script. */
 describe('OperationRunner', () => {
@@ -32,7 +34,13 @@ describe('OperationRunner', () => {
   let runner: OperationRunner;
   let intake: TaskIntake;
   let store: TaskStore;
+  let events: TaskEvents;
+  let canceler: TaskCanceler;
   let plan: () => OperationPlan;
+  /** The plan of `server.delete` when it differs from `plan` (the undo of a canceled create). */
+  let deletePlan: ((target: string | null) => OperationPlan) | undefined;
+  /** Tasks the history was told of, as it was told. */
+  const historyEnded: Task[] = [];
   const server: NativeServer = {
     nativeId: 'n1',
     name: 'srv',
@@ -62,7 +70,9 @@ describe('OperationRunner', () => {
       plans: {
         'server.start': () => plan(),
         'server.create': () => plan(),
-        'server.delete': () => plan(),
+        'server.delete': (request) => (deletePlan ? deletePlan(request.target) : plan()),
+        // No `volume.delete`: a canceled volume create cannot be undone here.
+        'volume.create': () => plan(),
       },
       probe: async () => undefined,
     },
@@ -96,7 +106,10 @@ describe('OperationRunner', () => {
       providers: [],
     } as unknown as GatewayConfig;
     store = new TaskStore(redis, config);
-    const events = new TaskEvents(redis, blocking, config);
+    events = new TaskEvents(redis, blocking, config);
+    const history = {
+      taskEnded: async (task: Task) => void historyEnded.push(structuredClone(task)),
+    } as unknown as HistoryLog;
     const registry = new ProviderRegistry([adapter]);
     runner = new OperationRunner(
       store,
@@ -107,7 +120,14 @@ describe('OperationRunner', () => {
       new LabelStore(redis),
       new PublicKeyStore(redis),
       new GatewayReads(new LabelStore(redis), new PublicKeyStore(redis)),
-      new HistoryLog(),
+      history,
+    );
+    canceler = new TaskCanceler(
+      store,
+      { promote: async () => true, remove: async () => undefined } as unknown as TaskQueue,
+      events,
+      history,
+      new MetricsService(),
     );
     intake = new TaskIntake(
       store,
@@ -116,6 +136,10 @@ describe('OperationRunner', () => {
       redis,
       config,
     );
+  });
+
+  afterEach(() => {
+    deletePlan = undefined;
   });
 
   afterAll(async () => {
@@ -446,6 +470,428 @@ describe('OperationRunner', () => {
       const task = await start();
       await drive(task.id);
       expect((await store.get(task.id))!.result).toMatchObject({ nativeId: 'n1', labels: { team: 'web' } });
+    });
+  });
+
+  describe('cancel (docs/design.md#cancel)', () => {
+    const submit = async (operation: 'server.create' | 'volume.create' | 'server.start') =>
+      (
+        await intake.submit({
+          adapter,
+          operation,
+          target: operation === 'server.start' ? 'n1' : null,
+          resourceId: operation === 'server.start' ? 'fake:n1' : null,
+          input: (operation === 'server.start' ? {} : { name: 'made' }) as never,
+          idempotency: null,
+          requestId: 'r',
+          actor: 'test-key',
+        })
+      ).task;
+    const ended = async (taskId: string, type: string) =>
+      (await events.range('0-0', 10_000)).filter((e) => e.taskId === taskId && e.type === type).length;
+    const waitStep = (name: string) => step(name, async () => ({ status: 'wait', delayMs: 5 }));
+
+    it('should stop a running task between two polls: clean-up run, the rest skipped, the resource free', async () => {
+      const cleaned: string[] = [];
+      plan = () => ({
+        resourceType: ResourceType.Server,
+        steps: [
+          step('first', async () => ({ status: 'done' })),
+          step('poll', async () => ({ status: 'wait', delayMs: 60_000 })),
+          step('last', async () => ({ status: 'done' })),
+        ],
+        onFailure: async (ctx) => void cleaned.push(ctx.taskId),
+      });
+      const task = await start();
+      expect(await runner.run(task.id)).toEqual({ delayMs: 60_000 });
+      const asked = await canceler.cancel(task.id);
+      expect(asked).toMatchObject({ status: 'running', cancelRequestedAt: expect.any(String) });
+      // Asked again while it cancels: the same answer, not a conflict.
+      expect((await canceler.cancel(task.id)).cancelRequestedAt).toBe(asked.cancelRequestedAt);
+      expect(await drive(task.id)).toEqual([null]);
+      const done = (await store.get(task.id))!;
+      expect(done).toMatchObject({
+        status: 'canceled',
+        error: null,
+        cancelRequestedAt: asked.cancelRequestedAt,
+      });
+      expect(done.steps.map((s) => s.status)).toEqual(['succeeded', 'skipped', 'skipped']);
+      expect(done.steps[1].completedAt).not.toBeNull();
+      expect(cleaned).toEqual([task.id]);
+      expect(await store.activeTaskIds(['fake:n1'])).toEqual([null]);
+      expect(await ended(task.id, 'task.canceled')).toBe(1);
+      expect(historyEnded.filter((t) => t.id === task.id).map((t) => t.status)).toEqual(['canceled']);
+      await expect(canceler.cancel(task.id)).rejects.toMatchObject({ code: 'conflict' });
+    });
+
+    it('should refuse a cancel once the last step that may change the backend has started (only waits left)', async () => {
+      plan = () => ({
+        resourceType: ResourceType.Server,
+        steps: [step('start', async () => ({ status: 'done' })), waitStep('wait-running')],
+      });
+      const task = await start();
+      expect(await runner.run(task.id)).toEqual({ delayMs: 5 });
+      await expect(canceler.cancel(task.id)).rejects.toMatchObject({
+        code: 'conflict',
+        message: expect.stringContaining('past its last backend call'),
+      });
+      plan = () => ({
+        resourceType: ResourceType.Server,
+        steps: [
+          step('start', async () => ({ status: 'done' })),
+          step('wait-running', async () => ({ status: 'done' })),
+        ],
+      });
+      await drive(task.id);
+      expect((await store.get(task.id))!).toMatchObject({ status: 'succeeded', cancelRequestedAt: null });
+    });
+
+    it('should cancel instead of committing when the cancel was recorded before the last backend call', async () => {
+      const calls: string[] = [];
+      plan = () => ({
+        resourceType: ResourceType.Server,
+        steps: [
+          step('prepare', async (ctx) => {
+            calls.push('prepare');
+            // The API records the cancel while the worker runs this step (its save is not what sees it here).
+            await redis.hset(`gw:task:${ctx.taskId}`, 'cancel', new Date().toISOString());
+            return { status: 'done' };
+          }),
+          step('act', async () => {
+            calls.push('act');
+            return { status: 'done' };
+          }),
+          waitStep('wait-done'),
+        ],
+      });
+      const task = await start();
+      await drive(task.id);
+      expect(calls).toEqual(['prepare']);
+      expect((await store.get(task.id))!.steps.map((s) => s.status)).toEqual([
+        'succeeded',
+        'skipped',
+        'skipped',
+      ]);
+      expect(await store.commit(task.id)).toBe('ended');
+    });
+
+    it('should undo a create canceled after its backend made the resource: delete steps as undo-…, then clean-up', async () => {
+      const deleted: Array<string | null> = [];
+      const cleanedWith: Array<Record<string, unknown>> = [];
+      plan = () => ({
+        resourceType: ResourceType.Server,
+        steps: [
+          step(
+            'create',
+            async (ctx) => {
+              ctx.state.driveId = 'd1';
+              return { status: 'done', nativeId: 'n7' };
+            },
+            false,
+          ),
+          step('wait-ready', async () => ({ status: 'wait', delayMs: 60_000 })),
+        ],
+        onFailure: async (ctx) => void cleanedWith.push({ ...ctx.state, nativeId: ctx.nativeId }),
+      });
+      let polls = 0;
+      deletePlan = (target) => ({
+        resourceType: ResourceType.Server,
+        steps: [
+          step('delete', async (ctx) => {
+            deleted.push(target);
+            ctx.state.deleteJob = 'j1';
+            return { status: 'done' };
+          }),
+          step('wait-gone', async (ctx) =>
+            ++polls < 2
+              ? { status: 'wait', delayMs: 5 }
+              : { status: ctx.state.deleteJob === 'j1' ? 'done' : 'wait', delayMs: 5 },
+          ),
+        ],
+      });
+      const task = await submit('server.create');
+      expect(await runner.run(task.id)).toEqual({ delayMs: 60_000 });
+      await canceler.cancel(task.id);
+      const results = await drive(task.id);
+      expect(results.at(-1)).toBeNull();
+      const done = (await store.get(task.id))!;
+      expect(done).toMatchObject({ status: 'canceled', error: null, resource: { id: 'fake:n7' } });
+      expect(done.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+        'create:succeeded',
+        'wait-ready:skipped',
+        'undo-delete:succeeded',
+        'undo-wait-gone:succeeded',
+      ]);
+      expect(deleted).toEqual(['n7']);
+      // The create's own clean-up, with the create's state, after the undo.
+      expect(cleanedWith).toEqual([{ driveId: 'd1', nativeId: 'n7' }]);
+      expect(await ended(task.id, 'task.canceled')).toBe(1);
+    });
+
+    it('should undo a create whose cancel came while its last step ran: the success is refused atomically', async () => {
+      let deleted = 0;
+      plan = () => ({
+        resourceType: ResourceType.Server,
+        steps: [
+          step(
+            'create',
+            async (ctx) => {
+              await redis.hset(`gw:task:${ctx.taskId}`, 'cancel', new Date().toISOString());
+              return { status: 'done', nativeId: 'n8' };
+            },
+            false,
+          ),
+        ],
+      });
+      deletePlan = () => ({
+        resourceType: ResourceType.Server,
+        steps: [
+          step('delete', async () => {
+            deleted++;
+            return { status: 'done' };
+          }),
+        ],
+      });
+      const task = await submit('server.create');
+      await drive(task.id);
+      const done = (await store.get(task.id))!;
+      expect(done.status).toBe('canceled');
+      expect(done.steps.map((s) => s.name)).toEqual(['create', 'undo-delete']);
+      expect(deleted).toBe(1);
+      expect(await ended(task.id, 'task.succeeded')).toBe(0);
+      expect(await new LabelStore(redis).get('fake', 'server', 'n8')).toEqual({});
+    });
+
+    it('should let a non-idempotent call of unknown fate look first, then apply the cancel', async () => {
+      const seen: boolean[] = [];
+      let deleted = 0;
+      plan = () => ({
+        resourceType: ResourceType.Server,
+        steps: [
+          step(
+            'create',
+            async (ctx) => {
+              seen.push(ctx.resumed);
+              if (seen.length === 1)
+                throw new ProviderError('the connection dropped after the request went out');
+              return { status: 'done', nativeId: 'n9' };
+            },
+            false,
+          ),
+          waitStep('wait-ready'),
+        ],
+      });
+      deletePlan = () => ({
+        resourceType: ResourceType.Server,
+        steps: [
+          step('delete', async () => {
+            deleted++;
+            return { status: 'done' };
+          }),
+        ],
+      });
+      const task = await submit('server.create');
+      const first = await runner.run(task.id);
+      expect(first!.delayMs).toBeGreaterThan(0);
+      await canceler.cancel(task.id);
+      await drive(task.id);
+      expect(seen).toEqual([false, true]);
+      expect(deleted).toBe(1);
+      expect((await store.get(task.id))!.status).toBe('canceled');
+    });
+
+    it('should let a create learn the id of what it asked for before the cancel undoes it', async () => {
+      let polls = 0;
+      const deleted: Array<string | null> = [];
+      plan = () => ({
+        resourceType: ResourceType.Server,
+        steps: [
+          // The backend answers with its own task; the server's id comes when that task ends (CloudMC).
+          step('create-instance', async () => ({ status: 'done' }), false),
+          step('wait-create-task', async () =>
+            ++polls < 3 ? { status: 'wait', delayMs: 5 } : { status: 'done', nativeId: 'n12' },
+          ),
+          waitStep('wait-running'),
+        ],
+      });
+      deletePlan = (target) => ({
+        resourceType: ResourceType.Server,
+        steps: [
+          step('delete', async () => {
+            deleted.push(target);
+            return { status: 'done' };
+          }),
+        ],
+      });
+      const task = await submit('server.create');
+      expect(await runner.run(task.id)).toEqual({ delayMs: 5 });
+      await canceler.cancel(task.id);
+      // Still waiting for the id: the poll keeps its own delay.
+      expect(await runner.run(task.id)).toEqual({ delayMs: 5 });
+      await drive(task.id);
+      expect(polls).toBe(3);
+      expect(deleted).toEqual(['n12']);
+      expect((await store.get(task.id))!.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+        'create-instance:succeeded',
+        'wait-create-task:succeeded',
+        'wait-running:skipped',
+        'undo-delete:succeeded',
+      ]);
+    });
+
+    it('should end canceled naming what remains when the undo fails for good', async () => {
+      plan = () => ({
+        resourceType: ResourceType.Server,
+        steps: [
+          step('create', async () => ({ status: 'done', nativeId: 'n10' }), false),
+          waitStep('wait-ready'),
+        ],
+      });
+      deletePlan = () => ({
+        resourceType: ResourceType.Server,
+        steps: [
+          step('delete', () =>
+            Promise.reject(new ProviderError('locked by the backend', { retryable: false })),
+          ),
+        ],
+      });
+      const task = await submit('server.create');
+      await runner.run(task.id);
+      await canceler.cancel(task.id);
+      await drive(task.id);
+      const done = (await store.get(task.id))!;
+      expect(done).toMatchObject({
+        status: 'canceled',
+        error: {
+          code: 'needs_attention',
+          detail:
+            'The server fake:n10 made before the cancel remains: deleting it failed: locked by the backend.',
+        },
+      });
+      expect(done.steps.map((s) => s.status)).toEqual(['succeeded', 'skipped', 'failed']);
+    });
+
+    it('should end canceled at once, naming what remains, when the connection cannot delete that type', async () => {
+      plan = () => ({
+        resourceType: ResourceType.Volume,
+        steps: [
+          step('create', async () => ({ status: 'done', nativeId: 'v1' }), false),
+          waitStep('wait-ready'),
+        ],
+      });
+      const task = await submit('volume.create');
+      await runner.run(task.id);
+      await canceler.cancel(task.id);
+      expect(await drive(task.id)).toEqual([null]);
+      expect((await store.get(task.id))!).toMatchObject({
+        status: 'canceled',
+        error: {
+          code: 'needs_attention',
+          detail: expect.stringContaining('The volume fake:v1 made before the cancel remains'),
+        },
+      });
+    });
+
+    it('should clean up and end canceled a create canceled before its backend made anything', async () => {
+      const cleaned: string[] = [];
+      plan = () => ({
+        resourceType: ResourceType.Server,
+        steps: [
+          step('clone', async () => ({ status: 'wait', delayMs: 5 })),
+          step('create', async () => ({ status: 'done', nativeId: 'x' }), false),
+        ],
+        onFailure: async (ctx) => void cleaned.push(ctx.taskId),
+      });
+      const task = await submit('server.create');
+      await runner.run(task.id);
+      await canceler.cancel(task.id);
+      await drive(task.id);
+      const done = (await store.get(task.id))!;
+      expect(done).toMatchObject({ status: 'canceled', error: null, resource: { id: null } });
+      expect(done.steps.map((s) => s.status)).toEqual(['skipped', 'skipped']);
+      expect(cleaned).toEqual([task.id]);
+    });
+
+    it('should resume an undo after a crash at the step it had reached', async () => {
+      const calls: string[] = [];
+      plan = () => ({
+        resourceType: ResourceType.Server,
+        steps: [
+          step('create', async () => ({ status: 'done', nativeId: 'n11' }), false),
+          waitStep('wait-ready'),
+        ],
+      });
+      deletePlan = () => ({
+        resourceType: ResourceType.Server,
+        steps: [
+          step(
+            'delete',
+            async () => {
+              calls.push('delete');
+              return { status: 'done' };
+            },
+            false,
+          ),
+          step('wait-gone', async () => {
+            calls.push('wait');
+            return { status: 'done' };
+          }),
+        ],
+      });
+      const task = await submit('server.create');
+      await runner.run(task.id);
+      await canceler.cancel(task.id);
+      expect(await runner.run(task.id)).toEqual({ delayMs: 0 }); // the undo phase begins, persisted
+      // A worker died mid-call of the undo's delete: the next one resumes it, looking first.
+      const loaded = (await store.getWithInternal(task.id))!;
+      loaded.internal.stepInFlight = true;
+      await store.save(loaded.task, loaded.internal);
+      const resumed: boolean[] = [];
+      deletePlan = () => ({
+        resourceType: ResourceType.Server,
+        steps: [
+          step(
+            'delete',
+            async (ctx) => {
+              resumed.push(ctx.resumed);
+              calls.push('delete');
+              return { status: 'done' };
+            },
+            false,
+          ),
+          step('wait-gone', async () => {
+            calls.push('wait');
+            return { status: 'done' };
+          }),
+        ],
+      });
+      await drive(task.id);
+      expect(resumed).toEqual([true]);
+      expect(calls).toEqual(['delete', 'wait']);
+      expect((await store.get(task.id))!.status).toBe('canceled');
+      expect(await ended(task.id, 'task.canceled')).toBe(1);
+    });
+
+    it('should end a task once: a second worker finds it ended and publishes nothing', async () => {
+      plan = () => ({
+        resourceType: ResourceType.Server,
+        steps: [
+          step('first', async () => ({ status: 'done' })),
+          step('poll', async () => ({ status: 'wait', delayMs: 5 })),
+          step('act', async () => ({ status: 'done' })),
+        ],
+      });
+      const task = await start();
+      await runner.run(task.id);
+      await canceler.cancel(task.id);
+      const stale = (await store.getWithInternal(task.id))!;
+      await drive(task.id);
+      // A finish from a worker that loaded the task before it ended changes nothing.
+      stale.task.status = 'failed' as never;
+      expect(await store.finish(stale.task, stale.internal)).toEqual({ outcome: 'ended' });
+      expect((await store.save(stale.task, stale.internal)).outcome).toBe('ended');
+      expect((await store.get(task.id))!.status).toBe('canceled');
+      expect(await ended(task.id, 'task.canceled')).toBe(1);
     });
   });
 });

@@ -43,6 +43,25 @@ export class TaskQueue {
     );
   }
 
+  /**
+   * Runs a waiting task's job now (a cancel was recorded: docs/design.md#cancel). False when the job is not
+   * delayed (a worker has it, or it is about to run anyway) or is gone.
+   */
+  async promote(taskId: string): Promise<boolean> {
+    const job = await this.bounded(this.queue.getJob(taskId));
+    if (!job || !(await this.bounded(job.isDelayed()))) return false;
+    await this.bounded(job.promote());
+    return true;
+  }
+
+  /**
+   * Removes the job of a task that ended without it (a canceled queued task). A worker that holds it already
+   * finds the task ended and stops, so a failure here changes nothing.
+   */
+  async remove(taskId: string): Promise<void> {
+    await this.bounded(this.queue.remove(taskId));
+  }
+
   async counts(): Promise<Record<string, number>> {
     return this.bounded(this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'));
   }

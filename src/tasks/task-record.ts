@@ -29,4 +29,19 @@ export interface TaskInternal {
   requestId: string;
   /** The resource's state when the task was accepted, for its history entry (absent: not known). */
   fromState?: string;
+  /**
+   * Set once a canceled create undoes what it made (docs/design.md#cancel): the connection's delete plan of the
+   * resource runs as the task's second phase, its steps appended to the task's as `undo-…`. `stepIndex` and the
+   * fields after it then describe that phase.
+   */
+  undo?: UndoPhase;
+}
+
+export interface UndoPhase {
+  /** Index in the task's steps of the first `undo-…` step. */
+  offset: number;
+  /** The undo phase's own deadline (epoch ms). */
+  deadlineAtMs: number;
+  /** The create's step state, for its `onFailure` clean-up once the undo has ended. */
+  createState: Record<string, unknown>;
 }

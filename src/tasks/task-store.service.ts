@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { decodeTime } from 'ulid';
@@ -40,10 +41,83 @@ redis.call('SADD', KEYS[6], ARGV[2])
 if KEYS[1] ~= '' then redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[6]) end
 return {'created', ARGV[2]}`;
 
-/** Releases a lock only if this task holds it. */
-const RELEASE_LOCK = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
+/**
+ * Saves an open task in one round trip and tells the worker whether a cancel was asked for meanwhile
+ * (docs/design.md#cancel). Never writes a task that has ended (a second worker after a crash must not bring an
+ * ended task's fields back). With an expected public JSON it is the worker's queued → running compare-and-set: the
+ * API's cancel of a queued task and the worker's start cannot both win.
+ * KEYS: task key, resource index ('' if none)
+ * ARGV: public json, internal json, task id, created ms, expected public json ('' for none)
+ * Returns {'saved' | 'ended' | 'changed', cancel time or false}
+ */
+const SAVE = `
+if redis.call('HEXISTS', KEYS[1], 'public') == 0 then return {'ended', false} end
+if ARGV[5] ~= '' and redis.call('HGET', KEYS[1], 'public') ~= ARGV[5] then
+  return {'changed', redis.call('HGET', KEYS[1], 'cancel')}
+end
+redis.call('HSET', KEYS[1], 'public', ARGV[1], 'internal', ARGV[2])
+if KEYS[2] ~= '' then redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[3]) end
+return {'saved', redis.call('HGET', KEYS[1], 'cancel')}`;
+
+/**
+ * Ends a task once: only a task that is still open is finished (docs/design.md#cancel). Also starts its retention
+ * clock, drops it from the open set and frees its lock if it holds it.
+ * KEYS: task key, open set, provider index, resource index ('' if none), lock key ('' if none)
+ * ARGV: packed task, retention s, cutoff ms, task id, created ms, mode, expected public json
+ * mode `succeed`: refused ('canceled') when a cancel was recorded. mode `expect`: refused ('changed') unless the
+ * public JSON is still the expected one (the API's cancel of a queued task).
+ * Returns {'finished' | 'ended' | 'changed'} or {'canceled', cancel time}
+ */
+const FINISH = `
+if redis.call('HEXISTS', KEYS[1], 'public') == 0 then return {'ended'} end
+local cancel = redis.call('HGET', KEYS[1], 'cancel')
+if ARGV[6] == 'succeed' and cancel then return {'canceled', cancel} end
+if ARGV[6] == 'expect' and redis.call('HGET', KEYS[1], 'public') ~= ARGV[7] then return {'changed'} end
+redis.call('HSET', KEYS[1], 'packed', ARGV[1])
+redis.call('HDEL', KEYS[1], 'public', 'internal', 'cancel', 'committed')
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('SREM', KEYS[2], ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[3])
+if KEYS[4] ~= '' then
+  redis.call('ZADD', KEYS[4], 'NX', ARGV[5], ARGV[4])
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[3])
+  redis.call('EXPIRE', KEYS[4], tonumber(ARGV[2]) + 86400)
+end
+if KEYS[5] ~= '' and redis.call('GET', KEYS[5]) == ARGV[4] then redis.call('DEL', KEYS[5]) end
+return {'finished'}`;
+
+/**
+ * Records a cancel request (docs/design.md#cancel). Refuses an ended task and a task past its last backend call
+ * (`committed`); a second request finds the first. A queued task is only reported: the caller ends it with
+ * FINISH in mode `expect`, which fails if a worker started it meanwhile.
+ * KEYS: task key. ARGV: now (ISO)
+ * Returns {'missing' | 'ended' | 'committed' | 'already' | 'queued' | 'recorded', public, internal, cancel time}
+ */
+const REQUEST_CANCEL = `
+local fields = redis.call('HMGET', KEYS[1], 'public', 'internal', 'cancel', 'committed', 'packed')
+if not fields[1] then
+  if fields[5] then return {'ended'} end
+  return {'missing'}
+end
+if fields[3] then return {'already', fields[1], fields[2], fields[3]} end
+if fields[4] then return {'committed'} end
+if cjson.decode(fields[1]).status == 'queued' then return {'queued', fields[1], fields[2]} end
+redis.call('HSET', KEYS[1], 'cancel', ARGV[1])
+return {'recorded', fields[1], fields[2], ARGV[1]}`;
+
+/**
+ * Marks an open task `committed` (past its last backend call: a cancel is refused from now on) unless a cancel is
+ * already recorded. KEYS: task key. Returns the recorded cancel time, 'ended', or false once committed.
+ */
+const COMMIT = `
+if redis.call('HEXISTS', KEYS[1], 'public') == 0 then return 'ended' end
+local cancel = redis.call('HGET', KEYS[1], 'cancel')
+if cancel then return cancel end
+redis.call('HSET', KEYS[1], 'committed', '1')
+return false`;
+
+/** SHA-1 digests of the scripts, as Redis names them. */
+const DIGESTS = new Map<string, string>();
 
 export type AcceptResult =
   | { kind: 'created'; taskId: string }
@@ -63,6 +137,33 @@ export interface TaskFilter {
   resourceId?: string;
   operation?: string;
 }
+
+/** What the worker loads: the task, its internal record, and what the API recorded beside them. */
+export interface LoadedTask {
+  task: Task;
+  internal: TaskInternal;
+  /** The public record as stored, for the queued → running compare-and-set. */
+  publicJson: string;
+  /** When a cancel was asked for (ISO), or null. */
+  cancelRequestedAt: string | null;
+  /** Whether the task is past its last backend call (a cancel is refused). */
+  committed: boolean;
+}
+
+/** What a save learned: whether it was written, and the cancel asked for meanwhile (ISO) if any. */
+export interface SaveResult {
+  outcome: 'saved' | 'ended' | 'changed';
+  cancelRequestedAt: string | null;
+}
+
+/** How a finish went: ended now, ended before, refused for a recorded cancel (ISO time), or for a change. */
+export type FinishOutcome =
+  { outcome: 'finished' | 'ended' | 'changed' } | { outcome: 'canceled'; cancelRequestedAt: string };
+
+export type CancelRequest =
+  | { kind: 'missing' | 'ended' | 'committed' }
+  | { kind: 'already' | 'recorded'; task: Task; internal: TaskInternal }
+  | { kind: 'queued'; task: Task; internal: TaskInternal; publicJson: string };
 
 export interface TaskPage {
   items: Task[];
@@ -109,6 +210,21 @@ export class TaskStore {
     return JSON.stringify({ ...internal, request: storableRequest(internal.request, internal.secrets) });
   }
 
+  /**
+   * Runs one of the scripts above by its digest (the hot path sends no script text), loading it on the first
+   * NOSCRIPT (a restarted or new Redis).
+   */
+  private async script(lua: string, numKeys: number, ...args: Array<string | Buffer>): Promise<unknown> {
+    let sha = DIGESTS.get(lua);
+    if (!sha) DIGESTS.set(lua, (sha = createHash('sha1').update(lua).digest('hex')));
+    try {
+      return await this.redis.evalsha(sha, numKeys, ...args);
+    } catch (error) {
+      if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
+      return this.redis.eval(lua, numKeys, ...args);
+    }
+  }
+
   async accept(params: AcceptParams): Promise<AcceptResult> {
     const { task, internal, lockResourceId, idempotency } = params;
     const lockTtl = Math.max(60, Math.ceil((internal.deadlineAtMs - Date.now()) / 1000) + 3600);
@@ -141,27 +257,76 @@ export class TaskStore {
   }
 
   async get(taskId: string): Promise<Task | null> {
-    const [plain, packed] = await this.redis.hmgetBuffer(keys.task(taskId), 'public', 'packed');
-    return decodeTask(plain, packed);
+    const [plain, packed, cancel] = await this.redis.hmgetBuffer(
+      keys.task(taskId),
+      'public',
+      'packed',
+      'cancel',
+    );
+    return decodeTask(plain, packed, cancel);
   }
 
-  async getWithInternal(taskId: string): Promise<{ task: Task; internal: TaskInternal } | null> {
-    const [publicJson, internalJson] = await this.redis.hmget(keys.task(taskId), 'public', 'internal');
+  async getWithInternal(taskId: string): Promise<LoadedTask | null> {
+    const [publicJson, internalJson, cancel, committed] = await this.redis.hmget(
+      keys.task(taskId),
+      'public',
+      'internal',
+      'cancel',
+      'committed',
+    );
     if (!publicJson || !internalJson) return null;
     const internal = JSON.parse(internalJson) as TaskInternal;
     // The worker rebuilds the plan from this request: its secrets are opened here, and only here.
     openSecrets(this.secrets, taskId, internal.request, internal.secrets);
-    return { task: JSON.parse(publicJson) as Task, internal };
+    const task = withCancel(JSON.parse(publicJson) as Task, cancel);
+    return { task, internal, publicJson, cancelRequestedAt: cancel, committed: committed !== null };
   }
 
-  async save(task: Task, internal: TaskInternal): Promise<void> {
-    const pipeline = this.redis
-      .multi()
-      .hset(keys.task(task.id), 'public', JSON.stringify(task), 'internal', this.storable(internal));
-    // A create learns its resource id late: index it from then on.
-    if (task.resource.id)
-      pipeline.zadd(keys.tasksByResource(task.resource.id), 'NX', decodeTime(task.id), task.id);
-    await pipeline.exec();
+  /**
+   * Saves an open task in one round trip; answers the cancel asked for meanwhile, if any. With `expectPublic` it
+   * is the queued → running compare-and-set (see SAVE).
+   */
+  async save(task: Task, internal: TaskInternal, expectPublic = ''): Promise<SaveResult> {
+    const [outcome, cancel] = (await this.script(
+      SAVE,
+      2,
+      keys.task(task.id),
+      // A create learns its resource id late: index it from then on.
+      task.resource.id ? keys.tasksByResource(task.resource.id) : '',
+      JSON.stringify(task),
+      this.storable(internal),
+      task.id,
+      String(decodeTime(task.id)),
+      expectPublic,
+    )) as [SaveResult['outcome'], string | null];
+    return { outcome, cancelRequestedAt: cancel ?? null };
+  }
+
+  /**
+   * The worker is about to start the last step of a non-create plan that may change the backend: from now on a
+   * cancel is refused (docs/design.md#cancel). Answers the cancel recorded before, which wins instead; 'ended'
+   * when the task has ended.
+   */
+  async commit(taskId: string): Promise<{ cancelRequestedAt: string } | 'committed' | 'ended'> {
+    const reply = (await this.script(COMMIT, 1, keys.task(taskId))) as string | null;
+    if (reply === null) return 'committed';
+    if (reply === 'ended') return 'ended';
+    return { cancelRequestedAt: reply };
+  }
+
+  /** Records a cancel request, or says why there is none to record (see REQUEST_CANCEL). */
+  async requestCancel(taskId: string, now: string): Promise<CancelRequest> {
+    const [kind, publicJson, internalJson, cancel] = (await this.script(
+      REQUEST_CANCEL,
+      1,
+      keys.task(taskId),
+      now,
+    )) as [CancelRequest['kind'], string?, string?, string?];
+    if (kind === 'missing' || kind === 'ended' || kind === 'committed') return { kind };
+    const task = withCancel(JSON.parse(publicJson!) as Task, cancel ?? null);
+    const internal = JSON.parse(internalJson!) as TaskInternal;
+    if (kind === 'queued') return { kind, task, internal, publicJson: publicJson! };
+    return { kind, task, internal };
   }
 
   /**
@@ -170,28 +335,30 @@ export class TaskStore {
    * step state has no use any more): a third of the bytes (bench: Redis bytes per task). The sealed secrets of
    * its request go with that record: an ended task keeps none, sealed or not.
    */
-  async finish(task: Task, internal: TaskInternal): Promise<void> {
+  async finish(
+    task: Task,
+    internal: TaskInternal,
+    options: { mode?: 'succeed' | 'expect'; expectPublic?: string } = {},
+  ): Promise<FinishOutcome> {
     const cutoff = Date.now() - this.retentionSeconds * 1000 - 86_400_000;
-    const pipeline = this.redis
-      .multi()
-      .hset(
-        keys.task(task.id),
-        'packed',
-        deflateRawSync(JSON.stringify(task), { dictionary: TASK_DICTIONARY }),
-      )
-      .hdel(keys.task(task.id), 'public', 'internal')
-      .expire(keys.task(task.id), this.retentionSeconds)
-      .srem(keys.openTasks(), task.id)
-      .zremrangebyscore(keys.tasksByProvider(task.provider), '-inf', cutoff);
-    if (task.resource.id) {
-      pipeline
-        .zadd(keys.tasksByResource(task.resource.id), 'NX', decodeTime(task.id), task.id)
-        .zremrangebyscore(keys.tasksByResource(task.resource.id), '-inf', cutoff)
-        .expire(keys.tasksByResource(task.resource.id), this.retentionSeconds + 86_400);
-    }
-    await pipeline.exec();
-    if (internal.lockedResourceId)
-      await this.redis.eval(RELEASE_LOCK, 1, keys.resourceLock(internal.lockedResourceId), task.id);
+    // Ended once, in one script: a second worker after a crash, or the API racing a worker, finds it ended.
+    const [outcome, cancel] = (await this.script(
+      FINISH,
+      5,
+      keys.task(task.id),
+      keys.openTasks(),
+      keys.tasksByProvider(task.provider),
+      task.resource.id ? keys.tasksByResource(task.resource.id) : '',
+      internal.lockedResourceId ? keys.resourceLock(internal.lockedResourceId) : '',
+      deflateRawSync(JSON.stringify(task), { dictionary: TASK_DICTIONARY }),
+      String(this.retentionSeconds),
+      String(cutoff),
+      task.id,
+      String(decodeTime(task.id)),
+      options.mode ?? '',
+      options.expectPublic ?? '',
+    )) as [FinishOutcome['outcome'], string?];
+    return outcome === 'canceled' ? { outcome, cancelRequestedAt: cancel! } : { outcome };
   }
 
   /** Moves the lock of a create to the resource it created, so no second mutation starts mid-task. */
@@ -259,13 +426,13 @@ export class TaskStore {
       }
       if (batch.length === 0) return { items, next: null };
       const tasks = await this.redis
-        .pipeline(batch.map((id) => ['hmgetBuffer', keys.task(id), 'public', 'packed']))
+        .pipeline(batch.map((id) => ['hmgetBuffer', keys.task(id), 'public', 'packed', 'cancel']))
         .exec();
       batch.forEach((id, index) => {
         scanned++;
         last = id;
-        const [plain, packed] = (tasks?.[index]?.[1] as Array<Buffer | null> | undefined) ?? [null, null];
-        const task = decodeTask(plain, packed);
+        const [plain, packed, cancel] = (tasks?.[index]?.[1] as Array<Buffer | null> | undefined) ?? [];
+        const task = decodeTask(plain ?? null, packed ?? null, cancel ?? null);
         if (!task) return;
         if (!filter.providers.includes(task.provider)) return;
         if (filter.status && task.status !== filter.status) return;
@@ -279,10 +446,21 @@ export class TaskStore {
   }
 }
 
-/** A task record: plain JSON while it runs, compressed once it ended. */
-function decodeTask(plain: Buffer | null, packed: Buffer | null): Task | null {
-  if (plain) return JSON.parse(plain.toString('utf8')) as Task;
+/**
+ * A task record: plain JSON while it runs (with the time of a cancel recorded beside it), compressed once it ended.
+ * A task stored before cancels existed has no `cancelRequestedAt`: it reads as null.
+ */
+function decodeTask(plain: Buffer | null, packed: Buffer | null, cancel: Buffer | null = null): Task | null {
+  if (plain) return withCancel(JSON.parse(plain.toString('utf8')) as Task, cancel?.toString('utf8') ?? null);
   if (packed)
-    return JSON.parse(inflateRawSync(packed, { dictionary: TASK_DICTIONARY }).toString('utf8')) as Task;
+    return withCancel(
+      JSON.parse(inflateRawSync(packed, { dictionary: TASK_DICTIONARY }).toString('utf8')) as Task,
+      null,
+    );
   return null;
+}
+
+function withCancel(task: Task, cancel: string | null): Task {
+  task.cancelRequestedAt = task.cancelRequestedAt ?? cancel ?? null;
+  return task;
 }

@@ -8,6 +8,7 @@ import { PublicKeyStore } from './public-key-store.service';
 import { OperationRunner } from './operation-runner.service';
 import { OperationProcessor } from './operation.processor';
 import { OPERATIONS_QUEUE } from './queue.constants';
+import { TaskCanceler } from './task-canceler.service';
 import { TaskEvents } from './task-events.service';
 import { TaskIntake } from './task-intake.service';
 import { TaskQueue } from './task-queue.service';
@@ -36,6 +37,7 @@ export class TasksModule {
         PublicKeyStore,
         GatewayReads,
         HistoryLog,
+        TaskCanceler,
         ...worker,
       ],
       exports: [
@@ -48,6 +50,7 @@ export class TasksModule {
         PublicKeyStore,
         GatewayReads,
         HistoryLog,
+        TaskCanceler,
       ],
     };
   }

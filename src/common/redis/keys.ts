@@ -6,7 +6,11 @@ const P = 'gw';
 const digest = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 32);
 
 export const keys = {
-  /** Hash: `public` (the Task JSON clients see) and `internal` (input, step state). */
+  /**
+   * Hash: `public` (the Task JSON clients see) and `internal` (input, step state) while the task is open, with
+   * `cancel` (when a cancel was asked) and `committed` (past its last backend call, docs/design.md#cancel); once it
+   * ended, `packed` (the task compressed) alone.
+   */
   task: (taskId: string) => `${P}:task:${taskId}`,
   /** Set of the ids of tasks not yet ended, which the sweeper walks. */
   openTasks: () => `${P}:tasks:open`,

@@ -49,7 +49,11 @@ export interface StepContext {
 }
 
 export interface OperationStep<R extends NativeResource | AnyResource = NativeResource> {
-  /** Shown to clients in `steps[]`, e.g. `clone-drive`, `wait-imaging`, `create`, `start`. */
+  /**
+   * Shown to clients in `steps[]`, e.g. `clone-drive`, `wait-imaging`, `create`, `start`. A name starting with
+   * `wait-` promises the step only observes the backend; any other step may change it. The engine relies on this
+   * to refuse a cancel once nothing but waits is left (docs/design.md#cancel).
+   */
   name: string;
   /**
    * False for steps whose backend call must not be repeated blindly (creates). After a crash or an
@@ -58,6 +62,17 @@ export interface OperationStep<R extends NativeResource | AnyResource = NativeRe
   idempotent?: boolean;
   /** Steps skipped for this request (e.g. `start` when `powerOn: false`) are left out of the plan instead. */
   run(ctx: StepContext): Promise<StepOutcome<R>>;
+}
+
+/** Whether a step may change the backend: every step but the `wait-…` ones, which only observe. */
+export function mayChangeBackend(step: Pick<OperationStep<never>, 'name'>): boolean {
+  return !step.name.startsWith('wait-');
+}
+
+/** Index of a plan's last step that may change the backend (-1 when it only waits). */
+export function lastChangingStep(steps: ReadonlyArray<Pick<OperationStep<never>, 'name'>>): number {
+  for (let i = steps.length - 1; i >= 0; i--) if (mayChangeBackend(steps[i])) return i;
+  return -1;
 }
 
 /** The adapter's recipe for one operation; rebuilt from the task record whenever a worker runs it. */

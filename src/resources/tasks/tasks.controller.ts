@@ -1,11 +1,14 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { NotFoundError, ValidationError } from '../../common/errors/gateway-error';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
 import { parseResourceId } from '../../common/ids/resource-id';
 import { decodePageToken, encodePageToken } from '../../common/pagination/page-token';
-import { ReadEndpoint } from '../../common/swagger/endpoints.decorator';
+import { ApiProblems } from '../../common/swagger/api-problems.decorator';
+import { OperationId, ReadEndpoint } from '../../common/swagger/endpoints.decorator';
+import { COMMON_HEADERS, headerRefs } from '../../common/swagger/response-headers';
 import { ProviderRegistry } from '../../providers/registry/provider-registry.service';
+import { TaskCanceler } from '../../tasks/task-canceler.service';
 import { TaskStore } from '../../tasks/task-store.service';
 import { TaskWaiter } from '../../tasks/task-waiter.service';
 import { Task } from '../../tasks/task.dto';
@@ -25,6 +28,7 @@ export class TasksController {
     private readonly waiter: TaskWaiter,
     private readonly registry: ProviderRegistry,
     private readonly presenter: TaskPresenter,
+    private readonly canceler: TaskCanceler,
   ) {}
 
   /**
@@ -71,15 +75,42 @@ export class TasksController {
     @Param('id') id: string,
     @Query() query: TaskWaitQuery,
   ): Promise<Task> {
-    if (!TASK_ID.test(id))
-      throw new ValidationError(`'${id.slice(0, 64)}' is not a task id.`, [
-        { field: 'id', message: 'must be a task id (26-character ULID)' },
-      ]);
-    const first = await this.store.get(id);
-    if (!first || !caller.canSee(first.provider)) throw new NotFoundError(`No task '${id}'.`);
+    const first = await this.visibleTask(caller, id);
     const task = query.waitSeconds ? await this.waiter.waitForEnd(id, query.waitSeconds) : first;
     // A wait cut short by a shutdown: the client asks again, on a connection to another process.
     if (query.waitSeconds && this.waiter.shuttingDown) void reply.header('Connection', 'close');
     return this.presenter.present(task ?? first);
+  }
+
+  /**
+   * Cancel a task
+   * @remarks A queued task ends `canceled` at once. A running task stops at its next step boundary (never inside a backend call whose outcome is unknown), runs the operation's clean-up and ends `canceled`, its steps not run marked `skipped`; `cancelRequestedAt` shows the request until then. A create canceled after its backend made the resource deletes it first (steps `undo-…`); where it cannot, the task ends `canceled` with an `error` (`needs_attention`) naming what remains and why. Asking again while it cancels answers the task again. 409 `conflict` when the task has ended, or is past its last backend call with nothing left to undo (only waits remain).
+   */
+  @Post(':id/cancel')
+  @HttpCode(202)
+  @OperationId('cancelTask')
+  @ApiAcceptedResponse({
+    type: Task,
+    description:
+      'The cancel was accepted: the task as it is now (already `canceled` if it was queued); poll `Location`',
+    headers: headerRefs(...COMMON_HEADERS, 'Location'),
+  })
+  @ApiProblems(400, 403, 404, 409)
+  async cancel(@Call() { caller, reply }: HttpCall, @Param('id') id: string): Promise<Task> {
+    await this.visibleTask(caller, id);
+    const task = await this.canceler.cancel(id);
+    void reply.header('Location', `/v1/tasks/${id}`);
+    return this.presenter.present(task);
+  }
+
+  /** The task of that id if the caller may see its connection: 400 for a malformed id, 404 otherwise. */
+  private async visibleTask(caller: HttpCall['caller'], id: string): Promise<Task> {
+    if (!TASK_ID.test(id))
+      throw new ValidationError(`'${id.slice(0, 64)}' is not a task id.`, [
+        { field: 'id', message: 'must be a task id (26-character ULID)' },
+      ]);
+    const task = await this.store.get(id);
+    if (!task || !caller.canSee(task.provider)) throw new NotFoundError(`No task '${id}'.`);
+    return task;
   }
 }
