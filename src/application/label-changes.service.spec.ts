@@ -9,7 +9,9 @@ import { ProviderRegistry } from '../providers/registry/provider-registry.servic
 import type { LabelStore } from '../tasks/label-store.service';
 import type { TaskStore } from '../tasks/task-store.service';
 import { LabelChanges } from './label-changes.service';
-import type { MutationCall, MutationService } from './mutation.service';
+import { MutationService, type MutationCall } from './mutation.service';
+import { entityTag } from '../common/http/etag';
+import { presentResource } from './resource-presenter';
 import { ResourceAccess } from './resource-access.service';
 
 const connection = (name: string, features: AdapterFeatures) =>
@@ -30,6 +32,9 @@ describe('LabelChanges (docs/design.md#labels)', () => {
   const mutations = {
     requireExisting: jest.fn(async () => undefined),
     freshRead: jest.fn(async () => current),
+    checkDeadline: jest.fn(),
+    // The real check: the tag of the fresh read as a GET presents it.
+    requireVersion: jest.fn(MutationService.prototype.requireVersion),
     submit: jest.fn(async (params: { input: () => Promise<unknown> }) => ({
       task: { input: await params.input() },
       replayed: false,
@@ -103,5 +108,36 @@ describe('LabelChanges (docs/design.md#labels)', () => {
     expect(outcome.submitted).toMatchObject({ task: { input: { labels: { team: 'web', owner: 'ops' } } } });
     expect(labels.set).not.toHaveBeenCalled();
     expect(cache.changed).not.toHaveBeenCalled();
+  });
+  describe('If-Match (docs/design.md#optimistic-concurrency)', () => {
+    const held = new ResourceAccess(new ProviderRegistry([connection('held', {})])).resolve(
+      call.caller,
+      'held:s1',
+    ).adapter;
+    const tagNow = entityTag(presentResource(held, ResourceType.Server, current as never, null));
+
+    it('should change labels when the tag is that of the resource as read now, and answer the new version', async () => {
+      const outcome = await service.change({ ...call, ifMatch: tagNow }, ResourceType.Server, 'held:s1', {
+        tier: 'db',
+      });
+      expect(labels.set).toHaveBeenCalledTimes(1);
+      expect(entityTag(outcome.resource!)).not.toBe(tagNow);
+    });
+
+    it('should refuse a stale tag with 412, storing nothing', async () => {
+      const stale = entityTag(
+        presentResource(held, ResourceType.Server, { ...current, labels: {} } as never, null),
+      );
+      await expect(
+        service.change({ ...call, ifMatch: stale }, ResourceType.Server, 'held:s1', { tier: 'db' }),
+      ).rejects.toMatchObject({ status: 412, code: 'precondition_failed' });
+      expect(labels.set).not.toHaveBeenCalled();
+      expect(cache.changed).not.toHaveBeenCalled();
+    });
+
+    it('should check the deadline as any mutation does, though no task runs', async () => {
+      await service.change({ ...call, deadlineSeconds: 60 }, ResourceType.Server, 'held:s1', { a: 'b' });
+      expect(mutations.checkDeadline).toHaveBeenCalledWith(expect.anything(), 'server.relabel', 60);
+    });
   });
 });

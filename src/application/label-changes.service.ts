@@ -82,7 +82,9 @@ export class LabelChanges {
       return { submitted };
     }
     readIdempotencyKey(call.idempotencyKey); // checked as on any mutation; a merge applied twice changes nothing
-    return { resource: await this.changeHeld(adapter, type, target.nativeId, id, patch) };
+    // No task to bound, but the same request answers the same on every connection (docs/design.md#caller-deadlines).
+    this.mutations.checkDeadline(adapter, RELABEL_OPERATIONS[type], call.deadlineSeconds);
+    return { resource: await this.changeHeld(adapter, type, target.nativeId, id, patch, call.ifMatch) };
   }
 
   /**
@@ -102,13 +104,17 @@ export class LabelChanges {
     throw refusal;
   }
 
-  /** A change of labels the gateway keeps: refused while a task holds the resource, as any mutation is. */
+  /**
+   * A change of labels the gateway keeps: refused while a task holds the resource, as any mutation is, and under
+   * an `If-Match` that no longer names the resource as read now (412, docs/design.md#optimistic-concurrency).
+   */
   private async changeHeld<T extends LabeledResourceType>(
     adapter: Connection,
     type: T,
     nativeId: string,
     id: string,
     patch: Record<string, string | null>,
+    ifMatch: string | undefined,
   ): Promise<ViewByType[T]> {
     this.access.port(adapter, type); // 501 when the connection cannot read the type
     const [activeTaskId] = await this.tasks.activeTaskIds([id]);
@@ -120,6 +126,8 @@ export class LabelChanges {
     const current = (await this.mutations.freshRead(adapter, type, nativeId, id)) as ResourceByType[T] & {
       labels: Labels;
     };
+    // No task holds it (checked above): the version is the fresh read presented without one, as a GET shows it.
+    this.mutations.requireVersion(adapter, type, current, null, ifMatch);
     const labels = merged(current.labels, patch);
     await this.labels.set(adapter.name, type, nativeId, labels);
     const resource = { ...current, labels };

@@ -1,6 +1,12 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Caller } from '../common/auth/caller';
-import { NotFoundError, UnsupportedOperationError } from '../common/errors/gateway-error';
+import {
+  NotFoundError,
+  PreconditionFailedError,
+  UnsupportedOperationError,
+} from '../common/errors/gateway-error';
+import { entityTag, ifMatchHolds } from '../common/http/etag';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { RefusalReason } from '../domain/allowed-actions.dto';
 import type { AnyResource, ResourceByType } from '../domain/resource';
 import { readIdempotencyKey, requestFingerprint } from '../common/http/fingerprint';
@@ -19,13 +25,16 @@ import { GatewayReads } from '../tasks/gateway-reads';
 import { IdempotencyContext, Submitted, TaskIntake } from '../tasks/task-intake.service';
 import { TaskStore } from '../tasks/task-store.service';
 import { refusalError } from './action-refusal';
+import { checkDeadline } from './deadline-limits';
 import { ProviderOptionsValidator } from './provider-options.validator';
 import { RequestSchemas } from './request-schemas';
 import { ResourceAccess } from './resource-access.service';
+import { presentResource } from './resource-presenter';
 
 /**
  * What a mutation takes from its request, as plain data (the HTTP layer reads it off the request): who asks,
- * the `Idempotency-Key` as sent, what the replay fingerprint is made of, and the request id.
+ * the `Idempotency-Key` as sent, what the replay fingerprint is made of, the request id, the caller's deadline
+ * and the `If-Match` condition.
  */
 export interface MutationCall {
   caller: Caller;
@@ -37,6 +46,16 @@ export interface MutationCall {
   /** The request body as parsed, before validation. */
   body: unknown;
   requestId: string;
+  /** `?deadlineSeconds=`, an integer (the HTTP layer refuses anything else); its range is checked here. */
+  deadlineSeconds?: number;
+  /** The `If-Match` header as sent; honoured on operations on an existing resource, ignored on creates. */
+  ifMatch?: string;
+}
+
+/** A resource as a request saw it: what the backend answered and the task holding it, if any. */
+interface Seen {
+  value: AnyResource;
+  activeTaskId: string | null | undefined;
 }
 
 export interface MutationParams<O extends OperationName> {
@@ -55,6 +74,12 @@ export interface MutationParams<O extends OperationName> {
   ): OperationInputs[O] | Promise<OperationInputs[O]>;
 }
 
+/** The normalized state of a resource as read (its history's `fromState`); null for types without one. */
+function stateOf(resource: AnyResource | null): string | null {
+  const state = (resource as { state?: unknown } | null)?.state;
+  return typeof state === 'string' ? state : null;
+}
+
 /** Refusals that depend on the resource's state, checked again against a fresh read before they are answered. */
 const STATE_REFUSALS: ReadonlySet<RefusalReason | undefined> = new Set([
   RefusalReason.WrongState,
@@ -63,9 +88,10 @@ const STATE_REFUSALS: ReadonlySet<RefusalReason | undefined> = new Set([
 ]);
 
 /**
- * The shared path of every mutation: idempotent replay first, then capability (501 before any backend call),
- * input and provider options, existence of the target and what `allowedActions` says of it (the same checks,
- * in the same order, with the same reasons), then a durable task.
+ * The shared path of every mutation: idempotent replay first, then capability (501 before any backend call), the
+ * caller's deadline, input and provider options, `If-Match` (412), existence of the target and what
+ * `allowedActions` says of it (the same checks, in the same order, with the same reasons), then a durable task
+ * that records who asked and the state the target was seen in.
  */
 @Injectable()
 export class MutationService {
@@ -76,6 +102,7 @@ export class MutationService {
     private readonly options: ProviderOptionsValidator,
     private readonly tasks: TaskStore,
     private readonly reads: GatewayReads,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Optional() private readonly requestSchemas?: RequestSchemas,
   ) {}
 
@@ -90,7 +117,7 @@ export class MutationService {
       ? {
           apiKeyName: caller.keyName,
           key,
-          fingerprint: requestFingerprint(call.method, call.path, call.body),
+          fingerprint: requestFingerprint(call.method, call.path, call.body, call.deadlineSeconds),
         }
       : null;
     if (idempotency) {
@@ -101,16 +128,29 @@ export class MutationService {
     if (!adapter.can(operation)) {
       throw new UnsupportedOperationError(adapter.name, operation, adapter.unsupportedReasons?.[operation]);
     }
+    const deadlineSeconds = this.checkDeadline(adapter, operation, call.deadlineSeconds);
     const input = await params.input(
       adapter,
       this.options.validate(adapter, operation, params.providerOptions),
     );
     // After the 501s of missing features: what this connection requires beyond the API's schema, before any call.
     this.requestSchemas?.validate(adapter, operation, call.body);
+    let fromState: string | null = null;
     if (target && !CREATE_OPERATIONS.has(operation)) {
+      const type = OPERATION_RESOURCE[operation];
       const action = actionOfRequest(operation, input);
-      if (action) await this.requireAccepted(adapter, action, target.nativeId, target.id);
-      else await this.requireExisting(adapter, OPERATION_RESOURCE[operation], target.nativeId, target.id);
+      // An action the backend cannot do at all (e.g. an orderly stop) answers 501 before any read.
+      const why = action ? unsupportedReason(adapter, action) : null;
+      if (why !== null) throw new UnsupportedOperationError(adapter.name, action!, why);
+      // Then If-Match: a caller acting on a version it saw means that version, whatever else would be said.
+      const seen =
+        call.ifMatch === undefined
+          ? undefined
+          : await this.requireMatch(adapter, type, target.nativeId, target.id, call.ifMatch);
+      const current = action
+        ? await this.requireAccepted(adapter, action, target.nativeId, target.id, seen)
+        : await this.requireExisting(adapter, type, target.nativeId, target.id, seen?.value);
+      fromState = stateOf(current);
     }
 
     return this.intake.submit({
@@ -122,7 +162,61 @@ export class MutationService {
       idempotency,
       requestId: call.requestId,
       actor: caller.keyName,
+      fromState,
+      deadlineSeconds,
     });
+  }
+
+  /**
+   * A caller's `?deadlineSeconds=` against the connection's ceiling for the operation: 400 naming the field and the
+   * ceiling when out of range (docs/design.md#caller-deadlines).
+   */
+  checkDeadline(
+    adapter: Connection,
+    operation: OperationName,
+    requested: number | undefined,
+  ): number | undefined {
+    return checkDeadline(adapter, operation, requested, this.config.tasks);
+  }
+
+  /**
+   * `If-Match` on a resource (docs/design.md#optimistic-concurrency): the current version is that of a fresh read
+   * (past the cache), presented as a GET presents it, so the ETag of a GET sent back unchanged matches while
+   * nothing changed. 412 when no tag matches, 404 when the resource is gone. The read is handed on to the checks
+   * that follow, so they judge the very version that matched.
+   */
+  async requireMatch(
+    adapter: Connection,
+    type: ResourceType,
+    nativeId: string,
+    id: string,
+    ifMatch: string,
+  ): Promise<Seen> {
+    const port = this.reads.reader<AnyResource>(adapter, type);
+    if (!port) throw new UnsupportedOperationError(adapter.name, `${type}.read`);
+    const [read, [activeTaskId]] = await Promise.all([
+      this.cache.item(adapter.name, type, nativeId, () => port.get(nativeId), true),
+      this.tasks.activeTaskIds([id]),
+    ]);
+    if (!read.value) throw new NotFoundError(`No ${type} '${id}'.`);
+    this.requireVersion(adapter, type, read.value, activeTaskId, ifMatch);
+    return { value: read.value, activeTaskId };
+  }
+
+  /** 412 unless `If-Match` names the version of the resource as presented now (or is absent, or `*`). */
+  requireVersion(
+    adapter: Connection,
+    type: ResourceType,
+    resource: AnyResource,
+    activeTaskId: string | null | undefined,
+    ifMatch: string | undefined,
+  ): void {
+    if (ifMatch === undefined) return;
+    const current = entityTag(presentResource(adapter, type, resource as never, activeTaskId));
+    if (!ifMatchHolds(ifMatch, current))
+      throw new PreconditionFailedError(
+        `The ${type} '${resource.id}' changed since the version named in If-Match: read it again and decide anew.`,
+      );
   }
 
   /** An operation on an existing resource whose input needs no adapter-specific resolution. */
@@ -146,7 +240,7 @@ export class MutationService {
   }
 
   /**
-   * 404, 409 or 501 now, as `allowedActions` shows it, rather than a failed task later. Reads through the cache;
+   * 404 or 409 now, as `allowedActions` shows it, rather than a failed task later (its 501 is answered before). Reads through the cache;
    * a refusal for the resource's state is confirmed by a fresh read first, so a stale copy never refuses.
    */
   private async requireAccepted(
@@ -154,40 +248,47 @@ export class MutationService {
     action: ActionName,
     nativeId: string,
     id: string,
-  ): Promise<void> {
-    const why = unsupportedReason(adapter, action);
-    if (why !== null) throw new UnsupportedOperationError(adapter.name, action, why);
+    seen?: Seen,
+  ): Promise<AnyResource | null> {
     const { type } = ACTIONS[action];
     const port = this.reads.reader<AnyResource>(adapter, type);
-    if (!port) return;
-    const read = (fresh: boolean) =>
-      Promise.all([
+    if (!port) return null;
+    const read = async (fresh: boolean): Promise<Seen> => {
+      const [item, [activeTaskId]] = await Promise.all([
         this.cache.item(adapter.name, type, nativeId, () => port.get(nativeId), fresh),
         this.tasks.activeTaskIds([id]),
       ]);
-    let [item, [activeTaskId]] = await read(false);
-    if (!item.value) throw new NotFoundError(`No ${type} '${id}'.`);
-    let verdict = judge(adapter, action, item.value, activeTaskId);
-    if (!verdict.allowed && STATE_REFUSALS.has(verdict.reason)) {
-      [item, [activeTaskId]] = await read(true);
       if (!item.value) throw new NotFoundError(`No ${type} '${id}'.`);
-      verdict = judge(adapter, action, item.value, activeTaskId);
+      return { value: item.value, activeTaskId };
+    };
+    // A read made for If-Match is fresh already: judged as it is.
+    let current = seen ?? (await read(false));
+    let verdict = judge(adapter, action, current.value, current.activeTaskId);
+    if (!seen && !verdict.allowed && STATE_REFUSALS.has(verdict.reason)) {
+      current = await read(true);
+      verdict = judge(adapter, action, current.value, current.activeTaskId);
     }
-    if (!verdict.allowed)
-      throw refusalError(adapter.name, action, verdict, (item.value as { state?: string }).state ?? '');
+    if (!verdict.allowed) throw refusalError(adapter.name, action, verdict, stateOf(current.value) ?? '');
+    return current.value;
   }
 
-  /** 404 now rather than a failed task later; reads through the cache, so it costs little. */
+  /**
+   * 404 now rather than a failed task later; reads through the cache, so it costs little. Answers the resource
+   * (`seen` when the caller read it already), or null when the connection cannot read the type.
+   */
   async requireExisting(
     adapter: Connection,
     type: ResourceType,
     nativeId: string,
     id: string,
-  ): Promise<void> {
-    const port = this.reads.reader<{ nativeId: string }>(adapter, type);
-    if (!port) return;
+    seen?: AnyResource,
+  ): Promise<AnyResource | null> {
+    if (seen) return seen;
+    const port = this.reads.reader<AnyResource>(adapter, type);
+    if (!port) return null;
     const read = await this.cache.item(adapter.name, type, nativeId, () => port.get(nativeId));
     if (!read.value) throw new NotFoundError(`No ${type} '${id}'.`);
+    return read.value;
   }
 
   /**

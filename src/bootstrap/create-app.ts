@@ -41,6 +41,7 @@ export const EXPOSED_HEADERS = [
   'X-RateLimit-Limit',
   'X-RateLimit-Remaining',
   'X-RateLimit-Reset',
+  'ETag',
 ];
 export const ALLOWED_HEADERS = [
   'Authorization',
@@ -49,6 +50,8 @@ export const ALLOWED_HEADERS = [
   'Prefer',
   'Last-Event-ID',
   'X-Request-Id',
+  'If-Match',
+  'If-None-Match',
 ];
 
 /**

@@ -95,6 +95,7 @@ describe('the OpenAPI document, as a generated client sees it', () => {
       [
         'Age',
         'Cache-Status',
+        'ETag',
         'Location',
         'Preference-Applied',
         'Retry-After',

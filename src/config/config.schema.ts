@@ -57,7 +57,7 @@ export const ConnectionTuningSchema = Type.Object({
   /** Per-operation deadline overrides in seconds, e.g. `{ "server.create": 3600 }`. */
   deadlines: Type.Optional(
     Type.Record(
-      Type.String({ pattern: '^[a-z]+\\.[a-z]+$' }),
+      Type.String({ pattern: '^[a-z][a-zA-Z]*\\.[a-z]+$' }),
       Type.Integer({ minimum: 1, maximum: 86_400 }),
       {
         default: {},
@@ -70,7 +70,7 @@ export const ConnectionTuningSchema = Type.Object({
    */
   maxDeadlines: Type.Optional(
     Type.Record(
-      Type.String({ pattern: '^[a-z]+\\.[a-z]+$' }),
+      Type.String({ pattern: '^[a-z][a-zA-Z]*\\.[a-z]+$' }),
       Type.Integer({ minimum: 1, maximum: 604_800 }),
       { default: {} },
     ),

@@ -107,8 +107,8 @@ export class Task {
   completedAt: string | null;
   /** When the task fails with `timeout` if it has not ended (`?deadlineSeconds=` of the request, when given). */
   deadlineAt: string;
-  /** Who asked for the task. */
-  actor: TaskActor;
+  /** Who asked for the task; null for a task stored by a version that did not record it. */
+  actor: TaskActor | null;
   /** When a cancel was asked for; the task ends `canceled` at its next step boundary (null: never asked). */
   cancelRequestedAt: string | null;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readIdempotencyKey, requestFingerprint, routedPath } from './fingerprint';
 
 describe('requestFingerprint', () => {
@@ -12,6 +13,24 @@ describe('requestFingerprint', () => {
     expect(requestFingerprint('POST', '/v1/servers', { a: 2 })).not.toBe(base);
     expect(requestFingerprint('POST', '/v1/volumes', { a: 1 })).not.toBe(base);
     expect(requestFingerprint('PATCH', '/v1/servers', { a: 1 })).not.toBe(base);
+  });
+});
+
+describe('requestFingerprint with a deadline', () => {
+  it('should stay what it was before deadlines existed when none is given, so stored records still replay', () => {
+    const before = createHash('sha256')
+      .update('POST /v1/servers/cm:1/stop\n{"force":false}')
+      .digest('base64url');
+    expect(requestFingerprint('POST', '/v1/servers/cm:1/stop', { force: false })).toBe(before);
+    expect(requestFingerprint('POST', '/v1/servers/cm:1/stop', { force: false }, undefined)).toBe(before);
+  });
+
+  it('should tell apart the same request with another deadline, or with none', () => {
+    const without = requestFingerprint('POST', '/v1/servers', { a: 1 });
+    const short = requestFingerprint('POST', '/v1/servers', { a: 1 }, 120);
+    expect(short).not.toBe(without);
+    expect(requestFingerprint('POST', '/v1/servers', { a: 1 }, 600)).not.toBe(short);
+    expect(requestFingerprint('POST', '/v1/servers', { a: 1 }, 120)).toBe(short);
   });
 });
 

@@ -1,17 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors/gateway-error';
-
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
-}
+import { canonicalJson } from './canonical-json';
 
 function decoded(segment: string): string {
   try {
@@ -37,12 +26,20 @@ export function routedPath(path: string): string {
 }
 
 /**
- * Identifies a request for Idempotency-Key replay: method, path and body, key order ignored. The path is read
- * the way the router reads it, so a retry of `POST /v1/servers` sent as `POST /v1/servers/` is the same request.
+ * Identifies a request for Idempotency-Key replay: method, path and body, key order ignored, and the
+ * `?deadlineSeconds=` when one is given (without one the text is what it was before deadlines existed, so records
+ * stored then still replay). The path is read the way the router reads it, so a retry of `POST /v1/servers` sent
+ * as `POST /v1/servers/` is the same request.
  */
-export function requestFingerprint(method: string, path: string, body: unknown): string {
+export function requestFingerprint(
+  method: string,
+  path: string,
+  body: unknown,
+  deadlineSeconds?: number,
+): string {
+  const deadline = deadlineSeconds === undefined ? '' : `\ndeadlineSeconds=${deadlineSeconds}`;
   return createHash('sha256')
-    .update(`${method.toUpperCase()} ${routedPath(path)}\n${JSON.stringify(canonical(body ?? null))}`)
+    .update(`${method.toUpperCase()} ${routedPath(path)}\n${canonicalJson(body)}${deadline}`)
     .digest('base64url');
 }
 

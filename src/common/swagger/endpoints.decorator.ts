@@ -1,5 +1,5 @@
 import { applyDecorators, type Type } from '@nestjs/common';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiResponse } from '@nestjs/swagger';
 import { ApiProblems } from './api-problems.decorator';
 import { COMMON_HEADERS, headerRefs } from './response-headers';
 
@@ -39,6 +39,41 @@ export function ReadEndpoint(
         ...COMMON_HEADERS,
         ...(problems.includes(503) ? (['Cache-Status', 'Age'] as const) : []),
       ),
+    }),
+    ApiProblems(400, 404, ...problems),
+  );
+}
+
+/**
+ * A read of one resource by id (docs/design.md#optimistic-concurrency): as `ReadEndpoint`, with its `ETag`, and
+ * 304 without a body when `If-None-Match` names the current version.
+ */
+export function ResourceReadEndpoint(
+  operationId: string,
+  type: Type<unknown>,
+  ...problems: number[]
+): MethodDecorator {
+  return applyDecorators(
+    OperationId(operationId),
+    ApiHeader({
+      name: 'If-None-Match',
+      required: false,
+      description:
+        'ETags of versions the caller holds (or `*`): when one names the current version (weak comparison), the answer is 304 without a body.',
+    }),
+    ApiOkResponse({
+      type,
+      description: 'OK',
+      headers: headerRefs(
+        ...COMMON_HEADERS,
+        'ETag',
+        ...(problems.includes(503) ? (['Cache-Status', 'Age'] as const) : []),
+      ),
+    }),
+    ApiResponse({
+      status: 304,
+      description: 'Not modified: `If-None-Match` names the current version. No body.',
+      headers: headerRefs(...COMMON_HEADERS, 'ETag'),
     }),
     ApiProblems(400, 404, ...problems),
   );

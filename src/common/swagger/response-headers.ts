@@ -43,6 +43,11 @@ export const RESPONSE_HEADERS = {
     description: 'Seconds since the copy served with `Cache-Status` was read from the backend.',
     schema: { type: 'integer' },
   },
+  ETag: {
+    description:
+      'Strong entity tag of the resource as served (what the gateway observed, not when): send it back in `If-None-Match` to read only when it changed, or in `If-Match` to act only on this version.',
+    schema: { type: 'string' },
+  },
 } satisfies Record<string, HeaderObject>;
 
 export type ResponseHeader = keyof typeof RESPONSE_HEADERS;

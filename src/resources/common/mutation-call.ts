@@ -1,8 +1,27 @@
 import type { HttpCall } from '../../common/http/call.decorator';
+import { ValidationError } from '../../common/errors/gateway-error';
 import type { MutationCall } from '../../application/mutation.service';
+
+// An integer as a query string writes it; the range is checked once the connection is known (MutationService).
+const INTEGER = /^[+-]?\d{1,15}$/;
+
+/**
+ * `?deadlineSeconds=` as an integer, or undefined when absent; 400 naming it when it is anything else (a fraction,
+ * text, given twice). docs/design.md#caller-deadlines
+ */
+export function readDeadlineSeconds(query: unknown): number | undefined {
+  const value = (query as Record<string, unknown> | undefined)?.deadlineSeconds;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !INTEGER.test(value))
+    throw new ValidationError('deadlineSeconds must be a whole number of seconds.', [
+      { field: 'deadlineSeconds', message: 'must be an integer (seconds)' },
+    ]);
+  return Number(value);
+}
 
 /** What a mutation takes from the HTTP request, read off here: application services take no Fastify type. */
 export function mutationCall({ caller, request }: HttpCall): MutationCall {
+  const ifMatch = request.headers['if-match'];
   return {
     caller,
     idempotencyKey: request.headers['idempotency-key'],
@@ -10,5 +29,7 @@ export function mutationCall({ caller, request }: HttpCall): MutationCall {
     path: request.url.split('?')[0],
     body: request.body,
     requestId: String(request.id),
+    deadlineSeconds: readDeadlineSeconds(request.query),
+    ifMatch: Array.isArray(ifMatch) ? ifMatch.join(', ') : ifMatch,
   };
 }

@@ -4,6 +4,7 @@ import {
   ApiExtraModels,
   ApiHeader,
   ApiOkResponse,
+  ApiQuery,
   getSchemaPath,
 } from '@nestjs/swagger';
 import { ApiProblems } from '../../common/swagger/api-problems.decorator';
@@ -11,18 +12,24 @@ import { OperationId } from '../../common/swagger/endpoints.decorator';
 import { COMMON_HEADERS, headerRefs } from '../../common/swagger/response-headers';
 import { Task } from '../../tasks/task.dto';
 
-/** A mutation: 202 with the task (or 200 once it ended within `Prefer: wait`), and its problem answers. */
+const TASK_ENDED = ApiOkResponse({
+  type: Task,
+  description:
+    'The task has ended: within `Prefer: wait` (with `Preference-Applied`), or before this `Idempotency-Key` replay',
+  headers: headerRefs(...COMMON_HEADERS, 'Location', 'Preference-Applied'),
+});
+
+/**
+ * A mutation of an existing resource: 202 with the task (or 200 once it ended within `Prefer: wait`), its problem
+ * answers, and `If-Match` (412 when it no longer names the resource).
+ */
 export function TaskEndpoint(operationId: string, ...problems: number[]): MethodDecorator {
-  return mutationEndpoint(
-    operationId,
-    ApiOkResponse({
-      type: Task,
-      description:
-        'The task has ended: within `Prefer: wait` (with `Preference-Applied`), or before this `Idempotency-Key` replay',
-      headers: headerRefs(...COMMON_HEADERS, 'Location', 'Preference-Applied'),
-    }),
-    problems,
-  );
+  return mutationEndpoint(operationId, TASK_ENDED, problems, true);
+}
+
+/** A create: as `TaskEndpoint`, without `If-Match` (there is no version of what does not exist yet). */
+export function CreateEndpoint(operationId: string, ...problems: number[]): MethodDecorator {
+  return mutationEndpoint(operationId, TASK_ENDED, problems, false);
 }
 
 /**
@@ -40,13 +47,14 @@ export function LabelsEndpoint(
       ApiExtraModels(Task, view),
       ApiOkResponse({
         description:
-          'The labels the gateway keeps were changed: the resource as it is now. Or, where a task does it, the ' +
-          'task has ended (within `Prefer: wait`, or before this `Idempotency-Key` replay).',
-        headers: headerRefs(...COMMON_HEADERS),
+          'The labels the gateway keeps were changed: the resource as it is now, with its new `ETag`. Or, where a ' +
+          'task does it, the task has ended (within `Prefer: wait`, or before this `Idempotency-Key` replay).',
+        headers: headerRefs(...COMMON_HEADERS, 'ETag'),
         schema: { oneOf: [{ $ref: getSchemaPath(view) }, { $ref: getSchemaPath(Task) }] },
       }),
     ),
     problems,
+    true,
   );
 }
 
@@ -54,6 +62,7 @@ function mutationEndpoint(
   operationId: string,
   ok: MethodDecorator & ClassDecorator,
   problems: number[],
+  onExisting: boolean,
 ): MethodDecorator {
   return applyDecorators(
     HttpCode(202),
@@ -62,12 +71,30 @@ function mutationEndpoint(
       name: 'Idempotency-Key',
       required: false,
       description:
-        'Replays the first answer for the same key and body for 24 h (1-255 visible ASCII characters).',
+        'Replays the first answer for the same key and request (body and `deadlineSeconds`) for 24 h (1-255 visible ASCII characters).',
     }),
     ApiHeader({
       name: 'Prefer',
       required: false,
       description: '`wait=N` (N ≤ 60): hold the answer until the task ends or N seconds pass.',
+    }),
+    ...(onExisting
+      ? [
+          ApiHeader({
+            name: 'If-Match',
+            required: false,
+            description:
+              'Act only on this version: the `ETag` of a read of the resource (strong comparison), or `*` for any. ' +
+              'When the resource as read now has another, the answer is 412 and no task is made.',
+          }),
+        ]
+      : []),
+    ApiQuery({
+      name: 'deadlineSeconds',
+      required: false,
+      schema: { type: 'integer', minimum: 1, maximum: 604_800 },
+      description:
+        "Seconds the task may take before the gateway reconciles it with the backend (else it fails with `timeout`); the task's `deadlineAt` is its creation plus this. At most the connection's maximum for the operation (`deadlines[operation].maxSeconds` in `GET /v1/providers/{name}`), else 400.",
     }),
     ApiAcceptedResponse({
       type: Task,
@@ -75,6 +102,6 @@ function mutationEndpoint(
       headers: headerRefs(...COMMON_HEADERS, 'Location', 'Retry-After'),
     }),
     ok,
-    ApiProblems(400, 403, 404, 409, 413, 415, 422, 501, ...problems),
+    ApiProblems(400, 403, 404, 409, 413, 415, 422, 501, ...(onExisting ? [412] : []), ...problems),
   );
 }

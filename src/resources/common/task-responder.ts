@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { HttpCall } from '../../common/http/call.decorator';
+import { entityTag } from '../../common/http/etag';
 import { parsePreferWait } from '../../common/http/prefer';
 import type { Submitted } from '../../tasks/task-intake.service';
 import { TaskWaiter } from '../../tasks/task-waiter.service';
@@ -33,13 +34,16 @@ export class TaskResponder {
     return this.presenter.present(task);
   }
 
-  /** A PATCH of labels: its task as any mutation's, or the resource as changed (200) where no task was needed. */
-  async respondLabels<V>(
+  /**
+   * A PATCH of labels: its task as any mutation's, or the resource as changed (200, with its new `ETag`) where no
+   * task was needed.
+   */
+  async respondLabels<V extends object>(
     call: HttpCall,
     outcome: { submitted?: Submitted; resource?: V },
   ): Promise<Task | V> {
     if (outcome.submitted) return this.respond(call, outcome.submitted);
-    void call.reply.status(200);
-    return outcome.resource as V;
+    void call.reply.status(200).header('ETag', entityTag(outcome.resource!));
+    return outcome.resource!;
   }
 }

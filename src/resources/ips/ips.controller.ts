@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
-import { ReadEndpoint } from '../../common/swagger/endpoints.decorator';
+import { ReadEndpoint, ResourceReadEndpoint } from '../../common/swagger/endpoints.decorator';
 import { UpdateLabelsRequest } from '../common/labels.dto';
-import { LabelsEndpoint, TaskEndpoint } from '../common/task-endpoint.decorator';
+import { CreateEndpoint, LabelsEndpoint, TaskEndpoint } from '../common/task-endpoint.decorator';
 import { IpAddressView } from '../../domain/resource-views.dto';
 import { ResourceType } from '../../domain/states';
 import { Task } from '../../tasks/task.dto';
@@ -51,7 +51,7 @@ export class IpsController {
    * @remarks Attached to `serverId` when given.
    */
   @Post()
-  @TaskEndpoint('allocateIp')
+  @CreateEndpoint('allocateIp')
   async allocate(@Call() call: HttpCall, @Body() body: AllocateIpRequest): Promise<Task> {
     const submitted = await this.mutations.submit({
       call: mutationCall(call),
@@ -72,17 +72,17 @@ export class IpsController {
 
   /**
    * Get an IP address
-   * @remarks Read through a short cache. When the backend fails, the last copy is served with `Cache-Status` and `Age`.
+   * @remarks Read through a short cache. When the backend fails, the last copy is served with `Cache-Status` and `Age`. The `ETag` names the version served: `If-None-Match` with it answers 304 while it is current, `If-Match` with it makes a change only on that version.
    */
   @Get(':id')
-  @ReadEndpoint('getIp', IpAddressView, 501, 502, 503, 504)
+  @ResourceReadEndpoint('getIp', IpAddressView, 501, 502, 503, 504)
   async get(
     @Call() call: HttpCall,
     @Param('id', ResourceIdPipe) id: string,
     @Query() query: ReadQuery,
   ): Promise<IpAddressView> {
     return readHeaders(
-      call.reply,
+      call,
       await this.reader.get(ResourceType.Ip, call.caller, id, wantsFresh(call.request, query.fresh)),
     );
   }

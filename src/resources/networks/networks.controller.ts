@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
-import { ReadEndpoint } from '../../common/swagger/endpoints.decorator';
+import { ReadEndpoint, ResourceReadEndpoint } from '../../common/swagger/endpoints.decorator';
 import { UpdateLabelsRequest } from '../common/labels.dto';
-import { LabelsEndpoint, TaskEndpoint } from '../common/task-endpoint.decorator';
+import { CreateEndpoint, LabelsEndpoint, TaskEndpoint } from '../common/task-endpoint.decorator';
 import { NetworkView } from '../../domain/resource-views.dto';
 import { ResourceType } from '../../domain/states';
 import { Task } from '../../tasks/task.dto';
@@ -50,7 +50,7 @@ export class NetworksController {
    * @remarks `cidr` where the backend takes one; backend specifics (VPC, offering) in `providerOptions`.
    */
   @Post()
-  @TaskEndpoint('createNetwork')
+  @CreateEndpoint('createNetwork')
   async create(@Call() call: HttpCall, @Body() body: CreateNetworkRequest): Promise<Task> {
     const submitted = await this.mutations.submit({
       call: mutationCall(call),
@@ -69,17 +69,17 @@ export class NetworksController {
 
   /**
    * Get a network
-   * @remarks Read through a short cache. When the backend fails, the last copy is served with `Cache-Status` and `Age`.
+   * @remarks Read through a short cache. When the backend fails, the last copy is served with `Cache-Status` and `Age`. The `ETag` names the version served: `If-None-Match` with it answers 304 while it is current, `If-Match` with it makes a change only on that version.
    */
   @Get(':id')
-  @ReadEndpoint('getNetwork', NetworkView, 501, 502, 503, 504)
+  @ResourceReadEndpoint('getNetwork', NetworkView, 501, 502, 503, 504)
   async get(
     @Call() call: HttpCall,
     @Param('id', ResourceIdPipe) id: string,
     @Query() query: ReadQuery,
   ): Promise<NetworkView> {
     return readHeaders(
-      call.reply,
+      call,
       await this.reader.get(ResourceType.Network, call.caller, id, wantsFresh(call.request, query.fresh)),
     );
   }

@@ -1,4 +1,4 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { SnapshotCache } from '../../cache/snapshot-cache.service';
 import { UnsupportedOperationError } from '../../common/errors/gateway-error';
@@ -7,6 +7,8 @@ import { ReadEndpoint } from '../../common/swagger/endpoints.decorator';
 import { unsupportedReason } from '../../providers/registry/action-policy';
 import { ACTION_NAMES, ACTIONS } from '../../providers/ports/actions';
 import { OPERATION_NAMES } from '../../providers/ports/operations';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
+import { deadlineCeiling, defaultDeadline } from '../../application/deadline-limits';
 import type { Connection } from '../../providers/registry/connection';
 import type { NormalizedCatalog } from '../../providers/ports/ports';
 import { ProviderRegistry } from '../../providers/registry/provider-registry.service';
@@ -29,6 +31,7 @@ import {
   type ProviderFeatures,
   type ProviderLabels,
   ProviderList,
+  type OperationDeadline,
 } from './providers.dto';
 
 /** Who keeps each type's labels; the summary counts the types the connection reads (all four if none). */
@@ -70,6 +73,7 @@ export class ProvidersController {
     private readonly health: ProviderHealth,
     private readonly cache: SnapshotCache,
     private readonly requestSchemas: RequestSchemas,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   /**
@@ -175,6 +179,21 @@ export class ProvidersController {
       lastCheckedAt: health.lastCheckedAt,
       ...(health.statusDetail ? { statusDetail: health.statusDetail } : {}),
       capabilities: [...adapter.capabilities],
+      deadlines: this.deadlinesOf(adapter),
     };
+  }
+
+  /** Each operation's default and longest deadline on this connection (docs/design.md#caller-deadlines). */
+  private deadlinesOf(adapter: Connection): Record<string, OperationDeadline> {
+    const tasks = this.config.tasks;
+    return Object.fromEntries(
+      OPERATION_NAMES.filter((operation) => adapter.can(operation)).map((operation) => [
+        operation,
+        {
+          defaultSeconds: defaultDeadline(adapter, operation, tasks),
+          maxSeconds: deadlineCeiling(adapter, operation, tasks),
+        },
+      ]),
+    );
   }
 }

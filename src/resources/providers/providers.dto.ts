@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { Problem } from '../../common/errors/problem.dto';
 import { ACTION_NAMES, type ActionName } from '../../providers/ports/actions';
 import { CAPABILITIES, type Capability } from '../../providers/registry/capabilities';
@@ -12,7 +12,28 @@ export enum Reachability {
   Unknown = 'unknown',
 }
 
+/**
+ * The deadline of one operation on a connection, in seconds (docs/design.md#caller-deadlines): what applies when the
+ * request names none, and the longest `?deadlineSeconds=` a request may name.
+ */
+export class OperationDeadline {
+  /**
+   * The deadline when the request names none: the connection's configured deadline of the operation, else the
+   * gateway's `tasks.defaultDeadlineSeconds`. An adapter may set its own default for an operation when it plans a
+   * request (e.g. longer for a bare-metal install), which then applies instead: the task's `deadlineAt` says which.
+   */
+  @ApiProperty({ type: 'integer', minimum: 1 })
+  defaultSeconds: number;
+  /**
+   * The longest `?deadlineSeconds=` taken: the connection's `maxDeadlines`, else `tasks.maxDeadlineSeconds`; never
+   * below the connection's configured deadline of the operation.
+   */
+  @ApiProperty({ type: 'integer', minimum: 1 })
+  maxSeconds: number;
+}
+
 /** A provider connection: one configured backend account. */
+@ApiExtraModels(OperationDeadline)
 export class Provider {
   /** Connection name, the first part of every resource id of this backend. */
   name: string;
@@ -26,6 +47,16 @@ export class Provider {
   /** What this connection can do, e.g. `server.create`, `volume.read`, `catalog.images`. */
   @ApiProperty({ enum: CAPABILITIES, enumName: 'Capability', isArray: true })
   capabilities: Capability[];
+  /**
+   * For each operation this connection can do (e.g. `server.create`), its default deadline and the longest one a
+   * request may ask for with `?deadlineSeconds=`.
+   */
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { $ref: getSchemaPath(OperationDeadline) },
+    example: { 'server.create': { defaultSeconds: 1800, maxSeconds: 86400 } },
+  })
+  deadlines: Record<string, OperationDeadline>;
 }
 
 export class ProviderOperation {

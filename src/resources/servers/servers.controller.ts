@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
-import { ReadEndpoint } from '../../common/swagger/endpoints.decorator';
-import { LabelsEndpoint, TaskEndpoint } from '../common/task-endpoint.decorator';
+import { ReadEndpoint, ResourceReadEndpoint } from '../../common/swagger/endpoints.decorator';
+import { CreateEndpoint, LabelsEndpoint, TaskEndpoint } from '../common/task-endpoint.decorator';
 import { ServerView } from '../../domain/resource-views.dto';
 import { ResourceType } from '../../domain/states';
 import { Task } from '../../tasks/task.dto';
@@ -55,24 +55,24 @@ export class ServersController {
    * @remarks Accepted as a task that ends when the server exists and, unless `powerOn` is false, runs. The task runs whatever steps the backend needs (e.g. clone a drive and wait for imaging; take a bare-metal server from stock and install it).
    */
   @Post()
-  @TaskEndpoint('createServer')
+  @CreateEndpoint('createServer')
   async create(@Call() call: HttpCall, @Body() body: CreateServerRequest): Promise<Task> {
     return this.responder.respond(call, await this.servers.create(mutationCall(call), body));
   }
 
   /**
    * Get a server
-   * @remarks Read through a short cache. When the backend fails, the last copy is served with `Cache-Status` and `Age`.
+   * @remarks Read through a short cache. When the backend fails, the last copy is served with `Cache-Status` and `Age`. The `ETag` names the version served: `If-None-Match` with it answers 304 while it is current, `If-Match` with it makes a change only on that version.
    */
   @Get(':id')
-  @ReadEndpoint('getServer', ServerView, 501, 502, 503, 504)
+  @ResourceReadEndpoint('getServer', ServerView, 501, 502, 503, 504)
   async get(
     @Call() call: HttpCall,
     @Param('id', ResourceIdPipe) id: string,
     @Query() query: ReadQuery,
   ): Promise<ServerView> {
     return readHeaders(
-      call.reply,
+      call,
       await this.reader.get(ResourceType.Server, call.caller, id, wantsFresh(call.request, query.fresh)),
     );
   }

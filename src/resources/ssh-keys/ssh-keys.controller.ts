@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { UnsupportedOperationError } from '../../common/errors/gateway-error';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
 import { wantsFresh } from '../../common/http/fresh';
-import { ReadEndpoint } from '../../common/swagger/endpoints.decorator';
+import { ReadEndpoint, ResourceReadEndpoint } from '../../common/swagger/endpoints.decorator';
 import { SshKeyView } from '../../domain/resource-views.dto';
 import { ResourceType } from '../../domain/states';
 import { Task } from '../../tasks/task.dto';
@@ -13,7 +13,7 @@ import { ResourceIdPipe } from '../common/id-param.pipe';
 import { ReadQuery } from '../common/list.dto';
 import { mutationCall } from '../common/mutation-call';
 import { readHeaders } from '../common/read-headers';
-import { TaskEndpoint } from '../common/task-endpoint.decorator';
+import { CreateEndpoint, TaskEndpoint } from '../common/task-endpoint.decorator';
 import { TaskResponder } from '../common/task-responder';
 import { CreateSshKeyRequest, SshKeyList, SshKeyListQuery } from './ssh-keys.dto';
 
@@ -49,7 +49,7 @@ export class SshKeysController {
    * @remarks Kept by the connection's backend, to install on servers it creates (`sshKeyIds`). Connections whose backend keeps no SSH keys answer 501 (their capability document says why).
    */
   @Post()
-  @TaskEndpoint('createSshKey')
+  @CreateEndpoint('createSshKey')
   async create(@Call() call: HttpCall, @Body() body: CreateSshKeyRequest): Promise<Task> {
     const submitted = await this.mutations.submit({
       call: mutationCall(call),
@@ -71,17 +71,17 @@ export class SshKeysController {
 
   /**
    * Get an SSH key
-   * @remarks Read through a short cache. When the backend fails, the last copy is served with `Cache-Status` and `Age`.
+   * @remarks Read through a short cache. When the backend fails, the last copy is served with `Cache-Status` and `Age`. The `ETag` names the version served: `If-None-Match` with it answers 304 while it is current, `If-Match` with it makes a change only on that version.
    */
   @Get(':id')
-  @ReadEndpoint('getSshKey', SshKeyView, 501, 502, 503, 504)
+  @ResourceReadEndpoint('getSshKey', SshKeyView, 501, 502, 503, 504)
   async get(
     @Call() call: HttpCall,
     @Param('id', ResourceIdPipe) id: string,
     @Query() query: ReadQuery,
   ): Promise<SshKeyView> {
     return readHeaders(
-      call.reply,
+      call,
       await this.reader.get(ResourceType.SshKey, call.caller, id, wantsFresh(call.request, query.fresh)),
     );
   }

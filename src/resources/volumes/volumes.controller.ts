@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
-import { ReadEndpoint } from '../../common/swagger/endpoints.decorator';
+import { ReadEndpoint, ResourceReadEndpoint } from '../../common/swagger/endpoints.decorator';
 import { UpdateLabelsRequest } from '../common/labels.dto';
-import { LabelsEndpoint, TaskEndpoint } from '../common/task-endpoint.decorator';
+import { CreateEndpoint, LabelsEndpoint, TaskEndpoint } from '../common/task-endpoint.decorator';
 import { ResourceType } from '../../domain/states';
 import { VolumeView } from '../../domain/resource-views.dto';
 import { Task } from '../../tasks/task.dto';
@@ -54,24 +54,24 @@ export class VolumesController {
    * @remarks Attached to `serverId` when given (some backends require it; their capability document says so).
    */
   @Post()
-  @TaskEndpoint('createVolume')
+  @CreateEndpoint('createVolume')
   async create(@Call() call: HttpCall, @Body() body: CreateVolumeRequest): Promise<Task> {
     return this.responder.respond(call, await this.volumes.create(mutationCall(call), body));
   }
 
   /**
    * Get a volume
-   * @remarks Read through a short cache. When the backend fails, the last copy is served with `Cache-Status` and `Age`.
+   * @remarks Read through a short cache. When the backend fails, the last copy is served with `Cache-Status` and `Age`. The `ETag` names the version served: `If-None-Match` with it answers 304 while it is current, `If-Match` with it makes a change only on that version.
    */
   @Get(':id')
-  @ReadEndpoint('getVolume', VolumeView, 501, 502, 503, 504)
+  @ResourceReadEndpoint('getVolume', VolumeView, 501, 502, 503, 504)
   async get(
     @Call() call: HttpCall,
     @Param('id', ResourceIdPipe) id: string,
     @Query() query: ReadQuery,
   ): Promise<VolumeView> {
     return readHeaders(
-      call.reply,
+      call,
       await this.reader.get(ResourceType.Volume, call.caller, id, wantsFresh(call.request, query.fresh)),
     );
   }

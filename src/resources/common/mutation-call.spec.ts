@@ -1,0 +1,22 @@
+import { readDeadlineSeconds } from './mutation-call';
+
+describe('readDeadlineSeconds', () => {
+  it('should read an integer, and nothing when absent', () => {
+    expect(readDeadlineSeconds({ deadlineSeconds: '120' })).toBe(120);
+    expect(readDeadlineSeconds({ deadlineSeconds: '0' })).toBe(0); // an integer: its range is judged later
+    expect(readDeadlineSeconds({})).toBeUndefined();
+    expect(readDeadlineSeconds(undefined)).toBeUndefined();
+  });
+
+  it.each([['1.5'], ['abc'], [''], ['1e3'], [['60', '120']], ['9'.repeat(20)]])(
+    'should refuse %p with 400 naming deadlineSeconds',
+    (value) => {
+      expect(() => readDeadlineSeconds({ deadlineSeconds: value })).toThrow(
+        expect.objectContaining({
+          status: 400,
+          errors: [expect.objectContaining({ field: 'deadlineSeconds' })],
+        }),
+      );
+    },
+  );
+});
