@@ -212,6 +212,18 @@ async function main(): Promise<void> {
       },
       {
         scenario: 'tasks',
+        figure: 'history bytes per entry (list / line)',
+        value: `${fmt(t.historyBytesPerEntry, 0)} / ${fmt(t.historyLineBytes, 0)}`,
+        ratio: '',
+        // Creates only: one entry per list, so the list's own key and header dominate; a line is what one more costs.
+        target: `≤ 320 / ≤ 80 (${t.historyEntries} entries on ${t.historyLists} lists)`,
+        met:
+          t.historyBytesPerEntry === null || t.historyLineBytes === null
+            ? null
+            : t.historyBytesPerEntry <= 320 && t.historyLineBytes <= 80,
+      },
+      {
+        scenario: 'tasks',
         figure: 'worker RSS (MiB)',
         value: fmt(t.workerRssMb, 1),
         ratio: '',

@@ -22,6 +22,13 @@ export interface TasksSummary {
   redisBytesPerTask: number | null;
   /** The task engine's keys only (task records, indexes, locks, events, queue), from MEMORY USAGE. */
   redisTaskEngineBytesPerTask: number | null;
+  /** MEMORY USAGE of the resources' history lists ÷ their entries (docs/design.md#history). */
+  historyBytesPerEntry: number | null;
+  /** Mean length of a stored history line, what one more entry on a list costs beside the list's own overhead. */
+  historyLineBytes: number | null;
+  historyEntries: number;
+  /** Resources with a history list. */
+  historyLists: number;
   workerRssMb: number;
 }
 
@@ -282,6 +289,7 @@ export async function tasks(context: BenchContext): Promise<TasksResult> {
     };
   }
   const familiesAfter = await keySpaceBytes(redis);
+  const history = await historyBytes(redis);
   // What the run added, by key family: the task engine's own keys, and the read cache the finished tasks filled.
   const redisBreakdown: TasksResult['redisBreakdown'] = {};
   for (const [family, after] of Object.entries(familiesAfter)) {
@@ -310,6 +318,10 @@ export async function tasks(context: BenchContext): Promise<TasksResult> {
         : null,
       redisBytesPerTask: count ? Math.round((memoryAfter - memoryBefore) / count) : null,
       redisTaskEngineBytesPerTask: count ? Math.round(engineBytes / count) : null,
+      historyBytesPerEntry: history.entries ? Math.round(history.bytes / history.entries) : null,
+      historyLineBytes: history.entries ? Math.round(history.lineBytes / history.entries) : null,
+      historyEntries: history.entries,
+      historyLists: history.lists,
       workerRssMb: workerRss,
     },
     perBackend,
@@ -317,6 +329,32 @@ export async function tasks(context: BenchContext): Promise<TasksResult> {
     failures,
     redisBreakdown,
   };
+}
+
+/** The history lists (one per resource): MEMORY USAGE, entries, and the bytes of the lines themselves. */
+async function historyBytes(
+  redis: Redis,
+): Promise<{ bytes: number; entries: number; lineBytes: number; lists: number }> {
+  const total = { bytes: 0, entries: 0, lineBytes: 0, lists: 0 };
+  // SCAN may name a key twice.
+  const seen = new Set<string>();
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', 'gw:hist:*', 'COUNT', 1000);
+    cursor = next;
+    for (const key of found) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const [usage, lines] = await Promise.all([
+        redis.memory('USAGE', key, 'SAMPLES', '0'),
+        redis.lrange(key, 0, -1),
+      ]);
+      total.bytes += Number(usage ?? 0);
+      total.entries += lines.length;
+      total.lineBytes += lines.reduce((sum, line) => sum + Buffer.byteLength(line), 0);
+    }
+  } while (cursor !== '0');
+  return { ...total, lists: seen.size };
 }
 
 /** Where Redis memory goes: MEMORY USAGE summed by key family (ids replaced by `*`), largest first. */

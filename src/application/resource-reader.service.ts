@@ -15,6 +15,7 @@ import { PORT_OF_TYPE } from '../providers/registry/capabilities';
 import type { Listed, SkippedItem } from '../domain/listed';
 import { ProviderRegistry } from '../providers/registry/provider-registry.service';
 import { GatewayReads } from '../tasks/gateway-reads';
+import { HistoryLog } from '../tasks/history-log.service';
 import { TaskStore } from '../tasks/task-store.service';
 import { Logger } from '@nestjs/common';
 import { ProviderListState, ProviderListStatus } from './provider-list-status.dto';
@@ -88,6 +89,7 @@ export class ResourceReaderService {
     private readonly tasks: TaskStore,
     private readonly metrics: MetricsService,
     private readonly reads: GatewayReads,
+    private readonly history: HistoryLog,
   ) {}
 
   async list<T extends ResourceType>(
@@ -122,7 +124,14 @@ export class ResourceReaderService {
           const read = await this.cache.list(
             adapter.name,
             type,
-            () => port.list().then((answer) => this.counted(adapter.name, type, answer)),
+            // A backend read (never a cache hit): its states feed the history (docs/design.md#history).
+            () => {
+              const watch = this.history.watch(adapter.name, type);
+              return port.list().then(async (answer) => {
+                await watch?.list(answer.items, answer.skipped.length === 0);
+                return this.counted(adapter.name, type, answer);
+              });
+            },
             deadline,
             fresh,
           );
@@ -201,7 +210,19 @@ export class ResourceReaderService {
     const port = this.reads.reader<ResourceByType[T]>(resolved.adapter, type)!;
     // The lock lookup goes out with the cache read (same round trip with auto-pipelining).
     const [read, [activeTaskId]] = await Promise.all([
-      this.cache.item(resolved.connection, type, resolved.nativeId, () => port.get(resolved.nativeId), fresh),
+      this.cache.item(
+        resolved.connection,
+        type,
+        resolved.nativeId,
+        () => {
+          const watch = this.history.watch(resolved.connection, type);
+          return port.get(resolved.nativeId).then(async (item) => {
+            await watch?.item(resolved.nativeId, item);
+            return item;
+          });
+        },
+        fresh,
+      ),
       this.tasks.activeTaskIds([id]),
     ]);
     this.metrics.cacheReads.inc({ type, result: read.status });

@@ -17,7 +17,10 @@ export interface ResourceChange {
   observedAt: string;
 }
 
-/** Stream fields of a change: one JSON field, read back by decodeChange. */
+/**
+ * Stream fields of a change: one JSON field, read back by decodeChange. The history's Lua script writes the same
+ * field without `observedAt` (Lua has no calendar): the entry id's milliseconds are that time.
+ */
 export function encodeChange(change: Omit<ResourceChange, 'id' | 'type'>): string[] {
   return ['j', JSON.stringify(change)];
 }
@@ -29,7 +32,9 @@ export function decodeChange(id: string, fields: string[]): ResourceChange | nul
   try {
     const body = JSON.parse(fields[at + 1]) as Omit<ResourceChange, 'id' | 'type'>;
     if (typeof body?.provider !== 'string' || typeof body.resource?.id !== 'string') return null;
-    return { id, type: 'resource.changed', ...body };
+    const ms = Number(id.split('-')[0]);
+    const observedAt = body.observedAt ?? (Number.isFinite(ms) ? new Date(ms).toISOString() : '');
+    return { id, type: 'resource.changed', ...body, fromState: body.fromState ?? null, observedAt };
   } catch {
     return null;
   }

@@ -114,7 +114,7 @@ describe('TaskStore with task secrets', () => {
       new LabelStore(redis),
       new PublicKeyStore(redis),
       new GatewayReads(new LabelStore(redis), new PublicKeyStore(redis)),
-      new HistoryLog(),
+      new HistoryLog(redis, workerConfig),
     );
     const create = async () =>
       (
