@@ -14,6 +14,7 @@ import { ProvidersModule } from './providers/registry/providers.module';
 import { ApiModule } from './resources/api.module';
 import { BULL_PREFIX } from './tasks/queue.constants';
 import { TasksModule } from './tasks/tasks.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** One image, three roles (docs/design.md#roles): the API, the workers, or both. */
 @Module({})
@@ -37,6 +38,7 @@ export class AppModule {
         RateLimitModule,
         ProvidersModule,
         TasksModule.forRole(config.env.role),
+        WebhooksModule.forRole(config.env.role),
         HealthModule,
         ...(api ? [ApiModule] : []),
       ],

@@ -66,10 +66,15 @@ export async function buildOpenApiDocument(app: INestApplication): Promise<OpenA
     .addTag('ssh-keys', 'SSH public keys kept by a connection, to install on servers')
     .addTag('tasks', 'Durable tasks of every mutation')
     .addTag('events', 'Server-Sent Events of task changes')
+    .addTag('webhooks', 'Signed outbound webhooks (Standard Webhooks) of task events and observed changes')
     .addTag('providers', 'Provider connections, capabilities and catalogs')
     .addTag('health', 'Liveness and readiness')
     .build();
-  const document = SwaggerModule.createDocument(app, config, { operationIdFactory: operationIdOf });
+  // Every controller names its tags; one serving several collections (history) tags each route with its own.
+  const document = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: operationIdOf,
+    autoTagControllers: false,
+  });
   document.components = { ...document.components, headers: RESPONSE_HEADERS };
   // API keys are opaque strings, not JWTs (Nest's default bearerFormat).
   const bearer = document.components.securitySchemes?.bearer as { bearerFormat?: string } | undefined;

@@ -18,11 +18,15 @@ import { ResourceAccess } from '../application/resource-access.service';
 import { ResourceReaderService } from '../application/resource-reader.service';
 import { TaskPresenter } from '../application/task-presenter';
 import { TaskResponder } from './common/task-responder';
+import { HistoryModule } from './history/history.module';
+import { WebhooksController } from './webhooks/webhooks.controller';
 
 /** The public /v1 API (role api or all). */
 @Module({
+  imports: [HistoryModule],
   controllers: [
     RootController,
+    WebhooksController,
     ServersController,
     VolumesController,
     NetworksController,

@@ -201,7 +201,7 @@ describe('tenancy over all four backends (security)', () => {
   });
 
   it('should answer 404 to every mutation of another connection’s resources, with no task and no backend call', async () => {
-    const routes = mutatingRoutes();
+    const routes = mutatingRoutes(true);
     const tasksBefore = await storedTasks(redis);
     const writesBefore = await writesEverywhere();
     const perPair = PAIRS.map(async ([x, y]) => {
@@ -257,6 +257,12 @@ describe('tenancy over all four backends (security)', () => {
         'deleteSshKey',
         'startServer',
         'stopServer',
+        'cancelTask',
+        'createWebhook',
+        'updateWebhook',
+        'deleteWebhook',
+        'rotateWebhookSecret',
+        'testWebhook',
       ].sort(),
     );
     const tasksBefore = await storedTasks(redis);

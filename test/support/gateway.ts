@@ -51,6 +51,8 @@ export interface TestGatewayOptions {
   server?: Record<string, unknown>;
   /** Event settings (`events`), e.g. a short `tokenTtlSeconds` or small stream caps. */
   events?: Record<string, unknown>;
+  /** Webhook settings (`webhooks`), e.g. `allowPrivateTargets: true` for a receiver on loopback. */
+  webhooks?: Record<string, unknown>;
   /** Names of the standard API keys (`admin`, `reader`, `tenant-a`, `tenant-b`) to leave out of the config. */
   withoutKeys?: string[];
   /** A Redis of the test's own (e.g. with AOF in a temp folder) instead of this jest worker's database. */
@@ -157,6 +159,7 @@ async function startOn(
     }),
     cache: { freshMs: 1_000, staleMs: 60_000, ...options.cache },
     events: { ...options.events },
+    webhooks: { ...options.webhooks },
   };
   const env = { ...readEnv({}), ...options.env, redisUrl, role: options.role ?? 'all' };
   const config = validateConfig(document, {

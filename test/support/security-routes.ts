@@ -32,8 +32,17 @@ const MUTATING = new Set(['post', 'put', 'patch', 'delete']);
 /** Issuing an event token is a read (DESIGN: read-only keys may follow events); it is not a mutation. */
 const NOT_MUTATIONS = new Set(['/v1/events/tokens']);
 
-/** Every mutating route of the contract, read from openapi/openapi.json (the document clients are built from). */
-export function mutatingRoutes(): MutatingRoute[] {
+/**
+ * Collections whose objects belong to an API key or are reached through a task, not to a connection: a key of
+ * another connection is refused them as an unknown id (their own suites prove it), not by the id's connection.
+ */
+const NOT_OF_A_CONNECTION = ['/v1/webhooks', '/v1/tasks'];
+
+/**
+ * Every mutating route of the contract, read from openapi/openapi.json (the document clients are built from); with
+ * `ofConnections`, only those acting on a connection's resources.
+ */
+export function mutatingRoutes(ofConnections = false): MutatingRoute[] {
   const document = JSON.parse(
     readFileSync(join(__dirname, '..', '..', 'openapi', 'openapi.json'), 'utf8'),
   ) as {
@@ -42,6 +51,7 @@ export function mutatingRoutes(): MutatingRoute[] {
   const routes: MutatingRoute[] = [];
   for (const [path, operations] of Object.entries(document.paths)) {
     if (!path.startsWith('/v1/') || NOT_MUTATIONS.has(path)) continue;
+    if (ofConnections && NOT_OF_A_CONNECTION.some((prefix) => path.startsWith(prefix))) continue;
     for (const [method, operation] of Object.entries(operations))
       if (MUTATING.has(method))
         routes.push({ operationId: operation.operationId!, method: method.toUpperCase(), path });
@@ -75,6 +85,18 @@ const BODIES: Record<string, (f: ConnectionFixture) => unknown> = {
   detachIp: () => ({}),
   createSshKey: (f) => ({ provider: f.connection, name: 'sec-denied', publicKey: DENIED_KEY }),
   deleteSshKey: () => undefined,
+  cancelTask: () => undefined,
+  createWebhook: () => ({ url: 'https://example.com/sec-denied', events: ['*'] }),
+  updateWebhook: () => ({ enabled: false }),
+  deleteWebhook: () => undefined,
+  rotateWebhookSecret: () => undefined,
+  testWebhook: () => undefined,
+};
+
+/** Well-formed ids of things no test made: enough for a route that must be refused before the id is looked up. */
+const MADE_UP_IDS: Record<string, string> = {
+  tasks: '01JZZZZZZZZZZZZZZZZZZZZZZZ',
+  webhooks: '01JZZZZZZZZZZZZZZZZZZZZZZY',
 };
 
 /** A well-formed public key for requests that must be refused for who sends them, never for what. */
@@ -94,7 +116,8 @@ export function requestFor(route: MutatingRoute, fixture: ConnectionFixture): Mu
   const body = BODIES[route.operationId];
   if (!body) throw new Error(`no request body known for ${route.operationId}: add one to security-routes.ts`);
   const collection = route.path.split('/')[2];
-  const path = route.path.replace('{id}', () => encodeURIComponent(fixture[RESOURCE_OF_PATH[collection]]));
+  const id = MADE_UP_IDS[collection] ?? fixture[RESOURCE_OF_PATH[collection]];
+  const path = route.path.replace('{id}', () => encodeURIComponent(id));
   return { route, method: route.method, path, body: body(fixture) };
 }
 
