@@ -41,6 +41,8 @@ export interface ClusterOptions {
   combined?: boolean;
   /** Simulator speed factor. */
   speed: number;
+  /** Config sections replacing the defaults below, whole (shallow merge), e.g. `webhooks: {allowPrivateTargets: true}`. */
+  config?: Record<string, unknown>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -69,7 +71,10 @@ export async function startCrashCluster(options: ClusterOptions): Promise<CrashC
   const backends = await startBackends(options.speed);
   const dir = mkdtempSync(join(tmpdir(), 'cloudmux-crash-config-'));
   const configPath = join(dir, 'gateway.yaml');
-  writeFileSync(configPath, JSON.stringify(configDocument(backends, options.speed), null, 2));
+  writeFileSync(
+    configPath,
+    JSON.stringify({ ...configDocument(backends, options.speed), ...options.config }, null, 2),
+  );
   const apiPort = await freePort();
   const boots: number[] = [];
   const everyone: GatewayProcess[] = [];
