@@ -13,11 +13,20 @@ import type { WebhookEventFilter, WebhookRecord } from './webhook';
 
 /** Creates a webhook unless its key already has `max`: 1 created, 0 refused. */
 const CREATE = `
+if KEYS[4] ~= '' then
+  local earlier = redis.call('GET', KEYS[4])
+  if earlier then return earlier end
+end
 if redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
 redis.call('SADD', KEYS[2], ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[2])
+if KEYS[4] ~= '' then redis.call('SET', KEYS[4], ARGV[3] .. '|' .. ARGV[2], 'EX', ARGV[4]) end
 return 1`;
+
+/** What a create did: made it, refused it at the per-key cap, or found the webhook of an earlier same key. */
+export type CreateOutcome =
+  { kind: 'created' } | { kind: 'limit' } | { kind: 'replay'; id: string; sameRequest: boolean };
 
 /** HSET on an existing hash only (a webhook deleted meanwhile is not brought back): 1 done, 0 gone. */
 const UPDATE = `
@@ -89,19 +98,39 @@ export class WebhookStore {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   /** Stores a new webhook; false when its key already has `max` webhooks. */
-  async create(record: WebhookRecord, storedSecret: string, max: number): Promise<boolean> {
+  /**
+   * Creates a webhook under the per-key cap, atomically with its `Idempotency-Key` record (kept `ttlSeconds`):
+   * a second create with the same key finds the first webhook instead of making another.
+   */
+  async create(
+    record: WebhookRecord,
+    storedSecret: string,
+    max: number,
+    idempotency: { key: string; fingerprint: string; ttlSeconds: number } | null = null,
+  ): Promise<CreateOutcome> {
     const fields = flat({ ...toFields(record), secret: storedSecret });
-    const created = await this.redis.eval(
+    const created = (await this.redis.eval(
       CREATE,
-      3,
+      4,
       keys.webhook(record.id),
       keys.webhooks(),
       keys.webhooksOfKey(record.keyName),
+      idempotency ? keys.idempotency(record.keyName, idempotency.key) : '',
       String(max),
       record.id,
+      idempotency?.fingerprint ?? '',
+      String(idempotency?.ttlSeconds ?? 0),
       ...fields,
-    );
-    return created === 1;
+    )) as number | string;
+    if (typeof created === 'string') {
+      const separator = created.lastIndexOf('|');
+      return {
+        kind: 'replay',
+        id: created.slice(separator + 1),
+        sameRequest: created.slice(0, separator) === idempotency?.fingerprint,
+      };
+    }
+    return created === 1 ? { kind: 'created' } : { kind: 'limit' };
   }
 
   async get(id: string): Promise<WebhookRecord | null> {

@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ulid } from 'ulid';
 import type { Caller } from '../common/auth/caller';
-import { ConflictError, NotFoundError, ValidationError } from '../common/errors/gateway-error';
+import {
+  ConflictError,
+  IdempotencyMismatchError,
+  NotFoundError,
+  ValidationError,
+} from '../common/errors/gateway-error';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { ProviderRegistry } from '../providers/registry/provider-registry.service';
 import { cipherFromSettings, type SecretCipher } from '../tasks/task-secrets';
@@ -11,7 +16,7 @@ import { checkAtRegistration, parseTargetUrl, TargetRefused } from './target-gua
 import { WEBHOOK_RESOLVER, type WebhookResolver } from './target-resolver';
 import { testPayload } from './webhook-payload';
 import { WebhookQueue } from './webhook-queue';
-import { newSecret, storeSecret } from './webhook-secret';
+import { newSecret, openSecret, storeSecret } from './webhook-secret';
 import { WebhookStore } from './webhook-store.service';
 import {
   viewOf,
@@ -59,7 +64,15 @@ export class WebhooksService {
     this.cipher = cipherFromSettings(config.tasks);
   }
 
-  async create(caller: Caller, input: WebhookInput): Promise<WebhookWithSecret> {
+  /**
+   * Registers a webhook. With an `Idempotency-Key` the same key and request within the task retention answer the
+   * webhook made first, secret included (the answer the client did not get); another request → 422.
+   */
+  async create(
+    caller: Caller,
+    input: WebhookInput,
+    idempotency: { key: string; fingerprint: string } | null = null,
+  ): Promise<WebhookWithSecret> {
     const url = await this.checkUrl(input.url);
     const providers = this.checkProviders(caller, input.providers ?? null);
     const now = new Date().toISOString();
@@ -78,12 +91,30 @@ export class WebhooksService {
     };
     const secret = newSecret();
     const max = this.config.webhooks.maxPerKey;
-    if (!(await this.store.create(record, storeSecret(this.cipher, record.id, secret), max)))
+    const outcome = await this.store.create(
+      record,
+      storeSecret(this.cipher, record.id, secret),
+      max,
+      idempotency && { ...idempotency, ttlSeconds: this.config.tasks.retentionHours * 3600 },
+    );
+    if (outcome.kind === 'replay') return this.replay(caller, outcome.id, outcome.sameRequest);
+    if (outcome.kind === 'limit')
       throw new ConflictError(
         `The API key '${caller.keyName}' has ${max} webhooks, the most one key may have (webhooks.maxPerKey): delete one first.`,
         { extensions: { reason: 'webhook_limit' } },
       );
     return { ...viewOf(record), secret };
+  }
+
+  private async replay(caller: Caller, id: string, sameRequest: boolean): Promise<WebhookWithSecret> {
+    if (!sameRequest)
+      throw new IdempotencyMismatchError(
+        'This Idempotency-Key was used with a different request; use a new key for a new request.',
+      );
+    const [record, stored] = await Promise.all([this.store.get(id), this.store.secretOf(id)]);
+    if (!record || record.keyName !== caller.keyName || stored === null)
+      throw new ConflictError(`The webhook ${id} of this Idempotency-Key is no longer kept; use a new key.`);
+    return { ...viewOf(record), secret: openSecret(this.cipher, id, stored) };
   }
 
   async list(
@@ -103,6 +134,11 @@ export class WebhooksService {
 
   async update(caller: Caller, id: string, change: WebhookChange): Promise<WebhookView> {
     const current = await this.owned(caller, id);
+    // After the 404 of an unknown id, as every mutation on an id answers.
+    if (Object.values(change).every((value) => value === undefined))
+      throw new ValidationError('The change is empty: give url, events, providers or enabled.', [
+        { field: 'body', message: 'must change at least one of url, events, providers, enabled' },
+      ]);
     const next: Partial<WebhookRecord> = { updatedAt: new Date().toISOString() };
     if (change.url !== undefined) next.url = await this.checkUrl(change.url);
     if (change.events !== undefined) next.events = [...new Set(change.events)];

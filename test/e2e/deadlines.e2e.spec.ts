@@ -114,6 +114,15 @@ describe('caller deadlines (e2e)', () => {
     },
   );
 
+  it('should refuse an unknown or repeated query parameter on a mutation with 400 naming it, before the body', async () => {
+    const unknown = await raw('POST', `/v1/servers/${server}/rebuild?deadline=60`);
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toMatchObject({ errors: [{ field: 'deadline' }] });
+    const repeated = await raw('POST', `/v1/servers/${server}/reboot?deadlineSeconds=60&deadlineSeconds=90`);
+    expect(repeated.status).toBe(400);
+    expect(await repeated.json()).toMatchObject({ errors: [{ field: 'deadlineSeconds' }] });
+  });
+
   it('should take the connection’s maximum on an operation, and the gateway’s above it on another', async () => {
     const stop = await api.stopServer({
       client,

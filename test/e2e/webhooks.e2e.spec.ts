@@ -119,6 +119,32 @@ describe('webhooks (e2e, generated client, real Redis)', () => {
     await api.deleteWebhook({ client: tenantA, path: { id: created.id } });
   });
 
+  it('should answer a create replayed with the same Idempotency-Key with the same webhook, and 422 for another body', async () => {
+    const headers = { 'Idempotency-Key': 'webhook-create-1' };
+    const body = { url: receiver.url('/replayed'), events: ['task.failed' as const] };
+    const before = (await api.listWebhooks({ client: tenantA })).data!.items.length;
+    const first = await api.createWebhook({ client: tenantA, body, headers });
+    const again = await api.createWebhook({ client: tenantA, body, headers });
+    expect(first.response.status).toBe(201);
+    expect(again.response.status).toBe(201);
+    // The answer the client may have missed, secret included: the same webhook, not a second one.
+    expect(again.data).toEqual(first.data);
+    expect((await api.listWebhooks({ client: tenantA })).data!.items).toHaveLength(before + 1);
+    const other = await api.createWebhook({
+      client: tenantA,
+      body: { ...body, events: ['task.succeeded'] },
+      headers,
+    });
+    expect(other.response.status).toBe(422);
+    expect(other.error).toMatchObject({ code: 'idempotency_mismatch' });
+    // Scoped to the API key: another key's same Idempotency-Key makes its own.
+    const theirs = await api.createWebhook({ client: tenantB, body, headers });
+    expect(theirs.response.status).toBe(201);
+    expect(theirs.data!.id).not.toBe(first.data!.id);
+    await api.deleteWebhook({ client: tenantA, path: { id: first.data!.id } });
+    await api.deleteWebhook({ client: tenantB, path: { id: theirs.data!.id } });
+  });
+
   it("should deliver a task's events, signed (verified with the standardwebhooks library), in order", async () => {
     const hook = await create(tenantA, '/all', ['*']);
     const task = await network(tenantA, A, 'wh-all');
@@ -347,12 +373,18 @@ describe('webhooks (e2e, generated client, real Redis)', () => {
     await bad({ url: 'https://example.com/', events: ['task.exploded'] }, 'events');
     await bad({ url: 'https://example.com/', events: ['*', '*'] }, 'events');
     await bad({ url: 'https://example.com/', events: ['*'], secret: 'mine' }, 'secret');
-    const empty = await api.updateWebhook({
+    // An empty change: 404 for an id that names nothing (as every mutation on an id), else 400.
+    const unknown = await api.updateWebhook({
       client: tenantB,
       path: { id: '01J00000000000000000000000' },
       body: {},
     });
+    expect(unknown.response.status).toBe(404);
+    const own = await create(tenantB, '/empty-change', ['*']);
+    const empty = await api.updateWebhook({ client: tenantB, path: { id: own.id }, body: {} });
     expect(empty.response.status).toBe(400);
+    expect(empty.error).toMatchObject({ errors: [{ field: 'body' }] });
+    await api.deleteWebhook({ client: tenantB, path: { id: own.id } });
     const malformed = await api.getWebhook({ client: tenantB, path: { id: 'nope' } });
     expect(malformed.response.status).toBe(400);
 

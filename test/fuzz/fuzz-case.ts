@@ -52,13 +52,24 @@ function liveId(op: Operation, fixtures: Fixtures, pick: number): string {
     : deadId(fixtures.connections[pick % fixtures.connections.length]);
 }
 
-/** A ULID no task has (task ids are ULIDs of now; this one is from 1970). */
+/** A ULID no task or webhook has (their ids are ULIDs of now; this one is from 1970). */
 export const DEAD_TASK_ID = '00000000000000000000000000';
+
+/** Collections whose ids are ULIDs the gateway makes, not `<connection>:<nativeId>`. */
+const ULID_COLLECTIONS = ['/v1/tasks/', '/v1/webhooks/'];
+
+/** The path of a mutation on an id that names nothing: a dead resource id, or a ULID nothing has. */
+export function deadPath(path: string, connection: string, n = 0): string {
+  return ULID_COLLECTIONS.some((prefix) => path.startsWith(prefix))
+    ? fillPath(path, { id: DEAD_TASK_ID })
+    : path.replace(/\{\w+\}/, deadId(connection, n));
+}
 
 /** The path of `op` on targets that exist (`live`) or cannot exist (`dead`). */
 export function concretePath(op: Operation, fixtures: Fixtures, target: 'live' | 'dead', pick = 0): string {
   const connection = fixtures.connections[pick % fixtures.connections.length];
-  if (op.path.startsWith('/v1/tasks/')) return fillPath(op.path, { id: DEAD_TASK_ID });
+  if (ULID_COLLECTIONS.some((prefix) => op.path.startsWith(prefix)))
+    return fillPath(op.path, { id: DEAD_TASK_ID });
   if (op.path.startsWith('/v1/providers/'))
     return fillPath(op.path, { name: target === 'live' ? connection : 'zz-no-such' });
   return fillPath(op.path, {

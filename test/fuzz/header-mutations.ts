@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { KEYS } from '../support/gateway';
 import type { Fixtures } from './fixtures';
-import { deadId, type FuzzCase, isMutation, JSON_TYPE, refused } from './fuzz-case';
+import { deadId, deadPath, type FuzzCase, isMutation, JSON_TYPE, refused } from './fuzz-case';
 import type { Operation } from './openapi-model';
 import { baseBody } from './openapi-mutations';
 
@@ -34,7 +34,7 @@ function deadMutation(
     .tuple(fc.constantFrom(...ops), fc.constantFrom('cm', 'cs', 'dci', 'imco'), fc.nat())
     .map(([op, c, n]) => ({
       method: op.method,
-      target: op.path.replace(/\{\w+\}/, deadId(c, n)),
+      target: deadPath(op.path, c, n),
       body: op.body?.required?.length ? JSON.stringify(baseBody(op.body, c)) : undefined,
     }));
 }

@@ -70,6 +70,14 @@ function badQueryValues(
       return bad(
         fc.constantFrom('Env=prod', '=prod', 'k'.repeat(64), 'cloudmux.x=1', 'env=a b', 'env=é', ''),
       );
+    case 'deadlineSeconds':
+      // What no connection allows, whatever it is: refused before the body or the id is looked at.
+      return bad(
+        fc.oneof(
+          fc.constantFrom('0', '-1', '1.5', 'abc', '', '9'.repeat(30), 'NaN', '1e3', '604801', ' 60'),
+          fc.integer({ min: 604_801 }).map(String),
+        ),
+      );
     case 'operation':
       return bad(fc.constantFrom('server.explode', 'SERVER.CREATE', 'server', '', 'server.create '));
     default: // enums (state, status) and `fresh` (true|false)
@@ -134,7 +142,7 @@ export function queryCases(operations: Operation[], fixtures: Fixtures): fc.Arbi
       { weight: 1, arbitrary: unknown },
     ];
     if (params.some((p) => p.name === 'pageToken'))
-      arbitraries.push({ weight: 1, arbitrary: forgedTokens(op) });
+      arbitraries.push({ weight: 1, arbitrary: forgedTokens(op, fixtures) });
     return fc.oneof(...arbitraries);
   });
   return fc.oneof(...perOp);
@@ -169,7 +177,9 @@ const forged = (path: string, after: string) =>
  * Page tokens are opaque but not sealed: a client that decodes one can forge another, bound to the right query,
  * with any cursor. Tasks take a ULID cursor (400 otherwise); resource lists here get well-formed ids only.
  */
-function forgedTokens(op: Operation): fc.Arbitrary<FuzzCase> {
+function forgedTokens(op: Operation, fixtures: Fixtures): fc.Arbitrary<FuzzCase> {
+  if (op.path !== '/v1/tasks' && !/^\/v1\/(servers|volumes|networks|ips|ssh-keys)$/.test(op.path))
+    return foreignTokens(op, fixtures);
   const tasks = op.path === '/v1/tasks';
   const valid = (after: string) => (tasks ? TASK_CURSOR : RESOURCE_CURSOR).test(after);
   const wellFormed = fc.oneof(
@@ -180,6 +190,23 @@ function forgedTokens(op: Operation): fc.Arbitrary<FuzzCase> {
     category: 'query.forged-page-token',
     request: { method: 'GET', target: forged(op.path, after), headers: [] },
     expect: valid(after) ? { statuses: [200] } : refused(['pageToken']),
+  }));
+}
+
+/**
+ * A page token of another list (a resource list's, bound to its query) given to a list whose tokens say something
+ * else (a history's position, a webhook's): never a page, never a 5xx.
+ */
+function foreignTokens(op: Operation, fixtures: Fixtures): fc.Arbitrary<FuzzCase> {
+  const path = concretePath(op, fixtures, 'live');
+  return fc.constantFrom('cm:1', DEAD_TASK_ID, 'x').map((after): FuzzCase => ({
+    category: 'query.forged-page-token',
+    request: {
+      method: 'GET',
+      target: `${path}?pageToken=${encodePageToken(after, TOKEN_FILTERS.resources)}`,
+      headers: [],
+    },
+    expect: { statuses: [400, 404] },
   }));
 }
 

@@ -136,7 +136,9 @@ export async function startSecurityGateway(options: SecurityGatewayOptions = {})
       // The secrets suite makes backends fail on purpose; an open breaker would hide later calls.
       breakerFailures: 1000,
     })),
-    server: { bodyLimitBytes: 65_536 },
+    // Tenancy and secrets send many requests without a valid key from one address on purpose (each must answer
+    // 401); the per-address limit of those is auth-failures.security.spec.ts's subject.
+    server: { bodyLimitBytes: 65_536, authFailuresPerMinute: 1_000 },
     tasks: { stalledIntervalMs: 2_000, lockDurationMs: 5_000, secretKey: taskSecretKey },
     cache: { freshMs: 1_000, staleMs: 60_000 },
     events: { tokenTtlSeconds: options.tokenTtlSeconds ?? 300 },

@@ -1,4 +1,4 @@
-import { applyDecorators, HttpCode, type Type } from '@nestjs/common';
+import { applyDecorators, HttpCode, type Type, UseInterceptors } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiExtraModels,
@@ -11,6 +11,8 @@ import { ApiProblems } from '../../common/swagger/api-problems.decorator';
 import { OperationId } from '../../common/swagger/endpoints.decorator';
 import { COMMON_HEADERS, headerRefs } from '../../common/swagger/response-headers';
 import { Task } from '../../tasks/task.dto';
+import { DEADLINE_SECONDS_LIMIT } from './mutation-call';
+import { MutationQueryInterceptor } from './mutation-query.interceptor';
 
 const TASK_ENDED = ApiOkResponse({
   type: Task,
@@ -67,6 +69,7 @@ function mutationEndpoint(
   return applyDecorators(
     HttpCode(202),
     OperationId(operationId),
+    UseInterceptors(MutationQueryInterceptor),
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
@@ -92,7 +95,7 @@ function mutationEndpoint(
     ApiQuery({
       name: 'deadlineSeconds',
       required: false,
-      schema: { type: 'integer', minimum: 1, maximum: 604_800 },
+      schema: { type: 'integer', minimum: 1, maximum: DEADLINE_SECONDS_LIMIT },
       description:
         "Seconds the task may take before the gateway reconciles it with the backend (else it fails with `timeout`); the task's `deadlineAt` is its creation plus this. At most the connection's maximum for the operation (`deadlines[operation].maxSeconds` in `GET /v1/providers/{name}`), else 400.",
     }),

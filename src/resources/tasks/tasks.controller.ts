@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { NotFoundError, ValidationError } from '../../common/errors/gateway-error';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
@@ -13,6 +13,7 @@ import { TaskStore } from '../../tasks/task-store.service';
 import { TaskWaiter } from '../../tasks/task-waiter.service';
 import { Task } from '../../tasks/task.dto';
 import { TaskPresenter } from '../../application/task-presenter';
+import { IdempotencyKeyInterceptor } from '../common/idempotency-key.interceptor';
 import { TaskList, TaskListQuery, TaskWaitQuery } from './tasks.dto';
 
 const TASK_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -87,6 +88,7 @@ export class TasksController {
    * @remarks A queued task ends `canceled` at once. A running task stops at its next step boundary (never inside a backend call whose outcome is unknown), runs the operation's clean-up and ends `canceled`, its steps not run marked `skipped`; `cancelRequestedAt` shows the request until then. A create canceled after its backend made the resource deletes it first (steps `undo-…`); where it cannot, the task ends `canceled` with an `error` (`needs_attention`) naming what remains and why. Asking again while it cancels answers the task again. 409 `conflict` when the task has ended, or is past its last backend call with nothing left to undo (only waits remain).
    */
   @Post(':id/cancel')
+  @UseInterceptors(IdempotencyKeyInterceptor)
   @HttpCode(202)
   @OperationId('cancelTask')
   @ApiAcceptedResponse({

@@ -1,4 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  UseInterceptors,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -7,8 +18,8 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { ValidationError } from '../../common/errors/gateway-error';
 import { Call, type HttpCall } from '../../common/http/call.decorator';
+import { readIdempotencyKey, requestFingerprint } from '../../common/http/fingerprint';
 import { decodePageToken, encodePageToken } from '../../common/pagination/page-token';
 import { ApiProblems } from '../../common/swagger/api-problems.decorator';
 import { OperationId, ReadEndpoint } from '../../common/swagger/endpoints.decorator';
@@ -16,6 +27,7 @@ import { COMMON_HEADERS, headerRefs } from '../../common/swagger/response-header
 import type { DeliveryRecord } from '../../webhooks/delivery-record';
 import { WEBHOOK_ID_PATTERN } from '../../webhooks/webhook';
 import { WebhooksService } from '../../webhooks/webhooks.service';
+import { IdempotencyKeyInterceptor } from '../common/idempotency-key.interceptor';
 import {
   CreateWebhookRequest,
   UpdateWebhookRequest,
@@ -50,6 +62,7 @@ export class WebhooksController {
    * @remarks Events of the connections this API key may see (or those named in `providers`) are POSTed to `url` as JSON `{"type", "timestamp", "data"}`: task events carry the task's summary (as `/v1/events`), `resource.changed` carries `{provider, resource, fromState, toState, observedAt}`, `webhook.test` carries `{webhookId}`. Every request is signed as Standard Webhooks says, so its libraries verify it: headers `webhook-id` (`msg_<delivery id>`, the same on every retry: drop repeats), `webhook-timestamp` (unix seconds of the attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">`, keyed with the base64-decoded part of the secret after `whsec_`). Delivery is at least once; a 2xx answer within `webhooks.timeoutMs` is a success; anything else (a 3xx included: redirects are not followed) is retried with exponential backoff from 1 s, up to `webhooks.maxAttempts` attempts. Order is not guaranteed: use `timestamp` and the task's `updatedAt`. After `webhooks.disableAfterFailures` failed attempts in a row the webhook is disabled (`enabled: false`, `disabledReason`); PATCH `enabled: true` turns it on again. The answer holds the signing `secret`, shown only here and by rotate-secret. An API key may have `webhooks.maxPerKey` webhooks: one more answers 409 `conflict`.
    */
   @Post()
+  @UseInterceptors(IdempotencyKeyInterceptor)
   @OperationId('createWebhook')
   @ApiCreatedResponse({
     type: WebhookWithSecret,
@@ -57,8 +70,18 @@ export class WebhooksController {
     headers: headerRefs(...COMMON_HEADERS),
   })
   @ApiProblems(400, 403, 409)
-  create(@Call() { caller }: HttpCall, @Body() body: CreateWebhookRequest): Promise<WebhookWithSecret> {
-    return this.webhooks.create(caller, body);
+  create(
+    @Call() { caller, request }: HttpCall,
+    @Body() body: CreateWebhookRequest,
+  ): Promise<WebhookWithSecret> {
+    const key = readIdempotencyKey(request.headers['idempotency-key']);
+    return this.webhooks.create(
+      caller,
+      body,
+      key
+        ? { key, fingerprint: requestFingerprint(request.method, request.url.split('?')[0], request.body) }
+        : null,
+    );
   }
 
   /**
@@ -88,6 +111,7 @@ export class WebhooksController {
    * @remarks Any of `url` (checked as on create), `events`, `providers` (null: every connection of the key) and `enabled`. `enabled: true` turns a disabled webhook back on and resets its failure streak.
    */
   @Patch(':id')
+  @UseInterceptors(IdempotencyKeyInterceptor)
   @OperationId('updateWebhook')
   @ApiOkResponse({ type: Webhook, description: 'OK', headers: headerRefs(...COMMON_HEADERS) })
   @ApiProblems(400, 403, 404)
@@ -96,15 +120,6 @@ export class WebhooksController {
     @Param('id') id: string,
     @Body() body: UpdateWebhookRequest,
   ): Promise<Webhook> {
-    if (
-      body.url === undefined &&
-      body.events === undefined &&
-      body.providers === undefined &&
-      body.enabled === undefined
-    )
-      throw new ValidationError('The change is empty: give url, events, providers or enabled.', [
-        { field: 'body', message: 'must change at least one of url, events, providers, enabled' },
-      ]);
     return this.webhooks.update(caller, id, body);
   }
 
@@ -113,6 +128,7 @@ export class WebhooksController {
    * @remarks Deliveries not yet sent are dropped; its delivery records go with it.
    */
   @Delete(':id')
+  @UseInterceptors(IdempotencyKeyInterceptor)
   @HttpCode(204)
   @OperationId('deleteWebhook')
   @ApiNoContentResponse({ description: 'Deleted', headers: headerRefs(...COMMON_HEADERS) })
@@ -126,6 +142,7 @@ export class WebhooksController {
    * @remarks A new signing secret, shown only in this answer. It signs from now on, retries of earlier deliveries too; the old one signs nothing more.
    */
   @Post(':id/rotate-secret')
+  @UseInterceptors(IdempotencyKeyInterceptor)
   @HttpCode(200)
   @OperationId('rotateWebhookSecret')
   @ApiOkResponse({ type: WebhookWithSecret, description: 'OK', headers: headerRefs(...COMMON_HEADERS) })
@@ -139,6 +156,7 @@ export class WebhooksController {
    * @remarks Sends a `webhook.test` event (`data: {webhookId}`) now, whatever the webhook's `events`, even while it is disabled. The answer is its delivery, pending; `GET /v1/webhooks/{id}/deliveries` shows how it went.
    */
   @Post(':id/test')
+  @UseInterceptors(IdempotencyKeyInterceptor)
   @HttpCode(202)
   @OperationId('testWebhook')
   @ApiAcceptedResponse({
