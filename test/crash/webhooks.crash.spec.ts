@@ -176,62 +176,69 @@ describe('webhook deliveries while workers are killed with kill -9 (crash: exter
     expect(after.data?.enabled).toBe(true);
   });
 
-  it('should deliver the events a killed dispatcher read and never acknowledged, once a live worker claims them', async () => {
-    // Nobody dispatches for a while: every worker is killed, replaced only after a pause.
-    for (let i = 0; i < cluster.workerCount; i++) await cluster.crashWorker(i, 6_000);
-    const marks = await streamMarks(redis);
-    const seen = receiver.received.length;
-    const tasks: string[] = [];
-    for (let i = 0; i < HELD_TASKS; i++) {
-      const answer = await api.createNetwork({
-        client,
-        body: { provider: connectionOf('cloudmc'), name: `wh-held-${i}` },
-      });
-      expect(answer.response.status).toBe(202);
-      tasks.push(answer.data!.id);
-    }
-    // The api published their `task.created`; a dispatcher reads them, then dies before its XACK.
-    expect(await until(async () => (await eventsSince(redis, marks)).length >= HELD_TASKS, 5_000)).toBe(true);
-    const held = await readAsDeadDispatcher(redis);
-    expect(held.length).toBeGreaterThanOrEqual(HELD_TASKS);
+  // Full run only: the claim waits out the 30 s a pending entry must sit idle (docs/design.md#dispatch-durability),
+  // most of a short run's time; the kills of the test above cover dispatch in the short run.
+  (FULL ? it : it.skip)(
+    'should deliver the events a killed dispatcher read and never acknowledged, once a live worker claims them',
+    async () => {
+      // Nobody dispatches for a while: every worker is killed, replaced only after a pause.
+      for (let i = 0; i < cluster.workerCount; i++) await cluster.crashWorker(i, 6_000);
+      const marks = await streamMarks(redis);
+      const seen = receiver.received.length;
+      const tasks: string[] = [];
+      for (let i = 0; i < HELD_TASKS; i++) {
+        const answer = await api.createNetwork({
+          client,
+          body: { provider: connectionOf('cloudmc'), name: `wh-held-${i}` },
+        });
+        expect(answer.response.status).toBe(202);
+        tasks.push(answer.data!.id);
+      }
+      // The api published their `task.created`; a dispatcher reads them, then dies before its XACK.
+      expect(await until(async () => (await eventsSince(redis, marks)).length >= HELD_TASKS, 5_000)).toBe(
+        true,
+      );
+      const held = await readAsDeadDispatcher(redis);
+      expect(held.length).toBeGreaterThanOrEqual(HELD_TASKS);
 
-    for (const id of tasks) expect((await waitForTask(client, id, 90)).status).toBe('succeeded');
-    const settled = await drained(client, redis, webhook.id, marks, DRAIN_MS);
-    const events = await eventsSince(redis, marks);
-    const audit = auditWebhook(
-      events,
-      receiver.received.slice(seen),
-      await allDeliveries(client, webhook.id),
-      webhook.secret,
-    );
-    const stillHeld = await heldByDeadDispatcher(redis);
-    report.checks = {
-      ...report.checks,
-      deadDispatcher: {
-        held: held.length,
-        stillHeld,
-        drained: settled,
-        events: audit.events,
-        requests: audit.requests,
-        delivered: audit.delivered,
-        missing: audit.missing,
-        duplicates: audit.duplicates,
-        unverified: audit.unverified.length,
-        unsettled: audit.unsettled,
-      },
-    };
+      for (const id of tasks) expect((await waitForTask(client, id, 90)).status).toBe('succeeded');
+      const settled = await drained(client, redis, webhook.id, marks, DRAIN_MS);
+      const events = await eventsSince(redis, marks);
+      const audit = auditWebhook(
+        events,
+        receiver.received.slice(seen),
+        await allDeliveries(client, webhook.id),
+        webhook.secret,
+      );
+      const stillHeld = await heldByDeadDispatcher(redis);
+      report.checks = {
+        ...report.checks,
+        deadDispatcher: {
+          held: held.length,
+          stillHeld,
+          drained: settled,
+          events: audit.events,
+          requests: audit.requests,
+          delivered: audit.delivered,
+          missing: audit.missing,
+          duplicates: audit.duplicates,
+          unverified: audit.unverified.length,
+          unsettled: audit.unsettled,
+        },
+      };
 
-    const heldMessages = new Set(held.map((id) => `msg_e${id}`));
-    expect(receiver.received.slice(seen).filter((r) => heldMessages.has(r.id)).length).toBeGreaterThanOrEqual(
-      held.length,
-    );
-    expect(audit.missing).toEqual([]);
-    expect(audit.unverified).toEqual([]);
-    expect(audit.mismatched).toEqual([]);
-    expect(audit.unexpected).toEqual([]);
-    expect(audit.unsettled).toEqual([]);
-    expect(settled).toBe(true);
-    // Claimed from the dead consumer, so nothing is left pending under its name.
-    expect(stillHeld).toBe(0);
-  });
+      const heldMessages = new Set(held.map((id) => `msg_e${id}`));
+      expect(
+        receiver.received.slice(seen).filter((r) => heldMessages.has(r.id)).length,
+      ).toBeGreaterThanOrEqual(held.length);
+      expect(audit.missing).toEqual([]);
+      expect(audit.unverified).toEqual([]);
+      expect(audit.mismatched).toEqual([]);
+      expect(audit.unexpected).toEqual([]);
+      expect(audit.unsettled).toEqual([]);
+      expect(settled).toBe(true);
+      // Claimed from the dead consumer, so nothing is left pending under its name.
+      expect(stillHeld).toBe(0);
+    },
+  );
 });
