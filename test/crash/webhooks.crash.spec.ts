@@ -177,7 +177,7 @@ describe('webhook deliveries while workers are killed with kill -9 (crash: exter
   });
 
   // Full run only: the claim waits out the 30 s a pending entry must sit idle (docs/design.md#dispatch-durability),
-  // most of a short run's time; the kills of the test above cover dispatch in the short run.
+  // most of a short run's time; the short run keeps the deliveries cut by kills above.
   (FULL ? it : it.skip)(
     'should deliver the events a killed dispatcher read and never acknowledged, once a live worker claims them',
     async () => {
