@@ -618,12 +618,7 @@ export class OperationRunner {
     reason: string,
   ): Promise<void> {
     const now = new Date().toISOString();
-    const current = task.steps[internal.stepIndex];
-    if (current && current.status !== StepStatus.Succeeded) {
-      current.status = StepStatus.Failed;
-      current.startedAt ??= now;
-      current.completedAt = now;
-    }
+    this.failCurrentStep(task, internal, now);
     this.skipRemaining(task, internal.stepIndex + 1);
     this.logger.warn(`task ${task.id}: undoing its ${task.resource.type} on ${adapter.name} failed`);
     await this.cleanUp(task, internal, plan, internal.undo?.createState ?? {});
@@ -686,6 +681,16 @@ export class OperationRunner {
     await this.finish(task, internal, 'task.canceled');
   }
 
+  /** The step that was running when the task could not go on is `failed`. */
+  private failCurrentStep(task: Task, internal: TaskInternal, now: string): void {
+    const current = task.steps[internal.stepIndex];
+    if (current && current.status !== StepStatus.Succeeded) {
+      current.status = StepStatus.Failed;
+      current.startedAt ??= now;
+      current.completedAt = now;
+    }
+  }
+
   private async fail(
     task: Task,
     internal: TaskInternal,
@@ -693,12 +698,7 @@ export class OperationRunner {
     error: GatewayError,
   ): Promise<void> {
     const now = new Date().toISOString();
-    const current = task.steps[internal.stepIndex];
-    if (current && current.status !== StepStatus.Succeeded) {
-      current.status = StepStatus.Failed;
-      current.startedAt ??= now;
-      current.completedAt = now;
-    }
+    this.failCurrentStep(task, internal, now);
     task.status = TaskStatus.Failed;
     task.error = problemFromGatewayError(error.withProvider(task.provider), {
       requestId: internal.requestId,

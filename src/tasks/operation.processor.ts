@@ -2,6 +2,7 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, Job } from 'bullmq';
 import type { Logger } from 'pino';
+import { startWorker } from '../common/redis/bull-worker';
 import { bullErrorListener } from '../common/redis/redis-watch';
 import { LogOncePerKind } from '../common/errors/log-once';
 import { asRedisUnavailable } from '../common/errors/redis-unavailable';
@@ -65,16 +66,7 @@ export class OperationProcessor extends WorkerHost implements OnApplicationBoots
   onApplicationBootstrap(): void {
     // Worker options come from config, which the static @Processor decorator cannot read: set them before run().
     this.worker.concurrency = this.config.tasks.workerConcurrency;
-    Object.assign(this.worker.opts, {
-      stalledInterval: this.config.tasks.stalledIntervalMs,
-      lockDuration: this.config.tasks.lockDurationMs,
-      lockRenewTime: this.config.tasks.lockDurationMs / 2,
-    });
-    // The lock manager copied BullMQ's defaults (30 s lock, renewed every 15 s) when @nestjs/bullmq built the
-    // worker: rebuilt with ours, or a lock shorter than ~15 s lapses under a running step and a second worker
-    // runs the same create (found by the crash suite). It only starts in run().
-    (this.worker as unknown as { createLockManager(): void }).createLockManager();
-    void this.worker.run().catch((error: unknown) => this.onWorkerError(error as Error));
+    startWorker(this.worker, this.config.tasks, this.onWorkerError);
   }
 
   /** BullMQ's worker reports its connection's and its scripts' failures here; without a listener it prints them. */

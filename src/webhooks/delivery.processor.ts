@@ -1,3 +1,4 @@
+import { startWorker } from '../common/redis/bull-worker';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bullmq';
@@ -92,14 +93,8 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationBootst
   }
 
   onApplicationBootstrap(): void {
-    // As the operations worker (operation.processor.ts): lock and stall timings from the config, set before run().
-    Object.assign(this.worker.opts, {
-      stalledInterval: this.config.tasks.stalledIntervalMs,
-      lockDuration: this.config.tasks.lockDurationMs,
-      lockRenewTime: this.config.tasks.lockDurationMs / 2,
-    });
-    (this.worker as unknown as { createLockManager(): void }).createLockManager();
-    void this.worker.run().catch((error: unknown) => this.onWorkerError(error as Error));
+    // Lock and stall timings as the operations worker's: a killed worker's delivery is sent again as soon.
+    startWorker(this.worker, this.config.tasks, this.onWorkerError);
   }
 
   @OnWorkerEvent('error')
