@@ -31,6 +31,7 @@ describe('the API root, GET /v1 (e2e)', () => {
           sshKeys: '/v1/ssh-keys',
           tasks: '/v1/tasks',
           events: '/v1/events',
+          webhooks: '/v1/webhooks',
           providers: '/v1/providers',
         },
         docs: '/docs',

@@ -14,6 +14,7 @@ const ROOT: ApiRoot = Object.freeze({
     sshKeys: '/v1/ssh-keys',
     tasks: '/v1/tasks',
     events: '/v1/events',
+    webhooks: '/v1/webhooks',
     providers: '/v1/providers',
   }),
   docs: '/docs',

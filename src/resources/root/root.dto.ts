@@ -14,6 +14,8 @@ export class ApiRootLinks {
   tasks: string;
   /** Task events as Server-Sent Events. */
   events: string;
+  /** Signed outbound webhooks of this API key. */
+  webhooks: string;
   /** Provider connections, their reachability, capabilities and catalogs. */
   providers: string;
 }
