@@ -22,6 +22,7 @@ export class SseStream {
   private ended = false;
   private gone = false;
   private drainTimer: NodeJS.Timeout | null = null;
+  private overCheck: NodeJS.Immediate | null = null;
   private readonly cleanups: Array<() => void> = [];
   /** Resolves once the response is closed, however that happened. */
   readonly done: Promise<void>;
@@ -60,9 +61,13 @@ export class SseStream {
   write(chunk: string): boolean {
     if (this.closed) return false;
     const flowing = this.raw.write(chunk);
-    if (this.raw.writableLength > this.limits.maxBufferedBytes) {
-      this.drop();
-      return false;
+    // Judged once the writes of this turn of the event loop had their chance to reach the socket: Node may hold a
+    // response's writes until then (Node 26 does), so a client that reads would look behind in the middle of a batch.
+    if (this.raw.writableLength > this.limits.maxBufferedBytes && !this.overCheck) {
+      this.overCheck = setImmediate(() => {
+        this.overCheck = null;
+        if (!this.closed && this.raw.writableLength > this.limits.maxBufferedBytes) this.drop();
+      });
     }
     if (!flowing && !this.drainTimer) {
       this.drainTimer = setTimeout(() => this.drop(), this.limits.drainTimeoutMs);
