@@ -9,6 +9,7 @@ import { ConfigError } from './config/config.error';
 import { EnvError, listenFailure, readEnv } from './config/env';
 import { loadGatewayConfig } from './config/load-config';
 import { connectionKindSchemas } from './providers/registry/provider-kinds';
+import type { Tracing } from './common/tracing/tracing-setup';
 import type { SandboxRuntime } from '../sandbox/sandbox-runtime';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -16,7 +17,12 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
 /** The sandbox's "no redis-server on this machine" error, known by name so main.ts need not load the sandbox. */
 const isSandboxSetupError = (error: unknown) => error instanceof Error && error.name === 'RedisMissingError';
 
-function installShutdown(app: NestFastifyApplication, sandbox: SandboxRuntime | null, logger: Logger): void {
+function installShutdown(
+  app: NestFastifyApplication,
+  sandbox: SandboxRuntime | null,
+  tracing: Tracing | null,
+  logger: Logger,
+): void {
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) {
@@ -33,6 +39,10 @@ function installShutdown(app: NestFastifyApplication, sandbox: SandboxRuntime | 
     // The app first (workers finish their current step and release their jobs), Redis last.
     await app.close().catch((error: unknown) => logger.error({ err: error }, 'closing the app failed'));
     await sandbox?.stop();
+    // The spans of the last requests and steps, exported before the process ends.
+    await tracing
+      ?.shutdown()
+      .catch((error: unknown) => logger.warn({ err: error }, 'flushing traces failed'));
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -65,6 +75,14 @@ async function main(): Promise<void> {
   installRejectionGuard(logger);
   let sandbox: SandboxRuntime | null = null;
   let app: NestFastifyApplication | null = null;
+  // Only with an OTLP endpoint: without one the SDK is not even loaded (docs/design.md#tracing).
+  const tracing = env.otlpEndpoint
+    ? (await import('./common/tracing/tracing-setup.js')).startTracing({
+        role: env.role,
+        serviceName: env.otelServiceName,
+        logger,
+      })
+    : null;
   try {
     await probeAddress(env.host, env.port);
     const kinds = connectionKindSchemas();
@@ -75,13 +93,14 @@ async function main(): Promise<void> {
       : loadGatewayConfig(env, kinds);
     app = await createApp(config, logger);
     await app.listen({ port: env.port, host: env.host });
-    installShutdown(app, sandbox, logger);
+    installShutdown(app, sandbox, tracing, logger);
     logger.info(
       {
         role: env.role,
         host: env.host,
         port: env.port,
         sandbox: !!sandbox,
+        tracing: !!tracing,
         providers: config.providers.map((p) => p.name),
       },
       'gateway ready',
@@ -92,6 +111,7 @@ async function main(): Promise<void> {
     // The app first (its workers hold Redis connections), then the sandbox's simulators and Redis.
     await app?.close().catch(() => undefined);
     await sandbox?.stop();
+    await tracing?.shutdown().catch(() => undefined);
     const listenProblem = listenFailure(error, env);
     if (listenProblem) {
       console.error(listenProblem);

@@ -17,6 +17,7 @@ import { securityHeaders } from '../common/http/security-headers';
 import { createValidationPipe } from '../common/http/validation';
 import { PinoNestLogger, loggableUrl } from '../common/logging/logger';
 import { MetricsService } from '../common/metrics/metrics.service';
+import { traceRequests } from '../common/tracing/request-spans';
 import type { ServerSettings } from '../config/config.schema';
 import type { GatewayConfig } from '../config/gateway-config';
 import { RequestSchemas } from '../application/request-schemas';
@@ -52,6 +53,9 @@ export const ALLOWED_HEADERS = [
   'X-Request-Id',
   'If-Match',
   'If-None-Match',
+  // A frontend's W3C trace context (docs/design.md#tracing): read when tracing is on, passed to no backend.
+  'traceparent',
+  'tracestate',
 ];
 
 /**
@@ -123,6 +127,8 @@ export async function createApp(
     bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  // First, so that every answer has its span, even one an onRequest hook gives (docs/design.md#tracing).
+  traceRequests(fastify);
 
   // Strict JSON: prototype poisoning rejected; an empty body with a JSON content type is simply no body.
   fastify.removeAllContentTypeParsers(); // Fastify also parses text/plain by default: bodies here are JSON only (415)

@@ -23,6 +23,23 @@ describe('readEnv', () => {
     expect(() => readEnv({ REDIS_CONNECT_TIMEOUT_MS: 'soon' })).toThrow(/REDIS_CONNECT_TIMEOUT_MS/);
   });
 
+  it('should trace only when an OTLP endpoint is set, and not when the SDK is disabled', () => {
+    expect(readEnv({})).toMatchObject({ otlpEndpoint: undefined, otelServiceName: 'cloudmux' });
+    expect(
+      readEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'edge-gw' }),
+    ).toMatchObject({ otlpEndpoint: 'http://collector:4318', otelServiceName: 'edge-gw' });
+    expect(readEnv({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://c:4318/v1/traces' }).otlpEndpoint).toBe(
+      'https://c:4318/v1/traces',
+    );
+    expect(
+      readEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' })
+        .otlpEndpoint,
+    ).toBeUndefined();
+    expect(() => readEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT: must be an http\(s\) URL/,
+    );
+  });
+
   it('should name every bad variable', () => {
     expect(() => readEnv({ PORT: 'x', GATEWAY_ROLE: 'boss' })).toThrow(EnvError);
     expect(() => readEnv({ PORT: 'x' })).toThrow(/PORT: must be a port number, got 'x'/);

@@ -21,6 +21,14 @@ export interface GatewayEnv {
   redisCommandTimeoutMs: number;
   /** Longest wait for a Redis connection to open (REDIS_CONNECT_TIMEOUT_MS); reconnects go on after it. */
   redisConnectTimeoutMs: number;
+  /**
+   * Where traces go by OTLP (`OTEL_EXPORTER_OTLP_ENDPOINT`, or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`); unset, or
+   * `OTEL_SDK_DISABLED=true`: no tracing (docs/design.md#tracing). The exporter reads the other `OTEL_EXPORTER_OTLP_*`
+   * variables itself.
+   */
+  otlpEndpoint: string | undefined;
+  /** `service.name` of the traces (`OTEL_SERVICE_NAME`); default `cloudmux`. */
+  otelServiceName: string;
 }
 
 const ROLES: readonly GatewayRole[] = ['api', 'worker', 'all'];
@@ -33,6 +41,21 @@ function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number, pr
   if (Number.isInteger(value) && value >= 50 && value <= 600_000) return value;
   problems.push(`${name}: must be milliseconds in [50, 600000], got '${env[name]}'`);
   return fallback;
+}
+
+/** The OTLP trace endpoint, if tracing is on; a value that is not an http(s) URL is added to `problems`. */
+function otlpEndpointOf(env: NodeJS.ProcessEnv, problems: string[]): string | undefined {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return undefined;
+  const name = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+    ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'
+    : 'OTEL_EXPORTER_OTLP_ENDPOINT';
+  const value = env[name];
+  if (!value) return undefined;
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+    problems.push(`${name}: must be an http(s) URL, got '${value}'`);
+    return undefined;
+  }
+  return value;
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): GatewayEnv {
@@ -48,6 +71,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): GatewayEnv {
     problems.push(`SANDBOX_SPEED: must be a number in (0, 1000], got '${env.SANDBOX_SPEED}'`);
   const redisCommandTimeoutMs = milliseconds(env, 'REDIS_COMMAND_TIMEOUT_MS', 5_000, problems);
   const redisConnectTimeoutMs = milliseconds(env, 'REDIS_CONNECT_TIMEOUT_MS', 5_000, problems);
+  const otlpEndpoint = otlpEndpointOf(env, problems);
   if (problems.length) throw new EnvError(`Invalid environment:\n  - ${problems.join('\n  - ')}`);
   const configPath = env.GATEWAY_CONFIG || undefined;
   return {
@@ -65,6 +89,8 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): GatewayEnv {
     searchPath: env.PATH ?? '',
     redisCommandTimeoutMs,
     redisConnectTimeoutMs,
+    otlpEndpoint,
+    otelServiceName: env.OTEL_SERVICE_NAME || 'cloudmux',
   };
 }
 

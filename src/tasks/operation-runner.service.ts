@@ -4,6 +4,7 @@ import { SnapshotCache } from '../cache/snapshot-cache.service';
 import { GatewayError, NeedsAttentionError, NotFoundError } from '../common/errors/gateway-error';
 import { problemFromGatewayError } from '../common/errors/problem.mapper';
 import { MetricsService } from '../common/metrics/metrics.service';
+import { inStepSpan } from '../common/tracing/spans';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import type { AnyResource } from '../domain/resource';
 import { ResourceType } from '../domain/states';
@@ -208,10 +209,18 @@ export class OperationRunner {
       }
       let outcome: StepOutcome<AnyResource>;
       try {
-        const ran = await this.runWithinDeadline(
-          step,
-          this.context(task, internal, resumed),
-          phase.deadlineAtMs,
+        // A span per step run, in the trace of the request that made the task (docs/design.md#tracing).
+        const ran = await inStepSpan(
+          () => ({
+            taskId: task.id,
+            step: view.name,
+            operation: task.operation,
+            connection: task.provider,
+            providerKind: task.providerKind,
+            traceparent: internal.traceparent,
+          }),
+          () => this.runWithinDeadline(step, this.context(task, internal, resumed), phase.deadlineAtMs),
+          (result) => (result === ABANDONED ? 'abandoned' : result.status),
         );
         if (ran === ABANDONED) {
           this.metrics.stepRuns.inc({

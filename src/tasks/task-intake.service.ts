@@ -8,6 +8,7 @@ import {
   IdempotencyMismatchError,
   UnsupportedOperationError,
 } from '../common/errors/gateway-error';
+import { activeTraceparent } from '../common/tracing/trace-context';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { RefusalReason } from '../domain/allowed-actions.dto';
 import {
@@ -112,6 +113,7 @@ export class TaskIntake {
       this.config.tasks.defaultDeadlineSeconds;
     const deadlineAtMs = now + deadlineSeconds * 1000;
     const createdAt = new Date(now).toISOString();
+    const traceparent = activeTraceparent();
     const task: Task = {
       id: taskId,
       provider: params.adapter.name,
@@ -151,6 +153,8 @@ export class TaskIntake {
       lockedResourceId: params.resourceId,
       requestId: params.requestId,
       ...(params.fromState ? { fromState: params.fromState } : {}),
+      // The request's trace, when tracing is on: the task's steps join it (docs/design.md#tracing).
+      ...(traceparent ? { traceparent } : {}),
     };
     const accepted = await this.store.accept({
       task,

@@ -29,6 +29,8 @@ export interface TaskInternal {
   requestId: string;
   /** The resource's state when the task was accepted, for its history entry (absent: not known). */
   fromState?: string;
+  /** The `traceparent` of the request that made the task, when tracing is on: its steps join that trace. */
+  traceparent?: string;
   /**
    * Set once a canceled create undoes what it made (docs/design.md#cancel): the connection's delete plan of the
    * resource runs as the task's second phase, its steps appended to the task's as `undo-…`. `stepIndex` and the

@@ -18,6 +18,7 @@ import {
   ProviderTimeoutError,
   ProviderUnavailableError,
 } from '../../../common/errors/gateway-error';
+import { endBackendCallSpan, startBackendCallSpan } from '../../../common/tracing/spans';
 import { currentCallSignal } from './call-scope';
 import { classifyTransportError, isTransient } from './transport-errors';
 
@@ -129,6 +130,17 @@ function withoutSecrets(error: GatewayError, secrets: string[]): GatewayError {
   return error;
 }
 
+/** Host and port of a base URL, for the spans of its calls. */
+function serverOf(baseUrl: string): { address: string; port?: number } {
+  try {
+    const url = new URL(baseUrl);
+    const port = Number(url.port) || (url.protocol === 'https:' ? 443 : url.protocol === 'http:' ? 80 : 0);
+    return { address: url.hostname.replace(/^\[|\]$/g, ''), ...(port ? { port } : {}) };
+  } catch {
+    return { address: 'unknown' };
+  }
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
@@ -141,6 +153,7 @@ export class UpstreamClient {
   private readonly bulkhead: BulkheadPolicy;
   private readonly breaker: CircuitBreakerPolicy;
   private readonly secretHeaders: ReadonlySet<string>;
+  private readonly server: { address: string; port?: number };
 
   constructor(
     private readonly options: UpstreamClientOptions,
@@ -161,6 +174,7 @@ export class UpstreamClient {
         : new HttpsAgent({ keepAlive: true, maxSockets: options.tuning.concurrency }),
       proxy: false,
     });
+    this.server = serverOf(options.baseUrl);
     this.secretHeaders = new Set(
       [...SECRET_HEADERS, ...(options.secretHeaders ?? [])].map((name) => name.toLowerCase()),
     );
@@ -190,7 +204,7 @@ export class UpstreamClient {
     for (let attempt = 0; ; attempt++) {
       if (scope?.aborted) throw this.abandoned();
       try {
-        return await this.attempt(request, scope);
+        return await this.attempt(request, scope, attempt);
       } catch (error) {
         if (scope?.aborted) throw stripMarker(error as GatewayError);
         const failure = error as GatewayError & { notSent?: boolean };
@@ -216,8 +230,22 @@ export class UpstreamClient {
    * socket closed and its slot freed (axios' own `timeout` only watches the socket for silence), so a call
    * waiting for a slot waits for calls that each end within their deadline.
    */
-  private async attempt(request: UpstreamRequest, scope: AbortSignal | undefined): Promise<UpstreamResponse> {
+  private async attempt(
+    request: UpstreamRequest,
+    scope: AbortSignal | undefined,
+    attempt: number,
+  ): Promise<UpstreamResponse> {
     const started = performance.now();
+    // A span per try (docs/design.md#tracing); no trace header goes with the call.
+    const span = startBackendCallSpan(() => ({
+      connection: this.options.connection,
+      providerKind: this.options.kind,
+      operation: request.operation,
+      method: request.method,
+      serverAddress: this.server.address,
+      serverPort: this.server.port,
+      attempt,
+    }));
     const timeoutMs = request.timeoutMs ?? this.options.tuning.timeoutMs;
     const deadline = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -236,16 +264,14 @@ export class UpstreamClient {
       // A call abandoned while still queued leaves the queue's promise behind at once.
       const response = await untilAborted(call, deadline.signal);
       this.record(request, 'ok', response.status, started);
+      endBackendCallSpan(span, response.status);
       return response;
     } catch (error) {
       if (deadline.signal.aborted) Object.assign(deadline.signal.reason as object, { notSent: !sent });
       const mapped = this.mapError(deadline.signal.aborted ? deadline.signal.reason : error);
-      this.record(
-        request,
-        error instanceof BrokenCircuitError ? 'circuit_open' : mapped.code,
-        mapped.upstream?.status ?? null,
-        started,
-      );
+      const outcome = error instanceof BrokenCircuitError ? 'circuit_open' : mapped.code;
+      this.record(request, outcome, mapped.upstream?.status ?? null, started);
+      endBackendCallSpan(span, mapped.upstream?.status ?? null, outcome);
       throw mapped;
     } finally {
       clearTimeout(timer);
