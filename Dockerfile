@@ -1,12 +1,13 @@
-# One image, three roles: GATEWAY_ROLE=api|worker|all.
-FROM node:20-bookworm-slim AS build
+# One image, three roles: GATEWAY_ROLE=api|worker|all. Node: the current LTS, the major `engines` and CI use
+# (src/bootstrap/deploy-files.spec.ts checks that the three agree).
+FROM node:26-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:26-bookworm-slim
 # Every interface of the container (a gateway without GATEWAY_CONFIG, the sandbox, would take loopback only).
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0
 WORKDIR /app

@@ -1,4 +1,4 @@
-// Jest on Node 20: the @nestjs/* packages are ESM-only, and Jest cannot require() ESM before Node 24.9, so
+// The @nestjs/* packages are ESM-only, and Jest's own CommonJS loader cannot load them (on Node 26 too), so
 // @swc/jest compiles them to CommonJS too (docs/design.md#why-jest-runs-through-swc). swc does not type
 // check: `npm run typecheck` does.
 const swc = [

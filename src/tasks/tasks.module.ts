@@ -15,6 +15,7 @@ import { TaskQueue } from './task-queue.service';
 import { TaskStore } from './task-store.service';
 import { TaskSweeper } from './task-sweeper.service';
 import { TaskWaiter } from './task-waiter.service';
+import { TasksWaitingMetric } from './tasks-waiting-metric.service';
 
 /** Task storage and events everywhere; the processor and the sweeper only where workers run. */
 @Module({})
@@ -38,6 +39,8 @@ export class TasksModule {
         GatewayReads,
         HistoryLog,
         TaskCanceler,
+        // Every role: any scraped process reports the shared count (docs/design.md#running-it).
+        TasksWaitingMetric,
         ...worker,
       ],
       exports: [
