@@ -17,6 +17,20 @@ import { TaskSweeper } from './task-sweeper.service';
 import { TaskWaiter } from './task-waiter.service';
 import { TasksWaitingMetric } from './tasks-waiting-metric.service';
 
+/** What every role has and other modules use: task storage, intake, events, cancel, what the gateway keeps. */
+const SHARED = [
+  TaskStore,
+  TaskEvents,
+  TaskWaiter,
+  TaskQueue,
+  TaskIntake,
+  LabelStore,
+  PublicKeyStore,
+  GatewayReads,
+  HistoryLog,
+  TaskCanceler,
+];
+
 /** Task storage and events everywhere; the processor and the sweeper only where workers run. */
 @Module({})
 export class TasksModule {
@@ -29,32 +43,12 @@ export class TasksModule {
       // BullMQ's own event stream is read by nobody here: keep it short (it held ~370 bytes per task).
       imports: [BullModule.registerQueue({ name: OPERATIONS_QUEUE, streams: { events: { maxLen: 1_000 } } })],
       providers: [
-        TaskStore,
-        TaskEvents,
-        TaskWaiter,
-        TaskQueue,
-        TaskIntake,
-        LabelStore,
-        PublicKeyStore,
-        GatewayReads,
-        HistoryLog,
-        TaskCanceler,
+        ...SHARED,
         // Every role: any scraped process reports the shared count (docs/design.md#running-it).
         TasksWaitingMetric,
         ...worker,
       ],
-      exports: [
-        TaskStore,
-        TaskEvents,
-        TaskWaiter,
-        TaskQueue,
-        TaskIntake,
-        LabelStore,
-        PublicKeyStore,
-        GatewayReads,
-        HistoryLog,
-        TaskCanceler,
-      ],
+      exports: SHARED,
     };
   }
 }
