@@ -53,6 +53,14 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
+    // Redis Cluster and Sentinel (docs/design.md#redis-topology): each test starts its own topology of
+    // redis-server processes, so no shared Redis.
+    {
+      ...common,
+      displayName: 'cluster',
+      testMatch: ['<rootDir>/test/cluster/**/*.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/timeout-120s.ts'],
+    },
     // The reliability and security suites (docs/design.md#tests, SECURITY.md#what-the-suites-prove): short
     // by default (npm test, CI), full with SUITE_SIZE=full. hostile: slow clients and a trickling backend
     // against a gateway, no SUITE_SIZE difference.

@@ -57,7 +57,7 @@ export function sandboxBanner(sandbox: SandboxRuntime, address: ListenAddress): 
     `  Listening  ${listening(address)}`,
     `  API key    ${sandbox.apiKey}`,
     `             (kept in ${sandbox.apiKeyFile} and reused by the next start)`,
-    `  Redis      ${sandbox.embeddedRedisUrl ?? 'REDIS_URL'}${sandbox.embeddedRedisUrl ? ' (embedded, no AOF: stopping it forgets the tasks)' : ''}`,
+    `  Redis      ${sandbox.embeddedRedisUrl ?? 'as configured (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS)'}${sandbox.embeddedRedisUrl ? ' (embedded, no AOF: stopping it forgets the tasks)' : ''}`,
     '',
     '  Simulated providers, with the credentials for their own CLIs and SDKs',
     `  (also in ${sandbox.providersFile}, readable by you only):`,

@@ -36,7 +36,7 @@ export interface SandboxRuntime {
   providersFile: string;
   connections: SandboxConnection[];
   simulators: SimulatorHandle[];
-  /** The embedded Redis URL, or null when REDIS_URL was given. */
+  /** The embedded Redis URL, or null when a Redis was configured (REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS). */
   embeddedRedisUrl: string | null;
   stop(): Promise<void>;
 }
@@ -92,7 +92,8 @@ function connectionOf(handle: SimulatorHandle): SandboxConnection {
 
 /**
  * The embedded default (docs/design.md#the-sandbox): one simulator per provider kind on loopback, a private Redis unless
- * REDIS_URL is set, and a config with connections `sandbox-<kind>` and one API key with every scope.
+ * one is configured (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS), and a config with connections
+ * `sandbox-<kind>` and one API key with every scope.
  */
 export async function startSandbox(
   env: GatewayEnv,
@@ -107,7 +108,8 @@ export async function startSandbox(
   };
   try {
     let redis: EmbeddedRedis | null = null;
-    if (!env.redisUrl) {
+    // A configured Redis (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS) is used as it is.
+    if (!env.redis) {
       const binary = findRedisBinary({
         install: true,
         searchPath: env.searchPath,
@@ -149,9 +151,10 @@ export async function startSandbox(
       // Receivers on this machine are what a sandbox is for (docs/design.md#webhooks).
       webhooks: { allowPrivateTargets: true },
     };
-    const redisUrl = env.redisUrl ?? redis!.url;
     const config = validateConfig(document, {
-      env: { ...env, redisUrl },
+      env: redis
+        ? { ...env, redisUrl: redis.url, redis: { topology: { kind: 'single', url: redis.url }, tls: false } }
+        : env,
       kinds,
       baseDir: dir,
       variables: {},

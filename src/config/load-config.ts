@@ -9,9 +9,9 @@ export function loadGatewayConfig(env: GatewayEnv, kinds: ConnectionKindSchema[]
   if (!env.configPath) throw new ConfigError(['GATEWAY_CONFIG: is not set']);
   const { document, baseDir } = readConfigFile(env.configPath);
   const config = validateConfig(document, { env, kinds, baseDir, variables: substitutionEnv() });
-  if (!env.redisUrl)
+  if (!env.redis)
     throw new ConfigError([
-      'REDIS_URL: is required when GATEWAY_CONFIG is set (only the sandbox starts its own Redis)',
+      'REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS: one is required when GATEWAY_CONFIG is set (only the sandbox starts its own Redis)',
     ]);
   return config;
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createApp } from '../../src/bootstrap/create-app';
 import { validateConfig } from '../../src/config/config.validator';
-import { readEnv, type GatewayEnv, type GatewayRole } from '../../src/config/env';
+import { readEnv, type GatewayEnv, type GatewayRole, type RedisSettings } from '../../src/config/env';
 import type { GatewayConfig } from '../../src/config/gateway-config';
 import { connectionKindSchemas } from '../../src/providers/registry/provider-kinds';
 import type { SimulatorDefinition, SimulatorHandle } from '../../sandbox/simulators/common/simulator';
@@ -29,6 +29,7 @@ export interface TestConnection {
 
 export interface TestGateway {
   baseUrl: string;
+  /** The one Redis server of the gateway; empty when it runs on a topology of the test's own (`redis`). */
   redisUrl: string;
   config: GatewayConfig;
   simulators: Map<string, SimulatorHandle>;
@@ -57,6 +58,11 @@ export interface TestGatewayOptions {
   withoutKeys?: string[];
   /** A Redis of the test's own (e.g. with AOF in a temp folder) instead of this jest worker's database. */
   redisUrl?: string;
+  /**
+   * A Redis Cluster or Sentinel set of the test's own (test/support/redis-topology.ts), fresh, so not flushed; in
+   * place of `redisUrl`.
+   */
+  redis?: RedisSettings;
   /** Where the gateway logs (default: silent, or TEST_LOG_LEVEL), e.g. to read its warnings. */
   logger?: Logger;
   /** Environment fields over the defaults (e.g. Redis timeouts). */
@@ -85,7 +91,7 @@ const definedOnly = (fields: Record<string, unknown>) =>
 /** A gateway served on loopback with simulated providers and a real Redis. */
 export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
   const speed = options.speed ?? 50;
-  const redisUrl = options.redisUrl ?? workerRedisUrl();
+  const redisUrl = options.redis ? '' : (options.redisUrl ?? workerRedisUrl());
   const simulators = options.reuse?.simulators ?? new Map<string, SimulatorHandle>();
   // The simulators' files (IMCO's certificates) in a folder of this gateway's own, removed by close().
   const dataDir = options.reuse ? null : mkdtempSync(join(tmpdir(), 'cloudmux-test-sim-'));
@@ -112,9 +118,11 @@ async function startOn(
   abandon: () => Promise<void>,
 ): Promise<TestGateway> {
   if (dataDir) {
-    const redis = new Redis(redisUrl);
-    await redis.flushdb();
-    redis.disconnect();
+    if (redisUrl) {
+      const redis = new Redis(redisUrl);
+      await redis.flushdb();
+      redis.disconnect();
+    }
     for (const connection of options.connections) {
       simulators.set(
         connection.name,
@@ -161,7 +169,12 @@ async function startOn(
     events: { ...options.events },
     webhooks: { ...options.webhooks },
   };
-  const env = { ...readEnv({}), ...options.env, redisUrl, role: options.role ?? 'all' };
+  const env = {
+    ...readEnv({}),
+    ...options.env,
+    ...(options.redis ? { redisUrl: undefined, redis: options.redis } : { redisUrl }),
+    role: options.role ?? 'all',
+  };
   const config = validateConfig(document, {
     env,
     kinds: connectionKindSchemas(),

@@ -55,6 +55,7 @@ const CLIENT_MESSAGES: Array<[RegExp, RedisFailureKind]> = [
   [/^Reached the max retries per request limit\b/, 'disconnected'],
   [/^Connection is closed\.?$/, 'disconnected'],
   [/^Stream isn't writeable and enableOfflineQueue options is false$/, 'disconnected'],
+  [/^Cluster isn't ready and enableOfflineQueue options is false$/, 'disconnected'],
   [/^Socket timeout\. Expecting data\b/, 'disconnected'],
   [/OOM command not allowed when used memory/, 'oom'],
 ];

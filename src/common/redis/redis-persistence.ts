@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { serversOf } from './redis-topology';
 
 export type Persistence = 'aof' | 'no-aof' | 'unknown';
 
@@ -11,14 +12,19 @@ export const NO_AOF_WARNING =
   '(appendfsync everysec, or always) for anything but trying the gateway out.';
 
 const SANDBOX_NOTE =
-  " (The sandbox's embedded Redis, started when REDIS_URL is not set, runs with appendonly no on purpose: it is for" +
+  " (The sandbox's embedded Redis, started when no Redis is configured, runs with appendonly no on purpose: it is for" +
   ' trying the gateway, not for real work.)';
 
-/** Reads `INFO persistence`; a managed Redis may refuse it (CONFIG and INFO can be disabled): then `unknown`. */
+/**
+ * Reads `INFO persistence` of every server holding data (each primary of a cluster: INFO is per server, and one
+ * shard without AOF loses its connections' tasks); any without AOF: `no-aof`. A managed Redis may refuse INFO
+ * (CONFIG and INFO can be disabled): then `unknown`.
+ */
 export async function redisPersistence(redis: Redis): Promise<Persistence> {
-  const info = await redis.info('persistence');
-  const aof = /^aof_enabled:(\d)/m.exec(String(info))?.[1];
-  return aof === '1' ? 'aof' : aof === '0' ? 'no-aof' : 'unknown';
+  const answers = await Promise.all(serversOf(redis).map((server) => server.info('persistence')));
+  const flags = answers.map((info) => /^aof_enabled:(\d)/m.exec(String(info))?.[1]);
+  if (flags.includes('0')) return 'no-aof';
+  return flags.length > 0 && flags.every((flag) => flag === '1') ? 'aof' : 'unknown';
 }
 
 /**

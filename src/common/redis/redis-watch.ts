@@ -32,6 +32,17 @@ export function watchRedisClient(client: EventEmitter, name: string, logger: Log
     state = 'down';
   };
   client.on('error', (error: Error) => down(error));
+  // A cluster client reports its nodes' own errors apart (it reroutes their slots, or reconnects as a whole when
+  // none is left): logged once per node and minute, so a node that stays down does not flood the log.
+  const nodeErrors = new LogOncePerKind();
+  client.on('node error', (error: Error, node: string) =>
+    nodeErrors.note(node, (suppressed) =>
+      logger.warn(
+        { redis: name, node, ...(suppressed ? { suppressed } : {}) },
+        `Redis connection '${name}': cluster node ${node} failed: ${describe(error)}`,
+      ),
+    ),
+  );
   client.on('close', () => {
     if (state === 'up') down();
   });

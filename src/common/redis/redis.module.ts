@@ -1,27 +1,30 @@
 import { Global, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { LOGGER } from '../logging/logger';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { warnWithoutPersistence } from './redis-persistence';
+import { closeBullConnections, createRedisClient, redisSettings } from './redis-topology';
 import { watchRedisClient, type RedisWatch } from './redis-watch';
-import { blockingClientOptions, redisTimeouts, requestClientOptions } from './redis.options';
+import {
+  blockingClientOptions,
+  redisTimeouts,
+  requestClientOptions,
+  type RedisTimeouts,
+  type RoleOptions,
+} from './redis.options';
 import { REDIS, REDIS_BLOCKING } from './redis.tokens';
 
 const watches = new WeakMap<Redis, RedisWatch>();
 
+/** One of the gateway's clients on the configured topology (one server, a cluster or Sentinel). */
 function createClient(
   config: GatewayConfig,
   logger: Logger,
   name: string,
-  options: (url: string, timeouts: ReturnType<typeof redisTimeouts>) => RedisOptions,
+  role: (timeouts: RedisTimeouts) => RoleOptions,
 ): Redis {
-  if (!config.env.redisUrl) throw new Error('REDIS_URL is not set');
-  const client = new Redis({
-    ...options(config.env.redisUrl, redisTimeouts(config.env)),
-    connectionName: name,
-    enableAutoPipelining: true,
-  });
+  const client = createRedisClient(redisSettings(config), role(redisTimeouts(config.env)), name);
   watches.set(client, watchRedisClient(client, name, logger));
   return client;
 }
@@ -75,5 +78,7 @@ export class RedisModule implements OnApplicationBootstrap, OnApplicationShutdow
     // A blocking XREAD would hold QUIT until it returns: disconnect that one at once.
     this.blocking.disconnect();
     await this.redis.quit().catch(() => this.redis.disconnect());
+    // The cluster clients BullMQ's queues used (it leaves them open); the queues closed before this global module.
+    await closeBullConnections(this.config);
   }
 }

@@ -1,6 +1,6 @@
 import {
   blockingClientOptions,
-  bullConnectionOptions,
+  bullClientOptions,
   MAX_RECONNECT_DELAY_MS,
   reconnectDelay,
   redisOptionsFromUrl,
@@ -23,7 +23,7 @@ describe('Redis connection options', () => {
   });
 
   it('should bound every command of the request client and its wait through an outage', () => {
-    expect(requestClientOptions('redis://127.0.0.1:6379', timeouts)).toMatchObject({
+    expect(requestClientOptions(timeouts)).toMatchObject({
       commandTimeout: 1_500,
       connectTimeout: 2_500,
       maxRetriesPerRequest: 1,
@@ -31,13 +31,13 @@ describe('Redis connection options', () => {
   });
 
   it('should give the blocking reader a client-side bound instead of a command timeout', () => {
-    const options = blockingClientOptions('redis://127.0.0.1:6379', timeouts);
+    const options = blockingClientOptions(timeouts);
     expect(options.commandTimeout).toBeUndefined();
     expect(options).toMatchObject({ blockingTimeout: 1_500, maxRetriesPerRequest: 1 });
   });
 
   it('should give BullMQ what its workers need: maxRetriesPerRequest null, no command timeout', () => {
-    const options = bullConnectionOptions('redis://127.0.0.1:6379', timeouts);
+    const options = bullClientOptions(timeouts);
     expect(options.maxRetriesPerRequest).toBeNull();
     expect(options).not.toHaveProperty('commandTimeout');
     expect(options.connectTimeout).toBe(2_500);

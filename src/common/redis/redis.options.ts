@@ -1,5 +1,3 @@
-import type { RedisOptions } from 'ioredis';
-
 /** Connection settings both ioredis and BullMQ accept, from one URL (`redis://`, `rediss://`, `unix://`). */
 export interface RedisConnectionSettings {
   host?: string;
@@ -15,6 +13,19 @@ export interface RedisConnectionSettings {
 export interface RedisTimeouts {
   commandTimeoutMs: number;
   connectTimeoutMs: number;
+}
+
+/**
+ * What one client's role asks of its connections (timeouts, retries), whatever the topology: redis-topology.ts
+ * adds where they go. `retryStrategy` is the reconnect policy (a cluster's whole-cluster reconnect).
+ */
+export interface RoleOptions {
+  commandTimeout?: number;
+  blockingTimeout?: number;
+  connectTimeout: number;
+  maxRetriesPerRequest: number | null;
+  enableOfflineQueue?: boolean;
+  retryStrategy: (attempt: number) => number;
 }
 
 /** Longest pause between two reconnect attempts: after an outage every client is back within about this. */
@@ -45,10 +56,10 @@ export function reconnectDelay(attempt: number): number {
  * caught by a lost connection waits at most for one reconnect attempt (maxRetriesPerRequest 1) before it fails.
  * The offline queue serves the start only (RedisModule turns it off once connected): during an outage a command
  * fails at once. So requests answer 503 `unavailable` instead of hanging, and nothing piles up in memory.
+ * Where the connection goes (one server, a cluster, Sentinel) is redis-topology.ts's business.
  */
-export function requestClientOptions(url: string, timeouts: RedisTimeouts): RedisOptions {
+export function requestClientOptions(timeouts: RedisTimeouts): RoleOptions {
   return {
-    ...redisOptionsFromUrl(url),
     commandTimeout: timeouts.commandTimeoutMs,
     connectTimeout: timeouts.connectTimeoutMs,
     maxRetriesPerRequest: 1,
@@ -62,9 +73,8 @@ export function requestClientOptions(url: string, timeouts: RedisTimeouts): Redi
  * purpose); instead ioredis ends a blocking read that outlives its own BLOCK time (plus a grace), so a dead
  * connection cannot hold it forever.
  */
-export function blockingClientOptions(url: string, timeouts: RedisTimeouts): RedisOptions {
+export function blockingClientOptions(timeouts: RedisTimeouts): RoleOptions {
   return {
-    ...redisOptionsFromUrl(url),
     blockingTimeout: timeouts.commandTimeoutMs,
     connectTimeout: timeouts.connectTimeoutMs,
     maxRetriesPerRequest: 1,
@@ -78,16 +88,8 @@ export function blockingClientOptions(url: string, timeouts: RedisTimeouts): Red
  * its blocking BZPOPMIN short, so neither is bounded here: request handlers bound their own waits on the queue
  * (TaskQueue), and workers simply resume once Redis is back. Reconnects are as quick as the gateway's own.
  */
-export function bullConnectionOptions(
-  url: string,
-  timeouts: RedisTimeouts,
-): RedisConnectionSettings & {
-  connectTimeout: number;
-  maxRetriesPerRequest: null;
-  retryStrategy: (attempt: number) => number;
-} {
+export function bullClientOptions(timeouts: RedisTimeouts): RoleOptions {
   return {
-    ...redisOptionsFromUrl(url),
     connectTimeout: timeouts.connectTimeoutMs,
     maxRetriesPerRequest: null,
     retryStrategy: reconnectDelay,

@@ -74,7 +74,8 @@ export class ProviderHealth implements OnApplicationBootstrap, OnApplicationShut
 
   async read(names: string[]): Promise<ProviderHealthRecord[]> {
     if (names.length === 0) return [];
-    const raw = await this.redis.mget(names.map((name) => keys.providerHealth(name)));
+    // One GET per connection, not MGET: each connection's record lives in its own cluster slot.
+    const raw = await Promise.all(names.map((name) => this.redis.get(keys.providerHealth(name))));
     return raw.map((value) =>
       value
         ? (JSON.parse(value) as ProviderHealthRecord)
