@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { CacheModule } from './cache/cache.module';
-import { bullConnectionOptions, redisTimeouts } from './common/redis/redis.options';
+import { bullConnection } from './common/redis/redis-topology';
 import { RedisModule } from './common/redis/redis.module';
 import { AuthModule } from './common/auth/auth.module';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
@@ -29,15 +29,17 @@ export class AppModule {
         RedisModule,
         CacheModule,
         BullModule.forRoot({
-          connection: config.env.redisUrl
-            ? bullConnectionOptions(config.env.redisUrl, redisTimeouts(config.env))
-            : {},
+          // Without any Redis variable only the OpenAPI generator builds the module (nothing connects).
+          connection: config.env.redis || config.env.redisUrl ? bullConnection(config) : {},
           prefix: BULL_PREFIX,
         }),
         AuthModule,
         RateLimitModule,
         ProvidersModule,
-        TasksModule.forRole(config.env.role),
+        TasksModule.forRole(
+          config.env.role,
+          config.providers.map((connection) => connection.name),
+        ),
         WebhooksModule.forRole(config.env.role),
         HealthModule,
         ...(api ? [ApiModule] : []),

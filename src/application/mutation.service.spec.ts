@@ -233,7 +233,7 @@ describe('MutationService', () => {
           'tn:1',
           {},
         );
-      const prints = intake.replay.mock.calls.map((c: [{ fingerprint: string }]) => c[0].fingerprint);
+      const prints = intake.replay.mock.calls.map((c: [string, { fingerprint: string }]) => c[1].fingerprint);
       expect(new Set(prints).size).toBe(3);
     });
   });

@@ -121,7 +121,7 @@ export class MutationService {
         }
       : null;
     if (idempotency) {
-      const earlier = await this.intake.replay(idempotency);
+      const earlier = await this.intake.replay(adapter.name, idempotency);
       if (earlier) return { task: earlier, replayed: true };
     }
 

@@ -8,6 +8,7 @@ import { ResourceType } from '../domain/states';
 import type { OperationName } from '../providers/ports/operations';
 import { findRedisBinary, startEmbeddedRedis, type EmbeddedRedis } from '../../sandbox/embedded-redis';
 import { HistoryLog } from './history-log.service';
+import { OBSERVED, READ_STARTED, script, TASK_ENDED } from './history-scripts';
 import { decodeChange } from './resource-change';
 import { TaskStatus, type Task } from './task.dto';
 import type { TaskInternal } from './task-record';
@@ -69,7 +70,7 @@ describe('HistoryLog (docs/design.md#history)', () => {
   const entries = async (nativeId: string, type = ResourceType.Server) =>
     (await log.page('c1', type, nativeId, null, 100)).entries;
   const changes = async () =>
-    ((await redis.xrange(keys.changes(), '-', '+')) as Array<[string, string[]]>).map(([id, f]) =>
+    ((await redis.xrange(keys.changes('c1'), '-', '+')) as Array<[string, string[]]>).map(([id, f]) =>
       decodeChange(id, f),
     );
   /** A whole list read, as ResourceReaderService does it: watch first, then hand over the answer. */
@@ -298,6 +299,77 @@ describe('HistoryLog (docs/design.md#history)', () => {
         broken.watch('c1', 'server')!.list([server('a', 'running')], true),
       ).resolves.toBeUndefined();
       expect(broken.watch('c1', 'sshKey')).toBeNull();
+    });
+  });
+
+  describe('on a cluster (docs/design.md#redis-topology)', () => {
+    /**
+     * Runs every history script with a `redis` of its own in front of the real one: a command on a key the
+     * script did not declare in KEYS, or on one outside the connection's hash tag, fails the script. Redis Cluster
+     * needs every key declared (it routes and checks slots by KEYS); a single server would not notice.
+     */
+    const STRICT = `
+local real = redis
+local declared = {}
+for _, k in ipairs(KEYS) do
+  if not string.find(k, '{c1}', 1, true) then error({err = 'STRICT key outside the slot: ' .. k}) end
+  declared[k] = true
+end
+local redis = setmetatable({ call = function(command, ...)
+  local c = string.upper(command)
+  local key = select(1, ...)
+  if c ~= 'TIME' and not declared[key] then error({err = 'STRICT undeclared key ' .. c .. ' ' .. tostring(key)}) end
+  return real.call(command, ...)
+end }, { __index = real })
+`;
+    const texts = new Map([TASK_ENDED, OBSERVED, READ_STARTED].map((text) => [script(text).sha, text]));
+    let refused: string[];
+
+    beforeEach(() => {
+      refused = [];
+      jest.spyOn(redis, 'evalsha').mockImplementation((async (
+        sha: string,
+        ...rest: Array<string | number>
+      ) => {
+        try {
+          return await redis.eval(STRICT + texts.get(sha)!, ...(rest as [number, ...string[]]));
+        } catch (error) {
+          refused.push(String(error));
+          throw error;
+        }
+      }) as unknown as typeof redis.evalsha);
+    });
+
+    afterEach(() => jest.restoreAllMocks());
+
+    it('declares every key each script touches, all in the connection slot', async () => {
+      await listed([server('a', 'running'), server('b', 'running'), server('d', 'stopped')]);
+      await log.taskEnded(task('server.stop', 'c1:a', TaskStatus.Succeeded, 'stopped'), internal('running'));
+      await redis.set(keys.resourceLock('c1:d'), 'some-task');
+      // Another process (no copy of its own): a full read, with a change, a new one, one held, one gone.
+      const other = new HistoryLog(redis, config);
+      await other
+        .watch('c1', ResourceType.Server)!
+        .list([server('a', 'running'), server('c', 'running'), server('d', 'running')], true);
+      await log.watch('c1', ResourceType.Server)!.item('c', server('c', 'stopped'));
+      expect(refused).toEqual([]);
+      expect((await entries('a')).map((e) => [e.source, e.toState])).toEqual([
+        ['observed', 'running'],
+        ['gateway', 'stopped'],
+      ]);
+      expect((await entries('b')).map((e) => [e.source, e.toState])).toEqual([['observed', 'deleted']]);
+      expect((await entries('c')).map((e) => [e.fromState, e.toState])).toEqual([
+        ['running', 'stopped'],
+        [null, 'running'],
+      ]);
+      expect(await entries('d')).toEqual([]);
+      expect((await changes()).map((c) => c?.resource.id)).toEqual(['c1:a', 'c1:c', 'c1:b', 'c1:c']);
+    });
+
+    it('would refuse a script that touched a key it did not declare', async () => {
+      const texts2 = 'return redis.call("GET", "gw:{c1}:undeclared")';
+      texts.set(script(texts2).sha, texts2);
+      await expect(redis.evalsha(script(texts2).sha, 0)).rejects.toThrow(/STRICT undeclared key GET/);
     });
   });
 

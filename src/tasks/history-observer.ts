@@ -89,7 +89,23 @@ export class HistoryObserver {
       full = true;
       for (const [id, state] of states) pairs.push(id, state);
     }
-    const [next, consistent] = await this.observe(connection, type, t0, version, full, complete, pairs);
+    const first = await this.observe(connection, type, t0, version, full, complete, pairs);
+    let [next, consistent] = first;
+    if (first[2].length) {
+      // Known with a state, absent from the whole list: told as gone, now with their keys declared.
+      const gone = first[2].flatMap((id) => [id, '']);
+      const [after, stillConsistent] = await this.observe(
+        connection,
+        type,
+        t0,
+        String(next),
+        false,
+        false,
+        gone,
+      );
+      next = after;
+      consistent = consistent && stillConsistent;
+    }
     if (consistent) this.seen.set(this.key(connection, type), { version: String(next), states });
     else this.seen.delete(this.key(connection, type));
   }
@@ -120,6 +136,10 @@ export class HistoryObserver {
     current.version = String(next);
   }
 
+  /**
+   * Runs the script on pairs of native id and state; answers the new version, whether no one else wrote since the
+   * read started (1) or not (0), and the ids of a full and complete read the hash knows and the read lacks.
+   */
   private async observe(
     connection: string,
     type: string,
@@ -128,13 +148,24 @@ export class HistoryObserver {
     full: boolean,
     complete: boolean,
     pairs: string[],
-  ): Promise<[number, number]> {
-    const [next, consistent] = (await runScript(
+  ): Promise<[number, number, string[]]> {
+    // Every key the script may touch, declared (docs/design.md#redis-topology): all in the connection's slot.
+    const resourceKeys: string[] = [];
+    for (let i = 0; i < pairs.length; i += 2) {
+      const resourceId = formatResourceId(connection, pairs[i]);
+      resourceKeys.push(
+        keys.history(connection, type, pairs[i]),
+        keys.resourceLock(resourceId),
+        keys.tasksByResource(resourceId),
+      );
+    }
+    const [next, consistent, , ...missing] = (await runScript(
       this.redis,
       OBSERVE,
-      2,
+      2 + resourceKeys.length,
       keys.lastStates(connection, type),
-      keys.changes(),
+      keys.changes(connection),
+      ...resourceKeys,
       t0,
       full ? '1' : '0',
       complete ? '1' : '0',
@@ -144,13 +175,10 @@ export class HistoryObserver {
       connection,
       type,
       TASK_WINDOW_MS,
-      keys.history(connection, type, ''),
-      keys.resourceLock(formatResourceId(connection, '')),
-      keys.tasksByResource(formatResourceId(connection, '')),
       version,
       ...pairs,
-    )) as [number, number, number];
-    return [next, consistent];
+    )) as [number, number, number, ...string[]];
+    return [next, consistent, missing];
   }
 
   private key(connection: string, type: string): string {

@@ -67,29 +67,32 @@ if redis.call('HEXISTS', KEYS[1], '') == 1 then redis.call('HINCRBY', KEYS[1], '
 return 1`;
 
 /**
- * States seen in a backend read, told against the last states. KEYS: lastStates, changes stream. ARGV: read start
- * (Redis ms), full ('1': the items are the whole answer, '0': only those that differ from this process's copy),
- * complete ('1': a whole list, so a known resource missing from it is gone), maxEntries, ttl seconds, retained
- * events, connection, type, task window ms, history key prefix, lock key prefix, tasks-by-resource key prefix,
+ * States seen in a backend read, told against the last states. Every key it touches is declared (legal on a
+ * cluster: all in the connection's slot). KEYS: lastStates, changes stream, then three per pair below: the
+ * resource's history, its lock, its tasks-by-resource set. ARGV: read start (Redis ms), full ('1': the items are
+ * the whole answer, '0': only those that differ from this process's copy), complete ('1': a whole list, so a known
+ * resource missing from it is gone), maxEntries, ttl seconds, retained events, connection, type, task window ms,
  * the version read at the start, then pairs of native id and state ('' = gone).
- * Returns {version, 1 if no one else wrote since the start else 0, entries written}.
+ * Returns {version, 1 if no one else wrote since the start else 0, entries written, then the ids of a full and
+ * complete read that the hash knows with a state and the read lacks}: their keys were not declared, so the caller
+ * tells them as gone (pairs with '') in a second call.
  */
 export const OBSERVED = `${COMMON}
 local t0, full, complete = tonumber(ARGV[1]), ARGV[2] == '1', ARGV[3] == '1'
 local max, ttl, retain = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
-local provider, rtype, window = ARGV[7], ARGV[8], tonumber(ARGV[9])
-local histP, lockP, tasksP, expected = ARGV[10], ARGV[11], ARGV[12], ARGV[13]
+local provider, rtype, window, expected = ARGV[7], ARGV[8], tonumber(ARGV[9]), ARGV[10]
+local FIRST = 11
 local version = redis.call('HGET', KEYS[1], '')
 if not version then
   if not (full and complete) then return {0, 0, 0} end
   -- First sight of this connection and type: seed silently, keeping what tasks wrote for resources still there.
   local kept = {}
-  for i = 14, #ARGV, 2 do
+  for i = FIRST, #ARGV, 2 do
     local _, _, k = parse(redis.call('HGET', KEYS[1], ARGV[i]))
     kept[i] = k
   end
   redis.call('DEL', KEYS[1])
-  for i = 14, #ARGV, 2 do
+  for i = FIRST, #ARGV, 2 do
     if ARGV[i + 1] ~= '' then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1] .. '|' .. b36(now) .. '|' .. (kept[i] or '')) end
   end
   redis.call('HSET', KEYS[1], '', 1)
@@ -98,7 +101,8 @@ end
 local consistent = 0
 if version == expected then consistent = 1 end
 local written = 0
-local function observe(id, seen)
+-- k: the index in KEYS of the pair's history key (its lock and tasks set follow).
+local function observe(id, seen, k)
   local current = redis.call('HGET', KEYS[1], id)
   local state, at, lastTask = parse(current)
   if seen == '' then
@@ -112,9 +116,9 @@ local function observe(id, seen)
   end
   -- Written after this read started: the read may predate that change (a task of ours ending).
   if at > t0 then return end
-  if redis.call('EXISTS', lockP .. id) == 1 then return end
+  if redis.call('EXISTS', KEYS[k + 1]) == 1 then return end
   -- A task of ours that ended but has not written its own entry yet (the lock goes first).
-  local newest = redis.call('ZREVRANGE', tasksP .. id, 0, 0, 'WITHSCORES')
+  local newest = redis.call('ZREVRANGE', KEYS[k + 2], 0, 0, 'WITHSCORES')
   if newest[1] and newest[1] ~= lastTask and tonumber(newest[2]) > now - window then return end
   local to = seen
   if seen == '' then
@@ -124,7 +128,7 @@ local function observe(id, seen)
     redis.call('HSET', KEYS[1], id, seen .. '|' .. b36(now) .. '|' .. lastTask)
   end
   local from = state or ''
-  push(histP .. id, b36(now) .. '|o|||' .. from .. '|' .. to .. '||', max, ttl)
+  push(KEYS[k], b36(now) .. '|o|||' .. from .. '|' .. to .. '||', max, ttl)
   local fromJson = cjson.null
   if from ~= '' then fromJson = from end
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', retain, '*', 'j',
@@ -132,18 +136,29 @@ local function observe(id, seen)
   written = written + 1
 end
 local sent = {}
-for i = 14, #ARGV, 2 do
+for i = FIRST, #ARGV, 2 do
   sent[ARGV[i]] = true
-  observe(ARGV[i], ARGV[i + 1])
+  observe(ARGV[i], ARGV[i + 1], 3 + 3 * ((i - FIRST) / 2))
 end
+local missing = {}
 if full and complete then
   local all = redis.call('HKEYS', KEYS[1])
   for _, id in ipairs(all) do
-    if id ~= '' and not sent[id] then observe(id, '') end
+    if id ~= '' and not sent[id] then
+      local state, at = parse(redis.call('HGET', KEYS[1], id))
+      -- A field without a state needs no other key; one written after the read started is not judged by it.
+      if state == '' then
+        if at <= t0 then redis.call('HDEL', KEYS[1], id) end
+      elseif at <= t0 then
+        table.insert(missing, id)
+      end
+    end
   end
 end
 if written > 0 then version = redis.call('HINCRBY', KEYS[1], '', 1) end
-return {tonumber(version), consistent, written}`;
+local answer = {tonumber(version), consistent, written}
+for _, id in ipairs(missing) do table.insert(answer, id) end
+return answer`;
 
 export interface Script {
   text: string;

@@ -113,14 +113,15 @@ export class OperationRunner {
     @Optional() @Inject(GATEWAY_CONFIG) private readonly config?: GatewayConfig,
   ) {}
 
-  async run(taskId: string): Promise<RunResult> {
-    const loaded = await this.store.getWithInternal(taskId);
+  /** Runs a task of one connection (its job's queue says which) up to its next wait or its end. */
+  async run(connection: string, taskId: string): Promise<RunResult> {
+    const loaded = await this.store.getWithInternal(connection, taskId);
     if (!loaded) return null;
     const { task, internal } = loaded;
     let cancelAt = loaded.cancelRequestedAt;
     let committed = loaded.committed;
     if (TERMINAL_STATUSES.has(task.status)) {
-      await this.store.forgetOpen(task.id);
+      await this.store.forgetOpen(connection, task.id);
       return null;
     }
     const seen = this.visible(task);
@@ -188,7 +189,7 @@ export class OperationRunner {
       const view = task.steps[internal.stepIndex];
       if (!phase.undo && !committed && lastChange >= 0 && index >= lastChange) {
         // Past this point nothing is left that a cancel could stop or undo: from now on it is refused (409).
-        const commit = await this.store.commit(task.id);
+        const commit = await this.store.commit(task.provider, task.id);
         if (commit === 'ended') return null;
         if (commit !== 'committed')
           return this.onCancel(adapter, plan, task, internal, commit.cancelRequestedAt);
@@ -288,8 +289,8 @@ export class OperationRunner {
   }
 
   /** The job behind a task failed for good (unexpected errors exhausted its attempts): fail the task. */
-  async abandon(taskId: string, reason: string): Promise<void> {
-    const loaded = await this.store.getWithInternal(taskId);
+  async abandon(connection: string, taskId: string, reason: string): Promise<void> {
+    const loaded = await this.store.getWithInternal(connection, taskId);
     if (!loaded || TERMINAL_STATUSES.has(loaded.task.status)) return;
     this.logger.error(`task ${taskId} abandoned: ${reason}`);
     await this.fail(loaded.task, loaded.internal, null, new UnexpectedStepError());
@@ -731,9 +732,9 @@ export class OperationRunner {
     mode?: 'succeed',
   ): Promise<Awaited<ReturnType<TaskStore['finish']>>> {
     this.touch(task);
-    const ended = await this.store.finish(task, internal, { mode });
+    // The terminal event is written by the same script that ends the task (TaskStore.finish).
+    const ended = await this.store.finish(task, internal, { mode, event: type });
     if (ended.outcome !== 'finished') return ended;
-    await this.events.publish(type, task);
     await this.history.taskEnded(task, internal);
     this.metrics.tasksFinished.inc({
       provider: task.provider,

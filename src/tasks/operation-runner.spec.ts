@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SnapshotCache } from '../cache/snapshot-cache.service';
 import { ProviderError, ProviderUnavailableError } from '../common/errors/gateway-error';
+import { keys } from '../common/redis/keys';
 import { MetricsService } from '../common/metrics/metrics.service';
 import { readEnv } from '../config/env';
 import type { ConnectionConfig, GatewayConfig } from '../config/gateway-config';
@@ -103,7 +104,7 @@ describe('OperationRunner', () => {
       tasks: { retentionHours: 24, defaultDeadlineSeconds: 60 },
       cache: { freshMs: 1000, staleMs: 60_000 },
       events: { retainEvents: 1000 },
-      providers: [],
+      providers: [{ name: 'fake' }],
     } as unknown as GatewayConfig;
     store = new TaskStore(redis, config);
     events = new TaskEvents(redis, blocking, config);
@@ -125,7 +126,6 @@ describe('OperationRunner', () => {
     canceler = new TaskCanceler(
       store,
       { promote: async () => true, remove: async () => undefined } as unknown as TaskQueue,
-      events,
       history,
       new MetricsService(),
     );
@@ -152,7 +152,7 @@ describe('OperationRunner', () => {
   async function drive(taskId: string, limit = 50): Promise<RunResult[]> {
     const results: RunResult[] = [];
     for (let i = 0; i < limit; i++) {
-      const result = await runner.run(taskId);
+      const result = await runner.run('fake', taskId);
       results.push(result);
       if (!result) return results;
     }
@@ -192,7 +192,7 @@ describe('OperationRunner', () => {
     const task = await start();
     const results = await drive(task.id);
     expect(results.filter((r) => r?.delayMs === 5)).toHaveLength(2);
-    const done = (await store.get(task.id))!;
+    const done = (await store.get('fake', task.id))!;
     expect(done).toMatchObject({
       status: 'succeeded',
       progress: 100,
@@ -218,7 +218,7 @@ describe('OperationRunner', () => {
     const task = await start();
     const results = await drive(task.id);
     expect(results[0]!.delayMs).toBeGreaterThanOrEqual(2000);
-    expect((await store.get(task.id))!.status).toBe('succeeded');
+    expect((await store.get('fake', task.id))!.status).toBe('succeeded');
   });
 
   it('should resume a non-idempotent step with resumed: true after an ambiguous failure', async () => {
@@ -241,7 +241,7 @@ describe('OperationRunner', () => {
     const task = await start();
     await drive(task.id);
     expect(seen).toEqual([false, true]);
-    expect((await store.get(task.id))!.status).toBe('succeeded');
+    expect((await store.get('fake', task.id))!.status).toBe('succeeded');
   });
 
   it('should fail with the problem, clean up, and free the resource when a step fails for good', async () => {
@@ -255,7 +255,7 @@ describe('OperationRunner', () => {
     });
     const task = await start();
     await drive(task.id);
-    const failed = (await store.get(task.id))!;
+    const failed = (await store.get('fake', task.id))!;
     expect(failed).toMatchObject({
       status: 'failed',
       error: {
@@ -279,7 +279,7 @@ describe('OperationRunner', () => {
     });
     const task = await start();
     await drive(task.id);
-    expect((await store.get(task.id))!.status).toBe('succeeded');
+    expect((await store.get('fake', task.id))!.status).toBe('succeeded');
   });
 
   it('should fail with timeout at the deadline when reconciliation cannot confirm', async () => {
@@ -291,7 +291,7 @@ describe('OperationRunner', () => {
     });
     const task = await start();
     await drive(task.id);
-    expect((await store.get(task.id))!).toMatchObject({
+    expect((await store.get('fake', task.id))!).toMatchObject({
       status: 'failed',
       error: { code: 'timeout', status: 504 },
     });
@@ -305,7 +305,7 @@ describe('OperationRunner', () => {
       deadlineSeconds: 1,
       steps: [
         step('hang', async (ctx) => {
-          statusDuringStep = (await store.get(ctx.taskId))?.status;
+          statusDuringStep = (await store.get('fake', ctx.taskId))?.status;
           // A backend call that never answers: only the abort of the step's scope ends it.
           return new Promise((_, reject) =>
             currentCallSignal()?.addEventListener('abort', () => {
@@ -321,7 +321,7 @@ describe('OperationRunner', () => {
     expect(await drive(task.id)).toEqual([null]);
     expect(statusDuringStep).toBe('running');
     expect(callAborted).toBe(true);
-    expect((await store.get(task.id))!).toMatchObject({
+    expect((await store.get('fake', task.id))!).toMatchObject({
       status: 'failed',
       error: { code: 'timeout', detail: expect.stringContaining("'hang'") },
     });
@@ -343,7 +343,10 @@ describe('OperationRunner', () => {
     });
     const task = await start();
     await drive(task.id);
-    expect((await store.get(task.id))!).toMatchObject({ status: 'failed', error: { code: 'timeout' } });
+    expect((await store.get('fake', task.id))!).toMatchObject({
+      status: 'failed',
+      error: { code: 'timeout' },
+    });
     expect(reconciled).toBe(0);
   });
 
@@ -363,7 +366,7 @@ describe('OperationRunner', () => {
     });
     const task = await start();
     await drive(task.id);
-    expect((await store.get(task.id))!.status).toBe('succeeded');
+    expect((await store.get('fake', task.id))!.status).toBe('succeeded');
   });
 
   it('should fail with internal, hiding the details, when a step throws something unexpected', async () => {
@@ -377,7 +380,7 @@ describe('OperationRunner', () => {
     });
     const task = await start();
     await drive(task.id);
-    const failed = (await store.get(task.id))!;
+    const failed = (await store.get('fake', task.id))!;
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'internal' } });
     expect(JSON.stringify(failed)).not.toContain('secret path');
   });
@@ -419,7 +422,7 @@ describe('OperationRunner', () => {
       plan = () => created('n1');
       const task = await submit('server.create', { name: 'srv', labels: { env: 'prod' } });
       await drive(task.id);
-      expect((await store.get(task.id))!).toMatchObject({
+      expect((await store.get('fake', task.id))!).toMatchObject({
         status: 'succeeded',
         result: { nativeId: 'n1', labels: { env: 'prod' } },
       });
@@ -431,7 +434,7 @@ describe('OperationRunner', () => {
       plan = () => created('n1');
       const task = await submit('server.create', { name: 'srv', labels: {} });
       await drive(task.id);
-      expect((await store.get(task.id))!.result).toMatchObject({ labels: {} });
+      expect((await store.get('fake', task.id))!.result).toMatchObject({ labels: {} });
       expect(await redis.hexists('gw:labels:{fake}:server', 'n1')).toBe(0);
     });
 
@@ -445,7 +448,7 @@ describe('OperationRunner', () => {
       });
       const task = await submit('server.create', { name: 'srv', labels: { env: 'prod' } });
       await drive(task.id);
-      expect((await store.get(task.id))!.status).toBe('failed');
+      expect((await store.get('fake', task.id))!.status).toBe('failed');
       expect(await new LabelStore(redis).get('fake', 'server', 'n9')).toEqual({});
     });
 
@@ -457,7 +460,7 @@ describe('OperationRunner', () => {
       });
       const task = await submit('server.delete', {}, 'n1');
       await drive(task.id);
-      expect((await store.get(task.id))!).toMatchObject({ status: 'succeeded', result: null });
+      expect((await store.get('fake', task.id))!).toMatchObject({ status: 'succeeded', result: null });
       expect(await redis.hexists('gw:labels:{fake}:server', 'n1')).toBe(0);
     });
 
@@ -469,7 +472,10 @@ describe('OperationRunner', () => {
       });
       const task = await start();
       await drive(task.id);
-      expect((await store.get(task.id))!.result).toMatchObject({ nativeId: 'n1', labels: { team: 'web' } });
+      expect((await store.get('fake', task.id))!.result).toMatchObject({
+        nativeId: 'n1',
+        labels: { team: 'web' },
+      });
     });
   });
 
@@ -503,13 +509,13 @@ describe('OperationRunner', () => {
         onFailure: async (ctx) => void cleaned.push(ctx.taskId),
       });
       const task = await start();
-      expect(await runner.run(task.id)).toEqual({ delayMs: 60_000 });
-      const asked = await canceler.cancel(task.id);
+      expect(await runner.run('fake', task.id)).toEqual({ delayMs: 60_000 });
+      const asked = await canceler.cancel('fake', task.id);
       expect(asked).toMatchObject({ status: 'running', cancelRequestedAt: expect.any(String) });
       // Asked again while it cancels: the same answer, not a conflict.
-      expect((await canceler.cancel(task.id)).cancelRequestedAt).toBe(asked.cancelRequestedAt);
+      expect((await canceler.cancel('fake', task.id)).cancelRequestedAt).toBe(asked.cancelRequestedAt);
       expect(await drive(task.id)).toEqual([null]);
-      const done = (await store.get(task.id))!;
+      const done = (await store.get('fake', task.id))!;
       expect(done).toMatchObject({
         status: 'canceled',
         error: null,
@@ -521,7 +527,7 @@ describe('OperationRunner', () => {
       expect(await store.activeTaskIds(['fake:n1'])).toEqual([null]);
       expect(await ended(task.id, 'task.canceled')).toBe(1);
       expect(historyEnded.filter((t) => t.id === task.id).map((t) => t.status)).toEqual(['canceled']);
-      await expect(canceler.cancel(task.id)).rejects.toMatchObject({ code: 'conflict' });
+      await expect(canceler.cancel('fake', task.id)).rejects.toMatchObject({ code: 'conflict' });
     });
 
     it('should refuse a cancel once the last step that may change the backend has started (only waits left)', async () => {
@@ -530,8 +536,8 @@ describe('OperationRunner', () => {
         steps: [step('start', async () => ({ status: 'done' })), waitStep('wait-running')],
       });
       const task = await start();
-      expect(await runner.run(task.id)).toEqual({ delayMs: 5 });
-      await expect(canceler.cancel(task.id)).rejects.toMatchObject({
+      expect(await runner.run('fake', task.id)).toEqual({ delayMs: 5 });
+      await expect(canceler.cancel('fake', task.id)).rejects.toMatchObject({
         code: 'conflict',
         message: expect.stringContaining('past its last backend call'),
       });
@@ -543,7 +549,10 @@ describe('OperationRunner', () => {
         ],
       });
       await drive(task.id);
-      expect((await store.get(task.id))!).toMatchObject({ status: 'succeeded', cancelRequestedAt: null });
+      expect((await store.get('fake', task.id))!).toMatchObject({
+        status: 'succeeded',
+        cancelRequestedAt: null,
+      });
     });
 
     it('should cancel instead of committing when the cancel was recorded before the last backend call', async () => {
@@ -554,7 +563,7 @@ describe('OperationRunner', () => {
           step('prepare', async (ctx) => {
             calls.push('prepare');
             // The API records the cancel while the worker runs this step (its save is not what sees it here).
-            await redis.hset(`gw:task:${ctx.taskId}`, 'cancel', new Date().toISOString());
+            await redis.hset(keys.task('fake', ctx.taskId), 'cancel', new Date().toISOString());
             return { status: 'done' };
           }),
           step('act', async () => {
@@ -567,12 +576,12 @@ describe('OperationRunner', () => {
       const task = await start();
       await drive(task.id);
       expect(calls).toEqual(['prepare']);
-      expect((await store.get(task.id))!.steps.map((s) => s.status)).toEqual([
+      expect((await store.get('fake', task.id))!.steps.map((s) => s.status)).toEqual([
         'succeeded',
         'skipped',
         'skipped',
       ]);
-      expect(await store.commit(task.id)).toBe('ended');
+      expect(await store.commit('fake', task.id)).toBe('ended');
     });
 
     it('should undo a create canceled after its backend made the resource: delete steps as undo-…, then clean-up', async () => {
@@ -610,11 +619,11 @@ describe('OperationRunner', () => {
         ],
       });
       const task = await submit('server.create');
-      expect(await runner.run(task.id)).toEqual({ delayMs: 60_000 });
-      await canceler.cancel(task.id);
+      expect(await runner.run('fake', task.id)).toEqual({ delayMs: 60_000 });
+      await canceler.cancel('fake', task.id);
       const results = await drive(task.id);
       expect(results.at(-1)).toBeNull();
-      const done = (await store.get(task.id))!;
+      const done = (await store.get('fake', task.id))!;
       expect(done).toMatchObject({ status: 'canceled', error: null, resource: { id: 'fake:n7' } });
       expect(done.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
         'create:succeeded',
@@ -636,7 +645,7 @@ describe('OperationRunner', () => {
           step(
             'create',
             async (ctx) => {
-              await redis.hset(`gw:task:${ctx.taskId}`, 'cancel', new Date().toISOString());
+              await redis.hset(keys.task('fake', ctx.taskId), 'cancel', new Date().toISOString());
               return { status: 'done', nativeId: 'n8' };
             },
             false,
@@ -654,7 +663,7 @@ describe('OperationRunner', () => {
       });
       const task = await submit('server.create');
       await drive(task.id);
-      const done = (await store.get(task.id))!;
+      const done = (await store.get('fake', task.id))!;
       expect(done.status).toBe('canceled');
       expect(done.steps.map((s) => s.name)).toEqual(['create', 'undo-delete']);
       expect(deleted).toBe(1);
@@ -691,13 +700,13 @@ describe('OperationRunner', () => {
         ],
       });
       const task = await submit('server.create');
-      const first = await runner.run(task.id);
+      const first = await runner.run('fake', task.id);
       expect(first!.delayMs).toBeGreaterThan(0);
-      await canceler.cancel(task.id);
+      await canceler.cancel('fake', task.id);
       await drive(task.id);
       expect(seen).toEqual([false, true]);
       expect(deleted).toBe(1);
-      expect((await store.get(task.id))!.status).toBe('canceled');
+      expect((await store.get('fake', task.id))!.status).toBe('canceled');
     });
 
     it('should let a create learn the id of what it asked for before the cancel undoes it', async () => {
@@ -724,14 +733,14 @@ describe('OperationRunner', () => {
         ],
       });
       const task = await submit('server.create');
-      expect(await runner.run(task.id)).toEqual({ delayMs: 5 });
-      await canceler.cancel(task.id);
+      expect(await runner.run('fake', task.id)).toEqual({ delayMs: 5 });
+      await canceler.cancel('fake', task.id);
       // Still waiting for the id: the poll keeps its own delay.
-      expect(await runner.run(task.id)).toEqual({ delayMs: 5 });
+      expect(await runner.run('fake', task.id)).toEqual({ delayMs: 5 });
       await drive(task.id);
       expect(polls).toBe(3);
       expect(deleted).toEqual(['n12']);
-      expect((await store.get(task.id))!.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      expect((await store.get('fake', task.id))!.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
         'create-instance:succeeded',
         'wait-create-task:succeeded',
         'wait-running:skipped',
@@ -756,10 +765,10 @@ describe('OperationRunner', () => {
         ],
       });
       const task = await submit('server.create');
-      await runner.run(task.id);
-      await canceler.cancel(task.id);
+      await runner.run('fake', task.id);
+      await canceler.cancel('fake', task.id);
       await drive(task.id);
-      const done = (await store.get(task.id))!;
+      const done = (await store.get('fake', task.id))!;
       expect(done).toMatchObject({
         status: 'canceled',
         error: {
@@ -780,10 +789,10 @@ describe('OperationRunner', () => {
         ],
       });
       const task = await submit('volume.create');
-      await runner.run(task.id);
-      await canceler.cancel(task.id);
+      await runner.run('fake', task.id);
+      await canceler.cancel('fake', task.id);
       expect(await drive(task.id)).toEqual([null]);
-      expect((await store.get(task.id))!).toMatchObject({
+      expect((await store.get('fake', task.id))!).toMatchObject({
         status: 'canceled',
         error: {
           code: 'needs_attention',
@@ -803,10 +812,10 @@ describe('OperationRunner', () => {
         onFailure: async (ctx) => void cleaned.push(ctx.taskId),
       });
       const task = await submit('server.create');
-      await runner.run(task.id);
-      await canceler.cancel(task.id);
+      await runner.run('fake', task.id);
+      await canceler.cancel('fake', task.id);
       await drive(task.id);
-      const done = (await store.get(task.id))!;
+      const done = (await store.get('fake', task.id))!;
       expect(done).toMatchObject({ status: 'canceled', error: null, resource: { id: null } });
       expect(done.steps.map((s) => s.status)).toEqual(['skipped', 'skipped']);
       expect(cleaned).toEqual([task.id]);
@@ -839,11 +848,11 @@ describe('OperationRunner', () => {
         ],
       });
       const task = await submit('server.create');
-      await runner.run(task.id);
-      await canceler.cancel(task.id);
-      expect(await runner.run(task.id)).toEqual({ delayMs: 0 }); // the undo phase begins, persisted
+      await runner.run('fake', task.id);
+      await canceler.cancel('fake', task.id);
+      expect(await runner.run('fake', task.id)).toEqual({ delayMs: 0 }); // the undo phase begins, persisted
       // A worker died mid-call of the undo's delete: the next one resumes it, looking first.
-      const loaded = (await store.getWithInternal(task.id))!;
+      const loaded = (await store.getWithInternal('fake', task.id))!;
       loaded.internal.stepInFlight = true;
       await store.save(loaded.task, loaded.internal);
       const resumed: boolean[] = [];
@@ -868,7 +877,7 @@ describe('OperationRunner', () => {
       await drive(task.id);
       expect(resumed).toEqual([true]);
       expect(calls).toEqual(['delete', 'wait']);
-      expect((await store.get(task.id))!.status).toBe('canceled');
+      expect((await store.get('fake', task.id))!.status).toBe('canceled');
       expect(await ended(task.id, 'task.canceled')).toBe(1);
     });
 
@@ -882,15 +891,15 @@ describe('OperationRunner', () => {
         ],
       });
       const task = await start();
-      await runner.run(task.id);
-      await canceler.cancel(task.id);
-      const stale = (await store.getWithInternal(task.id))!;
+      await runner.run('fake', task.id);
+      await canceler.cancel('fake', task.id);
+      const stale = (await store.getWithInternal('fake', task.id))!;
       await drive(task.id);
       // A finish from a worker that loaded the task before it ended changes nothing.
       stale.task.status = 'failed' as never;
       expect(await store.finish(stale.task, stale.internal)).toEqual({ outcome: 'ended' });
       expect((await store.save(stale.task, stale.internal)).outcome).toBe('ended');
-      expect((await store.get(task.id))!.status).toBe('canceled');
+      expect((await store.get('fake', task.id))!.status).toBe('canceled');
       expect(await ended(task.id, 'task.canceled')).toBe(1);
     });
   });

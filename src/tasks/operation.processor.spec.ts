@@ -4,6 +4,7 @@ import pino from 'pino';
 import type { GatewayConfig } from '../config/gateway-config';
 import type { OperationRunner } from './operation-runner.service';
 import { OperationProcessor, REDIS_RETRY_DELAY_MS, WORKER_HOLD_ON_REDIS_MS } from './operation.processor';
+import { OperationQueues } from './operation-queues';
 import { JOB_ATTEMPTS, type OperationJobData } from './queue.constants';
 
 /** A Redis error reply as ioredis hands it over (`ReplyError`, the server's message). */
@@ -34,6 +35,7 @@ describe('OperationProcessor', () => {
     runner = { run: jest.fn(), abandon: jest.fn(async () => undefined) };
     processor = new OperationProcessor(
       runner as unknown as OperationRunner,
+      new OperationQueues(new Map()),
       {} as GatewayConfig,
       pino({ level: 'silent' }),
     );
@@ -45,7 +47,7 @@ describe('OperationProcessor', () => {
     runner.run.mockRejectedValue(OOM());
     const job = fakeJob();
     const before = Date.now();
-    await expect(processor.process(asJob(job), 'tok')).rejects.toBeInstanceOf(DelayedError);
+    await expect(processor.process('c1', asJob(job), 'tok')).rejects.toBeInstanceOf(DelayedError);
     expect(job.moveToDelayed).toHaveBeenCalledTimes(1);
     const [until, token] = job.moveToDelayed.mock.calls[0] as unknown as [number, string];
     expect(token).toBe('tok');
@@ -57,7 +59,7 @@ describe('OperationProcessor', () => {
     for (const error of [new Error('Connection is closed.'), new Error('Command timed out')]) {
       runner.run.mockRejectedValueOnce(error);
       const job = fakeJob();
-      await expect(processor.process(asJob(job), 'tok')).rejects.toBeInstanceOf(DelayedError);
+      await expect(processor.process('c1', asJob(job), 'tok')).rejects.toBeInstanceOf(DelayedError);
       expect(job.moveToDelayed).toHaveBeenCalledTimes(1);
     }
   });
@@ -65,44 +67,45 @@ describe('OperationProcessor', () => {
   it('should let an unexpected error of the task fail the attempt as before', async () => {
     runner.run.mockRejectedValue(new TypeError('a bug'));
     const job = fakeJob();
-    await expect(processor.process(asJob(job), 'tok')).rejects.toBeInstanceOf(TypeError);
+    await expect(processor.process('c1', asJob(job), 'tok')).rejects.toBeInstanceOf(TypeError);
     expect(job.moveToDelayed).not.toHaveBeenCalled();
   });
 
   it('should send a job that ended for a Redis reason back to the queue, never abandon its task', async () => {
     const job = fakeJob(JOB_ATTEMPTS);
-    await processor.onFailed(asJob(job), OOM());
+    await processor.onFailed('c1', asJob(job), OOM());
     expect(job.retry).toHaveBeenCalledWith('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
     expect(runner.abandon).not.toHaveBeenCalled();
   });
 
   it('should abandon a task whose own errors used up the attempts', async () => {
-    await processor.onFailed(asJob(fakeJob(JOB_ATTEMPTS)), new TypeError('a bug'));
-    expect(runner.abandon).toHaveBeenCalledWith('T1', 'a bug');
+    await processor.onFailed('c1', asJob(fakeJob(JOB_ATTEMPTS)), new TypeError('a bug'));
+    expect(runner.abandon).toHaveBeenCalledWith('c1', 'T1', 'a bug');
     runner.abandon.mockClear();
-    await processor.onFailed(asJob(fakeJob(1)), new TypeError('a bug'));
+    await processor.onFailed('c1', asJob(fakeJob(1)), new TypeError('a bug'));
     expect(runner.abandon).not.toHaveBeenCalled();
   });
 
   it('should never reject, also when abandoning or re-queueing fails because Redis refuses (EXECABORT)', async () => {
     runner.abandon.mockRejectedValue(EXECABORT());
     await expect(
-      processor.onFailed(asJob(fakeJob(JOB_ATTEMPTS)), new TypeError('a bug')),
+      processor.onFailed('c1', asJob(fakeJob(JOB_ATTEMPTS)), new TypeError('a bug')),
     ).resolves.toBeUndefined();
     const job = fakeJob(JOB_ATTEMPTS);
     job.retry.mockRejectedValue(OOM());
-    await expect(processor.onFailed(asJob(job), OOM())).resolves.toBeUndefined();
-    await expect(processor.onFailed(undefined, OOM())).resolves.toBeUndefined();
+    await expect(processor.onFailed('c1', asJob(job), OOM())).resolves.toBeUndefined();
+    await expect(processor.onFailed('c1', undefined, OOM())).resolves.toBeUndefined();
   });
 
   it("should hold the worker's fetching for a while when Redis refuses its commands, not spin on them", () => {
     const worker = { limitUntil: 0 };
-    Object.assign(processor, { _worker: worker });
+    const onError = (error: Error) =>
+      (processor as unknown as { onError(worker: unknown, error: Error): void }).onError(worker, error);
     const before = Date.now();
-    processor.onError(OOM());
+    onError(OOM());
     expect(worker.limitUntil).toBeGreaterThanOrEqual(before + WORKER_HOLD_ON_REDIS_MS);
     worker.limitUntil = 0;
-    processor.onError(new Error('Missing lock for job T1. moveToFinished'));
+    onError(new Error('Missing lock for job T1. moveToFinished'));
     expect(worker.limitUntil).toBe(0);
   });
 });

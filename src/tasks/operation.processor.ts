@@ -1,15 +1,14 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, OnApplicationBootstrap } from '@nestjs/common';
-import { DelayedError, Job } from 'bullmq';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DelayedError, Job, Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import { startWorker } from '../common/redis/bull-worker';
 import { bullErrorListener } from '../common/redis/redis-watch';
 import { LogOncePerKind } from '../common/errors/log-once';
 import { asRedisUnavailable } from '../common/errors/redis-unavailable';
 import { LOGGER } from '../common/logging/logger';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import { OperationQueues } from './operation-queues';
 import { OperationRunner } from './operation-runner.service';
-import { JOB_ATTEMPTS, OPERATIONS_QUEUE, OperationJobData } from './queue.constants';
+import { JOB_ATTEMPTS, OPERATION_QUEUES, OperationJobData } from './queue.constants';
 
 /** How long a task waits before its next run when Redis could not serve the last one (full, down, slow). */
 export const REDIS_RETRY_DELAY_MS = 2_000;
@@ -20,31 +19,68 @@ export const REDIS_RETRY_DELAY_MS = 2_000;
 export const WORKER_HOLD_ON_REDIS_MS = 1_000;
 
 /**
- * Runs operation steps. A step that must wait is not awaited here: the job moves itself to the delayed set
- * and the worker takes the next job (BullMQ "process step jobs" pattern).
+ * Runs operation steps, with one BullMQ worker per connection's queue (docs/design.md#redis-topology), each with
+ * `tasks.workerConcurrency` slots. A step that must wait is not awaited here: the job moves itself to the delayed
+ * set and the worker takes the next job (BullMQ "process step jobs" pattern).
  *
  * A run that Redis could not serve failed for a gateway reason, not the task's: the job is delayed and run
  * again, without spending one of its attempts (attempts are for unexpected errors of the task's own logic), and
  * a job that still ended in the failed set for such a reason is sent back to the queue, never abandoned.
  */
-@Processor(OPERATIONS_QUEUE, { autorun: false, maxStalledCount: 1_000 })
-export class OperationProcessor extends WorkerHost implements OnApplicationBootstrap {
+@Injectable()
+export class OperationProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly redisFailures = new LogOncePerKind();
   private readonly onWorkerError: (error: Error) => void;
+  private readonly workers = new Map<string, Worker<OperationJobData>>();
 
   constructor(
     private readonly runner: OperationRunner,
+    @Inject(OPERATION_QUEUES) private readonly queues: OperationQueues,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    super();
     this.onWorkerError = bullErrorListener('worker', logger);
   }
 
-  async process(job: Job<OperationJobData>, token?: string): Promise<void> {
+  onApplicationBootstrap(): void {
+    for (const [connection, queue] of this.queues.entries()) {
+      // The queue's own connection settings and prefix: the worker's keys are the queue's.
+      const worker = new Worker<OperationJobData>(
+        queue.name,
+        (job, token) => this.process(connection, job, token),
+        {
+          connection: queue.opts.connection,
+          prefix: queue.opts.prefix,
+          autorun: false,
+          maxStalledCount: 1_000,
+          concurrency: this.config.tasks.workerConcurrency,
+          // A lock shorter than BullMQ's 30 s default needs its renewal at half of it, or it lapses under a running
+          // job and a second worker runs it too (found by the crash suite).
+          stalledInterval: this.config.tasks.stalledIntervalMs,
+          lockDuration: this.config.tasks.lockDurationMs,
+          lockRenewTime: this.config.tasks.lockDurationMs / 2,
+        },
+      );
+      worker.on('error', (error) => this.onError(worker, error));
+      worker.on('failed', (job, error) => void this.onFailed(connection, job, error));
+      void worker.run().catch((error: unknown) => this.onWorkerError(error as Error));
+      this.workers.set(connection, worker);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.workers.values()].map((worker) => worker.close()));
+  }
+
+  /** The worker of one connection (tests pause and inspect it). */
+  workerOf(connection: string): Worker<OperationJobData> | undefined {
+    return this.workers.get(connection);
+  }
+
+  async process(connection: string, job: Job<OperationJobData>, token?: string): Promise<void> {
     let next: Awaited<ReturnType<OperationRunner['run']>>;
     try {
-      next = await this.runner.run(job.data.taskId);
+      next = await this.runner.run(connection, job.data.taskId);
     } catch (error) {
       const redis = asRedisUnavailable(error);
       if (!redis) throw error;
@@ -63,26 +99,10 @@ export class OperationProcessor extends WorkerHost implements OnApplicationBoots
     throw new DelayedError();
   }
 
-  onApplicationBootstrap(): void {
-    // Worker options come from config, which the static @Processor decorator cannot read: set them before run().
-    this.worker.concurrency = this.config.tasks.workerConcurrency;
-    startWorker(this.worker, this.config.tasks, this.onWorkerError);
-  }
-
   /** BullMQ's worker reports its connection's and its scripts' failures here; without a listener it prints them. */
-  @OnWorkerEvent('error')
-  onError(error: Error): void {
+  private onError(worker: Worker, error: Error): void {
     this.onWorkerError(error);
-    if (asRedisUnavailable(error)) this.holdFetching(WORKER_HOLD_ON_REDIS_MS);
-  }
-
-  /**
-   * Holds the worker's fetching of new jobs for a while, as its own rate limit does, without asking Redis (which
-   * is what fails): the running jobs go on; the main loop waits, then fetches again.
-   */
-  private holdFetching(ms: number): void {
-    const worker = this.worker as unknown as { limitUntil?: number };
-    worker.limitUntil = Math.max(worker.limitUntil ?? 0, Date.now() + ms);
+    if (asRedisUnavailable(error)) holdFetching(worker, WORKER_HOLD_ON_REDIS_MS);
   }
 
   /**
@@ -91,8 +111,7 @@ export class OperationProcessor extends WorkerHost implements OnApplicationBoots
    * back to the queue. When even that fails (Redis still refuses), the task stays open with its job in the
    * failed set, and the sweeper sends it back later.
    */
-  @OnWorkerEvent('failed')
-  async onFailed(job: Job<OperationJobData> | undefined, error: Error): Promise<void> {
+  async onFailed(connection: string, job: Job<OperationJobData> | undefined, error: Error): Promise<void> {
     if (!job) return;
     try {
       const exhausted = job.attemptsMade >= (job.opts.attempts ?? JOB_ATTEMPTS);
@@ -101,7 +120,7 @@ export class OperationProcessor extends WorkerHost implements OnApplicationBoots
         await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
         return;
       }
-      await this.runner.abandon(job.data.taskId, error.message);
+      await this.runner.abandon(connection, job.data.taskId, error.message);
     } catch (failure) {
       const redis = asRedisUnavailable(failure);
       this.redisFailures.note(`failed:${redis?.kind ?? 'other'}`, (suppressed) =>
@@ -116,4 +135,13 @@ export class OperationProcessor extends WorkerHost implements OnApplicationBoots
       );
     }
   }
+}
+
+/**
+ * Holds a worker's fetching of new jobs for a while, as its own rate limit does, without asking Redis (which is
+ * what fails): the running jobs go on; the main loop waits, then fetches again.
+ */
+function holdFetching(worker: Worker, ms: number): void {
+  const held = worker as unknown as { limitUntil?: number };
+  held.limitUntil = Math.max(held.limitUntil ?? 0, Date.now() + ms);
 }

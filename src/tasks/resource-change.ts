@@ -2,7 +2,8 @@ import type { ResourceType } from '../domain/states';
 
 /**
  * A `resource.changed` event: a state change the gateway saw in a backend read that no task of ours made (someone
- * used the backend's own console). Kept on its own stream (`keys.changes()`), beside the task events.
+ * used the backend's own console). Kept on its connection's change stream (`keys.changes(connection)`), beside
+ * that connection's task events.
  */
 export interface ResourceChange {
   /** Stream entry id. */

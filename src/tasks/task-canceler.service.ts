@@ -2,7 +2,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConflictError, NotFoundError } from '../common/errors/gateway-error';
 import { MetricsService } from '../common/metrics/metrics.service';
 import { HistoryLog } from './history-log.service';
-import { TaskEvents } from './task-events.service';
 import { TaskQueue } from './task-queue.service';
 import { TaskStore, type CancelRequest } from './task-store.service';
 import { StepStatus, Task, TaskStatus } from './task.dto';
@@ -26,16 +25,15 @@ export class TaskCanceler {
   constructor(
     private readonly store: TaskStore,
     private readonly queue: TaskQueue,
-    private readonly events: TaskEvents,
     private readonly history: HistoryLog,
     private readonly metrics: MetricsService,
   ) {}
 
   /** The task after the cancel: ended (it was queued) or still running with `cancelRequestedAt` set. */
-  async cancel(taskId: string): Promise<Task> {
+  async cancel(connection: string, taskId: string): Promise<Task> {
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       const now = new Date().toISOString();
-      const request = await this.store.requestCancel(taskId, now);
+      const request = await this.store.requestCancel(connection, taskId, now);
       switch (request.kind) {
         case 'missing':
           throw new NotFoundError(`No task '${taskId}'.`);
@@ -48,7 +46,7 @@ export class TaskCanceler {
         case 'already':
           return request.task;
         case 'recorded':
-          await this.wake(taskId);
+          await this.wake(connection, taskId);
           return request.task;
         case 'queued': {
           const ended = await this.endQueued(request, now);
@@ -81,15 +79,11 @@ export class TaskCanceler {
     const ended = await this.store.finish(task, internal, {
       mode: 'expect',
       expectPublic: request.publicJson,
+      event: 'task.canceled',
     });
     if (ended.outcome === 'changed') return null;
     if (ended.outcome !== 'finished')
       throw new ConflictError('The task has ended: there is nothing left to cancel.');
-    await this.events
-      .publish('task.canceled', task)
-      .catch((error: unknown) =>
-        this.logger.warn(`task ${task.id}: its event was not published: ${String(error)}`),
-      );
     await this.history.taskEnded(task, internal);
     this.metrics.tasksFinished.inc({
       provider: task.provider,
@@ -99,23 +93,23 @@ export class TaskCanceler {
     });
     // A worker that takes the job anyway finds the task ended and stops.
     await this.queue
-      .remove(task.id)
+      .remove(task.provider, task.id)
       .catch((error: unknown) => this.logger.debug(`task ${task.id}: its job stays: ${String(error)}`));
     return task;
   }
 
   /** Runs the task's job now, so its worker meets the cancel without waiting out a poll's delay. */
-  private async wake(taskId: string): Promise<void> {
-    if (await this.promote(taskId)) return;
+  private async wake(connection: string, taskId: string): Promise<void> {
+    if (await this.promote(connection, taskId)) return;
     void (async () => {
       for (const delay of WAKE_RETRIES_MS) {
         await new Promise((resolve) => setTimeout(resolve, delay).unref());
-        if (await this.promote(taskId)) return;
+        if (await this.promote(connection, taskId)) return;
       }
     })();
   }
 
-  private promote(taskId: string): Promise<boolean> {
-    return this.queue.promote(taskId).catch(() => false);
+  private promote(connection: string, taskId: string): Promise<boolean> {
+    return this.queue.promote(connection, taskId).catch(() => false);
   }
 }

@@ -4,7 +4,10 @@ export type TaskEventType =
   'task.created' | 'task.updated' | 'task.succeeded' | 'task.failed' | 'task.canceled';
 
 export interface TaskEvent {
-  /** Stream entry id; SSE sends it as `id:` and takes it back as `Last-Event-ID`. */
+  /**
+   * Entry id in its connection's stream (`keys.events(provider)`). Ids of different connections' streams may be
+   * equal; SSE sends a cursor of every followed stream's position instead (resources/events/event-cursor.ts).
+   */
   id: string;
   type: TaskEventType;
   provider: string;
@@ -12,6 +15,3 @@ export interface TaskEvent {
   /** A summary, not the whole task: events are kept by the hundred thousand (Redis bytes per task). */
   task: TaskSummary;
 }
-
-/** A Redis stream entry id, the form an event id (and `Last-Event-ID`) takes. */
-export const STREAM_ID_PATTERN = /^\d{1,20}-\d{1,20}$/;

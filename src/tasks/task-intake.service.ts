@@ -72,11 +72,14 @@ export class TaskIntake {
   ) {}
 
   /** The earlier task of an Idempotency-Key, checked before anything else so a replay answers as the first call did. */
-  async replay(idempotency: IdempotencyContext): Promise<Task | null> {
-    const record = await this.redis.get(keys.idempotency(idempotency.apiKeyName, idempotency.key));
+  async replay(connection: string, idempotency: IdempotencyContext): Promise<Task | null> {
+    const record = await this.redis.get(
+      keys.idempotency(connection, idempotency.apiKeyName, idempotency.key),
+    );
     if (!record) return null;
     const separator = record.lastIndexOf('|');
     return this.resolveReplay(
+      connection,
       record.slice(separator + 1),
       record.slice(0, separator) === idempotency.fingerprint,
     );
@@ -163,7 +166,10 @@ export class TaskIntake {
       idempotency: params.idempotency,
     });
     if (accepted.kind === 'replay')
-      return { task: await this.resolveReplay(accepted.taskId, accepted.sameRequest), replayed: true };
+      return {
+        task: await this.resolveReplay(task.provider, accepted.taskId, accepted.sameRequest),
+        replayed: true,
+      };
     if (accepted.kind === 'locked') {
       // Retryable: the same request succeeds once that task has ended (`allowedActions` says `busy` meanwhile).
       throw new ConflictError(`The resource is busy with task ${accepted.taskId}; retry when it has ended.`, {
@@ -172,7 +178,7 @@ export class TaskIntake {
       });
     }
     try {
-      await this.queue.enqueue(task.id);
+      await this.queue.enqueue(task.provider, task.id);
     } catch (error) {
       // The task is stored and open: the sweeper enqueues it once the queue is reachable again.
       this.logger.warn(`task ${task.id} stored but not enqueued: ${String(error)}`);
@@ -181,20 +187,20 @@ export class TaskIntake {
     return { task, replayed: false };
   }
 
-  private async resolveReplay(taskId: string, sameRequest: boolean): Promise<Task> {
+  private async resolveReplay(connection: string, taskId: string, sameRequest: boolean): Promise<Task> {
     if (!sameRequest) {
       throw new IdempotencyMismatchError(
         'This Idempotency-Key was used with a different request; use a new key for a new request.',
       );
     }
-    const task = await this.store.get(taskId);
+    const task = await this.store.get(connection, taskId);
     if (!task)
       throw new ConflictError(`The task ${taskId} of this Idempotency-Key is no longer kept; use a new key.`);
     // The client replays because the first answer did not reach it: that call may have died between storing the
     // task and adding its job. Add it now rather than at the next sweep (job id = task id: never a second job).
     if (task.status === TaskStatus.Queued)
       await this.queue
-        .enqueue(task.id)
+        .enqueue(connection, task.id)
         .catch((error: unknown) =>
           this.logger.warn(`task ${task.id} replayed, not enqueued: ${String(error)}`),
         );

@@ -133,7 +133,7 @@ describe('TaskStore with task secrets', () => {
         })
       ).task;
     const drive = async (taskId: string) => {
-      for (let i = 0; i < 20; i++) if (!(await runner.run(taskId))) return store.get(taskId);
+      for (let i = 0; i < 20; i++) if (!(await runner.run('fake', taskId))) return store.get('fake', taskId);
       throw new Error('task did not end');
     };
     return { create, drive, store };
@@ -164,18 +164,18 @@ describe('TaskStore with task secrets', () => {
     const key = newKey();
     const { create, drive, store } = gateway({ secretKey: key }, { secretKey: key });
     const task = await create();
-    const stored = await redis.hget(keys.task(task.id), 'internal');
+    const stored = await redis.hget(keys.task(task.provider, task.id), 'internal');
     expect(stored).not.toContain(PASSWORD);
     expect(JSON.parse(stored!)).toMatchObject({
       request: { input: { name: 'metal', providerOptions: { hddRaid: 'raid_1' } } },
       secrets: [{ path: ['providerOptions', 'password'], sealed: expect.stringMatching(/^v1\./) }],
     });
-    const loaded = await store.getWithInternal(task.id);
+    const loaded = await store.getWithInternal('fake', task.id);
     expect(loaded!.internal.request.input).toMatchObject({ providerOptions: { password: PASSWORD } });
 
     expect(await drive(task.id)).toMatchObject({ status: 'succeeded' });
     expect(installedWith).toEqual([PASSWORD]);
-    expect(await redis.hkeys(keys.task(task.id))).toEqual(['packed']);
+    expect(await redis.hkeys(keys.task(task.provider, task.id))).toEqual(['packed']);
   });
 
   it('should finish tasks sealed before a key rotation when the old key is kept in previousSecretKeys', async () => {
@@ -202,19 +202,19 @@ describe('TaskStore with task secrets', () => {
     });
     expect(JSON.stringify(failed)).not.toContain(PASSWORD);
     expect(installedWith).toEqual([]);
-    expect(await redis.hkeys(keys.task(task.id))).toEqual(['packed']);
+    expect(await redis.hkeys(keys.task(task.provider, task.id))).toEqual(['packed']);
   });
 
   it('should fail the same way when the sealed value was altered in Redis', async () => {
     const key = newKey();
     const { create, drive } = gateway({ secretKey: key }, { secretKey: key });
     const task = await create();
-    const internal = JSON.parse((await redis.hget(keys.task(task.id), 'internal'))!) as {
+    const internal = JSON.parse((await redis.hget(keys.task(task.provider, task.id), 'internal'))!) as {
       secrets: Array<{ sealed: string }>;
     };
     const sealed = internal.secrets[0].sealed;
     internal.secrets[0].sealed = `${sealed.slice(0, -2)}${sealed.endsWith('AA') ? 'BB' : 'AA'}`;
-    await redis.hset(keys.task(task.id), 'internal', JSON.stringify(internal));
+    await redis.hset(keys.task(task.provider, task.id), 'internal', JSON.stringify(internal));
     expect(await drive(task.id)).toMatchObject({
       status: 'failed',
       error: { code: 'internal', detail: expect.stringContaining('altered or belongs to another task') },

@@ -3,10 +3,12 @@ import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { decodeTime } from 'ulid';
-import { keys } from '../common/redis/keys';
+import { connectionOfResourceId, keys } from '../common/redis/keys';
 import { REDIS } from '../common/redis/redis.tokens';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
-import { Task, TaskStatus } from './task.dto';
+import type { TaskEventType } from './task-event';
+import { encodeEvent } from './task-event.codec';
+import { summarize, Task, TaskStatus } from './task.dto';
 import type { TaskInternal } from './task-record';
 import { TASK_DICTIONARY } from './task-dictionary';
 import {
@@ -21,24 +23,31 @@ import {
 /**
  * Creates a task atomically with its idempotency record, resource lock and indexes, so two concurrent
  * identical requests cannot both create one.
- * KEYS: idempotency key ('' if none), lock key ('' if none), task key, provider index, resource index ('' if none), open set
- * ARGV: fingerprint, task id, public json, internal json, created ms, idempotency ttl s, lock ttl s
+ * KEYS: idempotency key, lock key, task key, provider index, resource index, open set (absent ones: `absent`)
+ * ARGV: fingerprint, task id, public json, internal json, created ms, idempotency ttl s, lock ttl s, absent
  */
+/**
+ * Stands for an optional key a script is not given. A key of the connection's slot, like the others: an empty name
+ * hashes to slot 0, which a Redis Cluster refuses next to the connection's keys (CROSSSLOT). Never written; each
+ * script gets it as its last ARGV to tell it apart.
+ */
+const absent = (connection: string) => keys.task(connection, '-');
+
 const ACCEPT = `
-if KEYS[1] ~= '' then
+if KEYS[1] ~= ARGV[#ARGV] then
   local existing = redis.call('GET', KEYS[1])
   if existing then return {'replay', existing} end
 end
-if KEYS[2] ~= '' then
+if KEYS[2] ~= ARGV[#ARGV] then
   local holder = redis.call('GET', KEYS[2])
   if holder then return {'locked', holder} end
   redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[7])
 end
 redis.call('HSET', KEYS[3], 'public', ARGV[3], 'internal', ARGV[4])
 redis.call('ZADD', KEYS[4], ARGV[5], ARGV[2])
-if KEYS[5] ~= '' then redis.call('ZADD', KEYS[5], ARGV[5], ARGV[2]) end
+if KEYS[5] ~= ARGV[#ARGV] then redis.call('ZADD', KEYS[5], ARGV[5], ARGV[2]) end
 redis.call('SADD', KEYS[6], ARGV[2])
-if KEYS[1] ~= '' then redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[6]) end
+if KEYS[1] ~= ARGV[#ARGV] then redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[6]) end
 return {'created', ARGV[2]}`;
 
 /**
@@ -46,8 +55,8 @@ return {'created', ARGV[2]}`;
  * (docs/design.md#cancel). Never writes a task that has ended (a second worker after a crash must not bring an
  * ended task's fields back). With an expected public JSON it is the worker's queued → running compare-and-set: the
  * API's cancel of a queued task and the worker's start cannot both win.
- * KEYS: task key, resource index ('' if none)
- * ARGV: public json, internal json, task id, created ms, expected public json ('' for none)
+ * KEYS: task key, resource index (or `absent`)
+ * ARGV: public json, internal json, task id, created ms, expected public json ('' for none), absent
  * Returns {'saved' | 'ended' | 'changed', cancel time or false}
  */
 const SAVE = `
@@ -56,14 +65,16 @@ if ARGV[5] ~= '' and redis.call('HGET', KEYS[1], 'public') ~= ARGV[5] then
   return {'changed', redis.call('HGET', KEYS[1], 'cancel')}
 end
 redis.call('HSET', KEYS[1], 'public', ARGV[1], 'internal', ARGV[2])
-if KEYS[2] ~= '' then redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[3]) end
+if KEYS[2] ~= ARGV[#ARGV] then redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[3]) end
 return {'saved', redis.call('HGET', KEYS[1], 'cancel')}`;
 
 /**
  * Ends a task once: only a task that is still open is finished (docs/design.md#cancel). Also starts its retention
  * clock, drops it from the open set and frees its lock if it holds it.
- * KEYS: task key, open set, provider index, resource index ('' if none), lock key ('' if none)
- * ARGV: packed task, retention s, cutoff ms, task id, created ms, mode, expected public json
+ * KEYS: task key, open set, provider index, resource index, lock key (absent ones: `absent`), event stream
+ * ARGV: packed task, retention s, cutoff ms, task id, created ms, mode, expected public json, absent, stream cap,
+ * then the terminal event's fields (none: no event). The event is written with the end, in one step: a Redis that
+ * fails over between the two could otherwise keep the end and lose the event (found by the Sentinel fail-over test).
  * mode `succeed`: refused ('canceled') when a cancel was recorded. mode `expect`: refused ('changed') unless the
  * public JSON is still the expected one (the API's cancel of a queued task).
  * Returns {'finished' | 'ended' | 'changed'} or {'canceled', cancel time}
@@ -78,12 +89,15 @@ redis.call('HDEL', KEYS[1], 'public', 'internal', 'cancel', 'committed')
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('SREM', KEYS[2], ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[3])
-if KEYS[4] ~= '' then
+if KEYS[4] ~= ARGV[8] then
   redis.call('ZADD', KEYS[4], 'NX', ARGV[5], ARGV[4])
   redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[3])
   redis.call('EXPIRE', KEYS[4], tonumber(ARGV[2]) + 86400)
 end
-if KEYS[5] ~= '' and redis.call('GET', KEYS[5]) == ARGV[4] then redis.call('DEL', KEYS[5]) end
+if KEYS[5] ~= ARGV[8] and redis.call('GET', KEYS[5]) == ARGV[4] then redis.call('DEL', KEYS[5]) end
+if #ARGV > 9 then
+  redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[9], '*', unpack(ARGV, 10, #ARGV))
+end
 return {'finished'}`;
 
 /**
@@ -231,12 +245,14 @@ export class TaskStore {
     const [kind, value] = (await this.redis.eval(
       ACCEPT,
       6,
-      idempotency ? keys.idempotency(idempotency.apiKeyName, idempotency.key) : '',
-      lockResourceId ? keys.resourceLock(lockResourceId) : '',
-      keys.task(task.id),
+      idempotency
+        ? keys.idempotency(task.provider, idempotency.apiKeyName, idempotency.key)
+        : absent(task.provider),
+      lockResourceId ? keys.resourceLock(lockResourceId) : absent(task.provider),
+      keys.task(task.provider, task.id),
       keys.tasksByProvider(task.provider),
-      task.resource.id ? keys.tasksByResource(task.resource.id) : '',
-      keys.openTasks(),
+      task.resource.id ? keys.tasksByResource(task.resource.id) : absent(task.provider),
+      keys.openTasks(task.provider),
       idempotency?.fingerprint ?? '',
       task.id,
       JSON.stringify(task),
@@ -244,6 +260,7 @@ export class TaskStore {
       String(Date.parse(task.createdAt)),
       String(this.retentionSeconds),
       String(lockTtl),
+      absent(task.provider),
     )) as [string, string];
     if (kind === 'replay') {
       const separator = value.lastIndexOf('|');
@@ -256,9 +273,10 @@ export class TaskStore {
     return { kind: kind as 'created' | 'locked', taskId: value };
   }
 
-  async get(taskId: string): Promise<Task | null> {
+  /** A task of one connection (every key of a task is in its connection's slot: docs/design.md#redis-topology). */
+  async get(connection: string, taskId: string): Promise<Task | null> {
     const [plain, packed, cancel] = await this.redis.hmgetBuffer(
-      keys.task(taskId),
+      keys.task(connection, taskId),
       'public',
       'packed',
       'cancel',
@@ -266,9 +284,18 @@ export class TaskStore {
     return decodeTask(plain, packed, cancel);
   }
 
-  async getWithInternal(taskId: string): Promise<LoadedTask | null> {
+  /**
+   * A task by id alone, looked for on the connections the caller may see (one read per connection, in parallel):
+   * the id does not say its connection, and a task of another connection is not the caller's to see.
+   */
+  async find(taskId: string, connections: readonly string[]): Promise<Task | null> {
+    const found = await Promise.all(connections.map((connection) => this.get(connection, taskId)));
+    return found.find((task) => task !== null) ?? null;
+  }
+
+  async getWithInternal(connection: string, taskId: string): Promise<LoadedTask | null> {
     const [publicJson, internalJson, cancel, committed] = await this.redis.hmget(
-      keys.task(taskId),
+      keys.task(connection, taskId),
       'public',
       'internal',
       'cancel',
@@ -290,14 +317,15 @@ export class TaskStore {
     const [outcome, cancel] = (await this.script(
       SAVE,
       2,
-      keys.task(task.id),
+      keys.task(task.provider, task.id),
       // A create learns its resource id late: index it from then on.
-      task.resource.id ? keys.tasksByResource(task.resource.id) : '',
+      task.resource.id ? keys.tasksByResource(task.resource.id) : absent(task.provider),
       JSON.stringify(task),
       this.storable(internal),
       task.id,
       String(decodeTime(task.id)),
       expectPublic,
+      absent(task.provider),
     )) as [SaveResult['outcome'], string | null];
     return { outcome, cancelRequestedAt: cancel ?? null };
   }
@@ -307,19 +335,22 @@ export class TaskStore {
    * cancel is refused (docs/design.md#cancel). Answers the cancel recorded before, which wins instead; 'ended'
    * when the task has ended.
    */
-  async commit(taskId: string): Promise<{ cancelRequestedAt: string } | 'committed' | 'ended'> {
-    const reply = (await this.script(COMMIT, 1, keys.task(taskId))) as string | null;
+  async commit(
+    connection: string,
+    taskId: string,
+  ): Promise<{ cancelRequestedAt: string } | 'committed' | 'ended'> {
+    const reply = (await this.script(COMMIT, 1, keys.task(connection, taskId))) as string | null;
     if (reply === null) return 'committed';
     if (reply === 'ended') return 'ended';
     return { cancelRequestedAt: reply };
   }
 
   /** Records a cancel request, or says why there is none to record (see REQUEST_CANCEL). */
-  async requestCancel(taskId: string, now: string): Promise<CancelRequest> {
+  async requestCancel(connection: string, taskId: string, now: string): Promise<CancelRequest> {
     const [kind, publicJson, internalJson, cancel] = (await this.script(
       REQUEST_CANCEL,
       1,
-      keys.task(taskId),
+      keys.task(connection, taskId),
       now,
     )) as [CancelRequest['kind'], string?, string?, string?];
     if (kind === 'missing' || kind === 'ended' || kind === 'committed') return { kind };
@@ -338,18 +369,19 @@ export class TaskStore {
   async finish(
     task: Task,
     internal: TaskInternal,
-    options: { mode?: 'succeed' | 'expect'; expectPublic?: string } = {},
+    options: { mode?: 'succeed' | 'expect'; expectPublic?: string; event?: TaskEventType } = {},
   ): Promise<FinishOutcome> {
     const cutoff = Date.now() - this.retentionSeconds * 1000 - 86_400_000;
     // Ended once, in one script: a second worker after a crash, or the API racing a worker, finds it ended.
     const [outcome, cancel] = (await this.script(
       FINISH,
-      5,
-      keys.task(task.id),
-      keys.openTasks(),
+      6,
+      keys.task(task.provider, task.id),
+      keys.openTasks(task.provider),
       keys.tasksByProvider(task.provider),
-      task.resource.id ? keys.tasksByResource(task.resource.id) : '',
-      internal.lockedResourceId ? keys.resourceLock(internal.lockedResourceId) : '',
+      task.resource.id ? keys.tasksByResource(task.resource.id) : absent(task.provider),
+      internal.lockedResourceId ? keys.resourceLock(internal.lockedResourceId) : absent(task.provider),
+      keys.events(task.provider),
       deflateRawSync(JSON.stringify(task), { dictionary: TASK_DICTIONARY }),
       String(this.retentionSeconds),
       String(cutoff),
@@ -357,6 +389,9 @@ export class TaskStore {
       String(decodeTime(task.id)),
       options.mode ?? '',
       options.expectPublic ?? '',
+      absent(task.provider),
+      String(this.config.events.retainEvents),
+      ...(options.event ? encodeEvent(options.event, summarize(task)) : []),
     )) as [FinishOutcome['outcome'], string?];
     return outcome === 'canceled' ? { outcome, cancelRequestedAt: cancel! } : { outcome };
   }
@@ -370,15 +405,17 @@ export class TaskStore {
   /** Ids of the tasks currently holding each resource (null where none). */
   async activeTaskIds(resourceIds: string[]): Promise<Array<string | null>> {
     if (resourceIds.length === 0) return [];
-    return this.redis.mget(resourceIds.map((id) => keys.resourceLock(id)));
+    // One GET per lock, not an MGET: ids of different connections are in different cluster slots. The client's
+    // auto-pipelining sends them together.
+    return Promise.all(resourceIds.map((id) => this.redis.get(keys.resourceLock(id))));
   }
 
-  async openTaskIds(): Promise<string[]> {
-    return this.redis.smembers(keys.openTasks());
+  async openTaskIds(connection: string): Promise<string[]> {
+    return this.redis.smembers(keys.openTasks(connection));
   }
 
-  async forgetOpen(taskId: string): Promise<void> {
-    await this.redis.srem(keys.openTasks(), taskId);
+  async forgetOpen(connection: string, taskId: string): Promise<void> {
+    await this.redis.srem(keys.openTasks(connection), taskId);
   }
 
   /**
@@ -391,9 +428,15 @@ export class TaskStore {
     after: string | null,
     scanLimit = 5_000,
   ): Promise<TaskPage> {
+    // Each source is one connection's index (or one resource's): its tasks are in that connection's slot.
     const sources = filter.resourceId
-      ? [keys.tasksByResource(filter.resourceId)]
-      : filter.providers.map((p) => keys.tasksByProvider(p));
+      ? [
+          {
+            key: keys.tasksByResource(filter.resourceId),
+            connection: connectionOfResourceId(filter.resourceId),
+          },
+        ]
+      : filter.providers.map((p) => ({ key: keys.tasksByProvider(p), connection: p }));
     const maxScore = after ? String(decodeTime(after)) : '+inf';
     const chunk = Math.min(500, Math.max(pageSize * 2, 50));
     const buffers = sources.map(() => [] as string[]);
@@ -404,7 +447,14 @@ export class TaskStore {
     let last: string | null = null;
 
     const refill = async (i: number) => {
-      const ids = await this.redis.zrevrangebyscore(sources[i], maxScore, '-inf', 'LIMIT', offsets[i], chunk);
+      const ids = await this.redis.zrevrangebyscore(
+        sources[i].key,
+        maxScore,
+        '-inf',
+        'LIMIT',
+        offsets[i],
+        chunk,
+      );
       offsets[i] += ids.length;
       if (ids.length < chunk) exhausted[i] = true;
       buffers[i].push(...ids.filter((id) => !after || id < after));
@@ -413,7 +463,7 @@ export class TaskStore {
 
     while (items.length < pageSize && scanned < scanLimit) {
       // Merge the sources one id at a time so that the page is ordered across connections.
-      const batch: string[] = [];
+      const batch: Array<{ id: string; connection: string }> = [];
       while (batch.length < pageSize - items.length) {
         for (let i = 0; i < sources.length; i++)
           if (buffers[i].length === 0 && !exhausted[i]) await refill(i);
@@ -422,16 +472,19 @@ export class TaskStore {
           if (buffers[i].length && (pick < 0 || buffers[i][0] > buffers[pick][0])) pick = i;
         }
         if (pick < 0) break;
-        batch.push(buffers[pick].shift()!);
+        batch.push({ id: buffers[pick].shift()!, connection: sources[pick].connection });
       }
       if (batch.length === 0) return { items, next: null };
-      const tasks = await this.redis
-        .pipeline(batch.map((id) => ['hmgetBuffer', keys.task(id), 'public', 'packed', 'cancel']))
-        .exec();
-      batch.forEach((id, index) => {
+      // Single reads rather than one pipeline: a cluster pipeline must stay in one slot (auto-pipelining batches them).
+      const tasks = await Promise.all(
+        batch.map(({ id, connection }) =>
+          this.redis.hmgetBuffer(keys.task(connection, id), 'public', 'packed', 'cancel'),
+        ),
+      );
+      batch.forEach(({ id }, index) => {
         scanned++;
         last = id;
-        const [plain, packed, cancel] = (tasks?.[index]?.[1] as Array<Buffer | null> | undefined) ?? [];
+        const [plain, packed, cancel] = tasks[index] ?? [];
         const task = decodeTask(plain ?? null, packed ?? null, cancel ?? null);
         if (!task) return;
         if (!filter.providers.includes(task.provider)) return;

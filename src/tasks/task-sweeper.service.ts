@@ -1,11 +1,11 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { REDIS } from '../common/redis/redis.tokens';
+import { OperationQueues } from './operation-queues';
 import { TaskQueue } from './task-queue.service';
 import { TaskStore } from './task-store.service';
-import { OPERATIONS_QUEUE } from './queue.constants';
+import { OPERATION_QUEUES } from './queue.constants';
 
 const SWEEP_INTERVAL_MS = 60_000;
 /** Open tasks looked at per Redis round trip. */
@@ -32,7 +32,7 @@ export class TaskSweeper implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     private readonly store: TaskStore,
     private readonly tasks: TaskQueue,
-    @InjectQueue(OPERATIONS_QUEUE) private readonly queue: Queue,
+    @Inject(OPERATION_QUEUES) private readonly queues: OperationQueues,
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
@@ -48,10 +48,18 @@ export class TaskSweeper implements OnApplicationBootstrap, OnApplicationShutdow
     clearInterval(this.timer);
   }
 
-  /** Returns how many tasks it sent back to the queue. Never throws. */
+  /** Returns how many tasks it sent back to the queue, over every connection. Never throws. */
   async sweep(graceMs = SWEEP_GRACE_MS): Promise<number> {
+    let total = 0;
+    for (const [connection, queue] of this.queues.entries())
+      total += await this.sweepConnection(connection, queue, graceMs);
+    return total;
+  }
+
+  /** One connection's open tasks against its own queue: every key read here is in that connection's slot. */
+  private async sweepConnection(connection: string, queue: Queue, graceMs: number): Promise<number> {
     try {
-      const open = await this.store.openTaskIds();
+      const open = await this.store.openTaskIds(connection);
       let missing = 0;
       let finished = 0;
       for (let start = 0; start < open.length; start += SWEEP_BATCH) {
@@ -59,9 +67,9 @@ export class TaskSweeper implements OnApplicationBootstrap, OnApplicationShutdow
         const replies = await this.redis
           .pipeline(
             batch.flatMap((id) => [
-              ['exists', this.queue.toKey(id)],
-              ['zscore', this.queue.keys.failed, id],
-              ['zscore', this.queue.keys.completed, id],
+              ['exists', queue.toKey(id)],
+              ['zscore', queue.keys.failed, id],
+              ['zscore', queue.keys.completed, id],
             ]),
           )
           .exec();
@@ -72,27 +80,28 @@ export class TaskSweeper implements OnApplicationBootstrap, OnApplicationShutdow
         };
         for (const [i, taskId] of batch.entries()) {
           if (reply(3 * i) === 0) {
-            await this.tasks.enqueue(taskId);
+            await this.tasks.enqueue(connection, taskId);
             missing++;
             continue;
           }
           const state: Finished | null =
             reply(3 * i + 1) !== null ? 'failed' : reply(3 * i + 2) !== null ? 'completed' : null;
-          if (state && (await this.requeue(taskId, state, graceMs))) finished++;
+          if (state && (await this.requeue(queue, taskId, state, graceMs))) finished++;
         }
       }
-      if (missing) this.logger.warn(`re-enqueued ${missing} open task(s) that had no job`);
-      if (finished) this.logger.warn(`re-enqueued ${finished} open task(s) whose job had ended`);
+      if (missing) this.logger.warn(`${connection}: re-enqueued ${missing} open task(s) that had no job`);
+      if (finished)
+        this.logger.warn(`${connection}: re-enqueued ${finished} open task(s) whose job had ended`);
       return missing + finished;
     } catch (error) {
-      this.logger.warn(`task sweep failed: ${String(error)}`);
+      this.logger.warn(`${connection}: task sweep failed: ${String(error)}`);
       return 0;
     }
   }
 
   /** Moves a finished job of an open task back to the queue (same job id, attempts counted afresh). */
-  private async requeue(taskId: string, state: Finished, graceMs: number): Promise<boolean> {
-    const job = await this.queue.getJob(taskId);
+  private async requeue(queue: Queue, taskId: string, state: Finished, graceMs: number): Promise<boolean> {
+    const job = await queue.getJob(taskId);
     if (!job || (job.finishedOn !== undefined && Date.now() - job.finishedOn < graceMs)) return false;
     try {
       await job.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });

@@ -8,7 +8,8 @@ import pino from 'pino';
 import { readEnv } from '../config/env';
 import type { GatewayConfig } from '../config/gateway-config';
 import { findRedisBinary, startEmbeddedRedis, type EmbeddedRedis } from '../../sandbox/embedded-redis';
-import { BULL_PREFIX, OPERATIONS_QUEUE, type OperationJobData } from './queue.constants';
+import { OperationQueues } from './operation-queues';
+import { BULL_PREFIX, operationsQueue, type OperationJobData } from './queue.constants';
 import { TaskQueue } from './task-queue.service';
 import type { TaskStore } from './task-store.service';
 import { TaskSweeper } from './task-sweeper.service';
@@ -24,6 +25,7 @@ describe('TaskSweeper', () => {
   let worker: Worker<OperationJobData>;
   let open: string[];
   let sweeper: TaskSweeper;
+  let queues: OperationQueues;
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
@@ -35,13 +37,16 @@ describe('TaskSweeper', () => {
     server = await startEmbeddedRedis({ dir: mkdtempSync(join(tmpdir(), 'sweeper-redis-')), binary });
     redis = new Redis(server.url);
     const connection = { host: '127.0.0.1', port: Number(new URL(server.url).port) };
-    queue = new Queue(OPERATIONS_QUEUE, { connection, prefix: BULL_PREFIX });
+    queue = new Queue(operationsQueue('c1'), { connection, prefix: BULL_PREFIX });
     // A worker that only takes jobs when told to (manual processing): the test decides how each one ends.
-    worker = new Worker(OPERATIONS_QUEUE, null, { connection, prefix: BULL_PREFIX, autorun: false });
+    worker = new Worker(operationsQueue('c1'), null, { connection, prefix: BULL_PREFIX, autorun: false });
+    queues = new OperationQueues(new Map([['c1', queue]]));
     const config = { env: readEnv({}) } as GatewayConfig;
-    const tasks = new TaskQueue(queue, config, pino({ level: 'silent' }));
-    const store = { openTaskIds: async () => open } as unknown as TaskStore;
-    sweeper = new TaskSweeper(store, tasks, queue, redis);
+    const tasks = new TaskQueue(queues, config, pino({ level: 'silent' }));
+    const store = {
+      openTaskIds: async (connection: string) => (connection === 'c1' ? open : []),
+    } as unknown as TaskStore;
+    sweeper = new TaskSweeper(store, tasks, queues, redis);
   });
 
   afterAll(async () => {
@@ -115,7 +120,7 @@ describe('TaskSweeper', () => {
     const broken = new TaskSweeper(
       { openTaskIds: async () => Promise.reject(new Error('Connection is closed.')) } as unknown as TaskStore,
       {} as TaskQueue,
-      queue,
+      queues,
       redis,
     );
     await expect(broken.sweep()).resolves.toBe(0);

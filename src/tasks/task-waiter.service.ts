@@ -22,8 +22,8 @@ export class TaskWaiter implements BeforeApplicationShutdown {
     return this.stopping;
   }
 
-  async waitForEnd(taskId: string, seconds: number): Promise<Task | null> {
-    if (seconds <= 0 || this.stopping) return this.store.get(taskId);
+  async waitForEnd(connection: string, taskId: string, seconds: number): Promise<Task | null> {
+    if (seconds <= 0 || this.stopping) return this.store.get(connection, taskId);
     let resolveEnded!: () => void;
     const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
     this.waking.add(resolveEnded);
@@ -31,7 +31,7 @@ export class TaskWaiter implements BeforeApplicationShutdown {
       if (event.taskId === taskId && TERMINAL_STATUSES.has(event.task.status)) resolveEnded();
     });
     try {
-      const current = await this.store.get(taskId);
+      const current = await this.store.get(connection, taskId);
       if (!current || TERMINAL_STATUSES.has(current.status) || this.stopping) return current;
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -39,7 +39,7 @@ export class TaskWaiter implements BeforeApplicationShutdown {
         new Promise<void>((resolve) => (timer = setTimeout(resolve, seconds * 1000))),
       ]);
       clearTimeout(timer);
-      return this.store.get(taskId);
+      return this.store.get(connection, taskId);
     } finally {
       this.waking.delete(resolveEnded);
       unsubscribe();

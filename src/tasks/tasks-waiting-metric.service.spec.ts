@@ -2,7 +2,6 @@ import { Redis } from 'ioredis';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
 import { MetricsService } from '../common/metrics/metrics.service';
 import { keys } from '../common/redis/keys';
 import type { GatewayConfig } from '../config/gateway-config';
@@ -10,7 +9,6 @@ import { findRedisBinary, startEmbeddedRedis, type EmbeddedRedis } from '../../s
 import { TASKS_WAITING_METRIC, TasksWaitingMetric } from './tasks-waiting-metric.service';
 
 const config = { providers: [{ name: 'c1' }, { name: 'c2' }, { name: 'idle' }] } as unknown as GatewayConfig;
-const logger = { warn: jest.fn() } as unknown as Logger;
 
 /** The gauge's series as Prometheus would read them: provider → value. */
 async function scrape(metrics: MetricsService): Promise<Record<string, number>> {
@@ -43,25 +41,26 @@ describe('TasksWaitingMetric (docs/design.md#running-it)', () => {
     await redis.zadd(keys.tasksByProvider('c1'), 1, 't1', 2, 't2', 3, 't3');
     await redis.zadd(keys.tasksByProvider('c2'), 4, 't4');
     await redis.zadd(keys.tasksByProvider('idle'), 5, 't5');
-    await redis.sadd(keys.openTasks(), 't1', 't3', 't4');
+    await redis.sadd(keys.openTasks('c1'), 't1', 't3');
+    await redis.sadd(keys.openTasks('c2'), 't4');
     const metrics = new MetricsService();
-    new TasksWaitingMetric(metrics, redis, config, logger);
+    new TasksWaitingMetric(metrics, redis, config);
 
     expect(await scrape(metrics)).toEqual({ c1: 2, c2: 1, idle: 0 });
     expect(await metrics.registry.metrics()).toContain(`${TASKS_WAITING_METRIC}{provider="c1"} 2`);
 
     // Read again at every scrape: a task that ended leaves the count.
-    await redis.srem(keys.openTasks(), 't1');
+    await redis.srem(keys.openTasks('c1'), 't1');
     expect(await scrape(metrics)).toEqual({ c1: 1, c2: 1, idle: 0 });
   });
 
   it('drops its series while Redis cannot answer, so a stale count never drives scaling', async () => {
     await redis.flushall();
     await redis.zadd(keys.tasksByProvider('c1'), 1, 't1');
-    await redis.sadd(keys.openTasks(), 't1');
+    await redis.sadd(keys.openTasks('c1'), 't1');
     const client = new Redis(redisServer.url);
     const metrics = new MetricsService();
-    new TasksWaitingMetric(metrics, client, config, logger);
+    new TasksWaitingMetric(metrics, client, config);
     expect((await scrape(metrics)).c1).toBe(1);
 
     client.disconnect();

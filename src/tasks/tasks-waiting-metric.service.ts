@@ -1,8 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
-import { LOGGER } from '../common/logging/logger';
 import { MetricsService } from '../common/metrics/metrics.service';
 import { keys } from '../common/redis/keys';
 import { REDIS } from '../common/redis/redis.tokens';
@@ -16,20 +14,16 @@ export const TASKS_WAITING_METRIC = 'gateway_tasks_waiting';
  * reads (docs/design.md#running-it). Every process reports the same shared count, so queries take the `max` per
  * connection across pods.
  *
- * Sampled when Prometheus scrapes, so it costs nothing unscraped: one ZINTERCARD per connection (the open-task
- * set against the connection's task index; Redis >= 7.0), answered inside Redis without moving the ids. When
- * Redis cannot answer, the series are dropped rather than left at their last value: a stale count must not keep
- * scaling workers.
+ * Sampled when Prometheus scrapes, so it costs nothing unscraped: one SCARD of each connection's open-task set
+ * (in that connection's slot). When Redis cannot answer, the series are dropped rather than left at their last
+ * value: a stale count must not keep scaling workers.
  */
 @Injectable()
 export class TasksWaitingMetric {
-  private warned = false;
-
   constructor(
     metrics: MetricsService,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
   ) {
     const connections = config.providers.map((connection) => connection.name);
     const sample = (gauge: Gauge<'provider'>) => this.sample(gauge, connections);
@@ -47,19 +41,13 @@ export class TasksWaitingMetric {
   private async sample(gauge: Gauge<'provider'>, connections: string[]): Promise<void> {
     try {
       const counts = await Promise.all(
-        connections.map((connection) =>
-          this.redis.zintercard(2, keys.openTasks(), keys.tasksByProvider(connection)),
-        ),
+        connections.map((connection) => this.redis.scard(keys.openTasks(connection))),
       );
       gauge.reset();
       connections.forEach((provider, i) => gauge.set({ provider }, counts[i]));
-    } catch (error) {
+    } catch {
+      // A Redis outage is logged by the connection itself.
       gauge.reset();
-      // A Redis outage is logged by the connection itself; a Redis without the command only here, once.
-      if (!this.warned && /unknown command/i.test(String((error as Error)?.message))) {
-        this.warned = true;
-        this.logger.warn(`${TASKS_WAITING_METRIC} needs Redis >= 7.0 (ZINTERCARD): left out of /metrics`);
-      }
     }
   }
 }

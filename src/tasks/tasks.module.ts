@@ -1,13 +1,21 @@
 import { BullModule } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import type { GatewayRole } from '../config/env';
 import { GatewayReads } from './gateway-reads';
 import { HistoryLog } from './history-log.service';
 import { LabelStore } from './label-store.service';
+import { LegacyLayout } from './legacy-layout';
 import { PublicKeyStore } from './public-key-store.service';
 import { OperationRunner } from './operation-runner.service';
 import { OperationProcessor } from './operation.processor';
-import { OPERATIONS_QUEUE } from './queue.constants';
+import { OperationQueues } from './operation-queues';
+import {
+  OPERATION_QUEUES,
+  operationsQueue,
+  operationsQueueToken,
+  type OperationJobData,
+} from './queue.constants';
 import { TaskCanceler } from './task-canceler.service';
 import { TaskEvents } from './task-events.service';
 import { TaskIntake } from './task-intake.service';
@@ -34,21 +42,37 @@ const SHARED = [
 /** Task storage and events everywhere; the processor and the sweeper only where workers run. */
 @Module({})
 export class TasksModule {
-  static forRole(role: GatewayRole): DynamicModule {
+  /** `connections`: the names of the configured connections, one operations queue each. */
+  static forRole(role: GatewayRole, connections: readonly string[]): DynamicModule {
     const worker =
       role === 'worker' || role === 'all' ? [OperationRunner, OperationProcessor, TaskSweeper] : [];
     return {
       module: TasksModule,
       global: true,
-      // BullMQ's own event stream is read by nobody here: keep it short (it held ~370 bytes per task).
-      imports: [BullModule.registerQueue({ name: OPERATIONS_QUEUE, streams: { events: { maxLen: 1_000 } } })],
+      imports: [
+        BullModule.registerQueue(
+          // BullMQ's own event stream is read by nobody here: keep it short (it held ~370 bytes per task).
+          ...connections.map((name) => ({
+            name: operationsQueue(name),
+            streams: { events: { maxLen: 1_000 } },
+          })),
+        ),
+      ],
       providers: [
+        {
+          provide: OPERATION_QUEUES,
+          inject: connections.map(operationsQueueToken),
+          useFactory: (...queues: Array<Queue<OperationJobData>>) =>
+            new OperationQueues(new Map(connections.map((name, i) => [name, queues[i]]))),
+        },
         ...SHARED,
+        // Every role: moves a single Redis of the previous key layout, once, before workers start.
+        LegacyLayout,
         // Every role: any scraped process reports the shared count (docs/design.md#running-it).
         TasksWaitingMetric,
         ...worker,
       ],
-      exports: SHARED,
+      exports: [...SHARED, OPERATION_QUEUES],
     };
   }
 }

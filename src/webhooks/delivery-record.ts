@@ -17,7 +17,7 @@ export interface DeliveryRecord {
   /** Deterministic per event (the same on every retry and re-read): `webhook-id` is `msg_<id>`. */
   id: string;
   webhookId: string;
-  /** The event's stream entry id (the SSE id of a task event), or the test's own id. */
+  /** The event's entry id in its connection's stream (task events or changes), or the test's own id. */
   eventId: string;
   eventType: PayloadType;
   status: DeliveryStatus;

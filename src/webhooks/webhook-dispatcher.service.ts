@@ -8,8 +8,10 @@ import { LogOncePerKind } from '../common/errors/log-once';
 import { LOGGER } from '../common/logging/logger';
 import { keys } from '../common/redis/keys';
 import { REDIS_BLOCKING } from '../common/redis/redis.tokens';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { decodeChange } from '../tasks/resource-change';
 import { decodeEvent } from '../tasks/task-event.codec';
+import { blockingCopy, slotGroups } from '../tasks/task-event-slots';
 import { newDelivery } from './delivery-record';
 import { DeliveryStore } from './delivery-store.service';
 import { matches } from './webhook-matcher';
@@ -18,7 +20,7 @@ import { WebhookQueue } from './webhook-queue';
 import { WebhookStore } from './webhook-store.service';
 import type { WebhookRecord } from './webhook';
 
-/** The consumer group every worker process reads both streams in. */
+/** The consumer group every worker process reads each stream in. */
 export const DISPATCH_GROUP = 'webhooks';
 /** Entries a dead consumer left unacknowledged this long are taken over by a live one. */
 export const CLAIM_IDLE_MS = 30_000;
@@ -28,70 +30,96 @@ const BLOCK_MS = 2_000;
 
 type Entry = [id: string, fields: string[] | null];
 
-/** One event from either stream, as matching and the payload need it. */
+/** One stream read: a connection's task events (deliveries `e.`) or its observed changes (`c.`). */
+interface Stream {
+  key: string;
+  connection: string;
+  kind: 'events' | 'changes';
+}
+
+/** One event from either kind of stream, as matching and the payload need it. */
 interface Dispatchable {
-  stream: string;
   entryId: string;
   type: string;
   provider: string;
   payload: WebhookPayload;
 }
 
-/** The two streams read, each with the letter that starts its deliveries' ids. */
-const STREAMS = [
-  { key: keys.events(), prefix: 'e' },
-  { key: keys.changes(), prefix: 'c' },
-] as const;
+/**
+ * The delivery id of a stream entry: deterministic, so a re-read makes no second delivery, and unique across
+ * connections, whose streams may hold equal entry ids (docs/design.md#payload-and-signature).
+ */
+export const deliveryIdOf = (stream: Pick<Stream, 'connection' | 'kind'>, entryId: string) =>
+  `${stream.kind === 'events' ? 'e' : 'c'}.${stream.connection}.${entryId}`;
+
+/** A group of streams one XREADGROUP may name (one server: all; a cluster: one connection's two), and its client. */
+interface Reader {
+  streams: Stream[];
+  client: Redis;
+  groupsReady: boolean;
+  nextClaimAt: number;
+}
 
 /**
  * Turns task events and `resource.changed` events into delivery jobs (docs/design.md#webhooks), durably: every
- * worker process reads both streams in one consumer group on a blocking connection of its own; for each entry it
- * writes the pending delivery record and adds the job of each matching webhook (ids derived from the entry, so a
- * re-read makes no second job), and only then acknowledges the entry. Entries a dead consumer left pending are
- * claimed after CLAIM_IDLE_MS. With no webhook at all, a batch costs one SMEMBERS and its XACK.
+ * worker process reads every connection's event and change streams in one consumer group per stream, blocking on
+ * connections of its own (one for all streams on one server; one per connection on a cluster, where one command
+ * may not name streams of different slots). For each entry it writes the pending delivery record and adds the job
+ * of each matching webhook (ids derived from the entry, so a re-read makes no second job), and only then
+ * acknowledges the entry. Entries a dead consumer left pending are claimed after CLAIM_IDLE_MS. With no webhook
+ * at all, a batch costs one SMEMBERS and its XACK.
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly consumer = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   private readonly failures = new LogOncePerKind();
-  /** A connection of its own: XREADGROUP BLOCK holds it, and the event readers of API processes use the shared one. */
-  private readonly connection: Redis;
+  private readonly readers: Reader[];
   private stopped = false;
-  private loop: Promise<void> | null = null;
-  private groupsReady = false;
-  private nextClaimAt = 0;
+  private loops: Array<Promise<void>> = [];
 
   constructor(
     @Inject(REDIS_BLOCKING) blocking: Redis,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
     private readonly webhooks: WebhookStore,
     private readonly deliveries: DeliveryStore,
     private readonly queue: WebhookQueue,
     private readonly apiKeys: ApiKeysService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.connection = blocking.duplicate({ connectionName: 'gateway-webhooks' });
+    const streams = new Map<string, Stream>();
+    for (const { name } of config.providers) {
+      streams.set(keys.events(name), { key: keys.events(name), connection: name, kind: 'events' });
+      streams.set(keys.changes(name), { key: keys.changes(name), connection: name, kind: 'changes' });
+    }
+    // Connections of their own: XREADGROUP BLOCK holds them, and the event readers of API processes use the shared one.
+    this.readers = slotGroups(blocking, [...streams.keys()]).map((group) => ({
+      streams: group.map((key) => streams.get(key)!),
+      client: blockingCopy(blocking, 'gateway-webhooks'),
+      groupsReady: false,
+      nextClaimAt: 0,
+    }));
   }
 
   onApplicationBootstrap(): void {
-    this.loop = this.run();
+    this.loops = this.readers.map((reader) => this.run(reader));
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    // Ends a blocking read at once; unacknowledged entries stay pending and another consumer claims them.
-    this.connection.disconnect();
-    await this.loop?.catch(() => undefined);
+    // Ends the blocking reads at once; unacknowledged entries stay pending and another consumer claims them.
+    for (const reader of this.readers) reader.client.disconnect();
+    await Promise.all(this.loops.map((loop) => loop.catch(() => undefined)));
   }
 
-  private async run(): Promise<void> {
+  private async run(reader: Reader): Promise<void> {
     while (!this.stopped) {
       try {
-        if (!this.groupsReady) await this.createGroups();
-        if (Date.now() >= this.nextClaimAt) {
-          await this.claimStale();
-          this.nextClaimAt = Date.now() + CLAIM_EVERY_MS;
+        if (!reader.groupsReady) await this.createGroups(reader);
+        if (Date.now() >= reader.nextClaimAt) {
+          await this.claimStale(reader);
+          reader.nextClaimAt = Date.now() + CLAIM_EVERY_MS;
         }
-        const answer = await this.connection.xreadgroup(
+        const answer = await reader.client.xreadgroup(
           'GROUP',
           DISPATCH_GROUP,
           this.consumer,
@@ -100,15 +128,18 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
           'BLOCK',
           BLOCK_MS,
           'STREAMS',
-          ...STREAMS.map((s) => s.key),
-          ...STREAMS.map(() => '>'),
+          ...reader.streams.map((s) => s.key),
+          ...reader.streams.map(() => '>'),
         );
-        for (const [stream, entries] of answer ?? []) await this.handle(stream, entries);
+        for (const [key, entries] of answer ?? []) {
+          const stream = reader.streams.find((s) => s.key === key);
+          if (stream) await this.handle(reader.client, stream, entries);
+        }
       } catch (error) {
         if (this.stopped) return;
         const message = (error as Error).message ?? String(error);
         // The streams were deleted under the group (FLUSHDB): make them again.
-        if (message.includes('NOGROUP')) this.groupsReady = false;
+        if (message.includes('NOGROUP')) reader.groupsReady = false;
         this.failures.note(message.split(' ')[0], (suppressed) =>
           this.logger.warn(
             { error: message, ...(suppressed ? { suppressed } : {}) },
@@ -121,24 +152,24 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** The group on each stream, from the entries added from now on (MKSTREAM: a stream not written yet). */
-  private async createGroups(): Promise<void> {
-    for (const { key } of STREAMS) {
+  private async createGroups(reader: Reader): Promise<void> {
+    for (const { key } of reader.streams) {
       try {
-        await this.connection.xgroup('CREATE', key, DISPATCH_GROUP, '$', 'MKSTREAM');
+        await reader.client.xgroup('CREATE', key, DISPATCH_GROUP, '$', 'MKSTREAM');
       } catch (error) {
         if (!(error as Error).message?.includes('BUSYGROUP')) throw error;
       }
     }
-    this.groupsReady = true;
+    reader.groupsReady = true;
   }
 
-  /** Takes over what consumers that died (or lost their connection) left unacknowledged. */
-  private async claimStale(): Promise<void> {
-    for (const { key } of STREAMS) {
+  /** Takes over what consumers that died (or lost their connection) left unacknowledged, stream by stream. */
+  private async claimStale(reader: Reader): Promise<void> {
+    for (const stream of reader.streams) {
       let cursor = '0-0';
       for (let round = 0; round < 50; round++) {
-        const [next, entries, deleted] = (await this.connection.xautoclaim(
-          key,
+        const [next, entries, deleted] = (await reader.client.xautoclaim(
+          stream.key,
           DISPATCH_GROUP,
           this.consumer,
           CLAIM_IDLE_MS,
@@ -146,9 +177,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
           'COUNT',
           BATCH,
         )) as [string, Entry[], string[] | undefined];
-        await this.handle(key, entries);
+        await this.handle(reader.client, stream, entries);
         // Entries trimmed from the stream while pending: nothing left to send.
-        if (deleted?.length) await this.connection.xack(key, DISPATCH_GROUP, ...deleted);
+        if (deleted?.length) await reader.client.xack(stream.key, DISPATCH_GROUP, ...deleted);
         cursor = next;
         if (cursor === '0-0') break;
       }
@@ -156,12 +187,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** Dispatches a batch of one stream's entries, then acknowledges them all. */
-  private async handle(stream: string, entries: Entry[]): Promise<void> {
+  private async handle(client: Redis, stream: Stream, entries: Entry[]): Promise<void> {
     if (entries.length === 0) return;
     const ids = entries.map(([id]) => id);
     const webhooks = await this.webhooks.all();
     if (webhooks.length > 0) {
-      const prefix = STREAMS.find((s) => s.key === stream)?.prefix ?? 'e';
       const events = entries.flatMap(([id, fields]) => {
         const event = fields ? this.decode(stream, id, fields) : null;
         return event ? [event] : [];
@@ -170,29 +200,24 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         events.flatMap((event) =>
           webhooks
             .filter((webhook) => matches(webhook, event, (name, provider) => this.canSee(name, provider)))
-            .map((webhook) => this.dispatch(webhook, event, `${prefix}${event.entryId}`)),
+            .map((webhook) => this.dispatch(webhook, event, deliveryIdOf(stream, event.entryId))),
         ),
       );
     }
-    await this.connection.xack(stream, DISPATCH_GROUP, ...ids);
+    await client.xack(stream.key, DISPATCH_GROUP, ...ids);
   }
 
-  private decode(stream: string, id: string, fields: string[]): Dispatchable | null {
-    if (stream === keys.changes()) {
+  /** The entry as an event; null when unreadable or not of the stream's connection (none is written so). */
+  private decode(stream: Stream, id: string, fields: string[]): Dispatchable | null {
+    if (stream.kind === 'changes') {
       const change = decodeChange(id, fields);
-      return change
-        ? {
-            stream,
-            entryId: id,
-            type: change.type,
-            provider: change.provider,
-            payload: changePayload(change),
-          }
+      return change && change.provider === stream.connection
+        ? { entryId: id, type: change.type, provider: change.provider, payload: changePayload(change) }
         : null;
     }
     const event = decodeEvent(id, fields);
-    return event
-      ? { stream, entryId: id, type: event.type, provider: event.provider, payload: taskPayload(event) }
+    return event && event.provider === stream.connection
+      ? { entryId: id, type: event.type, provider: event.provider, payload: taskPayload(event) }
       : null;
   }
 

@@ -4,12 +4,16 @@ import { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { RedisUnavailableError } from '../common/errors/redis-unavailable';
 import { LOGGER } from '../common/logging/logger';
+import { queues } from '../common/redis/keys';
 import { bullErrorListener } from '../common/redis/redis-watch';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { DELIVERY_BACKOFF_TYPE, FIRST_RETRY_DELAY_MS } from './delivery-backoff';
 
-/** The BullMQ queue of webhook deliveries: one job per delivery, retried with backoff (docs/design.md#webhooks). */
-export const WEBHOOK_QUEUE = 'webhook-deliveries';
+/**
+ * The BullMQ queue of webhook deliveries: one job per delivery, retried with backoff (docs/design.md#webhooks). Its
+ * name carries the webhooks' hash tag, so its keys share their slot on a cluster.
+ */
+export const WEBHOOK_QUEUE = queues.webhookDeliveries();
 
 /** A job's payload: which delivery, and the body to send (no secret: the worker reads it at each attempt). */
 export interface DeliveryJobData {

@@ -13,8 +13,8 @@ describe('webhook signing (Standard Webhooks)', () => {
   it('should sign so that the reference library verifies the request', () => {
     const secret = newSecret();
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-    const headers = signAttempt(secret, 'e1700000000000-0', body, new Date());
-    expect(headers['webhook-id']).toBe('msg_e1700000000000-0');
+    const headers = signAttempt(secret, 'e.cm-a.1700000000000-0', body, new Date());
+    expect(headers['webhook-id']).toBe('msg_e.cm-a.1700000000000-0');
     expect(headers['webhook-timestamp']).toMatch(/^\d{10}$/);
     expect(new Webhook(secret).verify(body, { ...headers })).toEqual(JSON.parse(body));
   });

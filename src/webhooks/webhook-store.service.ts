@@ -11,17 +11,21 @@ import type { WebhookEventFilter, WebhookRecord } from './webhook';
  * `secretOf`.
  */
 
-/** Creates a webhook unless its key already has `max`: 1 created, 0 refused. */
+/**
+ * Creates a webhook unless its key already has `max`: 1 created, 0 refused. KEYS[4], the idempotency record, only
+ * when the request has a key: every key declared is in the webhooks' slot (an empty name would hash elsewhere).
+ */
 const CREATE = `
-if KEYS[4] ~= '' then
-  local earlier = redis.call('GET', KEYS[4])
+local idem = KEYS[4]
+if idem then
+  local earlier = redis.call('GET', idem)
   if earlier then return earlier end
 end
 if redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 5))
 redis.call('SADD', KEYS[2], ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[2])
-if KEYS[4] ~= '' then redis.call('SET', KEYS[4], ARGV[3] .. '|' .. ARGV[2], 'EX', ARGV[4]) end
+if idem then redis.call('SET', idem, ARGV[3] .. '|' .. ARGV[2], 'EX', ARGV[4]) end
 return 1`;
 
 /** What a create did: made it, refused it at the per-key cap, or found the webhook of an earlier same key. */
@@ -97,7 +101,6 @@ const flat = (fields: Fields) => Object.entries(fields).flat();
 export class WebhookStore {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
-  /** Stores a new webhook; false when its key already has `max` webhooks. */
   /**
    * Creates a webhook under the per-key cap, atomically with its `Idempotency-Key` record (kept `ttlSeconds`):
    * a second create with the same key finds the first webhook instead of making another.
@@ -109,13 +112,14 @@ export class WebhookStore {
     idempotency: { key: string; fingerprint: string; ttlSeconds: number } | null = null,
   ): Promise<CreateOutcome> {
     const fields = flat({ ...toFields(record), secret: storedSecret });
+    const idempotencyKey = idempotency ? [keys.globalIdempotency(record.keyName, idempotency.key)] : [];
     const created = (await this.redis.eval(
       CREATE,
-      4,
+      3 + idempotencyKey.length,
       keys.webhook(record.id),
       keys.webhooks(),
       keys.webhooksOfKey(record.keyName),
-      idempotency ? keys.idempotency(record.keyName, idempotency.key) : '',
+      ...idempotencyKey,
       String(max),
       record.id,
       idempotency?.fingerprint ?? '',

@@ -7,6 +7,7 @@ import { CRASH_KEY, startCrashCluster, type CrashCluster } from '../support/cras
 import { loadPicks, type Picks } from '../support/crash-workload';
 import { sized } from '../support/suite-size';
 import type { Task } from '../generated/client';
+import { keys as redisKeys } from '../../src/common/redis/keys';
 
 // Issue 15: kill -9 of the worker while a canceled create undoes what it made (docs/design.md#cancel). The next
 // worker resumes the undo: nothing is left on the backend, and the task ends `canceled` exactly once.
@@ -39,7 +40,9 @@ describe('a canceled create whose worker is killed during the undo (crash: exter
 
   /** The `task.canceled` events of a task in the gateway's event stream. */
   const canceledEvents = async (taskId: string): Promise<number> => {
-    const entries = (await redis.xrange('gw:events', '-', '+')) as Array<[string, string[]]>;
+    const entries = (await redis.xrange(redisKeys.events(connectionOf('cloudmc')), '-', '+')) as Array<
+      [string, string[]]
+    >;
     return entries
       .map(([id, fields]) => decodeEvent(id, fields))
       .filter((event) => event?.taskId === taskId && event.type === 'task.canceled').length;

@@ -227,7 +227,7 @@ describe('webhook deliveries while workers are killed with kill -9 (crash: exter
         },
       };
 
-      const heldMessages = new Set(held.map((id) => `msg_e${id}`));
+      const heldMessages = new Set(held.map((id) => `msg_${id}`));
       expect(
         receiver.received.slice(seen).filter((r) => heldMessages.has(r.id)).length,
       ).toBeGreaterThanOrEqual(held.length);

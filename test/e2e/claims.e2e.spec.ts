@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { RedisClaims } from '../../src/providers/registry/redis-claims';
 import { workerRedisUrl } from '../support/gateway';
+import { keys as redisKeys } from '../../src/common/redis/keys';
 
 // Two gateway processes are two Redis clients: a lease taken through one is refused through the other.
 describe('RedisClaims (leases shared by every gateway process)', () => {
@@ -22,7 +23,7 @@ describe('RedisClaims (leases shared by every gateway process)', () => {
     expect(await a.claim(key, 'task-b', 60_000)).toBe(false);
     await a.release(key, 'task-a');
     expect(await b.claim(key, 'task-b', 60_000)).toBe(true);
-    expect(await first.pttl(`gw:claim:sandbox-dcimanager:${key}`)).toBeGreaterThan(0);
+    expect(await first.pttl(redisKeys.claim('sandbox-dcimanager', key))).toBeGreaterThan(0);
   });
 
   it('keeps connections apart: the same server id on two connections is two leases', async () => {

@@ -138,7 +138,7 @@ describe('history (e2e, generated client, real Redis)', () => {
     expect(times.every((t, i) => i === 0 || t <= times[i - 1])).toBe(true);
 
     // The observed change went out as a `resource.changed` event too.
-    const changes = ((await redis.xrange(keys.changes(), '-', '+')) as Array<[string, string[]]>)
+    const changes = ((await redis.xrange(keys.changes(CM), '-', '+')) as Array<[string, string[]]>)
       .map(([eventId, fields]) => decodeChange(eventId, fields))
       .filter((change) => change?.resource.id === id);
     expect(changes).toMatchObject([

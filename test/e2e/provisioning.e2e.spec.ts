@@ -4,6 +4,7 @@ import type { Server, Task, Volume } from '../generated/client';
 import { api, catalogPicks, clientFor, succeeded, waitForTask, type Client } from '../support/api';
 import { KEYS, sim, startTestGateway, type TestGateway } from '../support/gateway';
 import { dumpRedis } from '../support/security-redis';
+import { keys as redisKeys } from '../../src/common/redis/keys';
 
 // User-data, SSH keys, resize and rebuild through the public API (docs/design.md#user-data, #ssh-keys,
 // #resize-and-rebuild): CloudMC takes user-data and keeps SSH keys; DCImanager takes neither, but rebuilds.
@@ -88,7 +89,9 @@ describe('user-data, SSH keys, resize and rebuild (e2e, generated client, real R
       });
       expect(accepted.response.status).toBe(202);
       const task = accepted.data!;
-      const internal = JSON.parse((await redis.hget(`gw:task:${task.id}`, 'internal'))!) as {
+      const internal = JSON.parse(
+        (await redis.hget(redisKeys.task(task.provider, task.id), 'internal'))!,
+      ) as {
         secrets?: Array<{ path: string[] }>;
         request: { input: Record<string, unknown> };
       };

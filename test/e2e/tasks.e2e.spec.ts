@@ -107,7 +107,7 @@ describe('tasks: idempotency, long polls, lists and events (e2e)', () => {
     });
     const replayed = await resumed.until((all) => all.some((e) => e.event === 'task.succeeded'));
     resumed.close();
-    expect(replayed.map((e) => e.id)).toEqual(mine.slice(1).map((e) => e.id));
+    expect(replayed.map((e) => e.data)).toEqual(mine.slice(1).map((e) => e.data));
   });
 
   it('should let a browser open the stream with a short-lived token instead of a header', async () => {

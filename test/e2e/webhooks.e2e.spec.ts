@@ -172,7 +172,7 @@ describe('webhooks (e2e, generated client, real Redis)', () => {
     });
     for (const request of mine) {
       expect(request.headers['content-type']).toBe('application/json');
-      expect(request.headers['webhook-id']).toMatch(/^msg_e\d+-\d+$/);
+      expect(request.headers['webhook-id']).toMatch(/^msg_e\.cm-[ab]\.\d+-\d+$/);
       expect(Number(request.headers['webhook-timestamp'])).toBeGreaterThan(1_700_000_000);
       expect(request.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
       expect(verifiesWith(request, 'whsec_' + Buffer.alloc(32, 1).toString('base64'))).toBe(false);
@@ -222,17 +222,17 @@ describe('webhooks (e2e, generated client, real Redis)', () => {
       observedAt: new Date().toISOString(),
     };
     // What the history publishes when a read sees a change no task made (docs/design.md#history).
-    const entryId = (await redis.xadd(keys.changes(), '*', ...encodeChange(change)))!;
+    const entryId = (await redis.xadd(keys.changes(A), '*', ...encodeChange(change)))!;
     const [request] = await receiver.waitFor('/changes', (rs) => rs.length >= 1);
     expect(verified(request, changes.secret)).toEqual({
       type: 'resource.changed',
       timestamp: new Date(Number(entryId.split('-')[0])).toISOString(),
       data: { type: 'resource.changed', ...change },
     });
-    expect(request.headers['webhook-id']).toBe(`msg_c${entryId}`);
+    expect(request.headers['webhook-id']).toBe(`msg_c.${A}.${entryId}`);
     // A change of a connection the key cannot see never reaches it.
     await redis.xadd(
-      keys.changes(),
+      keys.changes(B),
       '*',
       ...encodeChange({ ...change, provider: B, resource: { type: ResourceType.Server, id: `${B}:x` } }),
     );

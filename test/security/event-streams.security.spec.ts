@@ -237,7 +237,7 @@ describe('event streams: tokens checked on every use, streams bounded (security)
       for (let round = 0; round < 64 && !released; round++) {
         const pipeline = redis.pipeline();
         for (let i = 0; i < 32; i++)
-          pipeline.xadd(redisKeys.events(), '*', ...encodeEvent('task.updated', summary(i)));
+          pipeline.xadd(redisKeys.events('cm-a'), '*', ...encodeEvent('task.updated', summary(i)));
         await pipeline.exec();
         published += 32 * 32_768;
         // While the slow stream is open, the key has no third place: a 429 here means it still holds.

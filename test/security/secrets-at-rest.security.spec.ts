@@ -13,6 +13,7 @@ import {
   startDcimanagerSimulator,
   type DcimanagerSimulatorHandle,
 } from '../../sandbox/simulators/dcimanager/dcimanager.simulator';
+import { keys as redisKeys } from '../../src/common/redis/keys';
 
 // Issue 12, point 8: a secret a client hands over (the DCImanager root password of server.create) is kept out
 // of what Redis persists: sealed (AES-256-GCM, key from the config) while its task runs, gone from the task
@@ -113,13 +114,15 @@ describe('a client secret at rest (security, Redis with AOF)', () => {
     // Paused, the simulated data centre holds the OS install where it is: the task stays open meanwhile.
     await sim(simulator, 'POST', '/config', { paused: true });
     let taskId: string;
+    let taskKey: string;
     let sealed: string;
     try {
       const accepted = await api.createServer({ client, body: await serverBody(name, { password }) });
       expect(accepted.response.status).toBe(202);
       taskId = accepted.data!.id;
+      taskKey = redisKeys.task(accepted.data!.provider, taskId);
       // Running: the task's record holds the password sealed, and nothing in Redis holds it in clear.
-      const internal = JSON.parse((await redis.hget(`gw:task:${taskId}`, 'internal'))!) as {
+      const internal = JSON.parse((await redis.hget(taskKey, 'internal'))!) as {
         request: { input: { providerOptions: Record<string, unknown> } };
         secrets?: Array<{ path: string[]; sealed: string }>;
       };
@@ -141,7 +144,7 @@ describe('a client secret at rest (security, Redis with AOF)', () => {
     expect(installs.some((text) => text.includes(JSON.stringify({ password }).slice(1, -1)))).toBe(true);
 
     // Ended: the task keeps neither the password nor its sealed form; nothing else in Redis does.
-    expect(Object.keys(await redis.hgetall(`gw:task:${taskId}`)).sort()).toEqual(['packed']);
+    expect(Object.keys(await redis.hgetall(taskKey!)).sort()).toEqual(['packed']);
     const values = await redisValues();
     expect(whereIs(password, values)).toEqual([]);
     expect(values.filter((v) => String(v.text).includes(sealed))).toEqual([]);
@@ -169,7 +172,7 @@ describe('a client secret at rest (security, Redis with AOF)', () => {
     try {
       const keylessClient = clientFor(keyless.baseUrl, KEYS.admin);
       const password = `NoKey-${random(15)}`;
-      const before = await redis.keys('gw:task:*');
+      const before = await redis.keys('gw:{*}:task:*');
       const idempotencyKey = `no-key-${random(8)}`;
       const refused = await api.createServer({
         client: keylessClient,
@@ -183,8 +186,8 @@ describe('a client secret at rest (security, Redis with AOF)', () => {
         errors: [{ field: 'providerOptions.password', message: expect.stringContaining('tasks.secretKey') }],
       });
       expect(JSON.stringify(refused.error)).not.toContain(password);
-      expect(await redis.keys('gw:task:*')).toEqual(before);
-      expect(await redis.keys('gw:idem:*')).toEqual([]);
+      expect(await redis.keys('gw:{*}:task:*')).toEqual(before);
+      expect(await redis.keys('gw:{*}:idem:*')).toEqual([]);
       expect(whereIs(password, aofFiles())).toEqual([]);
     } finally {
       await keyless.close();

@@ -27,6 +27,8 @@ import {
 } from '../support/security-workload';
 import { openEvents, type SseStream } from '../support/sse';
 import { FULL, sized } from '../support/suite-size';
+import { keys as redisKeys } from '../../src/common/redis/keys';
+import { operationsQueue } from '../../src/tasks/queue.constants';
 
 // Every secret the gateway holds or is handed, searched (raw, JSON, URL and base64 forms) in everything that
 // leaves it after a realistic workload on all four backends: answers, Redis, logs, /metrics, documents, events.
@@ -127,7 +129,11 @@ describe('no secret leaves the gateway (security)', () => {
     for (const snapshot of snapshots)
       for (const value of snapshot) {
         // A running task holds its client secrets sealed (tasks.secretKey), never in clear: no exception here.
-        if (/^gw:task:/.test(value.key) && value.part === 'internal' && value.text.includes('"secrets":['))
+        if (
+          /^gw:\{[^}]+\}:task:/.test(value.key) &&
+          value.part === 'internal' &&
+          value.text.includes('"secrets":[')
+        )
           heldBy.add(value.key);
         scanner.scan('redis', `${value.key} ${value.part}`, value.text);
       }
@@ -239,7 +245,7 @@ describe('no secret leaves the gateway (security)', () => {
     redis?.disconnect();
     await gw?.close();
     const keys = new Set(snapshots.flatMap((snapshot) => snapshot.map((v) => v.key)));
-    const jobs = [...keys].filter((key) => /^gw:bull:operations:[0-9A-Z]{26}$/.test(key));
+    const jobs = [...keys].filter((key) => /^gw:bull:ops-\{[^}]+\}:[0-9A-Z]{26}$/.test(key));
     Object.assign(figures, {
       size: FULL ? 'full' : 'short',
       redisSnapshots: snapshots.length,
@@ -334,12 +340,16 @@ describe('no secret leaves the gateway (security)', () => {
       task = (await api.createServer({ client, body })).data!;
       const open = await dumpRedis(redis);
       expect(await where(open)).toEqual([]);
-      const record = open.find((v) => v.key === `gw:task:${task.id}` && v.part === 'internal');
+      const record = open.find(
+        (v) => v.key === redisKeys.task(task.provider, task.id) && v.part === 'internal',
+      );
       const held = JSON.parse(record!.text) as { secrets?: Array<{ path: string[]; sealed: string }> };
       expect(held.secrets?.map((secret) => secret.path)).toEqual([['providerOptions', 'password']]);
       sealed = held.secrets!.map((secret) => secret.sealed);
       // The job that runs it carries the task id alone (ADR 0001), never the request.
-      const job = open.find((v) => v.key === `gw:bull:operations:${task.id}` && v.part === 'data');
+      const job = open.find(
+        (v) => v.key === `gw:bull:${operationsQueue(task.provider)}:${task.id}` && v.part === 'data',
+      );
       expect(JSON.parse(job!.text)).toEqual({ taskId: task.id });
     } finally {
       await sim(gw.sims.dcimanager, 'POST', '/config', { paused: false });
@@ -378,7 +388,9 @@ describe('no secret leaves the gateway (security)', () => {
     const task = (await api.createServer({ client, body })).data!;
     const open = await dumpRedis(redis);
     expect(await where(open)).toEqual([]);
-    const record = open.find((v) => v.key === `gw:task:${task.id}` && v.part === 'internal');
+    const record = open.find(
+      (v) => v.key === redisKeys.task(task.provider, task.id) && v.part === 'internal',
+    );
     const held = JSON.parse(record!.text) as { secrets?: Array<{ path: string[]; sealed: string }> };
     expect(held.secrets?.map((secret) => secret.path)).toEqual([['userData']]);
     const sealed = held.secrets!.map((secret) => secret.sealed);

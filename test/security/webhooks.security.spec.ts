@@ -196,7 +196,7 @@ describe('webhooks security', () => {
         (await api.createNetwork({ client: tenantB, body: { provider: B, name: 'sec-wh-b' } })).data,
       );
       await redis.xadd(
-        keys.changes(),
+        keys.changes(B),
         '*',
         ...encodeChange({
           provider: B,

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { keys } from '../../src/common/redis/keys';
 import type { CrashClient } from './crash-client';
 import type { CrashCluster } from './crash-cluster';
 import type { Rng } from './crash-rng';
@@ -31,8 +32,22 @@ export interface ChaosOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const OPEN_TASKS = 'gw:tasks:open';
-const ACTIVE_JOBS = 'gw:bull:operations:active';
+/** Every connection's open-task set and active-job list (one of each per connection: docs/design.md#redis-topology). */
+const OPEN_TASKS = 'gw:{*}:open';
+const ACTIVE_JOBS = 'gw:bull:ops-{*}:active';
+const connectionOfKey = (key: string) => key.slice(key.indexOf('{') + 1, key.indexOf('}'));
+
+async function openTasks(redis: Redis): Promise<Array<{ connection: string; taskId: string }>> {
+  const sets = await redis.keys(OPEN_TASKS);
+  const members = await Promise.all(sets.map((set) => redis.smembers(set)));
+  return sets.flatMap((set, i) => members[i].map((taskId) => ({ connection: connectionOfKey(set), taskId })));
+}
+
+async function activeJobs(redis: Redis): Promise<number> {
+  const lists = await redis.keys(ACTIVE_JOBS);
+  const lengths = await Promise.all(lists.map((list) => redis.llen(list)));
+  return lengths.reduce((sum, n) => sum + n, 0);
+}
 
 /** Reads the gateway's Redis the way an operator would look at it; survives Redis restarts. */
 export function observer(url: string): Redis {
@@ -42,8 +57,8 @@ export function observer(url: string): Redis {
 }
 
 /** Whether a task's record says a non-idempotent step (a create call) is in flight; the engine marks it before the call. */
-async function createCallInFlight(redis: Redis, taskId: string): Promise<boolean> {
-  const json = await redis.hget(`gw:task:${taskId}`, 'internal');
+async function createCallInFlight(redis: Redis, connection: string, taskId: string): Promise<boolean> {
+  const json = await redis.hget(keys.task(connection, taskId), 'internal');
   return !!json && !!(JSON.parse(json) as { stepInFlight?: boolean }).stepInFlight;
 }
 
@@ -143,15 +158,19 @@ export class Chaos {
 
   /** Open tasks whose record says a non-idempotent step is in flight. */
   private async createsInFlight(): Promise<number> {
-    const open = await this.store.smembers(OPEN_TASKS);
-    const marks = await Promise.all(open.map((id) => createCallInFlight(this.store, id)));
+    const open = await openTasks(this.store);
+    const marks = await Promise.all(
+      open.map(({ connection, taskId }) => createCallInFlight(this.store, connection, taskId)),
+    );
     return marks.filter(Boolean).length;
   }
 
   private async count(): Promise<void> {
     this.figures.createsInFlightAtKills += await this.createsInFlight().catch(() => 0);
     this.figures.inFlightAtKills += this.crash.inFlight;
-    this.figures.openAtKills += await this.store.scard(OPEN_TASKS).catch(() => 0);
-    this.figures.activeAtKills += await this.store.llen(ACTIVE_JOBS).catch(() => 0);
+    this.figures.openAtKills += await openTasks(this.store)
+      .then((open) => open.length)
+      .catch(() => 0);
+    this.figures.activeAtKills += await activeJobs(this.store).catch(() => 0);
   }
 }

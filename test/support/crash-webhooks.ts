@@ -1,12 +1,13 @@
 import type { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
-import { keys } from '../../src/common/redis/keys';
-import { DISPATCH_GROUP } from '../../src/webhooks/webhook-dispatcher.service';
+import { keys, queues } from '../../src/common/redis/keys';
+import { DISPATCH_GROUP, deliveryIdOf } from '../../src/webhooks/webhook-dispatcher.service';
 import { WEBHOOK_QUEUE } from '../../src/webhooks/webhook-queue';
 import { decodeChange } from '../../src/tasks/resource-change';
 import { decodeEvent } from '../../src/tasks/task-event.codec';
 import type { WebhookDelivery, WebhookDeliveryStatus } from '../generated/client';
 import { api, type Client } from './api';
+import { BACKENDS, connectionOf } from './crash-backends';
 import { until, type Chaos, type ChaosOptions } from './crash-chaos';
 import type { CrashCluster } from './crash-cluster';
 import type { Rng } from './crash-rng';
@@ -14,8 +15,8 @@ import type { ReceivedRequest, SlowReceiver } from './crash-webhooks-receiver';
 
 /**
  * An event of the gateway's streams as a webhook delivery names it: the dispatcher's delivery id is the stream's
- * letter (`e` task events, `c` resource changes) + the entry id, and the `webhook-id` header is `msg_` + that
- * (src/webhooks/webhook-dispatcher.service.ts, webhook-signer.ts).
+ * letter (`e` task events, `c` resource changes), its connection and the entry id (`e.<connection>.<entry id>`), and
+ * the `webhook-id` header is `msg_` + that (src/webhooks/webhook-dispatcher.service.ts, webhook-signer.ts).
  */
 export interface StreamEvent {
   messageId: string;
@@ -25,36 +26,39 @@ export interface StreamEvent {
   subject: string;
 }
 
-/** The last entry id of each stream when the webhook was made: the events it must get come after. */
-export interface StreamMarks {
-  events: string;
-  changes: string;
-}
+/** The last entry id of each stream (by key) when the webhook was made: the events it must get come after. */
+export type StreamMarks = Record<string, string>;
 
-const STREAMS = [
-  { name: 'events', key: keys.events(), letter: 'e' },
-  { name: 'changes', key: keys.changes(), letter: 'c' },
-] as const;
+/** The crash cluster's connections (one per backend kind). */
+const CONNECTIONS = BACKENDS.map(connectionOf);
+
+/** Every connection's two streams. */
+const STREAMS = CONNECTIONS.flatMap((connection) => [
+  { kind: 'events' as const, connection, key: keys.events(connection) },
+  { kind: 'changes' as const, connection, key: keys.changes(connection) },
+]);
 
 type Entry = [id: string, fields: string[]];
 
 export async function streamMarks(redis: Redis): Promise<StreamMarks> {
-  const last = async (key: string) => {
+  const marks: StreamMarks = {};
+  for (const { key } of STREAMS) {
     const [entry] = (await redis.xrevrange(key, '+', '-', 'COUNT', 1)) as Entry[];
-    return entry?.[0] ?? '0-0';
-  };
-  return { events: await last(keys.events()), changes: await last(keys.changes()) };
+    marks[key] = entry?.[0] ?? '0-0';
+  }
+  return marks;
 }
 
-/** Every event of both streams after the marks (XRANGE from the mark, the mark itself dropped). */
+/** Every event of every stream after the marks (XRANGE from the mark, the mark itself dropped). */
 export async function eventsSince(redis: Redis, marks: StreamMarks): Promise<StreamEvent[]> {
   const found: StreamEvent[] = [];
-  for (const { name, key, letter } of STREAMS) {
-    const entries = (await redis.xrange(key, marks[name], '+')) as Entry[];
+  for (const stream of STREAMS) {
+    const mark = marks[stream.key] ?? '0-0';
+    const entries = (await redis.xrange(stream.key, mark, '+')) as Entry[];
     for (const [id, fields] of entries) {
-      if (id === marks[name]) continue;
-      const messageId = `msg_${letter}${id}`;
-      if (name === 'events') {
+      if (id === mark) continue;
+      const messageId = `msg_${deliveryIdOf(stream, id)}`;
+      if (stream.kind === 'events') {
         const event = decodeEvent(id, fields);
         if (event) found.push({ messageId, entryId: id, type: event.type, subject: event.taskId });
       } else {
@@ -98,9 +102,16 @@ export interface DeliveryKillFigures {
 }
 
 const ACTIVE_DELIVERIES = `${keys.bullPrefix()}:${WEBHOOK_QUEUE}:active`;
-const ACTIVE_OPERATIONS = `${keys.bullPrefix()}:operations:active`;
+/** The active list of each connection's operations queue. */
+const ACTIVE_OPERATIONS = CONNECTIONS.map((c) => `${keys.bullPrefix()}:${queues.operations(c)}:active`);
 
-/** Entries of both streams read by the webhook dispatch group and not yet acknowledged. */
+/** One number per key (one command each: the keys may be in different slots), summed; a failed read counts 0. */
+async function sumOf(keysOf: string[], read: (key: string) => Promise<number>): Promise<number> {
+  const counts = await Promise.all(keysOf.map((key) => read(key).catch(() => 0)));
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+/** Entries of every stream read by the webhook dispatch group and not yet acknowledged. */
 async function unacknowledged(store: Redis): Promise<number> {
   let sum = 0;
   for (const { key } of STREAMS) {
@@ -134,8 +145,11 @@ export async function killDuringDeliveries(
       figures.requestsInFlightAtKills += receiver.inFlight;
       figures.deliveryJobsActiveAtKills += await store.llen(ACTIVE_DELIVERIES).catch(() => 0);
       figures.unacknowledgedAtKills += await unacknowledged(store);
-      chaos.figures.openAtKills += await store.scard(keys.openTasks()).catch(() => 0);
-      chaos.figures.activeAtKills += await store.llen(ACTIVE_OPERATIONS).catch(() => 0);
+      chaos.figures.openAtKills += await sumOf(
+        CONNECTIONS.map((c) => keys.openTasks(c)),
+        (key) => store.scard(key),
+      );
+      chaos.figures.activeAtKills += await sumOf(ACTIVE_OPERATIONS, (key) => store.llen(key));
       await cluster.crashWorker(rng.between(0, cluster.workerCount - 1), rng.between(...options.pauseMs));
       figures.kills++;
       chaos.figures.kills++;
@@ -274,26 +288,33 @@ export function auditWebhook(
 export const DEAD_DISPATCHER = 'killed-dispatcher';
 
 /**
- * Plays a dispatcher killed after reading entries and before acknowledging them: reads every new entry of the
- * task event stream in the dispatch group under a consumer that never comes back. A live dispatcher must claim
- * them (XAUTOCLAIM) and deliver them. Returns the entry ids taken.
+ * Plays a dispatcher killed after reading entries and before acknowledging them: reads every new entry of each
+ * connection's task event stream in the dispatch group under a consumer that never comes back. A live dispatcher
+ * must claim them (XAUTOCLAIM) and deliver them. Returns the delivery ids of the entries taken
+ * (`e.<connection>.<entry id>`; the `webhook-id` is `msg_` + that).
  */
 export async function readAsDeadDispatcher(redis: Redis): Promise<string[]> {
-  const answer = (await redis.xreadgroup(
-    'GROUP',
-    DISPATCH_GROUP,
-    DEAD_DISPATCHER,
-    'COUNT',
-    1_000,
-    'STREAMS',
-    keys.events(),
-    '>',
-  )) as Array<[stream: string, entries: Entry[]]> | null;
-  return (answer ?? []).flatMap(([, entries]) => entries.map(([id]) => id));
+  const taken: string[] = [];
+  for (const stream of STREAMS.filter((s) => s.kind === 'events')) {
+    const answer = (await redis.xreadgroup(
+      'GROUP',
+      DISPATCH_GROUP,
+      DEAD_DISPATCHER,
+      'COUNT',
+      1_000,
+      'STREAMS',
+      stream.key,
+      '>',
+    )) as Array<[stream: string, entries: Entry[]]> | null;
+    for (const [, entries] of answer ?? []) taken.push(...entries.map(([id]) => deliveryIdOf(stream, id)));
+  }
+  return taken;
 }
 
-/** Entries of the task event stream the dead dispatcher still holds (read, not acknowledged, not claimed). */
+/** Entries of the task event streams the dead dispatcher still holds (read, not acknowledged, not claimed). */
 export async function heldByDeadDispatcher(redis: Redis): Promise<number> {
-  const held = await redis.xpending(keys.events(), DISPATCH_GROUP, '-', '+', 1_000, DEAD_DISPATCHER);
-  return held.length;
+  return sumOf(
+    STREAMS.filter((s) => s.kind === 'events').map((s) => s.key),
+    async (key) => (await redis.xpending(key, DISPATCH_GROUP, '-', '+', 1_000, DEAD_DISPATCHER)).length,
+  );
 }

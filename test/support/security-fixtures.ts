@@ -46,5 +46,5 @@ export async function backendWrites(handle: SimulatorHandle): Promise<number> {
 
 /** How many task records Redis holds. */
 export async function storedTasks(redis: Redis): Promise<number> {
-  return (await redis.keys('gw:task:*')).length;
+  return (await redis.keys('gw:{*}:task:*')).length;
 }

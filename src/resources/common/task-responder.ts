@@ -22,7 +22,8 @@ export class TaskResponder {
     const wait = parsePreferWait(request.headers.prefer);
     let task = submitted.task;
     if (wait !== null) {
-      if (!TERMINAL_STATUSES.has(task.status)) task = (await this.waiter.waitForEnd(task.id, wait)) ?? task;
+      if (!TERMINAL_STATUSES.has(task.status))
+        task = (await this.waiter.waitForEnd(task.provider, task.id, wait)) ?? task;
       void reply.header('Preference-Applied', `wait=${wait}`);
       // Cut short by a shutdown: the client asks again, on a connection to another process.
       if (this.waiter.shuttingDown) void reply.header('Connection', 'close');

@@ -27,12 +27,13 @@ import { Call, type HttpCall } from '../../common/http/call.decorator';
 import { ApiProblems } from '../../common/swagger/api-problems.decorator';
 import { OperationId } from '../../common/swagger/endpoints.decorator';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
-import { STREAM_ID_PATTERN, type TaskEvent } from '../../tasks/task-event';
+import type { TaskEvent } from '../../tasks/task-event';
 import { TaskEvents } from '../../tasks/task-events.service';
 import { TaskSummary } from '../../tasks/task.dto';
 import { ResourceAccess } from '../../application/resource-access.service';
 import { EventsQuery, EventToken } from './events.dto';
 import { EventStreams } from './event-streams';
+import { decodeCursor } from './event-cursor';
 import { EventFeed } from './event-feed';
 import { SseStream } from './sse-stream';
 
@@ -40,15 +41,6 @@ const HEARTBEAT_MS = 15_000;
 
 /** Each event's `data:` line is one JSON TaskSummary; the extension names it for client generators. */
 const EVENT_STREAM_SCHEMA = { type: 'string', 'x-event-data': { $ref: getSchemaPath(TaskSummary) } };
-
-const MAX_U64 = 2n ** 64n - 1n;
-
-/** An id Redis takes as an exclusive start: both parts fit 64 bits, and it is not the largest id of all. */
-function isResumable(id: string): boolean {
-  if (!STREAM_ID_PATTERN.test(id)) return false;
-  const [ms, seq] = id.split('-').map(BigInt);
-  return ms <= MAX_U64 && seq <= MAX_U64 && !(ms === MAX_U64 && seq === MAX_U64);
-}
 
 @ApiTags('events')
 @ApiExtraModels(TaskSummary)
@@ -70,13 +62,17 @@ export class EventsController implements BeforeApplicationShutdown {
 
   /**
    * Stream task events (SSE)
-   * @remarks Server-Sent Events of task changes: `task.created`, `task.updated`, `task.succeeded`, `task.failed`; the data is a `TaskSummary` (status, progress, current step, resource, error code), and `GET /v1/tasks/{id}` has the whole task. Resumable: send `Last-Event-ID` (EventSource does on reconnect) to replay what was missed. Browsers authenticate with `?access_token=` from `POST /v1/events/tokens`, since EventSource cannot send headers. The gateway ends a stream with a last comment `: closing: <reason>` when its token expires (`token_expired`: reconnect with a new token), its key or token is withdrawn (`credentials_revoked`), the process shuts down (`shutting_down`) or Redis fails (`interrupted`); reconnect with `Last-Event-ID`. Open streams are capped per API key and per process (429 with `Retry-After`), and a client that stops reading is disconnected.
+   * @remarks Server-Sent Events of task changes: `task.created`, `task.updated`, `task.succeeded`, `task.failed`; the data is a `TaskSummary` (status, progress, current step, resource, error code), and `GET /v1/tasks/{id}` has the whole task. Resumable: send `Last-Event-ID` (EventSource does on reconnect) to replay what was missed; an event id is an opaque token of where the stream stood in each connection's events (a plain `<ms>-<seq>` id of earlier versions still resumes, from that time on every connection). A replay comes in time order across connections. Browsers authenticate with `?access_token=` from `POST /v1/events/tokens`, since EventSource cannot send headers. The gateway ends a stream with a last comment `: closing: <reason>` when its token expires (`token_expired`: reconnect with a new token), its key or token is withdrawn (`credentials_revoked`), the process shuts down (`shutting_down`) or Redis fails (`interrupted`); reconnect with `Last-Event-ID`. Open streams are capped per API key and per process (429 with `Retry-After`), and a client that stops reading is disconnected.
    */
   @Get()
   @AcceptsEventToken()
   @OperationId('streamEvents')
   @ApiProduces('text/event-stream')
-  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id' })
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description: 'Resume after this event: the `id` of the last event received',
+  })
   @ApiOkResponse({
     description: 'An event stream',
     content: {
@@ -89,10 +85,15 @@ export class EventsController implements BeforeApplicationShutdown {
     if (query.provider) this.access.connection(caller, query.provider);
     const header = request.headers['last-event-id'];
     const resumeFrom = (Array.isArray(header) ? header[0] : header) ?? query.lastEventId;
-    // Checked before the stream opens: once it has, Redis refusing the id could only end it silently.
-    if (resumeFrom !== undefined && !isResumable(resumeFrom)) {
+    // The connections' streams this stream reads, fixed for its life (docs/design.md#event-cursor).
+    const followed = caller
+      .visible(this.events.connections)
+      .filter((name) => !query.provider || name === query.provider);
+    // Checked before the stream opens: once it has, Redis refusing a position could only end it silently.
+    const resumeAt = resumeFrom === undefined ? null : decodeCursor(resumeFrom, followed);
+    if (resumeFrom !== undefined && !resumeAt) {
       throw new ValidationError('Last-Event-ID is not an event id of this stream.', [
-        { field: 'Last-Event-ID', message: 'must look like 1700000000000-0' },
+        { field: 'Last-Event-ID', message: 'must be the id of an event this gateway sent' },
       ]);
     }
     // 429 beyond the caps (events.maxStreams, events.maxStreamsPerKey), before anything is held for it.
@@ -107,18 +108,24 @@ export class EventsController implements BeforeApplicationShutdown {
     const raw = reply.raw;
     const { maxBufferedBytes, drainTimeoutSeconds } = this.config.events;
     const stream = new SseStream(raw, { maxBufferedBytes, drainTimeoutMs: drainTimeoutSeconds * 1000 });
-    const feed = new EventFeed(
-      stream,
-      (id, count) => this.events.range(id, count),
-      matches,
-      resumeFrom ?? null,
-    );
+    let feed!: EventFeed;
     let live = false;
     const early: TaskEvent[] = [];
     let unsubscribe: () => void;
     try {
-      // Subscribed before the replay starts, so that nothing published in between is missed.
-      unsubscribe = await this.events.subscribe((event) => (live ? feed.push(event) : early.push(event)));
+      // Subscribed before the replay starts, so that nothing published in between is missed; without a cursor,
+      // the feed starts where the live reader stood as the listener was added.
+      const following = await this.events.follow((event) => (live ? feed.push(event) : early.push(event)));
+      unsubscribe = following.stop;
+      const start =
+        resumeAt ?? new Map(followed.map((name) => [name, following.positions.get(name) ?? '0-0']));
+      feed = new EventFeed(
+        stream,
+        (positions, count) => this.events.range(positions, count),
+        matches,
+        start,
+        !!resumeAt,
+      );
     } catch (error) {
       release();
       throw error;

@@ -1,5 +1,6 @@
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { CONNECTION_NAME_PATTERN } from '../../domain/connection-name';
+import { CURSOR_PATTERN } from './event-cursor';
 
 export class EventsQuery {
   /** Only events of tasks on this provider connection. */
@@ -20,7 +21,7 @@ export class EventsQuery {
 
   /** Resume after this event id, for clients that cannot send the `Last-Event-ID` header. */
   @IsOptional()
-  @Matches(/^\d{1,20}-\d{1,20}$/)
+  @Matches(CURSOR_PATTERN)
   lastEventId?: string;
 }
 

@@ -77,7 +77,9 @@ export class TasksController {
     @Query() query: TaskWaitQuery,
   ): Promise<Task> {
     const first = await this.visibleTask(caller, id);
-    const task = query.waitSeconds ? await this.waiter.waitForEnd(id, query.waitSeconds) : first;
+    const task = query.waitSeconds
+      ? await this.waiter.waitForEnd(first.provider, id, query.waitSeconds)
+      : first;
     // A wait cut short by a shutdown: the client asks again, on a connection to another process.
     if (query.waitSeconds && this.waiter.shuttingDown) void reply.header('Connection', 'close');
     return this.presenter.present(task ?? first);
@@ -99,8 +101,8 @@ export class TasksController {
   })
   @ApiProblems(400, 403, 404, 409)
   async cancel(@Call() { caller, reply }: HttpCall, @Param('id') id: string): Promise<Task> {
-    await this.visibleTask(caller, id);
-    const task = await this.canceler.cancel(id);
+    const found = await this.visibleTask(caller, id);
+    const task = await this.canceler.cancel(found.provider, id);
     void reply.header('Location', `/v1/tasks/${id}`);
     return this.presenter.present(task);
   }
@@ -111,8 +113,9 @@ export class TasksController {
       throw new ValidationError(`'${id.slice(0, 64)}' is not a task id.`, [
         { field: 'id', message: 'must be a task id (26-character ULID)' },
       ]);
-    const task = await this.store.get(id);
-    if (!task || !caller.canSee(task.provider)) throw new NotFoundError(`No task '${id}'.`);
+    // Looked for only on the connections the caller may see: a task elsewhere is not found for it.
+    const task = await this.store.find(id, caller.visible(this.registry.names()));
+    if (!task) throw new NotFoundError(`No task '${id}'.`);
     return task;
   }
 }

@@ -139,7 +139,7 @@ export class WebhookDeliveryAttempt {
 export class WebhookDelivery {
   /** The same on every attempt: the `webhook-id` header is `msg_<id>`. */
   id: string;
-  /** The event's id: the stream entry id (the SSE id of a task event), or the test's own id. */
+  /** The event's id: its entry id in its connection's stream (task events or changes), or the test's own id. */
   eventId: string;
   @ApiProperty({ enum: [...WEBHOOK_EVENT_TYPES, WEBHOOK_TEST_EVENT], enumName: 'WebhookPayloadType' })
   eventType: PayloadType;
