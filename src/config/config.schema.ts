@@ -40,6 +40,12 @@ export const ConnectionTuningSchema = Type.Object({
   maxPollIntervalMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 3_600_000, default: 5_000 })),
   /** Upstream calls in flight at once from one process; further calls queue. */
   concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 16 })),
+  /**
+   * Requests per second the whole gateway (every api and worker process together) sends this backend at most
+   * (docs/design.md#poll-budget). A 429 or a 503 with Retry-After holds every call of the connection until the time
+   * it names. 0 turns the budget off, the hold after a 429 with it.
+   */
+  requestsPerSecond: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000, default: 200 })),
   /** Retries of safe (idempotent) calls after a transient failure. */
   retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, default: 2 })),
   /** Consecutive transient failures that open the circuit breaker. */

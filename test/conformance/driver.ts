@@ -60,6 +60,11 @@ export interface DriverBackend {
    */
   serverKeysOf?(serverId: string): Promise<string[]>;
   /**
+   * Makes room for `count` more servers where the backend takes them from a finite pool (bare-metal stock), so
+   * that a case can create that many at once; no hook where creates draw on nothing finite.
+   */
+  roomFor?(count: number): Promise<void>;
+  /**
    * Where this adapter knowingly differs from what the suite expects, with why. The case then expects the
    * deviation, so that it fails once the adapter conforms (and the entry can go).
    */

@@ -51,6 +51,12 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
       testDeps(unknownStates),
     );
 
+  /** GETs of single CloudMC tasks since the simulator's request log was cleared. */
+  const taskPolls = async () =>
+    ((await sim(simulator, 'GET', '/stats')) as { requests: Record<string, number> }).requests[
+      'GET /api/v2/tasks/:id'
+    ] ?? 0;
+
   const createServer = async (name: string, powerOn = true) => {
     const run = await runPlan(adapter, 'server.create', null, {
       name,
@@ -117,7 +123,8 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
   });
 
   describe('server lifecycle', () => {
-    it('should create an instance through its CloudMC task, on the template and offering asked for', async () => {
+    it('should create an instance, found by its marker in the instance list without polling its task, on the template and offering asked for', async () => {
+      await sim(simulator, 'DELETE', '/stats');
       const create = await runPlan(adapter, 'server.create', null, {
         name: 'contract-1',
         imageId,
@@ -126,8 +133,9 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
         labels: {},
         providerOptions: {},
       });
-      expect(create.steps).toEqual(['prepare', 'create-instance', 'wait-create-task', 'wait-running']);
-      expect(create.providerStatuses).toContain('SUCCESS');
+      expect(create.steps).toEqual(['prepare', 'create-instance', 'wait-running']);
+      expect(create.providerStatuses).toContain('Running');
+      expect(await taskPolls()).toBe(0);
       expect(await gateway.servers!.get(create.nativeId!)).toMatchObject({
         imageId: `cm:${imageId}`,
         planId: `cm:${planId}`,
@@ -166,16 +174,19 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
   });
 
   describe('CloudMC tasks', () => {
-    it('should reconcile a start from the instance when CloudMC has forgotten the task (404)', async () => {
+    it('should see a start end in the instance list, without its task, even one CloudMC has forgotten (404)', async () => {
       const id = await createServer('forgetful');
       await runPlan(adapter, 'server.stop', id, { force: true });
       await sim(simulator, 'POST', '/config', { taskTtlMs: 1 });
+      await sim(simulator, 'DELETE', '/stats');
       const run = await runPlan(adapter, 'server.start', id, {});
-      expect(run.providerStatuses).toContain('EXPIRED');
+      expect(run.steps).toEqual(['start', 'wait-running']);
+      expect(run.providerStatuses).toContain('Running');
+      expect(await taskPolls()).toBe(0);
       expect((await gateway.servers!.get(id))!.state).toBe('running');
     });
 
-    it('should adopt the created instance when the create task has expired', async () => {
+    it('should find the created instance by its marker whatever became of its task (forgotten here)', async () => {
       await sim(simulator, 'POST', '/config', { taskTtlMs: 1 });
       const run = await runPlan(adapter, 'server.create', null, {
         name: 'adopted',
@@ -185,8 +196,40 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
         labels: {},
         providerOptions: {},
       });
-      expect(run.providerStatuses).toContain('EXPIRED');
       expect(await gateway.servers!.get(run.nativeId!)).toMatchObject({ name: 'adopted', state: 'running' });
+    });
+
+    it("should read a create's task once its instance is not listed, and fail with CloudMC's message", async () => {
+      await sim(simulator, 'POST', '/config', { failOperations: { 'instances.create': 1 } });
+      const failure = runPlan(adapter, 'server.create', null, {
+        name: 'refused',
+        imageId,
+        planId,
+        powerOn: true,
+        labels: {},
+        providerOptions: {},
+      });
+      await expect(failure).rejects.toMatchObject({
+        code: 'provider_error',
+        retryable: false,
+        message: expect.stringContaining('task failed: Operation instances.create failed'),
+      });
+    });
+
+    it('should fail a create whose instance is nowhere and whose task CloudMC has forgotten', async () => {
+      await sim(simulator, 'POST', '/config', { taskTtlMs: 1, failOperations: { 'instances.create': 1 } });
+      await expect(
+        runPlan(adapter, 'server.create', null, {
+          name: 'vanished',
+          imageId,
+          planId,
+          powerOn: true,
+          labels: {},
+          providerOptions: {},
+        }),
+      ).rejects.toMatchObject({
+        message: expect.stringContaining('forgot the task and the resource shows no trace'),
+      });
     });
 
     it('should adopt its own instance by its marker, not an older namesake, when the create step is resumed', async () => {
@@ -222,7 +265,6 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
         runPlan(adapter, 'server.create', null, input),
         runPlan(adapter, 'server.create', null, input),
       ]);
-      expect(a.providerStatuses).toContain('EXPIRED');
       expect(a.nativeId).not.toBe(b.nativeId);
       const twins = (await gateway.servers!.list().then(items)).filter((s) => s.name === 'twin');
       expect(twins.map((s) => s.nativeId).sort()).toEqual([a.nativeId, b.nativeId].sort());
@@ -817,7 +859,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
     it('should resize a running server with changeComputeOffering and wait for it to run again', async () => {
       const id = await createServer('grow-me');
       const run = await runPlan(adapter, 'server.resize', id, { planId: SEED_IDS.offeringLarge });
-      expect(run.steps).toEqual(['prepare', 'resize', 'wait-resize-task', 'wait-resized']);
+      expect(run.steps).toEqual(['prepare', 'resize', 'wait-resized']);
       expect(await gateway.servers!.get(id)).toMatchObject({
         state: 'running',
         planId: `cm:${SEED_IDS.offeringLarge}`,
@@ -880,7 +922,7 @@ describe('CloudMC adapter against the CloudMC simulator (contract, real HTTP)', 
       const id = created.nativeId!;
       expect(state().volumes.get(id)!.diskOfferingId).toBe(SEED_IDS.disk20);
       const run = await runPlan(adapter, 'volume.resize', id, { sizeGb: 30 });
-      expect(run.steps).toEqual(['resize', 'wait-resize-task', 'wait-resized', 'wait-server']);
+      expect(run.steps).toEqual(['resize', 'wait-resized', 'wait-server']);
       expect(await gateway.volumes!.get(id)).toMatchObject({ sizeGb: 30, state: 'in-use' });
       expect(state().volumes.get(id)!.diskOfferingId).toBe(SEED_IDS.diskCustom);
       expect((await gateway.servers!.get(server))!.state).toBe('running');

@@ -40,7 +40,7 @@ describe('a worker killed mid-task (e2e, separate processes)', () => {
     // Kill the worker once it has started the backend create and is waiting on CloudMC's task.
     for (let i = 0; i < 200; i++) {
       const task = (await api.getTask({ client, path: { id: taskId } })).data!;
-      if (task.steps.find((s) => s.name === 'wait-create-task')?.status === 'running') break;
+      if (task.steps.find((s) => s.name === 'wait-running')?.status === 'running') break;
       await sleep(50);
     }
     await workers[0].crash();

@@ -41,7 +41,9 @@ describe('reads while a backend fails (faults, all four backends)', () => {
   const healthy: Record<string, Record<string, string[]>> = {};
 
   beforeAll(async () => {
-    fg = await startFaultGateway('frd');
+    // No request budget: its connection-wide hold after a 429 (budget.faults.spec.ts) would carry a case's 30 s
+    // Retry-After into the next cases, which each start on a backend with no memory of the last.
+    fg = await startFaultGateway('frd', { tuning: { requestsPerSecond: 0 } });
     redis = new Redis(fg.gateway.redisUrl);
     for (const [type, path] of Object.entries(LIST_PATHS)) {
       const list = await fg.caller.get<Listed>(`/v1/${path}?pageSize=500`);

@@ -31,6 +31,8 @@ export function steppedPlan<O extends OperationName>(
   if (!planner) throw new Error(`${adapter.name} cannot ${operation}`);
   const plan = planner({ operation, target, input, taskId });
   let polls = 0;
+  // When the current step first ran, as the engine keeps it (wait steps judge only lists begun after it).
+  let startedAt: number | null = null;
   const stepped: SteppedPlan = {
     names: plan.steps.map((s) => s.name),
     state: {},
@@ -43,7 +45,7 @@ export function steppedPlan<O extends OperationName>(
         nativeId: stepped.nativeId,
         state: stepped.state,
         polls,
-        stepStartedAt: Date.now(),
+        stepStartedAt: (startedAt ??= Date.now()),
         resumed: options.resumed ?? false,
       };
       const outcome = await plan.steps[stepped.index].run(ctx);
@@ -51,6 +53,7 @@ export function steppedPlan<O extends OperationName>(
       if (outcome.status === 'done') {
         stepped.index++;
         polls = 0;
+        startedAt = null;
       } else polls++;
       return outcome;
     },

@@ -1,6 +1,7 @@
 import { GatewayError } from '../../src/common/errors/gateway-error';
 import type { AnyResource } from '../../src/domain/resource';
 import { MemoryClaims } from '../../src/providers/kit/memory-claims';
+import { MemorySharedPolls } from '../../src/providers/kit/memory-shared-polls';
 import type { OperationPlan, StepContext } from '../../src/providers/ports/operation-plan';
 import type { OperationInputs, OperationName } from '../../src/providers/ports/operations';
 import type { AdapterDeps, ProviderAdapter } from '../../src/providers/ports/provider-adapter';
@@ -152,6 +153,7 @@ export function testDeps(unknownStates: string[] = []): AdapterDeps {
     logger: { debug: () => undefined, info: () => undefined, warn: () => undefined },
     onUnknownState: (resource, state) => unknownStates.push(`${resource}:${state}`),
     claims: new MemoryClaims(),
+    polls: new MemorySharedPolls(),
   };
 }
 
@@ -161,6 +163,7 @@ export const TEST_TUNING = {
   pollIntervalMs: 20,
   maxPollIntervalMs: 100,
   concurrency: 16,
+  requestsPerSecond: 200,
   retries: 2,
   breakerFailures: 5,
   breakerHalfOpenMs: 1_000,

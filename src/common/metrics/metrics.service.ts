@@ -66,6 +66,13 @@ export class MetricsService implements UpstreamObserver {
     registers: [this.registry],
   });
 
+  readonly upstreamBudget = new Counter({
+    name: 'gateway_upstream_budget_events_total',
+    help: 'Request budget events per connection: takes that waited, pauses a backend asked for (429/Retry-After), switches to the per-process share while Redis is unreachable',
+    labelNames: ['provider', 'event'] as const,
+    registers: [this.registry],
+  });
+
   readonly queueJobs = new Gauge({
     name: 'gateway_queue_jobs',
     help: 'Jobs in the operations queue by state (sampled at scrape time)',

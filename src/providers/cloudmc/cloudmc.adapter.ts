@@ -24,6 +24,7 @@ import { CloudmcCatalog } from './plans/catalog';
 import type { CloudmcContext } from './plans/context';
 import { CloudmcIpPlans, CloudmcIpReader } from './plans/ips';
 import { CloudmcNetworkPlans, CloudmcNetworkReader } from './plans/networks';
+import { CloudmcPolls } from './plans/reads';
 import { USER_DATA_MAX_BYTES } from './plans/create.steps';
 import { CloudmcServerPlans, CloudmcServerReader } from './plans/servers';
 import { CloudmcSshKeyPlans, CloudmcSshKeyReader } from './plans/ssh-keys';
@@ -115,6 +116,7 @@ export class CloudmcAdapter implements ProviderAdapter {
       client: this.client,
       map: { onUnknownState: (resource, raw) => deps.onUnknownState(resource, raw) },
       backoff: { initialMs: config.pollIntervalMs, maxMs: config.maxPollIntervalMs },
+      polled: new CloudmcPolls(this.client, deps.polls, config.pollIntervalMs),
       purgeOnDelete: config.purgeOnDelete,
       maxListItems: config.maxListItems,
       logger: deps.logger,

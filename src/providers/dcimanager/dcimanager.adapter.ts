@@ -88,7 +88,14 @@ export class DcimanagerAdapter implements ProviderAdapter {
     const http = deps.http({ ...upstream, parseError: parseDciError, authorize: this.session.authorize });
     const client = new DciClient(http, this.session);
     const { maxListItems } = config;
-    const reads = (this.reads = new DciReads(client, config.ownerEmail, deps.logger, maxListItems));
+    const reads = (this.reads = new DciReads(
+      client,
+      config.ownerEmail,
+      deps.logger,
+      maxListItems,
+      deps.polls,
+      config.pollIntervalMs,
+    ));
     const context: DcimanagerContext = {
       connection: config.name,
       client,

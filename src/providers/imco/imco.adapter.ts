@@ -79,11 +79,6 @@ export const IMCO_UNSUPPORTED: Partial<Record<OperationName, string>> = {
     '(docs/providers/imco.md#resize-and-rebuild).',
 };
 
-/** Polls of tasks arriving within this window share one list call; small next to the poll interval. */
-function coalescingWindowMs(pollIntervalMs: number): number {
-  return Math.min(250, Math.max(10, Math.round(pollIntervalMs / 4)));
-}
-
 /** IMCO API v2/v3 over mutual TLS: one user's API key (client certificate) per gateway connection. */
 export class ImcoAdapter implements ProviderAdapter {
   readonly kind = ProviderKind.Imco;
@@ -136,7 +131,7 @@ export class ImcoAdapter implements ProviderAdapter {
       client: this.client,
       map: { onUnknownState: (resource, raw) => deps.onUnknownState(resource, raw) },
       backoff: { initialMs: config.pollIntervalMs, maxMs: config.maxPollIntervalMs },
-      polled: new PolledCollections(this.client, coalescingWindowMs(config.pollIntervalMs)),
+      polled: new PolledCollections(this.client, deps.polls, config.pollIntervalMs),
       limits: { maxItems: config.maxListItems },
       labels: new LabelBook(this.client),
       serverPlans: new ServerPlanCache(this.client),

@@ -1,38 +1,72 @@
+import { ProviderUnavailableError } from '../../common/errors/gateway-error';
+import type { OperationStep, StepOutcome } from '../ports/operation-plan';
+import type { PolledList, SharedPolls } from '../ports/shared-polls';
+
+/** The shortest pause before a step looks again for a list begun after it started. */
+const MIN_RETRY_MS = 5;
+
 /**
- * Resolves many concurrent reads of single resources of one connection with one list call per tick: the
- * first read opens a batch, reads arriving within `windowMs` join it, and one `listAll` answers them all.
- * Backends without a cheap GET by id, or without paging (IMCO), are polled this way by the workers, so N
- * tasks in flight cost one upstream call per tick instead of N.
+ * The only list to be had began before the step reading it started, so it cannot show the effect of the call the
+ * step waits on: the step waits for the next tick's list ({@link untilListed} turns this into that wait). Retryable
+ * with a `Retry-After` of its own, so that a step that forgot the wrapper is only retried later, never failed.
  */
-export class CoalescedReader<T> {
-  private batch: {
-    waiters: Array<{ id: string; resolve: (value: T | null) => void; reject: (error: unknown) => void }>;
-  } | null = null;
-
-  constructor(
-    private readonly listAll: () => Promise<T[]>,
-    private readonly idOf: (item: T) => string,
-    private readonly windowMs = 25,
-  ) {}
-
-  get(id: string): Promise<T | null> {
-    return new Promise((resolve, reject) => {
-      if (!this.batch) {
-        const batch = { waiters: [] as NonNullable<typeof this.batch>['waiters'] };
-        this.batch = batch;
-        setTimeout(() => void this.flush(batch), this.windowMs).unref();
-      }
-      this.batch.waiters.push({ id, resolve, reject });
+export class NotListedYet extends ProviderUnavailableError {
+  constructor(readonly retryInMs: number) {
+    super("The connection's last list began before this step; it waits for the next one.", {
+      retryAfter: Math.max(1, Math.ceil(retryInMs / 1000)),
     });
   }
+}
 
-  private async flush(batch: NonNullable<typeof this.batch>): Promise<void> {
-    if (this.batch === batch) this.batch = null;
-    try {
-      const byId = new Map((await this.listAll()).map((item) => [this.idOf(item), item]));
-      for (const waiter of batch.waiters) waiter.resolve(byId.get(waiter.id) ?? null);
-    } catch (error) {
-      for (const waiter of batch.waiters) waiter.reject(error);
+/**
+ * One polled collection of a connection (its servers, its drives...), as the wait steps of every task in flight
+ * read it (docs/design.md#coalesced-polling): through the connection's shared polls, so that one list call per tick
+ * answers every task of every worker process. Each process indexes a list once (`index`), however many tasks read
+ * it. Backends that can list what their tasks wait for poll this way; N tasks in flight cost one upstream call per
+ * tick instead of N.
+ */
+export class CoalescedReader<I> {
+  private last: { list: PolledList<unknown>; index: I } | null = null;
+
+  constructor(
+    private readonly polls: SharedPolls,
+    private readonly collection: string,
+    private readonly tickMs: number,
+    private readonly listAll: () => Promise<unknown[]>,
+    private readonly index: (items: readonly unknown[]) => I,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /**
+   * The index of a list begun after `since` (epoch ms: the reading step's start, `StepContext.stepStartedAt`). A
+   * list from before could show the resource as it was before the step's own call (absent before a create, still
+   * there before a delete): it throws {@link NotListedYet} instead, due to clear by the next tick.
+   */
+  async read(since: number): Promise<I> {
+    const list = await this.polls.list(this.collection, this.tickMs, this.listAll);
+    if (list.at <= since) {
+      // A little jitter: the tasks that met the same old list should not all come back in the same instant.
+      const untilNext = list.at + this.tickMs - this.clock();
+      throw new NotListedYet(
+        Math.max(MIN_RETRY_MS, untilNext) + Math.round(Math.random() * (this.tickMs / 10)),
+      );
     }
+    if (this.last?.list !== list) this.last = { list, index: this.index(list.items) };
+    return this.last.index;
   }
+}
+
+/** A step that reads through coalesced readers: a read that met only a list from before the step waits a tick. */
+export function untilListed<S extends OperationStep>(step: S): S {
+  return {
+    ...step,
+    async run(ctx): Promise<StepOutcome> {
+      try {
+        return await step.run(ctx);
+      } catch (error) {
+        if (error instanceof NotListedYet) return { status: 'wait', delayMs: error.retryInMs };
+        throw error;
+      }
+    },
+  };
 }

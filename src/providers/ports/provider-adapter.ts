@@ -6,6 +6,7 @@ import type { UpstreamClientFactory } from '../kit/http/upstream-client';
 import type { ActionRules } from './actions';
 import type { Claims } from './claims';
 import type { OperationName } from './operations';
+import type { SharedPolls } from './shared-polls';
 import type {
   CatalogPort,
   IpReader,
@@ -96,6 +97,8 @@ export interface AdapterDeps {
   onUnknownState(resource: string, rawState: string): void;
   /** Leases shared by every gateway process, for creates that pick from a shared pool. */
   claims: Claims;
+  /** The connection's polled lists, shared by every gateway process: one list call per tick for all wait steps. */
+  polls: SharedPolls;
 }
 
 /** A provider kind: its connection config schema and the factory of its adapters. */

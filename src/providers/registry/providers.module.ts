@@ -2,6 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RedisClaims } from './redis-claims';
+import { RedisSharedPolls } from './redis-shared-polls';
+import { requestBudgetFor } from './redis-request-budget';
 import { REDIS } from '../../common/redis/redis.tokens';
 import { LOGGER } from '../../common/logging/logger';
 import { MetricsService } from '../../common/metrics/metrics.service';
@@ -25,8 +27,9 @@ function buildConnections(
     if (!definition)
       throw new Error(`Unknown provider kind '${connection.kind}' for connection '${connection.name}'`);
     const log = logger.child({ provider: connection.name, kind: connection.kind });
+    const budget = requestBudgetFor(redis, connection, metrics);
     const deps: AdapterDeps = {
-      http: (options) => new UpstreamClient(options, metrics),
+      http: (options) => new UpstreamClient(options, metrics, budget),
       logger: {
         debug: (message, fields) => log.debug(fields ?? {}, message),
         info: (message, fields) => log.info(fields ?? {}, message),
@@ -37,6 +40,7 @@ function buildConnections(
         log.warn({ resource, state }, 'unmapped provider state shown as unknown');
       },
       claims: new RedisClaims(redis, connection.name),
+      polls: new RedisSharedPolls(redis, connection.name),
     };
     return new Connection(definition.create(connection, deps), connection);
   });

@@ -71,6 +71,10 @@ export const dcimanagerDriver: ConformanceDriver = {
         } else if (type === ResourceType.Ip) state.ips.delete(ipOf(nativeId).id);
         else throw new Error(`DCImanager ${type}s cannot vanish on their own`);
       },
+      // More free servers of the small configuration in the north, where `inputs.server` looks first.
+      async roomFor(count) {
+        state.configure({ stock: count });
+      },
       // The keys of the server's last OS install (`ssh_pub_keys` of operation_os).
       async serverKeysOf(serverId) {
         return [...serverOf(serverId).installedKeys];

@@ -6,8 +6,8 @@ import { type CmComputeOffering, COMPUTE_OFFERING, NETWORK, SSH_KEY } from '../c
 import type { ServerCreateOptions } from '../cloudmc.options';
 import { callStep } from './call.steps';
 import type { CloudmcContext } from './context';
+import { waitRunning } from './power.steps';
 import { adoptCreated } from './reads';
-import { waitTaskStep } from './wait.steps';
 
 /**
  * The instance a server create made: found by the task's marker in its name
@@ -85,10 +85,11 @@ function masking(step: OperationStep, userData: string | undefined): OperationSt
 
 /**
  * The steps that make the instance: `prepare` (the create body: offering, network and SSH key resolved), the one
- * non-idempotent `create-instance` call, and the wait for its task, which names the instance. A resumed or
- * forgotten create finds its instance again by the marker in its name. The user data is a secret: it never goes
- * into the step state (persisted in the task record) but is added to the body at the call, from the sealed
- * input (docs/providers/cloudmc.md#user-data).
+ * non-idempotent `create-instance` call, and `wait-running`, which finds the instance in the shared instance list
+ * by the marker in its name (naming it) and waits until it runs; it reads the create's task only while the list
+ * shows no such instance (docs/providers/cloudmc.md#waiting). A resumed create finds its instance again by the
+ * marker too. The user data is a secret: it never goes into the step state (persisted in the task record) but is
+ * added to the body at the call, from the sealed input (docs/providers/cloudmc.md#user-data).
  */
 export function serverCreateSteps(
   context: CloudmcContext,
@@ -129,11 +130,8 @@ export function serverCreateSteps(
     },
     { idempotent: false },
   );
-  const waitCreate = waitTaskStep('wait-create-task', context, {
-    resultId: true,
-    whenForgotten: async (ctx) => (await adoptInstance(context, ctx, request.taskId)) ?? false,
-  });
-  return [prepare, masking(create, input.userData), masking(waitCreate, input.userData)];
+  // Masked too: a failed task's message may repeat what it was given.
+  return [prepare, masking(create, input.userData), masking(waitRunning(context, true), input.userData)];
 }
 
 /** The SSH key a create names (its name is its id): checked now, so a wrong one is a 400 naming the field. */

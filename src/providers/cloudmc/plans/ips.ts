@@ -1,6 +1,5 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../../common/errors/gateway-error';
 import { ResourceType } from '../../../domain/states';
-import { waitFor } from '../../kit/polling';
 import { type Listed, mapListed, mapOne } from '../../kit/wire';
 import type { NativeIpAddress } from '../../ports/native';
 import type { OperationPlan, OperationStep, StepContext } from '../../ports/operation-plan';
@@ -11,8 +10,8 @@ import type { IpAllocateOptions } from '../cloudmc.options';
 import { hasPurpose, isSourceNat, toIpAddress } from '../model/mapper';
 import { callStep } from './call.steps';
 import type { CloudmcContext } from './context';
-import { adoptCreated, requireInstance } from './reads';
-import { waitTask, waitTaskStep } from './wait.steps';
+import { adoptCreated, requireInstance, stateIs } from './reads';
+import { waitListed, waitTaskStep } from './wait.steps';
 
 // IP addresses = CloudMC public IPs. They belong to a VPC; "attach to a server" is static NAT to the server's
 // primary private IP (docs/providers/cloudmc.md#public-ip-model). The VPC's source-NAT address is listed but never
@@ -82,13 +81,16 @@ export class CloudmcIpPlans {
         },
         { idempotent: false },
       ),
+      // A public IP has no name to carry a marker, and a VPC's new addresses cannot be told apart while several
+      // acquires run: only the task's result names this one, so the acquire polls its task
+      // (docs/providers/cloudmc.md#waiting).
       waitTaskStep('wait-acquire-task', this.context, {
         resultId: true,
         whenForgotten: async (ctx) => (await adopt(ctx)) ?? false,
       }),
     ];
     if (serverId) steps.push(...this.natSteps(serverId));
-    else steps.push(this.waitIp('wait-allocated', (ip) => ip.state?.toLowerCase() === 'allocated'));
+    else steps.push(this.waitIp('wait-allocated', { done: (ip) => ip.state?.toLowerCase() === 'allocated' }));
     return {
       resourceType: ResourceType.Ip,
       steps,
@@ -112,8 +114,11 @@ export class CloudmcIpPlans {
             throw new ConflictError("This is the VPC's source-NAT address; it goes with the VPC.");
           return this.client.mutate('DELETE', ENTITY, { id: ctx.nativeId! });
         }),
-        waitTask('wait-release-task', this.context),
-        this.waitIp('wait-released', () => false, 'done'),
+        this.waitIp('wait-released', {
+          done: () => false,
+          unchanged: (ip) => !stateIs(ip, 'Releasing', 'Free'),
+          whenMissing: 'done',
+        }),
       ],
       deadlineSeconds: DEADLINE_S,
       reconcile: async (ctx) => !(await this.client.getOf(ENTITY, ctx.nativeId!, PUBLIC_IP)),
@@ -140,8 +145,7 @@ export class CloudmcIpPlans {
             ? this.client.mutate('POST', ENTITY, { id: ctx.nativeId!, operation: 'disableStaticNat' })
             : null;
         }),
-        waitTask('wait-nat-task', this.context),
-        this.waitIp('wait-detached', (ip) => !natTo(ip)),
+        this.waitIp('wait-detached', { done: (ip) => !natTo(ip), unchanged: (ip) => !!natTo(ip) }),
       ],
       deadlineSeconds: DEADLINE_S,
       reconcile: async (ctx) => !natTo(await this.client.getOf(ENTITY, ctx.nativeId!, PUBLIC_IP)),
@@ -168,23 +172,29 @@ export class CloudmcIpPlans {
           body: { privateIpId },
         });
       }),
-      waitTask('wait-nat-task', this.context),
-      this.waitIp('wait-attached', (ip) => natTo(ip) === serverId),
+      this.waitIp('wait-attached', { done: (ip) => natTo(ip) === serverId, unchanged: (ip) => !natTo(ip) }),
     ];
   }
 
+  /**
+   * A wait on the shared public-IP list (docs/providers/cloudmc.md#waiting): `done` ends it; `unchanged` (static
+   * NAT still as before the call, which shows only at the end) asks the task.
+   */
   private waitIp(
     name: string,
-    done: (ip: CmPublicIp) => boolean,
-    whenMissing: 'done' | 'wait' = 'wait',
+    options: {
+      done: (ip: CmPublicIp) => boolean;
+      unchanged?: (ip: CmPublicIp) => boolean;
+      whenMissing?: 'done' | 'task';
+    },
   ): OperationStep {
-    return waitFor<CmPublicIp>({
+    return waitListed<CmPublicIp>(this.context, {
       name,
-      read: (ctx) => this.client.getOf(ENTITY, ctx.nativeId!, PUBLIC_IP),
-      done,
-      whenMissing,
-      backoff: this.context.backoff,
-      describe: (ip) => ({ providerStatus: ip.state ?? undefined }),
+      reader: this.context.polled.publicIps,
+      done: options.done,
+      unchanged: options.unchanged,
+      whenMissing: options.whenMissing ?? 'task',
+      status: (ip) => ip.state,
     });
   }
 

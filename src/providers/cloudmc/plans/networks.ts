@@ -1,6 +1,5 @@
 import { ValidationError } from '../../../common/errors/gateway-error';
 import { ResourceType } from '../../../domain/states';
-import { waitFor } from '../../kit/polling';
 import { type Listed, mapListed, mapOne } from '../../kit/wire';
 import { hasMarker, markedName } from '../../ports/markers';
 import type { NativeNetwork } from '../../ports/native';
@@ -14,7 +13,7 @@ import { callStep } from './call.steps';
 import { ipv4GatewayAndNetmask } from './cidr';
 import type { CloudmcContext } from './context';
 import { adoptCreated, stateIs } from './reads';
-import { waitTask, waitTaskStep } from './wait.steps';
+import { waitListed, waitTaskStep } from './wait.steps';
 
 // Networks = CloudMC networks: an isolated network, or a VPC tier when `providerOptions.vpcId` is given
 // (docs/providers/cloudmc.md#networks-and-vpcs).
@@ -81,19 +80,20 @@ export class CloudmcNetworkPlans {
           },
           { idempotent: false },
         ),
+        // A new network is listed Allocated at once, while its create may still fail: only the task tells it
+        // ended (docs/providers/cloudmc.md#waiting).
         waitTaskStep('wait-create-task', this.context, {
           resultId: true,
           whenForgotten: async (ctx) => (await adoptCreated(this.context, ENTITY, ctx, isMine)) ?? false,
         }),
-        waitFor<CmNetwork>({
+        waitListed<CmNetwork>(this.context, {
           name: 'wait-available',
-          read: (ctx) => this.client.getOf(ENTITY, ctx.nativeId!, NETWORK),
+          reader: this.context.polled.networks,
           done: (network) => stateIs(network, 'Allocated', 'Implemented', 'Setup'),
           failed: (network) =>
             stateIs(network, 'Shutdown', 'Destroy') ? `The network went to ${network.state}.` : null,
-          whenMissing: 'wait',
-          backoff: this.context.backoff,
-          describe: (network) => ({ providerStatus: network.state ?? undefined }),
+          whenMissing: 'task',
+          status: (network) => network.state,
         }),
       ],
       deadlineSeconds: DEADLINE_S,
@@ -113,14 +113,14 @@ export class CloudmcNetworkPlans {
             ? this.client.mutate('DELETE', ENTITY, { id: ctx.nativeId! })
             : null,
         ),
-        waitTask('wait-delete-task', this.context),
-        waitFor<CmNetwork>({
+        // Gone from the list ends it; not yet Destroy, only the task tells whether it runs or failed.
+        waitListed<CmNetwork>(this.context, {
           name: 'wait-deleted',
-          read: (ctx) => this.client.getOf(ENTITY, ctx.nativeId!, NETWORK),
+          reader: this.context.polled.networks,
           done: () => false,
+          unchanged: (network) => !stateIs(network, 'Destroy', 'Shutdown'),
           whenMissing: 'done',
-          backoff: this.context.backoff,
-          describe: (network) => ({ providerStatus: network.state ?? undefined }),
+          status: (network) => network.state,
         }),
       ],
       deadlineSeconds: DEADLINE_S,

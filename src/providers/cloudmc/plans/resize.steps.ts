@@ -1,14 +1,14 @@
 import { ValidationError } from '../../../common/errors/gateway-error';
-import { pollDelay, waitFor } from '../../kit/polling';
+import { pollDelay } from '../../kit/polling';
 import type { OperationStep } from '../../ports/operation-plan';
 import type { ServerResizeInput } from '../../ports/operations';
-import { type CmComputeOffering, type CmInstance, COMPUTE_OFFERING, INSTANCE } from '../client/wire';
+import { type CmComputeOffering, type CmInstance, COMPUTE_OFFERING } from '../client/wire';
 import { callStep } from './call.steps';
 import type { CloudmcContext } from './context';
 import { customFits, customOffering } from './create.steps';
 import { wrongState } from './power.steps';
 import { requireInstance, stateIs } from './reads';
-import { waitTask } from './wait.steps';
+import { waitListed } from './wait.steps';
 
 // Server resize = `POST /instances/:id?operation=changeComputeOffering {computeOfferingId[, cpuCount, memoryInMB]}`
 // (docs/providers/cloudmc.md#resize). CloudMC reboots a running instance itself to apply it: the plan has no
@@ -92,8 +92,9 @@ async function resolveTarget(context: CloudmcContext, input: ServerResizeInput):
 
 /**
  * `prepare` (the target offering), `resize` (the call, after the state checks: Running or Stopped; done at once
- * when the instance already has it), the wait for its task, and the wait for the instance to be back in the power
- * state it had, with the new offering.
+ * when the instance already has it), and the wait for the instance to be back in the power state it had, with the
+ * new offering, on the shared instance list; the task is read only while the instance shows nothing of the change
+ * (its old offering, in the state it had: docs/providers/cloudmc.md#waiting).
  */
 export function serverResizeSteps(context: CloudmcContext, input: ServerResizeInput): OperationStep[] {
   const targetOf = (state: Record<string, unknown>) => state.target as ResizeTarget;
@@ -121,22 +122,22 @@ export function serverResizeSteps(context: CloudmcContext, input: ServerResizeIn
       body: targetOf(ctx.state),
     });
   });
-  // The instance with what the wait compares it to: the target and the power state it had before the call.
-  const waitResized = waitFor<{ instance: CmInstance; target: ResizeTarget; back: string[] }>({
+  // The power state the instance had before the call, and goes back to.
+  const back = (state: Record<string, unknown>) =>
+    state.wasRunning === false ? ['Stopped', 'Shutdowned'] : ['Running'];
+  const waitResized = waitListed<CmInstance>(context, {
     name: 'wait-resized',
-    read: async (ctx) => {
-      const instance = await context.client.getOf('instances', ctx.nativeId!, INSTANCE);
-      const back = ctx.state.wasRunning === false ? ['Stopped', 'Shutdowned'] : ['Running'];
-      return instance && { instance, target: targetOf(ctx.state), back };
-    },
-    done: ({ instance, target, back }) => hasTarget(instance, target) && stateIs(instance, ...back),
-    failed: ({ instance }) =>
+    reader: context.polled.instances,
+    done: (instance, ctx) =>
+      hasTarget(instance, targetOf(ctx.state)) && stateIs(instance, ...back(ctx.state)),
+    failed: (instance) =>
       stateIs(instance, 'Error', 'Destroyed', 'Expunging')
         ? `The instance went to ${instance.state} while being resized.`
         : null,
+    unchanged: (instance, ctx) =>
+      !hasTarget(instance, targetOf(ctx.state)) && stateIs(instance, ...back(ctx.state)),
     whenMissing: 'fail',
-    backoff: context.backoff,
-    describe: ({ instance }) => ({ providerStatus: instance.state ?? undefined }),
+    status: (instance) => instance.state,
   });
-  return [prepare, resize, waitTask('wait-resize-task', context), waitResized];
+  return [prepare, resize, waitResized];
 }

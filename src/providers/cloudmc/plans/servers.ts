@@ -1,5 +1,5 @@
 import { ResourceType } from '../../../domain/states';
-import { pollDelay, waitFor } from '../../kit/polling';
+import { pollDelay } from '../../kit/polling';
 import { type Listed, mapListed, mapOne } from '../../kit/wire';
 import type { NativeServer } from '../../ports/native';
 import type { OperationPlan, OperationStep } from '../../ports/operation-plan';
@@ -10,10 +10,10 @@ import { toServer } from '../model/mapper';
 import { callStep } from './call.steps';
 import type { CloudmcContext } from './context';
 import { adoptInstance, serverCreateSteps } from './create.steps';
-import { rebootStep, startStep, stopSteps, waitRunning, waitStopped } from './power.steps';
+import { rebootStep, startStep, stopStep, waitRunning, waitStopped } from './power.steps';
 import { stateIs } from './reads';
 import { hasTarget, serverResizeSteps, validateResize } from './resize.steps';
-import { waitTask } from './wait.steps';
+import { waitListed, waitTask } from './wait.steps';
 
 // Servers = CloudMC instances (CloudStack plugin): docs/providers/cloudmc.md#instances.
 
@@ -79,9 +79,9 @@ export class CloudmcServerPlans {
 
   create(request: OperationRequest<'server.create'>): OperationPlan {
     const { powerOn } = request.input;
-    const steps = [...serverCreateSteps(this.context, request), waitRunning(this.context)];
+    const steps = serverCreateSteps(this.context, request);
     if (!powerOn)
-      steps.push(...stopSteps(this.context, false), waitStopped(this.context, ['Error', 'Destroyed']));
+      steps.push(stopStep(this.context, false), waitStopped(this.context, ['Error', 'Destroyed']));
     return {
       resourceType: ResourceType.Server,
       steps,
@@ -95,14 +95,14 @@ export class CloudmcServerPlans {
   }
 
   start(_request: OperationRequest<'server.start'>): OperationPlan {
-    return this.action(startStep(this.context), 'wait-start-task', waitRunning(this.context), ['Running']);
+    return this.action([startStep(this.context), waitRunning(this.context)], ['Running']);
   }
 
   stop(request: OperationRequest<'server.stop'>): OperationPlan {
     return {
       resourceType: ResourceType.Server,
       steps: [
-        ...stopSteps(this.context, request.input.force),
+        stopStep(this.context, request.input.force),
         waitStopped(this.context, ['Error', 'Destroyed', 'Expunging']),
       ],
       deadlineSeconds: ACTION_DEADLINE_S,
@@ -110,10 +110,15 @@ export class CloudmcServerPlans {
     };
   }
 
+  /**
+   * A rebooted instance runs as it did before, and a quick reboot may never show `Rebooting` between two lists:
+   * only the reboot's task tells it ended, so this wait polls the task (docs/providers/cloudmc.md#waiting).
+   */
   reboot(_request: OperationRequest<'server.reboot'>): OperationPlan {
-    const plan = this.action(rebootStep(this.context), 'wait-reboot-task', waitRunning(this.context), [
-      'Running',
-    ]);
+    const plan = this.action(
+      [rebootStep(this.context), waitTask('wait-reboot-task', this.context), waitRunning(this.context)],
+      ['Running'],
+    );
     // A server that runs again looks as it did before: only an answered reboot call counts.
     return { ...plan, effectStep: 'reboot' };
   }
@@ -128,6 +133,7 @@ export class CloudmcServerPlans {
             body: { name: request.input.name },
           }),
         ),
+        // The instance shows its new name only at the end, and a failure nowhere but in the task: the task is polled.
         waitTask('wait-rename-task', this.context),
       ],
       deadlineSeconds: ACTION_DEADLINE_S,
@@ -183,18 +189,16 @@ export class CloudmcServerPlans {
             body: { purgeImmediately: purge },
           });
         }),
-        waitTask('wait-delete-task', this.context),
-        waitFor<CmInstance | { state: 'gone' }>({
+        // Gone from the list (or Destroyed, without purge) ends it; as before the call, only the task tells.
+        waitListed<CmInstance>(this.context, {
           name: 'wait-deleted',
-          read: async (ctx) => (await this.instance(ctx.nativeId!)) ?? { state: 'gone' },
-          done: (instance) => instance.state === 'gone' || gone(instance as CmInstance),
-          failed: (instance) =>
-            stateIs(instance, 'Error') ? 'The instance went to Error while being deleted.' : null,
+          reader: this.context.polled.instances,
+          done: (instance) => gone(instance),
+          unchanged: (instance) =>
+            stateIs(instance, 'Running', 'Stopped', 'Shutdowned', 'Error') ||
+            (purge && stateIs(instance, 'Destroyed')),
           whenMissing: 'done',
-          backoff: this.context.backoff,
-          describe: (instance) => ({
-            providerStatus: instance.state === 'gone' ? 'deleted' : (instance.state ?? undefined),
-          }),
+          status: (instance) => instance.state,
         }),
       ],
       deadlineSeconds: ACTION_DEADLINE_S,
@@ -202,16 +206,11 @@ export class CloudmcServerPlans {
     };
   }
 
-  /** A power action: its call, the wait for its task, the wait for the target state. */
-  private action(
-    call: OperationStep,
-    waitName: string,
-    confirm: OperationStep,
-    target: string[],
-  ): OperationPlan {
+  /** A power action: its call and its waits. */
+  private action(steps: OperationStep[], target: string[]): OperationPlan {
     return {
       resourceType: ResourceType.Server,
-      steps: [call, waitTask(waitName, this.context), confirm],
+      steps,
       deadlineSeconds: ACTION_DEADLINE_S,
       reconcile: async (ctx) => stateIs(await this.instance(ctx.nativeId!), ...target),
     };

@@ -1,22 +1,22 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../../common/errors/gateway-error';
 import { ResourceType } from '../../../domain/states';
-import { pollDelay, waitFor } from '../../kit/polling';
+import { pollDelay } from '../../kit/polling';
 import { type Listed, mapListed, mapOne } from '../../kit/wire';
 import { hasMarker, markedName } from '../../ports/markers';
 import type { NativeVolume } from '../../ports/native';
 import type { OperationPlan, OperationStep, StepContext } from '../../ports/operation-plan';
 import type { OperationRequest } from '../../ports/operations';
 import type { VolumeReader } from '../../ports/ports';
-import { type CmVolume, DISK_OFFERING, INSTANCE, VOLUME } from '../client/wire';
+import { type CmInstance, type CmVolume, DISK_OFFERING, VOLUME } from '../client/wire';
 import type { VolumeCreateOptions } from '../cloudmc.options';
 import { toVolume, volumeSizeGb } from '../model/mapper';
 import { callStep } from './call.steps';
 import type { CloudmcContext } from './context';
 import { adoptCreated, stateIs } from './reads';
-import { waitTask, waitTaskStep } from './wait.steps';
+import { waitListed } from './wait.steps';
 
 // Volumes = CloudMC volumes; root (`os`) volumes are listed as bootable and come and go with their instance
-// (docs/providers/cloudmc.md#volumes).
+// (docs/providers/cloudmc.md#volumes). Every wait reads the shared volume list (docs/providers/cloudmc.md#waiting).
 
 const ENTITY = 'volumes';
 const DEADLINE_S = 900;
@@ -89,11 +89,12 @@ export class CloudmcVolumePlans {
           },
           { idempotent: false },
         ),
-        waitTaskStep('wait-create-task', this.context, {
-          resultId: true,
-          whenForgotten: async (ctx) => (await adoptCreated(this.context, ENTITY, ctx, isMine)) ?? false,
+        // Found by its marker in the list (the create's task is read only while it is not listed).
+        this.waitVolume('wait-ready', {
+          create: true,
+          done: (v) => stateIs(v, 'Ready') && v.instanceId === serverId,
+          whenMissing: 'task',
         }),
-        this.waitVolume('wait-ready', (v) => stateIs(v, 'Ready') && v.instanceId === serverId),
       ],
       deadlineSeconds: DEADLINE_S,
       reconcile: async (ctx) => {
@@ -117,14 +118,11 @@ export class CloudmcVolumePlans {
         }
         return this.client.mutate('DELETE', 'volumes', { id: ctx.nativeId! });
       }),
-      'wait-delete-task',
-      waitFor<CmVolume>({
-        name: 'wait-deleted',
-        read: (ctx) => this.client.getOf('volumes', ctx.nativeId!, VOLUME),
+      this.waitVolume('wait-deleted', {
         done: (volume) => stateIs(volume, 'Expunged'),
+        unchanged: (volume) => !stateIs(volume, 'Destroy', 'Expunging'),
         whenMissing: 'done',
-        backoff: this.context.backoff,
-        describe: (volume) => ({ providerStatus: volume.state ?? undefined }),
+        failWhen: [],
       }),
       async (ctx) => !(await this.client.getOf('volumes', ctx.nativeId!, VOLUME)),
     );
@@ -144,8 +142,10 @@ export class CloudmcVolumePlans {
           body: { instanceId: serverId },
         });
       }),
-      'wait-attach-task',
-      this.waitVolume('wait-attached', (v) => v.instanceId === serverId && stateIs(v, 'Ready')),
+      this.waitVolume('wait-attached', {
+        done: (v) => v.instanceId === serverId && stateIs(v, 'Ready'),
+        unchanged: (v) => !v.instanceId && !stateIs(v, 'Attaching'),
+      }),
       async (ctx) => (await this.client.getOf('volumes', ctx.nativeId!, VOLUME))?.instanceId === serverId,
     );
   }
@@ -159,8 +159,10 @@ export class CloudmcVolumePlans {
           throw new ConflictError('A root volume cannot be detached from its server.');
         return this.client.mutate('POST', 'volumes', { id: ctx.nativeId!, operation: 'detachFromInstance' });
       }),
-      'wait-detach-task',
-      this.waitVolume('wait-detached', (v) => !v.instanceId && stateIs(v, 'Ready', 'Allocated')),
+      this.waitVolume('wait-detached', {
+        done: (v) => !v.instanceId && stateIs(v, 'Ready', 'Allocated'),
+        unchanged: (v) => !!v.instanceId && !stateIs(v, 'Detaching'),
+      }),
       async (ctx) => !(await this.client.getOf('volumes', ctx.nativeId!, VOLUME))?.instanceId,
     );
   }
@@ -212,19 +214,18 @@ export class CloudmcVolumePlans {
             body: { sizeInGb: sizeGb, ...(await this.customSizeOffering(volume)) },
           });
         }),
-        waitTask('wait-resize-task', this.context),
-        this.waitVolume('wait-resized', (v) => volumeSizeGb(v) >= sizeGb && stateIs(v, 'Ready')),
+        this.waitVolume('wait-resized', {
+          done: (v) => volumeSizeGb(v) >= sizeGb && stateIs(v, 'Ready'),
+          unchanged: (v) => volumeSizeGb(v) < sizeGb && stateIs(v, 'Ready'),
+        }),
         // The instance reboots to see its disk grow (Terraform's docs): done once it is out of its transition.
-        waitFor<{ state?: string | null }>({
+        waitListed<CmInstance>(this.context, {
           name: 'wait-server',
-          read: async (ctx) => {
-            const serverId = ctx.state.serverId as string | null | undefined;
-            return serverId ? this.client.getOf('instances', serverId, INSTANCE) : { state: 'none' };
-          },
+          reader: this.context.polled.instances,
+          idOf: (ctx) => (ctx.state.serverId as string | null | undefined) ?? null,
           done: (instance) => !stateIs(instance, 'Rebooting', 'Stopping', 'Starting'),
           whenMissing: 'done',
-          backoff: this.context.backoff,
-          describe: (instance) => ({ providerStatus: instance.state ?? undefined }),
+          status: (instance) => instance.state,
         }),
       ],
       deadlineSeconds: DEADLINE_S,
@@ -261,30 +262,42 @@ export class CloudmcVolumePlans {
 
   private plan(
     call: OperationStep,
-    waitName: string,
     confirm: OperationStep,
     reconcile: (ctx: StepContext) => Promise<boolean>,
   ): OperationPlan {
     return {
       resourceType: ResourceType.Volume,
-      steps: [call, waitTask(waitName, this.context), confirm],
+      steps: [call, confirm],
       deadlineSeconds: DEADLINE_S,
       reconcile,
     };
   }
 
-  private waitVolume(name: string, done: (volume: CmVolume) => boolean): OperationStep {
-    return waitFor<CmVolume>({
+  /**
+   * A wait on the shared volume list: `done` ends it, `unchanged` (the volume as before the call) asks the task.
+   * Error, UploadError, Destroy and Expunging fail it unless `failWhen` says otherwise; a volume missing from the
+   * list is waited for (or asks the create's task) unless `whenMissing` says otherwise.
+   */
+  private waitVolume(
+    name: string,
+    options: {
+      done: (volume: CmVolume) => boolean;
+      unchanged?: (volume: CmVolume) => boolean;
+      create?: boolean;
+      whenMissing?: 'done' | 'task';
+      failWhen?: string[];
+    },
+  ): OperationStep {
+    const failWhen = options.failWhen ?? ['Error', 'UploadError', 'Destroy', 'Expunging'];
+    return waitListed<CmVolume>(this.context, {
       name,
-      read: (ctx) => this.client.getOf('volumes', ctx.nativeId!, VOLUME),
-      done,
-      failed: (volume) =>
-        stateIs(volume, 'Error', 'UploadError', 'Destroy', 'Expunging')
-          ? `The volume went to ${volume.state}.`
-          : null,
-      whenMissing: 'wait',
-      backoff: this.context.backoff,
-      describe: (volume) => ({ providerStatus: volume.state ?? undefined }),
+      reader: this.context.polled.volumes,
+      create: options.create,
+      done: options.done,
+      failed: (volume) => (stateIs(volume, ...failWhen) ? `The volume went to ${volume.state}.` : null),
+      unchanged: options.unchanged,
+      whenMissing: options.whenMissing ?? 'task',
+      status: (volume) => volume.state,
     });
   }
 

@@ -1,5 +1,6 @@
 import { ConflictError, ValidationError } from '../../../common/errors/gateway-error';
 import { MemoryClaims } from '../../kit/memory-claims';
+import { MemorySharedPolls } from '../../kit/memory-shared-polls';
 import { parseObject, type KvObject } from '../client/codec';
 import type { CloudsigmaClient } from '../client/http.client';
 import { CloudsigmaDrive, CloudsigmaServer } from '../client/wire';
@@ -16,8 +17,8 @@ function contextWith(client: Partial<CloudsigmaClient>, servers: KvObject[] = []
     client: client as CloudsigmaClient,
     map: { location: { id: 'zrh', name: 'Zurich' }, onUnknownState: () => undefined },
     backoff: { initialMs: 10, maxMs: 10 },
-    servers: new PolledReader(async () => servers, CloudsigmaServer, 1),
-    drives: new PolledReader(async () => [], CloudsigmaDrive, 1),
+    servers: new PolledReader(new MemorySharedPolls(), 'servers', 10, async () => servers, CloudsigmaServer),
+    drives: new PolledReader(new MemorySharedPolls(), 'drives', 10, async () => [], CloudsigmaDrive),
     limits: { maxItems: 100 },
     shutdownGraceMs: 0,
     deleteDrives: false,

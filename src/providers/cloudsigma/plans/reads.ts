@@ -1,5 +1,6 @@
 import { NeedsAttentionError, NotFoundError } from '../../../common/errors/gateway-error';
 import { CoalescedReader } from '../../kit/coalesced-reader';
+import type { SharedPolls } from '../../ports/shared-polls';
 import { checked, ofType } from '../../kit/wire';
 import type { KvObject } from '../client/codec';
 import { CloudsigmaDrive, CloudsigmaServer, type KvType } from '../client/wire';
@@ -91,10 +92,12 @@ interface Snapshot {
   nameless: number;
 }
 
-function snapshotOf(objects: KvObject[], type: KvType): Snapshot {
+function snapshotOf(objects: readonly unknown[], type: KvType): Snapshot {
   const byId = new Map<string, KvObject | Unreadable>();
   let nameless = 0;
-  for (const object of objects) {
+  for (const shared of objects) {
+    // Back to the codec's prototype-free shape: a list shared through Redis comes back as plain JSON objects.
+    const object = shared && typeof shared === 'object' ? kvObject(shared) : shared;
     const id = type.nativeIdOf(object);
     if (type.is(object)) byId.set(id!, object);
     else if (id) byId.set(id, new Unreadable(`not a ${type.name}: ${type.explain(object)}`));
@@ -103,31 +106,39 @@ function snapshotOf(objects: KvObject[], type: KvType): Snapshot {
   return { byId, nameless };
 }
 
-const ALL = '*';
+const kvObject = (shared: object): KvObject => Object.assign(Object.create(null) as KvObject, shared);
 
 /**
- * The polls of one collection by every task in flight, answered by one list call per tick (a coalesced reader
- * underneath). An object that fails its checks is `Unreadable`, never missing: a wait must not take a
- * malformed object for a deleted one. For the same reason, while the answer holds objects without a usable id,
- * an id it lacks is unreadable too (it may be one of them).
+ * The polls of one collection by every task in flight, answered by one list call per tick for the whole gateway
+ * (a coalesced reader underneath). An object that fails its checks is `Unreadable`, never missing: a wait must
+ * not take a malformed object for a deleted one. For the same reason, while the answer holds objects without a
+ * usable id, an id it lacks is unreadable too (it may be one of them).
  */
 export class PolledReader {
-  private readonly batches: CoalescedReader<Snapshot>;
+  private readonly lists: CoalescedReader<Snapshot>;
 
-  constructor(listAll: () => Promise<KvObject[]>, type: KvType, windowMs?: number) {
-    this.batches = new CoalescedReader<Snapshot>(
-      async () => [snapshotOf(await listAll(), type)],
-      () => ALL,
-      windowMs,
+  /** `tickMs`: the connection's poll interval; a list younger than it answers every poll. */
+  constructor(
+    polls: SharedPolls,
+    collection: string,
+    tickMs: number,
+    listAll: () => Promise<KvObject[]>,
+    type: KvType,
+  ) {
+    this.lists = new CoalescedReader(polls, collection, tickMs, listAll, (objects) =>
+      snapshotOf(objects, type),
     );
   }
 
-  /** The object, `Unreadable` when it cannot be read, or null when the backend no longer lists it. */
-  async get(id: string): Promise<KvObject | Unreadable | null> {
-    const snapshot = await this.batches.get(ALL);
-    const found = snapshot?.byId.get(id);
+  /**
+   * The object, `Unreadable` when it cannot be read, or null when the backend no longer lists it, as a list begun
+   * after `since` shows it (the step's start: `NotListedYet` until there is one, which `untilListed` makes a wait).
+   */
+  async get(id: string, since: number): Promise<KvObject | Unreadable | null> {
+    const snapshot = await this.lists.read(since);
+    const found = snapshot.byId.get(id);
     if (found) return found;
-    if (snapshot?.nameless)
+    if (snapshot.nameless)
       return new Unreadable(`the answer has ${snapshot.nameless} object(s) without a usable id`);
     return null;
   }

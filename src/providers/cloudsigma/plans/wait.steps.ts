@@ -1,5 +1,6 @@
 import { ProviderError } from '../../../common/errors/gateway-error';
 import type { OperationStep, StepContext } from '../../ports/operation-plan';
+import { untilListed } from '../../kit/coalesced-reader';
 import { pollDelay, waitFor } from '../../kit/polling';
 import type { KvObject } from '../client/codec';
 import { BROKEN, imagingProgress, isImaging } from '../model/states';
@@ -8,7 +9,8 @@ import { done, type IdOf, powerAction } from './power.steps';
 import { type PolledReader, statusOf, Unreadable } from './reads';
 
 // Waiting on CloudSigma: 1.0 has no task objects, so every wait polls the object's own status through one
-// list read per tick shared by all tasks (docs/providers/cloudsigma.md#no-backend-tasks).
+// list read per tick shared by all tasks of every worker process (docs/providers/cloudsigma.md#no-backend-tasks,
+// docs/design.md#coalesced-polling). A wait judges only a list begun after it started (`untilListed`).
 
 export interface WaitServerOptions {
   /** A server gone while stopping is done (a server that is not persistent is destroyed by a stop). */
@@ -31,11 +33,11 @@ export function waitServer(
   idOf: IdOf,
   options: WaitServerOptions,
 ): OperationStep {
-  return {
+  return untilListed({
     name,
     async run(ctx) {
       const id = idOf(ctx);
-      const server = await context.servers.get(id);
+      const server = await context.servers.get(id, ctx.stepStartedAt);
       const delayMs = pollDelay(ctx.polls, context.backoff);
       // An object that fails its checks is an unknown state: keep waiting, say why; the deadline decides.
       if (server instanceof Unreadable)
@@ -62,7 +64,7 @@ export function waitServer(
       }
       return { status: 'wait', delayMs, providerStatus: status };
     },
-  };
+  });
 }
 
 /**
@@ -70,9 +72,9 @@ export function waitServer(
  * object that fails its checks keeps the wait going (an unknown state), saying why.
  */
 export function waitImaging(context: CloudsigmaContext, driveIdOf: IdOf): OperationStep {
-  return waitFor<KvObject | Unreadable>({
+  const step = waitFor<KvObject | Unreadable>({
     name: 'wait-imaging',
-    read: (ctx) => context.drives.get(driveIdOf(ctx)),
+    read: (ctx) => context.drives.get(driveIdOf(ctx), ctx.stepStartedAt),
     done: (drive) => !(drive instanceof Unreadable) && !isImaging(drive),
     failed: (drive) =>
       !(drive instanceof Unreadable) && drive.status === 'inactive'
@@ -89,6 +91,7 @@ export function waitImaging(context: CloudsigmaContext, driveIdOf: IdOf): Operat
             progress: imagingProgress(drive),
           },
   });
+  return untilListed(step);
 }
 
 /**
@@ -101,10 +104,10 @@ export function waitGone(
   fetchOne: (id: string) => Promise<KvObject | null>,
   statusShown: (object: KvObject) => string,
 ): OperationStep {
-  return {
+  return untilListed({
     name: 'wait-deleted',
     async run(ctx: StepContext) {
-      const object = await polled.get(ctx.nativeId!);
+      const object = await polled.get(ctx.nativeId!, ctx.stepStartedAt);
       if (object instanceof Unreadable && !(await fetchOne(ctx.nativeId!))) return done('deleted');
       if (!object) return done('deleted');
       return {
@@ -113,5 +116,5 @@ export function waitGone(
         providerStatus: object instanceof Unreadable ? object.providerStatus : statusShown(object),
       };
     },
-  };
+  });
 }

@@ -1,4 +1,5 @@
 import { ConflictError, ValidationError } from '../../../common/errors/gateway-error';
+import { untilListed } from '../../kit/coalesced-reader';
 import { pollDelay, waitFor } from '../../kit/polling';
 import { validItems } from '../../kit/wire';
 import { hasMarker, markedName } from '../../ports/markers';
@@ -176,9 +177,9 @@ export function ensureIpStep(context: DcimanagerContext, spec: CreateSpec): Oper
 }
 
 export function waitIpStep(context: DcimanagerContext): OperationStep {
-  return waitFor<ServerView>({
+  const step = waitFor<ServerView>({
     name: 'wait-main-ip',
-    read: (ctx) => readView(context, ctx.nativeId!),
+    read: (ctx) => readView(context, ctx.nativeId!, ctx.stepStartedAt),
     done: (view) => liveV4(view.raw).some((ip) => (ip.status ?? 'ok').toLowerCase() === 'ok'),
     failed: (view) =>
       liveV4(view.raw).length === 0 && (view.raw.ip ?? []).some(failedIp)
@@ -188,6 +189,7 @@ export function waitIpStep(context: DcimanagerContext): OperationStep {
     backoff: context.backoff,
     describe: (view) => ({ providerStatus: liveV4(view.raw)[0]?.status ?? 'allocating' }),
   });
+  return untilListed(step);
 }
 
 /**

@@ -7,6 +7,7 @@ import {
 } from '../../../common/errors/gateway-error';
 import { IpState, ResourceType } from '../../../domain/states';
 import { type Listed, idOf, mapListed, mapOne, validItems } from '../../kit/wire';
+import { untilListed } from '../../kit/coalesced-reader';
 import { pollDelay } from '../../kit/polling';
 import type { NativeIpAddress } from '../../ports/native';
 import type { OperationPlan, OperationStep, StepContext, StepOutcome } from '../../ports/operation-plan';
@@ -24,7 +25,7 @@ import {
 import type { IpAllocateOptions } from '../dcimanager.options';
 import { toIpAddress } from '../model/mapper';
 import type { DcimanagerContext } from './context';
-import { taskRef } from './wait.steps';
+import { countRead, taskRef } from './wait.steps';
 
 const DEADLINE_S = 5 * 60;
 
@@ -142,10 +143,10 @@ export class DcimanagerIps implements IpReader {
           return { status: 'done', providerStatus: 'allocating', providerRef: taskRef(ack) };
         },
       },
-      {
+      untilListed({
         name: 'wait-allocated',
         run: async (ctx) => this.waitAllocated(ctx, serverId, fresh),
-      },
+      }),
     ];
     return {
       resourceType: ResourceType.Ip,
@@ -191,11 +192,11 @@ export class DcimanagerIps implements IpReader {
             }
           },
         },
-        {
+        untilListed({
           name: 'wait-released',
           run: async (ctx) => {
             const { serverId, ipId } = this.parse(ctx.nativeId!);
-            const server = await this.reads.poll(serverId);
+            const server = await this.reads.poll(serverId, ctx.stepStartedAt);
             const ip = server?.ip?.find((i) => String(i.id) === ipId);
             if (!ip) return { status: 'done', providerStatus: 'released' };
             if (/fail/i.test(ip.status ?? ''))
@@ -208,7 +209,7 @@ export class DcimanagerIps implements IpReader {
               providerStatus: ip.status ?? undefined,
             };
           },
-        },
+        }),
       ],
       deadlineSeconds: DEADLINE_S,
       reconcile: async (ctx) => !(await this.get(ctx.nativeId!)),
@@ -228,7 +229,7 @@ export class DcimanagerIps implements IpReader {
     fresh: (raw: DciServer, ctx: StepContext) => DciIp[],
   ): Promise<StepOutcome> {
     const delayMs = pollDelay(ctx.polls, this.context.backoff);
-    const server = await this.reads.poll(serverId);
+    const server = await this.reads.poll(serverId, ctx.stepStartedAt);
     if (!server)
       throw new ProviderError('The server left this connection while an address was allocated.', {
         retryable: false,
@@ -243,7 +244,8 @@ export class DcimanagerIps implements IpReader {
         );
       const ip = byAck ?? found[0];
       if (!ip) {
-        if (ctx.polls < 5) return { status: 'wait', delayMs, providerStatus: 'allocating' };
+        if (countRead(ctx, 'allocateReads') <= 5)
+          return { status: 'wait', delayMs, providerStatus: 'allocating' };
         throw new ProviderError(
           'DCImanager accepted the allocation but no new address appeared on the server.',
           { retryable: false },

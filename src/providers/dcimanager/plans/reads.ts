@@ -2,6 +2,7 @@ import { NotFoundError, ProviderAuthError } from '../../../common/errors/gateway
 import { CoalescedReader } from '../../kit/coalesced-reader';
 import { checked, idOf, validItems } from '../../kit/wire';
 import type { AdapterLogger } from '../../ports/provider-adapter';
+import type { SharedPolls } from '../../ports/shared-polls';
 import { isIntegerId } from '../client/codec.ids';
 import { eq } from '../client/codec.where';
 import type { DciClient } from '../client/http.client';
@@ -12,7 +13,7 @@ const IPNET_TTL_MS = 60_000;
 
 /**
  * Reads shared by the plan files of one connection: the owner's user id, the owner's servers (one list call
- * per tick for every task polling them), single servers, and the IPmanager networks that name the networks of
+ * per tick for every task polling them, in every worker process: docs/design.md#coalesced-polling), single servers, and the IPmanager networks that name the networks of
  * server addresses. The connection acts for one customer account, so "owned" means owned by `ownerEmail`
  * (docs/providers/dcimanager.md#users-and-ownership). Lists are read up to `maxListItems`; what they hold is
  * checked by their readers (`*Raw` reads, for `mapListed`/`mapOne`) or here (typed reads, for operations: 502
@@ -20,7 +21,7 @@ const IPNET_TTL_MS = 60_000;
  */
 export class DciReads {
   private owner: Promise<number> | null = null;
-  private readonly polls: CoalescedReader<unknown>;
+  private readonly polled: CoalescedReader<Map<string, unknown>>;
   private ipnetCache: { at: number; answer: ListAnswer; byCidr: Map<string, string> } | null = null;
   private ipnetLoad: Promise<ListAnswer> | null = null;
 
@@ -29,10 +30,16 @@ export class DciReads {
     readonly ownerEmail: string,
     private readonly logger: AdapterLogger,
     private readonly maxListItems: number,
+    polls: SharedPolls,
+    /** The connection's poll interval: a list of the owner's servers younger than it answers every poll. */
+    tickMs: number,
   ) {
-    this.polls = new CoalescedReader(
+    this.polled = new CoalescedReader(
+      polls,
+      'servers',
+      tickMs,
       async () => (await this.ownedServersRaw()).items,
-      (server) => String(idOf(server)),
+      (servers) => new Map(servers.map((server) => [String(idOf(server)), server])),
     );
   }
 
@@ -86,9 +93,12 @@ export class DciReads {
     return list[0] ?? null;
   }
 
-  /** An owned server as the next coalesced list shows it (for wait steps), or null; 502 when malformed. */
-  async poll(id: string): Promise<DciServer | null> {
-    const raw = await this.polls.get(id);
+  /**
+   * An owned server as the shared list shows it (for wait steps), or null; 502 when malformed. Only a list begun
+   * after `since` (the step's start) answers: `NotListedYet` until there is one, which `untilListed` makes a wait.
+   */
+  async poll(id: string, since: number): Promise<DciServer | null> {
+    const raw = (await this.polled.read(since)).get(id);
     return raw === null || raw === undefined ? null : checked(raw, SERVER);
   }
 

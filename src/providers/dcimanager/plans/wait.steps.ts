@@ -1,4 +1,5 @@
 import { ProviderError } from '../../../common/errors/gateway-error';
+import { untilListed } from '../../kit/coalesced-reader';
 import { pollDelay } from '../../kit/polling';
 import type { NativeServer } from '../../ports/native';
 import type { OperationStep, ProviderRef, StepContext, StepOutcome } from '../../ports/operation-plan';
@@ -29,9 +30,16 @@ export interface ServerView {
   server: NativeServer;
 }
 
-/** An owned server as the coalesced owner list shows it, mapped; null when it is not (or no longer) ours. */
-export async function readView(context: DcimanagerContext, id: string): Promise<ServerView | null> {
-  const raw = await context.reads.poll(id);
+/**
+ * An owned server as the shared owner list shows it, mapped; null when it is not (or no longer) ours. Only a list
+ * begun after `since` (the step's start) answers; a step reading it is wrapped in `untilListed`.
+ */
+export async function readView(
+  context: DcimanagerContext,
+  id: string,
+  since: number,
+): Promise<ServerView | null> {
+  const raw = await context.reads.poll(id, since);
   if (!raw) return null;
   await context.reads.prepareNetworks();
   return { raw, server: toServer(context.map, raw) };
@@ -47,11 +55,11 @@ export function waitPower(
   target: 'on' | 'off',
   onlyIf?: string,
 ): OperationStep {
-  return {
+  return untilListed({
     name,
     async run(ctx): Promise<StepOutcome> {
       if (onlyIf && !ctx.state[onlyIf]) return { status: 'done' };
-      const view = await readView(context, ctx.nativeId!);
+      const view = await readView(context, ctx.nativeId!, ctx.stepStartedAt);
       if (!view)
         throw new ProviderError(`The server left this connection while waiting (${name}).`, {
           retryable: false,
@@ -61,7 +69,7 @@ export function waitPower(
         return { status: 'done', providerStatus, resource: view.server };
       return { status: 'wait', delayMs: pollDelay(ctx.polls, context.backoff), providerStatus };
     },
-  };
+  });
 }
 
 function failureText(raw: DciServer): string {
@@ -90,6 +98,16 @@ export interface WaitOperationOptions {
 const UNSEEN_READS = 3;
 
 /**
+ * Counts this read of a list begun after the step started, and answers how many the step made: the polls that met
+ * an older list (`untilListed`) read nothing, so `ctx.polls` would overcount them.
+ */
+export function countRead(ctx: StepContext, key: string): number {
+  const reads = ((ctx.state[key] as number | undefined) ?? 0) + 1;
+  ctx.state[key] = reads;
+  return reads;
+}
+
+/**
  * Waits for a long operation by reading the server (docs/providers/dcimanager.md#long-operations): running while
  * `operation` runs, with progress from `progress_info`; over when `operation` is cleared or finished; failed when
  * it says so.
@@ -99,10 +117,10 @@ export function waitOperation(
   name: string,
   options: WaitOperationOptions,
 ): OperationStep {
-  return {
+  return untilListed({
     name,
     async run(ctx: StepContext): Promise<StepOutcome> {
-      const view = await readView(context, ctx.nativeId!);
+      const view = await readView(context, ctx.nativeId!, ctx.stepStartedAt);
       if (!view)
         throw new ProviderError(`The server left this connection during the ${options.label}.`, {
           retryable: false,
@@ -115,6 +133,7 @@ export function waitOperation(
       const providerRef =
         ours === undefined || ours === null ? undefined : { kind: OPERATION_REF_KIND, id: String(ours) };
       const seenKey = `${options.stateKey}Seen`;
+      const reads = countRead(ctx, `${options.stateKey}Reads`);
       if (phase === 'running') {
         if (options.mustSeeRunning) ctx.state[seenKey] = true;
         return {
@@ -127,7 +146,7 @@ export function waitOperation(
       }
       // An operation left on the server as finished, with the id DCImanager answered, was ours.
       const finishedOurs = providerRef !== undefined && raw.operation?.id === Number(ours);
-      if (options.mustSeeRunning && !ctx.state[seenKey] && !finishedOurs && ctx.polls < UNSEEN_READS)
+      if (options.mustSeeRunning && !ctx.state[seenKey] && !finishedOurs && reads <= UNSEEN_READS)
         return { status: 'wait', delayMs: pollDelay(ctx.polls, context.backoff), providerRef };
       const satisfied = options.satisfied?.(raw) ?? true;
       if (phase === 'failed' && !(satisfied && providerRef && raw.operation?.id !== Number(ours))) {
@@ -135,7 +154,7 @@ export function waitOperation(
       }
       if (!satisfied) {
         // The operation may not show yet right after the call; a few reads settle it.
-        if (ctx.polls < UNSEEN_READS)
+        if (reads <= UNSEEN_READS)
           return { status: 'wait', delayMs: pollDelay(ctx.polls, context.backoff), providerRef };
         throw new ProviderError(`The ${options.label} ended without taking effect.`, { retryable: false });
       }
@@ -146,5 +165,5 @@ export function waitOperation(
         providerRef,
       };
     },
-  };
+  });
 }

@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError } from '../../../common/errors/gateway-error';
+import { untilListed } from '../../kit/coalesced-reader';
 import type { OperationStep, StepContext, StepOutcome } from '../../ports/operation-plan';
 import { PATHS, seg } from '../client/http.client';
 import { ImcoServer } from '../client/wire';
@@ -115,16 +116,16 @@ export function decommissionSteps(ctx: ImcoContext): OperationStep[] {
         return later(ctx, step, server.state);
       },
     },
-    {
+    untilListed({
       name: 'wait-inactive',
       async run(step) {
-        const server = await ctx.polled.servers.get(step.nativeId!);
+        const server = await ctx.polled.servers.get(step.nativeId!, step.stepStartedAt);
         if (server instanceof Unreadable) return later(ctx, step, server.providerStatus);
         if (!server || stateIs(server, ...quiet))
           return { status: 'done', providerStatus: server?.state ?? 'deleted' };
         return later(ctx, step, server.state);
       },
-    },
+    }),
     {
       name: 'decommission',
       async run(step) {

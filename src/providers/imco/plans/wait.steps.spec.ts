@@ -1,3 +1,4 @@
+import { MemorySharedPolls } from '../../kit/memory-shared-polls';
 import { PolledReader, Unreadable } from './wait.steps';
 import { ImcoServer } from '../client/wire';
 
@@ -10,11 +11,14 @@ const server = (id: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+const readerOf = (listAll: () => Promise<unknown[]>) =>
+  new PolledReader(new MemorySharedPolls(), 'servers', 1_000, listAll, ImcoServer);
+
 describe('PolledReader', () => {
   it('should answer every poll of a tick with one list call, and items that pass their checks as they are', async () => {
     const listAll = jest.fn().mockResolvedValue([server('a'), server('b')]);
-    const reader = new PolledReader(listAll, ImcoServer, 5);
-    const [a, b, c] = await Promise.all([reader.get('a'), reader.get('b'), reader.get('c')]);
+    const reader = readerOf(listAll);
+    const [a, b, c] = await Promise.all([reader.get('a', 0), reader.get('b', 0), reader.get('c', 0)]);
     expect(listAll).toHaveBeenCalledTimes(1);
     expect(a).toEqual(server('a'));
     expect(b).toEqual(server('b'));
@@ -22,16 +26,16 @@ describe('PolledReader', () => {
   });
 
   it('should answer an item that fails its checks as unreadable, saying why', async () => {
-    const reader = new PolledReader(async () => [server('a', { state: 42 })], ImcoServer, 1);
-    const value = await reader.get('a');
+    const reader = readerOf(async () => [server('a', { state: 42 })]);
+    const value = await reader.get('a', 0);
     expect(value).toBeInstanceOf(Unreadable);
     expect((value as Unreadable).providerStatus).toMatch(/^unreadable: not a IMCO server: \/state/);
   });
 
   it('should not take an id missing from an answer with nameless malformed items for a deleted one', async () => {
-    const reader = new PolledReader(async () => [null, { name: 'no id' }, server('b')], ImcoServer, 1);
-    expect(await reader.get('b')).toEqual(server('b'));
-    const hidden = await reader.get('a');
+    const reader = readerOf(async () => [null, { name: 'no id' }, server('b')]);
+    expect(await reader.get('b', 0)).toEqual(server('b'));
+    const hidden = await reader.get('a', 0);
     expect(hidden).toBeInstanceOf(Unreadable);
     expect((hidden as Unreadable).providerStatus).toBe(
       'unreadable: the answer has 2 item(s) without a usable id',

@@ -1,8 +1,9 @@
 import { ProviderError } from '../../../common/errors/gateway-error';
-import { CoalescedReader } from '../../kit/coalesced-reader';
+import { CoalescedReader, untilListed } from '../../kit/coalesced-reader';
 import { pollDelay } from '../../kit/polling';
 import type { WireType } from '../../kit/wire';
 import type { OperationStep, StepContext, StepOutcome } from '../../ports/operation-plan';
+import type { SharedPolls } from '../../ports/shared-polls';
 import { type ImcoClient, PATHS, seg } from '../client/http.client';
 import { ImcoFloatingIp, ImcoServer, ImcoVolume, ImcoVpc, usableId } from '../client/wire';
 import type { ImEvent, ImFloatingIp, ImServer, ImVolume, ImVpc } from '../client/wire.types';
@@ -10,8 +11,8 @@ import { stateIs } from '../model/states';
 import type { ImcoContext } from './context';
 
 // IMCO has no task API: every wait polls the resource's `state`
-// (docs/providers/imco.md#long-work-polling-states). The polls of all tasks in flight on a connection share one
-// list call per tick.
+// (docs/providers/imco.md#long-work-polling-states). The polls of all tasks in flight on a connection, in every
+// worker process, share one list call per tick (docs/design.md#coalesced-polling).
 
 /**
  * An item of a polled list that the gateway cannot read (it failed its wire checks). A wait step treats it as an
@@ -33,7 +34,7 @@ interface Snapshot<T> {
   nameless: number;
 }
 
-function snapshotOf<T extends { id: string }>(answer: unknown[], type: WireType<T>): Snapshot<T> {
+function snapshotOf<T extends { id: string }>(answer: readonly unknown[], type: WireType<T>): Snapshot<T> {
   const byId = new Map<string, T | Unreadable>();
   let nameless = 0;
   for (const item of answer) {
@@ -48,31 +49,34 @@ function snapshotOf<T extends { id: string }>(answer: unknown[], type: WireType<
   return { byId, nameless };
 }
 
-const ALL = '*';
-
 /**
  * The polls of one IMCO collection by every task in flight on a connection, answered by one list call per
- * tick (a coalesced reader underneath: IMCO has no paging, so a list is one call). An item that fails its
- * checks is `Unreadable`, never missing: a wait must not take a malformed item for a deleted one. For the same
- * reason, while the answer holds items without a usable id, an id it lacks is unreadable too.
+ * tick for the whole gateway (a coalesced reader underneath: IMCO has no paging, so a list is one call). An item
+ * that fails its checks is `Unreadable`, never missing: a wait must not take a malformed item for a deleted one.
+ * For the same reason, while the answer holds items without a usable id, an id it lacks is unreadable too.
  */
 export class PolledReader<T extends { id: string }> {
-  private readonly batches: CoalescedReader<Snapshot<T>>;
+  private readonly lists: CoalescedReader<Snapshot<T>>;
 
-  constructor(listAll: () => Promise<unknown[]>, type: WireType<T>, windowMs: number) {
-    this.batches = new CoalescedReader<Snapshot<T>>(
-      async () => [snapshotOf(await listAll(), type)],
-      () => ALL,
-      windowMs,
-    );
+  constructor(
+    polls: SharedPolls,
+    collection: string,
+    tickMs: number,
+    listAll: () => Promise<unknown[]>,
+    type: WireType<T>,
+  ) {
+    this.lists = new CoalescedReader(polls, collection, tickMs, listAll, (items) => snapshotOf(items, type));
   }
 
-  /** The item, `Unreadable` when it cannot be read, or null when IMCO no longer lists it. */
-  async get(id: string): Promise<T | Unreadable | null> {
-    const snapshot = await this.batches.get(ALL);
-    const found = snapshot?.byId.get(id);
+  /**
+   * The item, `Unreadable` when it cannot be read, or null when IMCO no longer lists it, as a list begun after
+   * `since` shows it (the step's start: `NotListedYet` until there is one, which `untilListed` makes a wait).
+   */
+  async get(id: string, since: number): Promise<T | Unreadable | null> {
+    const snapshot = await this.lists.read(since);
+    const found = snapshot.byId.get(id);
     if (found) return found;
-    if (snapshot?.nameless)
+    if (snapshot.nameless)
       return new Unreadable(`the answer has ${snapshot.nameless} item(s) without a usable id`);
     return null;
   }
@@ -85,13 +89,20 @@ export class PolledCollections {
   readonly floatingIps: PolledReader<ImFloatingIp>;
   readonly vpcs: PolledReader<ImVpc>;
 
-  constructor(client: ImcoClient, windowMs: number) {
-    const reader = <T extends { id: string }>(path: string, operation: string, type: WireType<T>) =>
-      new PolledReader<T>(() => client.list<unknown>(path, operation), type, windowMs);
-    this.servers = reader<ImServer>(PATHS.servers, 'servers.poll', ImcoServer);
-    this.volumes = reader<ImVolume>(PATHS.volumes, 'volumes.poll', ImcoVolume);
-    this.floatingIps = reader<ImFloatingIp>(PATHS.floatingIps, 'floating_ips.poll', ImcoFloatingIp);
-    this.vpcs = reader<ImVpc>(PATHS.vpcs, 'vpcs.poll', ImcoVpc);
+  /** `tickMs`: the connection's poll interval; a list younger than it answers every poll. */
+  constructor(client: ImcoClient, polls: SharedPolls, tickMs: number) {
+    const reader = <T extends { id: string }>(collection: string, path: string, type: WireType<T>) =>
+      new PolledReader<T>(
+        polls,
+        collection,
+        tickMs,
+        () => client.list<unknown>(path, `${collection}.poll`),
+        type,
+      );
+    this.servers = reader<ImServer>('servers', PATHS.servers, ImcoServer);
+    this.volumes = reader<ImVolume>('volumes', PATHS.volumes, ImcoVolume);
+    this.floatingIps = reader<ImFloatingIp>('floating_ips', PATHS.floatingIps, ImcoFloatingIp);
+    this.vpcs = reader<ImVpc>('vpcs', PATHS.vpcs, ImcoVpc);
   }
 }
 
@@ -122,10 +133,10 @@ export interface WaitStateOptions<T extends Stateful> {
  * (docs/providers/imco.md#what-the-adapter-checks).
  */
 export function waitState<T extends Stateful>(ctx: ImcoContext, options: WaitStateOptions<T>): OperationStep {
-  return {
+  return untilListed({
     name: options.name,
     async run(step): Promise<StepOutcome> {
-      const value = await options.reader.get(step.nativeId!);
+      const value = await options.reader.get(step.nativeId!, step.stepStartedAt);
       if (value instanceof Unreadable) return later(ctx, step, value.providerStatus);
       if (!value) {
         if (options.whenMissing === 'fail')
@@ -139,7 +150,7 @@ export function waitState<T extends Stateful>(ctx: ImcoContext, options: WaitSta
       if (options.done(value, step)) return { status: 'done', providerStatus: value.state ?? undefined };
       return later(ctx, step, value.state);
     },
-  };
+  });
 }
 
 /**
@@ -153,10 +164,10 @@ export function waitGone<T extends Stateful>(
   path: string,
   failed?: (value: T) => Promise<string | null> | string | null,
 ): OperationStep {
-  return {
+  return untilListed({
     name,
     async run(step): Promise<StepOutcome> {
-      const listed = await reader.get(step.nativeId!);
+      const listed = await reader.get(step.nativeId!, step.stepStartedAt);
       if (listed && !(listed instanceof Unreadable)) {
         const failure = await failed?.(listed);
         if (failure) throw new ProviderError(failure, { retryable: false });
@@ -175,7 +186,7 @@ export function waitGone<T extends Stateful>(
           (typeof confirmed.state === 'string' ? confirmed.state : 'unreadable state'),
       );
     },
-  };
+  });
 }
 
 /** The failure of a create that IMCO shows as an `error` (or `failed`) state of the new resource. */

@@ -1,6 +1,9 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ProviderError } from '../../../common/errors/gateway-error';
+import type { RequestBudget } from '../../ports/request-budget';
+import { ManualClock } from '../manual-clock';
+import { MemoryRequestBudget } from '../memory-request-budget';
 import { withCallSignal } from './call-scope';
 import { UpstreamClient, type UpstreamClientOptions } from './upstream-client';
 
@@ -184,5 +187,153 @@ describe('UpstreamClient errors that repeat what the request sent', () => {
     expect(error.message).toContain('"name":"web"');
     expect(error.message).not.toContain('hunter2-secret');
     expect(error.message).not.toContain('root-pass-1');
+  });
+});
+
+describe('UpstreamClient and the connection request budget', () => {
+  let server: Server;
+  let url = '';
+  /** Answers the backend gives next, in order; then 200. */
+  let script: Array<{ status: number; headers?: Record<string, string> }> = [];
+  let requests = 0;
+  let clock: ManualClock;
+  let pauses: number[];
+  let takes: number;
+  let budget: RequestBudget;
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      requests++;
+      request.resume();
+      const next = script.shift() ?? { status: 200 };
+      response.writeHead(next.status, { 'Content-Type': 'application/json', ...next.headers }).end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  beforeEach(() => {
+    script = [];
+    requests = 0;
+    clock = new ManualClock();
+    pauses = [];
+    takes = 0;
+    // The memory budget on a clock the test moves, with the takes and pauses of the client recorded.
+    const memory = new MemoryRequestBudget({ requestsPerSecond: 1_000, clock });
+    budget = {
+      take: (options) => {
+        takes++;
+        return memory.take(options);
+      },
+      pause: (ms) => {
+        pauses.push(ms);
+        return memory.pause(ms);
+      },
+    };
+  });
+
+  const client = (tuning: Partial<UpstreamClientOptions['tuning']> = {}) =>
+    new UpstreamClient(
+      {
+        connection: 'limited',
+        kind: 'test',
+        baseUrl: url,
+        tuning: {
+          timeoutMs: 5_000,
+          concurrency: 4,
+          retries: 0,
+          breakerFailures: 1_000,
+          breakerHalfOpenMs: 1_000,
+          maxResponseBytes: 1_048_576,
+          ...tuning,
+        },
+        parseError: (response) => new ProviderError(`status ${response.status}`),
+      },
+      undefined,
+      budget,
+    );
+  const get = { method: 'GET' as const, path: '/things', operation: 'things.list' };
+  const turns = async () => {
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  it('should hold the next call of the connection after a 429 with Retry-After until the pause ends', async () => {
+    const http = client();
+    script = [{ status: 429, headers: { 'Retry-After': '2' } }];
+    await expect(http.request(get)).rejects.toMatchObject({ provider: 'limited', retryAfter: 2 });
+    expect(pauses).toEqual([2_000]);
+
+    const order: string[] = [];
+    const second = http.request(get).then((answer) => {
+      order.push('second answered');
+      return answer;
+    });
+    await until(() => clock.sleeping === 1, 'the second call waits for the budget');
+    clock.advance(1_999);
+    await turns();
+    expect(requests).toBe(1);
+    order.push('pause over');
+    clock.advance(1);
+    await expect(second).resolves.toMatchObject({ status: 200 });
+    expect(order).toEqual(['pause over', 'second answered']);
+    expect(requests).toBe(2);
+  });
+
+  it.each([
+    { answer: { status: 429 }, pause: [1_000], why: 'a 429 without Retry-After holds 1 s' },
+    { answer: { status: 429, headers: { 'Retry-After': '3600' } }, pause: [60_000], why: 'capped at 60 s' },
+    {
+      answer: { status: 503, headers: { 'Retry-After': '3' } },
+      pause: [3_000],
+      why: 'a 503 with Retry-After',
+    },
+    {
+      answer: { status: 503 },
+      pause: [],
+      why: 'a 503 without Retry-After is an outage, not a request to slow down',
+    },
+    {
+      answer: { status: 500, headers: { 'Retry-After': '1' } },
+      pause: [],
+      why: 'a 500 is no request to slow down',
+    },
+  ])('should record the pause of $answer.status ($why)', async ({ answer, pause }) => {
+    script = [answer];
+    await expect(client().request(get)).rejects.toBeInstanceOf(ProviderError);
+    expect(pauses).toEqual(pause);
+  });
+
+  it('should answer 503 at once, send nothing and retry nothing when the pause outlasts the deadline', async () => {
+    const http = client({ retries: 2, breakerFailures: 1 });
+    await budget.pause(30_000);
+    await expect(http.request({ ...get, method: 'POST', idempotent: false })).rejects.toMatchObject({
+      code: 'provider_unavailable',
+      provider: 'limited',
+      retryAfter: 30,
+    });
+    expect(requests).toBe(0);
+    expect(takes).toBe(1);
+    expect(clock.sleeping).toBe(0);
+    // The backend did nothing wrong: the breaker did not count it.
+    expect(http.circuitState).toBe('closed');
+  });
+
+  it('should give a call abandoned while it waits for the budget up without sending it', async () => {
+    const http = client();
+    await budget.pause(2_000);
+    const abandon = new AbortController();
+    const pending = withCallSignal(abandon.signal, () => http.request(get));
+    await until(() => clock.sleeping === 1, 'the call waits for the budget');
+    abandon.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'provider_timeout', message: /abandoned/ });
+    expect(clock.sleeping).toBe(0);
+    clock.advance(2_000);
+    await turns();
+    expect(requests).toBe(0);
   });
 });

@@ -19,6 +19,7 @@ import {
   ProviderUnavailableError,
 } from '../../../common/errors/gateway-error';
 import { endBackendCallSpan, startBackendCallSpan } from '../../../common/tracing/spans';
+import { BudgetWaitTooLong, type RequestBudget } from '../../ports/request-budget';
 import { currentCallSignal } from './call-scope';
 import { classifyTransportError, isTransient } from './transport-errors';
 
@@ -75,6 +76,9 @@ export interface UpstreamClientOptions {
 export type UpstreamClientFactory = (options: UpstreamClientOptions) => UpstreamClient;
 
 const RETRY_BASE_MS = 200;
+/** How long a 429 without Retry-After holds the connection, and the longest hold a backend can ask for. */
+const DEFAULT_PAUSE_MS = 1_000;
+const MAX_PAUSE_MS = 60_000;
 
 function parseRetryAfter(value: string | undefined): number | undefined {
   if (!value) return undefined;
@@ -144,9 +148,9 @@ function serverOf(baseUrl: string): { address: string; port?: number } {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
- * HTTP to one backend connection with timeouts, a concurrency limit, a circuit breaker and retries of safe
- * calls (or of answers that say the call was not processed: 429/503 with Retry-After). Never retries an
- * unsafe call whose fate is unknown.
+ * HTTP to one backend connection with timeouts, a concurrency limit, the connection's request budget, a circuit
+ * breaker and retries of safe calls (or of answers that say the call was not processed: 429/503 with
+ * Retry-After). Never retries an unsafe call whose fate is unknown.
  */
 export class UpstreamClient {
   private readonly http: AxiosInstance;
@@ -158,6 +162,8 @@ export class UpstreamClient {
   constructor(
     private readonly options: UpstreamClientOptions,
     private readonly observer?: UpstreamObserver,
+    /** The connection's request budget, shared with its other clients and processes; no limit when absent. */
+    private readonly budget?: RequestBudget,
   ) {
     this.http = axios.create({
       baseURL: options.baseUrl.replace(/\/+$/, ''),
@@ -213,8 +219,12 @@ export class UpstreamClient {
           retryAfterMs !== undefined &&
           (failure.upstream?.status === 429 || failure.upstream?.status === 503);
         const safe = idempotent || failure.notSent === true || answeredNotProcessed;
+        // An open circuit or an exhausted budget would answer the same at once: nothing to try again.
         const retryable =
-          failure instanceof GatewayError && failure.retryable && !(error instanceof CircuitOpen);
+          failure instanceof GatewayError &&
+          failure.retryable &&
+          !(error instanceof CircuitOpen) &&
+          !(error instanceof BudgetExhausted);
         if (attempt >= retries || !safe || !retryable) throw stripMarker(failure);
         if (retryAfterMs !== undefined && retryAfterMs > (this.options.maxRetryAfterMs ?? 5_000))
           throw stripMarker(failure);
@@ -225,10 +235,11 @@ export class UpstreamClient {
   }
 
   /**
-   * One try, within a wall-clock deadline from the moment it gets a bulkhead slot: connecting, sending and
-   * reading the whole answer. A backend that sends its headers and then trickles the body is cut off at it, its
-   * socket closed and its slot freed (axios' own `timeout` only watches the socket for silence), so a call
-   * waiting for a slot waits for calls that each end within their deadline.
+   * One try, within a wall-clock deadline from the moment it gets a bulkhead slot and a token of the budget:
+   * connecting, sending and reading the whole answer. A backend that sends its headers and then trickles the body
+   * is cut off at it, its socket closed and its slot freed (axios' own `timeout` only watches the socket for
+   * silence), so a call waiting for a slot waits for calls that each end within their deadline. The wait for a
+   * token is bounded by the same deadline (docs/design.md#poll-budget).
    */
   private async attempt(
     request: UpstreamRequest,
@@ -256,6 +267,8 @@ export class UpstreamClient {
       const call = this.bulkhead.execute(async () => {
         // Abandoned while it waited for its turn: nothing is sent, the slot goes straight to the next in line.
         if (deadline.signal.aborted) throw deadline.signal.reason;
+        // Taken in the slot, right before the call goes out: the budget counts sends, not calls waiting.
+        await this.takeBudget(deadline.signal, timeoutMs);
         sent = true;
         timer = setTimeout(() => deadline.abort(this.expired(timeoutMs)), timeoutMs);
         timer.unref();
@@ -269,7 +282,12 @@ export class UpstreamClient {
     } catch (error) {
       if (deadline.signal.aborted) Object.assign(deadline.signal.reason as object, { notSent: !sent });
       const mapped = this.mapError(deadline.signal.aborted ? deadline.signal.reason : error);
-      const outcome = error instanceof BrokenCircuitError ? 'circuit_open' : mapped.code;
+      const outcome =
+        error instanceof BrokenCircuitError
+          ? 'circuit_open'
+          : error instanceof BudgetExhausted
+            ? 'budget_exhausted'
+            : mapped.code;
       this.record(request, outcome, mapped.upstream?.status ?? null, started);
       endBackendCallSpan(span, mapped.upstream?.status ?? null, outcome);
       throw mapped;
@@ -277,6 +295,34 @@ export class UpstreamClient {
       clearTimeout(timer);
       scope?.removeEventListener('abort', abandon);
     }
+  }
+
+  /** Waits for a token of the budget, at most `maxWaitMs`; beyond, 503 with when to come back, nothing sent. */
+  private async takeBudget(signal: AbortSignal, maxWaitMs: number): Promise<void> {
+    if (!this.budget) return;
+    try {
+      await this.budget.take({ signal, maxWaitMs });
+    } catch (error) {
+      if (!(error instanceof BudgetWaitTooLong)) throw error;
+      throw Object.assign(
+        new BudgetExhausted(
+          `The request budget of this provider connection has no slot within ${maxWaitMs} ms (the backend asked to slow down, or the connection is at its requestsPerSecond).`,
+          { provider: this.options.connection, retryAfter: Math.max(1, Math.ceil(error.waitMs / 1000)) },
+        ),
+        { notSent: true },
+      );
+    }
+  }
+
+  /**
+   * A 429, or a 503 with Retry-After, says the backend did not take the call and wants fewer: every call of the
+   * connection, in every process, waits until the time it named (1 s when it named none, at most MAX_PAUSE_MS).
+   */
+  private async pauseFor(status: number, retryAfterSeconds: number | undefined): Promise<void> {
+    if (!this.budget) return;
+    if (status !== 429 && !(status === 503 && retryAfterSeconds !== undefined)) return;
+    const ms = retryAfterSeconds === undefined ? DEFAULT_PAUSE_MS : retryAfterSeconds * 1000;
+    await this.budget.pause(Math.min(MAX_PAUSE_MS, ms));
   }
 
   private expired(timeoutMs: number): GatewayError {
@@ -337,6 +383,7 @@ export class UpstreamClient {
     const retryAfter = parseRetryAfter(result.headers['retry-after']);
     if (retryAfter !== undefined && parsed.retryAfter === undefined)
       (parsed as { retryAfter?: number }).retryAfter = retryAfter;
+    await this.pauseFor(result.status, parsed.retryAfter);
     throw parsed;
   }
 
@@ -375,6 +422,9 @@ export class UpstreamClient {
 
 /** The breaker is open: nothing was sent. */
 class CircuitOpen extends ProviderUnavailableError {}
+
+/** The connection's request budget had no slot within the call's deadline: nothing was sent. */
+class BudgetExhausted extends ProviderUnavailableError {}
 
 /** The task engine abandoned the step that made this call (its task passed its deadline). */
 class CallAbandoned extends ProviderTimeoutError {}
