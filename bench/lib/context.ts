@@ -1,4 +1,5 @@
 import type { Child } from './processes';
+import type { RedisTarget } from './redis-target';
 
 export interface BenchSimulator {
   kind: string;
@@ -13,10 +14,13 @@ export interface BenchSimulator {
 export interface BenchContext {
   apiUrl: string;
   key: string;
-  redisUrl: string;
+  redis: RedisTarget;
   simulators: BenchSimulator[];
-  api: Child;
-  worker: Child;
+  api: Child & { url: string };
+  /** The worker processes (issue 16: two), each measured on its own. */
+  workers: Array<Child & { url: string }>;
+  /** The connections' poll interval: one tick of the shared polls (docs/design.md#coalesced-polling). */
+  pollIntervalMs: number;
   /** Seconds each measured load runs. */
   loadSeconds: number;
   /** Tasks in flight in the tasks scenario. */

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { TOPOLOGY_VARIABLES } from './redis-target';
 
 const ROOT = join(__dirname, '..', '..', '..');
 export const DIST_MAIN = join(ROOT, 'dist', 'src', 'main.js');
@@ -90,16 +91,24 @@ export async function startSimulator(
   return { ...child, connection, url: child.match[1] };
 }
 
-/** A gateway process from the build, in production mode; ready once `/health/ready` answers 200. */
+/**
+ * A gateway process from the build, in production mode; ready once `/health/ready` answers 200. `redisEnv` names
+ * its Redis (`REDIS_URL` or `REDIS_CLUSTER_NODES`); whatever topology the bench's own environment names is left out.
+ */
 export async function startGateway(options: {
   configPath: string;
-  redisUrl: string;
+  redisEnv: Record<string, string>;
   role: 'api' | 'worker' | 'all';
   port: number;
-}): Promise<Child> {
+  /** Told apart in CPU profiles when several processes share a role. */
+  label?: string;
+}): Promise<Child & { url: string }> {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !TOPOLOGY_VARIABLES.includes(name)),
+  );
   const env = {
+    ...options.redisEnv,
     GATEWAY_CONFIG: options.configPath,
-    REDIS_URL: options.redisUrl,
     GATEWAY_ROLE: options.role,
     PORT: String(options.port),
     HOST: '127.0.0.1',
@@ -113,11 +122,11 @@ export async function startGateway(options: {
         '--cpu-prof-dir',
         process.env.BENCH_CPU_PROF,
         '--cpu-prof-name',
-        `${options.role}.cpuprofile`,
+        `${options.label ?? options.role}.cpuprofile`,
       ]
     : [];
   const child = spawn(process.execPath, [...profile, DIST_MAIN], {
-    env: { ...process.env, ...env },
+    env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -135,11 +144,21 @@ export async function startGateway(options: {
     if (Date.now() > deadline) throw new Error(`gateway did not become ready:\n${output.slice(-2000)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  let stopping = false;
+  // A worker that dies mid-run would otherwise only show as tasks that end late.
+  child.once('exit', (code, signal) => {
+    if (!stopping)
+      console.error(
+        `gateway ${options.label ?? options.role} exited (${code ?? signal}):\n${output.slice(-3000)}`,
+      );
+  });
   return {
+    url: `http://127.0.0.1:${options.port}`,
     process: child,
     output: () => output,
     stop: () =>
       new Promise<void>((resolve) => {
+        stopping = true;
         if (child.exitCode !== null) return resolve();
         const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
         child.once('exit', () => {

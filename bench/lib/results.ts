@@ -30,6 +30,7 @@ export function writeResults(
   name: string,
   summary: Record<string, unknown>,
   rows: Row[],
+  notes: string[] = [],
 ): { json: string; markdown: string } {
   mkdirSync(dir, { recursive: true });
   const json = join(dir, `${name}.json`);
@@ -39,7 +40,7 @@ export function writeResults(
   const lines = [
     `# Benchmark results (${String(summary.mode)})`,
     '',
-    `${String(summary.finishedAt)} on ${String(m.cpu)}, ${String(m.cores)} cores, ${String(m.memoryGb)} GiB, Node ${String(m.node)}. Gateway in production mode, load from autocannon over loopback, in this one run.`,
+    `${String(summary.finishedAt)} on ${String(m.cpu)}, ${String(m.cores)} cores, ${String(m.memoryGb)} GiB, Node ${String(m.node)}. Gateway in production mode, load from autocannon over loopback, in this one run.${summary.redis ? ` Redis: ${(summary.redis as { topology: string }).topology}; ${String(summary.workers)} worker process(es).` : ''}`,
     '',
     '| scenario | figure | value | ratio | target | met |',
     '|---|---|---|---|---|---|',
@@ -48,6 +49,7 @@ export function writeResults(
         `| ${r.scenario} | ${r.figure} | ${r.value} | ${r.ratio} | ${r.target} | ${r.met === null ? '–' : r.met ? 'yes' : 'no'} |`,
     ),
     '',
+    ...notes.flatMap((note) => [note, '']),
   ];
   writeFileSync(markdown, lines.join('\n'));
   return { json, markdown };

@@ -20,7 +20,7 @@ import { expectNothingLostOrDuplicated } from '../support/crash-expect';
 import { loadPicks, runChain, type ChainPlan, type ChainResult, type Picks } from '../support/crash-workload';
 import { freePort } from '../support/external-redis';
 import { startSentinelSet, type SentinelSetHandle } from '../support/redis-topology';
-import { spawnTopologyGateway, type TopologyGatewayProcess } from './topology-gateway';
+import { spawnGateway, type GatewayProcess } from '../support/crash-process';
 
 // Issue 16, point 5: the primary of a Sentinel-watched pair killed (kill -9) while 200 tasks run over the four
 // backends, under an api and a worker process from the build (docs/design.md#redis-topology).
@@ -86,7 +86,7 @@ describe('Sentinel fail-over under 200 running tasks (cluster: primary killed, r
   let set: SentinelSetHandle;
   let backends: Backends;
   let dir: string;
-  let processes: TopologyGatewayProcess[] = [];
+  let processes: GatewayProcess[] = [];
   let baseUrl: string;
 
   beforeAll(async () => {
@@ -115,8 +115,8 @@ describe('Sentinel fail-over under 200 running tasks (cluster: primary killed, r
     baseUrl = `http://127.0.0.1:${port}`;
     const redisEnv = { REDIS_SENTINELS: set.sentinels, REDIS_SENTINEL_NAME: set.name };
     processes = await Promise.all([
-      spawnTopologyGateway({ configPath, role: 'api', port, redisEnv }),
-      spawnTopologyGateway({ configPath, role: 'worker', port: 0, redisEnv }),
+      spawnGateway({ configPath, role: 'api', port, redisEnv }),
+      spawnGateway({ configPath, role: 'worker', port: 0, redisEnv }),
     ]);
   });
 

@@ -34,7 +34,13 @@ export interface GatewayProcess {
 
 export interface GatewayProcessOptions {
   configPath: string;
-  redisUrl: string;
+  /**
+   * One Redis (REDIS_URL), or a topology's variables (REDIS_SENTINELS + REDIS_SENTINEL_NAME, REDIS_CLUSTER_NODES,
+   * credentials). With the latter none of the test process's own REDIS_* variables is passed on: two topologies at
+   * once are refused.
+   */
+  redisUrl?: string;
+  redisEnv?: Record<string, string>;
   role: GatewayRole;
   /** 0 for workers (their HTTP port is never used); a fixed one for the api, so a restart keeps its address. */
   port: number;
@@ -47,11 +53,14 @@ const exited = (child: ChildProcess) =>
 
 export async function spawnGateway(options: GatewayProcessOptions): Promise<GatewayProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm test does)`);
+  const inherited = options.redisEnv
+    ? Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('REDIS_')))
+    : process.env;
   const child = spawn(process.execPath, [MAIN], {
     env: {
-      ...process.env,
+      ...inherited,
+      ...(options.redisEnv ?? { REDIS_URL: options.redisUrl }),
       GATEWAY_CONFIG: options.configPath,
-      REDIS_URL: options.redisUrl,
       GATEWAY_ROLE: options.role,
       PORT: String(options.port),
       HOST: '127.0.0.1',

@@ -272,3 +272,55 @@ export function createSeed(adminPassword: string): Seed {
     ips,
   };
 }
+
+/** The network of the extra stock's addresses: shared address space, which the seed's ranges leave alone. */
+const STOCK_NET = { base: '100.66', mask: 16 } as const;
+
+/** Ids of the extra stock start here, well above the seed's. */
+const STOCK_FIRST_ID = 10_000;
+
+/**
+ * `count` more free servers of the small configuration in the north (`POST /__sim/config {"stock": n}`), each with
+ * a main IPv4 of a network of their own, so a run that takes many servers from stock (the bench's 10,000 tasks)
+ * does not run dry. `added` is how many earlier calls added; the network comes with the first.
+ */
+export function extraStock(
+  count: number,
+  added: number,
+  nextIpId: () => number,
+): { servers: ServerRecord[]; ips: IpRecord[]; ipnet: IpnetRecord | null } {
+  const netId = 100;
+  const ipnet: IpnetRecord | null =
+    added > 0
+      ? null
+      : {
+          id: netId,
+          name: `${STOCK_NET.base}.0.0/${STOCK_NET.mask}`,
+          family: 2,
+          mask: STOCK_NET.mask,
+          gateway: `${STOCK_NET.base}.0.1`,
+          userspace: 1,
+          vlan: '110',
+          note: 'north stock',
+          poolId: SEED_IDS.poolNorth,
+        };
+  const servers: ServerRecord[] = [];
+  const ips: IpRecord[] = [];
+  for (let i = added; i < added + count; i++) {
+    const id = STOCK_FIRST_ID + i;
+    const host = server({
+      id,
+      name: `nb-r${100 + Math.floor(i / 42)}-u${String((i % 42) + 1).padStart(2, '0')}`,
+      configuration: SEED_CONFIGURATIONS.small,
+      locationId: SEED_IDS.north,
+    });
+    // Hosts from .0.10 up, as the simulator hands addresses out (room for routers below).
+    const at = i + 10;
+    const address = ip(nextIpId(), `${STOCK_NET.base}.${Math.floor(at / 256)}.${at % 256}`, id, netId);
+    address.domain = host.domain;
+    host.mainIpv4 = address.id;
+    servers.push(host);
+    ips.push(address);
+  }
+  return { servers, ips, ipnet };
+}

@@ -9,7 +9,7 @@ import type {
   ServerRecord,
   UserRecord,
 } from './dcimanager-sim.model';
-import { createSeed } from './dcimanager-sim.seed';
+import { createSeed, extraStock } from './dcimanager-sim.seed';
 import { ServiceSleep, SessionStore } from './dcimanager-sim.sessions';
 
 /** Simulated durations (ms at speed 1). */
@@ -69,6 +69,8 @@ export class DciSimState {
   readonly sessions: SessionStore;
   readonly sleep: ServiceSleep;
   private sequences = { ip: 1000, operation: 9000, task: 40000 };
+  /** Servers `stock` settings added since the last reset. */
+  private stockAdded = 0;
 
   constructor(
     readonly clock: SimClock,
@@ -98,6 +100,7 @@ export class DciSimState {
     this.servers = new Map(seed.servers.map((s) => [s.id, s]));
     this.ips = new Map(seed.ips.map((i) => [i.id, i]));
     this.sequences = { ip: 1000, operation: 9000, task: 40000 };
+    this.stockAdded = 0;
     this.lastNotify = 1;
     this.requestsWithoutBoxHeader = 0;
     this.config = {
@@ -138,6 +141,9 @@ export class DciSimState {
     const hide = bool('hideCatalog');
     const paused = bool('paused');
     const expire = bool('expireSessions');
+    const stock = number('stock', 0);
+    if (stock !== undefined && !(Number.isInteger(stock) && this.stockAdded + stock <= 55_000))
+      throw new Error('stock must be an integer; at most 55000 servers in all');
     const methods = settings.ipReleaseMethods;
     if (
       methods !== undefined &&
@@ -166,6 +172,17 @@ export class DciSimState {
     if (expire) this.sessions.expireAll();
     this.sleep.sleep(sleepList as string[]);
     for (const [key, count] of failures) this.config.failOperations.set(key as Failable, count as number);
+    if (stock) this.addStock(stock);
+  }
+
+  /** `stock: n` adds n free servers (with addresses) to the north's stock: runs that take many (the bench). */
+  private addStock(count: number): void {
+    const added = extraStock(count, this.stockAdded, () => this.nextIpId());
+    if (added.ipnet) this.ipnets.push(added.ipnet);
+    for (const server of added.servers) this.servers.set(server.id, server);
+    for (const ip of added.ips) this.ips.set(ip.id, ip);
+    this.stockAdded += count;
+    this.changed();
   }
 
   /** `GET /__sim/state`: counts for tests. */

@@ -163,6 +163,29 @@ describe('lists', () => {
       [SEED_CONFIGURATIONS.desktop]: 0,
     });
   });
+
+  it('adds free stock with addresses of its own on request (the bench), until a reset', async () => {
+    const freeSmall = async (): Promise<unknown> =>
+      ((await call('GET', '/dci/v3/server/configuration')).body.list as Fields[]).find(
+        (c: Fields) => c.configuration === SEED_CONFIGURATIONS.small,
+      )?.free_server_count;
+    expect((await config({ stock: 300 })).status).toBe(200);
+    expect((await config({ stock: 2 })).status).toBe(200);
+    expect(await freeSmall()).toBe(5 + 302);
+    const { body } = await call(
+      'GET',
+      `/dci/v3/server?where=${encodeURIComponent('owner_email IS null')}&limit=0,1000`,
+    );
+    const addresses = (body.list as Fields[]).flatMap((s: Fields) =>
+      (s.ip as Fields[]).map((ip: Fields) => ip.name as string),
+    );
+    expect(new Set(addresses).size).toBe(addresses.length);
+    expect(addresses.filter((a) => a.startsWith('100.66.'))).toHaveLength(302);
+    expect((await config({ stock: 1.5 })).status).toBe(400);
+    await call('POST', '/__sim/reset');
+    await client.login();
+    expect(await freeSmall()).toBe(5);
+  });
 });
 
 describe('power, ownership and operations', () => {

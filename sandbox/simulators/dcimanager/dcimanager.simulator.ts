@@ -82,7 +82,9 @@
  * - Control API (`/__sim/config`): sessionLifetimeMs, sessionErrorStatus, expireSessions, maxPageSize,
  *   keepFinishedOperation, ipReleaseMethods, hideCatalog, sleep, wakeMs, idleSleepMs, paused (freezes running
  *   commands, operations and address changes where they are, so tests can observe them), failOperations
- *   (operation_os, operation_clear_hdd, operation_diag, ip_allocate: count). `/__sim/reset` restores the seed,
+ *   (operation_os, operation_clear_hdd, operation_diag, ip_allocate: count), stock (n more free servers of the
+ *   small configuration in the north, each with an address of 100.66.0.0/16: for the bench's many creates).
+ *   `/__sim/reset` restores the seed,
  *   the settings, and drops sessions.
  *
  * Not modelled: switch ports and VLAN CRUD, PDUs, Intel AMT, user creation, server profiles, the Report, BMC
