@@ -170,7 +170,7 @@ describe('deployment files (docs/design.md#running-it)', () => {
     for (const { value } of patch.filter((op) => op.op === 'add'))
       expect([value.name, gatewayVariables.has(value.name)]).toEqual([value.name, true]);
     for (const deployment of deployments)
-      expect(((gatewayContainer(deployment).env as Doc[])[4] as Doc).name).toBe('REDIS_URL');
+      expect((gatewayContainer(deployment).env as Doc[])[4].name).toBe('REDIS_URL');
   });
 
   it('give the Kubernetes config every variable it names, and it validates as the gateway reads it', () => {

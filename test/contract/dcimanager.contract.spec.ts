@@ -24,6 +24,8 @@ import { DciTestClient } from '../support/simulators/dcimanager-sim.test-client'
 import { sim } from '../support/gateway';
 import { normalized, runOperationPlan, runPlan, TEST_TUNING, testDeps } from '../support/plan-runner';
 import { items } from '../support/listed';
+import { MemoryClaims } from '../../src/providers/kit/memory-claims';
+import type { Claims } from '../../src/providers/ports/claims';
 
 const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIContractKey contract@example.test';
 
@@ -35,8 +37,9 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
   let unknownStates: string[];
   let logged: string[];
 
-  const adapterWith = (overrides: Record<string, unknown> = {}) => {
+  const adapterWith = (overrides: Record<string, unknown> = {}, claims?: Claims) => {
     const deps = testDeps(unknownStates);
+    if (claims) deps.claims = claims;
     const record = (message: string, fields?: Record<string, unknown>) =>
       logged.push(`${message} ${JSON.stringify(fields ?? {})}`);
     deps.logger = { debug: record, info: record, warn: record };
@@ -498,6 +501,27 @@ describe('DCImanager adapter against the DCImanager simulator (contract, real HT
       expect(server!.ipAddresses).toEqual([
         { address: expect.stringMatching(/^198\.51\.100\./), version: 4, public: true },
       ]);
+    });
+
+    it('should wait, not fail, while every free server is leased to other creates, and take one once freed', async () => {
+      const claims = new MemoryClaims();
+      const leasing = adapterWith({}, claims);
+      const input = createInput('nvme-leased', { planId: SEED_CONFIGURATIONS.nvme });
+      const only = (await runPlan(leasing, 'server.create', null, input)).nativeId!;
+      await runPlan(leasing, 'server.delete', only, {});
+      // Another create holds the only free server: this one waits (it used to fail "the stock is empty").
+      expect(await claims.claim(`server:${only}`, 'other-task', 60_000)).toBe(true);
+      const waiting = runPlan(leasing, 'server.create', null, input);
+      let settled = false;
+      void waiting.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(settled).toBe(false);
+      await claims.release(`server:${only}`, 'other-task');
+      expect((await waiting).nativeId).toBe(only);
+      await runPlan(leasing, 'server.delete', only, {});
     });
 
     it('should answer a clear conflict when the stock of a configuration is empty', async () => {
