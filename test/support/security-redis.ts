@@ -18,6 +18,8 @@ const DECODERS: Array<(value: Buffer) => Buffer> = [
   (value) => inflateRawSync(value),
   (value) => inflateSync(value),
   (value) => gunzipSync(value),
+  // Shared poll snapshots: a one-byte format tag, then raw-deflated JSON (src/providers/registry/redis-shared-polls.ts).
+  (value) => inflateRawSync(value.subarray(1)),
 ];
 
 const isText = (value: Buffer) => Buffer.from(value.toString('utf8'), 'utf8').equals(value);

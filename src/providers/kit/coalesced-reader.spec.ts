@@ -1,5 +1,5 @@
 import type { OperationStep } from '../ports/operation-plan';
-import { CoalescedReader, NotListedYet, untilListed } from './coalesced-reader';
+import { CoalescedReader, NotListedYet, untilListed, withoutCredentials } from './coalesced-reader';
 import { MemorySharedPolls } from './memory-shared-polls';
 
 // The in-process side of coalesced polling (docs/design.md#coalesced-polling); the Redis side, shared by processes,
@@ -95,5 +95,24 @@ describe('CoalescedReader over shared polls', () => {
     const drives = new CoalescedReader(polls, 'drives', TICK, async () => [{ id: 'd' }], byId, clock);
     expect([...(await servers.read(0)).keys()]).toEqual(['s']);
     expect([...(await drives.read(0)).keys()]).toEqual(['d']);
+  });
+});
+
+describe('withoutCredentials (shared poll snapshots are stored in Redis)', () => {
+  it('drops credential fields at any depth and keeps the rest', () => {
+    const record = {
+      uuid: 's1',
+      status: 'running',
+      vnc_password: 'v3ry-s3cret',
+      meta: { ssh_public_key: 'ssh-ed25519 AAAA', root_password: 'x', api_token: 'y' },
+      nics: [{ mac: 'aa', secret: 'z' }],
+    };
+    expect(withoutCredentials(record)).toEqual({
+      uuid: 's1',
+      status: 'running',
+      meta: { ssh_public_key: 'ssh-ed25519 AAAA' },
+      nics: [{ mac: 'aa' }],
+    });
+    expect(JSON.stringify(withoutCredentials(record))).not.toMatch(/v3ry|"x"|"y"|"z"/);
   });
 });
